@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Map keys and values shared by the BPF programs and fouloader.
+ *
+ * Plain C with kernel integer types only: BPF code gets them from vmlinux.h,
+ * user space from <linux/types.h>. Every struct is padded explicitly so that
+ * both compilers agree on the layout and bpftool prints every byte as a field.
+ */
+#ifndef FOU_MAPS_H
+#define FOU_MAPS_H
+
+#define FOU_PIN_ROOT_DEFAULT "/sys/fs/bpf/fou"
+
+/* Map names: the pin file names under the pin root (at most 15 characters). */
+#define FOU_MAP_PORTS      "fou_ports"
+#define FOU_MAP_PEERS      "fou_peers"
+#define FOU_MAP_PORT_STATS "fou_port_stats"
+#define FOU_MAP_STATS      "fou_stats"
+#define FOU_MAP_DEVICES    "fou_devices"
+
+#define FOU_MAX_PORTS   256
+#define FOU_MAX_PEERS   4096
+#define FOU_MAX_DEVICES 64
+
+/* Address family as stored in keys: the IP version, which reads well in dumps. */
+#define FOU_FAMILY_IPV4 4
+#define FOU_FAMILY_IPV6 6
+
+/* Encapsulation kind of a receive port. */
+#define FOU_KIND_FOU 1
+#define FOU_KIND_GUE 2
+
+/* fou_port.flags */
+#define FOU_PORT_F_PEER_ANY   0x1 /* accept any source: asked for with "peer any" */
+#define FOU_PORT_F_ZERO_CSUM6 0x2 /* accept a zero UDP checksum over IPv6 */
+#define FOU_PORT_F_LOCAL      0x4 /* only packets to fou_port.local */
+
+struct fou_addr {
+	union {
+		__be32 ip4;
+		__be32 ip6[4];
+	};
+};
+
+/* fou_ports: one receive port per (UDP port, outer family). */
+struct fou_port_key {
+	__be16 port;
+	__u8 family; /* FOU_FAMILY_* */
+	__u8 pad;
+};
+
+struct fou_port {
+	__u8 kind;    /* FOU_KIND_* */
+	__u8 ipproto; /* FOU: inner protocol (4 or 41); GUE: 0 */
+	__u16 flags;  /* FOU_PORT_F_* */
+	__u32 ifindex; /* 0: any device */
+	struct fou_addr local;
+};
+
+/* fou_peers: the allowlist of a port that is not open to any peer. */
+struct fou_peer_key {
+	__be16 port;
+	__u8 family;
+	__u8 pad;
+	struct fou_addr addr;
+};
+
+struct fou_peer {
+	__be16 peer_port; /* 0: any source port */
+	__u16 pad;
+};
+
+/* fou_port_stats: per-CPU counters of one receive port. */
+struct fou_port_stats {
+	__u64 rx_packets; /* decapsulated */
+	__u64 rx_bytes;   /* inner bytes delivered */
+	__u64 drop_packets;
+};
+
+/* fou_devices: what fouloader attached where, so detach removes only that. */
+#define FOU_HOOK_XDP 1
+#define FOU_HOOK_TC  2
+
+#define FOU_XDP_MODE_NATIVE 1
+#define FOU_XDP_MODE_SKB    2
+
+#define FOU_DEV_F_QDISC_CREATED 0x1 /* fouloader created the clsact qdisc */
+#define FOU_DEV_F_XDP_LEGACY    0x2 /* libxdp fell back to a single program */
+
+struct fou_device {
+	__u32 ifindex;
+	__u32 prog_id;
+	__u8 hook;     /* FOU_HOOK_* */
+	__u8 xdp_mode; /* FOU_XDP_MODE_* */
+	__u16 flags;   /* FOU_DEV_F_* */
+	__u32 tc_handle;
+	__u32 tc_priority;
+	char name[16];
+};
+
+#endif /* FOU_MAPS_H */
