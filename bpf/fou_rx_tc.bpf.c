@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * fou_rx_tc: FOU/GUE decapsulation at TC ingress. On veth and other virtual
+ * devices this keeps GSO skbs whole (an XDP program makes veth segment every
+ * packet), and it sees packets after GRO.
+ */
+#include "lib/decap.h"
+
+/* Outer Ethernet + the largest IPv4 header + UDP: enough to find our port. */
+#define OUTER_PULL_LEN (ETH_HLEN + 60 + UDP_HLEN)
+/* ... plus the largest GUE header and inner IP header. */
+#define FULL_PULL_LEN  (OUTER_PULL_LEN + GUE_HLEN + 124 + 60)
+
+/* Read skb->data / data_end with one plain load each: left to itself the
+ * compiler may form &skb->data_end once and dereference it later, which the
+ * verifier refuses as a modified context pointer. */
+static __always_inline void *skb_data(struct __sk_buff *skb)
+{
+	void *p;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(offsetof(struct __sk_buff, data)));
+	return p;
+}
+
+static __always_inline void *skb_data_end(struct __sk_buff *skb)
+{
+	void *p;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(offsetof(struct __sk_buff, data_end)));
+	return p;
+}
+
+/* Make the first @want bytes linear, unless they already are. Pulling may
+ * copy (and unclone) the skb, so only packets that need it pay. */
+static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
+{
+	void *data = skb_data(skb);
+	void *data_end = skb_data_end(skb);
+
+	if (want > skb->len)
+		want = skb->len;
+	if (data + want > data_end)
+		bpf_skb_pull_data(skb, want);
+}
+
+static __always_inline int classify(struct __sk_buff *skb, struct fou_rx *rx, bool can_pull)
+{
+	__builtin_memset(rx, 0, sizeof(*rx));
+	rx->p.pkt_len = skb->len;
+	rx->p.can_pull = can_pull;
+	return fou_rx_classify(skb, HOOK_TC, skb_data(skb),
+			       skb_data_end(skb), skb->ifindex, rx);
+}
+
+/* Remove the outer IP, UDP and GUE headers after the MAC header. The GSO
+ * size stays: for a UDP-tunnel GSO skb it already describes inner segments. */
+static __always_inline int tc_decap(struct __sk_buff *skb, const struct fou_rx *rx)
+{
+	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
+	__be16 proto = bpf_htons(rx->inner_proto);
+	__s32 strip = rx->inner_off - ETH_HLEN;
+
+	flags |= rx->inner_proto == ETH_P_IP ? BPF_F_ADJ_ROOM_DECAP_L3_IPV4
+					     : BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
+	if (bpf_skb_adjust_room(skb, -strip, BPF_ADJ_ROOM_MAC, flags))
+		return -1;
+	return bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &proto, sizeof(proto), 0);
+}
+
+SEC("tc")
+int fou_rx_tc(struct __sk_buff *skb)
+{
+	struct fou_rx rx;
+	int id;
+
+	pull_headers(skb, OUTER_PULL_LEN);
+	id = classify(skb, &rx, true);
+	if (id == FOU_NEED_PULL) {
+		pull_headers(skb, FULL_PULL_LEN);
+		id = classify(skb, &rx, false);
+	}
+	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
+		void *data = skb_data(skb);
+		void *data_end = skb_data_end(skb);
+
+		if ((rx.set_ce && inner_set_ce(data, data_end, &rx)) || tc_decap(skb, &rx))
+			id = FOU_STAT_DROP_ADJUST;
+	}
+	count_outcome(id, &rx);
+	return FOU_STAT_IS_DROP(id) ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The receive decision, shared by the XDP and TC entry points: is this packet
+ * for one of our ports, may this peer use it, is it well formed, and where
+ * does the inner packet start. Side-effect free, so TC can re-run it after
+ * pulling non-linear data; the entry points then act on the result.
+ */
+#ifndef FOU_BPF_DECAP_H
+#define FOU_BPF_DECAP_H
+
+#include "lib/parse.h"
+#include "lib/csum.h"
+#include "lib/gue.h"
+#include "lib/stats.h"
+
+/* Offsets below this bound cover every header we parse; masking with it keeps
+ * the verifier's view of derived packet pointers bounded. */
+#define HDR_OFF_MASK 0xff
+
+struct fou_rx {
+	struct fou_pkt p;
+	struct fou_port_key key;
+	__u32 inner_off;   /* inner IP header, from the start of the frame */
+	__u32 inner_len;
+	__u16 inner_proto; /* ETH_P_IP or ETH_P_IPV6 */
+	__u8 kind;
+	__u8 set_ce;       /* outer CE must be copied to the inner header */
+};
+
+static __always_inline bool addr_equal(const struct fou_addr *a, const struct fou_addr *b,
+				       __u8 family)
+{
+	if (family == FOU_FAMILY_IPV4)
+		return a->ip4 == b->ip4;
+	return a->ip6[0] == b->ip6[0] && a->ip6[1] == b->ip6[1] &&
+	       a->ip6[2] == b->ip6[2] && a->ip6[3] == b->ip6[3];
+}
+
+static __always_inline int check_peer(const struct fou_port *port, const struct fou_rx *rx)
+{
+	struct fou_peer_key pk;
+	struct fou_peer *peer;
+
+	if (port->flags & FOU_PORT_F_PEER_ANY)
+		return FOU_CONTINUE;
+	__builtin_memset(&pk, 0, sizeof(pk));
+	pk.port = rx->key.port;
+	pk.family = rx->key.family;
+	pk.addr = rx->p.saddr;
+	peer = bpf_map_lookup_elem(&fou_peers, &pk);
+	if (!peer)
+		return FOU_STAT_DROP_PEER;
+	if (peer->peer_port && peer->peer_port != rx->p.sport)
+		return FOU_STAT_DROP_PEER_PORT;
+	return FOU_CONTINUE;
+}
+
+static __always_inline int check_lengths(const struct fou_pkt *p)
+{
+	if (p->ip_end > p->pkt_len)
+		return FOU_STAT_DROP_TRUNCATED;
+	if (p->udp_len < UDP_HLEN || p->l4_off + p->udp_len != p->ip_end)
+		return FOU_STAT_DROP_UDP_LEN;
+	return FOU_CONTINUE;
+}
+
+/* TC only: the stack already vouches for the checksum (verified by the
+ * device, or a local packet whose checksum is still to be filled in). */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+static __always_inline bool skb_csum_trusted(void *ctx)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(ctx);
+	__u8 ip_summed = BPF_CORE_READ_BITFIELD_PROBED(kskb, ip_summed);
+
+	return ip_summed == 1 /* CHECKSUM_UNNECESSARY */ || ip_summed == 3 /* CHECKSUM_PARTIAL */;
+}
+
+static __always_inline int check_csum(void *ctx, int hook, const struct fou_port *port,
+				      const struct fou_pkt *p)
+{
+	if (!p->udp_csum) {
+		/* RFC 6935/6936: a zero checksum over IPv6 only where configured. */
+		if (p->family == FOU_FAMILY_IPV6 && !(port->flags & FOU_PORT_F_ZERO_CSUM6))
+			return FOU_STAT_DROP_ZERO_CSUM6;
+		return FOU_CONTINUE;
+	}
+	if (hook == HOOK_TC && skb_csum_trusted(ctx))
+		return FOU_CONTINUE;
+	return udp_csum_valid(ctx, hook, p) ? FOU_CONTINUE : FOU_STAT_DROP_UDP_CSUM;
+}
+
+static __always_inline int check_inner_ipv4(void *in, void *data_end, struct fou_rx *rx)
+{
+	struct iphdr *iph = in;
+
+	if (rx->inner_len < sizeof(*iph))
+		return FOU_STAT_DROP_INNER_TRUNC;
+	if ((void *)(iph + 1) > data_end)
+		return FOU_NEED_PULL;
+	if (iph->version != 4)
+		return FOU_STAT_DROP_INNER_VERSION;
+	if (iph->ihl < 5 || iph->ihl * 4 > rx->inner_len)
+		return FOU_STAT_DROP_INNER_TRUNC;
+	if (bpf_ntohs(iph->tot_len) != rx->inner_len)
+		return FOU_STAT_DROP_INNER_LEN;
+	rx->inner_proto = ETH_P_IP;
+	return iph->tos & ECN_MASK;
+}
+
+static __always_inline int check_inner_ipv6(void *in, void *data_end, struct fou_rx *rx)
+{
+	struct ipv6hdr *ip6 = in;
+
+	if (rx->inner_len < sizeof(*ip6))
+		return FOU_STAT_DROP_INNER_TRUNC;
+	if ((void *)(ip6 + 1) > data_end)
+		return FOU_NEED_PULL;
+	if (ip6->version != 6)
+		return FOU_STAT_DROP_INNER_VERSION;
+	if (IPV6_HLEN + bpf_ntohs(ip6->payload_len) != rx->inner_len)
+		return FOU_STAT_DROP_INNER_LEN;
+	rx->inner_proto = ETH_P_IPV6;
+	return (ip6->flow_lbl[0] >> 4) & ECN_MASK;
+}
+
+/* Validate the inner header and apply RFC 6040 decapsulation rules to ECN. */
+static __always_inline int check_inner(void *data, void *data_end, struct fou_rx *rx,
+				       __u8 ipproto)
+{
+	void *in = data + (rx->inner_off & HDR_OFF_MASK);
+	int ecn;
+
+	if (ipproto == IPPROTO_IPIP_NR)
+		ecn = check_inner_ipv4(in, data_end, rx);
+	else
+		ecn = check_inner_ipv6(in, data_end, rx);
+	if (ecn < 0 || ecn > ECN_MASK)
+		return ecn; /* FOU_NEED_PULL or a drop reason (all > 3) */
+	if (rx->p.outer_ecn == ECN_CE) {
+		if (ecn == ECN_NOT_ECT)
+			return FOU_STAT_DROP_ECN;
+		rx->set_ce = ecn != ECN_CE;
+	}
+	return FOU_CONTINUE;
+}
+
+/* Everything after the port matched. */
+static __always_inline int classify_owned(void *ctx, int hook, void *data, void *data_end,
+					  const struct fou_port *port, struct fou_rx *rx)
+{
+	__u32 payload_off = rx->p.l4_off + UDP_HLEN;
+	__u32 payload_len;
+	__u8 ipproto = port->ipproto;
+	int ret;
+
+	ret = check_peer(port, rx);
+	if (ret == FOU_CONTINUE)
+		ret = check_lengths(&rx->p);
+	if (ret == FOU_CONTINUE)
+		ret = check_csum(ctx, hook, port, &rx->p);
+	if (ret != FOU_CONTINUE)
+		return ret;
+
+	payload_len = rx->p.udp_len - UDP_HLEN;
+	rx->inner_off = payload_off;
+	if (port->kind == FOU_KIND_GUE) {
+		struct gue_result g = {};
+
+		ret = gue_parse(data + (payload_off & HDR_OFF_MASK), data_end, payload_len, &g);
+		if (ret != FOU_CONTINUE)
+			return ret;
+		ipproto = g.ipproto;
+		rx->inner_off += g.hdr_len;
+	}
+	rx->inner_len = rx->p.ip_end - rx->inner_off;
+	ret = check_inner(data, data_end, rx, ipproto);
+	if (ret != FOU_CONTINUE)
+		return ret;
+	return port->kind == FOU_KIND_GUE ? FOU_STAT_RX_DECAP_GUE : FOU_STAT_RX_DECAP_FOU;
+}
+
+/*
+ * Classify one packet. Returns a fou_stat_id (rx_*: decapsulate; pass_*: not
+ * ours; drop_*: ours and malformed or unauthorised) or FOU_NEED_PULL when
+ * rx->p.can_pull is set and the headers continue in non-linear data.
+ */
+static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void *data_end,
+					   __u32 ifindex, struct fou_rx *rx)
+{
+	struct fou_port *port;
+	int ret;
+
+	ret = parse_outer(data, data_end, hook == HOOK_XDP, &rx->p);
+	if (ret != FOU_CONTINUE)
+		return ret;
+
+	rx->key.port = rx->p.dport;
+	rx->key.family = rx->p.family;
+	rx->key.pad = 0;
+	port = bpf_map_lookup_elem(&fou_ports, &rx->key);
+	if (!port)
+		return FOU_STAT_PASS_NO_PORT;
+	if (port->ifindex && port->ifindex != ifindex)
+		return FOU_STAT_PASS_OTHER_DEV;
+	if ((port->flags & FOU_PORT_F_LOCAL) &&
+	    !addr_equal(&port->local, &rx->p.daddr, rx->p.family))
+		return FOU_STAT_PASS_OTHER_LOCAL;
+	rx->kind = port->kind;
+
+	ret = classify_owned(ctx, hook, data, data_end, port, rx);
+	if (ret == FOU_NEED_PULL && !rx->p.can_pull)
+		return FOU_STAT_DROP_TRUNCATED;
+	return ret;
+}
+
+/* Copy outer CE into the inner header (RFC 6040), fixing the IPv4 checksum. */
+static __always_inline int inner_set_ce(void *data, void *data_end, const struct fou_rx *rx)
+{
+	void *in = data + (rx->inner_off & HDR_OFF_MASK);
+
+	if (rx->inner_proto == ETH_P_IP) {
+		struct iphdr *iph = in;
+		__be16 old, new;
+
+		if ((void *)(iph + 1) > data_end)
+			return -1;
+		old = *(__be16 *)iph;
+		iph->tos |= ECN_CE;
+		new = *(__be16 *)iph;
+		iph->check = csum_replace16(iph->check, old, new);
+		return 0;
+	}
+	struct ipv6hdr *ip6 = in;
+
+	if ((void *)(ip6 + 1) > data_end)
+		return -1;
+	ip6->flow_lbl[0] |= ECN_CE << 4;
+	return 0;
+}
+
+/* Count the outcome of one packet: the reason, and the port's own counters. */
+static __always_inline void count_outcome(int id, const struct fou_rx *rx)
+{
+	stat_inc(id);
+	if (FOU_STAT_IS_DROP(id))
+		port_stat_drop(&rx->key);
+	else if (!FOU_STAT_IS_PASS(id))
+		port_stat_rx(&rx->key, rx->inner_len);
+}
+
+#endif /* FOU_BPF_DECAP_H */

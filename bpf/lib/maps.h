@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Every pinned map, declared once. Each program object includes this file and
+ * libbpf's pin-by-name reuses the pinned instance, so the XDP and TC programs
+ * and fouloader all share one set of maps per pin root.
+ */
+#ifndef FOU_BPF_MAPS_H
+#define FOU_BPF_MAPS_H
+
+#include "lib/common.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FOU_MAX_PORTS);
+	__type(key, struct fou_port_key);
+	__type(value, struct fou_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FOU_MAX_PEERS);
+	__type(key, struct fou_peer_key);
+	__type(value, struct fou_peer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, FOU_MAX_PORTS);
+	__type(key, struct fou_port_key);
+	__type(value, struct fou_port_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_port_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FOU_STAT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_stats SEC(".maps");
+
+/* Written only by fouloader: what it attached where (see struct fou_device). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FOU_MAX_DEVICES);
+	__type(key, __u32);
+	__type(value, struct fou_device);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_devices SEC(".maps");
+
+#endif /* FOU_BPF_MAPS_H */
