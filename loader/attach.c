@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* attach, detach, status: putting the receive programs on devices. */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/sockios.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "fouloader.h"
+#include "fou_rx_tc.skel.h"
+#include "fou_rx_xdp.skel.h"
+
+enum rx_choice { RX_AUTO, RX_XDP, RX_TC };
+
+struct attach_args {
+	const char *dev;
+	unsigned int ifindex;
+	enum rx_choice rx;
+	int xdp_mode; /* FOU_XDP_MODE_* */
+};
+
+/* The driver name, and whether it is a software device (no bus). */
+static bool dev_is_virtual(const char *dev, char *driver, size_t len)
+{
+	struct ethtool_drvinfo drv = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool virt = true;
+
+	snprintf(driver, len, "unknown");
+	strncpy(ifr.ifr_name, dev, IF_NAMESIZE - 1);
+	ifr.ifr_data = (void *)&drv;
+	if (fd >= 0 && ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
+		snprintf(driver, len, "%s", drv.driver);
+		virt = drv.bus_info[0] == '\0' || !strcmp(drv.driver, "tun") ||
+		       !strcmp(drv.driver, "veth");
+	}
+	if (fd >= 0)
+		close(fd);
+	return virt;
+}
+
+static void parse_attach(int argc, char **argv, struct attach_args *a)
+{
+	a->rx = RX_AUTO;
+	a->xdp_mode = FOU_XDP_MODE_NATIVE;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--rx")) {
+			const char *v = need_arg(argc, argv, i++, "--rx");
+
+			if (!strcmp(v, "auto"))
+				a->rx = RX_AUTO;
+			else if (!strcmp(v, "xdp"))
+				a->rx = RX_XDP;
+			else if (!strcmp(v, "tc"))
+				a->rx = RX_TC;
+			else
+				usage_error("--rx: '%s' is not one of auto, xdp, tc", v);
+		} else if (!strcmp(argv[i], "--xdp-mode")) {
+			const char *v = need_arg(argc, argv, i++, "--xdp-mode");
+
+			if (!strcmp(v, "native"))
+				a->xdp_mode = FOU_XDP_MODE_NATIVE;
+			else if (!strcmp(v, "skb"))
+				a->xdp_mode = FOU_XDP_MODE_SKB;
+			else
+				usage_error("--xdp-mode: '%s' is not one of native, skb", v);
+		} else if (argv[i][0] == '-') {
+			usage_error("attach: unknown option '%s'", argv[i]);
+		} else if (!a->dev) {
+			a->dev = argv[i];
+		} else {
+			usage_error("attach: unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!a->dev)
+		usage_error("attach: missing DEV");
+	a->ifindex = parse_dev(a->dev);
+}
+
+static int devices_fd(void)
+{
+	return map_fd_or_fail(FOU_MAP_DEVICES);
+}
+
+static bool lookup_device(unsigned int ifindex, struct fou_device *dev)
+{
+	int fd = map_fd(FOU_MAP_DEVICES);
+	bool found;
+
+	if (fd < 0)
+		return false;
+	found = bpf_map_lookup_elem(fd, &ifindex, dev) == 0;
+	close(fd);
+	return found;
+}
+
+static void record_device(const struct fou_device *dev)
+{
+	int fd = devices_fd();
+
+	if (bpf_map_update_elem(fd, &dev->ifindex, dev, BPF_ANY))
+		warnx_("attached, but cannot record it in %s: %s", FOU_MAP_DEVICES, strerror(errno));
+	close(fd);
+}
+
+static const char *xdp_mode_name(int mode)
+{
+	return mode == FOU_XDP_MODE_SKB ? "skb" : "native";
+}
+
+/* The XDP program id the kernel runs on @ifindex in @mode, 0 if none. */
+static __u32 xdp_attached_id(unsigned int ifindex, int mode)
+{
+	__u32 id = 0;
+	int flags = mode == FOU_XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+
+	if (bpf_xdp_query_id(ifindex, flags, &id))
+		return 0;
+	return id;
+}
+
+static __u32 prog_id_of(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static int xdp_attach_new(const struct attach_args *a, int prog_fd, struct fou_device *dev)
+{
+	enum xdp_attach_mode mode = a->xdp_mode == FOU_XDP_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	struct xdp_program *xp = xdp_program__from_fd(prog_fd);
+	struct xdp_multiprog *mp;
+	int err;
+
+	if (libxdp_get_error(xp))
+		return -EINVAL;
+	err = xdp_program__attach(xp, a->ifindex, mode, 0);
+	xdp_program__close(xp);
+	if (err)
+		return err;
+	mp = xdp_multiprog__get_from_ifindex(a->ifindex);
+	if (!libxdp_get_error(mp)) {
+		if (xdp_multiprog__is_legacy(mp))
+			dev->flags |= FOU_DEV_F_XDP_LEGACY;
+		xdp_multiprog__close(mp);
+	}
+	dev->hook = FOU_HOOK_XDP;
+	dev->xdp_mode = a->xdp_mode;
+	dev->prog_id = prog_id_of(prog_fd);
+	return 0;
+}
+
+/* Swap the program of a device we attached before, with no moment without one. */
+static int xdp_replace(const struct fou_device *old, int prog_fd, struct fou_device *dev)
+{
+	int flags = old->xdp_mode == FOU_XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	int old_fd = bpf_prog_get_fd_by_id(old->prog_id);
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
+	int err;
+
+	if (old_fd < 0)
+		return -errno;
+	err = bpf_xdp_attach(old->ifindex, prog_fd, flags | XDP_FLAGS_REPLACE, &opts);
+	close(old_fd);
+	if (!err)
+		dev->prog_id = prog_id_of(prog_fd);
+	return err;
+}
+
+static void explain_xdp_error(const struct attach_args *a, int err)
+{
+	char msg[256];
+
+	if (a->xdp_mode == FOU_XDP_MODE_NATIVE && (err == -EOPNOTSUPP || err == -ENOTSUP))
+		fail("%s: the driver has no native XDP support; use '--xdp-mode skb' "
+		     "(slower) or '--rx tc'", a->dev);
+	if (err == -EEXIST || err == -EBUSY)
+		fail("%s: another XDP program is attached; fouloader does not replace "
+		     "programs it did not attach", a->dev);
+	libxdp_strerror(err, msg, sizeof(msg));
+	fail("%s: XDP attach failed: %s", a->dev, msg);
+}
+
+/* Say which hook and why: the choice matters for throughput. */
+static void report_attach(const struct attach_args *a, const struct fou_device *dev,
+			  const char *why, bool replaced)
+{
+	if (dev->hook == FOU_HOOK_TC) {
+		printf("%s: %s fou_rx_tc at tc ingress (prog id %u)%s%s\n", a->dev,
+		       replaced ? "replaced" : "attached", dev->prog_id, why ? ": " : "", why ? why : "");
+		return;
+	}
+	printf("%s: %s fou_rx_xdp at xdp, %s mode, %s (prog id %u)%s%s\n", a->dev,
+	       replaced ? "replaced" : "attached", xdp_mode_name(dev->xdp_mode),
+	       dev->flags & FOU_DEV_F_XDP_LEGACY ? "single program (libxdp dispatcher unavailable)"
+						 : "via libxdp dispatcher",
+	       dev->prog_id, why ? ": " : "", why ? why : "");
+}
+
+static bool choose_tc(struct attach_args *a, char *why, size_t len)
+{
+	char driver[32];
+	bool virt;
+
+	if (a->rx != RX_AUTO) {
+		if (why)
+			why[0] = '\0';
+		return a->rx == RX_TC;
+	}
+	virt = dev_is_virtual(a->dev, driver, sizeof(driver));
+	if (virt)
+		snprintf(why, len, "auto: %s is a virtual device; TC keeps GSO packets whole "
+			 "(XDP would make veth segment them, about half the throughput)", driver);
+	else
+		snprintf(why, len, "auto: %s is a hardware NIC; native XDP decapsulates "
+			 "before GRO, so GRO sees the inner flow", driver);
+	return virt;
+}
+
+static int attach_tc(const struct attach_args *a, const struct fou_device *old,
+		     struct fou_device *dev)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
+	struct fou_rx_tc_bpf *skel = fou_rx_tc_bpf__open_opts(&opts);
+	int err;
+
+	if (!skel)
+		fail("cannot open the TC program: %s", strerror(errno));
+	err = fou_rx_tc_bpf__load(skel);
+	if (err)
+		fail("cannot load fou_rx_tc: %s (run with -v for the verifier log)", strerror(-err));
+	if (old)
+		*dev = *old;
+	err = tc_attach(a->ifindex, bpf_program__fd(skel->progs.fou_rx_tc), old != NULL, dev);
+	fou_rx_tc_bpf__destroy(skel);
+	return err;
+}
+
+static int attach_xdp(const struct attach_args *a, const struct fou_device *old,
+		      struct fou_device *dev)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
+	struct fou_rx_xdp_bpf *skel = fou_rx_xdp_bpf__open_opts(&opts);
+	int err;
+
+	if (!skel)
+		fail("cannot open the XDP program: %s", strerror(errno));
+	err = fou_rx_xdp_bpf__load(skel);
+	if (err)
+		fail("cannot load fou_rx_xdp: %s (run with -v for the verifier log)", strerror(-err));
+	if (old) {
+		*dev = *old;
+		err = xdp_replace(old, bpf_program__fd(skel->progs.fou_rx_xdp), dev);
+	} else {
+		err = xdp_attach_new(a, bpf_program__fd(skel->progs.fou_rx_xdp), dev);
+	}
+	fou_rx_xdp_bpf__destroy(skel);
+	if (err)
+		explain_xdp_error(a, err);
+	return 0;
+}
+
+/* Is the attachment recorded for this device still the one in the kernel? */
+static bool device_live(const struct fou_device *dev)
+{
+	__u32 id = 0;
+
+	if (dev->hook == FOU_HOOK_XDP)
+		return xdp_attached_id(dev->ifindex, dev->xdp_mode) == dev->prog_id;
+	return tc_query_prog_id(dev, &id) == 0 && id == dev->prog_id;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	struct attach_args a = {};
+	struct fou_device old, dev = {};
+	bool use_tc, have_old;
+	char why[200] = "";
+	int err;
+
+	parse_attach(argc, argv, &a);
+	use_tc = choose_tc(&a, why, sizeof(why));
+	ensure_maps();
+
+	have_old = lookup_device(a.ifindex, &old) && device_live(&old);
+	if (have_old && (old.hook == FOU_HOOK_TC) != use_tc)
+		fail("%s: already attached at %s; run 'fouloader detach %s' first", a.dev,
+		     old.hook == FOU_HOOK_TC ? "tc ingress" : "xdp", a.dev);
+	if (have_old && !use_tc && old.xdp_mode != a.xdp_mode)
+		fail("%s: already attached in xdp %s mode; detach first to change mode", a.dev,
+		     xdp_mode_name(old.xdp_mode));
+
+	dev.ifindex = a.ifindex;
+	snprintf(dev.name, sizeof(dev.name), "%s", a.dev);
+	err = use_tc ? attach_tc(&a, have_old ? &old : NULL, &dev)
+		     : attach_xdp(&a, have_old ? &old : NULL, &dev);
+	if (err)
+		fail("%s: TC attach failed: %s", a.dev, strerror(-err));
+	snprintf(dev.name, sizeof(dev.name), "%s", a.dev);
+	record_device(&dev);
+	report_attach(&a, &dev, why[0] ? why : NULL, have_old);
+	return EXIT_OK;
+}
+
+static int detach_xdp(const struct fou_device *dev)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(dev->ifindex);
+	struct xdp_program *p = NULL;
+	int err = 0;
+
+	if (libxdp_get_error(mp))
+		return libxdp_get_error(mp);
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && xdp_program__id(p) == dev->prog_id)
+			err = xdp_multiprog__detach(mp);
+		else
+			warnx_("the XDP program on %s is not the one fouloader attached: left in place",
+			       dev->name);
+	} else {
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			if (xdp_program__id(p) == dev->prog_id)
+				break;
+		if (p)
+			err = xdp_program__detach(p, dev->ifindex, xdp_multiprog__attach_mode(mp), 0);
+	}
+	xdp_multiprog__close(mp);
+	return err;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	struct fou_device dev;
+	unsigned int ifindex;
+	int err, fd;
+
+	if (argc != 1)
+		usage_error(argc ? "detach: unexpected argument '%s'" : "detach: missing DEV%s",
+			    argc ? argv[1] : "");
+	if (argv[0][0] == '-')
+		usage_error("detach: unknown option '%s'", argv[0]);
+	ifindex = parse_dev(argv[0]);
+	if (!state_exists() || !lookup_device(ifindex, &dev))
+		fail("%s: fouloader is not attached to this device", argv[0]);
+
+	err = dev.hook == FOU_HOOK_XDP ? detach_xdp(&dev) : tc_detach(&dev);
+	if (err)
+		fail("%s: detach failed: %s", argv[0], strerror(-err));
+	fd = devices_fd();
+	bpf_map_delete_elem(fd, &ifindex);
+	close(fd);
+	printf("%s: detached fou_rx_%s\n", argv[0], dev.hook == FOU_HOOK_XDP ? "xdp" : "tc");
+	return EXIT_OK;
+}
+
+static void print_device(const struct fou_device *dev, bool json, bool first)
+{
+	char name[IF_NAMESIZE] = "";
+	bool live = device_live(dev);
+	bool xdp = dev->hook == FOU_HOOK_XDP;
+
+	if (!if_indextoname(dev->ifindex, name))
+		snprintf(name, sizeof(name), "%s", dev->name);
+	if (!json) {
+		printf("%-16s %-4s %-7s prog %-6u %s%s\n", name, xdp ? "xdp" : "tc",
+		       xdp ? xdp_mode_name(dev->xdp_mode) : "ingress", dev->prog_id,
+		       live ? "live" : "GONE (detached behind fouloader's back)",
+		       xdp && (dev->flags & FOU_DEV_F_XDP_LEGACY) ? ", single program" : "");
+		return;
+	}
+	printf("%s{\"dev\":", first ? "" : ",");
+	json_str(stdout, name);
+	printf(",\"ifindex\":%u,\"hook\":\"%s\",\"xdp_mode\":", dev->ifindex, xdp ? "xdp" : "tc");
+	if (xdp)
+		printf("\"%s\"", xdp_mode_name(dev->xdp_mode));
+	else
+		printf("null");
+	printf(",\"prog_id\":%u,\"live\":%s,\"qdisc_created\":%s}", dev->prog_id,
+	       live ? "true" : "false", dev->flags & FOU_DEV_F_QDISC_CREATED ? "true" : "false");
+}
+
+int cmd_status(int argc, char **argv)
+{
+	bool json = false, first = true;
+	__u32 key, *prev = NULL;
+	struct fou_device dev;
+	int fd = -1;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			usage_error("status: unexpected argument '%s'", argv[i]);
+	}
+	if (state_exists())
+		fd = map_fd(FOU_MAP_DEVICES);
+	if (json) {
+		printf("{\"pin_root\":");
+		json_str(stdout, g_opts.pin_root);
+		printf(",\"devices\":[");
+	} else {
+		printf("pin root %s: %s\n", g_opts.pin_root,
+		       fd < 0 ? "no state (nothing attached or configured)" : "present");
+	}
+	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &key)) {
+		if (!bpf_map_lookup_elem(fd, &key, &dev)) {
+			print_device(&dev, json, first);
+			first = false;
+		}
+		prev = &key;
+	}
+	if (json)
+		printf("]}\n");
+	else if (fd >= 0 && first)
+		printf("no device attached\n");
+	if (fd >= 0)
+		close(fd);
+	return EXIT_OK;
+}

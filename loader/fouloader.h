@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* fouloader internals shared between the command families. */
+#ifndef FOULOADER_H
+#define FOULOADER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "fou_maps.h"
+#include "fou_stats.h"
+
+/* Exit statuses: 2 means the command line was wrong and nothing changed. */
+#define EXIT_OK    0
+#define EXIT_FAIL  1
+#define EXIT_USAGE 2
+
+struct global_opts {
+	const char *pin_root;
+	bool verbose;
+};
+extern struct global_opts g_opts;
+
+struct command {
+	const char *name;     /* "attach", "port add", ... */
+	const char *synopsis; /* argument grammar, man-page style */
+	const char *help;     /* what it does, option by option */
+	int (*run)(int argc, char **argv); /* argv[0] is the first argument */
+};
+extern const struct command commands[];
+
+/* util.c: diagnostics. usage_error() and fail() do not return. */
+void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* util.c: argument parsing (usage_error on bad input, naming @what). */
+__u16 parse_port(const char *what, const char *s);
+long parse_uint(const char *what, const char *s, long max);
+/* Parse an IPv4 or IPv6 address; returns its FOU_FAMILY_*. */
+int parse_addr(const char *what, const char *s, struct fou_addr *out);
+unsigned int parse_dev(const char *s);
+const char *need_arg(int argc, char **argv, int i, const char *opt);
+bool is_help(const char *s);
+void format_addr(const struct fou_addr *a, int family, char *buf, size_t len);
+
+/* util.c: JSON output, just enough for flat objects and arrays. */
+void json_str(FILE *f, const char *s);
+
+/* maps.c: the pinned state. */
+int ensure_pin_root(void);        /* mount bpffs if needed, mkdir the root */
+bool state_exists(void);          /* maps pinned under the pin root */
+int ensure_maps(void);            /* create and pin the maps if missing */
+int map_fd(const char *name);     /* open a pinned map; -1 if absent */
+int map_fd_or_fail(const char *name);
+int cpu_count(void);
+void setup_libbpf_logging(void);
+
+/* tc.c: the clsact hook, touching only what fouloader created. */
+int tc_attach(unsigned int ifindex, int prog_fd, bool replace, struct fou_device *dev);
+int tc_detach(const struct fou_device *dev);
+int tc_query_prog_id(const struct fou_device *dev, __u32 *prog_id);
+
+/* Command entry points. */
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_port_add(int argc, char **argv);
+int cmd_port_del(int argc, char **argv);
+int cmd_port_show(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+#endif /* FOULOADER_H */

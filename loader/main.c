@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* fouloader: command table, global options, help. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fouloader.h"
+
+struct global_opts g_opts = { .pin_root = FOU_PIN_ROOT_DEFAULT };
+
+const struct command commands[] = {
+	{ "attach", "DEV [--rx auto|xdp|tc] [--xdp-mode native|skb]",
+	  "Attach the receive program to DEV. --rx auto (the default) picks TC ingress\n"
+	  "on virtual devices (veth, tun, ...), where XDP would make the peer segment\n"
+	  "every GSO packet, and native XDP on hardware NICs, where decapsulating\n"
+	  "before GRO lets GRO see the inner flow. --xdp-mode skb is the generic\n"
+	  "(slower) XDP for drivers without native support; there is no silent\n"
+	  "fallback. Attaching again to the same device replaces the program in place.",
+	  cmd_attach },
+	{ "detach", "DEV",
+	  "Remove what fouloader attached to DEV: its XDP program or its TC filter,\n"
+	  "and the clsact qdisc only if fouloader created it and nothing else uses it.\n"
+	  "Maps and configuration stay pinned.",
+	  cmd_detach },
+	{ "status", "[--json]",
+	  "Show where the receive programs are attached and whether the kernel still\n"
+	  "runs them.",
+	  cmd_status },
+	{ "port add",
+	  "PORT { ipproto 4|41 | gue } [-6] [local ADDR]\n"
+	  "         { peer any | peer ADDR [peer_port P] [peer ADDR [peer_port P]]... }\n"
+	  "         [dev DEV] [zero-csum6]",
+	  "Open a receive port. ipproto 4: FOU carrying IPv4; ipproto 41: FOU carrying\n"
+	  "IPv6; gue: GUE version 0 or 1. -6: the port receives over outer IPv6.\n"
+	  "local ADDR: only packets to ADDR. peer ADDR [peer_port P]: only packets from\n"
+	  "ADDR (and source port P); repeat for more peers. peer any: accept every\n"
+	  "source (must be asked for). dev DEV: only packets arriving on DEV.\n"
+	  "zero-csum6: accept a zero UDP checksum over IPv6 (RFC 6935).",
+	  cmd_port_add },
+	{ "port del", "PORT [-6]", "Close a receive port and forget its peers.", cmd_port_del },
+	{ "port show", "[--json]", "List receive ports, in the grammar of 'port add'.",
+	  cmd_port_show },
+	{ "stats", "[--json] [--all]",
+	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
+	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
+	  "port's own counters. --all includes counters that are zero.",
+	  cmd_stats },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void print_usage(FILE *f)
+{
+	fprintf(f, "usage: fouloader [--pin-root DIR] [-v|--verbose] COMMAND [ARGS]\n\n"
+		   "FOU and GUE tunnel receive ports in BPF (XDP or TC ingress).\n\n"
+		   "commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  fouloader %s %s\n", c->name, c->synopsis);
+	fprintf(f, "\nglobal options:\n"
+		   "  --pin-root DIR  where maps are pinned (default %s); one per network\n"
+		   "                  namespace when namespaces share a bpffs\n"
+		   "  -v, --verbose   show libbpf/libxdp messages and verifier logs\n"
+		   "  -h, --help      this text; 'fouloader COMMAND --help' for one command\n"
+		   "\nexit status: 0 done, 1 failed, 2 bad command line (nothing changed)\n",
+		FOU_PIN_ROOT_DEFAULT);
+}
+
+static void print_command_help(const struct command *c)
+{
+	printf("usage: fouloader %s %s\n\n%s\n", c->name, c->synopsis, c->help);
+}
+
+/* Match the longest command name ("port add" before "port"). */
+static const struct command *find_command(int argc, char **argv, int *used)
+{
+	for (const struct command *c = commands; c->name; c++) {
+		const char *sp = strchr(c->name, ' ');
+
+		if (!sp && !strcmp(argv[0], c->name)) {
+			*used = 1;
+			return c;
+		}
+		if (sp && argc >= 2 && !strncmp(argv[0], c->name, sp - c->name) &&
+		    strlen(argv[0]) == (size_t)(sp - c->name) && !strcmp(argv[1], sp + 1)) {
+			*used = 2;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+	int i = 1, used;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--pin-root"))
+			g_opts.pin_root = need_arg(argc, argv, i++, "--pin-root");
+		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			g_opts.verbose = true;
+		else if (is_help(argv[i])) {
+			print_usage(stdout);
+			return EXIT_OK;
+		} else
+			usage_error("unknown option '%s' (see 'fouloader --help')", argv[i]);
+	}
+	if (i >= argc)
+		usage_error("missing COMMAND (see 'fouloader --help')");
+	if (g_opts.pin_root[0] != '/')
+		usage_error("--pin-root: '%s' is not an absolute path", g_opts.pin_root);
+	if (!strcmp(argv[i], "help") && i + 1 >= argc) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	cmd = find_command(argc - i, argv + i, &used);
+	if (!cmd) {
+		if (!strcmp(argv[i], "port"))
+			usage_error("port: expected add, del or show%s%s",
+				    i + 1 < argc ? ", not " : "", i + 1 < argc ? argv[i + 1] : "");
+		usage_error("unknown command '%s' (see 'fouloader --help')", argv[i]);
+	}
+	i += used;
+	for (int j = i; j < argc; j++) {
+		if (is_help(argv[j]) && strcmp(argv[j], "help")) {
+			print_command_help(cmd);
+			return EXIT_OK;
+		}
+	}
+	setup_libbpf_logging();
+	return cmd->run(argc - i, argv + i);
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The pinned state: bpffs, the pin root, and the maps in it. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "fouloader.h"
+#include "fou_rx_tc.skel.h"
+
+#define BPF_FS_MAGIC_ 0xcafe4a11
+#define BPFFS_DEFAULT "/sys/fs/bpf"
+
+/* Quiet unless -v: failures are reported by fouloader itself, in one line. */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (!g_opts.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (!g_opts.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void setup_libbpf_logging(void)
+{
+	libbpf_set_print(libbpf_log);
+	libxdp_set_print(libxdp_log);
+}
+
+int cpu_count(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	if (n <= 0)
+		fail("cannot count possible CPUs: %s", strerror(-n));
+	return n;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && (unsigned long)st.f_type == BPF_FS_MAGIC_;
+}
+
+/* A different mount namespace than init's usually means `ip netns exec`,
+ * whose private /sys loses pins when the command exits. */
+static void warn_private_mount_ns(void)
+{
+	char self[64] = "", init[64] = "";
+
+	if (readlink("/proc/self/ns/mnt", self, sizeof(self) - 1) < 0 ||
+	    readlink("/proc/1/ns/mnt", init, sizeof(init) - 1) < 0)
+		return;
+	if (strcmp(self, init))
+		warnx_("mounted bpffs in a private mount namespace (ip netns exec?): "
+		       "pins vanish when it ends; prefer 'nsenter --net=/run/netns/NAME'");
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int ensure_pin_root(void)
+{
+	const char *root = g_opts.pin_root;
+	int err;
+
+	if (!strncmp(root, BPFFS_DEFAULT "/", strlen(BPFFS_DEFAULT) + 1) &&
+	    !is_bpffs(BPFFS_DEFAULT)) {
+		if (mount("bpf", BPFFS_DEFAULT, "bpf", 0, "mode=0700"))
+			fail("cannot mount bpffs on %s: %s", BPFFS_DEFAULT, strerror(errno));
+		warn_private_mount_ns();
+	}
+	err = mkdir_p(root);
+	if (err)
+		fail("cannot create pin root %s: %s", root, strerror(-err));
+	if (!is_bpffs(root))
+		fail("pin root %s is not on a bpf filesystem", root);
+	return 0;
+}
+
+static void map_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", g_opts.pin_root, name);
+}
+
+int map_fd(const char *name)
+{
+	char path[PATH_MAX];
+
+	map_path(name, path, sizeof(path));
+	return bpf_obj_get(path);
+}
+
+int map_fd_or_fail(const char *name)
+{
+	int fd = map_fd(name);
+
+	if (fd < 0)
+		fail("map %s/%s: %s", g_opts.pin_root, name, strerror(errno));
+	return fd;
+}
+
+bool state_exists(void)
+{
+	char path[PATH_MAX];
+
+	if (!is_bpffs(g_opts.pin_root))
+		return false;
+	map_path(FOU_MAP_PORTS, path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
+/* Loading an object with its programs switched off creates and pins the
+ * maps with their BTF, so configuration can precede attach. */
+int ensure_maps(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
+	struct fou_rx_tc_bpf *skel;
+	int err;
+
+	ensure_pin_root();
+	skel = fou_rx_tc_bpf__open_opts(&opts);
+	if (!skel)
+		fail("cannot open the BPF object: %s", strerror(errno));
+	bpf_program__set_autoload(skel->progs.fou_rx_tc, false);
+	err = fou_rx_tc_bpf__load(skel);
+	fou_rx_tc_bpf__destroy(skel);
+	if (err)
+		fail("cannot create the maps under %s: %s (a map pinned by an "
+		     "incompatible version? see 'fouloader -v')", g_opts.pin_root, strerror(-err));
+	return 0;
+}

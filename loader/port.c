@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* port add / del / show: the receive ports and their peer allowlists. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "fouloader.h"
+
+#define MAX_PEERS_PER_CMD 64
+
+struct peer_arg {
+	struct fou_addr addr;
+	int family;
+	__be16 peer_port;
+};
+
+struct port_args {
+	struct fou_port_key key;
+	struct fou_port port;
+	struct peer_arg peers[MAX_PEERS_PER_CMD];
+	int npeers;
+	int local_family;
+	const char *dev;
+	bool have_kind, have_port;
+};
+
+static void parse_ipproto(const char *s, struct fou_port *port)
+{
+	if (!strcmp(s, "4") || !strcmp(s, "ipip"))
+		port->ipproto = 4;
+	else if (!strcmp(s, "41") || !strcmp(s, "ipv6"))
+		port->ipproto = 41;
+	else
+		usage_error("ipproto: '%s' is not supported; expected 4 (ipip) or 41 (ipv6)", s);
+	port->kind = FOU_KIND_FOU;
+}
+
+static int parse_peer(int argc, char **argv, int i, struct port_args *a)
+{
+	const char *v = need_arg(argc, argv, i, "peer");
+	struct peer_arg *p;
+
+	if (!strcmp(v, "any")) {
+		a->port.flags |= FOU_PORT_F_PEER_ANY;
+		return i + 1;
+	}
+	if (a->npeers == MAX_PEERS_PER_CMD)
+		usage_error("port add: at most %d peers per command", MAX_PEERS_PER_CMD);
+	p = &a->peers[a->npeers++];
+	p->family = parse_addr("peer", v, &p->addr);
+	i++;
+	if (i + 1 < argc && !strcmp(argv[i + 1], "peer_port")) {
+		p->peer_port = parse_port("peer_port", need_arg(argc, argv, i + 1, "peer_port"));
+		i += 2;
+	}
+	return i;
+}
+
+static void validate_port_add(struct port_args *a)
+{
+	int family = a->key.family;
+
+	if (!a->have_port)
+		usage_error("port add: missing PORT");
+	if (!a->have_kind)
+		usage_error("port add: missing 'ipproto N' or 'gue'");
+	if (!a->npeers && !(a->port.flags & FOU_PORT_F_PEER_ANY))
+		usage_error("port add: missing 'peer ADDR' (or 'peer any' to accept every source)");
+	if (a->npeers && (a->port.flags & FOU_PORT_F_PEER_ANY))
+		usage_error("port add: 'peer any' and 'peer ADDR' exclude each other");
+	for (int i = 0; i < a->npeers; i++)
+		if (a->peers[i].family != family)
+			usage_error("peer: address family does not match the port (%s)",
+				    family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
+	if (a->local_family && a->local_family != family)
+		usage_error("local: address family does not match the port (%s)",
+			    family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
+	if ((a->port.flags & FOU_PORT_F_ZERO_CSUM6) && family != FOU_FAMILY_IPV6)
+		usage_error("zero-csum6: only meaningful with -6 (IPv4 always accepts a zero checksum)");
+	if (a->dev)
+		a->port.ifindex = parse_dev(a->dev);
+}
+
+static void parse_port_add(int argc, char **argv, struct port_args *a)
+{
+	a->key.family = FOU_FAMILY_IPV4;
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (!strcmp(w, "-6")) {
+			a->key.family = FOU_FAMILY_IPV6;
+		} else if (!strcmp(w, "ipproto")) {
+			parse_ipproto(need_arg(argc, argv, i++, w), &a->port);
+			a->have_kind = true;
+		} else if (!strcmp(w, "gue")) {
+			a->port.kind = FOU_KIND_GUE;
+			a->have_kind = true;
+		} else if (!strcmp(w, "local")) {
+			a->local_family = parse_addr("local", need_arg(argc, argv, i++, w), &a->port.local);
+			a->port.flags |= FOU_PORT_F_LOCAL;
+		} else if (!strcmp(w, "peer")) {
+			i = parse_peer(argc, argv, i, a);
+		} else if (!strcmp(w, "dev")) {
+			a->dev = need_arg(argc, argv, i++, w);
+		} else if (!strcmp(w, "zero-csum6")) {
+			a->port.flags |= FOU_PORT_F_ZERO_CSUM6;
+		} else if (!a->have_port && w[0] != '-') {
+			a->key.port = parse_port("PORT", w);
+			a->have_port = true;
+		} else {
+			usage_error("port add: unexpected '%s' (see 'fouloader port add --help')", w);
+		}
+	}
+	validate_port_add(a);
+}
+
+static void parse_port_key(const char *cmd, int argc, char **argv, struct fou_port_key *key)
+{
+	bool have = false;
+
+	key->family = FOU_FAMILY_IPV4;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-6"))
+			key->family = FOU_FAMILY_IPV6;
+		else if (!have && argv[i][0] != '-') {
+			key->port = parse_port("PORT", argv[i]);
+			have = true;
+		} else
+			usage_error("port %s: unexpected '%s'", cmd, argv[i]);
+	}
+	if (!have)
+		usage_error("port %s: missing PORT", cmd);
+}
+
+static const char *family_name(int family)
+{
+	return family == FOU_FAMILY_IPV6 ? "ipv6" : "ipv4";
+}
+
+static void zero_port_stats(int fd, const struct fou_port_key *key)
+{
+	size_t n = cpu_count();
+	struct fou_port_stats *zero = calloc(n, sizeof(*zero));
+
+	if (!zero || bpf_map_update_elem(fd, key, zero, BPF_ANY))
+		warnx_("cannot create the counters of port %u: %s", ntohs(key->port), strerror(errno));
+	free(zero);
+}
+
+int cmd_port_add(int argc, char **argv)
+{
+	struct port_args a = {};
+	int ports, peers, stats;
+	struct fou_port existing;
+
+	parse_port_add(argc, argv, &a);
+	ensure_maps();
+	ports = map_fd_or_fail(FOU_MAP_PORTS);
+	peers = map_fd_or_fail(FOU_MAP_PEERS);
+	stats = map_fd_or_fail(FOU_MAP_PORT_STATS);
+	if (!bpf_map_lookup_elem(ports, &a.key, &existing))
+		fail("port %u (%s) already exists; 'fouloader port del %u%s' first",
+		     ntohs(a.key.port), family_name(a.key.family), ntohs(a.key.port),
+		     a.key.family == FOU_FAMILY_IPV6 ? " -6" : "");
+
+	/* Peers and counters first: the port becomes live only when complete. */
+	for (int i = 0; i < a.npeers; i++) {
+		struct fou_peer_key pk = { .port = a.key.port, .family = a.key.family,
+					   .addr = a.peers[i].addr };
+		struct fou_peer pv = { .peer_port = a.peers[i].peer_port };
+
+		if (bpf_map_update_elem(peers, &pk, &pv, BPF_ANY))
+			fail("cannot add peer: %s", strerror(errno));
+	}
+	zero_port_stats(stats, &a.key);
+	if (bpf_map_update_elem(ports, &a.key, &a.port, BPF_NOEXIST))
+		fail("cannot add port %u: %s", ntohs(a.key.port), strerror(errno));
+	close(ports);
+	close(peers);
+	close(stats);
+	return EXIT_OK;
+}
+
+/* Delete every peer of @key; keys are collected first so iteration is stable. */
+static void delete_peers(int fd, const struct fou_port_key *key)
+{
+	struct fou_peer_key k, *prev = NULL, *doomed = calloc(FOU_MAX_PEERS, sizeof(k));
+	int n = 0;
+
+	if (!doomed)
+		fail("out of memory");
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		if (k.port == key->port && k.family == key->family && n < FOU_MAX_PEERS)
+			doomed[n++] = k;
+		prev = &k;
+	}
+	for (int i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &doomed[i]);
+	free(doomed);
+}
+
+int cmd_port_del(int argc, char **argv)
+{
+	struct fou_port_key key = {};
+	int ports, peers, stats;
+
+	parse_port_key("del", argc, argv, &key);
+	if (!state_exists())
+		fail("port %u (%s) does not exist", ntohs(key.port), family_name(key.family));
+	ports = map_fd_or_fail(FOU_MAP_PORTS);
+	peers = map_fd_or_fail(FOU_MAP_PEERS);
+	stats = map_fd_or_fail(FOU_MAP_PORT_STATS);
+	/* The port goes first so that no packet sees it without its peers. */
+	if (bpf_map_delete_elem(ports, &key))
+		fail("port %u (%s) does not exist", ntohs(key.port), family_name(key.family));
+	delete_peers(peers, &key);
+	bpf_map_delete_elem(stats, &key);
+	close(ports);
+	close(peers);
+	close(stats);
+	return EXIT_OK;
+}
+
+struct port_entry {
+	struct fou_port_key key;
+	struct fou_port port;
+};
+
+static int cmp_ports(const void *a, const void *b)
+{
+	const struct port_entry *x = a, *y = b;
+
+	if (x->key.family != y->key.family)
+		return x->key.family - y->key.family;
+	return ntohs(x->key.port) - ntohs(y->key.port);
+}
+
+/* All ports, sorted by family then port number; returns the count. */
+static int load_ports(struct port_entry *out, int max)
+{
+	struct fou_port_key k, *prev = NULL;
+	int fd, n = 0;
+
+	if (!state_exists())
+		return 0;
+	fd = map_fd_or_fail(FOU_MAP_PORTS);
+	while (n < max && !bpf_map_get_next_key(fd, prev, &k)) {
+		if (!bpf_map_lookup_elem(fd, &k, &out[n].port)) {
+			out[n].key = k;
+			n++;
+		}
+		prev = &k;
+	}
+	close(fd);
+	qsort(out, n, sizeof(*out), cmp_ports);
+	return n;
+}
+
+static void print_peers(int fd, const struct port_entry *e, bool json)
+{
+	struct fou_peer_key k, *prev = NULL;
+	struct fou_peer v;
+	char buf[INET6_ADDRSTRLEN];
+	bool first = true;
+
+	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (k.port != e->key.port || k.family != e->key.family ||
+		    bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		format_addr(&k.addr, k.family, buf, sizeof(buf));
+		if (json)
+			printf("%s{\"addr\":\"%s\",\"peer_port\":%u}", first ? "" : ",", buf,
+			       ntohs(v.peer_port));
+		else if (v.peer_port)
+			printf(" peer %s peer_port %u", buf, ntohs(v.peer_port));
+		else
+			printf(" peer %s", buf);
+		first = false;
+	}
+}
+
+static void print_port(int peers, const struct port_entry *e, bool json, bool first)
+{
+	const struct fou_port *p = &e->port;
+	char local[INET6_ADDRSTRLEN] = "", dev[IF_NAMESIZE] = "";
+
+	if (p->flags & FOU_PORT_F_LOCAL)
+		format_addr(&p->local, e->key.family, local, sizeof(local));
+	if (p->ifindex && !if_indextoname(p->ifindex, dev))
+		snprintf(dev, sizeof(dev), "ifindex%u", p->ifindex);
+	if (!json) {
+		printf("port %u", ntohs(e->key.port));
+		if (p->kind == FOU_KIND_GUE)
+			printf(" gue");
+		else
+			printf(" ipproto %u", p->ipproto);
+		printf("%s", e->key.family == FOU_FAMILY_IPV6 ? " -6" : "");
+		if (local[0])
+			printf(" local %s", local);
+		if (p->flags & FOU_PORT_F_PEER_ANY)
+			printf(" peer any");
+		print_peers(peers, e, false);
+		if (dev[0])
+			printf(" dev %s", dev);
+		printf("%s\n", p->flags & FOU_PORT_F_ZERO_CSUM6 ? " zero-csum6" : "");
+		return;
+	}
+	printf("%s{\"port\":%u,\"family\":%u,\"kind\":\"%s\",\"ipproto\":%u,\"local\":",
+	       first ? "" : ",", ntohs(e->key.port), e->key.family,
+	       p->kind == FOU_KIND_GUE ? "gue" : "fou", p->ipproto);
+	if (local[0])
+		printf("\"%s\"", local);
+	else
+		printf("null");
+	printf(",\"dev\":");
+	if (dev[0])
+		json_str(stdout, dev);
+	else
+		printf("null");
+	printf(",\"zero_csum6\":%s,\"peer_any\":%s,\"peers\":[",
+	       p->flags & FOU_PORT_F_ZERO_CSUM6 ? "true" : "false",
+	       p->flags & FOU_PORT_F_PEER_ANY ? "true" : "false");
+	print_peers(peers, e, true);
+	printf("]}");
+}
+
+int cmd_port_show(int argc, char **argv)
+{
+	static struct port_entry entries[FOU_MAX_PORTS];
+	bool json = false;
+	int n, peers = -1;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			usage_error("port show: unexpected argument '%s'", argv[i]);
+	}
+	n = load_ports(entries, FOU_MAX_PORTS);
+	if (n)
+		peers = map_fd_or_fail(FOU_MAP_PEERS);
+	if (json)
+		printf("[");
+	for (int i = 0; i < n; i++)
+		print_port(peers, &entries[i], json, i == 0);
+	if (json)
+		printf("]\n");
+	if (peers >= 0)
+		close(peers);
+	return EXIT_OK;
+}

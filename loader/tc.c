@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * TC ingress attach through libbpf's clsact helpers. fouloader owns one filter
+ * (FOU_TC_HANDLE at FOU_TC_PRIORITY) and the clsact qdisc only if it created
+ * it; the qdisc goes away on detach only when no other filter is left on it.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fouloader.h"
+
+#define FOU_TC_HANDLE   0xF0F0
+#define FOU_TC_PRIORITY 1 /* decapsulate before other classifiers look */
+
+#ifndef TC_H_CLSACT
+#define TC_H_CLSACT TC_H_INGRESS
+#endif
+#ifndef TC_H_MIN_INGRESS
+#define TC_H_MIN_INGRESS 0xFFF2U
+#define TC_H_MIN_EGRESS  0xFFF3U
+#endif
+
+/* Count the filters under one clsact parent with an RTM_GETTFILTER dump. */
+static int count_filters(unsigned int ifindex, __u32 parent)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.nh.nlmsg_type = RTM_GETTFILTER,
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.nh.nlmsg_seq = 1,
+		.tc.tcm_family = AF_UNSPEC,
+		.tc.tcm_ifindex = ifindex,
+		.tc.tcm_parent = parent,
+	};
+	char buf[16384];
+	int fd, count = 0;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
+		goto err;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nh;
+
+		if (n < 0)
+			goto err;
+		for (nh = (void *)buf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				close(fd);
+				return count;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(nh);
+
+				close(fd);
+				return e->error;
+			}
+			/* cls_bpf reports a priority head and then each filter:
+			 * only zero versus non-zero matters to the caller. */
+			if (nh->nlmsg_type == RTM_NEWTFILTER)
+				count++;
+		}
+	}
+err:
+	count = -errno;
+	close(fd);
+	return count;
+}
+
+static int other_filters(unsigned int ifindex)
+{
+	int in = count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	int eg = count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+
+	if (in < 0 || eg < 0)
+		return in < 0 ? in : eg;
+	return in + eg;
+}
+
+int tc_attach(unsigned int ifindex, int prog_fd, bool replace, struct fou_device *dev)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FOU_TC_HANDLE, .priority = FOU_TC_PRIORITY,
+		    .prog_fd = prog_fd, .flags = replace ? BPF_TC_F_REPLACE : 0);
+	struct bpf_prog_info pinfo = {};
+	__u32 len = sizeof(pinfo);
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	if (!err)
+		dev->flags |= FOU_DEV_F_QDISC_CREATED;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		if (dev->flags & FOU_DEV_F_QDISC_CREATED)
+			bpf_tc_hook_destroy(&hook);
+		return err;
+	}
+	dev->hook = FOU_HOOK_TC;
+	dev->tc_handle = FOU_TC_HANDLE;
+	dev->tc_priority = FOU_TC_PRIORITY;
+	if (!bpf_obj_get_info_by_fd(prog_fd, &pinfo, &len))
+		dev->prog_id = pinfo.id;
+	return 0;
+}
+
+int tc_query_prog_id(const struct fou_device *dev, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dev->ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = dev->tc_handle, .priority = dev->tc_priority);
+	int err = bpf_tc_query(&hook, &opts);
+
+	if (!err)
+		*prog_id = opts.prog_id;
+	return err;
+}
+
+int tc_detach(const struct fou_device *dev)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dev->ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = dev->tc_handle, .priority = dev->tc_priority);
+	__u32 id = 0;
+	int err;
+
+	/* Only remove the filter if it still runs the program we attached. */
+	err = tc_query_prog_id(dev, &id);
+	if (!err && id == dev->prog_id) {
+		err = bpf_tc_detach(&hook, &opts);
+		if (err)
+			return err;
+	} else if (!err) {
+		warnx_("filter %#x prio %u now runs program %u, not ours (%u): left in place",
+		       dev->tc_handle, dev->tc_priority, id, dev->prog_id);
+	}
+	if ((dev->flags & FOU_DEV_F_QDISC_CREATED) && other_filters(dev->ifindex) == 0) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+	return 0;
+}

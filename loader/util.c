@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Diagnostics, argument parsing and JSON output for fouloader. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fouloader.h"
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "fouloader: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	exit(EXIT_FAIL);
+}
+
+void warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!g_opts.verbose)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+long parse_uint(const char *what, const char *s, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (!*s || *end || errno || v < 0 || v > max)
+		usage_error("%s: '%s' is not a number from 0 to %ld", what, s, max);
+	return v;
+}
+
+__u16 parse_port(const char *what, const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 1 || v > 65535)
+		usage_error("%s: '%s' is not a UDP port (1-65535)", what, s);
+	return htons((__u16)v);
+}
+
+int parse_addr(const char *what, const char *s, struct fou_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, s, &out->ip4) == 1)
+		return FOU_FAMILY_IPV4;
+	if (inet_pton(AF_INET6, s, out->ip6) == 1)
+		return FOU_FAMILY_IPV6;
+	usage_error("%s: '%s' is not an IPv4 or IPv6 address", what, s);
+}
+
+unsigned int parse_dev(const char *s)
+{
+	unsigned int ifindex;
+
+	if (strlen(s) >= IF_NAMESIZE)
+		usage_error("device name '%s' is too long", s);
+	ifindex = if_nametoindex(s);
+	if (!ifindex)
+		usage_error("no such device '%s' in this network namespace", s);
+	return ifindex;
+}
+
+const char *need_arg(int argc, char **argv, int i, const char *opt)
+{
+	if (i + 1 >= argc)
+		usage_error("'%s' needs an argument", opt);
+	return argv[i + 1];
+}
+
+bool is_help(const char *s)
+{
+	return !strcmp(s, "--help") || !strcmp(s, "-h") || !strcmp(s, "help");
+}
+
+void format_addr(const struct fou_addr *a, int family, char *buf, size_t len)
+{
+	inet_ntop(family == FOU_FAMILY_IPV4 ? AF_INET : AF_INET6,
+		  family == FOU_FAMILY_IPV4 ? (const void *)&a->ip4 : (const void *)a->ip6,
+		  buf, len);
+}
+
+void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
