@@ -11,7 +11,7 @@ BPFTOOL  ?= bpftool
 CC       ?= gcc
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
+BPF_CFLAGS := -O2 -g -target bpf -fno-strict-aliasing -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
 	-I$(BUILD) -Iinclude -Ibpf
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 \

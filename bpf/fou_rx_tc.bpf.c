@@ -64,6 +64,10 @@ static __always_inline int tc_decap(struct __sk_buff *skb, const struct fou_rx *
 					     : BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
 	if (bpf_skb_adjust_room(skb, -strip, BPF_ADJ_ROOM_MAC, flags))
 		return -1;
+	/* Ethernet padding after the outer packet would trail the inner one. */
+	if (rx->p.pkt_len > rx->p.ip_end &&
+	    bpf_skb_change_tail(skb, rx->p.ip_end - strip, 0))
+		return -1;
 	return bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &proto, sizeof(proto), 0);
 }
 

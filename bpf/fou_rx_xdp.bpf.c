@@ -29,7 +29,12 @@ static __always_inline int xdp_decap(struct xdp_md *ctx, const struct fou_rx *rx
 		__builtin_memcpy(dst, data, 16);
 		*(__be16 *)(dst + 16) = proto;
 	}
-	return bpf_xdp_adjust_head(ctx, strip);
+	if (bpf_xdp_adjust_head(ctx, strip))
+		return -1;
+	/* Ethernet padding after the outer packet would trail the inner one. */
+	if (rx->p.pkt_len > rx->p.ip_end)
+		return bpf_xdp_adjust_tail(ctx, -(int)(rx->p.pkt_len - rx->p.ip_end));
+	return 0;
 }
 
 SEC("xdp.frags")

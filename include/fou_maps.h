@@ -42,9 +42,10 @@ struct fou_addr {
 	};
 };
 
-/* fou_ports: one receive port per (UDP port, outer family). */
+/* fou_ports: one receive port per (UDP port, outer family). Ports in keys
+ * and values are in host byte order, so bpftool dumps read naturally. */
 struct fou_port_key {
-	__be16 port;
+	__u16 port;
 	__u8 family; /* FOU_FAMILY_* */
 	__u8 pad;
 };
@@ -59,14 +60,14 @@ struct fou_port {
 
 /* fou_peers: the allowlist of a port that is not open to any peer. */
 struct fou_peer_key {
-	__be16 port;
+	__u16 port;
 	__u8 family;
 	__u8 pad;
 	struct fou_addr addr;
 };
 
 struct fou_peer {
-	__be16 peer_port; /* 0: any source port */
+	__u16 peer_port; /* 0: any source port */
 	__u16 pad;
 };
 

@@ -36,7 +36,7 @@ void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* util.c: argument parsing (usage_error on bad input, naming @what). */
-__u16 parse_port(const char *what, const char *s);
+__u16 parse_port(const char *what, const char *s); /* host order */
 long parse_uint(const char *what, const char *s, long max);
 /* Parse an IPv4 or IPv6 address; returns its FOU_FAMILY_*. */
 int parse_addr(const char *what, const char *s, struct fou_addr *out);

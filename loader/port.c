@@ -148,7 +148,7 @@ static void zero_port_stats(int fd, const struct fou_port_key *key)
 	struct fou_port_stats *zero = calloc(n, sizeof(*zero));
 
 	if (!zero || bpf_map_update_elem(fd, key, zero, BPF_ANY))
-		warnx_("cannot create the counters of port %u: %s", ntohs(key->port), strerror(errno));
+		warnx_("cannot create the counters of port %u: %s", key->port, strerror(errno));
 	free(zero);
 }
 
@@ -165,7 +165,7 @@ int cmd_port_add(int argc, char **argv)
 	stats = map_fd_or_fail(FOU_MAP_PORT_STATS);
 	if (!bpf_map_lookup_elem(ports, &a.key, &existing))
 		fail("port %u (%s) already exists; 'fouloader port del %u%s' first",
-		     ntohs(a.key.port), family_name(a.key.family), ntohs(a.key.port),
+		     a.key.port, family_name(a.key.family), a.key.port,
 		     a.key.family == FOU_FAMILY_IPV6 ? " -6" : "");
 
 	/* Peers and counters first: the port becomes live only when complete. */
@@ -179,7 +179,7 @@ int cmd_port_add(int argc, char **argv)
 	}
 	zero_port_stats(stats, &a.key);
 	if (bpf_map_update_elem(ports, &a.key, &a.port, BPF_NOEXIST))
-		fail("cannot add port %u: %s", ntohs(a.key.port), strerror(errno));
+		fail("cannot add port %u: %s", a.key.port, strerror(errno));
 	close(ports);
 	close(peers);
 	close(stats);
@@ -211,13 +211,13 @@ int cmd_port_del(int argc, char **argv)
 
 	parse_port_key("del", argc, argv, &key);
 	if (!state_exists())
-		fail("port %u (%s) does not exist", ntohs(key.port), family_name(key.family));
+		fail("port %u (%s) does not exist", key.port, family_name(key.family));
 	ports = map_fd_or_fail(FOU_MAP_PORTS);
 	peers = map_fd_or_fail(FOU_MAP_PEERS);
 	stats = map_fd_or_fail(FOU_MAP_PORT_STATS);
 	/* The port goes first so that no packet sees it without its peers. */
 	if (bpf_map_delete_elem(ports, &key))
-		fail("port %u (%s) does not exist", ntohs(key.port), family_name(key.family));
+		fail("port %u (%s) does not exist", key.port, family_name(key.family));
 	delete_peers(peers, &key);
 	bpf_map_delete_elem(stats, &key);
 	close(ports);
@@ -237,7 +237,7 @@ static int cmp_ports(const void *a, const void *b)
 
 	if (x->key.family != y->key.family)
 		return x->key.family - y->key.family;
-	return ntohs(x->key.port) - ntohs(y->key.port);
+	return x->key.port - y->key.port;
 }
 
 /* All ports, sorted by family then port number; returns the count. */
@@ -276,9 +276,9 @@ static void print_peers(int fd, const struct port_entry *e, bool json)
 		format_addr(&k.addr, k.family, buf, sizeof(buf));
 		if (json)
 			printf("%s{\"addr\":\"%s\",\"peer_port\":%u}", first ? "" : ",", buf,
-			       ntohs(v.peer_port));
+			       v.peer_port);
 		else if (v.peer_port)
-			printf(" peer %s peer_port %u", buf, ntohs(v.peer_port));
+			printf(" peer %s peer_port %u", buf, v.peer_port);
 		else
 			printf(" peer %s", buf);
 		first = false;
@@ -295,7 +295,7 @@ static void print_port(int peers, const struct port_entry *e, bool json, bool fi
 	if (p->ifindex && !if_indextoname(p->ifindex, dev))
 		snprintf(dev, sizeof(dev), "ifindex%u", p->ifindex);
 	if (!json) {
-		printf("port %u", ntohs(e->key.port));
+		printf("port %u", e->key.port);
 		if (p->kind == FOU_KIND_GUE)
 			printf(" gue");
 		else
@@ -312,7 +312,7 @@ static void print_port(int peers, const struct port_entry *e, bool json, bool fi
 		return;
 	}
 	printf("%s{\"port\":%u,\"family\":%u,\"kind\":\"%s\",\"ipproto\":%u,\"local\":",
-	       first ? "" : ",", ntohs(e->key.port), e->key.family,
+	       first ? "" : ",", e->key.port, e->key.family,
 	       p->kind == FOU_KIND_GUE ? "gue" : "fou", p->ipproto);
 	if (local[0])
 		printf("\"%s\"", local);

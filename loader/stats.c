@@ -61,11 +61,11 @@ static void print_port_stats(bool json)
 		}
 		if (json)
 			printf("%s{\"port\":%u,\"family\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
-			       "\"drop_packets\":%llu}", first ? "" : ",", ntohs(k.port), k.family,
+			       "\"drop_packets\":%llu}", first ? "" : ",", k.port, k.family,
 			       t.rx_packets, t.rx_bytes, t.drop_packets);
 		else
 			printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n",
-			       ntohs(k.port), k.family == FOU_FAMILY_IPV6 ? "-6" : "  ",
+			       k.port, k.family == FOU_FAMILY_IPV6 ? "-6" : "  ",
 			       t.rx_packets, t.rx_bytes, t.drop_packets);
 		first = false;
 	}

@@ -77,7 +77,7 @@ __u16 parse_port(const char *what, const char *s)
 	v = strtol(s, &end, 10);
 	if (!*s || *end || errno || v < 1 || v > 65535)
 		usage_error("%s: '%s' is not a UDP port (1-65535)", what, s);
-	return htons((__u16)v);
+	return (__u16)v;
 }
 
 int parse_addr(const char *what, const char *s, struct fou_addr *out)

@@ -50,7 +50,7 @@ static __always_inline int check_peer(const struct fou_port *port, const struct 
 	peer = bpf_map_lookup_elem(&fou_peers, &pk);
 	if (!peer)
 		return FOU_STAT_DROP_PEER;
-	if (peer->peer_port && peer->peer_port != rx->p.sport)
+	if (peer->peer_port && peer->peer_port != bpf_ntohs(rx->p.sport))
 		return FOU_STAT_DROP_PEER_PORT;
 	return FOU_CONTINUE;
 }
@@ -195,7 +195,7 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	if (ret != FOU_CONTINUE)
 		return ret;
 
-	rx->key.port = rx->p.dport;
+	rx->key.port = bpf_ntohs(rx->p.dport);
 	rx->key.family = rx->p.family;
 	rx->key.pad = 0;
 	port = bpf_map_lookup_elem(&fou_ports, &rx->key);
@@ -225,9 +225,10 @@ static __always_inline int inner_set_ce(void *data, void *data_end, const struct
 
 		if ((void *)(iph + 1) > data_end)
 			return -1;
+		/* The word version/ihl/tos, before and after: tos is its low byte. */
 		old = *(__be16 *)iph;
+		new = old | bpf_htons(ECN_CE);
 		iph->tos |= ECN_CE;
-		new = *(__be16 *)iph;
 		iph->check = csum_replace16(iph->check, old, new);
 		return 0;
 	}

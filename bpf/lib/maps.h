@@ -36,7 +36,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FOU_STAT__COUNT);
-	__type(key, __u32);
+	__type(key, __u32); /* enum fou_stat_id: array maps need an int key */
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_stats SEC(".maps");
