@@ -1,0 +1,1345 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Unit tests of the receive programs fou_rx_xdp and fou_rx_tc, run with
+ * BPF_PROG_TEST_RUN on packets built by selftests/lib/pktbuild: for every
+ * case, the verdict, the exact output bytes and the one counter that moved.
+ * TAP output, one test point per (hook, case).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fou_maps.h"
+#include "fou_stats.h"
+#include "fou_rx_xdp.skel.h"
+#include "fou_rx_tc.skel.h"
+#include "pktbuild.h"
+#include "tap.h"
+
+#define H_XDP 1
+#define H_TC  2
+#define H_ALL (H_XDP | H_TC)
+
+#define XDP_DROP_V   1
+#define XDP_PASS_V   2
+#define TC_ACT_OK_V  0
+#define TC_ACT_SHOT_V 2
+
+#define BUF_SZ 16384
+
+static const char *stat_names[] = {
+#define FOU_STAT_NAME(id, name, desc) name,
+	FOU_STATS_LIST(FOU_STAT_NAME)
+#undef FOU_STAT_NAME
+};
+
+/* ---- programs and maps ----------------------------------------------- */
+
+struct hook_ctx {
+	const char *name;
+	int hook;
+	int prog_fd, ports_fd, peers_fd, pstats_fd, stats_fd;
+	int ok_ret, drop_ret;
+};
+
+static struct hook_ctx hooks[2];
+static struct fou_rx_xdp_bpf *xskel;
+static struct fou_rx_tc_bpf *tskel;
+static int ncpus;
+
+static void unpin_all(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj)
+		bpf_map__set_pin_path(m, NULL);
+}
+
+static void fill_hook(struct hook_ctx *h, struct bpf_object *obj, struct bpf_program *prog)
+{
+	h->prog_fd = bpf_program__fd(prog);
+	h->ports_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORTS);
+	h->peers_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PEERS);
+	h->pstats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_STATS);
+	h->stats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
+}
+
+static int load_progs(void)
+{
+	xskel = fou_rx_xdp_bpf__open();
+	tskel = fou_rx_tc_bpf__open();
+	if (!xskel || !tskel)
+		return -1;
+	unpin_all(xskel->obj);
+	unpin_all(tskel->obj);
+	if (fou_rx_xdp_bpf__load(xskel) || fou_rx_tc_bpf__load(tskel))
+		return -1;
+	hooks[0] = (struct hook_ctx){ .name = "xdp", .hook = H_XDP,
+				      .ok_ret = XDP_PASS_V, .drop_ret = XDP_DROP_V };
+	hooks[1] = (struct hook_ctx){ .name = "tc", .hook = H_TC,
+				      .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V };
+	fill_hook(&hooks[0], xskel->obj, xskel->progs.fou_rx_xdp);
+	fill_hook(&hooks[1], tskel->obj, tskel->progs.fou_rx_tc);
+	return 0;
+}
+
+static int read_stats(const struct hook_ctx *h, uint64_t *out)
+{
+	uint64_t vals[ncpus];
+	uint32_t id;
+	int c;
+
+	for (id = 0; id < FOU_STAT__COUNT; id++) {
+		if (bpf_map_lookup_elem(h->stats_fd, &id, vals))
+			return -errno;
+		out[id] = 0;
+		for (c = 0; c < ncpus; c++)
+			out[id] += vals[c];
+	}
+	return 0;
+}
+
+static int read_pstats(const struct hook_ctx *h, const struct fou_port_key *k,
+		       struct fou_port_stats *s)
+{
+	struct fou_port_stats vals[ncpus];
+	int c;
+
+	memset(s, 0, sizeof(*s));
+	if (bpf_map_lookup_elem(h->pstats_fd, k, vals))
+		return errno == ENOENT ? 0 : -errno;
+	for (c = 0; c < ncpus; c++) {
+		s->rx_packets += vals[c].rx_packets;
+		s->rx_bytes += vals[c].rx_bytes;
+		s->drop_packets += vals[c].drop_packets;
+	}
+	return 0;
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+#define P_FOU4    5555 /* FOU ipproto 4, any peer */
+#define P_FOU6    5556 /* FOU ipproto 41, any peer */
+#define P_FOU6Z   5557 /* FOU ipproto 41, any peer, zero csum over IPv6 ok */
+#define P_ONLY4   5558 /* FOU ipproto 4, configured for IPv4 outer only */
+#define P_GUE     6080 /* GUE, any peer */
+#define P_PEER    7000 /* FOU ipproto 4, peers: SRC (port 4000), SRC2 (any) */
+#define P_LOCAL   7001 /* FOU ipproto 4, any peer, local = DST */
+#define P_DEVLO   7002 /* FOU ipproto 4, any peer, ifindex 1 (lo) */
+#define P_DEVX    7003 /* FOU ipproto 4, any peer, ifindex 9999 */
+#define P_GUEPEER 7004 /* GUE, no peer allowed */
+#define P_NONE    9999 /* not configured */
+#define SPORT     4000
+
+static const char *src_addr(int fam) { return fam == 4 ? "192.0.2.1" : "2001:db8::1"; }
+static const char *src2_addr(int fam) { return fam == 4 ? "192.0.2.2" : "2001:db8::2"; }
+static const char *src3_addr(int fam) { return fam == 4 ? "192.0.2.99" : "2001:db8::99"; }
+static const char *dst_addr(int fam) { return fam == 4 ? "198.51.100.1" : "2001:db8:100::1"; }
+static const char *dst2_addr(int fam) { return fam == 4 ? "198.51.100.2" : "2001:db8:100::2"; }
+
+static struct fou_addr mkaddr(int fam, const char *s)
+{
+	struct fou_addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (fam == 4) {
+		struct in_addr v = pkt_a4(s);
+
+		a.ip4 = v.s_addr;
+	} else {
+		struct in6_addr v = pkt_a6(s);
+
+		memcpy(a.ip6, &v, 16);
+	}
+	return a;
+}
+
+static struct fou_port_key port_key(int fam, uint16_t port)
+{
+	struct fou_port_key k = { .port = port, .family = fam };
+
+	return k;
+}
+
+static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto,
+		    uint16_t flags, uint32_t ifindex)
+{
+	struct fou_port_key k = port_key(fam, port);
+	struct fou_port v;
+	int i;
+
+	memset(&v, 0, sizeof(v));
+	v.kind = kind;
+	v.ipproto = ipproto;
+	v.flags = flags;
+	v.ifindex = ifindex;
+	if (flags & FOU_PORT_F_LOCAL)
+		v.local = mkaddr(fam, dst_addr(fam));
+	struct fou_port_stats zero[ncpus];
+
+	/* Like fouloader: the BPF side only counts into an existing entry. */
+	memset(zero, 0, sizeof(zero));
+	for (i = 0; i < 2; i++)
+		if (bpf_map_update_elem(hooks[i].ports_fd, &k, &v, BPF_ANY) ||
+		    bpf_map_update_elem(hooks[i].pstats_fd, &k, zero, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static int add_peer(int fam, uint16_t port, const char *addr, uint16_t peer_port)
+{
+	struct fou_peer_key k;
+	struct fou_peer v = { .peer_port = peer_port };
+	int i;
+
+	memset(&k, 0, sizeof(k));
+	k.port = port;
+	k.family = fam;
+	k.addr = mkaddr(fam, addr);
+	for (i = 0; i < 2; i++)
+		if (bpf_map_update_elem(hooks[i].peers_fd, &k, &v, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static int configure(void)
+{
+	const uint16_t any = FOU_PORT_F_PEER_ANY;
+	int fam, err = 0;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		err = err ?: add_port(fam, P_FOU4, FOU_KIND_FOU, 4, any, 0);
+		err = err ?: add_port(fam, P_FOU6, FOU_KIND_FOU, 41, any, 0);
+		err = err ?: add_port(fam, P_FOU6Z, FOU_KIND_FOU, 41,
+				      any | FOU_PORT_F_ZERO_CSUM6, 0);
+		err = err ?: add_port(fam, P_GUE, FOU_KIND_GUE, 0, any, 0);
+		err = err ?: add_port(fam, P_PEER, FOU_KIND_FOU, 4, 0, 0);
+		err = err ?: add_peer(fam, P_PEER, src_addr(fam), SPORT);
+		err = err ?: add_peer(fam, P_PEER, src2_addr(fam), 0);
+		err = err ?: add_port(fam, P_LOCAL, FOU_KIND_FOU, 4, any | FOU_PORT_F_LOCAL, 0);
+		err = err ?: add_port(fam, P_DEVLO, FOU_KIND_FOU, 4, any, 1);
+		err = err ?: add_port(fam, P_DEVX, FOU_KIND_FOU, 4, any, 9999);
+		err = err ?: add_port(fam, P_GUEPEER, FOU_KIND_GUE, 0, 0, 0);
+	}
+	return err ?: add_port(4, P_ONLY4, FOU_KIND_FOU, 4, any, 0);
+}
+
+/* ---- test cases ------------------------------------------------------- */
+
+enum outcome { DECAP, PASS, DROP };
+
+struct tcase {
+	char name[128];
+	uint8_t in[BUF_SZ];
+	struct pkt p;
+	int udp, gue, inner;   /* layer indexes, -1 if absent */
+	enum outcome out;
+	int stat;
+	int hooks;
+	bool port_set;
+	struct fou_port_key pk;
+	uint8_t exp[BUF_SZ];
+	size_t exp_len;
+	size_t inner_bytes;    /* expected rx_bytes delta (diagnostic only) */
+};
+
+static struct tcase T;
+static uint8_t out_buf[BUF_SZ];
+
+struct outer {
+	int fam;
+	bool vlan;
+	uint16_t sport, dport;
+	enum pkt_csum csum;
+	uint8_t ecn;
+	uint8_t optlen;
+	uint16_t frag;
+	const char *saddr, *daddr;
+};
+
+enum l4kind { L4_TCP, L4_UDP, L4_ICMP };
+
+struct inner {
+	int fam;
+	enum l4kind l4;
+	size_t payload;
+	uint8_t ecn;
+};
+
+static const uint8_t mac_dst[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+static const uint8_t mac_src[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+static void case_begin(int hk, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void case_begin(int hk, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(&T, 0, offsetof(struct tcase, in));
+	va_start(ap, fmt);
+	vsnprintf(T.name, sizeof(T.name), fmt, ap);
+	va_end(ap);
+	pkt_init(&T.p, T.in, sizeof(T.in));
+	T.udp = T.gue = T.inner = -1;
+	T.hooks = hk;
+}
+
+static void add_eth(struct pkt *p, bool vlan)
+{
+	struct pkt_eth_opts e = { .vlan = vlan, .vlan_tci = 0x0064 };
+
+	memcpy(e.dst, mac_dst, 6);
+	memcpy(e.src, mac_src, 6);
+	pkt_eth(p, &e);
+}
+
+static int add_ip(struct pkt *p, int fam, const char *s, const char *d, uint8_t tos,
+		  uint8_t optlen, uint16_t frag)
+{
+	if (fam == 4) {
+		struct pkt_ip4_opts o = { .saddr = pkt_a4(s), .daddr = pkt_a4(d), .tos = tos,
+					  .optlen = optlen, .frag = frag, .id = 0x1234 };
+
+		return pkt_ip4(p, &o);
+	} else {
+		struct pkt_ip6_opts o = { .saddr = pkt_a6(s), .daddr = pkt_a6(d),
+					  .tclass = tos, .flowlabel = 0x12345 };
+
+		return pkt_ip6(p, &o);
+	}
+}
+
+/* Ethernet, outer IP and UDP; returns the UDP layer. */
+static int add_outer(const struct outer *o)
+{
+	int fam = o->fam ? o->fam : 4;
+
+	add_eth(&T.p, o->vlan);
+	add_ip(&T.p, fam, o->saddr ? o->saddr : src_addr(fam),
+	       o->daddr ? o->daddr : dst_addr(fam), o->ecn, o->optlen, o->frag);
+	T.udp = pkt_udp(&T.p, o->sport ? o->sport : SPORT, o->dport, o->csum);
+	return T.udp;
+}
+
+/* Inner IP packet with an L4 header and payload; returns the IP layer. */
+static int add_inner(const struct inner *in)
+{
+	int fam = in->fam ? in->fam : 4;
+
+	T.inner = add_ip(&T.p, fam, fam == 4 ? "10.0.0.1" : "fd00::1",
+			 fam == 4 ? "10.0.0.2" : "fd00::2", in->ecn, 0, 0);
+	if (in->l4 == L4_TCP)
+		pkt_tcp(&T.p, 40000, 80);
+	else if (in->l4 == L4_UDP)
+		pkt_udp(&T.p, 40000, 53, PKT_CSUM_AUTO);
+	else
+		pkt_icmp_echo(&T.p, 0x4242, 1);
+	if (in->payload)
+		pkt_payload(&T.p, in->payload, 0x30);
+	return T.inner;
+}
+
+static void add_gue(uint8_t version, bool c, uint8_t hlen, uint8_t proto,
+		    uint16_t flags, const uint8_t *fields, uint8_t flen)
+{
+	struct pkt_gue_opts g = { .version = version, .control = c, .hlen = hlen,
+				  .proto = proto, .flags = flags, .fields = fields,
+				  .fields_len = flen };
+
+	T.gue = pkt_gue(&T.p, &g);
+}
+
+static void finalize(void)
+{
+	if (pkt_finalize(&T.p))
+		tap_bail("packet builder overflow in case %s", T.name);
+}
+
+static void set_port(int fam, uint16_t port)
+{
+	T.port_set = true;
+	T.pk = port_key(fam, port);
+}
+
+/* Output of a decapsulation: same MACs (and VLAN tag), EtherType of the
+ * inner packet, then the inner IP packet with RFC 6040 ECN applied. */
+static void expect_decap(int stat, int fam, uint16_t port, size_t inner_end)
+{
+	size_t eth_len = T.p.l[0].hdr_len, ioff = pkt_off(&T.p, T.inner);
+	int outer = 1;
+	uint8_t *in, oecn, iecn;
+	bool v4 = T.p.l[T.inner].type == PL_IP4;
+
+	if (!inner_end)
+		inner_end = T.p.len;
+	T.out = DECAP;
+	T.stat = stat;
+	set_port(fam, port);
+	memcpy(T.exp, T.p.buf, eth_len - 2);
+	T.exp[eth_len - 2] = v4 ? 0x08 : 0x86;
+	T.exp[eth_len - 1] = v4 ? 0x00 : 0xdd;
+	memcpy(T.exp + eth_len, T.p.buf + ioff, inner_end - ioff);
+	T.exp_len = eth_len + inner_end - ioff;
+	T.inner_bytes = inner_end - ioff;
+
+	oecn = T.p.l[outer].type == PL_IP4 ? T.p.buf[T.p.l[outer].off + 1] & 3
+					   : (pkt_get16(&T.p, T.p.l[outer].off) >> 4) & 3;
+	in = T.exp + eth_len;
+	iecn = v4 ? in[1] & 3 : (in[1] >> 4) & 3;
+	if (oecn != 3 || iecn == 0 || iecn == 3)
+		return;
+	if (v4) {
+		in[1] |= 3;
+		in[10] = in[11] = 0;
+		uint16_t c = ip4_hdr_csum(in, (in[0] & 0xf) * 4);
+		in[10] = c >> 8;
+		in[11] = c & 0xff;
+	} else {
+		in[1] |= 0x30;
+	}
+}
+
+static void expect_pass(int stat)
+{
+	T.out = PASS;
+	T.stat = stat;
+}
+
+static void expect_pass_port(int stat, int fam, uint16_t port)
+{
+	expect_pass(stat);
+	set_port(fam, port);
+}
+
+static void expect_drop(int stat, int fam, uint16_t port)
+{
+	T.out = DROP;
+	T.stat = stat;
+	set_port(fam, port);
+}
+
+/* ---- running ---------------------------------------------------------- */
+
+static void check_counters(const uint64_t *before, const uint64_t *after)
+{
+	int id;
+
+	for (id = 0; id < FOU_STAT__COUNT; id++) {
+		long long d = (long long)(after[id] - before[id]);
+		long long want = id == T.stat;
+
+		if (d != want)
+			tap_check_fail(__FILE__, __LINE__, "counter %s moved by %lld, expected %lld (expected counter: %s)",
+				       stat_names[id], d, want, stat_names[T.stat]);
+	}
+}
+
+static void check_port_stats(const struct fou_port_stats *b, const struct fou_port_stats *a)
+{
+	EXPECT_EQ(a->rx_packets - b->rx_packets, T.out == DECAP, "port rx_packets delta");
+	EXPECT_EQ(a->drop_packets - b->drop_packets, T.out == DROP, "port drop_packets delta");
+	if (T.out == DECAP && a->rx_bytes - b->rx_bytes != T.inner_bytes)
+		tap_note("%s: port rx_bytes moved by %llu (inner IP packet: %zu bytes)",
+			 T.name, (unsigned long long)(a->rx_bytes - b->rx_bytes), T.inner_bytes);
+}
+
+static void run_on(const struct hook_ctx *h)
+{
+	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
+	struct fou_port_stats pb, pa;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = T.p.buf, .data_size_in = T.p.len,
+		    .data_out = out_buf, .data_size_out = sizeof(out_buf), .repeat = 1);
+	int err;
+
+	tap_begin();
+	ASSERT_OK(read_stats(h, before), "read fou_stats");
+	if (T.port_set)
+		ASSERT_OK(read_pstats(h, &T.pk, &pb), "read fou_port_stats");
+	err = bpf_prog_test_run_opts(h->prog_fd, &o);
+	if (err == -EINVAL && (T.p.len < 14 || T.p.len > 3700)) {
+		tap_skip("%s: %s: test_run refuses a %zu-byte frame (EINVAL)",
+			 h->name, T.name, T.p.len);
+		return;
+	}
+	if (err == -EINVAL && h->hook == H_TC && T.stat == FOU_STAT_PASS_SHORT) {
+		tap_skip("%s: %s: skb test_run refuses a frame with an incomplete IP header (EINVAL)",
+			 h->name, T.name);
+		return;
+	}
+	ASSERT_OK(err, "bpf_prog_test_run_opts");
+	EXPECT_EQ(o.retval, T.out == DROP ? h->drop_ret : h->ok_ret, "verdict");
+	if (T.out == DECAP)
+		EXPECT_MEMEQ(out_buf, o.data_size_out, T.exp, T.exp_len, "decapsulated bytes");
+	else if (T.out == PASS)
+		EXPECT_MEMEQ(out_buf, o.data_size_out, T.p.buf, T.p.len, "passed bytes (unchanged)");
+	ASSERT_OK(read_stats(h, after), "read fou_stats");
+	check_counters(before, after);
+	if (T.port_set) {
+		ASSERT_OK(read_pstats(h, &T.pk, &pa), "read fou_port_stats");
+		check_port_stats(&pb, &pa);
+	}
+cleanup:
+	tap_end("%s: %s", h->name, T.name);
+}
+
+static void run(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (T.hooks & hooks[i].hook)
+			run_on(&hooks[i]);
+}
+
+/* ---- the cases ---------------------------------------------------------- */
+
+static const char *fn(int fam) { return fam == 4 ? "4" : "6"; }
+
+/* FOU over outer family fam, inner family ifam, to port. */
+static void fou_case(int hk, int fam, int ifam, uint16_t port, const char *what)
+{
+	struct outer o = { .fam = fam, .dport = port };
+	struct inner in = { .fam = ifam, .l4 = ifam == 4 ? L4_TCP : L4_UDP, .payload = 100 };
+
+	case_begin(hk, "FOU %sin%s %s", fn(ifam), fn(fam), what);
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+	expect_decap(FOU_STAT_RX_DECAP_FOU, fam, port, 0);
+	run();
+}
+
+static void cases_fou_basic(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		fou_case(H_ALL, fam, 4, P_FOU4, "(port 5555 ipproto 4)");
+		fou_case(H_ALL, fam, 6, P_FOU6, "(port 5556 ipproto 41)");
+		fou_case(H_ALL, fam, 6, P_FOU6Z, "(port with zero-csum6 flag, csum set)");
+		fou_case(H_ALL, fam, 4, P_DEVLO, "(port bound to ifindex 1 = lo)");
+		fou_case(H_ALL, fam, 4, P_LOCAL, "(port with local = destination)");
+	}
+}
+
+static void gue0_case(int fam, int ifam, uint8_t hlen, uint16_t flags,
+		      const uint8_t *fields, uint8_t flen, const char *what)
+{
+	struct outer o = { .fam = fam, .dport = P_GUE };
+	struct inner in = { .fam = ifam, .l4 = L4_ICMP, .payload = 56 };
+
+	case_begin(H_ALL, "GUE v0 %sin%s %s", fn(ifam), fn(fam), what);
+	add_outer(&o);
+	add_gue(0, false, hlen, 0, flags, fields, flen);
+	add_inner(&in);
+	finalize();
+	expect_decap(FOU_STAT_RX_DECAP_GUE, fam, P_GUE, 0);
+	run();
+}
+
+static void gue1_case(int fam, int ifam)
+{
+	struct outer o = { .fam = fam, .dport = P_GUE };
+	struct inner in = { .fam = ifam, .l4 = L4_UDP, .payload = 77 };
+
+	case_begin(H_ALL, "GUE v1 (direct IP) %sin%s", fn(ifam), fn(fam));
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+	expect_decap(FOU_STAT_RX_DECAP_GUE, fam, P_GUE, 0);
+	run();
+}
+
+static void cases_gue_basic(void)
+{
+	static const uint8_t zero4[4], zero8[8];
+	static const uint8_t opaque[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		gue0_case(fam, 4, 0, 0, NULL, 0, "hlen 0");
+		gue0_case(fam, 6, 0, 0, NULL, 0, "hlen 0");
+		gue0_case(fam, 4, 1, PKT_GUE_F_PRIV, zero4, 4, "PRIV, zero private flags");
+		gue0_case(fam, 6, 2, PKT_GUE_F_PRIV, zero8, 8, "PRIV, hlen 2 (extra field)");
+		gue0_case(fam, 4, 3, 0, opaque, 12, "no flags, hlen 3 (opaque fields)");
+		gue1_case(fam, 4);
+		gue1_case(fam, 6);
+	}
+}
+
+static void cases_ip4_options(void)
+{
+	uint8_t optlen;
+
+	for (optlen = 4; optlen <= 40; optlen += 36) {
+		struct outer o = { .fam = 4, .dport = P_FOU4, .optlen = optlen };
+		struct inner in = { .fam = 4, .l4 = L4_TCP, .payload = 64 };
+
+		case_begin(H_ALL, "FOU 4in4 outer IPv4 options (ihl %d)", 5 + optlen / 4);
+		add_outer(&o);
+		add_inner(&in);
+		finalize();
+		expect_decap(FOU_STAT_RX_DECAP_FOU, 4, P_FOU4, 0);
+		run();
+
+		o.dport = P_GUE;
+		case_begin(H_ALL, "GUE v0 6in4 outer IPv4 options (ihl %d)", 5 + optlen / 4);
+		in.fam = 6;
+		add_outer(&o);
+		add_gue(0, false, 0, 0, 0, NULL, 0);
+		add_inner(&in);
+		finalize();
+		expect_decap(FOU_STAT_RX_DECAP_GUE, 4, P_GUE, 0);
+		run();
+	}
+}
+
+static void cases_vlan(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		struct outer o = { .fam = fam, .dport = P_FOU4, .vlan = true };
+		struct inner in = { .fam = 4, .l4 = L4_TCP, .payload = 40 };
+
+		case_begin(H_XDP, "FOU 4in%s VLAN-tagged", fn(fam));
+		add_outer(&o);
+		add_inner(&in);
+		finalize();
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
+		run();
+
+		o.dport = P_GUE;
+		in.fam = 6;
+		case_begin(H_XDP, "GUE v0 6in%s VLAN-tagged", fn(fam));
+		add_outer(&o);
+		add_gue(0, false, 0, 0, 0, NULL, 0);
+		add_inner(&in);
+		finalize();
+		expect_decap(FOU_STAT_RX_DECAP_GUE, fam, P_GUE, 0);
+		run();
+	}
+}
+
+/* A FOU 4inX packet from saddr:sport to dport, with checksum mode csum. */
+static void simple(int hk, int fam, const char *saddr, uint16_t sport, uint16_t dport,
+		   enum pkt_csum csum, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void simple(int hk, int fam, const char *saddr, uint16_t sport, uint16_t dport,
+		   enum pkt_csum csum, const char *fmt, ...)
+{
+	struct outer o = { .fam = fam, .dport = dport, .sport = sport, .saddr = saddr,
+			   .csum = csum };
+	struct inner in = { .fam = dport == P_FOU6 || dport == P_FOU6Z ? 6 : 4,
+			    .l4 = L4_ICMP, .payload = 32 };
+	char name[100];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	case_begin(hk, "%s (outer IPv%d)", name, fam);
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+}
+
+static void cases_peers(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		simple(H_ALL, fam, src_addr(fam), SPORT, P_PEER, 0, "peer with exact peer_port");
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_PEER, 0);
+		run();
+		simple(H_ALL, fam, src_addr(fam), SPORT + 1, P_PEER, 0, "peer, wrong source port");
+		expect_drop(FOU_STAT_DROP_PEER_PORT, fam, P_PEER);
+		run();
+		simple(H_ALL, fam, src2_addr(fam), 5123, P_PEER, 0, "peer with peer_port 0 (any)");
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_PEER, 0);
+		run();
+		simple(H_ALL, fam, src3_addr(fam), SPORT, P_PEER, 0, "source not an allowed peer");
+		expect_drop(FOU_STAT_DROP_PEER, fam, P_PEER);
+		run();
+		simple(H_ALL, fam, src3_addr(fam), 1234, P_FOU4, 0, "peer any, arbitrary source");
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
+		run();
+	}
+	{
+		struct outer o = { .fam = 6, .dport = P_GUEPEER };
+		struct inner in = { .fam = 6, .l4 = L4_TCP };
+
+		case_begin(H_ALL, "GUE port without any allowed peer (outer IPv6)");
+		add_outer(&o);
+		add_gue(0, false, 0, 0, 0, NULL, 0);
+		add_inner(&in);
+		finalize();
+		expect_drop(FOU_STAT_DROP_PEER, 6, P_GUEPEER);
+		run();
+	}
+}
+
+static void cases_csum(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		simple(H_ALL, fam, NULL, SPORT, P_FOU4, PKT_CSUM_AUTO, "valid non-zero UDP checksum");
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
+		run();
+		simple(H_ALL, fam, NULL, SPORT, P_FOU4, PKT_CSUM_BAD, "wrong UDP checksum");
+		expect_drop(FOU_STAT_DROP_UDP_CSUM, fam, P_FOU4);
+		run();
+		simple(H_ALL, fam, NULL, SPORT, P_FOU6, PKT_CSUM_BAD, "wrong UDP checksum, 6in");
+		expect_drop(FOU_STAT_DROP_UDP_CSUM, fam, P_FOU6);
+		run();
+	}
+	simple(H_ALL, 4, NULL, SPORT, P_FOU4, PKT_CSUM_ZERO, "zero UDP checksum over IPv4");
+	expect_decap(FOU_STAT_RX_DECAP_FOU, 4, P_FOU4, 0);
+	run();
+	simple(H_ALL, 4, NULL, SPORT, P_FOU6, PKT_CSUM_ZERO, "zero UDP checksum over IPv4, 6in4");
+	expect_decap(FOU_STAT_RX_DECAP_FOU, 4, P_FOU6, 0);
+	run();
+	simple(H_ALL, 6, NULL, SPORT, P_FOU6, PKT_CSUM_ZERO, "zero UDP checksum over IPv6, no flag");
+	expect_drop(FOU_STAT_DROP_ZERO_CSUM6, 6, P_FOU6);
+	run();
+	simple(H_ALL, 6, NULL, SPORT, P_FOU4, PKT_CSUM_ZERO, "zero UDP checksum over IPv6, no flag, 4in6");
+	expect_drop(FOU_STAT_DROP_ZERO_CSUM6, 6, P_FOU4);
+	run();
+	simple(H_ALL, 6, NULL, SPORT, P_FOU6Z, PKT_CSUM_ZERO, "zero UDP checksum over IPv6 with ZERO_CSUM6");
+	expect_decap(FOU_STAT_RX_DECAP_FOU, 6, P_FOU6Z, 0);
+	run();
+	{
+		struct outer o = { .fam = 6, .dport = P_GUE, .csum = PKT_CSUM_BAD };
+		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 10 };
+
+		case_begin(H_ALL, "GUE v0 wrong UDP checksum (outer IPv6)");
+		add_outer(&o);
+		add_gue(0, false, 0, 0, 0, NULL, 0);
+		add_inner(&in);
+		finalize();
+		expect_drop(FOU_STAT_DROP_UDP_CSUM, 6, P_GUE);
+		run();
+	}
+}
+
+/* Inner ICMP echo with a payload of n bytes (odd lengths on purpose). */
+static void sized_case(int hk, int fam, int ifam, size_t n, enum pkt_csum csum, bool gue)
+{
+	struct outer o = { .fam = fam, .dport = gue ? P_GUE : ifam == 4 ? P_FOU4 : P_FOU6,
+			   .csum = csum };
+	struct inner in = { .fam = ifam, .l4 = L4_ICMP, .payload = n };
+
+	case_begin(hk, "%s %sin%s inner payload %zu, %s checksum", gue ? "GUE v0" : "FOU",
+		   fn(ifam), fn(fam), n, csum == PKT_CSUM_BAD ? "wrong" : "valid");
+	add_outer(&o);
+	if (gue)
+		add_gue(0, false, 0, 0, 0, NULL, 0);
+	add_inner(&in);
+	finalize();
+	snprintf(T.name + strlen(T.name), sizeof(T.name) - strlen(T.name),
+		 " (frame %zu bytes)", T.p.len);
+	if (csum == PKT_CSUM_BAD)
+		expect_drop(FOU_STAT_DROP_UDP_CSUM, fam, o.dport);
+	else
+		expect_decap(gue ? FOU_STAT_RX_DECAP_GUE : FOU_STAT_RX_DECAP_FOU, fam, o.dport, 0);
+	run();
+}
+
+/* Payload bytes that make a frame of about total bytes. */
+static size_t fill_to(size_t total, int fam, int ifam, bool gue)
+{
+	size_t hdr = 14 + (fam == 4 ? 20 : 40) + 8 + (gue ? 4 : 0) + (ifam == 4 ? 20 : 40) + 8;
+
+	return total - hdr;
+}
+
+static void cases_sizes(void)
+{
+	static const size_t odd[] = { 0, 1, 33, 1001 };
+	unsigned int i;
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+			sized_case(H_ALL, fam, 4, odd[i], PKT_CSUM_AUTO, false);
+		sized_case(H_ALL, fam, 6, 1, PKT_CSUM_BAD, false);
+		sized_case(H_ALL, fam, 6, 333, PKT_CSUM_AUTO, true);
+		sized_case(H_ALL, fam, 4, fill_to(1500, fam, 4, false), PKT_CSUM_AUTO, false);
+		sized_case(H_ALL, fam, 6, fill_to(1501, fam, 6, true), PKT_CSUM_AUTO, true);
+		sized_case(H_ALL, fam, 4, fill_to(1500, fam, 4, false), PKT_CSUM_BAD, false);
+		sized_case(H_ALL, fam, 6, fill_to(3500, fam, 6, false), PKT_CSUM_AUTO, false);
+		sized_case(H_ALL, fam, 4, fill_to(3499, fam, 4, true), PKT_CSUM_AUTO, true);
+		sized_case(H_ALL, fam, 4, fill_to(3500, fam, 4, false), PKT_CSUM_BAD, false);
+		sized_case(H_TC, fam, 4, fill_to(3700, fam, 4, false), PKT_CSUM_AUTO, false);
+		sized_case(H_ALL, fam, 4, fill_to(4000, fam, 4, false), PKT_CSUM_AUTO, false);
+		sized_case(H_ALL, fam, 6, fill_to(4001, fam, 6, true), PKT_CSUM_AUTO, true);
+		sized_case(H_ALL, fam, 4, fill_to(4000, fam, 4, false), PKT_CSUM_BAD, false);
+	}
+}
+
+/* Outer ECN oecn over inner ECN iecn (RFC 6040 decapsulation). */
+static void ecn_case(int fam, int ifam, uint8_t oecn, uint8_t iecn, bool gue)
+{
+	struct outer o = { .fam = fam, .dport = gue ? P_GUE : ifam == 4 ? P_FOU4 : P_FOU6,
+			   .ecn = oecn };
+	struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 20, .ecn = iecn };
+	int stat = gue ? FOU_STAT_RX_DECAP_GUE : FOU_STAT_RX_DECAP_FOU;
+
+	case_begin(H_ALL, "%s %sin%s outer ECN %u inner ECN %u", gue ? "GUE v0" : "FOU",
+		   fn(ifam), fn(fam), oecn, iecn);
+	add_outer(&o);
+	if (gue)
+		add_gue(0, false, 0, 0, 0, NULL, 0);
+	add_inner(&in);
+	finalize();
+	if (oecn == 3 && iecn == 0)
+		expect_drop(FOU_STAT_DROP_ECN, fam, o.dport);
+	else
+		expect_decap(stat, fam, o.dport, 0);
+	run();
+}
+
+static void cases_ecn(void)
+{
+	int fam, ifam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		for (ifam = 4; ifam <= 6; ifam += 2) {
+			ecn_case(fam, ifam, 3, 0, false);
+			ecn_case(fam, ifam, 3, 1, false);
+			ecn_case(fam, ifam, 3, 2, false);
+			ecn_case(fam, ifam, 3, 3, false);
+			ecn_case(fam, ifam, 2, 0, false);
+			ecn_case(fam, ifam, 1, 2, false);
+		}
+		ecn_case(fam, 4, 3, 2, true);
+		ecn_case(fam, 6, 3, 0, true);
+	}
+}
+
+static void cases_local_dev(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		struct outer o = { .fam = fam, .dport = P_LOCAL, .daddr = dst2_addr(fam) };
+		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 12 };
+
+		case_begin(H_ALL, "FOU to a local-bound port, other destination (outer IPv%d)", fam);
+		add_outer(&o);
+		add_inner(&in);
+		finalize();
+		expect_pass_port(FOU_STAT_PASS_OTHER_LOCAL, fam, P_LOCAL);
+		run();
+
+		simple(H_ALL, fam, NULL, SPORT, P_DEVX, 0, "FOU to a port bound to ifindex 9999");
+		expect_pass_port(FOU_STAT_PASS_OTHER_DEV, fam, P_DEVX);
+		run();
+	}
+}
+
+static void cases_not_ours(void)
+{
+	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+	struct pkt_eth_opts e = { .type = 0x0806 };
+	int fam;
+
+	case_begin(H_ALL, "ARP");
+	memcpy(e.dst, mac_dst, 6);
+	memcpy(e.src, mac_src, 6);
+	pkt_eth(&T.p, &e);
+	pkt_bytes(&T.p, arp, sizeof(arp));
+	finalize();
+	expect_pass(FOU_STAT_PASS_NOT_IP);
+	run();
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		case_begin(H_ALL, "TCP over IPv%d", fam);
+		add_eth(&T.p, false);
+		add_ip(&T.p, fam, src_addr(fam), dst_addr(fam), 0, 0, 0);
+		pkt_tcp(&T.p, 1234, P_FOU4);
+		pkt_payload(&T.p, 30, 1);
+		finalize();
+		expect_pass(FOU_STAT_PASS_NOT_UDP);
+		run();
+
+		case_begin(H_ALL, "ICMP echo over IPv%d", fam);
+		add_eth(&T.p, false);
+		add_ip(&T.p, fam, src_addr(fam), dst_addr(fam), 0, 0, 0);
+		pkt_icmp_echo(&T.p, 1, 2);
+		pkt_payload(&T.p, 30, 1);
+		finalize();
+		expect_pass(FOU_STAT_PASS_NOT_UDP);
+		run();
+
+		simple(H_ALL, fam, NULL, SPORT, P_NONE, 0, "UDP to an unconfigured port");
+		expect_pass(FOU_STAT_PASS_NO_PORT);
+		run();
+
+		case_begin(H_XDP, "VLAN-tagged UDP to an unconfigured port (outer IPv%d)", fam);
+		{
+			struct outer o = { .fam = fam, .dport = P_NONE, .vlan = true };
+			struct inner in = { .fam = 4 };
+
+			add_outer(&o);
+			add_inner(&in);
+			finalize();
+		}
+		expect_pass(FOU_STAT_PASS_NO_PORT);
+		run();
+	}
+	simple(H_ALL, 6, NULL, SPORT, P_ONLY4, 0, "UDP to a port configured for IPv4 only");
+	expect_pass(FOU_STAT_PASS_NO_PORT);
+	run();
+}
+
+static void frag_case(uint16_t frag, int stat, const char *what)
+{
+	struct outer o = { .fam = 4, .dport = P_FOU4, .frag = frag };
+	struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
+
+	case_begin(H_ALL, "outer IPv4 %s", what);
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+	if (stat == FOU_STAT_RX_DECAP_FOU)
+		expect_decap(stat, 4, P_FOU4, 0);
+	else
+		expect_pass(stat);
+	run();
+}
+
+static void ext6_case(uint8_t type, const char *what)
+{
+	struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
+
+	case_begin(H_ALL, "IPv6 with %s header before UDP", what);
+	add_eth(&T.p, false);
+	add_ip(&T.p, 6, src_addr(6), dst_addr(6), 0, 0, 0);
+	pkt_ip6_ext(&T.p, type, 0);
+	T.udp = pkt_udp(&T.p, SPORT, P_FOU4, PKT_CSUM_AUTO);
+	add_inner(&in);
+	finalize();
+	expect_pass(FOU_STAT_PASS_IP6_EXTHDR);
+	run();
+}
+
+static void cases_frag_ext(void)
+{
+	frag_case(PKT_IP4_MF, FOU_STAT_PASS_FRAGMENT, "first fragment (MF)");
+	frag_case(PKT_IP4_MF | 100, FOU_STAT_PASS_FRAGMENT, "middle fragment (MF, offset 800)");
+	frag_case(185, FOU_STAT_PASS_FRAGMENT, "last fragment (offset 1480)");
+	frag_case(PKT_IP4_DF, FOU_STAT_RX_DECAP_FOU, "DF set (not a fragment)");
+	ext6_case(0, "hop-by-hop");
+	ext6_case(43, "routing");
+	ext6_case(44, "fragment");
+	ext6_case(60, "destination options");
+}
+
+/* Build a GUE v0 4inX packet; the caller corrupts and expects. */
+static void gue_std(int fam, const char *what)
+{
+	struct outer o = { .fam = fam, .dport = P_GUE };
+	struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
+
+	case_begin(H_ALL, "GUE %s (outer IPv%d)", what, fam);
+	add_outer(&o);
+	add_gue(0, false, 0, 0, 0, NULL, 0);
+	add_inner(&in);
+}
+
+/* Rewrite byte/word of the GUE header after finalize, re-fix the UDP csum. */
+static void gue_poke8(size_t at, uint8_t v)
+{
+	T.p.buf[pkt_off(&T.p, T.gue) + at] = v;
+	pkt_l4_fix_csum(&T.p, T.udp, PKT_CSUM_AUTO);
+}
+
+static void cases_gue_drops(void)
+{
+	static const uint8_t pf_one[4] = { 0, 0, 0, 1 }, pf_top2[4] = { 0x40, 0, 0, 0 };
+	static const uint8_t pf_rem[8] = { 0x80, 0, 0, 0, 0, 0, 0, 0 };
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		gue_std(fam, "version 2");
+		finalize();
+		gue_poke8(0, 0x80);
+		expect_drop(FOU_STAT_DROP_GUE_VERSION, fam, P_GUE);
+		run();
+		gue_std(fam, "version 3");
+		finalize();
+		gue_poke8(0, 0xc0);
+		expect_drop(FOU_STAT_DROP_GUE_VERSION, fam, P_GUE);
+		run();
+		gue_std(fam, "control message (C bit)");
+		finalize();
+		gue_poke8(0, 0x20);
+		expect_drop(FOU_STAT_DROP_GUE_CONTROL, fam, P_GUE);
+		run();
+		gue_std(fam, "hlen 31, longer than the payload");
+		finalize();
+		gue_poke8(0, 31);
+		expect_drop(FOU_STAT_DROP_GUE_HLEN, fam, P_GUE);
+		run();
+		/* payload after the GUE header: 20 + 8 + 20 = 48 bytes = 12 words */
+		gue_std(fam, "hlen 13, one word longer than the payload");
+		finalize();
+		gue_poke8(0, 13);
+		expect_drop(FOU_STAT_DROP_GUE_HLEN, fam, P_GUE);
+		run();
+		gue_std(fam, "hlen 12, fields fill the payload, no inner packet");
+		finalize();
+		gue_poke8(0, 12);
+		expect_drop(FOU_STAT_DROP_INNER_TRUNC, fam, P_GUE);
+		run();
+		gue_std(fam, "unknown flag 0x8000");
+		finalize();
+		gue_poke8(2, 0x80);
+		expect_drop(FOU_STAT_DROP_GUE_FLAGS, fam, P_GUE);
+		run();
+		gue_std(fam, "unknown flag 0x0002");
+		finalize();
+		gue_poke8(3, 0x02);
+		expect_drop(FOU_STAT_DROP_GUE_FLAGS, fam, P_GUE);
+		run();
+		gue_std(fam, "unknown flag 0x0100 (PRIV in host order)");
+		finalize();
+		gue_poke8(2, 0x01);
+		expect_drop(FOU_STAT_DROP_GUE_FLAGS, fam, P_GUE);
+		run();
+		gue_std(fam, "PRIV with hlen 0");
+		finalize();
+		gue_poke8(3, 0x01);
+		expect_drop(FOU_STAT_DROP_GUE_OPTLEN, fam, P_GUE);
+		run();
+		gue_std(fam, "proto 17");
+		finalize();
+		gue_poke8(1, 17);
+		expect_drop(FOU_STAT_DROP_GUE_PROTO, fam, P_GUE);
+		run();
+		gue_std(fam, "proto 47");
+		finalize();
+		gue_poke8(1, 47);
+		expect_drop(FOU_STAT_DROP_GUE_PROTO, fam, P_GUE);
+		run();
+
+		{
+			struct outer o = { .fam = fam, .dport = P_GUE };
+			struct inner in = { .fam = 6, .l4 = L4_TCP };
+
+			case_begin(H_ALL, "GUE private flag 0x00000001 (outer IPv%d)", fam);
+			add_outer(&o);
+			add_gue(0, false, 1, 0, PKT_GUE_F_PRIV, pf_one, 4);
+			add_inner(&in);
+			finalize();
+			expect_drop(FOU_STAT_DROP_GUE_PRIV_FLAGS, fam, P_GUE);
+			run();
+
+			case_begin(H_ALL, "GUE private flag 0x40000000 (outer IPv%d)", fam);
+			add_outer(&o);
+			add_gue(0, false, 1, 0, PKT_GUE_F_PRIV, pf_top2, 4);
+			add_inner(&in);
+			finalize();
+			expect_drop(FOU_STAT_DROP_GUE_PRIV_FLAGS, fam, P_GUE);
+			run();
+
+			case_begin(H_ALL, "GUE REMCSUM private flag (outer IPv%d)", fam);
+			add_outer(&o);
+			add_gue(0, false, 2, 0, PKT_GUE_F_PRIV, pf_rem, 8);
+			add_inner(&in);
+			finalize();
+			expect_drop(FOU_STAT_DROP_GUE_REMCSUM, fam, P_GUE);
+			run();
+
+			case_begin(H_ALL, "GUE header cut: 2-byte UDP payload (outer IPv%d)", fam);
+			add_outer(&o);
+			pkt_bytes(&T.p, "\x00\x04", 2);
+			finalize();
+			expect_drop(FOU_STAT_DROP_GUE_HLEN, fam, P_GUE);
+			run();
+		}
+	}
+}
+
+/* Raw bytes as the UDP payload of port dport. */
+static void raw_payload_case(int fam, uint16_t dport, const void *b, size_t n, int stat,
+			     const char *what)
+{
+	struct outer o = { .fam = fam, .dport = dport };
+
+	case_begin(H_ALL, "%s (outer IPv%d)", what, fam);
+	add_outer(&o);
+	if (n)
+		pkt_bytes(&T.p, b, n);
+	finalize();
+	expect_drop(stat, fam, dport);
+	run();
+}
+
+static void cases_inner_version(void)
+{
+	static const uint8_t v5[28] = { 0x55 }, v7[28] = { 0x75 }, v4s[19] = { 0x45 };
+	static const uint8_t v6s[39] = { 0x60 }, v4s10[10] = { 0x45 };
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		struct outer o = { .fam = fam, .dport = P_FOU4 };
+		struct inner in6 = { .fam = 6, .l4 = L4_TCP }, in4 = { .fam = 4, .l4 = L4_TCP };
+
+		case_begin(H_ALL, "FOU ipproto 4 carrying IPv6 (outer IPv%d)", fam);
+		add_outer(&o);
+		add_inner(&in6);
+		finalize();
+		expect_drop(FOU_STAT_DROP_INNER_VERSION, fam, P_FOU4);
+		run();
+
+		o.dport = P_FOU6;
+		case_begin(H_ALL, "FOU ipproto 41 carrying IPv4 (outer IPv%d)", fam);
+		add_outer(&o);
+		add_inner(&in4);
+		finalize();
+		expect_drop(FOU_STAT_DROP_INNER_VERSION, fam, P_FOU6);
+		run();
+
+		o.dport = P_GUE;
+		case_begin(H_ALL, "GUE v0 proto 4 carrying IPv6 (outer IPv%d)", fam);
+		add_outer(&o);
+		add_gue(0, false, 0, 4, 0, NULL, 0);
+		add_inner(&in6);
+		finalize();
+		expect_drop(FOU_STAT_DROP_INNER_VERSION, fam, P_GUE);
+		run();
+
+		case_begin(H_ALL, "GUE v0 proto 41 carrying IPv4 (outer IPv%d)", fam);
+		add_outer(&o);
+		add_gue(0, false, 0, 41, 0, NULL, 0);
+		add_inner(&in4);
+		finalize();
+		expect_drop(FOU_STAT_DROP_INNER_VERSION, fam, P_GUE);
+		run();
+
+		raw_payload_case(fam, P_GUE, v5, sizeof(v5), FOU_STAT_DROP_INNER_VERSION,
+				 "GUE v1 with version nibble 5");
+		raw_payload_case(fam, P_GUE, v7, sizeof(v7), FOU_STAT_DROP_INNER_VERSION,
+				 "GUE v1 with version nibble 7");
+		raw_payload_case(fam, P_FOU4, v4s, sizeof(v4s), FOU_STAT_DROP_INNER_TRUNC,
+				 "FOU inner IPv4 header of 19 bytes");
+		raw_payload_case(fam, P_FOU4, v4s10, sizeof(v4s10), FOU_STAT_DROP_INNER_TRUNC,
+				 "FOU inner IPv4 header of 10 bytes");
+		raw_payload_case(fam, P_FOU6, v6s, sizeof(v6s), FOU_STAT_DROP_INNER_TRUNC,
+				 "FOU inner IPv6 header of 39 bytes");
+		raw_payload_case(fam, P_FOU4, NULL, 0, FOU_STAT_DROP_INNER_TRUNC,
+				 "FOU with an empty UDP payload");
+		raw_payload_case(fam, P_GUE, v4s, sizeof(v4s), FOU_STAT_DROP_INNER_TRUNC,
+				 "GUE v1 inner IPv4 header of 19 bytes");
+		raw_payload_case(fam, P_GUE, v6s, sizeof(v6s), FOU_STAT_DROP_INNER_TRUNC,
+				 "GUE v1 inner IPv6 header of 39 bytes");
+	}
+}
+
+/* Change the inner IP length by delta, keep the headers' checksums valid. */
+static void poke_inner_len(int delta)
+{
+	size_t off = pkt_off(&T.p, T.inner);
+
+	if (T.p.l[T.inner].type == PL_IP4) {
+		pkt_put16(&T.p, off + 2, pkt_get16(&T.p, off + 2) + delta);
+		pkt_ip4_fix_csum(&T.p, T.inner);
+	} else {
+		pkt_put16(&T.p, off + 4, pkt_get16(&T.p, off + 4) + delta);
+	}
+	pkt_l4_fix_csum(&T.p, T.udp, PKT_CSUM_AUTO);
+}
+
+static void cases_inner_len(void)
+{
+	static const int deltas[] = { 1, -1, 100, -8 };
+	unsigned int i;
+	int fam, ifam;
+
+	for (fam = 4; fam <= 6; fam += 2)
+		for (ifam = 4; ifam <= 6; ifam += 2)
+			for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
+				struct outer o = { .fam = fam, .dport = ifam == 4 ? P_FOU4 : P_FOU6 };
+				struct inner in = { .fam = ifam, .l4 = L4_UDP, .payload = 33 };
+
+				case_begin(H_ALL, "FOU %sin%s inner length %+d", fn(ifam), fn(fam),
+					   deltas[i]);
+				add_outer(&o);
+				add_inner(&in);
+				finalize();
+				poke_inner_len(deltas[i]);
+				expect_drop(FOU_STAT_DROP_INNER_LEN, fam, o.dport);
+				run();
+			}
+	for (fam = 4; fam <= 6; fam += 2) {
+		gue_std(fam, "v0 inner IPv4 length +4");
+		finalize();
+		poke_inner_len(4);
+		expect_drop(FOU_STAT_DROP_INNER_LEN, fam, P_GUE);
+		run();
+	}
+}
+
+/* Outer length fields that lie. */
+static void outer_len_case(int fam, bool gue, int ip_delta, int udp_delta, int stat,
+			   const char *what)
+{
+	struct outer o = { .fam = fam, .dport = gue ? P_GUE : P_FOU4 };
+	struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 40 };
+	size_t ipoff;
+
+	case_begin(H_ALL, "%s %s (outer IPv%d)", gue ? "GUE" : "FOU", what, fam);
+	add_outer(&o);
+	if (gue)
+		add_gue(0, false, 0, 0, 0, NULL, 0);
+	add_inner(&in);
+	finalize();
+	ipoff = pkt_off(&T.p, 1);
+	if (ip_delta && fam == 4) {
+		pkt_put16(&T.p, ipoff + 2, pkt_get16(&T.p, ipoff + 2) + ip_delta);
+		pkt_ip4_fix_csum(&T.p, 1);
+	} else if (ip_delta) {
+		pkt_put16(&T.p, ipoff + 4, pkt_get16(&T.p, ipoff + 4) + ip_delta);
+	}
+	if (udp_delta == -1000)
+		pkt_put16(&T.p, pkt_off(&T.p, T.udp) + 4, 4);
+	else if (udp_delta)
+		pkt_put16(&T.p, pkt_off(&T.p, T.udp) + 4,
+			  pkt_get16(&T.p, pkt_off(&T.p, T.udp) + 4) + udp_delta);
+	expect_drop(stat, fam, o.dport);
+	run();
+}
+
+static void cases_outer_len(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		outer_len_case(fam, false, 1, 0, FOU_STAT_DROP_TRUNCATED, "IP length +1 (past the frame)");
+		outer_len_case(fam, false, 1000, 0, FOU_STAT_DROP_TRUNCATED, "IP length +1000");
+		outer_len_case(fam, false, 1, 1, FOU_STAT_DROP_TRUNCATED, "IP and UDP length +1");
+		outer_len_case(fam, true, 2, 2, FOU_STAT_DROP_TRUNCATED, "IP and UDP length +2");
+		outer_len_case(fam, false, -1, 0, FOU_STAT_DROP_UDP_LEN, "IP length -1 (UDP longer)");
+		outer_len_case(fam, false, 0, 1, FOU_STAT_DROP_UDP_LEN, "UDP length +1");
+		outer_len_case(fam, false, 0, -1, FOU_STAT_DROP_UDP_LEN, "UDP length -1");
+		outer_len_case(fam, true, 0, -4, FOU_STAT_DROP_UDP_LEN, "UDP length -4");
+		outer_len_case(fam, false, 0, -1000, FOU_STAT_DROP_UDP_LEN, "UDP length 4 (< 8)");
+	}
+}
+
+/* Trailing bytes after the outer IP packet (Ethernet padding). */
+static void cases_padding(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		struct outer o = { .fam = fam, .dport = P_FOU4 };
+		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 3 };
+		size_t end;
+
+		case_begin(H_ALL, "FOU 4in%s with 6 bytes of Ethernet padding", fn(fam));
+		add_outer(&o);
+		add_inner(&in);
+		finalize();
+		end = T.p.len;
+		pkt_bytes(&T.p, "\0\0\0\0\0\0", 6);
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, end);
+		run();
+	}
+}
+
+/* A valid packet cut to len bytes (the lengths still say the full size). */
+static void cut_case(int hk, int fam, bool vlan, bool gue, size_t len, int stat,
+		     const char *what)
+{
+	struct outer o = { .fam = fam, .dport = gue ? P_GUE : P_FOU4, .vlan = vlan };
+	struct inner in = { .fam = 4, .l4 = L4_TCP, .payload = 20 };
+
+	case_begin(hk, "%s%s cut %s: %zu bytes (outer IPv%d)", gue ? "GUE" : "FOU",
+		   vlan ? " VLAN" : "", what, len, fam);
+	add_outer(&o);
+	if (gue)
+		add_gue(0, false, 0, 0, 0, NULL, 0);
+	add_inner(&in);
+	finalize();
+	pkt_truncate(&T.p, len);
+	if (stat >= FOU_STAT_DROP_PEER)
+		expect_drop(stat, fam, o.dport);
+	else
+		expect_pass(stat);
+	run();
+}
+
+static void cases_cuts(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		size_t ip = fam == 4 ? 20 : 40, udp = 14 + ip + 8;
+
+		cut_case(H_ALL, fam, false, false, 13, FOU_STAT_PASS_SHORT, "in Ethernet");
+		cut_case(H_XDP, fam, true, false, 16, FOU_STAT_PASS_SHORT, "in the VLAN tag");
+		cut_case(H_ALL, fam, false, false, 14, FOU_STAT_PASS_SHORT, "after Ethernet");
+		cut_case(H_ALL, fam, false, false, 14 + ip / 2, FOU_STAT_PASS_SHORT, "in outer IP");
+		cut_case(H_XDP, fam, true, false, 18 + ip - 1, FOU_STAT_PASS_SHORT, "in outer IP");
+		cut_case(H_ALL, fam, false, false, 14 + ip, FOU_STAT_PASS_SHORT, "after outer IP");
+		cut_case(H_ALL, fam, false, false, udp - 3, FOU_STAT_PASS_SHORT, "in UDP");
+		cut_case(H_ALL, fam, false, false, udp, FOU_STAT_DROP_TRUNCATED, "after UDP");
+		cut_case(H_ALL, fam, false, true, udp + 2, FOU_STAT_DROP_TRUNCATED, "in GUE");
+		cut_case(H_ALL, fam, false, true, udp + 4, FOU_STAT_DROP_TRUNCATED, "after GUE");
+		cut_case(H_ALL, fam, false, false, udp + 10, FOU_STAT_DROP_TRUNCATED, "in inner IP");
+		cut_case(H_ALL, fam, false, true, udp + 4 + 10, FOU_STAT_DROP_TRUNCATED, "in inner IP");
+		cut_case(H_ALL, fam, false, false, udp + 20 + 5, FOU_STAT_DROP_TRUNCATED, "in inner TCP");
+		cut_case(H_XDP, fam, true, true, udp + 4 + 4 + 30, FOU_STAT_DROP_TRUNCATED, "in inner TCP");
+	}
+}
+
+static void run_all_cases(void)
+{
+	cases_fou_basic();
+	cases_gue_basic();
+	cases_ip4_options();
+	cases_vlan();
+	cases_peers();
+	cases_csum();
+	cases_sizes();
+	cases_ecn();
+	cases_local_dev();
+	cases_not_ours();
+	cases_frag_ext();
+	cases_gue_drops();
+	cases_inner_version();
+	cases_inner_len();
+	cases_outer_len();
+	cases_padding();
+	cases_cuts();
+}
+
+int main(void)
+{
+	if (geteuid() != 0)
+		tap_skip_all("needs root for BPF_PROG_TEST_RUN");
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) <= 0 ||
+	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) <= 0)
+		tap_skip_all("BPF XDP/TC programs are not available");
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0)
+		tap_bail("libbpf_num_possible_cpus: %d", ncpus);
+	if (load_progs())
+		tap_bail("cannot open/load the fou_rx_xdp and fou_rx_tc skeletons: %s",
+			 strerror(errno));
+	if (configure())
+		tap_bail("cannot configure the maps: %s", strerror(errno));
+	run_all_cases();
+	fou_rx_xdp_bpf__destroy(xskel);
+	fou_rx_tc_bpf__destroy(tskel);
+	return tap_done();
+}
