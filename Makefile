@@ -24,8 +24,9 @@ SKELS      := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 BPF_HDRS   := $(wildcard bpf/lib/*.h) $(wildcard include/*.h)
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
-TESTLIB_SRCS := $(wildcard selftests/lib/*.c)
-TESTLIB_HDRS := $(wildcard selftests/lib/*.h)
+# The tests configure ports through the loader's own port-state code.
+TESTLIB_SRCS := $(wildcard selftests/lib/*.c) loader/portstate.c
+TESTLIB_HDRS := $(wildcard selftests/lib/*.h) loader/portstate.h
 UNIT_BINS  := $(patsubst selftests/unit/%.c,$(BUILD)/selftests/%,$(wildcard selftests/unit/test_*.c))
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/selftests/%,$(wildcard selftests/bench/bench_*.c))
 

@@ -17,10 +17,21 @@
 #define FOU_MAP_PORT_STATS "fou_port_stats"
 #define FOU_MAP_STATS      "fou_stats"
 #define FOU_MAP_DEVICES    "fou_devices"
+#define FOU_MAP_PORT_BITMAP "fou_port_bitmap"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
 #define FOU_MAX_DEVICES 64
+
+/*
+ * fou_port_bitmap: one bit per (family, UDP port) that has a receive port, so
+ * that UDP traffic which is not ours costs one inlined array lookup instead
+ * of a hash lookup. Word index: family bit (IPv6) above the port's top bits.
+ */
+#define FOU_PORT_BITMAP_WORDS (2 * 65536 / 64)
+#define FOU_PORT_BITMAP_WORD(family, port) \
+	((((family) == FOU_FAMILY_IPV6) << 10) | ((__u32)(port) >> 6))
+#define FOU_PORT_BITMAP_BIT(port) (1ULL << ((port) & 63))
 
 /* Address family as stored in keys: the IP version, which reads well in dumps. */
 #define FOU_FAMILY_IPV4 4
@@ -55,6 +66,7 @@ struct fou_port {
 	__u8 ipproto; /* FOU: inner protocol (4 or 41); GUE: 0 */
 	__u16 flags;  /* FOU_PORT_F_* */
 	__u32 ifindex; /* 0: any device */
+	__u32 stats_slot; /* index of this port's counters in fou_port_stats */
 	struct fou_addr local;
 };
 
@@ -71,7 +83,8 @@ struct fou_peer {
 	__u16 pad;
 };
 
-/* fou_port_stats: per-CPU counters of one receive port. */
+/* fou_port_stats: per-CPU counters of one receive port, in the array slot
+ * named by fou_port.stats_slot (an array lookup is inlined; a hash is not). */
 struct fou_port_stats {
 	__u64 rx_packets; /* decapsulated */
 	__u64 rx_bytes;   /* inner bytes delivered */

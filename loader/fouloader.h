@@ -9,6 +9,7 @@
 
 #include "fou_maps.h"
 #include "fou_stats.h"
+#include "portstate.h"
 
 /* Exit statuses: 2 means the command line was wrong and nothing changed. */
 #define EXIT_OK    0
@@ -55,12 +56,21 @@ int ensure_maps(void);            /* create and pin the maps if missing */
 int map_fd(const char *name);     /* open a pinned map; -1 if absent */
 int map_fd_or_fail(const char *name);
 int cpu_count(void);
+void open_port_fds(struct fou_port_fds *m);
+void close_port_fds(struct fou_port_fds *m);
 void setup_libbpf_logging(void);
 
 /* tc.c: the clsact hook, touching only what fouloader created. */
 int tc_attach(unsigned int ifindex, int prog_fd, bool replace, struct fou_device *dev);
 int tc_detach(const struct fou_device *dev);
 int tc_query_prog_id(const struct fou_device *dev, __u32 *prog_id);
+
+/* port.c: every port, sorted by family and number; returns the count. */
+struct port_entry {
+	struct fou_port_key key;
+	struct fou_port port;
+};
+int load_ports(struct port_entry *out, int max);
 
 /* Command entry points. */
 int cmd_attach(int argc, char **argv);

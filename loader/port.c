@@ -13,16 +13,11 @@
 
 #define MAX_PEERS_PER_CMD 64
 
-struct peer_arg {
-	struct fou_addr addr;
-	int family;
-	__be16 peer_port;
-};
-
 struct port_args {
 	struct fou_port_key key;
 	struct fou_port port;
-	struct peer_arg peers[MAX_PEERS_PER_CMD];
+	struct fou_peer_spec peers[MAX_PEERS_PER_CMD];
+	int peer_family[MAX_PEERS_PER_CMD];
 	int npeers;
 	int local_family;
 	const char *dev;
@@ -43,7 +38,7 @@ static void parse_ipproto(const char *s, struct fou_port *port)
 static int parse_peer(int argc, char **argv, int i, struct port_args *a)
 {
 	const char *v = need_arg(argc, argv, i, "peer");
-	struct peer_arg *p;
+	struct fou_peer_spec *p;
 
 	if (!strcmp(v, "any")) {
 		a->port.flags |= FOU_PORT_F_PEER_ANY;
@@ -51,8 +46,8 @@ static int parse_peer(int argc, char **argv, int i, struct port_args *a)
 	}
 	if (a->npeers == MAX_PEERS_PER_CMD)
 		usage_error("port add: at most %d peers per command", MAX_PEERS_PER_CMD);
-	p = &a->peers[a->npeers++];
-	p->family = parse_addr("peer", v, &p->addr);
+	p = &a->peers[a->npeers];
+	a->peer_family[a->npeers++] = parse_addr("peer", v, &p->addr);
 	i++;
 	if (i + 1 < argc && !strcmp(argv[i + 1], "peer_port")) {
 		p->peer_port = parse_port("peer_port", need_arg(argc, argv, i + 1, "peer_port"));
@@ -74,7 +69,7 @@ static void validate_port_add(struct port_args *a)
 	if (a->npeers && (a->port.flags & FOU_PORT_F_PEER_ANY))
 		usage_error("port add: 'peer any' and 'peer ADDR' exclude each other");
 	for (int i = 0; i < a->npeers; i++)
-		if (a->peers[i].family != family)
+		if (a->peer_family[i] != family)
 			usage_error("peer: address family does not match the port (%s)",
 				    family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
 	if (a->local_family && a->local_family != family)
@@ -142,94 +137,46 @@ static const char *family_name(int family)
 	return family == FOU_FAMILY_IPV6 ? "ipv6" : "ipv4";
 }
 
-static void zero_port_stats(int fd, const struct fou_port_key *key)
-{
-	size_t n = cpu_count();
-	struct fou_port_stats *zero = calloc(n, sizeof(*zero));
-
-	if (!zero || bpf_map_update_elem(fd, key, zero, BPF_ANY))
-		warnx_("cannot create the counters of port %u: %s", key->port, strerror(errno));
-	free(zero);
-}
-
 int cmd_port_add(int argc, char **argv)
 {
 	struct port_args a = {};
-	int ports, peers, stats;
-	struct fou_port existing;
+	struct fou_port_fds m;
+	int err;
 
 	parse_port_add(argc, argv, &a);
 	ensure_maps();
-	ports = map_fd_or_fail(FOU_MAP_PORTS);
-	peers = map_fd_or_fail(FOU_MAP_PEERS);
-	stats = map_fd_or_fail(FOU_MAP_PORT_STATS);
-	if (!bpf_map_lookup_elem(ports, &a.key, &existing))
+	open_port_fds(&m);
+	err = fou_port_install(&m, &a.key, &a.port, a.peers, a.npeers);
+	close_port_fds(&m);
+	if (err == -EEXIST)
 		fail("port %u (%s) already exists; 'fouloader port del %u%s' first",
 		     a.key.port, family_name(a.key.family), a.key.port,
 		     a.key.family == FOU_FAMILY_IPV6 ? " -6" : "");
-
-	/* Peers and counters first: the port becomes live only when complete. */
-	for (int i = 0; i < a.npeers; i++) {
-		struct fou_peer_key pk = { .port = a.key.port, .family = a.key.family,
-					   .addr = a.peers[i].addr };
-		struct fou_peer pv = { .peer_port = a.peers[i].peer_port };
-
-		if (bpf_map_update_elem(peers, &pk, &pv, BPF_ANY))
-			fail("cannot add peer: %s", strerror(errno));
-	}
-	zero_port_stats(stats, &a.key);
-	if (bpf_map_update_elem(ports, &a.key, &a.port, BPF_NOEXIST))
-		fail("cannot add port %u: %s", a.key.port, strerror(errno));
-	close(ports);
-	close(peers);
-	close(stats);
+	if (err == -ENOSPC)
+		fail("cannot add port %u: all %d port slots are in use", a.key.port, FOU_MAX_PORTS);
+	if (err)
+		fail("cannot add port %u: %s", a.key.port, strerror(-err));
 	return EXIT_OK;
-}
-
-/* Delete every peer of @key; keys are collected first so iteration is stable. */
-static void delete_peers(int fd, const struct fou_port_key *key)
-{
-	struct fou_peer_key k, *prev = NULL, *doomed = calloc(FOU_MAX_PEERS, sizeof(k));
-	int n = 0;
-
-	if (!doomed)
-		fail("out of memory");
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		if (k.port == key->port && k.family == key->family && n < FOU_MAX_PEERS)
-			doomed[n++] = k;
-		prev = &k;
-	}
-	for (int i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &doomed[i]);
-	free(doomed);
 }
 
 int cmd_port_del(int argc, char **argv)
 {
 	struct fou_port_key key = {};
-	int ports, peers, stats;
+	struct fou_port_fds m;
+	int err = -ENOENT;
 
 	parse_port_key("del", argc, argv, &key);
-	if (!state_exists())
+	if (state_exists()) {
+		open_port_fds(&m);
+		err = fou_port_remove(&m, &key);
+		close_port_fds(&m);
+	}
+	if (err == -ENOENT)
 		fail("port %u (%s) does not exist", key.port, family_name(key.family));
-	ports = map_fd_or_fail(FOU_MAP_PORTS);
-	peers = map_fd_or_fail(FOU_MAP_PEERS);
-	stats = map_fd_or_fail(FOU_MAP_PORT_STATS);
-	/* The port goes first so that no packet sees it without its peers. */
-	if (bpf_map_delete_elem(ports, &key))
-		fail("port %u (%s) does not exist", key.port, family_name(key.family));
-	delete_peers(peers, &key);
-	bpf_map_delete_elem(stats, &key);
-	close(ports);
-	close(peers);
-	close(stats);
+	if (err)
+		fail("cannot delete port %u: %s", key.port, strerror(-err));
 	return EXIT_OK;
 }
-
-struct port_entry {
-	struct fou_port_key key;
-	struct fou_port port;
-};
 
 static int cmp_ports(const void *a, const void *b)
 {
@@ -241,7 +188,7 @@ static int cmp_ports(const void *a, const void *b)
 }
 
 /* All ports, sorted by family then port number; returns the count. */
-static int load_ports(struct port_entry *out, int max)
+int load_ports(struct port_entry *out, int max)
 {
 	struct fou_port_key k, *prev = NULL;
 	int fd, n = 0;

@@ -40,38 +40,29 @@ static void sum_counters(__u64 *totals)
 
 static void print_port_stats(bool json)
 {
-	struct fou_port_key k, *prev = NULL;
-	int ncpu = cpu_count(), fd;
-	struct fou_port_stats *vals = calloc(ncpu, sizeof(*vals));
-	bool first = true;
+	static struct port_entry ports[FOU_MAX_PORTS];
+	int n = load_ports(ports, FOU_MAX_PORTS);
+	struct fou_port_fds m;
 
-	if (!vals)
-		fail("out of memory");
-	fd = state_exists() ? map_fd(FOU_MAP_PORT_STATS) : -1;
-	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &k)) {
-		struct fou_port_stats t = {};
+	if (!n)
+		return;
+	open_port_fds(&m);
+	for (int i = 0; i < n; i++) {
+		const struct fou_port_key *k = &ports[i].key;
+		struct fou_port_stats t;
 
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, vals))
+		if (fou_port_stats_sum(&m, ports[i].port.stats_slot, &t))
 			continue;
-		for (int c = 0; c < ncpu; c++) {
-			t.rx_packets += vals[c].rx_packets;
-			t.rx_bytes += vals[c].rx_bytes;
-			t.drop_packets += vals[c].drop_packets;
-		}
 		if (json)
 			printf("%s{\"port\":%u,\"family\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
-			       "\"drop_packets\":%llu}", first ? "" : ",", k.port, k.family,
+			       "\"drop_packets\":%llu}", i ? "," : "", k->port, k->family,
 			       t.rx_packets, t.rx_bytes, t.drop_packets);
 		else
-			printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n",
-			       k.port, k.family == FOU_FAMILY_IPV6 ? "-6" : "  ",
-			       t.rx_packets, t.rx_bytes, t.drop_packets);
-		first = false;
+			printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n", k->port,
+			       k->family == FOU_FAMILY_IPV6 ? "-6" : "  ", t.rx_packets,
+			       t.rx_bytes, t.drop_packets);
 	}
-	if (fd >= 0)
-		close(fd);
-	free(vals);
+	close_port_fds(&m);
 }
 
 int cmd_stats(int argc, char **argv)

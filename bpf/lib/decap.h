@@ -20,6 +20,7 @@
 struct fou_rx {
 	struct fou_pkt p;
 	struct fou_port_key key;
+	__u32 stats_slot;
 	__u32 inner_off;   /* inner IP header, from the start of the frame */
 	__u32 inner_len;
 	__u16 inner_proto; /* ETH_P_IP or ETH_P_IPV6 */
@@ -180,6 +181,15 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	return port->kind == FOU_KIND_GUE ? FOU_STAT_RX_DECAP_GUE : FOU_STAT_RX_DECAP_FOU;
 }
 
+/* Most UDP is not ours: rule it out with an inlined array lookup. */
+static __always_inline bool port_in_bitmap(const struct fou_port_key *key)
+{
+	__u32 word = FOU_PORT_BITMAP_WORD(key->family, key->port);
+	__u64 *bits = bpf_map_lookup_elem(&fou_port_bitmap, &word);
+
+	return bits && (*bits & FOU_PORT_BITMAP_BIT(key->port));
+}
+
 /*
  * Classify one packet. Returns a fou_stat_id (rx_*: decapsulate; pass_*: not
  * ours; drop_*: ours and malformed or unauthorised) or FOU_NEED_PULL when
@@ -198,6 +208,8 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	rx->key.port = bpf_ntohs(rx->p.dport);
 	rx->key.family = rx->p.family;
 	rx->key.pad = 0;
+	if (!port_in_bitmap(&rx->key))
+		return FOU_STAT_PASS_NO_PORT;
 	port = bpf_map_lookup_elem(&fou_ports, &rx->key);
 	if (!port)
 		return FOU_STAT_PASS_NO_PORT;
@@ -207,6 +219,7 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	    !addr_equal(&port->local, &rx->p.daddr, rx->p.family))
 		return FOU_STAT_PASS_OTHER_LOCAL;
 	rx->kind = port->kind;
+	rx->stats_slot = port->stats_slot;
 
 	ret = classify_owned(ctx, hook, data, data_end, port, rx);
 	if (ret == FOU_NEED_PULL && !rx->p.can_pull)
@@ -245,9 +258,9 @@ static __always_inline void count_outcome(int id, const struct fou_rx *rx)
 {
 	stat_inc(id);
 	if (FOU_STAT_IS_DROP(id))
-		port_stat_drop(&rx->key);
+		port_stat_drop(rx->stats_slot);
 	else if (!FOU_STAT_IS_PASS(id))
-		port_stat_rx(&rx->key, rx->inner_len);
+		port_stat_rx(rx->stats_slot, rx->inner_len);
 }
 
 #endif /* FOU_BPF_DECAP_H */

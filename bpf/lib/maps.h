@@ -26,9 +26,17 @@ struct {
 } fou_peers SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FOU_PORT_BITMAP_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_port_bitmap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FOU_MAX_PORTS);
-	__type(key, struct fou_port_key);
+	__type(key, __u32); /* fou_port.stats_slot */
 	__type(value, struct fou_port_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_port_stats SEC(".maps");

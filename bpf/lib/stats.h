@@ -13,9 +13,9 @@ static __always_inline void stat_inc(__u32 id)
 		*v += 1; /* per-CPU slot: no atomics needed */
 }
 
-static __always_inline void port_stat_rx(const struct fou_port_key *key, __u64 bytes)
+static __always_inline void port_stat_rx(__u32 slot, __u64 bytes)
 {
-	struct fou_port_stats *s = bpf_map_lookup_elem(&fou_port_stats, key);
+	struct fou_port_stats *s = bpf_map_lookup_elem(&fou_port_stats, &slot);
 
 	if (s) {
 		s->rx_packets++;
@@ -23,9 +23,9 @@ static __always_inline void port_stat_rx(const struct fou_port_key *key, __u64 b
 	}
 }
 
-static __always_inline void port_stat_drop(const struct fou_port_key *key)
+static __always_inline void port_stat_drop(__u32 slot)
 {
-	struct fou_port_stats *s = bpf_map_lookup_elem(&fou_port_stats, key);
+	struct fou_port_stats *s = bpf_map_lookup_elem(&fou_port_stats, &slot);
 
 	if (s)
 		s->drop_packets++;

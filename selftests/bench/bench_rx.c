@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "fou_maps.h"
+#include "portstate.h"
 #include "fou_stats.h"
 #include "fou_rx_xdp.skel.h"
 #include "fou_rx_tc.skel.h"
@@ -68,7 +69,8 @@ static const struct bcase cases[] = {
 
 struct hook {
 	const char *name;
-	int fou_fd, triv_fd, stats_fd, ports_fd, pstats_fd;
+	int fou_fd, triv_fd, stats_fd;
+	struct fou_port_fds pfds;
 	__u32 ok_ret;
 };
 
@@ -105,18 +107,29 @@ static uint64_t decaps(const struct hook *h)
 	return sum;
 }
 
+/* Ports as a careful user configures them: one allowed peer, the sender.
+ * That costs the peer lookup that "peer any" would skip. */
 static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto)
 {
-	struct fou_port_key k = { .port = htons(port), .family = fam };
-	struct fou_port v = { .kind = kind, .ipproto = ipproto, .flags = FOU_PORT_F_PEER_ANY };
-	struct fou_port_stats zero[ncpus];
-	int i;
+	struct fou_port_key k = { .port = port, .family = fam };
+	struct fou_port v = { .kind = kind, .ipproto = ipproto };
+	struct fou_peer_spec peer = {};
+	int i, err;
 
-	memset(zero, 0, sizeof(zero));
-	for (i = 0; i < 2; i++)
-		if (bpf_map_update_elem(hooks[i].ports_fd, &k, &v, BPF_ANY) ||
-		    bpf_map_update_elem(hooks[i].pstats_fd, &k, zero, BPF_ANY))
-			return -errno;
+	if (fam == 4) {
+		struct in_addr a = pkt_a4("192.0.2.1");
+
+		peer.addr.ip4 = a.s_addr;
+	} else {
+		struct in6_addr a = pkt_a6("2001:db8::1");
+
+		memcpy(peer.addr.ip6, &a, 16);
+	}
+	for (i = 0; i < 2; i++) {
+		err = fou_port_install(&hooks[i].pfds, &k, &v, &peer, 1);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -242,8 +255,10 @@ static void fill(struct hook *h, struct bpf_object *obj, int fou_fd, int triv_fd
 	h->fou_fd = fou_fd;
 	h->triv_fd = triv_fd;
 	h->stats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
-	h->ports_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORTS);
-	h->pstats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_STATS);
+	h->pfds.ports = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORTS);
+	h->pfds.peers = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PEERS);
+	h->pfds.port_stats = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_STATS);
+	h->pfds.port_bitmap = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_BITMAP);
 }
 
 int main(int argc, char **argv)

@@ -16,6 +16,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "portstate.h"
+
 #include "fou_maps.h"
 #include "fou_stats.h"
 #include "fou_rx_xdp.skel.h"
@@ -45,7 +47,8 @@ static const char *stat_names[] = {
 struct hook_ctx {
 	const char *name;
 	int hook;
-	int prog_fd, ports_fd, peers_fd, pstats_fd, stats_fd;
+	int prog_fd, stats_fd;
+	struct fou_port_fds pfds;
 	int ok_ret, drop_ret;
 };
 
@@ -65,9 +68,10 @@ static void unpin_all(struct bpf_object *obj)
 static void fill_hook(struct hook_ctx *h, struct bpf_object *obj, struct bpf_program *prog)
 {
 	h->prog_fd = bpf_program__fd(prog);
-	h->ports_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORTS);
-	h->peers_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PEERS);
-	h->pstats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_STATS);
+	h->pfds.ports = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORTS);
+	h->pfds.peers = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PEERS);
+	h->pfds.port_stats = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_STATS);
+	h->pfds.port_bitmap = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_BITMAP);
 	h->stats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
 }
 
@@ -106,21 +110,16 @@ static int read_stats(const struct hook_ctx *h, uint64_t *out)
 	return 0;
 }
 
+/* A port's counters; all zero for a key that is not a port. */
 static int read_pstats(const struct hook_ctx *h, const struct fou_port_key *k,
 		       struct fou_port_stats *s)
 {
-	struct fou_port_stats vals[ncpus];
-	int c;
+	struct fou_port v;
 
 	memset(s, 0, sizeof(*s));
-	if (bpf_map_lookup_elem(h->pstats_fd, k, vals))
+	if (bpf_map_lookup_elem(h->pfds.ports, k, &v))
 		return errno == ENOENT ? 0 : -errno;
-	for (c = 0; c < ncpus; c++) {
-		s->rx_packets += vals[c].rx_packets;
-		s->rx_bytes += vals[c].rx_bytes;
-		s->drop_packets += vals[c].drop_packets;
-	}
-	return 0;
+	return fou_port_stats_sum(&h->pfds, v.stats_slot, s);
 }
 
 /* ---- configuration ---------------------------------------------------- */
@@ -168,12 +167,19 @@ static struct fou_port_key port_key(int fam, uint16_t port)
 	return k;
 }
 
+/* Configure a port on both programs' maps through fouloader's own code.
+ * P_PEER gets two peers: SRC (source port SPORT) and SRC2 (any port). */
 static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto,
 		    uint16_t flags, uint32_t ifindex)
 {
 	struct fou_port_key k = port_key(fam, port);
+	struct fou_peer_spec peers[2] = {
+		{ .addr = mkaddr(fam, src_addr(fam)), .peer_port = SPORT },
+		{ .addr = mkaddr(fam, src2_addr(fam)), .peer_port = 0 },
+	};
+	int npeers = port == P_PEER ? 2 : 0;
 	struct fou_port v;
-	int i;
+	int i, err;
 
 	memset(&v, 0, sizeof(v));
 	v.kind = kind;
@@ -182,30 +188,11 @@ static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto,
 	v.ifindex = ifindex;
 	if (flags & FOU_PORT_F_LOCAL)
 		v.local = mkaddr(fam, dst_addr(fam));
-	struct fou_port_stats zero[ncpus];
-
-	/* Like fouloader: the BPF side only counts into an existing entry. */
-	memset(zero, 0, sizeof(zero));
-	for (i = 0; i < 2; i++)
-		if (bpf_map_update_elem(hooks[i].ports_fd, &k, &v, BPF_ANY) ||
-		    bpf_map_update_elem(hooks[i].pstats_fd, &k, zero, BPF_ANY))
-			return -errno;
-	return 0;
-}
-
-static int add_peer(int fam, uint16_t port, const char *addr, uint16_t peer_port)
-{
-	struct fou_peer_key k;
-	struct fou_peer v = { .peer_port = peer_port };
-	int i;
-
-	memset(&k, 0, sizeof(k));
-	k.port = port;
-	k.family = fam;
-	k.addr = mkaddr(fam, addr);
-	for (i = 0; i < 2; i++)
-		if (bpf_map_update_elem(hooks[i].peers_fd, &k, &v, BPF_ANY))
-			return -errno;
+	for (i = 0; i < 2; i++) {
+		err = fou_port_install(&hooks[i].pfds, &k, &v, peers, npeers);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -221,8 +208,6 @@ static int configure(void)
 				      any | FOU_PORT_F_ZERO_CSUM6, 0);
 		err = err ?: add_port(fam, P_GUE, FOU_KIND_GUE, 0, any, 0);
 		err = err ?: add_port(fam, P_PEER, FOU_KIND_FOU, 4, 0, 0);
-		err = err ?: add_peer(fam, P_PEER, src_addr(fam), SPORT);
-		err = err ?: add_peer(fam, P_PEER, src2_addr(fam), 0);
 		err = err ?: add_port(fam, P_LOCAL, FOU_KIND_FOU, 4, any | FOU_PORT_F_LOCAL, 0);
 		err = err ?: add_port(fam, P_DEVLO, FOU_KIND_FOU, 4, any, 1);
 		err = err ?: add_port(fam, P_DEVX, FOU_KIND_FOU, 4, any, 9999);
