@@ -6,6 +6,8 @@
  */
 #include "lib/decap.h"
 
+FOU_DEFINE_CSUM_COPIED(fou_csum_copied_tc, struct __sk_buff, HOOK_TC)
+
 /* Outer Ethernet + the largest IPv4 header + UDP: enough to find our port. */
 #define OUTER_PULL_LEN (ETH_HLEN + 60 + UDP_HLEN)
 /* ... plus the largest GUE header and inner IP header. */

@@ -6,6 +6,8 @@
  */
 #include "lib/decap.h"
 
+FOU_DEFINE_CSUM_COPIED(fou_csum_copied_xdp, struct xdp_md, HOOK_XDP)
+
 /* Move the Ethernet header (and its VLAN tag) up to just before the inner
  * packet, set the inner EtherType, and drop everything in between. */
 static __always_inline int xdp_decap(struct xdp_md *ctx, const struct fou_rx *rx)

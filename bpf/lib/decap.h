@@ -77,8 +77,8 @@ static __always_inline bool skb_csum_trusted(void *ctx)
 	return ip_summed == 1 /* CHECKSUM_UNNECESSARY */ || ip_summed == 3 /* CHECKSUM_PARTIAL */;
 }
 
-static __always_inline int check_csum(void *ctx, int hook, const struct fou_port *port,
-				      const struct fou_pkt *p)
+static __always_inline int check_csum(void *ctx, int hook, void *data, void *data_end,
+				      const struct fou_port *port, const struct fou_pkt *p)
 {
 	if (!p->udp_csum) {
 		/* RFC 6935/6936: a zero checksum over IPv6 only where configured. */
@@ -88,7 +88,7 @@ static __always_inline int check_csum(void *ctx, int hook, const struct fou_port
 	}
 	if (hook == HOOK_TC && skb_csum_trusted(ctx))
 		return FOU_CONTINUE;
-	return udp_csum_valid(ctx, hook, p) ? FOU_CONTINUE : FOU_STAT_DROP_UDP_CSUM;
+	return udp_csum_valid(ctx, hook, data, data_end, p) ? FOU_CONTINUE : FOU_STAT_DROP_UDP_CSUM;
 }
 
 static __always_inline int check_inner_ipv4(void *in, void *data_end, struct fou_rx *rx)
@@ -159,7 +159,7 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	if (ret == FOU_CONTINUE)
 		ret = check_lengths(&rx->p);
 	if (ret == FOU_CONTINUE)
-		ret = check_csum(ctx, hook, port, &rx->p);
+		ret = check_csum(ctx, hook, data, data_end, port, &rx->p);
 	if (ret != FOU_CONTINUE)
 		return ret;
 
