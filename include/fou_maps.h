@@ -12,26 +12,16 @@
 #define FOU_PIN_ROOT_DEFAULT "/sys/fs/bpf/fou"
 
 /* Map names: the pin file names under the pin root (at most 15 characters). */
+#define FOU_MAP_PORT_SLOT  "fou_port_slot"
 #define FOU_MAP_PORTS      "fou_ports"
 #define FOU_MAP_PEERS      "fou_peers"
 #define FOU_MAP_PORT_STATS "fou_port_stats"
 #define FOU_MAP_STATS      "fou_stats"
 #define FOU_MAP_DEVICES    "fou_devices"
-#define FOU_MAP_PORT_BITMAP "fou_port_bitmap"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
 #define FOU_MAX_DEVICES 64
-
-/*
- * fou_port_bitmap: one bit per (family, UDP port) that has a receive port, so
- * that UDP traffic which is not ours costs one inlined array lookup instead
- * of a hash lookup. Word index: family bit (IPv6) above the port's top bits.
- */
-#define FOU_PORT_BITMAP_WORDS (2 * 65536 / 64)
-#define FOU_PORT_BITMAP_WORD(family, port) \
-	((((family) == FOU_FAMILY_IPV6) << 10) | ((__u32)(port) >> 6))
-#define FOU_PORT_BITMAP_BIT(port) (1ULL << ((port) & 63))
 
 /* Address family as stored in keys: the IP version, which reads well in dumps. */
 #define FOU_FAMILY_IPV4 4
@@ -45,6 +35,7 @@
 #define FOU_PORT_F_PEER_ANY   0x1 /* accept any source: asked for with "peer any" */
 #define FOU_PORT_F_ZERO_CSUM6 0x2 /* accept a zero UDP checksum over IPv6 */
 #define FOU_PORT_F_LOCAL      0x4 /* only packets to fou_port.local */
+#define FOU_PORT_F_PEERS_HASH 0x8 /* more peers than fit inline: see fou_peers */
 
 struct fou_addr {
 	union {
@@ -53,24 +44,40 @@ struct fou_addr {
 	};
 };
 
-/* fou_ports: one receive port per (UDP port, outer family). Ports in keys
- * and values are in host byte order, so bpftool dumps read naturally. */
-struct fou_port_key {
-	__u16 port;
-	__u8 family; /* FOU_FAMILY_* */
-	__u8 pad;
+/*
+ * The receive path looks a port up without a hash lookup, which costs tens of
+ * nanoseconds: fou_port_slot, an array indexed by FOU_PORT_INDEX(family, port),
+ * holds slot + 1 (0: no port); fou_ports[slot] is the port and
+ * fou_port_stats[slot] its counters. Ports are in host byte order everywhere,
+ * so bpftool dumps read naturally.
+ */
+#define FOU_PORT_INDEX_MAX (2 * 65536)
+#define FOU_PORT_INDEX(family, port) \
+	((((__u32)((family) == FOU_FAMILY_IPV6)) << 16) | (__u16)(port))
+
+/* A port's peers are compared inline up to this many; beyond, fou_peers. */
+#define FOU_PORT_INLINE_PEERS 4
+
+struct fou_port_peer {
+	struct fou_addr addr;
+	__u16 port; /* source port, host order; 0: any */
+	__u16 pad;
 };
 
+/* fou_ports: one receive port per slot; port 0 marks a free slot. */
 struct fou_port {
-	__u8 kind;    /* FOU_KIND_* */
-	__u8 ipproto; /* FOU: inner protocol (4 or 41); GUE: 0 */
-	__u16 flags;  /* FOU_PORT_F_* */
+	__u16 port;    /* UDP port, host order */
+	__u8 family;   /* FOU_FAMILY_* of the outer header */
+	__u8 kind;     /* FOU_KIND_* */
+	__u8 ipproto;  /* FOU: inner protocol (4 or 41); GUE: 0 */
+	__u8 npeers;   /* inline peers in use */
+	__u16 flags;   /* FOU_PORT_F_* */
 	__u32 ifindex; /* 0: any device */
-	__u32 stats_slot; /* index of this port's counters in fou_port_stats */
 	struct fou_addr local;
+	struct fou_port_peer peers[FOU_PORT_INLINE_PEERS];
 };
 
-/* fou_peers: the allowlist of a port that is not open to any peer. */
+/* fou_peers: the allowlist of a port with more than FOU_PORT_INLINE_PEERS. */
 struct fou_peer_key {
 	__u16 port;
 	__u8 family;
@@ -83,8 +90,7 @@ struct fou_peer {
 	__u16 pad;
 };
 
-/* fou_port_stats: per-CPU counters of one receive port, in the array slot
- * named by fou_port.stats_slot (an array lookup is inlined; a hash is not). */
+/* fou_port_stats: per-CPU counters of the port in the same slot. */
 struct fou_port_stats {
 	__u64 rx_packets; /* decapsulated */
 	__u64 rx_bytes;   /* inner bytes delivered */

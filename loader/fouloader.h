@@ -67,8 +67,8 @@ int tc_query_prog_id(const struct fou_device *dev, __u32 *prog_id);
 
 /* port.c: every port, sorted by family and number; returns the count. */
 struct port_entry {
-	struct fou_port_key key;
 	struct fou_port port;
+	__u32 slot;
 };
 int load_ports(struct port_entry *out, int max);
 

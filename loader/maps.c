@@ -136,18 +136,18 @@ int map_fd_or_fail(const char *name)
 
 void open_port_fds(struct fou_port_fds *m)
 {
+	m->slots = map_fd_or_fail(FOU_MAP_PORT_SLOT);
 	m->ports = map_fd_or_fail(FOU_MAP_PORTS);
 	m->peers = map_fd_or_fail(FOU_MAP_PEERS);
 	m->port_stats = map_fd_or_fail(FOU_MAP_PORT_STATS);
-	m->port_bitmap = map_fd_or_fail(FOU_MAP_PORT_BITMAP);
 }
 
 void close_port_fds(struct fou_port_fds *m)
 {
+	close(m->slots);
 	close(m->ports);
 	close(m->peers);
 	close(m->port_stats);
-	close(m->port_bitmap);
 }
 
 bool state_exists(void)

@@ -68,10 +68,14 @@ static void validate_port_add(struct port_args *a)
 		usage_error("port add: missing 'peer ADDR' (or 'peer any' to accept every source)");
 	if (a->npeers && (a->port.flags & FOU_PORT_F_PEER_ANY))
 		usage_error("port add: 'peer any' and 'peer ADDR' exclude each other");
-	for (int i = 0; i < a->npeers; i++)
+	for (int i = 0; i < a->npeers; i++) {
 		if (a->peer_family[i] != family)
 			usage_error("peer: address family does not match the port (%s)",
 				    family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
+		for (int j = 0; j < i; j++)
+			if (!memcmp(&a->peers[i].addr, &a->peers[j].addr, sizeof(struct fou_addr)))
+				usage_error("peer: the same address is given twice");
+	}
 	if (a->local_family && a->local_family != family)
 		usage_error("local: address family does not match the port (%s)",
 			    family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
@@ -180,87 +184,90 @@ int cmd_port_del(int argc, char **argv)
 
 static int cmp_ports(const void *a, const void *b)
 {
-	const struct port_entry *x = a, *y = b;
+	const struct fou_port *x = &((const struct port_entry *)a)->port;
+	const struct fou_port *y = &((const struct port_entry *)b)->port;
 
-	if (x->key.family != y->key.family)
-		return x->key.family - y->key.family;
-	return x->key.port - y->key.port;
+	if (x->family != y->family)
+		return x->family - y->family;
+	return x->port - y->port;
 }
 
-/* All ports, sorted by family then port number; returns the count. */
 int load_ports(struct port_entry *out, int max)
 {
-	struct fou_port_key k, *prev = NULL;
-	int fd, n = 0;
+	static struct fou_port ports[FOU_MAX_PORTS];
+	__u32 slots[FOU_MAX_PORTS];
+	struct fou_port_fds m;
+	int n;
 
 	if (!state_exists())
 		return 0;
-	fd = map_fd_or_fail(FOU_MAP_PORTS);
-	while (n < max && !bpf_map_get_next_key(fd, prev, &k)) {
-		if (!bpf_map_lookup_elem(fd, &k, &out[n].port)) {
-			out[n].key = k;
-			n++;
-		}
-		prev = &k;
+	open_port_fds(&m);
+	n = fou_port_list(&m, ports, slots, max < FOU_MAX_PORTS ? max : FOU_MAX_PORTS);
+	close_port_fds(&m);
+	for (int i = 0; i < n; i++) {
+		out[i].port = ports[i];
+		out[i].slot = slots[i];
 	}
-	close(fd);
 	qsort(out, n, sizeof(*out), cmp_ports);
 	return n;
 }
 
-static void print_peers(int fd, const struct port_entry *e, bool json)
+static int cmp_peers(const void *a, const void *b)
 {
-	struct fou_peer_key k, *prev = NULL;
-	struct fou_peer v;
-	char buf[INET6_ADDRSTRLEN];
-	bool first = true;
+	return memcmp(a, b, sizeof(struct fou_addr));
+}
 
-	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &k)) {
-		prev = &k;
-		if (k.port != e->key.port || k.family != e->key.family ||
-		    bpf_map_lookup_elem(fd, &k, &v))
-			continue;
-		format_addr(&k.addr, k.family, buf, sizeof(buf));
+static void print_peers(const struct fou_port_fds *m, const struct fou_port *p, bool json)
+{
+	static struct fou_peer_spec peers[FOU_MAX_PEERS];
+	int n = fou_port_peers(m, p, peers, FOU_MAX_PEERS);
+	char buf[INET6_ADDRSTRLEN];
+
+	/* Hash order is arbitrary: print in address order, stable across runs. */
+	if (p->flags & FOU_PORT_F_PEERS_HASH)
+		qsort(peers, n, sizeof(*peers), cmp_peers);
+
+	for (int i = 0; i < n; i++) {
+		format_addr(&peers[i].addr, p->family, buf, sizeof(buf));
 		if (json)
-			printf("%s{\"addr\":\"%s\",\"peer_port\":%u}", first ? "" : ",", buf,
-			       v.peer_port);
-		else if (v.peer_port)
-			printf(" peer %s peer_port %u", buf, v.peer_port);
+			printf("%s{\"addr\":\"%s\",\"peer_port\":%u}", i ? "," : "", buf,
+			       peers[i].peer_port);
+		else if (peers[i].peer_port)
+			printf(" peer %s peer_port %u", buf, peers[i].peer_port);
 		else
 			printf(" peer %s", buf);
-		first = false;
 	}
 }
 
-static void print_port(int peers, const struct port_entry *e, bool json, bool first)
+static void print_port(const struct fou_port_fds *m, const struct fou_port *p, bool json,
+		       bool first)
 {
-	const struct fou_port *p = &e->port;
 	char local[INET6_ADDRSTRLEN] = "", dev[IF_NAMESIZE] = "";
 
 	if (p->flags & FOU_PORT_F_LOCAL)
-		format_addr(&p->local, e->key.family, local, sizeof(local));
+		format_addr(&p->local, p->family, local, sizeof(local));
 	if (p->ifindex && !if_indextoname(p->ifindex, dev))
 		snprintf(dev, sizeof(dev), "ifindex%u", p->ifindex);
 	if (!json) {
-		printf("port %u", e->key.port);
+		printf("port %u", p->port);
 		if (p->kind == FOU_KIND_GUE)
 			printf(" gue");
 		else
 			printf(" ipproto %u", p->ipproto);
-		printf("%s", e->key.family == FOU_FAMILY_IPV6 ? " -6" : "");
+		printf("%s", p->family == FOU_FAMILY_IPV6 ? " -6" : "");
 		if (local[0])
 			printf(" local %s", local);
 		if (p->flags & FOU_PORT_F_PEER_ANY)
 			printf(" peer any");
-		print_peers(peers, e, false);
+		print_peers(m, p, false);
 		if (dev[0])
 			printf(" dev %s", dev);
 		printf("%s\n", p->flags & FOU_PORT_F_ZERO_CSUM6 ? " zero-csum6" : "");
 		return;
 	}
 	printf("%s{\"port\":%u,\"family\":%u,\"kind\":\"%s\",\"ipproto\":%u,\"local\":",
-	       first ? "" : ",", e->key.port, e->key.family,
-	       p->kind == FOU_KIND_GUE ? "gue" : "fou", p->ipproto);
+	       first ? "" : ",", p->port, p->family, p->kind == FOU_KIND_GUE ? "gue" : "fou",
+	       p->ipproto);
 	if (local[0])
 		printf("\"%s\"", local);
 	else
@@ -273,15 +280,16 @@ static void print_port(int peers, const struct port_entry *e, bool json, bool fi
 	printf(",\"zero_csum6\":%s,\"peer_any\":%s,\"peers\":[",
 	       p->flags & FOU_PORT_F_ZERO_CSUM6 ? "true" : "false",
 	       p->flags & FOU_PORT_F_PEER_ANY ? "true" : "false");
-	print_peers(peers, e, true);
+	print_peers(m, p, true);
 	printf("]}");
 }
 
 int cmd_port_show(int argc, char **argv)
 {
 	static struct port_entry entries[FOU_MAX_PORTS];
+	struct fou_port_fds m;
 	bool json = false;
-	int n, peers = -1;
+	int n;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -291,14 +299,14 @@ int cmd_port_show(int argc, char **argv)
 	}
 	n = load_ports(entries, FOU_MAX_PORTS);
 	if (n)
-		peers = map_fd_or_fail(FOU_MAP_PEERS);
+		open_port_fds(&m);
 	if (json)
 		printf("[");
 	for (int i = 0; i < n; i++)
-		print_port(peers, &entries[i], json, i == 0);
+		print_port(&m, &entries[i].port, json, i == 0);
 	if (json)
 		printf("]\n");
-	if (peers >= 0)
-		close(peers);
+	if (n)
+		close_port_fds(&m);
 	return EXIT_OK;
 }

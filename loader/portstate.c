@@ -10,34 +10,56 @@
 
 #include "portstate.h"
 
-static int set_bitmap(int fd, const struct fou_port_key *key, bool on)
+int fou_port_fds_from_obj(struct bpf_object *obj, struct fou_port_fds *m)
 {
-	__u32 word = FOU_PORT_BITMAP_WORD(key->family, key->port);
-	__u64 bits = 0;
-
-	if (bpf_map_lookup_elem(fd, &word, &bits))
-		return -errno;
-	if (on)
-		bits |= FOU_PORT_BITMAP_BIT(key->port);
-	else
-		bits &= ~FOU_PORT_BITMAP_BIT(key->port);
-	return bpf_map_update_elem(fd, &word, &bits, BPF_ANY) ? -errno : 0;
+	m->slots = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_SLOT);
+	m->ports = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORTS);
+	m->peers = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PEERS);
+	m->port_stats = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_STATS);
+	return m->slots < 0 || m->ports < 0 || m->peers < 0 || m->port_stats < 0 ? -ENOENT : 0;
 }
 
-/* The lowest counter slot no port uses. */
-static int free_stats_slot(int ports_fd, __u32 *slot)
+static int set_slot(int fd, const struct fou_port_key *key, __u16 value)
 {
-	bool used[FOU_MAX_PORTS] = {};
-	struct fou_port_key k, *prev = NULL;
+	__u32 idx = FOU_PORT_INDEX(key->family, key->port);
+
+	return bpf_map_update_elem(fd, &idx, &value, BPF_ANY) ? -errno : 0;
+}
+
+int fou_port_find(const struct fou_port_fds *m, const struct fou_port_key *key,
+		  struct fou_port *out, __u32 *slot)
+{
+	__u32 idx = FOU_PORT_INDEX(key->family, key->port);
+	__u16 s = 0;
+
+	if (bpf_map_lookup_elem(m->slots, &idx, &s))
+		return -errno;
+	if (!s)
+		return -ENOENT;
+	*slot = s - 1u;
+	if (bpf_map_lookup_elem(m->ports, slot, out))
+		return -errno;
+	return out->port == key->port && out->family == key->family ? 0 : -ENOENT;
+}
+
+int fou_port_list(const struct fou_port_fds *m, struct fou_port *out, __u32 *slots, int max)
+{
+	int n = 0;
+
+	for (__u32 i = 0; i < FOU_MAX_PORTS && n < max; i++) {
+		if (bpf_map_lookup_elem(m->ports, &i, &out[n]) || !out[n].port)
+			continue;
+		slots[n++] = i;
+	}
+	return n;
+}
+
+static int free_slot(int ports_fd, __u32 *slot)
+{
 	struct fou_port v;
 
-	while (!bpf_map_get_next_key(ports_fd, prev, &k)) {
-		if (!bpf_map_lookup_elem(ports_fd, &k, &v) && v.stats_slot < FOU_MAX_PORTS)
-			used[v.stats_slot] = true;
-		prev = &k;
-	}
 	for (__u32 i = 0; i < FOU_MAX_PORTS; i++) {
-		if (!used[i]) {
+		if (!bpf_map_lookup_elem(ports_fd, &i, &v) && !v.port) {
 			*slot = i;
 			return 0;
 		}
@@ -62,34 +84,59 @@ static int zero_stats(int fd, __u32 slot)
 	return err;
 }
 
+/* Few peers live in the port itself; more go to the fou_peers hash. */
+static int place_peers(int peers_fd, struct fou_port *port,
+		       const struct fou_peer_spec *peers, int npeers)
+{
+	if (npeers <= FOU_PORT_INLINE_PEERS) {
+		for (int i = 0; i < npeers; i++) {
+			port->peers[i].addr = peers[i].addr;
+			port->peers[i].port = peers[i].peer_port;
+		}
+		port->npeers = npeers;
+		return 0;
+	}
+	port->flags |= FOU_PORT_F_PEERS_HASH;
+	for (int i = 0; i < npeers; i++) {
+		struct fou_peer_key pk = { .port = port->port, .family = port->family,
+					   .addr = peers[i].addr };
+		struct fou_peer pv = { .peer_port = peers[i].peer_port };
+
+		if (bpf_map_update_elem(peers_fd, &pk, &pv, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 int fou_port_install(const struct fou_port_fds *m, const struct fou_port_key *key,
 		     struct fou_port *port, const struct fou_peer_spec *peers, int npeers)
 {
 	struct fou_port existing;
+	__u32 slot;
 	int err;
 
-	if (!bpf_map_lookup_elem(m->ports, key, &existing))
+	if (!fou_port_find(m, key, &existing, &slot))
 		return -EEXIST;
-	err = free_stats_slot(m->ports, &port->stats_slot);
+	port->port = key->port;
+	port->family = key->family;
+	port->flags &= ~FOU_PORT_F_PEERS_HASH;
+	port->npeers = 0;
+	memset(port->peers, 0, sizeof(port->peers));
+	err = free_slot(m->ports, &slot);
 	if (!err)
-		err = zero_stats(m->port_stats, port->stats_slot);
-	for (int i = 0; !err && i < npeers; i++) {
-		struct fou_peer_key pk = { .port = key->port, .family = key->family,
-					   .addr = peers[i].addr };
-		struct fou_peer pv = { .peer_port = peers[i].peer_port };
-
-		if (bpf_map_update_elem(m->peers, &pk, &pv, BPF_ANY))
-			err = -errno;
-	}
-	if (!err && bpf_map_update_elem(m->ports, key, port, BPF_NOEXIST))
+		err = zero_stats(m->port_stats, slot);
+	if (!err)
+		err = place_peers(m->peers, port, peers, npeers);
+	if (!err && bpf_map_update_elem(m->ports, &slot, port, BPF_ANY))
 		err = -errno;
 	if (!err)
-		err = set_bitmap(m->port_bitmap, key, true);
+		err = set_slot(m->slots, key, slot + 1);
 	return err;
 }
 
-/* Delete every peer of @key; keys are collected first so iteration is stable. */
-static int delete_peers(int fd, const struct fou_port_key *key)
+/* Delete every hashed peer of @key; keys are collected first so that the
+ * iteration is stable. */
+static int delete_hashed_peers(int fd, const struct fou_port_key *key)
 {
 	struct fou_peer_key k, *prev = NULL, *doomed = calloc(FOU_MAX_PEERS, sizeof(k));
 	int n = 0;
@@ -109,17 +156,43 @@ static int delete_peers(int fd, const struct fou_port_key *key)
 
 int fou_port_remove(const struct fou_port_fds *m, const struct fou_port_key *key)
 {
-	struct fou_port existing;
+	struct fou_port existing, empty = {};
+	__u32 slot;
 	int err;
 
-	if (bpf_map_lookup_elem(m->ports, key, &existing))
-		return -ENOENT;
-	err = set_bitmap(m->port_bitmap, key, false);
-	if (!err && bpf_map_delete_elem(m->ports, key))
-		err = -errno;
+	err = fou_port_find(m, key, &existing, &slot);
 	if (!err)
-		err = delete_peers(m->peers, key);
+		err = set_slot(m->slots, key, 0);
+	if (!err && bpf_map_update_elem(m->ports, &slot, &empty, BPF_ANY))
+		err = -errno;
+	if (!err && (existing.flags & FOU_PORT_F_PEERS_HASH))
+		err = delete_hashed_peers(m->peers, key);
 	return err;
+}
+
+int fou_port_peers(const struct fou_port_fds *m, const struct fou_port *port,
+		   struct fou_peer_spec *out, int max)
+{
+	struct fou_peer_key k, *prev = NULL;
+	struct fou_peer v;
+	int n = 0;
+
+	if (!(port->flags & FOU_PORT_F_PEERS_HASH)) {
+		for (int i = 0; i < port->npeers && i < FOU_PORT_INLINE_PEERS && n < max; i++, n++) {
+			out[n].addr = port->peers[i].addr;
+			out[n].peer_port = port->peers[i].port;
+		}
+		return n;
+	}
+	while (n < max && !bpf_map_get_next_key(m->peers, prev, &k)) {
+		prev = &k;
+		if (k.port != port->port || k.family != port->family ||
+		    bpf_map_lookup_elem(m->peers, &k, &v))
+			continue;
+		out[n].addr = k.addr;
+		out[n++].peer_port = v.peer_port;
+	}
+	return n;
 }
 
 int fou_port_stats_sum(const struct fou_port_fds *m, __u32 slot, struct fou_port_stats *out)

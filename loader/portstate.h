@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Receive-port state in the maps: the one place that knows how a port is laid
- * out across fou_ports, fou_peers, fou_port_stats and fou_port_bitmap. Used by
- * fouloader and by the tests, which configure the programs exactly the same
- * way. Returns 0 or -errno; never exits.
+ * out across fou_port_slot, fou_ports, fou_peers and fou_port_stats (see
+ * include/fou_maps.h). fouloader and the tests configure the programs through
+ * it, so they cannot drift apart. Returns 0 or -errno; never exits.
  */
 #ifndef FOU_PORTSTATE_H
 #define FOU_PORTSTATE_H
@@ -11,11 +11,19 @@
 #include <linux/types.h>
 #include "fou_maps.h"
 
+struct bpf_object;
+
 struct fou_port_fds {
+	int slots;
 	int ports;
 	int peers;
 	int port_stats;
-	int port_bitmap;
+};
+
+/* Identifies a port: (UDP port in host order, outer family). */
+struct fou_port_key {
+	__u16 port;
+	__u8 family;
 };
 
 struct fou_peer_spec {
@@ -23,11 +31,23 @@ struct fou_peer_spec {
 	__u16 peer_port; /* host order; 0 = any */
 };
 
-/* Add a port with its peers; the port goes live last, when complete. */
+/* The maps of a loaded (unpinned) object, for tests and benchmarks. */
+int fou_port_fds_from_obj(struct bpf_object *obj, struct fou_port_fds *m);
+
+/* Add a port with its peers; @port's kind, ipproto, flags, ifindex and local
+ * are taken, the rest is filled in. The port goes live last, when complete. */
 int fou_port_install(const struct fou_port_fds *m, const struct fou_port_key *key,
 		     struct fou_port *port, const struct fou_peer_spec *peers, int npeers);
-/* Remove a port; it stops matching first, then its peers go. */
+/* Remove a port: it stops matching first, then its state goes. */
 int fou_port_remove(const struct fou_port_fds *m, const struct fou_port_key *key);
+/* Look a port up; -ENOENT if there is none. */
+int fou_port_find(const struct fou_port_fds *m, const struct fou_port_key *key,
+		  struct fou_port *out, __u32 *slot);
+/* Every port in slot order; returns how many (at most @max). */
+int fou_port_list(const struct fou_port_fds *m, struct fou_port *out, __u32 *slots, int max);
+/* A port's peers, inline or hashed; returns how many (at most @max). */
+int fou_port_peers(const struct fou_port_fds *m, const struct fou_port *port,
+		   struct fou_peer_spec *out, int max);
 /* A port's counters summed over CPUs. */
 int fou_port_stats_sum(const struct fou_port_fds *m, __u32 slot, struct fou_port_stats *out);
 

@@ -48,10 +48,10 @@ static void print_port_stats(bool json)
 		return;
 	open_port_fds(&m);
 	for (int i = 0; i < n; i++) {
-		const struct fou_port_key *k = &ports[i].key;
+		const struct fou_port *k = &ports[i].port;
 		struct fou_port_stats t;
 
-		if (fou_port_stats_sum(&m, ports[i].port.stats_slot, &t))
+		if (fou_port_stats_sum(&m, ports[i].slot, &t))
 			continue;
 		if (json)
 			printf("%s{\"port\":%u,\"family\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"

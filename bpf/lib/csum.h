@@ -56,46 +56,97 @@ static __always_inline long load_bytes(void *ctx, int hook, __u32 off, void *to,
 	return bpf_skb_load_bytes(ctx, off, to, len);
 }
 
+/* Sums below are of network-order data read in host order; the result is
+ * checked with csum_fold() == 0, which holds in either byte order. */
 static __always_inline __u32 pseudo_hdr_sum(const struct fou_pkt *p)
 {
-	if (p->family == FOU_FAMILY_IPV4) {
-		struct {
-			__be32 saddr, daddr;
-			__u8 zero, proto;
-			__be16 len;
-		} ph = {
-			.saddr = p->saddr.ip4, .daddr = p->daddr.ip4,
-			.proto = IPPROTO_UDP_NR, .len = bpf_htons(p->udp_len),
-		};
-		return bpf_csum_diff(0, 0, (void *)&ph, sizeof(ph), 0);
+	__u64 acc = bpf_htons(IPPROTO_UDP_NR) + bpf_htons(p->udp_len);
+
+	if (p->family == FOU_FAMILY_IPV4)
+		return csum_fold64(acc + p->saddr.ip4 + p->daddr.ip4);
+	for (int i = 0; i < 4; i++)
+		acc += (__u64)p->saddr.ip6[i] + p->daddr.ip6[i];
+	return csum_fold64(acc);
+}
+
+/* A lone last byte is the high-order half of its 16-bit word. */
+static __always_inline __u32 odd_byte(__u8 b)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return b;
+#else
+	return (__u32)b << 8;
+#endif
+}
+
+/* Offsets are masked to 16 KiB before they make packet pointers, which keeps
+ * every pointer's range bounded for the verifier. */
+#define CSUM_OFF_MASK (CSUM_CHUNK * CSUM_MAX_CHUNKS - 1)
+
+/*
+ * The last len % 32 bytes, summed from their own offset, so that this code
+ * does not depend on how the block loop ended (which would multiply the
+ * states the verifier explores). Returns false if they are not linear.
+ */
+static __always_inline bool csum_tail(void *data, void *data_end, __u32 off, __u32 rem,
+				      __u64 *acc)
+{
+	__u8 *t = data + verifier_mask(off, CSUM_OFF_MASK);
+	__u64 a = 0; /* added to *acc only if the whole tail is linear */
+
+	if (rem & 16) {
+		if ((void *)(t + 16) > data_end)
+			return false;
+		a += (__u64)*(__u32 *)t + *(__u32 *)(t + 4) + *(__u32 *)(t + 8) +
+			*(__u32 *)(t + 12);
+		t += 16;
 	}
-	struct {
-		struct fou_addr saddr, daddr;
-		__be32 len;
-		__u8 zero[3], nexthdr;
-	} ph6 = {
-		.saddr = p->saddr, .daddr = p->daddr,
-		.len = bpf_htonl(p->udp_len), .nexthdr = IPPROTO_UDP_NR,
-	};
-	return bpf_csum_diff(0, 0, (void *)&ph6, sizeof(ph6), 0);
+	if (rem & 8) {
+		if ((void *)(t + 8) > data_end)
+			return false;
+		a += (__u64)*(__u32 *)t + *(__u32 *)(t + 4);
+		t += 8;
+	}
+	if (rem & 4) {
+		if ((void *)(t + 4) > data_end)
+			return false;
+		a += *(__u32 *)t;
+		t += 4;
+	}
+	if (rem & 2) {
+		if ((void *)(t + 2) > data_end)
+			return false;
+		a += *(__u16 *)t;
+		t += 2;
+	}
+	if (rem & 1) {
+		if ((void *)(t + 1) > data_end)
+			return false;
+		a += odd_byte(*t);
+	}
+	*acc += a;
+	return true;
 }
 
 /*
  * The fast path: add the linear data in place as 32-bit words into a 64-bit
  * accumulator, which cannot overflow at these lengths, so there are no
- * carries to chase. bpf_csum_diff would copy every byte twice (into the
- * stack, then into its scratch buffer). Stops at the end of the linear data
- * or at the last whole block; returns the bytes summed.
+ * carries to chase; bpf_csum_diff would copy every byte twice (into the stack,
+ * then into its scratch buffer). Returns the bytes of whole 32-byte blocks
+ * summed from the start; *tail_ok says whether the tail after the last whole
+ * block was summed too (it was, if it is linear).
  */
 static __always_inline __u32 csum_linear(void *data, void *data_end, const struct fou_pkt *p,
-					 __u32 *sum)
+					 __u32 *sum, bool *tail_ok)
 {
-	__u8 *q = data + (p->l4_off & 0x7f);
+	__u32 base = p->l4_off & 0x7f, whole = p->udp_len & ~(CSUM_BLOCK - 1);
+	__u8 *q = data + base;
 	__u32 done = 0;
 	__u64 acc = 0;
 
+	*tail_ok = csum_tail(data, data_end, base + whole, p->udp_len & (CSUM_BLOCK - 1), &acc);
 	for (int i = 0; i < CSUM_MAX_BLOCKS; i++) {
-		if (done + CSUM_BLOCK > p->udp_len || (void *)(q + CSUM_BLOCK) > data_end)
+		if (done >= whole || (void *)(q + CSUM_BLOCK) > data_end)
 			break;
 		acc += (__u64)*(__u32 *)(q + 0) + *(__u32 *)(q + 4);
 		acc += (__u64)*(__u32 *)(q + 8) + *(__u32 *)(q + 12);
@@ -149,13 +200,17 @@ static __always_inline bool udp_csum_valid(void *ctx, int hook, void *data, void
 					   const struct fou_pkt *p)
 {
 	__u32 sum = pseudo_hdr_sum(p);
-	__u32 done = csum_linear(data, data_end, p, &sum);
+	bool tail_ok;
+	__u32 done = csum_linear(data, data_end, p, &sum, &tail_ok);
+	/* Whatever the linear walk could not reach goes the slow way: the rest
+	 * of the blocks and, unless it was summed, the tail. */
+	__u32 left = (tail_ok ? p->udp_len & ~(CSUM_BLOCK - 1) : p->udp_len) - done;
 	__s64 r;
 
-	if (done < p->udp_len) {
+	if (left) {
 		r = hook == HOOK_XDP
-			? fou_csum_copied_xdp(ctx, p->l4_off + done, p->udp_len - done, sum)
-			: fou_csum_copied_tc(ctx, p->l4_off + done, p->udp_len - done, sum);
+			? fou_csum_copied_xdp(ctx, p->l4_off + done, left, sum)
+			: fou_csum_copied_tc(ctx, p->l4_off + done, left, sum);
 		if (r < 0)
 			return false;
 		sum = (__u32)r;

@@ -19,8 +19,7 @@
 
 struct fou_rx {
 	struct fou_pkt p;
-	struct fou_port_key key;
-	__u32 stats_slot;
+	__u32 slot;        /* the port's slot in fou_ports / fou_port_stats */
 	__u32 inner_off;   /* inner IP header, from the start of the frame */
 	__u32 inner_len;
 	__u16 inner_proto; /* ETH_P_IP or ETH_P_IPV6 */
@@ -37,23 +36,40 @@ static __always_inline bool addr_equal(const struct fou_addr *a, const struct fo
 	       a->ip6[2] == b->ip6[2] && a->ip6[3] == b->ip6[3];
 }
 
-static __always_inline int check_peer(const struct fou_port *port, const struct fou_rx *rx)
+static __always_inline int peer_port_ok(__u16 want, const struct fou_rx *rx)
+{
+	return !want || want == bpf_ntohs(rx->p.sport) ? FOU_CONTINUE : FOU_STAT_DROP_PEER_PORT;
+}
+
+/* Ports with many peers: one hash lookup. */
+static __always_inline int check_peer_hash(const struct fou_port *port, const struct fou_rx *rx)
 {
 	struct fou_peer_key pk;
 	struct fou_peer *peer;
 
-	if (port->flags & FOU_PORT_F_PEER_ANY)
-		return FOU_CONTINUE;
 	__builtin_memset(&pk, 0, sizeof(pk));
-	pk.port = rx->key.port;
-	pk.family = rx->key.family;
+	pk.port = port->port;
+	pk.family = port->family;
 	pk.addr = rx->p.saddr;
 	peer = bpf_map_lookup_elem(&fou_peers, &pk);
-	if (!peer)
-		return FOU_STAT_DROP_PEER;
-	if (peer->peer_port && peer->peer_port != bpf_ntohs(rx->p.sport))
-		return FOU_STAT_DROP_PEER_PORT;
-	return FOU_CONTINUE;
+	return peer ? peer_port_ok(peer->peer_port, rx) : FOU_STAT_DROP_PEER;
+}
+
+/* The allowlist: a few peers are compared in the port itself, which costs
+ * nanoseconds where a hash lookup costs tens. */
+static __always_inline int check_peer(const struct fou_port *port, const struct fou_rx *rx)
+{
+	if (port->flags & FOU_PORT_F_PEER_ANY)
+		return FOU_CONTINUE;
+	if (port->flags & FOU_PORT_F_PEERS_HASH)
+		return check_peer_hash(port, rx);
+	for (int i = 0; i < FOU_PORT_INLINE_PEERS; i++) {
+		if (i >= port->npeers)
+			break;
+		if (addr_equal(&port->peers[i].addr, &rx->p.saddr, rx->p.family))
+			return peer_port_ok(port->peers[i].port, rx);
+	}
+	return FOU_STAT_DROP_PEER;
 }
 
 static __always_inline int check_lengths(const struct fou_pkt *p)
@@ -181,13 +197,22 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	return port->kind == FOU_KIND_GUE ? FOU_STAT_RX_DECAP_GUE : FOU_STAT_RX_DECAP_FOU;
 }
 
-/* Most UDP is not ours: rule it out with an inlined array lookup. */
-static __always_inline bool port_in_bitmap(const struct fou_port_key *key)
+/* Two inlined array lookups find the port (see fou_port_slot). */
+static __always_inline struct fou_port *find_port(const struct fou_pkt *p, __u32 *slot)
 {
-	__u32 word = FOU_PORT_BITMAP_WORD(key->family, key->port);
-	__u64 *bits = bpf_map_lookup_elem(&fou_port_bitmap, &word);
+	__u16 port = bpf_ntohs(p->dport);
+	__u32 idx = FOU_PORT_INDEX(p->family, port);
+	__u16 *s = bpf_map_lookup_elem(&fou_port_slot, &idx);
+	struct fou_port *fp;
 
-	return bits && (*bits & FOU_PORT_BITMAP_BIT(key->port));
+	if (!s || !*s)
+		return NULL;
+	*slot = *s - 1;
+	fp = bpf_map_lookup_elem(&fou_ports, slot);
+	/* A slot being reused while fouloader edits it: not ours either way. */
+	if (!fp || fp->port != port || fp->family != p->family)
+		return NULL;
+	return fp;
 }
 
 /*
@@ -205,12 +230,7 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	if (ret != FOU_CONTINUE)
 		return ret;
 
-	rx->key.port = bpf_ntohs(rx->p.dport);
-	rx->key.family = rx->p.family;
-	rx->key.pad = 0;
-	if (!port_in_bitmap(&rx->key))
-		return FOU_STAT_PASS_NO_PORT;
-	port = bpf_map_lookup_elem(&fou_ports, &rx->key);
+	port = find_port(&rx->p, &rx->slot);
 	if (!port)
 		return FOU_STAT_PASS_NO_PORT;
 	if (port->ifindex && port->ifindex != ifindex)
@@ -219,7 +239,6 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	    !addr_equal(&port->local, &rx->p.daddr, rx->p.family))
 		return FOU_STAT_PASS_OTHER_LOCAL;
 	rx->kind = port->kind;
-	rx->stats_slot = port->stats_slot;
 
 	ret = classify_owned(ctx, hook, data, data_end, port, rx);
 	if (ret == FOU_NEED_PULL && !rx->p.can_pull)
@@ -258,9 +277,9 @@ static __always_inline void count_outcome(int id, const struct fou_rx *rx)
 {
 	stat_inc(id);
 	if (FOU_STAT_IS_DROP(id))
-		port_stat_drop(rx->stats_slot);
+		port_stat_drop(rx->slot);
 	else if (!FOU_STAT_IS_PASS(id))
-		port_stat_rx(rx->stats_slot, rx->inner_len);
+		port_stat_rx(rx->slot, rx->inner_len);
 }
 
 #endif /* FOU_BPF_DECAP_H */

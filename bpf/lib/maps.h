@@ -10,9 +10,17 @@
 #include "lib/common.h"
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FOU_PORT_INDEX_MAX);
+	__type(key, __u32); /* FOU_PORT_INDEX(family, port) */
+	__type(value, __u16); /* slot + 1; 0: no port */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_port_slot SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, FOU_MAX_PORTS);
-	__type(key, struct fou_port_key);
+	__type(key, __u32); /* slot */
 	__type(value, struct fou_port);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_ports SEC(".maps");
@@ -22,21 +30,14 @@ struct {
 	__uint(max_entries, FOU_MAX_PEERS);
 	__type(key, struct fou_peer_key);
 	__type(value, struct fou_peer);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_peers SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FOU_PORT_BITMAP_WORDS);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} fou_port_bitmap SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FOU_MAX_PORTS);
-	__type(key, __u32); /* fou_port.stats_slot */
+	__type(key, __u32); /* slot, as in fou_ports */
 	__type(value, struct fou_port_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_port_stats SEC(".maps");

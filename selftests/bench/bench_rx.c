@@ -5,17 +5,25 @@
  * same packet in the same run. Never a pass/fail on time: exit 0 unless the
  * setup fails.
  *
- * test_run repeats a program on one context without resetting it, so after
- * a decapsulation the next repetition would see the inner packet. Each
- * (case, hook) is probed first: if repeat=64 does not count 64
- * decapsulations, it is measured as many repeat=1 runs instead (the kernel's
- * per-run duration, averaged), and its baseline the same way.
+ * test_run repeats a program on one context without resetting it: each
+ * repetition sees what the previous one left. So the packets are
+ * self-similar: N encapsulation layers of one kind around an innermost
+ * IP/UDP packet, and with repeat=N every repetition strips one real layer on
+ * a warm cache, the timer's cost spread over N runs. Each call starts again
+ * from the original packet. A case's figure is the median over CALLS calls
+ * of the kernel's average ns per repetition; the trivial program runs the
+ * same packet, repeat and number of calls, interleaved call by call.
  *
- * Usage: bench_rx [REPEAT [CALLS]]
- *   REPEAT: test_run repeat count where repeating is valid (default 1000000,
- *           at most 5000000); CALLS: repeat=1 calls per batch (default 2000).
+ * Every call is checked: the case's outcome counter in fou_stats rose by
+ * exactly the repeat count, and the output is exactly the innermost packet
+ * behind the original Ethernet header (the input itself when not ours).
+ * A case that fails a check is printed as invalid, without figures.
+ *
+ * Usage: bench_rx [CALLS]   (calls per case, hook and program; default 1000)
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,35 +45,43 @@
 #define P_GUE  6080
 #define P_NONE 9999
 
+#define MAX_FRAME       3400 /* under the test_run linear limits (XDP ~3500) */
+#define NOT_OURS_REPEAT 64
+#define WARMUP_CALLS    10
+#define MAX_CALLS       100000
+
 enum kind { K_FOU, K_GUE0, K_GUE1, K_NOPORT, K_TCP };
 
 struct bcase {
-	const char *name;
 	enum kind kind;
-	int fam, ifam;
-	bool csum;      /* outer UDP checksum set (and verified by the program) */
-	size_t inner;   /* inner IP packet bytes */
+	int fam;             /* IP version of every layer, the innermost too */
+	bool csum;           /* UDP checksum in every layer (verified) */
+	unsigned int layers; /* encapsulation layers; ours: the repeat count */
+	size_t inner;        /* innermost IP packet bytes */
+	bool per_byte;       /* checksum cost per byte, against its csum0 twin */
 };
 
 static const struct bcase cases[] = {
-	{ "FOU 4in4 csum0 64",     K_FOU, 4, 4, false, 64 },
-	{ "FOU 4in4 csum0 512",    K_FOU, 4, 4, false, 512 },
-	{ "FOU 4in4 csum0 1500",   K_FOU, 4, 4, false, 1500 },
-	{ "FOU 4in4 csum 64",      K_FOU, 4, 4, true, 64 },
-	{ "FOU 4in4 csum 512",     K_FOU, 4, 4, true, 512 },
-	{ "FOU 4in4 csum 1500",    K_FOU, 4, 4, true, 1500 },
-	{ "FOU 6in6 csum 64",      K_FOU, 6, 6, true, 64 },
-	{ "FOU 6in6 csum 512",     K_FOU, 6, 6, true, 512 },
-	{ "FOU 6in6 csum 1500",    K_FOU, 6, 6, true, 1500 },
-	{ "GUEv0 4in4 csum0 64",   K_GUE0, 4, 4, false, 64 },
-	{ "GUEv0 4in4 csum0 512",  K_GUE0, 4, 4, false, 512 },
-	{ "GUEv0 4in4 csum0 1500", K_GUE0, 4, 4, false, 1500 },
-	{ "GUEv0 4in4 csum 1500",  K_GUE0, 4, 4, true, 1500 },
-	{ "GUEv1 4in4 csum0 512",  K_GUE1, 4, 4, false, 512 },
-	{ "GUEv1 6in6 csum 512",   K_GUE1, 6, 6, true, 512 },
-	{ "not ours: UDP 512",     K_NOPORT, 4, 4, true, 512 },
-	{ "not ours: TCP 512",     K_TCP, 4, 4, false, 512 },
+	/* kind    fam  csum   layers innermost per_byte */
+	{ K_FOU,    4, false, 64,   64, false },
+	{ K_FOU,    4, false, 64,  512, false },
+	{ K_FOU,    4, true,  64,   64, false },
+	{ K_FOU,    4, true,  64,  512, false },
+	{ K_FOU,    6, true,  64,   64, false },
+	{ K_FOU,    6, true,  48,  512, false },
+	{ K_GUE0,   4, false, 64,   64, false },
+	{ K_GUE0,   4, true,  64,   64, false },
+	{ K_GUE1,   4, false, 64,   64, false },
+	{ K_GUE1,   4, true,  64,   64, false },
+	{ K_GUE1,   6, true,  64,   64, false },
+	/* checksum cost per byte: few layers, a large innermost packet */
+	{ K_FOU,    4, false,  2, 1400, false },
+	{ K_FOU,    4, true,   2, 1400, true },
+	{ K_NOPORT, 4, true,   1,  512, false },
+	{ K_TCP,    4, false,  0,  512, false },
 };
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
 
 struct hook {
 	const char *name;
@@ -74,10 +90,299 @@ struct hook {
 	__u32 ok_ret;
 };
 
+struct frame {
+	uint8_t *buf;
+	size_t len;
+};
+
+struct result {
+	double fou, triv;    /* median ns per repetition */
+	const char *invalid; /* why the case is not measured, or NULL */
+};
+
 static struct hook hooks[2];
+static struct result results[NCASES][2];
 static int ncpus;
-static __u32 repeat = 1000000, calls_per_batch = 2000;
-static uint8_t in_buf[8192], out_buf[16384];
+static __u32 calls = 1000;
+static __u32 fou_ns[MAX_CALLS], triv_ns[MAX_CALLS];
+static uint8_t scratch[2][4096], in_buf[4096], want_buf[4096], out_buf[8192];
+
+/* ---- cases ------------------------------------------------------------ */
+
+static bool ours(const struct bcase *c)
+{
+	return c->kind != K_NOPORT && c->kind != K_TCP;
+}
+
+static __u32 repeat_of(const struct bcase *c)
+{
+	return ours(c) ? c->layers : NOT_OURS_REPEAT;
+}
+
+/* The fou_stats counter that every repetition must bump. */
+static __u32 stat_of(const struct bcase *c)
+{
+	switch (c->kind) {
+	case K_FOU: return FOU_STAT_RX_DECAP_FOU;
+	case K_NOPORT: return FOU_STAT_PASS_NO_PORT;
+	case K_TCP: return FOU_STAT_PASS_NOT_UDP;
+	default: return FOU_STAT_RX_DECAP_GUE;
+	}
+}
+
+/* Bytes one encapsulation layer adds. */
+static size_t overhead(const struct bcase *c)
+{
+	return (c->fam == 4 ? 20 : 40) + 8 + (c->kind == K_GUE0 ? 4 : 0);
+}
+
+static const char *case_name(const struct bcase *c)
+{
+	static const char *kinds[] = { "FOU", "GUEv0", "GUEv1" };
+	static char s[48];
+
+	if (!ours(c))
+		snprintf(s, sizeof(s), "not ours: %s %zu", c->kind == K_TCP ? "TCP" : "UDP",
+			 c->inner);
+	else
+		snprintf(s, sizeof(s), "%s %din%d %s %zuB/L+%zu", kinds[c->kind], c->fam,
+			 c->fam, c->csum ? "csum" : "csum0", overhead(c), c->inner);
+	return s;
+}
+
+/* ---- packets ----------------------------------------------------------- */
+
+static void add_ip(struct pkt *p, int fam, bool inner)
+{
+	if (fam == 4) {
+		struct pkt_ip4_opts o = {
+			.saddr = pkt_a4(inner ? "10.0.0.1" : "192.0.2.1"),
+			.daddr = pkt_a4(inner ? "10.0.0.2" : "198.51.100.1") };
+
+		pkt_ip4(p, &o);
+	} else {
+		struct pkt_ip6_opts o = {
+			.saddr = pkt_a6(inner ? "fd00::1" : "2001:db8::1"),
+			.daddr = pkt_a6(inner ? "fd00::2" : "2001:db8:100::1") };
+
+		pkt_ip6(p, &o);
+	}
+}
+
+static size_t done(struct pkt *p)
+{
+	pkt_finalize(p);
+	return p->err ? 0 : p->len;
+}
+
+/* The innermost IP packet (no Ethernet): UDP, or TCP for "not ours: TCP". */
+static size_t build_innermost(uint8_t *buf, size_t cap, const struct bcase *c)
+{
+	size_t hdrs = (c->fam == 4 ? 20 : 40) + (c->kind == K_TCP ? 20 : 8);
+	struct pkt p;
+
+	pkt_init(&p, buf, cap);
+	add_ip(&p, c->fam, true);
+	if (c->kind == K_TCP)
+		pkt_tcp(&p, 1234, 80);
+	else
+		pkt_udp(&p, 40000, 53, PKT_CSUM_AUTO);
+	pkt_payload(&p, c->inner - hdrs, 7);
+	return done(&p);
+}
+
+/* One more layer around an IP packet: IP/UDP[/GUE] from the allowed peer.
+ * pktbuild sets the lengths and the checksum over the inner bytes. */
+static size_t wrap(uint8_t *buf, size_t cap, const struct bcase *c,
+		   const uint8_t *ip, size_t len)
+{
+	uint16_t dport = c->kind == K_NOPORT ? P_NONE : c->kind != K_FOU ? P_GUE :
+			 c->fam == 4 ? P_FOU4 : P_FOU6;
+	struct pkt p;
+
+	pkt_init(&p, buf, cap);
+	add_ip(&p, c->fam, false);
+	pkt_udp(&p, 4000, dport, c->csum ? PKT_CSUM_AUTO : PKT_CSUM_ZERO);
+	if (c->kind == K_GUE0) {
+		struct pkt_gue_opts g = { .proto = c->fam == 4 ? IPPROTO_IPIP : IPPROTO_IPV6 };
+
+		pkt_gue(&p, &g);
+	}
+	pkt_bytes(&p, ip, len);
+	return done(&p);
+}
+
+/* Ethernet, @layers layers of case @c, the innermost packet; 0 on error. */
+static size_t build(uint8_t *buf, size_t cap, const struct bcase *c, unsigned int layers)
+{
+	struct pkt_eth_opts e = { .dst = { 2, 0, 0, 0, 0, 2 }, .src = { 2, 0, 0, 0, 0, 1 },
+				  .type = c->fam == 4 ? 0x0800 : 0x86DD };
+	size_t len = build_innermost(scratch[0], sizeof(scratch[0]), c);
+	unsigned int i;
+	struct pkt p;
+
+	for (i = 0; i < layers && len; i++)
+		len = wrap(scratch[(i + 1) & 1], sizeof(scratch[0]), c, scratch[i & 1], len);
+	if (!len)
+		return 0;
+	pkt_init(&p, buf, cap);
+	pkt_eth(&p, &e);
+	pkt_bytes(&p, scratch[layers & 1], len);
+	len = done(&p);
+	return len <= MAX_FRAME ? len : 0;
+}
+
+/* ---- measuring --------------------------------------------------------- */
+
+static uint64_t stat_sum(const struct hook *h, __u32 id)
+{
+	uint64_t vals[ncpus], sum = 0;
+	int c;
+
+	if (bpf_map_lookup_elem(h->stats_fd, &id, vals))
+		return 0;
+	for (c = 0; c < ncpus; c++)
+		sum += vals[c];
+	return sum;
+}
+
+/* One test_run call; *ret is set to retval, or to ~0 if the output is not
+ * @want (when given). Returns the kernel's ns per repetition, or -errno. */
+static long run(int fd, const struct frame *in, __u32 rep, const struct frame *want,
+		__u32 *ret)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->buf, .data_size_in = in->len,
+		    .data_out = out_buf, .data_size_out = sizeof(out_buf), .repeat = rep);
+
+	if (bpf_prog_test_run_opts(fd, &o))
+		return -errno;
+	*ret = o.retval;
+	if (want && (o.data_size_out != want->len || memcmp(out_buf, want->buf, want->len)))
+		*ret = ~0u;
+	return o.duration;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(__u32 *v, __u32 n)
+{
+	qsort(v, n, sizeof(*v), cmp_u32);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* Run fou (checked) and trivial once each on @in; store the ns of call i. */
+static int call_pair(const struct bcase *c, const struct hook *h, const struct frame *in,
+		     const struct frame *want, __u32 i, struct result *r)
+{
+	__u32 rep = repeat_of(c), ret;
+	uint64_t before = stat_sum(h, stat_of(c));
+	long ns = run(h->fou_fd, in, rep, want, &ret);
+
+	if (ns < 0)
+		return ns;
+	if (ret != h->ok_ret && !r->invalid)
+		r->invalid = ret == ~0u ? "output is not the innermost packet" : "unexpected verdict";
+	if (stat_sum(h, stat_of(c)) - before != rep && !r->invalid)
+		r->invalid = "outcome counter did not rise by the repeat count";
+	fou_ns[i] = ns;
+	ns = run(h->triv_fd, in, rep, NULL, &ret);
+	if (ns < 0)
+		return ns;
+	triv_ns[i] = ns;
+	return 0;
+}
+
+static int measure(const struct bcase *c, const struct hook *h, const struct frame *in,
+		   const struct frame *want, struct result *r)
+{
+	__u32 i;
+	int err;
+
+	for (i = 0; i < WARMUP_CALLS + calls; i++) {
+		err = call_pair(c, h, in, want, i < WARMUP_CALLS ? 0 : i - WARMUP_CALLS, r);
+		if (err)
+			return err;
+	}
+	r->fou = median(fou_ns, calls);
+	r->triv = median(triv_ns, calls);
+	return 0;
+}
+
+static void print_row(const struct bcase *c, const struct hook *h, const struct result *r)
+{
+	char layers[8] = "-";
+
+	if (ours(c))
+		snprintf(layers, sizeof(layers), "%u", c->layers);
+	printf("%-26s %-4s %6s ", case_name(c), h->name, layers);
+	if (r->invalid)
+		printf("invalid: %s\n", r->invalid);
+	else
+		printf("%9.1f %9.1f %9.1f %6.2f\n", r->fou, r->triv, r->fou - r->triv,
+		       r->triv > 0 ? r->fou / r->triv : 0);
+}
+
+static int bench_case(unsigned int ci)
+{
+	const struct bcase *c = &cases[ci];
+	struct frame in = { in_buf, build(in_buf, sizeof(in_buf), c, c->layers) };
+	struct frame want = { want_buf, build(want_buf, sizeof(want_buf), c,
+					      ours(c) ? 0 : c->layers) };
+	int j, err;
+
+	if (!in.len || !want.len)
+		return -ENOSPC;
+	for (j = 0; j < 2; j++) {
+		err = measure(c, &hooks[j], &in, &want, &results[ci][j]);
+		if (err)
+			return err;
+		print_row(c, &hooks[j], &results[ci][j]);
+	}
+	return 0;
+}
+
+/* The csum0 case with the same layers and innermost size, or NULL. */
+static unsigned int twin_of(unsigned int ci)
+{
+	const struct bcase *c = &cases[ci], *t;
+	unsigned int i;
+
+	for (i = 0; i < NCASES; i++) {
+		t = &cases[i];
+		if (t->kind == c->kind && t->fam == c->fam && !t->csum &&
+		    t->layers == c->layers && t->inner == c->inner)
+			return i;
+	}
+	return NCASES;
+}
+
+/* Checksum cost: (csum diff - csum0 diff) over the mean UDP length summed. */
+static void print_per_byte(unsigned int ci)
+{
+	const struct bcase *c = &cases[ci];
+	unsigned int ti = twin_of(ci), j;
+	double bytes = 8 + (c->kind == K_GUE0 ? 4 : 0) + c->inner +
+		       (c->layers - 1) * overhead(c) / 2.0;
+
+	if (ti == NCASES)
+		return;
+	for (j = 0; j < 2; j++) {
+		const struct result *r = &results[ci][j], *t = &results[ti][j];
+		double ns = (r->fou - r->triv) - (t->fou - t->triv);
+
+		if (r->invalid || t->invalid)
+			continue;
+		printf("checksum cost, %s %s: %.1f ns over %.0f B summed = %.3f ns/B\n",
+		       case_name(c), hooks[j].name, ns, bytes, ns / bytes);
+	}
+}
+
+/* ---- setup -------------------------------------------------------------- */
 
 static int prog_info(int fd, const char *name)
 {
@@ -90,21 +395,6 @@ static int prog_info(int fd, const char *name)
 	printf("%-12s xlated %5u insns, jited %6u bytes\n", name,
 	       info.xlated_prog_len / 8, info.jited_prog_len);
 	return 0;
-}
-
-static uint64_t decaps(const struct hook *h)
-{
-	uint64_t vals[ncpus], sum = 0;
-	__u32 ids[2] = { FOU_STAT_RX_DECAP_FOU, FOU_STAT_RX_DECAP_GUE };
-	int i, c;
-
-	for (i = 0; i < 2; i++) {
-		if (bpf_map_lookup_elem(h->stats_fd, &ids[i], vals))
-			continue;
-		for (c = 0; c < ncpus; c++)
-			sum += vals[c];
-	}
-	return sum;
 }
 
 /* Ports as a careful user configures them: one allowed peer, the sender.
@@ -133,115 +423,6 @@ static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto)
 	return 0;
 }
 
-static void add_ip(struct pkt *p, int fam, bool inner)
-{
-	if (fam == 4) {
-		struct pkt_ip4_opts o = {
-			.saddr = pkt_a4(inner ? "10.0.0.1" : "192.0.2.1"),
-			.daddr = pkt_a4(inner ? "10.0.0.2" : "198.51.100.1") };
-
-		pkt_ip4(p, &o);
-	} else {
-		struct pkt_ip6_opts o = {
-			.saddr = pkt_a6(inner ? "fd00::1" : "2001:db8::1"),
-			.daddr = pkt_a6(inner ? "fd00::2" : "2001:db8:100::1") };
-
-		pkt_ip6(p, &o);
-	}
-}
-
-static void build(struct pkt *p, const struct bcase *c)
-{
-	struct pkt_eth_opts e = { .dst = { 2, 0, 0, 0, 0, 2 }, .src = { 2, 0, 0, 0, 0, 1 } };
-	uint16_t dport = c->kind == K_NOPORT ? P_NONE : c->kind == K_FOU ?
-			 (c->ifam == 4 ? P_FOU4 : P_FOU6) : P_GUE;
-	size_t ihl = c->ifam == 4 ? 20 : 40;
-
-	pkt_init(p, in_buf, sizeof(in_buf));
-	pkt_eth(p, &e);
-	add_ip(p, c->fam, false);
-	if (c->kind == K_TCP) {
-		pkt_tcp(p, 1234, 80);
-		pkt_payload(p, c->inner - 20 - 20, 1);
-		pkt_finalize(p);
-		return;
-	}
-	pkt_udp(p, 4000, dport, c->csum ? PKT_CSUM_AUTO : PKT_CSUM_ZERO);
-	if (c->kind == K_GUE0) {
-		struct pkt_gue_opts g = { 0 };
-
-		pkt_gue(p, &g);
-	}
-	add_ip(p, c->ifam, true);
-	pkt_udp(p, 40000, 53, PKT_CSUM_AUTO);
-	pkt_payload(p, c->inner - ihl - 8, 7);
-	pkt_finalize(p);
-}
-
-static int run_once(int fd, const struct pkt *p, __u32 rep, __u32 *ns, __u32 *ret)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
-		    .data_out = out_buf, .data_size_out = sizeof(out_buf), .repeat = rep);
-
-	if (bpf_prog_test_run_opts(fd, &o))
-		return -errno;
-	*ns = o.duration;
-	if (ret)
-		*ret = o.retval;
-	return 0;
-}
-
-/* Nanoseconds per packet: best of 3 batches. */
-static double measure(int fd, const struct pkt *p, bool per_call)
-{
-	double best = -1;
-	int b;
-
-	for (b = 0; b < 3; b++) {
-		double avg;
-		__u32 ns, i, calls = per_call ? calls_per_batch : 1;
-		uint64_t sum = 0;
-
-		for (i = 0; i < calls; i++) {
-			if (run_once(fd, p, per_call ? 1 : repeat, &ns, NULL))
-				return -1;
-			sum += ns;
-		}
-		avg = (double)sum / calls;
-		if (best < 0 || avg < best)
-			best = avg;
-	}
-	return best;
-}
-
-static int bench_case(const struct bcase *c, struct hook *h)
-{
-	struct pkt p;
-	__u32 ns, ret;
-	uint64_t d0;
-	bool decap = c->kind != K_NOPORT && c->kind != K_TCP, per_call = false;
-	double fou, triv;
-
-	build(&p, c);
-	if (p.err)
-		return -ENOSPC;
-	if (run_once(h->fou_fd, &p, 1, &ns, &ret))
-		return -errno;
-	if (ret != h->ok_ret)
-		printf("# warning: %s on %s returned %u\n", c->name, h->name, ret);
-	d0 = decaps(h);
-	if (run_once(h->fou_fd, &p, 64, &ns, NULL))
-		return -errno;
-	if (decap && decaps(h) - d0 != 64)
-		per_call = true;
-	fou = measure(h->fou_fd, &p, per_call);
-	triv = measure(h->triv_fd, &p, per_call);
-	printf("%-22s %-4s %-9s %5zu %9.1f %9.1f %9.1f %6.2f\n", c->name, h->name,
-	       per_call ? "repeat=1" : "repeat=N", p.len, fou, triv, fou - triv,
-	       triv > 0 ? fou / triv : 0);
-	return 0;
-}
-
 static void unpin_all(struct bpf_object *obj)
 {
 	struct bpf_map *m;
@@ -255,10 +436,53 @@ static void fill(struct hook *h, struct bpf_object *obj, int fou_fd, int triv_fd
 	h->fou_fd = fou_fd;
 	h->triv_fd = triv_fd;
 	h->stats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
-	h->pfds.ports = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORTS);
-	h->pfds.peers = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PEERS);
-	h->pfds.port_stats = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_STATS);
-	h->pfds.port_bitmap = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_BITMAP);
+	fou_port_fds_from_obj(obj, &h->pfds);
+}
+
+/* Stay on one CPU: no migration between calls, one warm cache. */
+static int pin_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
+}
+
+static void print_header(int cpu)
+{
+	printf("bench_rx: BPF_PROG_TEST_RUN on self-similar packets: N layers of one\n"
+	       "  encapsulation (B bytes each: case \"B B/L+I\") around an I-byte innermost\n"
+	       "  IP/UDP packet, repeat=N, so every repetition strips one real layer.\n"
+	       "  ns/pkt: median over %u calls (after %u warm-up calls) of the kernel's\n"
+	       "  average ns per repetition; trivial: the same packet, repeat and calls,\n"
+	       "  interleaved. Every call checked: counter +N, output = innermost packet.\n"
+	       "  Layer sizes shrink as they are stripped: a checksum case sums a UDP\n"
+	       "  length from the outermost down to the innermost. Not ours: one packet,\n"
+	       "  repeat=%u. %d CPUs, pinned to CPU %d.\n",
+	       calls, WARMUP_CALLS, NOT_OURS_REPEAT, ncpus, cpu);
+}
+
+static int run_all(void)
+{
+	unsigned int i;
+	int err;
+
+	printf("\n%-26s %-4s %6s %9s %9s %9s %6s\n", "case", "hook", "layers",
+	       "ns/pkt", "trivial", "diff ns", "ratio");
+	for (i = 0; i < NCASES; i++) {
+		err = bench_case(i);
+		if (err)
+			return err;
+	}
+	printf("\n");
+	for (i = 0; i < NCASES; i++)
+		if (cases[i].per_byte)
+			print_per_byte(i);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -266,17 +490,12 @@ int main(int argc, char **argv)
 	struct fou_rx_xdp_bpf *x = NULL;
 	struct fou_rx_tc_bpf *t = NULL;
 	struct trivial_bpf *tr = NULL;
-	unsigned int i, j;
 	int err = 1;
 
 	if (argc > 1)
-		repeat = strtoul(argv[1], NULL, 0);
-	if (argc > 2)
-		calls_per_batch = strtoul(argv[2], NULL, 0);
-	if (repeat < 1000 || repeat > 5000000)
-		repeat = 1000000;
-	if (calls_per_batch < 100 || calls_per_batch > 100000)
-		calls_per_batch = 2000;
+		calls = strtoul(argv[1], NULL, 0);
+	if (calls < 1 || calls > MAX_CALLS)
+		calls = 1000;
 	if (geteuid() != 0) {
 		fprintf(stderr, "bench_rx: needs root (BPF_PROG_TEST_RUN)\n");
 		return 1;
@@ -301,26 +520,19 @@ int main(int argc, char **argv)
 	    add_port(4, P_GUE, FOU_KIND_GUE, 0) || add_port(6, P_GUE, FOU_KIND_GUE, 0))
 		goto out;
 
-	printf("bench_rx: BPF_PROG_TEST_RUN, best of 3 batches of repeat=%u, or of %u\n"
-	       "  repeat=1 runs where a decapsulation changes the packet that the next\n"
-	       "  repetition would see (kernel-measured ns/run; %d CPUs)\n",
-	       repeat, calls_per_batch, ncpus);
+	print_header(pin_cpu());
 	prog_info(hooks[0].fou_fd, "fou_rx_xdp");
 	prog_info(hooks[1].fou_fd, "fou_rx_tc");
 	prog_info(hooks[0].triv_fd, "trivial_xdp");
 	prog_info(hooks[1].triv_fd, "trivial_tc");
-	printf("\n%-22s %-4s %-9s %5s %9s %9s %9s %6s\n", "case", "hook", "mode", "bytes",
-	       "ns/pkt", "trivial", "diff ns", "ratio");
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		for (j = 0; j < 2; j++)
-			if (bench_case(&cases[i], &hooks[j]))
-				goto out;
-	err = 0;
+	err = run_all();
+	if (err)
+		errno = -err;
 out:
 	if (err)
 		fprintf(stderr, "bench_rx: setup failed: %s\n", strerror(errno));
 	fou_rx_xdp_bpf__destroy(x);
 	fou_rx_tc_bpf__destroy(t);
 	trivial_bpf__destroy(tr);
-	return err;
+	return err ? 1 : 0;
 }

@@ -68,10 +68,7 @@ static void unpin_all(struct bpf_object *obj)
 static void fill_hook(struct hook_ctx *h, struct bpf_object *obj, struct bpf_program *prog)
 {
 	h->prog_fd = bpf_program__fd(prog);
-	h->pfds.ports = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORTS);
-	h->pfds.peers = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PEERS);
-	h->pfds.port_stats = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_STATS);
-	h->pfds.port_bitmap = bpf_object__find_map_fd_by_name(obj, FOU_MAP_PORT_BITMAP);
+	fou_port_fds_from_obj(obj, &h->pfds);
 	h->stats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
 }
 
@@ -115,11 +112,14 @@ static int read_pstats(const struct hook_ctx *h, const struct fou_port_key *k,
 		       struct fou_port_stats *s)
 {
 	struct fou_port v;
+	__u32 slot;
+	int err;
 
 	memset(s, 0, sizeof(*s));
-	if (bpf_map_lookup_elem(h->pfds.ports, k, &v))
-		return errno == ENOENT ? 0 : -errno;
-	return fou_port_stats_sum(&h->pfds, v.stats_slot, s);
+	err = fou_port_find(&h->pfds, k, &v, &slot);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	return fou_port_stats_sum(&h->pfds, slot, s);
 }
 
 /* ---- configuration ---------------------------------------------------- */
