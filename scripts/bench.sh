@@ -25,8 +25,9 @@ bench_rx_prog() {
 		echo "build/selftests/bench_rx is missing: run make first" >&2
 		return 1
 	fi
-	# BENCH_RX_REPEAT / BENCH_RX_CALLS tune the run length (see bench_rx.c).
-	build/selftests/bench_rx ${BENCH_RX_REPEAT:-} ${BENCH_RX_CALLS:-}
+	# BENCH_RX_CALLS / BENCH_RX_XDP_CALLS: calls per shot at TC / XDP (see
+	# bench_rx.c; XDP calls cost ~16 ms each, so keep that one small).
+	build/selftests/bench_rx ${BENCH_RX_CALLS:-400} ${BENCH_RX_XDP_CALLS:-40}
 }
 
 if [ "$(id -u)" -ne 0 ]; then
