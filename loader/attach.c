@@ -185,6 +185,9 @@ static void explain_xdp_error(const struct attach_args *a, int err)
 	if (a->xdp_mode == FOU_XDP_MODE_NATIVE && (err == -EOPNOTSUPP || err == -ENOTSUP))
 		fail("%s: the driver has no native XDP support; use '--xdp-mode skb' "
 		     "(slower) or '--rx tc'", a->dev);
+	if (err == -ENOSPC)
+		fail("%s: the kernel refused XDP for lack of queues (veth: the device needs at "
+		     "least as many rx queues as its peer has tx queues)", a->dev);
 	if (err == -EEXIST || err == -EBUSY)
 		fail("%s: another XDP program is attached; fouloader does not replace "
 		     "programs it did not attach", a->dev);
@@ -354,7 +357,14 @@ int cmd_detach(int argc, char **argv)
 	if (!state_exists() || !lookup_device(ifindex, &dev))
 		fail("%s: fouloader is not attached to this device", argv[0]);
 
-	err = dev.hook == FOU_HOOK_XDP ? detach_xdp(&dev) : tc_detach(&dev);
+	if (!device_live(&dev)) {
+		/* Someone removed it behind our back: forget it, and still drop a
+		 * clsact qdisc we created if nothing uses it any more. */
+		warnx_("%s: fouloader's program was no longer attached; forgetting it", argv[0]);
+		err = dev.hook == FOU_HOOK_TC ? tc_detach(&dev) : 0;
+	} else {
+		err = dev.hook == FOU_HOOK_XDP ? detach_xdp(&dev) : tc_detach(&dev);
+	}
 	if (err)
 		fail("%s: detach failed: %s", argv[0], strerror(-err));
 	fd = devices_fd();

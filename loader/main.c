@@ -68,6 +68,16 @@ static void print_command_help(const struct command *c)
 	printf("usage: fouloader %s %s\n\n%s\n", c->name, c->synopsis, c->help);
 }
 
+/* Help for a command family ("port"): each of its commands in turn. */
+static void print_family_help(const char *family)
+{
+	size_t n = strlen(family);
+
+	for (const struct command *c = commands; c->name; c++)
+		if (!strncmp(c->name, family, n) && c->name[n] == ' ')
+			printf("usage: fouloader %s %s\n%s\n\n", c->name, c->synopsis, c->help);
+}
+
 /* Match the longest command name ("port add" before "port"). */
 static const struct command *find_command(int argc, char **argv, int *used)
 {
@@ -112,6 +122,12 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	cmd = find_command(argc - i, argv + i, &used);
+	if (!cmd && !strcmp(argv[i], "port") && (i + 1 >= argc || is_help(argv[i + 1]))) {
+		if (i + 1 >= argc)
+			usage_error("port: expected add, del or show (see 'fouloader port --help')");
+		print_family_help("port");
+		return EXIT_OK;
+	}
 	if (!cmd) {
 		if (!strcmp(argv[i], "port"))
 			usage_error("port: expected add, del or show%s%s",
