@@ -61,6 +61,7 @@ static __always_inline int tc_decap(struct __sk_buff *skb, const struct fou_rx *
 	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
 	__be16 proto = bpf_htons(rx->inner_proto);
 	__s32 strip = rx->inner_off - ETH_HLEN;
+	struct ethhdr *eth;
 
 	flags |= rx->inner_proto == ETH_P_IP ? BPF_F_ADJ_ROOM_DECAP_L3_IPV4
 					     : BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
@@ -70,7 +71,12 @@ static __always_inline int tc_decap(struct __sk_buff *skb, const struct fou_rx *
 	if (rx->p.pkt_len > rx->p.ip_end &&
 	    bpf_skb_change_tail(skb, rx->p.ip_end - strip, 0))
 		return -1;
-	return bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &proto, sizeof(proto), 0);
+	/* A direct write: the helper would re-check writability it already has. */
+	eth = skb_data(skb);
+	if ((void *)(eth + 1) > skb_data_end(skb))
+		return -1;
+	eth->h_proto = proto;
+	return 0;
 }
 
 SEC("tc")
