@@ -5,45 +5,16 @@
  * packet), and it sees packets after GRO.
  */
 #include "lib/decap.h"
+#include "lib/skb.h"
 
 FOU_DEFINE_CSUM_COPIED(fou_csum_copied_tc, struct __sk_buff, HOOK_TC)
+FOU_DEFINE_RANGE_SUM(fou_range_sum_tc, struct __sk_buff, skb_data(ctx), skb_data_end(ctx),
+		   fou_csum_copied_tc)
 
 /* Outer Ethernet + the largest IPv4 header + UDP: enough to find our port. */
 #define OUTER_PULL_LEN (ETH_HLEN + 60 + UDP_HLEN)
 /* ... plus the largest GUE header and inner IP header. */
 #define FULL_PULL_LEN  (OUTER_PULL_LEN + GUE_HLEN + 124 + 60)
-
-/* Read skb->data / data_end with one plain load each: left to itself the
- * compiler may form &skb->data_end once and dereference it later, which the
- * verifier refuses as a modified context pointer. */
-static __always_inline void *skb_data(struct __sk_buff *skb)
-{
-	void *p;
-
-	asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(offsetof(struct __sk_buff, data)));
-	return p;
-}
-
-static __always_inline void *skb_data_end(struct __sk_buff *skb)
-{
-	void *p;
-
-	asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(offsetof(struct __sk_buff, data_end)));
-	return p;
-}
-
-/* Make the first @want bytes linear, unless they already are. Pulling may
- * copy (and unclone) the skb, so only packets that need it pay. */
-static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
-{
-	void *data = skb_data(skb);
-	void *data_end = skb_data_end(skb);
-
-	if (want > skb->len)
-		want = skb->len;
-	if (data + want > data_end)
-		bpf_skb_pull_data(skb, want);
-}
 
 static __always_inline int classify(struct __sk_buff *skb, struct fou_rx *rx, bool can_pull)
 {

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * fou_rx_xdp: FOU/GUE decapsulation at XDP, before GRO, so GRO sees the
- * inner flow. Native mode on NICs; loads in skb mode too. Frags-aware so it
- * can attach to jumbo-MTU devices; headers must sit in the first buffer.
+ * inner flow; and, for packets that are not ours to decapsulate but are
+ * routed into a tunnel, encapsulation and forwarding with XDP_TX or a
+ * redirect, as a load balancer or gateway does. Native mode on NICs; loads
+ * in skb mode too. Frags-aware so it can attach to jumbo-MTU devices;
+ * headers must sit in the first buffer.
  */
 #include "lib/decap.h"
+#include "lib/encap.h"
 
 FOU_DEFINE_CSUM_COPIED(fou_csum_copied_xdp, struct xdp_md, HOOK_XDP)
+FOU_DEFINE_RANGE_SUM(fou_range_sum_xdp, struct xdp_md, (void *)(long)ctx->data,
+		   (void *)(long)ctx->data_end, fou_csum_copied_xdp)
 
 /* Move the Ethernet header (and its VLAN tag) up to just before the inner
  * packet, set the inner EtherType, and drop everything in between. */
@@ -39,6 +45,93 @@ static __always_inline int xdp_decap(struct xdp_md *ctx, const struct fou_rx *rx
 	return 0;
 }
 
+/* Write the new Ethernet header and the outer headers at the front. The
+ * copies have constant sizes, one per header layout. */
+static __always_inline int xdp_put_headers(struct xdp_md *ctx, const struct fou_tx *tx,
+					   const struct bpf_fib_lookup *fib)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u8 *h = (__u8 *)(eth + 1);
+
+	if ((void *)(h + OUTER_MAX_HLEN - FOU_GUE_HLEN - 20) > data_end)
+		return -1;
+	__builtin_memcpy(eth->h_dest, fib->dmac, 6);
+	__builtin_memcpy(eth->h_source, fib->smac, 6);
+	eth->h_proto = bpf_htons(tx->family == FOU_FAMILY_IPV4 ? ETH_P_IP : ETH_P_IPV6);
+	if (tx->family == FOU_FAMILY_IPV4) {
+		if ((void *)(h + 32) > data_end)
+			return -1;
+		if (tx->kind == FOU_KIND_GUE)
+			__builtin_memcpy(h, tx->hdr, 32);
+		else
+			__builtin_memcpy(h, tx->hdr, 28);
+		return 0;
+	}
+	if ((void *)(h + 52) > data_end)
+		return -1;
+	if (tx->kind == FOU_KIND_GUE)
+		__builtin_memcpy(h, tx->hdr, 52);
+	else
+		__builtin_memcpy(h, tx->hdr, 48);
+	return 0;
+}
+
+/* Encapsulate and send on; the FIB answer is in before the packet changes,
+ * so anything short of a complete next hop leaves it to the stack intact. */
+static __always_inline int xdp_encap_send(struct xdp_md *ctx, struct fou_tx *tx,
+					  struct bpf_fib_lookup *fib, int *verdict)
+{
+	__u32 pkt_len = bpf_xdp_get_buff_len(ctx);
+	int ret;
+
+	ret = fib_outer(ctx, tx, ctx->ingress_ifindex, tx->hdrlen + tx->in.len, fib);
+	if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return FOU_STAT_TX_DROP_MTU;
+	if (ret == BPF_FIB_LKUP_RET_NO_NEIGH || ret == BPF_FIB_LKUP_RET_FWD_DISABLED) {
+		*verdict = XDP_PASS;
+		return FOU_STAT_FWD_PASS_NO_NEIGH;
+	}
+	if (ret != BPF_FIB_LKUP_RET_SUCCESS)
+		return FOU_STAT_TX_DROP_NO_FIB;
+	/* Ethernet padding must not trail the inner packet. */
+	if (pkt_len > ETH_HLEN + tx->in.len &&
+	    bpf_xdp_adjust_tail(ctx, -(int)(pkt_len - ETH_HLEN - tx->in.len)))
+		return FOU_STAT_TX_DROP_ADJUST;
+	if (bpf_xdp_adjust_head(ctx, -(int)(tx->hdrlen & 0x3f)) || xdp_put_headers(ctx, tx, fib))
+		return FOU_STAT_TX_DROP_ADJUST;
+	*verdict = fib->ifindex == ctx->ingress_ifindex ? XDP_TX : bpf_redirect(fib->ifindex, 0);
+	return tx->kind == FOU_KIND_GUE ? FOU_STAT_FWD_ENCAP_GUE : FOU_STAT_FWD_ENCAP_FOU;
+}
+
+/*
+ * A packet not ours to decapsulate may be routed into a tunnel. A global
+ * function, so the verifier checks it once rather than once per way the
+ * receive classification can end. Returns the XDP verdict, the outcome
+ * counted, or -1 when no route wants the packet.
+ */
+__attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct fou_tx_scratch *s = tx_scratch();
+	int verdict = XDP_PASS;
+	int id;
+
+	if (!s)
+		return -1;
+	id = tx_prepare(ctx, HOOK_XDP, data, data_end, bpf_xdp_get_buff_len(ctx), false, &s->tx);
+	if (id == FOU_STAT_TX_PASS_NO_ROUTE || id == FOU_STAT_TX_PASS_NOT_IP)
+		return -1;
+	if (id == FOU_CONTINUE)
+		id = xdp_encap_send(ctx, &s->tx, &s->fib, &verdict);
+	if (FOU_STAT_IS_TX_DROP(id))
+		verdict = XDP_DROP;
+	count_tx(id, &s->tx);
+	return verdict;
+}
+
 SEC("xdp.frags")
 int fou_rx_xdp(struct xdp_md *ctx)
 {
@@ -52,6 +145,12 @@ int fou_rx_xdp(struct xdp_md *ctx)
 	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
 		if ((rx.set_ce && inner_set_ce(data, data_end, &rx)) || xdp_decap(ctx, &rx))
 			id = FOU_STAT_DROP_ADJUST;
+	}
+	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT) {
+		int verdict = fou_xdp_forward(ctx);
+
+		if (verdict >= 0)
+			return verdict;
 	}
 	count_outcome(id, &rx);
 	return FOU_STAT_IS_DROP(id) ? XDP_DROP : XDP_PASS;

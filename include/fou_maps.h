@@ -18,10 +18,16 @@
 #define FOU_MAP_PORT_STATS "fou_port_stats"
 #define FOU_MAP_STATS      "fou_stats"
 #define FOU_MAP_DEVICES    "fou_devices"
+#define FOU_MAP_TUNNELS    "fou_tunnels"
+#define FOU_MAP_TUN_STATS  "fou_tun_stats"
+#define FOU_MAP_ROUTES4    "fou_routes4"
+#define FOU_MAP_ROUTES6    "fou_routes6"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
 #define FOU_MAX_DEVICES 64
+#define FOU_MAX_TUNNELS 256
+#define FOU_MAX_ROUTES  16384
 
 /* Address family as stored in keys: the IP version, which reads well in dumps. */
 #define FOU_FAMILY_IPV4 4
@@ -97,6 +103,59 @@ struct fou_port_stats {
 	__u64 drop_packets;
 };
 
+/*
+ * Transmit side. A route (LPM trie per inner family, keyed by the inner
+ * destination) names a tunnel slot; fou_tunnels[slot] holds everything the
+ * encapsulation needs, and fou_tun_stats[slot] its counters.
+ */
+#define FOU_TUN_F_CSUM       0x1 /* encap-csum: UDP checksum over IPv4 too */
+#define FOU_TUN_F_UDP6_ZERO  0x2 /* noencap-udp6-csum: zero UDP checksum over IPv6 */
+#define FOU_TUN_F_SPORT_FIXED 0x4 /* encap-sport P instead of a flow hash */
+#define FOU_TUN_F_TOS_FIXED  0x8 /* tos N instead of inheriting the inner one */
+
+struct fou_tunnel {
+	char name[16];  /* empty: free slot */
+	__u8 family;    /* FOU_FAMILY_* of the outer header */
+	__u8 kind;      /* FOU_KIND_* */
+	__u8 ipproto;   /* FOU: the one inner protocol it carries (4 or 41) */
+	__u8 ttl;
+	__u8 tos;       /* with FOU_TUN_F_TOS_FIXED */
+	__u8 pad;
+	__u16 flags;    /* FOU_TUN_F_* */
+	__u16 mtu;      /* largest inner packet; 0: the device MTU less the overhead */
+	__u16 dport;    /* host order */
+	__u16 sport;    /* host order, with FOU_TUN_F_SPORT_FIXED */
+	__u16 sport_min; /* encap-sport auto: the range the flow hash maps into */
+	__u16 sport_max;
+	__u16 pad2;
+	struct fou_addr local;
+	struct fou_addr remote;
+};
+
+struct fou_tun_stats {
+	__u64 tx_packets;
+	__u64 tx_bytes; /* inner bytes */
+	__u64 drop_packets;
+};
+
+struct fou_route4_key {
+	__u32 prefixlen;
+	__be32 addr;
+};
+
+struct fou_route6_key {
+	__u32 prefixlen;
+	__be32 addr[4];
+};
+
+struct fou_route {
+	__u32 tunnel; /* slot in fou_tunnels */
+};
+
+/* Encapsulation overhead after the outer IP header: UDP, and GUE's 4 bytes. */
+#define FOU_UDP_HLEN 8
+#define FOU_GUE_HLEN 4
+
 /* fou_devices: what fouloader attached where, so detach removes only that. */
 #define FOU_HOOK_XDP 1
 #define FOU_HOOK_TC  2
@@ -109,7 +168,8 @@ struct fou_port_stats {
 
 struct fou_device {
 	__u32 ifindex;
-	__u32 prog_id;
+	__u32 prog_id;    /* receive: XDP or TC ingress */
+	__u32 tx_prog_id; /* transmit: TC egress */
 	__u8 hook;     /* FOU_HOOK_* */
 	__u8 xdp_mode; /* FOU_XDP_MODE_* */
 	__u16 flags;   /* FOU_DEV_F_* */

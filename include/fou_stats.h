@@ -5,8 +5,11 @@
  * that decided its fate. The list is an X-macro so the BPF enum and the
  * loader's names and descriptions can never drift apart.
  *
- * Prefixes: rx_ = decapsulated, pass_ = not ours (left untouched),
- * drop_ = ours but dropped.
+ * Receive programs: rx_ = decapsulated, pass_ = not ours (left untouched),
+ * drop_ = ours but dropped. XDP forwarding: fwd_ = encapsulated and sent on
+ * (counted instead of the pass_ reason the packet had for decapsulation).
+ * TC egress: tx_encap_ = encapsulated, tx_pass_ = not for a tunnel,
+ * tx_drop_ = for a tunnel but dropped.
  */
 #ifndef FOU_STATS_H
 #define FOU_STATS_H
@@ -40,7 +43,23 @@
 	X(DROP_INNER_TRUNC,    "drop_inner_trunc",    "inner IP header truncated or malformed")                    \
 	X(DROP_INNER_LEN,      "drop_inner_len",      "inner IP length disagrees with the UDP length") \
 	X(DROP_ECN,            "drop_ecn",            "outer CE over a not-ECT inner packet (RFC 6040)") \
-	X(DROP_ADJUST,         "drop_adjust",         "kernel refused to remove the outer headers")
+	X(DROP_ADJUST,         "drop_adjust",         "kernel refused to remove the outer headers")  \
+	X(FWD_ENCAP_FOU,       "fwd_encap_fou",       "XDP: encapsulated in FOU and forwarded")        \
+	X(FWD_ENCAP_GUE,       "fwd_encap_gue",       "XDP: encapsulated in GUE and forwarded")        \
+	X(FWD_PASS_NO_NEIGH,   "fwd_pass_no_neigh",   "XDP: next hop not resolved, left to the stack") \
+	X(TX_ENCAP_FOU,        "tx_encap_fou",        "encapsulated in FOU")                          \
+	X(TX_ENCAP_GUE,        "tx_encap_gue",        "encapsulated in GUE")                          \
+	X(TX_PASS_NOT_IP,      "tx_pass_not_ip",      "not IPv4 or IPv6")                             \
+	X(TX_PASS_NO_ROUTE,    "tx_pass_no_route",    "destination matches no tunnel route")          \
+	X(TX_PASS_ENCAPSULATED, "tx_pass_encapsulated", "already a tunnel packet (ours leaving, or the kernel's)") \
+	X(TX_DROP_MALFORMED,   "tx_drop_malformed",   "IP header truncated or lying about its length") \
+	X(TX_DROP_NO_TUNNEL,   "tx_drop_no_tunnel",   "route names a tunnel that is gone")            \
+	X(TX_DROP_FAMILY,      "tx_drop_family",      "inner family not carried by the FOU ipproto")  \
+	X(TX_DROP_LOOP,        "tx_drop_loop",        "destination is the tunnel's own remote")       \
+	X(TX_DROP_MTU,         "tx_drop_mtu",         "inner packet larger than the tunnel MTU")      \
+	X(TX_DROP_GSO_CSUM6,   "tx_drop_gso_csum6",   "GSO over IPv6 needs noencap-udp6-csum")        \
+	X(TX_DROP_NO_FIB,      "tx_drop_no_fib",      "no route to the tunnel's remote")              \
+	X(TX_DROP_ADJUST,      "tx_drop_adjust",      "kernel refused to add the outer headers")
 
 #define FOU_STAT_ENUM(id, name, desc) FOU_STAT_##id,
 enum fou_stat_id {
@@ -49,8 +68,9 @@ enum fou_stat_id {
 };
 #undef FOU_STAT_ENUM
 
-/* The list is ordered rx_, pass_, drop_: the verdict follows from the id. */
+/* Each block is ordered: the verdict follows from the id. */
 #define FOU_STAT_IS_PASS(id) ((id) >= FOU_STAT_PASS_NOT_IP && (id) < FOU_STAT_DROP_PEER)
-#define FOU_STAT_IS_DROP(id) ((id) >= FOU_STAT_DROP_PEER)
+#define FOU_STAT_IS_DROP(id) ((id) >= FOU_STAT_DROP_PEER && (id) <= FOU_STAT_DROP_ADJUST)
+#define FOU_STAT_IS_TX_DROP(id) ((id) >= FOU_STAT_TX_DROP_MALFORMED)
 
 #endif /* FOU_STATS_H */

@@ -17,6 +17,7 @@
 #include "fouloader.h"
 #include "fou_rx_tc.skel.h"
 #include "fou_rx_xdp.skel.h"
+#include "fou_tx_tc.skel.h"
 
 enum rx_choice { RX_AUTO, RX_XDP, RX_TC };
 
@@ -199,6 +200,8 @@ static void explain_xdp_error(const struct attach_args *a, int err)
 static void report_attach(const struct attach_args *a, const struct fou_device *dev,
 			  const char *why, bool replaced)
 {
+	printf("%s: %s fou_tx_tc at tc egress (prog id %u)\n", a->dev,
+	       replaced ? "replaced" : "attached", dev->tx_prog_id);
 	if (dev->hook == FOU_HOOK_TC) {
 		printf("%s: %s fou_rx_tc at tc ingress (prog id %u)%s%s\n", a->dev,
 		       replaced ? "replaced" : "attached", dev->prog_id, why ? ": " : "", why ? why : "");
@@ -243,10 +246,33 @@ static int attach_tc(const struct attach_args *a, const struct fou_device *old,
 	err = fou_rx_tc_bpf__load(skel);
 	if (err)
 		fail("cannot load fou_rx_tc: %s (run with -v for the verifier log)", strerror(-err));
-	if (old)
-		*dev = *old;
-	err = tc_attach(a->ifindex, bpf_program__fd(skel->progs.fou_rx_tc), old != NULL, dev);
+	err = tc_attach(a->ifindex, BPF_TC_INGRESS, bpf_program__fd(skel->progs.fou_rx_tc),
+			old != NULL, dev);
+	if (!err) {
+		dev->hook = FOU_HOOK_TC;
+		dev->prog_id = prog_id_of(bpf_program__fd(skel->progs.fou_rx_tc));
+	}
 	fou_rx_tc_bpf__destroy(skel);
+	return err;
+}
+
+/* The transmit side: encapsulation at TC egress, on every attached device. */
+static int attach_tx(const struct attach_args *a, bool replace, struct fou_device *dev)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
+	struct fou_tx_tc_bpf *skel = fou_tx_tc_bpf__open_opts(&opts);
+	int err;
+
+	if (!skel)
+		fail("cannot open the TC egress program: %s", strerror(errno));
+	err = fou_tx_tc_bpf__load(skel);
+	if (err)
+		fail("cannot load fou_tx_tc: %s (run with -v for the verifier log)", strerror(-err));
+	err = tc_attach(a->ifindex, BPF_TC_EGRESS, bpf_program__fd(skel->progs.fou_tx_tc),
+			replace, dev);
+	if (!err)
+		dev->tx_prog_id = prog_id_of(bpf_program__fd(skel->progs.fou_tx_tc));
+	fou_tx_tc_bpf__destroy(skel);
 	return err;
 }
 
@@ -262,26 +288,43 @@ static int attach_xdp(const struct attach_args *a, const struct fou_device *old,
 	err = fou_rx_xdp_bpf__load(skel);
 	if (err)
 		fail("cannot load fou_rx_xdp: %s (run with -v for the verifier log)", strerror(-err));
-	if (old) {
-		*dev = *old;
+	if (old)
 		err = xdp_replace(old, bpf_program__fd(skel->progs.fou_rx_xdp), dev);
-	} else {
+	else
 		err = xdp_attach_new(a, bpf_program__fd(skel->progs.fou_rx_xdp), dev);
-	}
 	fou_rx_xdp_bpf__destroy(skel);
-	if (err)
-		explain_xdp_error(a, err);
-	return 0;
+	return err;
 }
 
 /* Is the attachment recorded for this device still the one in the kernel? */
-static bool device_live(const struct fou_device *dev)
+static bool rx_live(const struct fou_device *dev)
 {
 	__u32 id = 0;
 
 	if (dev->hook == FOU_HOOK_XDP)
 		return xdp_attached_id(dev->ifindex, dev->xdp_mode) == dev->prog_id;
-	return tc_query_prog_id(dev, &id) == 0 && id == dev->prog_id;
+	return tc_query_prog_id(dev, BPF_TC_INGRESS, &id) == 0 && id == dev->prog_id;
+}
+
+static bool tx_live(const struct fou_device *dev)
+{
+	__u32 id = 0;
+
+	return tc_query_prog_id(dev, BPF_TC_EGRESS, &id) == 0 && id == dev->tx_prog_id;
+}
+
+static bool device_live(const struct fou_device *dev)
+{
+	return rx_live(dev) && tx_live(dev);
+}
+
+/* Undo a transmit attach whose receive half failed: nothing changed. */
+static void rollback_tx(const struct fou_device *dev, const struct fou_device *old)
+{
+	if (old)
+		return; /* a replace keeps the old program, which still works */
+	tc_detach(dev, BPF_TC_EGRESS, dev->tx_prog_id);
+	tc_release_qdisc(dev);
 }
 
 int cmd_attach(int argc, char **argv)
@@ -296,7 +339,7 @@ int cmd_attach(int argc, char **argv)
 	use_tc = choose_tc(&a, why, sizeof(why));
 	ensure_maps();
 
-	have_old = lookup_device(a.ifindex, &old) && device_live(&old);
+	have_old = lookup_device(a.ifindex, &old) && rx_live(&old);
 	if (have_old && (old.hook == FOU_HOOK_TC) != use_tc)
 		fail("%s: already attached at %s; run 'fouloader detach %s' first", a.dev,
 		     old.hook == FOU_HOOK_TC ? "tc ingress" : "xdp", a.dev);
@@ -304,13 +347,21 @@ int cmd_attach(int argc, char **argv)
 		fail("%s: already attached in xdp %s mode; detach first to change mode", a.dev,
 		     xdp_mode_name(old.xdp_mode));
 
+	if (have_old)
+		dev = old;
 	dev.ifindex = a.ifindex;
 	snprintf(dev.name, sizeof(dev.name), "%s", a.dev);
+	err = attach_tx(&a, have_old && tx_live(&old), &dev);
+	if (err)
+		fail("%s: TC egress attach failed: %s", a.dev, strerror(-err));
 	err = use_tc ? attach_tc(&a, have_old ? &old : NULL, &dev)
 		     : attach_xdp(&a, have_old ? &old : NULL, &dev);
-	if (err)
-		fail("%s: TC attach failed: %s", a.dev, strerror(-err));
-	snprintf(dev.name, sizeof(dev.name), "%s", a.dev);
+	if (err) {
+		rollback_tx(&dev, have_old ? &old : NULL);
+		if (!use_tc)
+			explain_xdp_error(&a, err);
+		fail("%s: TC ingress attach failed: %s", a.dev, strerror(-err));
+	}
 	record_device(&dev);
 	report_attach(&a, &dev, why[0] ? why : NULL, have_old);
 	return EXIT_OK;
@@ -357,20 +408,23 @@ int cmd_detach(int argc, char **argv)
 	if (!state_exists() || !lookup_device(ifindex, &dev))
 		fail("%s: fouloader is not attached to this device", argv[0]);
 
-	if (!device_live(&dev)) {
-		/* Someone removed it behind our back: forget it, and still drop a
-		 * clsact qdisc we created if nothing uses it any more. */
-		warnx_("%s: fouloader's program was no longer attached; forgetting it", argv[0]);
-		err = dev.hook == FOU_HOOK_TC ? tc_detach(&dev) : 0;
-	} else {
-		err = dev.hook == FOU_HOOK_XDP ? detach_xdp(&dev) : tc_detach(&dev);
-	}
+	/* Whatever is still ours goes; what someone removed behind our back
+	 * is just forgotten. */
+	if (!device_live(&dev))
+		warnx_("%s: fouloader's programs were not all attached any more; "
+		       "removing what is left", argv[0]);
+	err = tc_detach(&dev, BPF_TC_EGRESS, dev.tx_prog_id);
+	if (!err && rx_live(&dev))
+		err = dev.hook == FOU_HOOK_XDP ? detach_xdp(&dev)
+					       : tc_detach(&dev, BPF_TC_INGRESS, dev.prog_id);
 	if (err)
 		fail("%s: detach failed: %s", argv[0], strerror(-err));
+	tc_release_qdisc(&dev);
 	fd = devices_fd();
 	bpf_map_delete_elem(fd, &ifindex);
 	close(fd);
-	printf("%s: detached fou_rx_%s\n", argv[0], dev.hook == FOU_HOOK_XDP ? "xdp" : "tc");
+	printf("%s: detached fou_rx_%s and fou_tx_tc\n", argv[0],
+	       dev.hook == FOU_HOOK_XDP ? "xdp" : "tc");
 	return EXIT_OK;
 }
 
@@ -383,9 +437,10 @@ static void print_device(const struct fou_device *dev, bool json, bool first)
 	if (!if_indextoname(dev->ifindex, name))
 		snprintf(name, sizeof(name), "%s", dev->name);
 	if (!json) {
-		printf("%-16s %-4s %-7s prog %-6u %s%s\n", name, xdp ? "xdp" : "tc",
-		       xdp ? xdp_mode_name(dev->xdp_mode) : "ingress", dev->prog_id,
-		       live ? "live" : "GONE (detached behind fouloader's back)",
+		printf("%-16s rx %-4s %-7s prog %-6u tx tc egress prog %-6u %s%s\n", name,
+		       xdp ? "xdp" : "tc", xdp ? xdp_mode_name(dev->xdp_mode) : "ingress",
+		       dev->prog_id, dev->tx_prog_id,
+		       live ? "live" : "GONE (removed behind fouloader's back)",
 		       xdp && (dev->flags & FOU_DEV_F_XDP_LEGACY) ? ", single program" : "");
 		return;
 	}
@@ -396,8 +451,9 @@ static void print_device(const struct fou_device *dev, bool json, bool first)
 		printf("\"%s\"", xdp_mode_name(dev->xdp_mode));
 	else
 		printf("null");
-	printf(",\"prog_id\":%u,\"live\":%s,\"qdisc_created\":%s}", dev->prog_id,
-	       live ? "true" : "false", dev->flags & FOU_DEV_F_QDISC_CREATED ? "true" : "false");
+	printf(",\"prog_id\":%u,\"tx_prog_id\":%u,\"live\":%s,\"qdisc_created\":%s}",
+	       dev->prog_id, dev->tx_prog_id, live ? "true" : "false",
+	       dev->flags & FOU_DEV_F_QDISC_CREATED ? "true" : "false");
 }
 
 int cmd_status(int argc, char **argv)

@@ -61,9 +61,13 @@ void close_port_fds(struct fou_port_fds *m);
 void setup_libbpf_logging(void);
 
 /* tc.c: the clsact hook, touching only what fouloader created. */
-int tc_attach(unsigned int ifindex, int prog_fd, bool replace, struct fou_device *dev);
-int tc_detach(const struct fou_device *dev);
-int tc_query_prog_id(const struct fou_device *dev, __u32 *prog_id);
+#include <bpf/libbpf.h>
+int tc_attach(unsigned int ifindex, enum bpf_tc_attach_point point, int prog_fd, bool replace,
+	      struct fou_device *dev);
+int tc_detach(const struct fou_device *dev, enum bpf_tc_attach_point point, __u32 prog_id);
+int tc_query_prog_id(const struct fou_device *dev, enum bpf_tc_attach_point point,
+		     __u32 *prog_id);
+void tc_release_qdisc(const struct fou_device *dev);
 
 /* port.c: every port, sorted by family and number; returns the count. */
 struct port_entry {
@@ -80,5 +84,15 @@ int cmd_port_add(int argc, char **argv);
 int cmd_port_del(int argc, char **argv);
 int cmd_port_show(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_tunnel_add(int argc, char **argv);
+int cmd_tunnel_del(int argc, char **argv);
+int cmd_tunnel_show(int argc, char **argv);
+int cmd_route_add(int argc, char **argv);
+int cmd_route_del(int argc, char **argv);
+int cmd_route_show(int argc, char **argv);
+
+/* tunnel.c / route.c */
+int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot);
+int routes_using(__u32 slot);
 
 #endif /* FOULOADER_H */

@@ -39,6 +39,34 @@ const struct command commands[] = {
 	{ "port del", "PORT [-6]", "Close a receive port and forget its peers.", cmd_port_del },
 	{ "port show", "[--json]", "List receive ports, in the grammar of 'port add'.",
 	  cmd_port_show },
+	{ "tunnel add",
+	  "NAME local ADDR remote ADDR encap { fou | gue } [ipproto 4|41]\n"
+	  "         encap-dport P [encap-sport { auto | P }] [encap-csum | noencap-csum]\n"
+	  "         [noencap-udp6-csum] [ttl N] [tos { inherit | N }] [mtu N]",
+	  "Define a tunnel: packets routed into it ('route add') leave a device where\n"
+	  "fouloader is attached encapsulated in FOU or GUE (version 0), from local to\n"
+	  "remote (both IPv4 or both IPv6; the inner family is independent).\n"
+	  "ipproto: the one inner family a FOU tunnel carries (4, the default, or 41);\n"
+	  "GUE carries both. encap-dport: the peer's receive port. encap-sport auto\n"
+	  "(default): a hash of the inner flow, stable per flow, in the local port range;\n"
+	  "or a fixed port. encap-csum: a UDP checksum over IPv4 too (default: zero, like\n"
+	  "the kernel). Over IPv6 the checksum is computed, except that GSO packets can\n"
+	  "only carry zero: noencap-udp6-csum sends zero always (the peer's port needs\n"
+	  "zero-csum6); without it GSO packets are dropped (tx_drop_gso_csum6).\n"
+	  "ttl (default 64). tos: inherit (default) or fixed; ECN is copied either way.\n"
+	  "mtu: the largest inner packet (default: the device MTU less the overhead).",
+	  cmd_tunnel_add },
+	{ "tunnel del", "NAME", "Delete a tunnel no route uses any more.", cmd_tunnel_del },
+	{ "tunnel show", "[--json]", "List tunnels, in the grammar of 'tunnel add'.",
+	  cmd_tunnel_show },
+	{ "route add", "PREFIX tunnel NAME",
+	  "Send packets for PREFIX (ADDR or ADDR/LEN, IPv4 or IPv6) into tunnel NAME.\n"
+	  "The longest matching prefix wins. The kernel still needs a route for PREFIX\n"
+	  "out of an attached device; its next hop does not matter, fouloader routes\n"
+	  "the encapsulated packet by its outer destination.",
+	  cmd_route_add },
+	{ "route del", "PREFIX", "Stop sending PREFIX into a tunnel.", cmd_route_del },
+	{ "route show", "[--json]", "List routes.", cmd_route_show },
 	{ "stats", "[--json] [--all]",
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
 	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
@@ -50,7 +78,8 @@ const struct command commands[] = {
 static void print_usage(FILE *f)
 {
 	fprintf(f, "usage: fouloader [--pin-root DIR] [-v|--verbose] COMMAND [ARGS]\n\n"
-		   "FOU and GUE tunnel receive ports in BPF (XDP or TC ingress).\n\n"
+		   "FOU and GUE tunnels in BPF: receive ports (XDP or TC ingress), and\n"
+		   "encapsulation by inner destination (TC egress, XDP forwarding).\n\n"
 		   "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  fouloader %s %s\n", c->name, c->synopsis);
@@ -66,6 +95,12 @@ static void print_usage(FILE *f)
 static void print_command_help(const struct command *c)
 {
 	printf("usage: fouloader %s %s\n\n%s\n", c->name, c->synopsis, c->help);
+}
+
+/* Command families: "port", "tunnel", "route". */
+static bool is_family(const char *word)
+{
+	return !strcmp(word, "port") || !strcmp(word, "tunnel") || !strcmp(word, "route");
 }
 
 /* Help for a command family ("port"): each of its commands in turn. */
@@ -122,15 +157,16 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	cmd = find_command(argc - i, argv + i, &used);
-	if (!cmd && !strcmp(argv[i], "port") && (i + 1 >= argc || is_help(argv[i + 1]))) {
+	if (!cmd && is_family(argv[i]) && (i + 1 >= argc || is_help(argv[i + 1]))) {
 		if (i + 1 >= argc)
-			usage_error("port: expected add, del or show (see 'fouloader port --help')");
-		print_family_help("port");
+			usage_error("%s: expected add, del or show (see 'fouloader %s --help')",
+				    argv[i], argv[i]);
+		print_family_help(argv[i]);
 		return EXIT_OK;
 	}
 	if (!cmd) {
-		if (!strcmp(argv[i], "port"))
-			usage_error("port: expected add, del or show%s%s",
+		if (is_family(argv[i]))
+			usage_error("%s: expected add, del or show%s%s", argv[i],
 				    i + 1 < argc ? ", not " : "", i + 1 < argc ? argv[i + 1] : "");
 		usage_error("unknown command '%s' (see 'fouloader --help')", argv[i]);
 	}

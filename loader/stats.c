@@ -65,6 +65,54 @@ static void print_port_stats(bool json)
 	close_port_fds(&m);
 }
 
+static void sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t)
+{
+	int ncpu = cpu_count();
+	struct fou_tun_stats *vals = calloc(ncpu, sizeof(*vals));
+
+	memset(t, 0, sizeof(*t));
+	if (!vals)
+		fail("out of memory");
+	if (!bpf_map_lookup_elem(fd, &slot, vals)) {
+		for (int c = 0; c < ncpu; c++) {
+			t->tx_packets += vals[c].tx_packets;
+			t->tx_bytes += vals[c].tx_bytes;
+			t->drop_packets += vals[c].drop_packets;
+		}
+	}
+	free(vals);
+}
+
+static void print_tunnel_stats(bool json)
+{
+	struct fou_tunnel tun;
+	struct fou_tun_stats t;
+	bool first = true;
+	int tfd, sfd;
+
+	if (!state_exists())
+		return;
+	tfd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	sfd = map_fd_or_fail(FOU_MAP_TUN_STATS);
+	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++) {
+		if (bpf_map_lookup_elem(tfd, &i, &tun) || !tun.name[0])
+			continue;
+		sum_tunnel(sfd, i, &t);
+		if (json) {
+			printf("%s{\"name\":", first ? "" : ",");
+			json_str(stdout, tun.name);
+			printf(",\"tx_packets\":%llu,\"tx_bytes\":%llu,\"drop_packets\":%llu}",
+			       t.tx_packets, t.tx_bytes, t.drop_packets);
+		} else {
+			printf("tunnel %-15s tx %llu packets %llu bytes, dropped %llu\n", tun.name,
+			       t.tx_packets, t.tx_bytes, t.drop_packets);
+		}
+		first = false;
+	}
+	close(tfd);
+	close(sfd);
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	__u64 totals[FOU_STAT__COUNT];
@@ -85,6 +133,8 @@ int cmd_stats(int argc, char **argv)
 			printf("%s\"%s\":%llu", id ? "," : "", stat_names[id], totals[id]);
 		printf("},\"ports\":[");
 		print_port_stats(true);
+		printf("],\"tunnels\":[");
+		print_tunnel_stats(true);
 		printf("]}\n");
 		return EXIT_OK;
 	}
@@ -92,5 +142,6 @@ int cmd_stats(int argc, char **argv)
 		if (all || totals[id])
 			printf("%-22s %12llu  %s\n", stat_names[id], totals[id], stat_descs[id]);
 	print_port_stats(false);
+	print_tunnel_stats(false);
 	return EXIT_OK;
 }

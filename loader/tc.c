@@ -90,37 +90,43 @@ static int other_filters(unsigned int ifindex)
 	return in + eg;
 }
 
-int tc_attach(unsigned int ifindex, int prog_fd, bool replace, struct fou_device *dev)
+static const char *point_name(enum bpf_tc_attach_point point)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	return point == BPF_TC_EGRESS ? "egress" : "ingress";
+}
+
+int tc_attach(unsigned int ifindex, enum bpf_tc_attach_point point, int prog_fd, bool replace,
+	      struct fou_device *dev)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FOU_TC_HANDLE, .priority = FOU_TC_PRIORITY,
 		    .prog_fd = prog_fd, .flags = replace ? BPF_TC_F_REPLACE : 0);
-	struct bpf_prog_info pinfo = {};
-	__u32 len = sizeof(pinfo);
+	bool created = false;
 	int err;
 
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST)
 		return err;
-	if (!err)
-		dev->flags |= FOU_DEV_F_QDISC_CREATED;
+	created = !err;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		if (dev->flags & FOU_DEV_F_QDISC_CREATED)
+		if (created) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);
+		}
 		return err;
 	}
-	dev->hook = FOU_HOOK_TC;
+	if (created)
+		dev->flags |= FOU_DEV_F_QDISC_CREATED;
 	dev->tc_handle = FOU_TC_HANDLE;
 	dev->tc_priority = FOU_TC_PRIORITY;
-	if (!bpf_obj_get_info_by_fd(prog_fd, &pinfo, &len))
-		dev->prog_id = pinfo.id;
 	return 0;
 }
 
-int tc_query_prog_id(const struct fou_device *dev, __u32 *prog_id)
+int tc_query_prog_id(const struct fou_device *dev, enum bpf_tc_attach_point point,
+		     __u32 *prog_id)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dev->ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dev->ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = dev->tc_handle, .priority = dev->tc_priority);
 	int err = bpf_tc_query(&hook, &opts);
 
@@ -129,26 +135,28 @@ int tc_query_prog_id(const struct fou_device *dev, __u32 *prog_id)
 	return err;
 }
 
-int tc_detach(const struct fou_device *dev)
+/* Remove our filter at @point if it still runs the program we attached. */
+int tc_detach(const struct fou_device *dev, enum bpf_tc_attach_point point, __u32 prog_id)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dev->ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dev->ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = dev->tc_handle, .priority = dev->tc_priority);
 	__u32 id = 0;
-	int err;
 
-	/* Only remove the filter if it still runs the program we attached. */
-	err = tc_query_prog_id(dev, &id);
-	if (!err && id == dev->prog_id) {
-		err = bpf_tc_detach(&hook, &opts);
-		if (err)
-			return err;
-	} else if (!err) {
-		warnx_("filter %#x prio %u now runs program %u, not ours (%u): left in place",
-		       dev->tc_handle, dev->tc_priority, id, dev->prog_id);
-	}
-	if ((dev->flags & FOU_DEV_F_QDISC_CREATED) && other_filters(dev->ifindex) == 0) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		bpf_tc_hook_destroy(&hook);
-	}
+	if (tc_query_prog_id(dev, point, &id))
+		return 0; /* already gone */
+	if (id == prog_id)
+		return bpf_tc_detach(&hook, &opts);
+	warnx_("%s filter %#x prio %u runs program %u, not ours (%u): left in place",
+	       point_name(point), dev->tc_handle, dev->tc_priority, id, prog_id);
 	return 0;
+}
+
+/* Drop the clsact qdisc if fouloader created it and no filter is left. */
+void tc_release_qdisc(const struct fou_device *dev)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dev->ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	if ((dev->flags & FOU_DEV_F_QDISC_CREATED) && other_filters(dev->ifindex) == 0)
+		bpf_tc_hook_destroy(&hook);
 }

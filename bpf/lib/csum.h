@@ -7,8 +7,8 @@
 
 /* The slow path copies through the stack in chunks so that one loop serves
  * paged and multi-buffer data alike; 256 bytes keep the stack frame small. */
-#define CSUM_CHUNK      256
-#define CSUM_MAX_CHUNKS 64 /* 16 KiB: jumbo frames; larger skbs arrive verified */
+#define CSUM_CHUNK      128
+#define CSUM_MAX_CHUNKS 128 /* 16 KiB: jumbo frames; larger skbs arrive verified */
 #define CSUM_BLOCK      32
 #define CSUM_MAX_BLOCKS (CSUM_CHUNK * CSUM_MAX_CHUNKS / CSUM_BLOCK)
 
@@ -58,15 +58,23 @@ static __always_inline long load_bytes(void *ctx, int hook, __u32 off, void *to,
 
 /* Sums below are of network-order data read in host order; the result is
  * checked with csum_fold() == 0, which holds in either byte order. */
+static __always_inline __u32 ip_pseudo_sum(const struct fou_addr *saddr,
+					   const struct fou_addr *daddr, __u8 family,
+					   __u8 proto, __u32 len)
+{
+	__u64 acc = bpf_htons(proto) + bpf_htons(len);
+
+	if (family == FOU_FAMILY_IPV4)
+		return csum_fold64(acc + saddr->ip4 + daddr->ip4);
+	acc += bpf_htons(len >> 16);
+	for (int i = 0; i < 4; i++)
+		acc += (__u64)saddr->ip6[i] + daddr->ip6[i];
+	return csum_fold64(acc);
+}
+
 static __always_inline __u32 pseudo_hdr_sum(const struct fou_pkt *p)
 {
-	__u64 acc = bpf_htons(IPPROTO_UDP_NR) + bpf_htons(p->udp_len);
-
-	if (p->family == FOU_FAMILY_IPV4)
-		return csum_fold64(acc + p->saddr.ip4 + p->daddr.ip4);
-	for (int i = 0; i < 4; i++)
-		acc += (__u64)p->saddr.ip6[i] + p->daddr.ip6[i];
-	return csum_fold64(acc);
+	return ip_pseudo_sum(&p->saddr, &p->daddr, p->family, IPPROTO_UDP_NR, p->udp_len);
 }
 
 /* A lone last byte is the high-order half of its 16-bit word. */
@@ -136,15 +144,15 @@ static __always_inline bool csum_tail(void *data, void *data_end, __u32 off, __u
  * summed from the start; *tail_ok says whether the tail after the last whole
  * block was summed too (it was, if it is linear).
  */
-static __always_inline __u32 csum_linear(void *data, void *data_end, const struct fou_pkt *p,
+static __always_inline __u32 csum_linear(void *data, void *data_end, __u32 off, __u32 len,
 					 __u32 *sum, bool *tail_ok)
 {
-	__u32 base = p->l4_off & 0x7f, whole = p->udp_len & ~(CSUM_BLOCK - 1);
+	__u32 base = off & 0x7f, whole = len & ~(CSUM_BLOCK - 1);
 	__u8 *q = data + base;
 	__u32 done = 0;
 	__u64 acc = 0;
 
-	*tail_ok = csum_tail(data, data_end, base + whole, p->udp_len & (CSUM_BLOCK - 1), &acc);
+	*tail_ok = csum_tail(data, data_end, base + whole, len & (CSUM_BLOCK - 1), &acc);
 	for (int i = 0; i < CSUM_MAX_BLOCKS; i++) {
 		if (done >= whole || (void *)(q + CSUM_BLOCK) > data_end)
 			break;
@@ -195,27 +203,39 @@ __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 
 __s64 fou_csum_copied_xdp(struct xdp_md *ctx, __u32 off, __u32 len, __u32 s);
 __s64 fou_csum_copied_tc(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 s);
 
-/* True if the outer UDP checksum (non-zero) is correct. */
-static __always_inline bool udp_csum_valid(void *ctx, int hook, void *data, void *data_end,
-					   const struct fou_pkt *p)
-{
-	__u32 sum = pseudo_hdr_sum(p);
-	bool tail_ok;
-	__u32 done = csum_linear(data, data_end, p, &sum, &tail_ok);
-	/* Whatever the linear walk could not reach goes the slow way: the rest
-	 * of the blocks and, unless it was summed, the tail. */
-	__u32 left = (tail_ok ? p->udp_len & ~(CSUM_BLOCK - 1) : p->udp_len) - done;
-	__s64 r;
+/*
+ * The sum of @len bytes at @off onto @seed (a UDP datagram, an inner packet): in place over
+ * the linear data, the rest through the slow path. A global function per hook
+ * (FOU_DEFINE_RANGE_SUM), so the verifier walks its loops once, not once per
+ * path that reaches it. Returns the new partial sum, or -1.
+ */
+#define FOU_DEFINE_RANGE_SUM(name, ctx_type, data_expr, data_end_expr, copied)      \
+__attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 seed) \
+{                                                                                  \
+	void *data = (data_expr), *data_end = (data_end_expr);                     \
+	__u32 sum = seed, left, done;                                              \
+	bool tail_ok;                                                              \
+                                                                                   \
+	done = csum_linear(data, data_end, off, len, &sum, &tail_ok);              \
+	/* What the linear walk could not reach: the rest of the blocks and,   \
+	 * unless it was summed, the tail. */                                  \
+	left = (tail_ok ? len & ~(CSUM_BLOCK - 1) : len) - done;                   \
+	if (!left)                                                                 \
+		return sum;                                                        \
+	return copied(ctx, off + done, left, sum);                                 \
+}
 
-	if (left) {
-		r = hook == HOOK_XDP
-			? fou_csum_copied_xdp(ctx, p->l4_off + done, left, sum)
-			: fou_csum_copied_tc(ctx, p->l4_off + done, left, sum);
-		if (r < 0)
-			return false;
-		sum = (__u32)r;
-	}
-	return csum_fold(sum) == 0;
+__s64 fou_range_sum_xdp(struct xdp_md *ctx, __u32 off, __u32 len, __u32 seed);
+__s64 fou_range_sum_tc(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 seed);
+
+/* True if the outer UDP checksum (non-zero) is correct. */
+static __always_inline bool udp_csum_valid(void *ctx, int hook, const struct fou_pkt *p)
+{
+	__s64 r = hook == HOOK_XDP
+		? fou_range_sum_xdp(ctx, p->l4_off, p->udp_len, pseudo_hdr_sum(p))
+		: fou_range_sum_tc(ctx, p->l4_off, p->udp_len, pseudo_hdr_sum(p));
+
+	return r >= 0 && csum_fold((__u32)r) == 0;
 }
 
 #endif /* FOU_BPF_CSUM_H */

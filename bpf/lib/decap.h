@@ -27,14 +27,6 @@ struct fou_rx {
 	__u8 set_ce;       /* outer CE must be copied to the inner header */
 };
 
-static __always_inline bool addr_equal(const struct fou_addr *a, const struct fou_addr *b,
-				       __u8 family)
-{
-	if (family == FOU_FAMILY_IPV4)
-		return a->ip4 == b->ip4;
-	return a->ip6[0] == b->ip6[0] && a->ip6[1] == b->ip6[1] &&
-	       a->ip6[2] == b->ip6[2] && a->ip6[3] == b->ip6[3];
-}
 
 static __always_inline int peer_port_ok(__u16 want, const struct fou_rx *rx)
 {
@@ -83,7 +75,6 @@ static __always_inline int check_lengths(const struct fou_pkt *p)
 
 /* TC only: the stack already vouches for the checksum (verified by the
  * device, or a local packet whose checksum is still to be filled in). */
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 static __always_inline bool skb_csum_trusted(void *ctx)
 {
@@ -93,7 +84,7 @@ static __always_inline bool skb_csum_trusted(void *ctx)
 	return ip_summed == 1 /* CHECKSUM_UNNECESSARY */ || ip_summed == 3 /* CHECKSUM_PARTIAL */;
 }
 
-static __always_inline int check_csum(void *ctx, int hook, void *data, void *data_end,
+static __always_inline int check_csum(void *ctx, int hook,
 				      const struct fou_port *port, const struct fou_pkt *p)
 {
 	if (!p->udp_csum) {
@@ -104,7 +95,7 @@ static __always_inline int check_csum(void *ctx, int hook, void *data, void *dat
 	}
 	if (hook == HOOK_TC && skb_csum_trusted(ctx))
 		return FOU_CONTINUE;
-	return udp_csum_valid(ctx, hook, data, data_end, p) ? FOU_CONTINUE : FOU_STAT_DROP_UDP_CSUM;
+	return udp_csum_valid(ctx, hook, p) ? FOU_CONTINUE : FOU_STAT_DROP_UDP_CSUM;
 }
 
 static __always_inline int check_inner_ipv4(void *in, void *data_end, struct fou_rx *rx)
@@ -175,7 +166,7 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	if (ret == FOU_CONTINUE)
 		ret = check_lengths(&rx->p);
 	if (ret == FOU_CONTINUE)
-		ret = check_csum(ctx, hook, data, data_end, port, &rx->p);
+		ret = check_csum(ctx, hook, port, &rx->p);
 	if (ret != FOU_CONTINUE)
 		return ret;
 

@@ -50,6 +50,40 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FOU_MAX_TUNNELS);
+	__type(key, __u32); /* slot */
+	__type(value, struct fou_tunnel);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_tunnels SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FOU_MAX_TUNNELS);
+	__type(key, __u32); /* slot, as in fou_tunnels */
+	__type(value, struct fou_tun_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_tun_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FOU_MAX_ROUTES);
+	__type(key, struct fou_route4_key);
+	__type(value, struct fou_route);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_routes4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FOU_MAX_ROUTES);
+	__type(key, struct fou_route6_key);
+	__type(value, struct fou_route);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_routes6 SEC(".maps");
+
 /* Written only by fouloader: what it attached where (see struct fou_device). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -30,6 +30,15 @@ struct fou_pkt {
 	struct fou_addr daddr;
 };
 
+static __always_inline bool addr_equal(const struct fou_addr *a, const struct fou_addr *b,
+				       __u8 family)
+{
+	if (family == FOU_FAMILY_IPV4)
+		return a->ip4 == b->ip4;
+	return a->ip6[0] == b->ip6[0] && a->ip6[1] == b->ip6[1] &&
+	       a->ip6[2] == b->ip6[2] && a->ip6[3] == b->ip6[3];
+}
+
 /* A bounds check failed: either the frame is really that short, or the
  * rest sits in non-linear data that the caller may pull in. */
 static __always_inline int short_or_pull(void *data, void *data_end,

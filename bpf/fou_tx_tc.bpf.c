@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * fou_tx_tc: FOU/GUE encapsulation at TC egress, for local and forwarded
+ * traffic. A GSO packet is encapsulated once (bpf_skb_adjust_room marks it
+ * SKB_GSO_UDP_TUNNEL) and segmented by the stack after us.
+ */
+#include "lib/encap.h"
+#include "lib/skb.h"
+
+FOU_DEFINE_CSUM_COPIED(fou_csum_copied_tc, struct __sk_buff, HOOK_TC)
+FOU_DEFINE_RANGE_SUM(fou_range_sum_tc, struct __sk_buff, skb_data(ctx), skb_data_end(ctx),
+		     fou_csum_copied_tc)
+
+/* Ethernet + the largest IPv4 header + a TCP header: ports and checksum. */
+#define TX_PULL_LEN (ETH_HLEN + 60 + 20)
+
+static __always_inline __u64 adjust_flags(const struct fou_tx *tx)
+{
+	__u64 flags = BPF_F_ADJ_ROOM_ENCAP_L4_UDP;
+
+	flags |= tx->family == FOU_FAMILY_IPV4 ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV4
+					       : BPF_F_ADJ_ROOM_ENCAP_L3_IPV6;
+	/* GUE sits between UDP and the inner IP header: tell GSO where the
+	 * inner network header starts. */
+	if (tx->kind == FOU_KIND_GUE)
+		flags |= (__u64)FOU_GUE_HLEN << 56; /* BPF_F_ADJ_ROOM_ENCAP_L2(4) */
+	return flags;
+}
+
+/* Insert the outer headers after the MAC header and set the EtherType. */
+static __always_inline int put_headers(struct __sk_buff *skb, const struct fou_tx *tx)
+{
+	__u32 hdrlen = tx->hdrlen & 0x3f;
+	struct ethhdr *eth;
+
+	if (hdrlen < sizeof(struct iphdr) + FOU_UDP_HLEN || hdrlen > OUTER_MAX_HLEN)
+		return -1;
+	if (bpf_skb_adjust_room(skb, hdrlen, BPF_ADJ_ROOM_MAC, adjust_flags(tx)))
+		return -1;
+	if (bpf_skb_store_bytes(skb, ETH_HLEN, tx->hdr, hdrlen, 0))
+		return -1;
+	eth = skb_data(skb);
+	if ((void *)(eth + 1) > skb_data_end(skb))
+		return -1;
+	eth->h_proto = bpf_htons(tx->family == FOU_FAMILY_IPV4 ? ETH_P_IP : ETH_P_IPV6);
+	return 0;
+}
+
+/*
+ * Send the encapsulated packet towards the outer destination. With a
+ * complete FIB answer on this device, rewriting the MACs is enough; another
+ * device means a redirect; an unresolved neighbour goes through
+ * bpf_redirect_neigh, which resolves it. A host with forwarding off gets
+ * FWD_DISABLED from every FIB lookup: then the kernel routes the outer packet
+ * itself, out of this device.
+ */
+static __always_inline int next_hop(struct __sk_buff *skb, int fib_ret,
+				    const struct bpf_fib_lookup *fib)
+{
+	struct bpf_redir_neigh nh = {};
+	struct ethhdr *eth;
+
+	if (fib_ret == BPF_FIB_LKUP_RET_SUCCESS) {
+		eth = skb_data(skb);
+		if ((void *)(eth + 1) > skb_data_end(skb))
+			return TC_ACT_SHOT;
+		__builtin_memcpy(eth->h_dest, fib->dmac, 6);
+		__builtin_memcpy(eth->h_source, fib->smac, 6);
+		return fib->ifindex == skb->ifindex ? TC_ACT_OK : bpf_redirect(fib->ifindex, 0);
+	}
+	if (fib_ret == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		nh.nh_family = fib->family;
+		__builtin_memcpy(nh.ipv6_nh, fib->ipv6_dst, 16); /* the gateway, or the remote */
+		return bpf_redirect_neigh(fib->ifindex, &nh, sizeof(nh), 0);
+	}
+	return bpf_redirect_neigh(skb->ifindex, NULL, 0, 0);
+}
+
+static __always_inline int encapsulate(struct __sk_buff *skb, struct fou_tx *tx,
+				       struct bpf_fib_lookup *fib, int *verdict)
+{
+	__u32 mtu_len = 0;
+	int ret;
+
+	/* The device MTU, GSO segments included (the tunnel's own is checked
+	 * in tx_prepare). */
+	if (bpf_check_mtu(skb, 0, &mtu_len, tx->hdrlen, 0))
+		return FOU_STAT_TX_DROP_MTU;
+	ret = fib_outer(skb, tx, skb->ifindex, 0, fib);
+	if (ret != BPF_FIB_LKUP_RET_SUCCESS && ret != BPF_FIB_LKUP_RET_NO_NEIGH &&
+	    ret != BPF_FIB_LKUP_RET_FWD_DISABLED)
+		return FOU_STAT_TX_DROP_NO_FIB;
+	if (put_headers(skb, tx))
+		return FOU_STAT_TX_DROP_ADJUST;
+	*verdict = next_hop(skb, ret, fib);
+	return tx->kind == FOU_KIND_GUE ? FOU_STAT_TX_ENCAP_GUE : FOU_STAT_TX_ENCAP_FOU;
+}
+
+/* An skb the stack or we already encapsulated (skb->encapsulation): a packet
+ * we handed back through bpf_redirect_neigh passes here a second time, and
+ * the kernel refuses a second encapsulation layer anyway. Cheaper than the
+ * route lookup it saves. */
+static __always_inline bool already_encapsulated(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return BPF_CORE_READ_BITFIELD_PROBED(kskb, encapsulation);
+}
+
+SEC("tc")
+int fou_tx_tc(struct __sk_buff *skb)
+{
+	struct fou_tx_scratch *s = tx_scratch();
+	int verdict = TC_ACT_OK;
+	int id;
+
+	if (!s)
+		return TC_ACT_OK;
+	if (already_encapsulated(skb)) {
+		stat_inc(FOU_STAT_TX_PASS_ENCAPSULATED);
+		return TC_ACT_OK;
+	}
+	pull_headers(skb, TX_PULL_LEN);
+	id = tx_prepare(skb, HOOK_TC, skb_data(skb), skb_data_end(skb), skb->len,
+			skb->gso_size != 0, &s->tx);
+	if (id == FOU_CONTINUE)
+		id = encapsulate(skb, &s->tx, &s->fib, &verdict);
+	count_tx(id, &s->tx);
+	return FOU_STAT_IS_TX_DROP(id) ? TC_ACT_SHOT : verdict;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

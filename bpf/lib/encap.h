@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Encapsulation, shared by TC egress and XDP forwarding: parse the packet to
+ * send (the future inner packet), find its tunnel by an LPM lookup on the
+ * destination, and build the outer IP, UDP and GUE headers on the stack.
+ * Side-effect free, like the receive classification; the entry points then
+ * resolve the next hop and put the headers in.
+ */
+#ifndef FOU_BPF_ENCAP_H
+#define FOU_BPF_ENCAP_H
+
+#include "lib/csum.h"
+#include "lib/stats.h"
+
+#define AF_INET_NR  2
+#define AF_INET6_NR 10
+
+#define IPPROTO_ICMP_NR   1
+#define IPPROTO_TCP_NR    6
+#define IPPROTO_ICMPV6_NR 58
+#define IP_DF             0x4000
+
+#define OUTER_MAX_HLEN (IPV6_HLEN + FOU_UDP_HLEN + FOU_GUE_HLEN)
+
+/* The packet to be encapsulated. */
+struct fou_inner {
+	struct fou_addr saddr;
+	struct fou_addr daddr;
+	__u32 len;      /* IP total length */
+	__u16 l4_off;   /* transport header, from the IP header */
+	__be16 sport;   /* transport ports, 0 where there are none */
+	__be16 dport;
+	__be16 l4_check;
+	__u8 family;    /* FOU_FAMILY_* */
+	__u8 proto;     /* transport protocol; 0: behind IPv6 extension headers */
+	__u8 tos;       /* IPv4 TOS or IPv6 traffic class, ECN included */
+	__u8 df;        /* must not be fragmented: IPv4 DF, or IPv6 */
+	__u8 frag;      /* an IPv4 fragment: the ports are not here */
+	__u8 pad;
+};
+
+/* Everything the entry points need to put the outer headers in. */
+struct fou_tx {
+	struct fou_inner in;
+	__u32 slot;     /* tunnel slot */
+	__u32 hdrlen;   /* outer IP + UDP (+ GUE) */
+	__u8 kind;
+	__u8 family;    /* outer */
+	__u16 pad;
+	struct fou_addr local;
+	struct fou_addr remote;
+	__be16 sport;
+	__be16 dport;
+	__u8 hdr[OUTER_MAX_HLEN] __attribute__((aligned(4)));
+};
+
+/*
+ * The transmit state is too large for the 512-byte stack next to the receive
+ * state and the checksum slow path, so it lives in a per-CPU scratch map,
+ * one per program object (not pinned: XDP and TC never share it).
+ */
+struct fou_tx_scratch {
+	struct fou_tx tx;
+	struct bpf_fib_lookup fib;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fou_tx_scratch);
+} fou_tx_scratch SEC(".maps");
+
+static __always_inline struct fou_tx_scratch *tx_scratch(void)
+{
+	__u32 zero = 0;
+	struct fou_tx_scratch *s = bpf_map_lookup_elem(&fou_tx_scratch, &zero);
+
+	if (s)
+		__builtin_memset(&s->tx, 0, sizeof(s->tx));
+	return s;
+}
+
+static __always_inline void inner_ports(void *l4, void *data_end, struct fou_inner *in)
+{
+	if (in->proto == IPPROTO_TCP_NR) {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) <= data_end) {
+			in->sport = th->source;
+			in->dport = th->dest;
+			in->l4_check = th->check;
+		}
+	} else if (in->proto == IPPROTO_UDP_NR) {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) <= data_end) {
+			in->sport = uh->source;
+			in->dport = uh->dest;
+			in->l4_check = uh->check;
+		}
+	}
+}
+
+static __always_inline int parse_inner_ipv4(struct iphdr *iph, void *data_end, __u32 avail,
+					    struct fou_inner *in)
+{
+	__u32 hlen;
+
+	if ((void *)(iph + 1) > data_end || iph->version != 4 || iph->ihl < 5)
+		return FOU_STAT_TX_DROP_MALFORMED;
+	hlen = iph->ihl * 4;
+	in->len = bpf_ntohs(iph->tot_len);
+	if (in->len < hlen || in->len > avail)
+		return FOU_STAT_TX_DROP_MALFORMED;
+	in->family = FOU_FAMILY_IPV4;
+	in->tos = iph->tos;
+	in->df = !!(iph->frag_off & bpf_htons(IP_DF));
+	in->frag = !!(iph->frag_off & bpf_htons(IP_MF | IP_OFFSET));
+	in->proto = iph->protocol;
+	in->l4_off = hlen;
+	in->saddr.ip4 = iph->saddr;
+	in->daddr.ip4 = iph->daddr;
+	if (!in->frag)
+		inner_ports((void *)iph + (hlen & 0x3c), data_end, in);
+	return FOU_CONTINUE;
+}
+
+static __always_inline int parse_inner_ipv6(struct ipv6hdr *ip6, void *data_end, __u32 avail,
+					    struct fou_inner *in)
+{
+	if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
+		return FOU_STAT_TX_DROP_MALFORMED;
+	in->len = IPV6_HLEN + bpf_ntohs(ip6->payload_len);
+	if (in->len > avail)
+		return FOU_STAT_TX_DROP_MALFORMED;
+	in->family = FOU_FAMILY_IPV6;
+	in->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
+	in->df = 1;
+	in->l4_off = IPV6_HLEN;
+	__builtin_memcpy(in->saddr.ip6, &ip6->saddr, 16);
+	__builtin_memcpy(in->daddr.ip6, &ip6->daddr, 16);
+	/* Behind extension headers the transport is left unknown: the flow
+	 * hash goes without ports, and a checksum is summed in full. */
+	if (ip6->nexthdr == IPPROTO_TCP_NR || ip6->nexthdr == IPPROTO_UDP_NR ||
+	    ip6->nexthdr == IPPROTO_ICMPV6_NR) {
+		in->proto = ip6->nexthdr;
+		inner_ports(ip6 + 1, data_end, in);
+	}
+	return FOU_CONTINUE;
+}
+
+/* The packet after an untagged Ethernet header. */
+static __always_inline int parse_inner(void *data, void *data_end, __u32 pkt_len,
+				       struct fou_inner *in)
+{
+	struct ethhdr *eth = data;
+	__u32 avail = pkt_len > ETH_HLEN ? pkt_len - ETH_HLEN : 0;
+
+	if ((void *)(eth + 1) > data_end)
+		return FOU_STAT_TX_PASS_NOT_IP;
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		return parse_inner_ipv4((void *)(eth + 1), data_end, avail, in);
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return parse_inner_ipv6((void *)(eth + 1), data_end, avail, in);
+	return FOU_STAT_TX_PASS_NOT_IP;
+}
+
+static __always_inline struct fou_route *route_lookup(const struct fou_inner *in)
+{
+	if (in->family == FOU_FAMILY_IPV4) {
+		struct fou_route4_key k = { .prefixlen = 32, .addr = in->daddr.ip4 };
+
+		return bpf_map_lookup_elem(&fou_routes4, &k);
+	}
+	struct fou_route6_key k6 = { .prefixlen = 128 };
+
+	__builtin_memcpy(k6.addr, in->daddr.ip6, 16);
+	return bpf_map_lookup_elem(&fou_routes6, &k6);
+}
+
+/* A murmur3-style mix: cheap, and every input bit reaches every output bit. */
+static __always_inline __u32 mix32(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
+
+/* The inner flow's hash: the same for every packet of a 5-tuple, on either
+ * hook, so a flow keeps one outer source port (and one ECMP/RSS path). */
+static __always_inline __u32 flow_hash(const struct fou_inner *in)
+{
+	__u32 h = 0x9e3779b9 ^ in->proto;
+
+	for (int i = 0; i < 4; i++)
+		h = mix32(h ^ in->saddr.ip6[i] ^ (in->daddr.ip6[i] * 0x27d4eb2d));
+	return mix32(h ^ (((__u32)in->sport << 16) | in->dport));
+}
+
+/* The kernel's udp_flow_src_port() mapping of a hash into a port range. */
+static __always_inline __u16 sport_from_hash(__u32 hash, __u16 min, __u16 max)
+{
+	hash ^= hash << 16;
+	return (__u16)(((__u64)hash * (max - min)) >> 32) + min;
+}
+
+/* One's complement negation of a 16-bit sum. */
+static __always_inline __u32 csum_neg(__u32 sum)
+{
+	return (__u16)~csum_fold64(sum);
+}
+
+/*
+ * The sum of the inner packet's bytes, derived without reading the payload
+ * where a valid (or offloaded, still to be filled) transport checksum pins it
+ * (RFC 1624 arithmetic; the kernel's local checksum offload): a transport
+ * segment with a correct checksum sums to minus its pseudo-header, and an
+ * IPv4 header with a correct checksum to zero. Returns false where that does
+ * not hold (fragments, a UDP/IPv4 datagram without checksum, unknown
+ * transports), and the caller sums the bytes.
+ */
+static __always_inline bool inner_sum_derived(void *data, void *data_end,
+					      const struct fou_inner *in, __u32 *sum)
+{
+	__u32 s = 0;
+
+	if (in->frag)
+		return false;
+	if (in->family == FOU_FAMILY_IPV4 && in->proto == IPPROTO_ICMP_NR) {
+		*sum = 0;
+		return true;
+	}
+	if (!(in->proto == IPPROTO_TCP_NR || in->proto == IPPROTO_ICMPV6_NR ||
+	      (in->proto == IPPROTO_UDP_NR && in->l4_check)))
+		return false;
+	if (in->family == FOU_FAMILY_IPV6) {
+		/* No header checksum: the header's own bytes count. */
+		__u32 *w = data + ETH_HLEN;
+		__u64 acc = 0;
+
+		if ((void *)(w + 10) > data_end)
+			return false;
+		for (int i = 0; i < 10; i++)
+			acc += w[i];
+		s = csum_fold64(acc);
+	}
+	s = csum_add(s, csum_neg(ip_pseudo_sum(&in->saddr, &in->daddr, in->family, in->proto,
+					       in->len - in->l4_off)));
+	*sum = s;
+	return true;
+}
+
+static __always_inline __u8 outer_tos(const struct fou_tunnel *t, const struct fou_inner *in)
+{
+	/* RFC 6040 normal mode: the ECN field is copied either way. */
+	if (t->flags & FOU_TUN_F_TOS_FIXED)
+		return (t->tos & ~ECN_MASK) | (in->tos & ECN_MASK);
+	return in->tos;
+}
+
+static __always_inline __u32 build_ipv4(const struct fou_tunnel *t, const struct fou_inner *in,
+					__u32 udp_len, __u8 *buf)
+{
+	struct iphdr *iph = (void *)buf;
+	__u32 *w = (void *)buf;
+	__u64 acc = 0;
+
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tos = outer_tos(t, in);
+	iph->tot_len = bpf_htons(sizeof(*iph) + udp_len);
+	/* IDs matter only for fragments; DF packets get them anyway (GSO
+	 * increments from this one per segment). */
+	iph->id = bpf_get_prandom_u32();
+	iph->frag_off = in->df ? bpf_htons(IP_DF) : 0;
+	iph->ttl = t->ttl;
+	iph->protocol = IPPROTO_UDP_NR;
+	iph->check = 0;
+	iph->saddr = t->local.ip4;
+	iph->daddr = t->remote.ip4;
+	for (int i = 0; i < 5; i++)
+		acc += w[i];
+	iph->check = csum_fold(csum_fold64(acc));
+	return sizeof(*iph);
+}
+
+static __always_inline __u32 build_ipv6(const struct fou_tunnel *t, const struct fou_inner *in,
+					__u32 udp_len, __u32 hash, __u8 *buf)
+{
+	struct ipv6hdr *ip6 = (void *)buf;
+	__u8 tc = outer_tos(t, in);
+
+	/* The flow label carries the inner flow's entropy to ECMP (RFC 6438). */
+	*(__be32 *)ip6 = bpf_htonl((6u << 28) | ((__u32)tc << 20) | (hash & 0xfffff));
+	ip6->payload_len = bpf_htons(udp_len);
+	ip6->nexthdr = IPPROTO_UDP_NR;
+	ip6->hop_limit = t->ttl;
+	__builtin_memcpy(&ip6->saddr, t->local.ip6, 16);
+	__builtin_memcpy(&ip6->daddr, t->remote.ip6, 16);
+	return sizeof(*ip6);
+}
+
+/* Which checksum the outer UDP header carries: 0 = none, 1 = computed,
+ * or a drop reason. GSO segments share one header, so only zero works for
+ * them (SKB_GSO_UDP_TUNNEL); over IPv6 that has to be configured. */
+static __always_inline int csum_mode(const struct fou_tunnel *t, bool gso)
+{
+	if (t->family == FOU_FAMILY_IPV4) {
+		if (!(t->flags & FOU_TUN_F_CSUM) || gso)
+			return 0;
+		return 1;
+	}
+	if (t->flags & FOU_TUN_F_UDP6_ZERO)
+		return 0;
+	return gso ? FOU_STAT_TX_DROP_GSO_CSUM6 : 1;
+}
+
+/* Checks that need the tunnel; a drop reason or FOU_CONTINUE. */
+static __always_inline int tunnel_admits(const struct fou_tunnel *t, const struct fou_inner *in,
+					 bool gso)
+{
+	if (t->kind == FOU_KIND_FOU &&
+	    t->ipproto != (in->family == FOU_FAMILY_IPV4 ? IPPROTO_IPIP_NR : IPPROTO_IPV6_NR))
+		return FOU_STAT_TX_DROP_FAMILY;
+	if (in->family == t->family && addr_equal(&in->daddr, &t->remote, t->family))
+		return FOU_STAT_TX_DROP_LOOP;
+	if (t->mtu && in->len > t->mtu && !gso)
+		return FOU_STAT_TX_DROP_MTU;
+	return FOU_CONTINUE;
+}
+
+/* UDP (+ GUE) header at @buf, checksum left zero. */
+static __always_inline void build_udp(const struct fou_tx *tx, __u32 udp_len, __u8 *buf)
+{
+	struct udphdr *uh = (void *)buf;
+
+	uh->source = tx->sport;
+	uh->dest = tx->dport;
+	uh->len = bpf_htons(udp_len);
+	uh->check = 0;
+	if (tx->kind == FOU_KIND_GUE) {
+		__u8 *g = (__u8 *)(uh + 1);
+
+		g[0] = 0; /* version 0, not control, no optional fields */
+		g[1] = tx->in.family == FOU_FAMILY_IPV4 ? IPPROTO_IPIP_NR : IPPROTO_IPV6_NR;
+		g[2] = 0;
+		g[3] = 0;
+	}
+}
+
+/* Fill the UDP checksum at @buf (the UDP header) over pseudo-header, UDP,
+ * GUE and @inner_sum. Zero would mean "no checksum", so it becomes 0xffff. */
+static __always_inline void set_udp_csum(const struct fou_tx *tx, __u32 udp_len,
+					 __u32 inner_sum, __u8 *buf)
+{
+	__u32 *w = (void *)buf;
+	__u64 acc = (__u64)inner_sum + w[0] + w[1];
+	__sum16 c;
+
+	if (tx->kind == FOU_KIND_GUE)
+		acc += w[2];
+	acc += ip_pseudo_sum(&tx->local, &tx->remote, tx->family, IPPROTO_UDP_NR, udp_len);
+	c = csum_fold(csum_fold64(acc));
+	((struct udphdr *)buf)->check = c ? c : 0xffff;
+}
+
+/* Outer headers into tx->hdr: IP at 0, UDP after it, constant offsets per
+ * family so the stack accesses stay fixed for the verifier. */
+static __always_inline void build_outer(const struct fou_tunnel *t, struct fou_tx *tx,
+					bool csum, __u32 inner_sum)
+{
+	__u32 udp_len = FOU_UDP_HLEN + (tx->kind == FOU_KIND_GUE ? FOU_GUE_HLEN : 0) + tx->in.len;
+
+	if (tx->family == FOU_FAMILY_IPV4) {
+		build_ipv4(t, &tx->in, udp_len, tx->hdr);
+		build_udp(tx, udp_len, tx->hdr + sizeof(struct iphdr));
+		if (csum)
+			set_udp_csum(tx, udp_len, inner_sum, tx->hdr + sizeof(struct iphdr));
+		tx->hdrlen = sizeof(struct iphdr) + udp_len - tx->in.len;
+	} else {
+		build_ipv6(t, &tx->in, udp_len, flow_hash(&tx->in), tx->hdr);
+		build_udp(tx, udp_len, tx->hdr + IPV6_HLEN);
+		if (csum)
+			set_udp_csum(tx, udp_len, inner_sum, tx->hdr + IPV6_HLEN);
+		tx->hdrlen = IPV6_HLEN + udp_len - tx->in.len;
+	}
+}
+
+/* The inner packet's byte sum, derived or, failing that, read. */
+static __always_inline bool inner_sum(void *ctx, int hook, void *data, void *data_end,
+				      const struct fou_inner *in, __u32 *sum)
+{
+	__s64 r;
+
+	if (inner_sum_derived(data, data_end, in, sum))
+		return true;
+	r = hook == HOOK_XDP ? fou_range_sum_xdp(ctx, ETH_HLEN, in->len, 0)
+			     : fou_range_sum_tc(ctx, ETH_HLEN, in->len, 0);
+	if (r < 0)
+		return false;
+	*sum = (__u32)r;
+	return true;
+}
+
+static __always_inline void tx_from_tunnel(const struct fou_tunnel *t, struct fou_tx *tx)
+{
+	__u16 sport = t->sport;
+
+	tx->kind = t->kind;
+	tx->family = t->family;
+	tx->local = t->local;
+	tx->remote = t->remote;
+	tx->dport = bpf_htons(t->dport);
+	if (!(t->flags & FOU_TUN_F_SPORT_FIXED))
+		sport = sport_from_hash(flow_hash(&tx->in), t->sport_min, t->sport_max);
+	tx->sport = bpf_htons(sport);
+}
+
+/*
+ * Decide and prepare the encapsulation of the packet at @data (Ethernet,
+ * untagged). Returns FOU_CONTINUE with tx ready (tx->hdr, tx->hdrlen), or a
+ * fou_stat_id: tx_pass_* (not for a tunnel) or tx_drop_*. tx->kind is set
+ * once the tunnel is known, so its counters can be charged.
+ */
+static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *data_end,
+				      __u32 pkt_len, bool gso, struct fou_tx *tx)
+{
+	struct fou_tunnel *t;
+	struct fou_route *r;
+	__u32 isum = 0;
+	int ret, mode;
+
+	ret = parse_inner(data, data_end, pkt_len, &tx->in);
+	if (ret != FOU_CONTINUE)
+		return ret;
+	r = route_lookup(&tx->in);
+	if (!r)
+		return FOU_STAT_TX_PASS_NO_ROUTE;
+	tx->slot = r->tunnel;
+	t = bpf_map_lookup_elem(&fou_tunnels, &tx->slot);
+	if (!t || !t->name[0])
+		return FOU_STAT_TX_DROP_NO_TUNNEL;
+	tx_from_tunnel(t, tx);
+	ret = tunnel_admits(t, &tx->in, gso);
+	if (ret != FOU_CONTINUE)
+		return ret;
+	mode = csum_mode(t, gso);
+	if (mode > 1)
+		return mode;
+	if (mode == 1 && !inner_sum(ctx, hook, data, data_end, &tx->in, &isum))
+		return FOU_STAT_TX_DROP_MALFORMED;
+	build_outer(t, tx, mode == 1, isum);
+	return FOU_CONTINUE;
+}
+
+/* Count one transmit outcome, and charge the tunnel once it is known. */
+static __always_inline void count_tx(int id, const struct fou_tx *tx)
+{
+	struct fou_tun_stats *s;
+	__u32 slot = tx->slot;
+
+	stat_inc(id);
+	if (!tx->kind)
+		return;
+	s = bpf_map_lookup_elem(&fou_tun_stats, &slot);
+	if (!s)
+		return;
+	if (id == FOU_STAT_TX_ENCAP_FOU || id == FOU_STAT_TX_ENCAP_GUE ||
+	    id == FOU_STAT_FWD_ENCAP_FOU || id == FOU_STAT_FWD_ENCAP_GUE) {
+		s->tx_packets++;
+		s->tx_bytes += tx->in.len;
+	} else if (FOU_STAT_IS_TX_DROP(id)) {
+		s->drop_packets++;
+	}
+}
+
+/* The outer route: where the encapsulated packet goes next. */
+static __always_inline int fib_outer(void *ctx, const struct fou_tx *tx, __u32 ifindex,
+				     __u16 tot_len, struct bpf_fib_lookup *fib)
+{
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->l4_protocol = IPPROTO_UDP_NR;
+	fib->sport = tx->sport;
+	fib->dport = tx->dport;
+	fib->ifindex = ifindex;
+	fib->tot_len = tot_len;
+	if (tx->family == FOU_FAMILY_IPV4) {
+		fib->family = AF_INET_NR;
+		fib->ipv4_src = tx->local.ip4;
+		fib->ipv4_dst = tx->remote.ip4;
+	} else {
+		fib->family = AF_INET6_NR;
+		__builtin_memcpy(fib->ipv6_src, tx->local.ip6, 16);
+		__builtin_memcpy(fib->ipv6_dst, tx->remote.ip6, 16);
+	}
+	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+}
+
+#endif /* FOU_BPF_ENCAP_H */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Helpers for the TC entry points. */
+#ifndef FOU_BPF_SKB_H
+#define FOU_BPF_SKB_H
+
+#include "lib/common.h"
+
+/* Read skb->data / data_end with one plain load each: left to itself the
+ * compiler may form &skb->data_end once and dereference it later, which the
+ * verifier refuses as a modified context pointer. */
+static __always_inline void *skb_data(struct __sk_buff *skb)
+{
+	void *p;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(offsetof(struct __sk_buff, data)));
+	return p;
+}
+
+static __always_inline void *skb_data_end(struct __sk_buff *skb)
+{
+	void *p;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(offsetof(struct __sk_buff, data_end)));
+	return p;
+}
+
+/* Make the first @want bytes linear, unless they already are. Pulling may
+ * copy (and unclone) the skb, so only packets that need it pay. */
+static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
+{
+	void *data = skb_data(skb);
+	void *data_end = skb_data_end(skb);
+
+	if (want > skb->len)
+		want = skb->len;
+	if (data + want > data_end)
+		bpf_skb_pull_data(skb, want);
+}
+
+#endif /* FOU_BPF_SKB_H */

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* route add / del / show: which inner destinations go into which tunnel. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "fouloader.h"
+
+struct prefix {
+	int family;
+	__u32 len;
+	struct fou_addr addr;
+};
+
+static bool host_bits_clear(const struct prefix *p)
+{
+	const __u8 *b = (const __u8 *)&p->addr;
+	__u32 bits = p->family == FOU_FAMILY_IPV4 ? 32 : 128;
+
+	for (__u32 i = p->len; i < bits; i++)
+		if (b[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+/* ADDR or ADDR/LEN, with no host bits set (as iproute2 insists). */
+static void parse_prefix(const char *s, struct prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash;
+
+	if (strlen(s) >= sizeof(buf))
+		usage_error("'%s' is not a prefix (ADDR or ADDR/LEN)", s);
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	p->family = parse_addr("PREFIX", buf, &p->addr);
+	p->len = p->family == FOU_FAMILY_IPV4 ? 32 : 128;
+	if (slash)
+		p->len = parse_uint("prefix length", slash + 1, p->len);
+	if (!host_bits_clear(p))
+		usage_error("'%s': host bits set for a /%u prefix", s, p->len);
+}
+
+static int route_map(int family)
+{
+	return map_fd_or_fail(family == FOU_FAMILY_IPV4 ? FOU_MAP_ROUTES4 : FOU_MAP_ROUTES6);
+}
+
+/* Fill the LPM key for @p into @key; returns the map's key size. */
+static size_t route_key(const struct prefix *p, void *key)
+{
+	if (p->family == FOU_FAMILY_IPV4) {
+		struct fou_route4_key *k = key;
+
+		k->prefixlen = p->len;
+		k->addr = p->addr.ip4;
+		return sizeof(*k);
+	}
+	struct fou_route6_key *k6 = key;
+
+	k6->prefixlen = p->len;
+	memcpy(k6->addr, p->addr.ip6, 16);
+	return sizeof(*k6);
+}
+
+static void parse_route_add(int argc, char **argv, struct prefix *p, const char **tunnel)
+{
+	bool have_prefix = false;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "tunnel")) {
+			*tunnel = need_arg(argc, argv, i++, "tunnel");
+		} else if (!have_prefix && argv[i][0] != '-') {
+			parse_prefix(argv[i], p);
+			have_prefix = true;
+		} else {
+			usage_error("route add: unexpected '%s'", argv[i]);
+		}
+	}
+	if (!have_prefix)
+		usage_error("route add: missing PREFIX");
+	if (!*tunnel)
+		usage_error("route add: missing 'tunnel NAME'");
+}
+
+int cmd_route_add(int argc, char **argv)
+{
+	union { struct fou_route4_key k4; struct fou_route6_key k6; } key = {};
+	const char *name = NULL;
+	struct fou_tunnel t;
+	struct fou_route r;
+	struct prefix p;
+	int fd, slot;
+
+	parse_route_add(argc, argv, &p, &name);
+	if (!state_exists())
+		usage_error("route add: no tunnel '%s' (add it with 'fouloader tunnel add')", name);
+	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	slot = tunnel_find(fd, name, &t, NULL);
+	close(fd);
+	if (slot < 0)
+		usage_error("route add: no tunnel '%s' (add it with 'fouloader tunnel add')", name);
+	if (t.kind == FOU_KIND_FOU && t.ipproto != (p.family == FOU_FAMILY_IPV4 ? 4 : 41))
+		usage_error("route add: tunnel %s is FOU ipproto %u and cannot carry %s packets",
+			    name, t.ipproto, p.family == FOU_FAMILY_IPV4 ? "IPv4" : "IPv6");
+	r.tunnel = slot;
+	route_key(&p, &key);
+	fd = route_map(p.family);
+	if (bpf_map_update_elem(fd, &key, &r, BPF_NOEXIST))
+		fail(errno == EEXIST ? "route %s exists; 'fouloader route del %s' first"
+				     : "cannot add route %s: %s", argv[0],
+		     errno == EEXIST ? argv[0] : strerror(errno));
+	close(fd);
+	return EXIT_OK;
+}
+
+int cmd_route_del(int argc, char **argv)
+{
+	union { struct fou_route4_key k4; struct fou_route6_key k6; } key = {};
+	struct prefix p;
+	int fd;
+
+	if (argc != 1 || argv[0][0] == '-')
+		usage_error(argc > 1 ? "route del: unexpected '%s'" : "route del: expected PREFIX%s",
+			    argc > 1 ? argv[1] : "");
+	parse_prefix(argv[0], &p);
+	if (!state_exists())
+		fail("route %s does not exist", argv[0]);
+	route_key(&p, &key);
+	fd = route_map(p.family);
+	if (bpf_map_delete_elem(fd, &key))
+		fail("route %s does not exist", argv[0]);
+	close(fd);
+	return EXIT_OK;
+}
+
+/* Call @fn for every route of one family. */
+static void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *),
+			   void *arg)
+{
+	union { struct fou_route4_key k4; struct fou_route6_key k6; } key, *prev = NULL;
+	struct fou_route r;
+	int fd = route_map(family);
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		struct prefix p = { .family = family };
+
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &r))
+			continue;
+		if (family == FOU_FAMILY_IPV4) {
+			p.len = key.k4.prefixlen;
+			p.addr.ip4 = key.k4.addr;
+		} else {
+			p.len = key.k6.prefixlen;
+			memcpy(p.addr.ip6, key.k6.addr, 16);
+		}
+		fn(&p, r.tunnel, arg);
+	}
+	close(fd);
+}
+
+static void count_user(const struct prefix *p, __u32 slot, void *arg)
+{
+	struct { __u32 slot; int n; } *c = arg;
+
+	(void)p;
+	if (slot == c->slot)
+		c->n++;
+}
+
+int routes_using(__u32 slot)
+{
+	struct { __u32 slot; int n; } c = { slot, 0 };
+
+	for_each_route(FOU_FAMILY_IPV4, count_user, &c);
+	for_each_route(FOU_FAMILY_IPV6, count_user, &c);
+	return c.n;
+}
+
+struct show_ctx {
+	bool json, first;
+	int tunnels_fd;
+};
+
+static void show_route(const struct prefix *p, __u32 slot, void *arg)
+{
+	struct show_ctx *s = arg;
+	char addr[INET6_ADDRSTRLEN];
+	struct fou_tunnel t = {};
+
+	format_addr(&p->addr, p->family, addr, sizeof(addr));
+	if (bpf_map_lookup_elem(s->tunnels_fd, &slot, &t) || !t.name[0])
+		snprintf(t.name, sizeof(t.name), "?slot%u", slot);
+	if (s->json) {
+		printf("%s{\"prefix\":\"%s/%u\",\"tunnel\":", s->first ? "" : ",", addr, p->len);
+		json_str(stdout, t.name);
+		printf("}");
+	} else {
+		printf("route %s/%u tunnel %s\n", addr, p->len, t.name);
+	}
+	s->first = false;
+}
+
+int cmd_route_show(int argc, char **argv)
+{
+	struct show_ctx s = { .first = true, .tunnels_fd = -1 };
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			s.json = true;
+		else
+			usage_error("route show: unexpected argument '%s'", argv[i]);
+	}
+	if (s.json)
+		printf("[");
+	if (state_exists()) {
+		s.tunnels_fd = map_fd_or_fail(FOU_MAP_TUNNELS);
+		for_each_route(FOU_FAMILY_IPV4, show_route, &s);
+		for_each_route(FOU_FAMILY_IPV6, show_route, &s);
+		close(s.tunnels_fd);
+	}
+	if (s.json)
+		printf("]\n");
+	return EXIT_OK;
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* tunnel add / del / show: where encapsulated packets go, and how. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "fouloader.h"
+
+#define DEFAULT_TTL 64
+
+struct tunnel_args {
+	struct fou_tunnel t;
+	bool have_local, have_remote, have_encap, have_dport, have_ipproto;
+	int local_family, remote_family;
+};
+
+static void parse_name(const char *s, char *out)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 15)
+		usage_error("tunnel name '%s': 1 to 15 characters", s);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			usage_error("tunnel name '%s': letters, digits, '_', '.', '-' only", s);
+	memcpy(out, s, n + 1);
+}
+
+/* The kernel's ephemeral port range, the one udp_flow_src_port() maps into. */
+static void local_port_range(__u16 *min, __u16 *max)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned int lo = 32768, hi = 60999;
+
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2 || !lo || lo >= hi || hi > 65535) {
+			lo = 32768;
+			hi = 60999;
+		}
+		fclose(f);
+	}
+	*min = lo;
+	*max = hi;
+}
+
+static int parse_tunnel_word(int argc, char **argv, int i, struct tunnel_args *a)
+{
+	const char *w = argv[i];
+	struct fou_tunnel *t = &a->t;
+
+	if (!strcmp(w, "local")) {
+		a->local_family = parse_addr("local", need_arg(argc, argv, i, w), &t->local);
+		a->have_local = true;
+	} else if (!strcmp(w, "remote")) {
+		a->remote_family = parse_addr("remote", need_arg(argc, argv, i, w), &t->remote);
+		a->have_remote = true;
+	} else if (!strcmp(w, "encap")) {
+		const char *v = need_arg(argc, argv, i, w);
+
+		if (!strcmp(v, "fou"))
+			t->kind = FOU_KIND_FOU;
+		else if (!strcmp(v, "gue"))
+			t->kind = FOU_KIND_GUE;
+		else
+			usage_error("encap: '%s' is not one of fou, gue", v);
+		a->have_encap = true;
+	} else if (!strcmp(w, "ipproto")) {
+		const char *v = need_arg(argc, argv, i, w);
+
+		if (!strcmp(v, "4") || !strcmp(v, "ipip"))
+			t->ipproto = 4;
+		else if (!strcmp(v, "41") || !strcmp(v, "ipv6"))
+			t->ipproto = 41;
+		else
+			usage_error("ipproto: '%s' is not supported; expected 4 (ipip) or 41 (ipv6)", v);
+		a->have_ipproto = true;
+	} else if (!strcmp(w, "encap-dport")) {
+		t->dport = parse_port("encap-dport", need_arg(argc, argv, i, w));
+		a->have_dport = true;
+	} else if (!strcmp(w, "encap-sport")) {
+		const char *v = need_arg(argc, argv, i, w);
+
+		if (!strcmp(v, "auto")) {
+			t->flags &= ~FOU_TUN_F_SPORT_FIXED;
+		} else {
+			t->sport = parse_port("encap-sport", v);
+			t->flags |= FOU_TUN_F_SPORT_FIXED;
+		}
+	} else if (!strcmp(w, "ttl")) {
+		t->ttl = parse_uint("ttl", need_arg(argc, argv, i, w), 255);
+		if (!t->ttl)
+			usage_error("ttl: 1 to 255");
+	} else if (!strcmp(w, "tos")) {
+		const char *v = need_arg(argc, argv, i, w);
+
+		if (!strcmp(v, "inherit")) {
+			t->flags &= ~FOU_TUN_F_TOS_FIXED;
+		} else {
+			t->tos = parse_uint("tos", v, 255);
+			t->flags |= FOU_TUN_F_TOS_FIXED;
+		}
+	} else if (!strcmp(w, "mtu")) {
+		t->mtu = parse_uint("mtu", need_arg(argc, argv, i, w), 65535);
+		if (t->mtu && t->mtu < 68)
+			usage_error("mtu: 68 to 65535, or 0 for the device MTU less the overhead");
+	} else {
+		return -1;
+	}
+	return i + 1;
+}
+
+static int parse_tunnel_flag(const char *w, struct fou_tunnel *t)
+{
+	if (!strcmp(w, "encap-csum"))
+		t->flags |= FOU_TUN_F_CSUM;
+	else if (!strcmp(w, "noencap-csum"))
+		t->flags &= ~FOU_TUN_F_CSUM;
+	else if (!strcmp(w, "noencap-udp6-csum"))
+		t->flags |= FOU_TUN_F_UDP6_ZERO;
+	else if (!strcmp(w, "encap-udp6-csum"))
+		t->flags &= ~FOU_TUN_F_UDP6_ZERO;
+	else
+		return -1;
+	return 0;
+}
+
+static void validate_tunnel(struct tunnel_args *a)
+{
+	struct fou_tunnel *t = &a->t;
+
+	if (!t->name[0])
+		usage_error("tunnel add: missing NAME");
+	if (!a->have_local || !a->have_remote)
+		usage_error("tunnel add: missing 'local ADDR' or 'remote ADDR'");
+	if (a->local_family != a->remote_family)
+		usage_error("tunnel add: local and remote must both be IPv4 or both IPv6");
+	if (!a->have_encap)
+		usage_error("tunnel add: missing 'encap fou' or 'encap gue'");
+	if (!a->have_dport)
+		usage_error("tunnel add: missing 'encap-dport P'");
+	if (a->have_ipproto && t->kind == FOU_KIND_GUE)
+		usage_error("ipproto: only for encap fou (GUE names the inner protocol itself)");
+	if ((t->flags & FOU_TUN_F_UDP6_ZERO) && a->local_family != FOU_FAMILY_IPV6)
+		usage_error("noencap-udp6-csum: only for IPv6 tunnels");
+	if ((t->flags & FOU_TUN_F_CSUM) && a->local_family == FOU_FAMILY_IPV6 &&
+	    (t->flags & FOU_TUN_F_UDP6_ZERO))
+		usage_error("encap-csum and noencap-udp6-csum exclude each other");
+	t->family = a->local_family;
+	if (t->kind == FOU_KIND_FOU && !t->ipproto)
+		t->ipproto = 4;
+	if (t->kind == FOU_KIND_GUE)
+		t->ipproto = 0;
+}
+
+static void parse_tunnel_add(int argc, char **argv, struct tunnel_args *a)
+{
+	a->t.ttl = DEFAULT_TTL;
+	local_port_range(&a->t.sport_min, &a->t.sport_max);
+	for (int i = 0; i < argc;) {
+		int next = parse_tunnel_word(argc, argv, i, a);
+
+		if (next > 0) {
+			i = next + 1;
+			continue;
+		}
+		if (!parse_tunnel_flag(argv[i], &a->t)) {
+			i++;
+			continue;
+		}
+		if (a->t.name[0] || argv[i][0] == '-')
+			usage_error("tunnel add: unexpected '%s' (see 'fouloader tunnel add --help')",
+				    argv[i]);
+		parse_name(argv[i++], a->t.name);
+	}
+	validate_tunnel(a);
+}
+
+/* The slot of tunnel @name, or -1; *free_slot gets the first free one. */
+int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot)
+{
+	struct fou_tunnel t;
+
+	if (free_slot)
+		*free_slot = -1;
+	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &t))
+			continue;
+		if (!t.name[0]) {
+			if (free_slot && *free_slot < 0)
+				*free_slot = i;
+			continue;
+		}
+		if (!strncmp(t.name, name, sizeof(t.name))) {
+			if (out)
+				*out = t;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void zero_tunnel_stats(__u32 slot)
+{
+	int fd = map_fd_or_fail(FOU_MAP_TUN_STATS), ncpu = cpu_count();
+	struct fou_tun_stats *zero = calloc(ncpu, sizeof(*zero));
+
+	if (!zero || bpf_map_update_elem(fd, &slot, zero, BPF_ANY))
+		warnx_("cannot reset the counters of tunnel slot %u: %s", slot, strerror(errno));
+	free(zero);
+	close(fd);
+}
+
+int cmd_tunnel_add(int argc, char **argv)
+{
+	struct tunnel_args a = {};
+	int fd, slot;
+
+	parse_tunnel_add(argc, argv, &a);
+	ensure_maps();
+	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	if (tunnel_find(fd, a.t.name, NULL, &slot) >= 0)
+		fail("tunnel %s already exists; 'fouloader tunnel del %s' first", a.t.name, a.t.name);
+	if (slot < 0)
+		fail("cannot add tunnel %s: all %d tunnel slots are in use", a.t.name, FOU_MAX_TUNNELS);
+	zero_tunnel_stats(slot);
+	if (bpf_map_update_elem(fd, &slot, &a.t, BPF_ANY))
+		fail("cannot add tunnel %s: %s", a.t.name, strerror(errno));
+	close(fd);
+	if (a.t.family == FOU_FAMILY_IPV6 && !(a.t.flags & FOU_TUN_F_UDP6_ZERO))
+		warnx_("tunnel %s: GSO (TSO'd TCP) packets over IPv6 can only carry a zero UDP "
+		       "checksum; they are dropped unless you add noencap-udp6-csum (the peer's "
+		       "port then needs zero-csum6) or turn GSO off on the device", a.t.name);
+	return EXIT_OK;
+}
+
+int cmd_tunnel_del(int argc, char **argv)
+{
+	struct fou_tunnel empty = {};
+	int fd, slot, users;
+
+	if (argc != 1 || argv[0][0] == '-')
+		usage_error(argc > 1 ? "tunnel del: unexpected '%s'" : "tunnel del: expected NAME%s",
+			    argc > 1 ? argv[1] : "");
+	if (!state_exists())
+		fail("tunnel %s does not exist", argv[0]);
+	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	slot = tunnel_find(fd, argv[0], NULL, NULL);
+	if (slot < 0)
+		fail("tunnel %s does not exist", argv[0]);
+	users = routes_using(slot);
+	if (users)
+		fail("tunnel %s is used by %d route%s; delete them first ('fouloader route show')",
+		     argv[0], users, users == 1 ? "" : "s");
+	if (bpf_map_update_elem(fd, &slot, &empty, BPF_ANY))
+		fail("cannot delete tunnel %s: %s", argv[0], strerror(errno));
+	close(fd);
+	return EXIT_OK;
+}
+
+static void print_tunnel_text(const struct fou_tunnel *t)
+{
+	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
+
+	format_addr(&t->local, t->family, local, sizeof(local));
+	format_addr(&t->remote, t->family, remote, sizeof(remote));
+	printf("tunnel %s local %s remote %s encap %s", t->name, local, remote,
+	       t->kind == FOU_KIND_GUE ? "gue" : "fou");
+	if (t->kind == FOU_KIND_FOU)
+		printf(" ipproto %u", t->ipproto);
+	printf(" encap-dport %u", t->dport);
+	if (t->flags & FOU_TUN_F_SPORT_FIXED)
+		printf(" encap-sport %u", t->sport);
+	else
+		printf(" encap-sport auto");
+	printf(" %s", t->flags & FOU_TUN_F_CSUM ? "encap-csum" : "noencap-csum");
+	if (t->flags & FOU_TUN_F_UDP6_ZERO)
+		printf(" noencap-udp6-csum");
+	printf(" ttl %u", t->ttl);
+	if (t->flags & FOU_TUN_F_TOS_FIXED)
+		printf(" tos %u", t->tos);
+	else
+		printf(" tos inherit");
+	printf(" mtu %u\n", t->mtu);
+}
+
+static void print_tunnel_json(const struct fou_tunnel *t, bool first)
+{
+	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
+
+	format_addr(&t->local, t->family, local, sizeof(local));
+	format_addr(&t->remote, t->family, remote, sizeof(remote));
+	printf("%s{\"name\":", first ? "" : ",");
+	json_str(stdout, t->name);
+	printf(",\"local\":\"%s\",\"remote\":\"%s\",\"encap\":\"%s\",\"ipproto\":%u,"
+	       "\"encap_dport\":%u,\"encap_sport\":", local, remote,
+	       t->kind == FOU_KIND_GUE ? "gue" : "fou", t->ipproto, t->dport);
+	if (t->flags & FOU_TUN_F_SPORT_FIXED)
+		printf("%u", t->sport);
+	else
+		printf("\"auto\"");
+	printf(",\"encap_csum\":%s,\"udp6_zero_csum\":%s,\"ttl\":%u,\"tos\":",
+	       t->flags & FOU_TUN_F_CSUM ? "true" : "false",
+	       t->flags & FOU_TUN_F_UDP6_ZERO ? "true" : "false", t->ttl);
+	if (t->flags & FOU_TUN_F_TOS_FIXED)
+		printf("%u", t->tos);
+	else
+		printf("\"inherit\"");
+	printf(",\"mtu\":%u}", t->mtu);
+}
+
+int cmd_tunnel_show(int argc, char **argv)
+{
+	bool json = false, first = true;
+	struct fou_tunnel t;
+	int fd = -1;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			usage_error("tunnel show: unexpected argument '%s'", argv[i]);
+	}
+	if (state_exists())
+		fd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	if (json)
+		printf("[");
+	for (__u32 i = 0; fd >= 0 && i < FOU_MAX_TUNNELS; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &t) || !t.name[0])
+			continue;
+		if (json)
+			print_tunnel_json(&t, first);
+		else
+			print_tunnel_text(&t);
+		first = false;
+	}
+	if (json)
+		printf("]\n");
+	if (fd >= 0)
+		close(fd);
+	return EXIT_OK;
+}
