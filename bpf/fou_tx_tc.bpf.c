@@ -90,6 +90,10 @@ static __always_inline int encapsulate(struct __sk_buff *skb, struct fou_tx *tx,
 	if (ret != BPF_FIB_LKUP_RET_SUCCESS && ret != BPF_FIB_LKUP_RET_NO_NEIGH &&
 	    ret != BPF_FIB_LKUP_RET_FWD_DISABLED)
 		return FOU_STAT_TX_DROP_NO_FIB;
+	/* Trailing bytes after the inner packet would trail the outer one. */
+	if (skb->len > ETH_HLEN + tx->in.len && !skb->gso_size &&
+	    bpf_skb_change_tail(skb, ETH_HLEN + tx->in.len, 0))
+		return FOU_STAT_TX_DROP_ADJUST;
 	if (put_headers(skb, tx))
 		return FOU_STAT_TX_DROP_ADJUST;
 	*verdict = next_hop(skb, ret, fib);

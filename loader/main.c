@@ -42,7 +42,7 @@ const struct command commands[] = {
 	{ "tunnel add",
 	  "NAME local ADDR remote ADDR encap { fou | gue } [ipproto 4|41]\n"
 	  "         encap-dport P [encap-sport { auto | P }] [encap-csum | noencap-csum]\n"
-	  "         [noencap-udp6-csum] [ttl N] [tos { inherit | N }] [mtu N]",
+	  "         [noencap-udp6-csum] [ttl { N | inherit }] [tos { inherit | N }] [mtu N]",
 	  "Define a tunnel: packets routed into it ('route add') leave a device where\n"
 	  "fouloader is attached encapsulated in FOU or GUE (version 0), from local to\n"
 	  "remote (both IPv4 or both IPv6; the inner family is independent).\n"
@@ -53,7 +53,8 @@ const struct command commands[] = {
 	  "the kernel). Over IPv6 the checksum is computed, except that GSO packets can\n"
 	  "only carry zero: noencap-udp6-csum sends zero always (the peer's port needs\n"
 	  "zero-csum6); without it GSO packets are dropped (tx_drop_gso_csum6).\n"
-	  "ttl (default 64). tos: inherit (default) or fixed; ECN is copied either way.\n"
+	  "ttl: 1-255 (default 64), or inherit (0) from the inner packet. tos: inherit\n"
+	  "(default) or fixed; the inner ECN bits are copied either way (RFC 6040).\n"
 	  "mtu: the largest inner packet (default: the device MTU less the overhead).",
 	  cmd_tunnel_add },
 	{ "tunnel del", "NAME", "Delete a tunnel no route uses any more.", cmd_tunnel_del },

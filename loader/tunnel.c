@@ -92,9 +92,10 @@ static int parse_tunnel_word(int argc, char **argv, int i, struct tunnel_args *a
 			t->flags |= FOU_TUN_F_SPORT_FIXED;
 		}
 	} else if (!strcmp(w, "ttl")) {
-		t->ttl = parse_uint("ttl", need_arg(argc, argv, i, w), 255);
-		if (!t->ttl)
-			usage_error("ttl: 1 to 255");
+		const char *v = need_arg(argc, argv, i, w);
+
+		/* 0 is how the kernel's tunnels spell inherit, too. */
+		t->ttl = !strcmp(v, "inherit") ? 0 : parse_uint("ttl", v, 255);
 	} else if (!strcmp(w, "tos")) {
 		const char *v = need_arg(argc, argv, i, w);
 
@@ -280,7 +281,10 @@ static void print_tunnel_text(const struct fou_tunnel *t)
 	printf(" %s", t->flags & FOU_TUN_F_CSUM ? "encap-csum" : "noencap-csum");
 	if (t->flags & FOU_TUN_F_UDP6_ZERO)
 		printf(" noencap-udp6-csum");
-	printf(" ttl %u", t->ttl);
+	if (t->ttl)
+		printf(" ttl %u", t->ttl);
+	else
+		printf(" ttl inherit");
 	if (t->flags & FOU_TUN_F_TOS_FIXED)
 		printf(" tos %u", t->tos);
 	else
@@ -303,9 +307,14 @@ static void print_tunnel_json(const struct fou_tunnel *t, bool first)
 		printf("%u", t->sport);
 	else
 		printf("\"auto\"");
-	printf(",\"encap_csum\":%s,\"udp6_zero_csum\":%s,\"ttl\":%u,\"tos\":",
+	printf(",\"encap_csum\":%s,\"udp6_zero_csum\":%s,\"ttl\":",
 	       t->flags & FOU_TUN_F_CSUM ? "true" : "false",
-	       t->flags & FOU_TUN_F_UDP6_ZERO ? "true" : "false", t->ttl);
+	       t->flags & FOU_TUN_F_UDP6_ZERO ? "true" : "false");
+	if (t->ttl)
+		printf("%u", t->ttl);
+	else
+		printf("\"inherit\"");
+	printf(",\"tos\":");
 	if (t->flags & FOU_TUN_F_TOS_FIXED)
 		printf("%u", t->tos);
 	else

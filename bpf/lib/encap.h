@@ -36,7 +36,9 @@ struct fou_inner {
 	__u8 tos;       /* IPv4 TOS or IPv6 traffic class, ECN included */
 	__u8 df;        /* must not be fragmented: IPv4 DF, or IPv6 */
 	__u8 frag;      /* an IPv4 fragment: the ports are not here */
-	__u8 pad;
+	__u8 ttl;       /* IPv4 TTL or IPv6 hop limit, for tunnels with ttl 0 */
+	__u8 bad;       /* lengths lie: dropped if a route wants it, else passed */
+	__u8 pad[3];
 };
 
 /* Everything the entry points need to put the outer headers in. */
@@ -107,12 +109,13 @@ static __always_inline int parse_inner_ipv4(struct iphdr *iph, void *data_end, _
 {
 	__u32 hlen;
 
+	/* Without a readable header there is nothing to route: not ours. */
 	if ((void *)(iph + 1) > data_end || iph->version != 4 || iph->ihl < 5)
-		return FOU_STAT_TX_DROP_MALFORMED;
+		return FOU_STAT_TX_PASS_NOT_IP;
 	hlen = iph->ihl * 4;
 	in->len = bpf_ntohs(iph->tot_len);
-	if (in->len < hlen || in->len > avail)
-		return FOU_STAT_TX_DROP_MALFORMED;
+	in->bad = in->len < hlen || in->len > avail;
+	in->ttl = iph->ttl;
 	in->family = FOU_FAMILY_IPV4;
 	in->tos = iph->tos;
 	in->df = !!(iph->frag_off & bpf_htons(IP_DF));
@@ -121,7 +124,7 @@ static __always_inline int parse_inner_ipv4(struct iphdr *iph, void *data_end, _
 	in->l4_off = hlen;
 	in->saddr.ip4 = iph->saddr;
 	in->daddr.ip4 = iph->daddr;
-	if (!in->frag)
+	if (!in->frag && !in->bad)
 		inner_ports((void *)iph + (hlen & 0x3c), data_end, in);
 	return FOU_CONTINUE;
 }
@@ -130,10 +133,10 @@ static __always_inline int parse_inner_ipv6(struct ipv6hdr *ip6, void *data_end,
 					    struct fou_inner *in)
 {
 	if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
-		return FOU_STAT_TX_DROP_MALFORMED;
+		return FOU_STAT_TX_PASS_NOT_IP;
 	in->len = IPV6_HLEN + bpf_ntohs(ip6->payload_len);
-	if (in->len > avail)
-		return FOU_STAT_TX_DROP_MALFORMED;
+	in->bad = in->len > avail;
+	in->ttl = ip6->hop_limit;
 	in->family = FOU_FAMILY_IPV6;
 	in->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
 	in->df = 1;
@@ -142,8 +145,8 @@ static __always_inline int parse_inner_ipv6(struct ipv6hdr *ip6, void *data_end,
 	__builtin_memcpy(in->daddr.ip6, &ip6->daddr, 16);
 	/* Behind extension headers the transport is left unknown: the flow
 	 * hash goes without ports, and a checksum is summed in full. */
-	if (ip6->nexthdr == IPPROTO_TCP_NR || ip6->nexthdr == IPPROTO_UDP_NR ||
-	    ip6->nexthdr == IPPROTO_ICMPV6_NR) {
+	if (!in->bad && (ip6->nexthdr == IPPROTO_TCP_NR || ip6->nexthdr == IPPROTO_UDP_NR ||
+			 ip6->nexthdr == IPPROTO_ICMPV6_NR)) {
 		in->proto = ip6->nexthdr;
 		inner_ports(ip6 + 1, data_end, in);
 	}
@@ -208,10 +211,10 @@ static __always_inline __u16 sport_from_hash(__u32 hash, __u16 min, __u16 max)
 	return (__u16)(((__u64)hash * (max - min)) >> 32) + min;
 }
 
-/* One's complement negation of a 16-bit sum. */
+/* One's complement negation of a partial sum, folded to 16 bits. */
 static __always_inline __u32 csum_neg(__u32 sum)
 {
-	return (__u16)~csum_fold64(sum);
+	return csum_fold(sum);
 }
 
 /*
@@ -277,7 +280,7 @@ static __always_inline __u32 build_ipv4(const struct fou_tunnel *t, const struct
 	 * increments from this one per segment). */
 	iph->id = bpf_get_prandom_u32();
 	iph->frag_off = in->df ? bpf_htons(IP_DF) : 0;
-	iph->ttl = t->ttl;
+	iph->ttl = t->ttl ? t->ttl : in->ttl; /* ttl 0: inherit, as ip_tunnel does */
 	iph->protocol = IPPROTO_UDP_NR;
 	iph->check = 0;
 	iph->saddr = t->local.ip4;
@@ -298,7 +301,7 @@ static __always_inline __u32 build_ipv6(const struct fou_tunnel *t, const struct
 	*(__be32 *)ip6 = bpf_htonl((6u << 28) | ((__u32)tc << 20) | (hash & 0xfffff));
 	ip6->payload_len = bpf_htons(udp_len);
 	ip6->nexthdr = IPPROTO_UDP_NR;
-	ip6->hop_limit = t->ttl;
+	ip6->hop_limit = t->ttl ? t->ttl : in->ttl;
 	__builtin_memcpy(&ip6->saddr, t->local.ip6, 16);
 	__builtin_memcpy(&ip6->daddr, t->remote.ip6, 16);
 	return sizeof(*ip6);
@@ -445,6 +448,8 @@ static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *dat
 	if (!t || !t->name[0])
 		return FOU_STAT_TX_DROP_NO_TUNNEL;
 	tx_from_tunnel(t, tx);
+	if (tx->in.bad)
+		return FOU_STAT_TX_DROP_MALFORMED;
 	ret = tunnel_admits(t, &tx->in, gso);
 	if (ret != FOU_CONTINUE)
 		return ret;

@@ -73,6 +73,16 @@ uint16_t l4_csum(const void *iph, int ip_version, uint8_t proto,
 	return csum_fold(csum_add(s, l4, l4_len));
 }
 
+bool l4_csum_ok(const void *iph, int ip_version, uint8_t proto,
+		const void *l4, size_t l4_len)
+{
+	uint32_t s = 0;
+
+	if (proto != IPPROTO_ICMP)
+		s = pseudo_sum(iph, ip_version, proto, l4_len);
+	return csum_fold(csum_add(s, l4, l4_len)) == 0;
+}
+
 /* ---- byte access ------------------------------------------------------ */
 
 void pkt_put16(struct pkt *p, size_t off, uint16_t v)
@@ -90,6 +100,11 @@ void pkt_put32(struct pkt *p, size_t off, uint32_t v)
 uint16_t pkt_get16(const struct pkt *p, size_t off)
 {
 	return (uint16_t)(p->buf[off] << 8 | p->buf[off + 1]);
+}
+
+uint32_t pkt_get32(const struct pkt *p, size_t off)
+{
+	return (uint32_t)pkt_get16(p, off) << 16 | pkt_get16(p, off + 2);
 }
 
 struct in_addr pkt_a4(const char *s)

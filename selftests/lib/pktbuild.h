@@ -127,6 +127,7 @@ size_t pkt_off(const struct pkt *p, int layer);
 void pkt_put16(struct pkt *p, size_t off, uint16_t host_val);
 void pkt_put32(struct pkt *p, size_t off, uint32_t host_val);
 uint16_t pkt_get16(const struct pkt *p, size_t off);
+uint32_t pkt_get32(const struct pkt *p, size_t off);
 void pkt_truncate(struct pkt *p, size_t len);
 void pkt_ip4_fix_csum(struct pkt *p, int layer);
 void pkt_l4_fix_csum(struct pkt *p, int layer, enum pkt_csum csum);
@@ -138,6 +139,11 @@ uint16_t ip4_hdr_csum(const void *iph, size_t ihl_bytes);
 /* L4 checksum over an IPv4 or IPv6 pseudo header; iph is the IP header. */
 uint16_t l4_csum(const void *iph, int ip_version, uint8_t proto,
 		 const void *l4, size_t l4_len);
+
+/* Verify a received L4 checksum (field included) over its pseudo header:
+ * true if it sums to zero. A zero UDP checksum is "none": see the caller. */
+bool l4_csum_ok(const void *iph, int ip_version, uint8_t proto,
+		const void *l4, size_t l4_len);
 
 /* Helpers for addresses in test code. */
 struct in_addr pkt_a4(const char *s);

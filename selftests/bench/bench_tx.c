@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Cost of encapsulation: fou_tx_tc (TC egress) and the forwarding path of
+ * fou_rx_xdp, measured with BPF_PROG_TEST_RUN beside a trivial program
+ * (trivial_tc / trivial_xdp) on the same packet in the same run, and XDP
+ * forwarding as really transmitted frames per second (BPF_F_TEST_XDP_LIVE_FRAMES)
+ * beside a plain XDP_TX program. Never a pass/fail on time: exit 0 unless the
+ * setup fails.
+ *
+ * Why repeat=1: test_run repeats a program on one context without resetting
+ * it, so the second repetition would see the packet the first one
+ * encapsulated, addressed to the tunnel's remote, which matches no route and
+ * is passed untouched: a repeat count > 1 measures mostly that pass. Each
+ * figure is the median of many calls with repeat=1, every call checked (the
+ * verdict, the output length, and at the end the outcome counter rose by the
+ * number of calls). The trivial program runs the same calls, interleaved call
+ * by call, so test_run's own per-call cost (timer, context) cancels in the
+ * difference. A repeat=1 call runs on a freshly copied packet: the figures
+ * include touching its cache lines once, as a real first touch does.
+ *
+ * The programs look the outer route up in the caller's network namespace, so
+ * the bench moves itself into a private one (unshare(CLONE_NEWNET)) with a
+ * veth pair bench0/bench1, the tunnel's remote as a permanent neighbour on
+ * bench0, MTU 9000 (so 1500-byte inner packets fit), forwarding on.
+ *
+ * Live frames: test_run injects frames at bench0 (the ingress device in the
+ * context); XDP_TX sends them out of bench0 to bench1, whose NAPI (GRO on)
+ * takes them up its stack, where they are dropped: the destination MAC is
+ * not bench1's. Nothing leaves the private namespace, which dies with the
+ * process; nothing is attached to any interface.
+ *
+ * Usage: bench_tx [CALLS [LIVE_FRAMES]]  (defaults 2000 and 1000000)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/bpf.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fou_maps.h"
+#include "fou_stats.h"
+#include "fou_rx_xdp.skel.h"
+#include "fou_tx_tc.skel.h"
+#include "trivial.skel.h"
+#include "pktbuild.h"
+
+#ifndef BPF_F_TEST_XDP_LIVE_FRAMES
+#define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
+#endif
+
+#define DEV     "bench0"
+#define PEER    "bench1"
+#define LOCAL4  "192.0.2.1"
+#define REMOTE4 "192.0.2.2"
+#define LOCAL6  "2001:db8::1"
+#define REMOTE6 "2001:db8::2"
+#define SLOT4   1
+#define SLOT6   2
+#define MAX_CALLS 100000
+
+static const char *stat_names[] = {
+#define FOU_STAT_NAME(id, name, desc) name,
+	FOU_STATS_LIST(FOU_STAT_NAME)
+#undef FOU_STAT_NAME
+};
+
+static const uint8_t dev_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+
+static int ncpus, ifidx;
+
+/* ---- namespace ---------------------------------------------------------------- */
+
+static int write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = fputs(val, f) < 0 ? -EIO : 0;
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+/* GRO on the peer turns its NAPI on: veth accepts XDP_TX frames only then
+ * (the alternative, an XDP program on the peer, is not ours to attach). */
+static int gro_on(const char *dev)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = 1 };
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int setup_netns(void)
+{
+	static const char *cmds[] = {
+		"ip link set lo up",
+		"ip link add " DEV " type veth peer name " PEER,
+		"ip link set " DEV " address 02:00:00:00:00:01 mtu 9000",
+		"ip link set " PEER " address 02:00:00:00:00:02 mtu 9000",
+		"ip link set " DEV " up",
+		"ip link set " PEER " up",
+		"ip addr add " LOCAL4 "/24 dev " DEV,
+		"ip -6 addr add " LOCAL6 "/64 dev " DEV " nodad",
+		"ip neigh add " REMOTE4 " lladdr 02:00:00:00:00:99 dev " DEV " nud permanent",
+		"ip -6 neigh add " REMOTE6 " lladdr 02:00:00:00:00:99 dev " DEV " nud permanent",
+	};
+	unsigned int i;
+	int err;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "%s >/dev/null 2>&1", cmds[i]);
+		if (system(cmd)) {
+			fprintf(stderr, "bench_tx: namespace setup failed: %s\n", cmds[i]);
+			return -EIO;
+		}
+	}
+	err = write_file("/proc/sys/net/ipv4/ip_forward", "1");
+	err = err ?: write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+	if (err)
+		return err;
+	ifidx = if_nametoindex(DEV);
+	return ifidx ? 0 : -ENODEV;
+}
+
+/* ---- maps ------------------------------------------------------------------------ */
+
+struct maps {
+	int tunnels, routes4, stats;
+};
+
+static struct maps m_tc, m_xdp;
+
+static void unpin_all(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj)
+		bpf_map__set_pin_path(m, NULL);
+}
+
+static int fill_maps(struct maps *m, struct bpf_object *obj)
+{
+	m->tunnels = bpf_object__find_map_fd_by_name(obj, FOU_MAP_TUNNELS);
+	m->routes4 = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTES4);
+	m->stats = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
+	return m->tunnels < 0 || m->routes4 < 0 || m->stats < 0 ? -ENOENT : 0;
+}
+
+static uint64_t stat_sum(const struct maps *m, __u32 id)
+{
+	uint64_t vals[ncpus], sum = 0;
+	int c;
+
+	if (bpf_map_lookup_elem(m->stats, &id, vals))
+		return 0;
+	for (c = 0; c < ncpus; c++)
+		sum += vals[c];
+	return sum;
+}
+
+static struct fou_addr mkaddr(int fam, const char *s)
+{
+	struct fou_addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (fam == 4) {
+		struct in_addr v = pkt_a4(s);
+
+		a.ip4 = v.s_addr;
+	} else {
+		struct in6_addr v = pkt_a6(s);
+
+		memcpy(a.ip6, &v, 16);
+	}
+	return a;
+}
+
+/* The one tunnel every case rewrites: outer family fam, kind, checksum. */
+static int put_tunnel(int fam, uint8_t kind, bool csum)
+{
+	struct fou_tunnel t;
+	__u32 slot = SLOT4;
+	int err = 0;
+
+	memset(&t, 0, sizeof(t));
+	strcpy(t.name, "bench");
+	t.family = fam;
+	t.kind = kind;
+	t.ipproto = kind == FOU_KIND_FOU ? 4 : 0;
+	t.ttl = 64;
+	t.flags = fam == 4 ? (csum ? FOU_TUN_F_CSUM : 0) : (csum ? 0 : FOU_TUN_F_UDP6_ZERO);
+	t.dport = kind == FOU_KIND_FOU ? 5555 : 6080;
+	t.sport_min = 49152;
+	t.sport_max = 65535;
+	t.local = mkaddr(fam, fam == 4 ? LOCAL4 : LOCAL6);
+	t.remote = mkaddr(fam, fam == 4 ? REMOTE4 : REMOTE6);
+	if (bpf_map_update_elem(m_tc.tunnels, &slot, &t, BPF_ANY) ||
+	    bpf_map_update_elem(m_xdp.tunnels, &slot, &t, BPF_ANY))
+		err = -errno;
+	return err;
+}
+
+static int put_routes(void)
+{
+	struct fou_route4_key k = { .prefixlen = 16, .addr = pkt_a4("10.1.0.0").s_addr };
+	struct fou_route r = { .tunnel = SLOT4 };
+
+	if (bpf_map_update_elem(m_tc.routes4, &k, &r, BPF_ANY) ||
+	    bpf_map_update_elem(m_xdp.routes4, &k, &r, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* ---- packets --------------------------------------------------------------------- */
+
+/* Ethernet + an IPv4/UDP packet of ilen bytes to the routed 10.1.0.2. */
+static size_t build(uint8_t *buf, size_t cap, size_t ilen, bool udp_csum, const uint8_t *dmac)
+{
+	struct pkt_eth_opts e = { .src = { 2, 0, 0, 0, 0, 0xbb } };
+	struct pkt_ip4_opts ip = { .saddr = pkt_a4("10.0.0.1"), .daddr = pkt_a4("10.1.0.2"),
+				   .frag = PKT_IP4_DF };
+	struct pkt p;
+
+	memcpy(e.dst, dmac, 6);
+	pkt_init(&p, buf, cap);
+	pkt_eth(&p, &e);
+	pkt_ip4(&p, &ip);
+	pkt_udp(&p, 40000, 53, udp_csum ? PKT_CSUM_AUTO : PKT_CSUM_ZERO);
+	pkt_payload(&p, ilen - 28, 7);
+	pkt_finalize(&p);
+	return p.err ? 0 : p.len;
+}
+
+/* ---- measuring ------------------------------------------------------------------- */
+
+struct bcase {
+	int fam;
+	uint8_t kind;
+	bool csum;      /* outer UDP checksum */
+	bool inner_csum; /* inner UDP checksum (0: the outer one sums the bytes) */
+	size_t ilen;
+};
+
+static const struct bcase cases[] = {
+	{ 4, FOU_KIND_FOU, false, true,   64 },
+	{ 4, FOU_KIND_FOU, false, true,  512 },
+	{ 4, FOU_KIND_FOU, false, true, 1500 },
+	{ 4, FOU_KIND_FOU, true,  true,   64 },
+	{ 4, FOU_KIND_FOU, true,  true,  512 },
+	{ 4, FOU_KIND_FOU, true,  true, 1500 },
+	{ 4, FOU_KIND_GUE, false, true,   64 },
+	{ 4, FOU_KIND_GUE, false, true,  512 },
+	{ 4, FOU_KIND_GUE, false, true, 1500 },
+	{ 4, FOU_KIND_GUE, true,  true,   64 },
+	{ 4, FOU_KIND_GUE, true,  true,  512 },
+	{ 4, FOU_KIND_GUE, true,  true, 1500 },
+	/* the outer checksum summed over the bytes: inner UDP without one */
+	{ 4, FOU_KIND_FOU, true,  false,  64 },
+	{ 4, FOU_KIND_FOU, true,  false, 512 },
+	{ 4, FOU_KIND_FOU, true,  false, 1500 },
+	{ 6, FOU_KIND_FOU, true,  true,   64 },
+	{ 6, FOU_KIND_FOU, true,  true, 1500 },
+	{ 6, FOU_KIND_FOU, false, true, 1500 },
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static uint8_t in_buf[4096], out_buf[16384];
+static uint64_t t_fou[MAX_CALLS], t_triv[MAX_CALLS];
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(uint64_t *v, __u32 n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* One repeat=1 call; returns its ns or -errno; *ret and *olen set. */
+static long long run1(int fd, bool xdp, size_t len, __u32 *ret, __u32 *olen)
+{
+	struct __sk_buff skb = { .ifindex = ifidx };
+	struct xdp_md xm = { .ingress_ifindex = ifidx, .data_end = len };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in_buf, .data_size_in = len,
+		    .data_out = out_buf, .data_size_out = sizeof(out_buf), .repeat = 1);
+
+	if (xdp) {
+		o.ctx_in = &xm;
+		o.ctx_size_in = sizeof(xm);
+	} else {
+		o.ctx_in = &skb;
+		o.ctx_size_in = sizeof(skb);
+	}
+	if (bpf_prog_test_run_opts(fd, &o))
+		return -errno;
+	*ret = o.retval;
+	*olen = o.data_size_out;
+	return o.duration;
+}
+
+struct hook {
+	const char *name;
+	bool xdp;
+	int fou_fd, triv_fd;
+	struct maps *m;
+	__u32 ok_ret, ok_ret2; /* success verdicts */
+};
+
+static int bench_case(const struct hook *h, const struct bcase *c, __u32 calls)
+{
+	size_t over = (c->fam == 4 ? 20 : 40) + 8 + (c->kind == FOU_KIND_GUE ? 4 : 0);
+	__u32 id = h->xdp ? (c->kind == FOU_KIND_GUE ? FOU_STAT_FWD_ENCAP_GUE : FOU_STAT_FWD_ENCAP_FOU)
+			  : (c->kind == FOU_KIND_GUE ? FOU_STAT_TX_ENCAP_GUE : FOU_STAT_TX_ENCAP_FOU);
+	size_t len = build(in_buf, sizeof(in_buf), c->ilen, c->inner_csum,
+			   h->xdp ? dev_mac : (const uint8_t[6]){ 2, 0, 0, 0, 0, 0xaa });
+	const char *invalid = NULL;
+	uint64_t before;
+	__u32 i, ret, olen;
+	char name[64];
+	int err;
+
+	if (!len)
+		return -ENOSPC;
+	err = put_tunnel(c->fam, c->kind, c->csum);
+	if (err)
+		return err;
+	/* warm up, then measure */
+	for (i = 0; i < 10; i++)
+		if (run1(h->fou_fd, h->xdp, len, &ret, &olen) < 0)
+			return -errno;
+	before = stat_sum(h->m, id);
+	for (i = 0; i < calls; i++) {
+		long long ns = run1(h->fou_fd, h->xdp, len, &ret, &olen);
+
+		if (ns < 0)
+			return ns;
+		if (!invalid && ret != h->ok_ret && ret != h->ok_ret2)
+			invalid = "unexpected verdict";
+		if (!invalid && olen != len + over)
+			invalid = "output length is not input + overhead";
+		t_fou[i] = ns;
+		ns = run1(h->triv_fd, h->xdp, len, &ret, &olen);
+		if (ns < 0)
+			return ns;
+		t_triv[i] = ns;
+	}
+	if (!invalid && stat_sum(h->m, id) - before != calls)
+		invalid = "outcome counter did not rise by the number of calls";
+	snprintf(name, sizeof(name), "%s %sin%d %s%s", c->kind == FOU_KIND_GUE ? "GUE" : "FOU",
+		 "4", c->fam, c->csum ? "csum" : "csum0",
+		 c->csum && !c->inner_csum ? " (summed)" : "");
+	printf("%-26s %5zu %-4s ", name, c->ilen, h->name);
+	if (invalid) {
+		printf("invalid: %s (verdict %u, %u bytes out)\n", invalid, ret, olen);
+		return 0;
+	}
+	{
+		double f = median(t_fou, calls), t = median(t_triv, calls);
+
+		printf("%9.1f %9.1f %9.1f %6.2f %9.1f\n", f, t, f - t, t > 0 ? f / t : 0,
+		       (double)t_fou[0] - (double)t_triv[0]);
+	}
+	return 0;
+}
+
+/* ---- live frames ---------------------------------------------------------------- */
+
+/* r0 = XDP_TX; exit */
+static int load_plain_xdp_tx(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 3 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "plain_xdp_tx", "GPL", insns, 2, NULL);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* repeat frames per call, calls calls; prints frames/s and what was counted. */
+static int live(const char *name, int fd, size_t len, __u32 repeat, __u32 calls, __u32 batch)
+{
+	struct xdp_md xm = { .ingress_ifindex = ifidx, .data_end = len };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in_buf, .data_size_in = len,
+		    .ctx_in = &xm, .ctx_size_in = sizeof(xm), .repeat = repeat,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = batch);
+	uint64_t b_enc = stat_sum(&m_xdp, FOU_STAT_FWD_ENCAP_FOU), a_enc;
+	uint64_t b_all = 0, a_all = 0, b_id[FOU_STAT__COUNT], top = 0;
+	int top_id = -1;
+	double t0, dt, dur_ns = 0;
+	__u32 i, id;
+
+	for (id = 0; id < FOU_STAT__COUNT; id++)
+		b_all += b_id[id] = stat_sum(&m_xdp, id);
+	t0 = now_s();
+	for (i = 0; i < calls; i++) {
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -errno;
+		dur_ns += (double)o.duration * repeat;
+	}
+	dt = now_s() - t0;
+	a_enc = stat_sum(&m_xdp, FOU_STAT_FWD_ENCAP_FOU);
+	for (id = 0; id < FOU_STAT__COUNT; id++) {
+		uint64_t a = stat_sum(&m_xdp, id);
+
+		a_all += a;
+		if (id != FOU_STAT_FWD_ENCAP_FOU && a - b_id[id] > top) {
+			top = a - b_id[id];
+			top_id = id;
+		}
+	}
+	printf("%-40s %9llu %7.3f %9.3f %9.3f",
+	       name, (unsigned long long)repeat * calls, dt,
+	       (double)repeat * calls / dt / 1e6, (double)repeat * calls / (dur_ns / 1e9) / 1e6);
+	if (a_all != b_all)
+		printf("  encapsulated %llu of %llu counted",
+		       (unsigned long long)(a_enc - b_enc), (unsigned long long)(a_all - b_all));
+	if (top_id >= 0)
+		printf(" (%llu %s)", (unsigned long long)top, stat_names[top_id]);
+	printf("\n");
+	return 0;
+}
+
+/*
+ * A frame that survives page recycling. FOU puts the outer UDP checksum
+ * exactly where the input frame had its EtherType (4in4: 14 + 28 bytes of
+ * new headers end 14 bytes into the old frame, UDP checksum at old offset
+ * 12; 4in6: the same with 48): if that checksum is 0x0800, a recycled page
+ * read from the original offset is again Ethernet + the same inner IPv4
+ * packet, and its encapsulation gives the same bytes. The inner UDP goes
+ * without a checksum, so the outer one moves with a payload word; the word
+ * is searched with the real program (non-live test_run). Returns the frame
+ * length, or 0.
+ */
+static size_t fixed_point(int fou_fd, int fam, size_t ilen)
+{
+	__u32 w, ret, olen;
+	size_t len = 0, uoff = 14 + (fam == 4 ? 20 : 40);
+
+	if (put_tunnel(fam, FOU_KIND_FOU, true))
+		return 0;
+	for (w = 0; w <= 0xffff; w++) {
+		struct pkt p = { .buf = in_buf, .cap = sizeof(in_buf) };
+
+		len = build(in_buf, sizeof(in_buf), ilen, false, dev_mac);
+		p.len = len;
+		pkt_put16(&p, len - 2, (uint16_t)w); /* the last payload word */
+		if (run1(fou_fd, true, len, &ret, &olen) < 0 || ret != 3) {
+			if (getenv("BENCH_DEBUG")) {
+				__u32 id;
+
+				fprintf(stderr, "fixed_point: w %u verdict %u len %zu\n", w, ret, len);
+				for (id = 0; id < FOU_STAT__COUNT; id++)
+					fprintf(stderr, " %s=%llu", stat_names[id],
+						(unsigned long long)stat_sum(&m_xdp, id));
+				fprintf(stderr, "\n");
+			}
+			return 0;
+		}
+		if (getenv("BENCH_DEBUG") && w < 3)
+			fprintf(stderr, "fixed_point: w %u csum %02x%02x\n", w, out_buf[uoff + 6],
+				out_buf[uoff + 7]);
+		if (out_buf[uoff + 6] == 0x08 && out_buf[uoff + 7] == 0x00)
+			return len;
+	}
+	return 0;
+}
+
+static int live_all(int fou_fd, int plain_fd, __u32 frames)
+{
+	size_t len;
+	int err, fam;
+
+	err = gro_on(PEER);
+	if (err) {
+		printf("live frames: cannot turn GRO on at %s (%s): veth would refuse XDP_TX frames\n",
+		       PEER, strerror(-err));
+		return 0;
+	}
+	printf("\nXDP live frames (BPF_F_TEST_XDP_LIVE_FRAMES), 64-byte inner IPv4/UDP, one call\n"
+	       "of %u frames each, XDP_TX out of " DEV " to " PEER " (dropped there: not its\n"
+	       "MAC). Mpps wall: frames / wall time of the call; Mpps run: frames / test_run's\n"
+	       "duration. Pages are recycled within a call without their contents being\n"
+	       "restored, so a rewritten frame comes back rewritten: the naive frame is\n"
+	       "encapsulated once per page only; the fixed-point frames (see fixed_point())\n"
+	       "stay valid. (One batch per call keeps frames fresh but costs ~27 ms per call\n"
+	       "in page-pool setup: useless for a rate.)\n", frames);
+	printf("%-40s %9s %7s %9s %9s\n", "program, frame", "frames", "wall s", "Mpps wall",
+	       "Mpps run");
+	len = build(in_buf, sizeof(in_buf), 64, true, dev_mac);
+	err = live("plain XDP_TX", plain_fd, len, frames, 1, 64);
+	if (err)
+		return err;
+	err = put_tunnel(4, FOU_KIND_FOU, false);
+	err = err ?: live("fou forward FOU 4in4 csum0, naive frame", fou_fd, len, frames, 1, 64);
+	for (fam = 4; fam <= 6 && !err; fam += 2) {
+		char name[64];
+
+		len = fixed_point(fou_fd, fam, 64);
+		if (!len) {
+			printf("FOU 4in%d: no fixed-point frame found\n", fam);
+			continue;
+		}
+		snprintf(name, sizeof(name), "plain XDP_TX, same frame (4in%d)", fam);
+		err = live(name, plain_fd, len, frames, 1, 64);
+		snprintf(name, sizeof(name), "fou forward FOU 4in%d csum, fixed point", fam);
+		err = err ?: live(name, fou_fd, len, frames, 1, 64);
+	}
+	return err;
+}
+
+/* ---- setup ------------------------------------------------------------------------ */
+
+static int prog_info(int fd, const char *name)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	printf("%-14s xlated %5u insns, jited %6u bytes\n", name, info.xlated_prog_len / 8,
+	       info.jited_prog_len);
+	return 0;
+}
+
+static int pin_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
+}
+
+int main(int argc, char **argv)
+{
+	struct fou_tx_tc_bpf *t = NULL;
+	struct fou_rx_xdp_bpf *x = NULL;
+	struct trivial_bpf *tr = NULL;
+	__u32 calls = 2000, frames = 1000000;
+	struct hook hooks[2];
+	int plain_fd = -1, err = 1, cpu;
+	unsigned int i, j;
+
+	if (argc > 1)
+		calls = strtoul(argv[1], NULL, 0);
+	if (argc > 2)
+		frames = strtoul(argv[2], NULL, 0);
+	if (!calls || calls > MAX_CALLS || frames < 64) {
+		fprintf(stderr, "usage: bench_tx [CALLS (1..%d) [LIVE_FRAMES (>= 64)]]\n", MAX_CALLS);
+		return 1;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench_tx: needs root (BPF_PROG_TEST_RUN, network namespace)\n");
+		return 1;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	err = setup_netns();
+	if (err) {
+		fprintf(stderr, "bench_tx: private network namespace: %s\n", strerror(-err));
+		return 1;
+	}
+	err = 1;
+	t = fou_tx_tc_bpf__open();
+	x = fou_rx_xdp_bpf__open();
+	tr = trivial_bpf__open_and_load();
+	if (ncpus <= 0 || !t || !x || !tr)
+		goto out;
+	unpin_all(t->obj);
+	unpin_all(x->obj);
+	if (fou_tx_tc_bpf__load(t) || fou_rx_xdp_bpf__load(x) ||
+	    fill_maps(&m_tc, t->obj) || fill_maps(&m_xdp, x->obj) || put_routes())
+		goto out;
+	plain_fd = load_plain_xdp_tx();
+
+	hooks[0] = (struct hook){ .name = "tc", .fou_fd = bpf_program__fd(t->progs.fou_tx_tc),
+				  .triv_fd = bpf_program__fd(tr->progs.trivial_tc), .m = &m_tc,
+				  .ok_ret = 0 /* TC_ACT_OK */, .ok_ret2 = 7 /* TC_ACT_REDIRECT */ };
+	hooks[1] = (struct hook){ .name = "xdp", .xdp = true,
+				  .fou_fd = bpf_program__fd(x->progs.fou_rx_xdp),
+				  .triv_fd = bpf_program__fd(tr->progs.trivial_xdp), .m = &m_xdp,
+				  .ok_ret = 3 /* XDP_TX */, .ok_ret2 = 4 /* XDP_REDIRECT */ };
+	cpu = pin_cpu();
+	printf("bench_tx: BPF_PROG_TEST_RUN, repeat=1, median of %u calls per program and case\n"
+	       "  (trivial interleaved call by call), every call checked (verdict, output\n"
+	       "  length; outcome counter = calls). Inner: IPv4/UDP of the given size, DF.\n"
+	       "  tc: fou_tx_tc on skb->dev = " DEV " (resolved neighbour: TC_ACT_OK);\n"
+	       "  xdp: fou_rx_xdp forwarding, ingress " DEV " (XDP_TX). %d CPUs, on CPU %d.\n"
+	       "  min diff: fastest fou call - fastest trivial call.\n\n",
+	       calls, ncpus, cpu);
+	prog_info(hooks[0].fou_fd, "fou_tx_tc");
+	prog_info(hooks[1].fou_fd, "fou_rx_xdp");
+	prog_info(hooks[0].triv_fd, "trivial_tc");
+	prog_info(hooks[1].triv_fd, "trivial_xdp");
+	if (plain_fd >= 0)
+		prog_info(plain_fd, "plain_xdp_tx");
+	printf("\n%-26s %5s %-4s %9s %9s %9s %6s %9s\n", "case", "inner", "hook", "ns/pkt",
+	       "trivial", "diff ns", "ratio", "min diff");
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < NCASES; i++) {
+			err = bench_case(&hooks[j], &cases[i], calls);
+			if (err) {
+				errno = -err;
+				err = 1;
+				goto out;
+			}
+		}
+	if (plain_fd < 0)
+		printf("\nlive frames: cannot load a plain XDP_TX program: %s\n", strerror(errno));
+	else if ((err = live_all(hooks[1].fou_fd, plain_fd, frames))) {
+		errno = -err;
+		err = 1;
+		goto out;
+	}
+	err = 0;
+out:
+	if (err)
+		fprintf(stderr, "bench_tx: setup failed: %s\n", strerror(errno));
+	if (plain_fd >= 0)
+		close(plain_fd);
+	fou_tx_tc_bpf__destroy(t);
+	fou_rx_xdp_bpf__destroy(x);
+	trivial_bpf__destroy(tr);
+	return err ? 1 : 0;
+}
