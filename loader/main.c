@@ -89,7 +89,9 @@ static void print_usage(FILE *f)
 		   "                  namespace when namespaces share a bpffs\n"
 		   "  -v, --verbose   show libbpf/libxdp messages and verifier logs\n"
 		   "  -h, --help      this text; 'fouloader COMMAND --help' for one command\n"
-		   "\nexit status: 0 done, 1 failed, 2 bad command line (nothing changed)\n",
+		   "\nexit status: 0 done; 2 the command is wrong, or conflicts with the\n"
+		   "configuration (exists already, in use, names nothing): nothing changed;\n"
+		   "1 the system refused, or there was nothing to remove\n",
 		FOU_PIN_ROOT_DEFAULT);
 }
 

@@ -153,7 +153,7 @@ int cmd_port_add(int argc, char **argv)
 	err = fou_port_install(&m, &a.key, &a.port, a.peers, a.npeers);
 	close_port_fds(&m);
 	if (err == -EEXIST)
-		fail("port %u (%s) already exists; 'fouloader port del %u%s' first",
+		usage_error("port %u (%s) already exists; 'fouloader port del %u%s' first",
 		     a.key.port, family_name(a.key.family), a.key.port,
 		     a.key.family == FOU_FAMILY_IPV6 ? " -6" : "");
 	if (err == -ENOSPC)

@@ -112,10 +112,11 @@ int cmd_route_add(int argc, char **argv)
 	r.tunnel = slot;
 	route_key(&p, &key);
 	fd = route_map(p.family);
-	if (bpf_map_update_elem(fd, &key, &r, BPF_NOEXIST))
-		fail(errno == EEXIST ? "route %s exists; 'fouloader route del %s' first"
-				     : "cannot add route %s: %s", argv[0],
-		     errno == EEXIST ? argv[0] : strerror(errno));
+	if (bpf_map_update_elem(fd, &key, &r, BPF_NOEXIST)) {
+		if (errno == EEXIST)
+			usage_error("route %s exists; 'fouloader route del %s' first", argv[0], argv[0]);
+		fail("cannot add route %s: %s", argv[0], strerror(errno));
+	}
 	close(fd);
 	return EXIT_OK;
 }

@@ -225,7 +225,8 @@ int cmd_tunnel_add(int argc, char **argv)
 	ensure_maps();
 	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
 	if (tunnel_find(fd, a.t.name, NULL, &slot) >= 0)
-		fail("tunnel %s already exists; 'fouloader tunnel del %s' first", a.t.name, a.t.name);
+		usage_error("tunnel %s already exists; 'fouloader tunnel del %s' first", a.t.name,
+			    a.t.name);
 	if (slot < 0)
 		fail("cannot add tunnel %s: all %d tunnel slots are in use", a.t.name, FOU_MAX_TUNNELS);
 	zero_tunnel_stats(slot);
@@ -255,8 +256,8 @@ int cmd_tunnel_del(int argc, char **argv)
 		fail("tunnel %s does not exist", argv[0]);
 	users = routes_using(slot);
 	if (users)
-		fail("tunnel %s is used by %d route%s; delete them first ('fouloader route show')",
-		     argv[0], users, users == 1 ? "" : "s");
+		usage_error("tunnel %s is used by %d route%s; delete them first ('fouloader route show')",
+			    argv[0], users, users == 1 ? "" : "s");
 	if (bpf_map_update_elem(fd, &slot, &empty, BPF_ANY))
 		fail("cannot delete tunnel %s: %s", argv[0], strerror(errno));
 	close(fd);
