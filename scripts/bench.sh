@@ -2,16 +2,24 @@
 # fouloader benchmarks. Figures are printed beside a baseline measured in the
 # same run; nothing here passes or fails on time.
 #
-# Sections (run all, or name some): rx_prog
-#   rx_prog   cost per packet of the receive programs (BPF_PROG_TEST_RUN),
-#             beside a trivial XDP/TC program: build/selftests/bench_rx
-# More sections (end-to-end throughput) may be appended: add a function
-# bench_<name> and list <name> in SECTIONS.
+# Sections (run all, or name some): rx_prog tx_prog tunnel_tput
+#   rx_prog      cost per packet of the receive programs (BPF_PROG_TEST_RUN),
+#                beside a trivial XDP/TC program: build/selftests/bench_rx
+#   tx_prog      the same for the transmit (encapsulation) program:
+#                build/selftests/bench_tx, when it has been built
+#   tunnel_tput  iperf3 TCP throughput and ping RTT on one veth pair between
+#                two namespaces, in one run: no BPF; fouloader FOU tunnel with
+#                --rx tc; with --rx xdp; a pass-through XDP program (baseline
+#                of --rx xdp); the kernel's VXLAN. Each figure with its ratio
+#                to its baseline. BENCH_TPUT_SECS (3) per iperf3 run,
+#                BENCH_PINGS (200) pings at 0.01 s per RTT figure.
+# More sections may be appended: add a function bench_<name> and list <name>
+# in SECTIONS.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(rx_prog)
+SECTIONS=(rx_prog tx_prog tunnel_tput)
 status=0
 
 section() {
@@ -28,6 +36,126 @@ bench_rx_prog() {
 	# BENCH_RX_CALLS / BENCH_RX_XDP_CALLS: calls per shot at TC / XDP (see
 	# bench_rx.c; XDP calls cost ~16 ms each, so keep that one small).
 	build/selftests/bench_rx ${BENCH_RX_CALLS:-400} ${BENCH_RX_XDP_CALLS:-40}
+}
+
+bench_tx_prog() {
+	section "tx_prog: transmit program cost (BPF_PROG_TEST_RUN)"
+	if [ ! -x build/selftests/bench_tx ]; then
+		echo "build/selftests/bench_tx is missing (not built yet): section skipped"
+		return 0
+	fi
+	build/selftests/bench_tx
+}
+
+# ---------------------------------------------------------------- tunnel_tput
+# Runs in a subshell (see bench_tunnel_tput): selftests/lib/hosts.sh installs
+# the cleanup trap that removes the namespaces and pin roots when it exits.
+tput_body() {
+	. selftests/lib/hosts.sh || return 1
+	local secs=${BENCH_TPUT_SECS:-3} npings=${BENCH_PINGS:-200}
+	local ai bi r k
+	declare -A BPS RTT
+	for c in ip iperf3 ping nsenter timeout; do
+		command -v "$c" >/dev/null || { echo "needs $c"; return 1; }
+	done
+	[ -x "$FOULOADER" ] || { echo "$FOULOADER not built: run make"; return 1; }
+	make_hosts bt 1 || { echo "could not build the namespaces"; return 1; }
+	ai=$(inner_addr a 4 1) bi=$(inner_addr b 4 1)
+	echo "veth pair $A_NS/$A_IF <-> $B_NS/$B_IF; TCP $ai -> $bi, iperf3 -t $secs; RTT over $npings pings at 0.01 s"
+	iperf_server_start "$B_NS" 5201 600 || { echo "iperf3 server did not start"; return 1; }
+
+	# measure LABEL DST: iperf3 A -> DST and ping RTT percentiles
+	measure() {
+		local label=$1 dst=$2 r bps
+		r=$(iperf_run "$A_NS" -c "$dst" -t "$secs")
+		bps=${r#* }; bps=${bps%% *}
+		BPS[$label]=${bps:-0}
+		RTT[$label]=$(in_ns "$A_NS" timeout $((npings / 50 + 10)) ping -n -c "$npings" -i 0.01 -W 1 "$dst" 2>/dev/null |
+			sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n | awk '
+			{ v[NR] = $1 }
+			END { if (NR == 0) { print "- - 0"; exit }
+			      p50 = v[int((NR - 1) * 0.50) + 1]; p99 = v[int((NR - 1) * 0.99) + 1]
+			      printf "%.3f %.3f %d", p50, p99, NR }')
+		printf '  %-34s %7s Gbit/s   rtt p50 %s ms p99 %s ms (%s replies)%s\n' "$label" "$(gbit "${BPS[$label]}")" \
+			$(echo "${RTT[$label]}") "$(echo "$r" | cut -s -d' ' -f3-)"
+	}
+	plain_routes() {
+		inner_route "$A_NS" "$A_IF" "$(inner_prefix b 4 1)" "$ai" 1500 "$B4"
+		inner_route "$B_NS" "$B_IF" "$(inner_prefix a 4 1)" "$bi" 1500 "$A4"
+	}
+	tunnel_routes() {  # FOU over IPv4: 28 bytes of overhead
+		inner_route "$A_NS" "$A_IF" "$(inner_prefix b 4 1)" "$ai" 1472
+		inner_route "$B_NS" "$B_IF" "$(inner_prefix a 4 1)" "$bi" 1472
+	}
+	fou_config() {  # NS ME PEER
+		fl "$1" port add 5555 ipproto 4 peer "$(outer_addr "$3" 4)" &&
+		fl "$1" tunnel add tb local "$(outer_addr "$2" 4)" remote "$(outer_addr "$3" 4)" encap fou ipproto 4 encap-dport 5555 &&
+		fl "$1" route add "$(inner_prefix "$3" 4 1)" tunnel tb
+	} >/dev/null
+	tx_count() { fl_json_get "$1" "j['counters'].get('tx_encap_fou', 0)" stats; }
+
+	echo
+	# (a) no BPF
+	plain_routes
+	measure "(a) no BPF, plain routing" "$bi"
+	# (b) fouloader FOU tunnel, TC receive
+	if "$FOULOADER" tunnel --help >/dev/null 2>&1; then
+		fl "$A_NS" attach "$A_IF" --rx tc >/dev/null && fl "$B_NS" attach "$B_IF" --rx tc >/dev/null &&
+			fou_config "$A_NS" a b && fou_config "$B_NS" b a || echo "  fouloader setup failed"
+		tunnel_routes
+		k=$(tx_count "$A_NS")
+		measure "(b) fouloader FOU, --rx tc" "$bi"
+		echo "      A tx_encap_fou +$(( $(tx_count "$A_NS") - k )) (the tunnel was used)"
+		fl "$A_NS" detach "$A_IF" >/dev/null; fl "$B_NS" detach "$B_IF" >/dev/null
+		# (c) the same tunnel, XDP receive (native)
+		fl "$A_NS" attach "$A_IF" --rx xdp --xdp-mode native >/dev/null &&
+			fl "$B_NS" attach "$B_IF" --rx xdp --xdp-mode native >/dev/null || echo "  fouloader attach --rx xdp failed"
+		k=$(tx_count "$A_NS")
+		measure "(c) fouloader FOU, --rx xdp" "$bi"
+		echo "      A tx_encap_fou +$(( $(tx_count "$A_NS") - k ))"
+		fl "$A_NS" detach "$A_IF" >/dev/null; fl "$B_NS" detach "$B_IF" >/dev/null
+	else
+		echo "  (b), (c): $FOULOADER has no 'tunnel' command yet: skipped"
+	fi
+	# (d) pass-through XDP on both ends, plain routing: what any XDP program costs on veth
+	plain_routes
+	if ip -n "$A_NS" link set dev "$A_IF" xdp obj build/trivial.bpf.o sec xdp.frags 2>/dev/null &&
+		ip -n "$B_NS" link set dev "$B_IF" xdp obj build/trivial.bpf.o sec xdp.frags 2>/dev/null; then
+		measure "(d) pass-through XDP, plain routing" "$bi"
+	else
+		echo "  (d): could not attach build/trivial.bpf.o (make first)"
+	fi
+	ip -n "$A_NS" link set dev "$A_IF" xdp off 2>/dev/null; ip -n "$B_NS" link set dev "$B_IF" xdp off 2>/dev/null
+	# (e) the kernel's VXLAN on the same pair
+	if ip -n "$A_NS" link add vx0 type vxlan id 42 local "$A4" remote "$B4" dstport 4789 dev "$A_IF" &&
+		ip -n "$B_NS" link add vx0 type vxlan id 42 local "$B4" remote "$A4" dstport 4789 dev "$B_IF"; then
+		ip -n "$A_NS" addr add 10.23.0.1/24 dev vx0; ip -n "$B_NS" addr add 10.23.0.2/24 dev vx0
+		ip -n "$A_NS" link set vx0 up; ip -n "$B_NS" link set vx0 up
+		measure "(e) kernel VXLAN" 10.23.0.2
+	else
+		echo "  (e): could not create a VXLAN device"
+	fi
+
+	ratio() {  # LABEL NUM DEN
+		local n=${BPS[$2]:-} d=${BPS[$3]:-}
+		[ -n "$n" ] && [ -n "$d" ] && [ "$d" != 0 ] &&
+			printf '  %-44s %s\n' "$1" "$(awk -v n="$n" -v d="$d" 'BEGIN { printf "%.2f", n / d }')"
+		return 0
+	}
+	echo
+	echo "ratios (throughput):"
+	ratio "(b) tunnel --rx tc / (a) no BPF" "(b) fouloader FOU, --rx tc" "(a) no BPF, plain routing"
+	ratio "(c) tunnel --rx xdp / (d) pass-through XDP" "(c) fouloader FOU, --rx xdp" "(d) pass-through XDP, plain routing"
+	ratio "(c) tunnel --rx xdp / (a) no BPF" "(c) fouloader FOU, --rx xdp" "(a) no BPF, plain routing"
+	ratio "(d) pass-through XDP / (a) no BPF" "(d) pass-through XDP, plain routing" "(a) no BPF, plain routing"
+	ratio "(e) VXLAN / (a) no BPF" "(e) kernel VXLAN" "(a) no BPF, plain routing"
+	ratio "(b) tunnel --rx tc / (e) VXLAN" "(b) fouloader FOU, --rx tc" "(e) kernel VXLAN"
+	return 0
+}
+
+bench_tunnel_tput() {
+	section "tunnel_tput: TCP throughput and RTT through a veth pair (iperf3, ping)"
+	( tput_body )
 }
 
 if [ "$(id -u)" -ne 0 ]; then

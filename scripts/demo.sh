@@ -1,97 +1,136 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# fouloader demo: two network namespaces joined by a veth pair.
+# fouloader demo: a real two-host FOU tunnel, fouloader on both sides.
 #
-#   sender  (snd0 10.201.0.1, fd00:201::1; inner 192.0.2.1, 2001:db8:1::1)
-#     |  FOU / GUE over UDP, built by a hand-made scapy sender
-#   receiver (rcv0 10.201.0.2, fd00:201::2; inner 198.51.100.2, 2001:db8:2::2 on lo)
-#     fouloader attach rcv0 --rx auto, FOU and GUE receive ports with peer
+#   host A  a0 10.202.0.1 (inner 10.21.1.1, fd00:21:1::1 on lo)
+#     |  veth; FOU (port 5555, inner IPv4) and GUE (port 6080, inner IPv6)
+#   host B  b0 10.202.0.2 (inner 10.22.1.1, fd00:22:1::1 on lo)
 #
-# The receiver decapsulates with fouloader's BPF program only (this kernel has
-# no FOU module); its replies go back as plain packets. Everything happens in
-# the two namespaces, which are removed on exit, with the pin directory.
-# Needs root, build/fouloader (make), and Debian's /usr/bin/python3 with scapy.
+# Each host: fouloader attach (receive + TC egress encapsulation), a receive
+# port for the other, a tunnel to the other and a route for the other's inner
+# prefix. The kernel route for that prefix points at a next hop that does not
+# exist: only fouloader's encapsulation gets packets across. Then ping and a
+# short iperf3, counters, the maps through bpftool, and a refused sender (a
+# hand-made scapy packet from an address that is not a peer). Everything
+# lives in two namespaces, removed on exit with the pin directories.
+# Needs root, build/fouloader (make), iperf3, and /usr/bin/python3 with scapy.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-. selftests/lib/netns.sh
+. selftests/lib/hosts.sh
 
 die() { echo "demo: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF and network namespaces)"
 [ -x "$FOULOADER" ] || die "$FOULOADER not built: run make"
-for c in ip nsenter timeout od; do command -v "$c" >/dev/null || die "needs $c"; done
-"$PY" -c 'import scapy.all' 2>/dev/null || die "$PY has no scapy (apt install python3-scapy)"
+"$FOULOADER" tunnel --help >/dev/null 2>&1 || die "$FOULOADER has no 'tunnel' command"
+for c in ip nsenter timeout iperf3 bpftool; do command -v "$c" >/dev/null || die "needs $c"; done
 
-TMPD=$(mktemp -d /tmp/fou-demo.XXXXXX)
-on_cleanup "rm -rf $TMPD"
-on_cleanup 'echo; echo "== cleanup: namespaces and pin directory removed"'
-
+on_cleanup 'echo; echo "== cleanup: namespaces and pin directories removed"'
 heading() { printf '\n== %s\n' "$*"; }
-# fou ARGS...: show and run fouloader in the receiver namespace
-fou() {
-	echo "receiver\$ fouloader $*"
-	fl "$RCV_NS" "$@" 2>&1 | sed 's/^/    /'
+indent() { sed 's/^/    /'; }
+# on HOST ARGS...: show and run fouloader on host a or b
+on() {
+	local h=$1 ns; shift
+	[ "$h" = a ] && ns=$A_NS || ns=$B_NS
+	echo "$h\$ fouloader $*"
+	fl "$ns" "$@" 2>&1 | indent
 	return "${PIPESTATUS[0]}"
 }
-indent() { sed 's/^/    /'; }
-
-heading "topology"
-make_pair demo || die "could not create the namespaces"
-cat <<EOF
-    $SND_NS: $SND_IF $SND4/24 $SND6/64 (inner $INNER_SND4, $INNER_SND6)
-       | veth
-    $RCV_NS: $RCV_IF $RCV4/24 $RCV6/64 (inner $INNER_RCV4, $INNER_RCV6 on lo)
-    pin root: $PIN
-EOF
-
-heading "attach fouloader on the receiver (--rx auto chooses the hook)"
-fou attach "$RCV_IF" --rx auto || die "attach failed"
-fou status
-
-heading "receive ports"
-fou port add 5555 ipproto 4 peer "$SND4" || die "port add failed"
-fou port add 6080 gue peer "$SND4" || die "port add failed"
-fou port add 6080 gue -6 peer "$SND6" || die "port add failed"
-fou port show
-
-send() {  # send OUTER_SRC OUTER_DST PORT ENCAP INNER_SRC INNER_DST ARGS...
-	send_encap "$SND_NS" --iface "$SND_IF" --dst-mac "$RCV_MAC" --src "$1" --dst "$2" \
-		--dport "$3" --encap "$4" --inner-src "$5" --inner-dst "$6" "${@:7}"
+run() {  # run HOST CMD...: show and run a command on host a or b
+	local h=$1 ns; shift
+	[ "$h" = a ] && ns=$A_NS || ns=$B_NS
+	echo "$h\$ $*"
+	in_ns "$ns" "$@" 2>&1 | indent
 }
 
-heading "ping over FOU (outer IPv4, port 5555, inner IPv4): 3 echo requests"
-send "$SND4" "$RCV4" 5555 fou "$INNER_SND4" "$INNER_RCV4" --inner icmp --count 3 \
-	--expect-reply --timeout 3 -v 2>&1 | indent
+heading "topology"
+make_hosts demo 1 || die "could not create the namespaces"
+AI4=$(inner_addr a 4 1) BI4=$(inner_addr b 4 1) AI6=$(inner_addr a 6 1) BI6=$(inner_addr b 6 1)
+cat <<EOF
+    $A_NS: $A_IF $A4 (inner $AI4, $AI6)   pin root $(pin_of "$A_NS")
+       | veth
+    $B_NS: $B_IF $B4 (inner $BI4, $BI6)   pin root $(pin_of "$B_NS")
+EOF
 
-heading "ping over GUE (outer IPv6, port 6080, GUE v0, inner IPv6): 3 echo requests"
-send "$SND6" "$RCV6" 6080 gue0 "$INNER_SND6" "$INNER_RCV6" --inner icmp --count 3 \
-	--expect-reply --timeout 3 -v 2>&1 | indent
+for h in a b; do
+	[ $h = a ] && { me=a peer=b dev=$A_IF ns=$A_NS; } || { me=b peer=a dev=$B_IF ns=$B_NS; }
+	heading "host $h: attach, receive ports, tunnels, routes"
+	on $h attach "$dev" --rx tc || die "attach failed"
+	on $h port add 5555 ipproto 4 peer "$(outer_addr $peer 4)" || die "port add failed"
+	on $h port add 6080 gue peer "$(outer_addr $peer 4)" || die "port add failed"
+	on $h tunnel add to-$peer local "$(outer_addr $me 4)" remote "$(outer_addr $peer 4)" encap fou ipproto 4 encap-dport 5555 || die "tunnel add failed"
+	on $h tunnel add gue-$peer local "$(outer_addr $me 4)" remote "$(outer_addr $peer 4)" encap gue encap-dport 6080 || die "tunnel add failed"
+	on $h route add "$(inner_prefix $peer 4 1)" tunnel to-$peer || die "route add failed"
+	on $h route add "$(inner_prefix $peer 6 1)" tunnel gue-$peer || die "route add failed"
+	# the kernel route only has to send the inner prefix out of the device,
+	# with room for the overhead (FOU over IPv4: 28 bytes, GUE: 32)
+	echo "$h\$ ip route add $(inner_prefix $peer 4 1) via $NH4 dev $dev src $(inner_addr $me 4 1) mtu 1472   # $NH4: nobody"
+	inner_route "$ns" "$dev" "$(inner_prefix $peer 4 1)" "$(inner_addr $me 4 1)" 1472
+	inner_route "$ns" "$dev" "$(inner_prefix $peer 6 1)" "$(inner_addr $me 6 1)" 1468
+done
+on a tunnel show
+on a route show
+on a status
 
-heading "UDP message over GUE (outer IPv4, port 6080) to $INNER_RCV4:7777"
-msg="hello from $INNER_SND4 through GUE"
-if udp_listen_start "$RCV_NS" "$INNER_RCV4" 7777 4 "$TMPD/udp.out" 1; then
-	send "$SND4" "$RCV4" 6080 gue0 "$INNER_SND4" "$INNER_RCV4" --inner udp \
-		--inner-dport 7777 --payload "$msg" 2>&1 | indent
-	udp_listen_wait
-	if [ -s "$TMPD/udp.out" ]; then
-		while read -r src hex; do
-			echo "    receiver got from $src: \"$("$PY" -c 'import sys; print(bytes.fromhex(sys.argv[1]).decode(errors="replace"))' "$hex")\""
-		done <"$TMPD/udp.out"
-	else
-		echo "    receiver got nothing"
-	fi
+heading "ping through the tunnels, A -> B (FOU, inner IPv4; GUE, inner IPv6)"
+run a timeout 10 ping -n -c 3 -i 0.2 "$BI4"
+run a timeout 10 ping -n -c 3 -i 0.2 "$BI6"
+
+heading "TCP through the FOU tunnel: iperf3 for 3 seconds, both directions"
+if iperf_server_start "$B_NS" 5201 60; then
+	for dir in "" -R; do
+		r=$(iperf_run "$A_NS" -c "$BI4" -t 3 $dir)
+		printf '    A %s B: %s Gbit/s (%s bytes)\n' "$([ -z "$dir" ] && echo '->' || echo '<-')" \
+			"$(gbit "$(echo "$r" | awk '{print $2}')")" "${r%% *}"
+	done
 fi
 
-heading "a sender that is not a peer ($SND4_ALT) is dropped"
-send "$SND4_ALT" "$RCV4" 5555 fou "$INNER_SND4" "$INNER_RCV4" --inner icmp \
-	--expect-reply --timeout 1 2>&1 | indent
-
 heading "counters"
-fou stats
+on a stats
+on b stats
 
-heading "ports"
-fou port show
+heading "maps through bpftool (host A)"
+PA=$(pin_of "$A_NS")
+echo "a\$ ls $PA"; ls "$PA" | indent
+# fou_tunnels is an array of 256 slots: show the used ones
+slots=$(bpftool -j map dump pinned "$PA/fou_tunnels" 2>/dev/null | "$PY" -c '
+import json, sys
+for e in json.load(sys.stdin):
+    f = e.get("formatted", e)
+    if f["value"].get("name"):
+        print(f["key"])')
+for s in $slots; do
+	echo "a\$ bpftool map lookup pinned $PA/fou_tunnels key $s 0 0 0"
+	bpftool map lookup pinned "$PA/fou_tunnels" key "$s" 0 0 0 2>&1 | indent
+done
+echo "a\$ bpftool map dump pinned $PA/fou_routes4"
+bpftool map dump pinned "$PA/fou_routes4" 2>&1 | indent
+echo "a\$ bpftool map dump pinned $PA/fou_tun_stats   (per CPU)"
+bpftool map dump pinned "$PA/fou_tun_stats" 2>&1 | "$PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    sys.exit(0)
+for e in d:
+    f = e.get("formatted", e)
+    vals = f.get("values", [])
+    tot = {}
+    for v in vals:
+        for k, n in v.get("value", {}).items():
+            tot[k] = tot.get(k, 0) + n
+    if any(tot.values()):
+        print("slot %s: %s" % (f.get("key"), tot))' | indent
+
+if "$PY" -c 'import scapy.all' 2>/dev/null; then
+	heading "a sender that is not a peer ($A4 is; 10.202.0.3 is not) is refused by B"
+	ip -n "$A_NS" addr add 10.202.0.3/24 dev "$A_IF"
+	send_encap "$A_NS" --iface "$A_IF" --dst-mac "$B_MAC" --src 10.202.0.3 --dst "$B4" --dport 5555 \
+		--encap fou --inner-src "$AI4" --inner-dst "$BI4" --inner icmp --expect-reply --timeout 1 2>&1 | indent
+	echo "b\$ fouloader stats --json | drop_peer: $(stat_counter "$B_NS" drop_peer)"
+fi
 
 heading "detach"
-fou detach "$RCV_IF"
+on a detach "$A_IF"
+on b detach "$B_IF"
 exit 0

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# fouloader's transmit-side command line inside a namespace this test creates
+# (no traffic): tunnel/route add, del, show round trips, --json, bad input
+# (exit 2, one line on stderr, no map changed), tunnel del of a tunnel that
+# routes still use, per-tunnel counters in stats --json, bpftool's view.
+cd "$(dirname "$0")/../.." || exit 1
+. selftests/lib/hosts.sh
+
+require_root
+require_cmd ip nsenter bpftool timeout md5sum
+require_fouloader
+"$FOULOADER" tunnel --help >/dev/null 2>&1 || skip_all "$FOULOADER has no 'tunnel' command yet"
+
+TMPD=$(mktemp -d /tmp/fou-e2e-tcli.XXXXXX)
+on_cleanup "rm -rf $TMPD"
+NS=fou-tcli-$$-h
+host_ns "$NS" || bail "could not create the namespace"
+PINR=$(pin_of "$NS")
+
+run_fl() {
+	fl "$NS" "$@" >"$TMPD/out" 2>"$TMPD/err"
+	RC=$?
+	OUT=$(cat "$TMPD/out")
+	ERR=$(cat "$TMPD/err")
+}
+show_run() { diag "exit $RC"; [ -n "$OUT" ] && diag "stdout: $OUT"; [ -n "$ERR" ] && diag "stderr: $ERR"; return 0; }
+jq_py() { "$PY" -c "import json,sys; j=json.load(sys.stdin); v=($1); print(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v)"; }
+
+# every map and the loader's own view, to compare before/after a refused command
+state() {
+	local m
+	for m in fou_tunnels fou_routes4 fou_routes6 fou_ports fou_port_slot; do
+		echo "== $m"
+		[ -e "$PINR/$m" ] && bpftool -j map dump pinned "$PINR/$m" 2>&1 | md5sum
+	done
+	fl "$NS" tunnel show --json 2>&1
+	fl "$NS" route show --json 2>&1
+}
+
+# ---------------------------------------------------------------- --help
+for cmd in tunnel "tunnel add" "tunnel del" "tunnel show" route "route add" "route del" "route show"; do
+	# shellcheck disable=SC2086
+	run_fl $cmd --help
+	[ "$RC" -eq 0 ] && [ -n "$OUT$ERR" ]
+	ok $? "fouloader $cmd --help exits 0 and prints usage" || show_run
+done
+
+# ---------------------------------------------------------------- add, show
+run_fl tunnel add t1 local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 4 encap-dport 5555
+ok "$RC" "tunnel add t1 (FOU over IPv4, defaults)" || show_run
+run_fl tunnel add t6 local fd00::1 remote fd00::2 encap gue encap-dport 6080 encap-sport 7000 noencap-udp6-csum ttl 32 tos 16 mtu 1400
+ok "$RC" "tunnel add t6 (GUE over IPv6, every option)" || show_run
+run_fl tunnel add t4c local 10.0.0.1 remote 10.0.0.3 encap gue encap-dport 6081 encap-csum tos inherit encap-sport auto
+ok "$RC" "tunnel add t4c (GUE over IPv4, encap-csum)" || show_run
+run_fl tunnel add t41 local 10.0.0.1 remote 10.0.0.4 encap fou ipproto 41 encap-dport 5556 noencap-csum
+ok "$RC" "tunnel add t41 (FOU ipproto 41)" || show_run
+
+run_fl tunnel show --json
+ok "$RC" "tunnel show --json exits 0" || show_run
+got=$(printf '%s' "$OUT" | jq_py "sorted(t['name'] for t in j)" 2>&1)
+expect_eq "tunnel show --json parses and lists t1 t41 t4c t6" "$got" '["t1", "t41", "t4c", "t6"]'
+t1=$(printf '%s' "$OUT" | jq_py "[{k: t.get(k) for k in ('local','remote','encap','ipproto','encap_dport','encap_sport','encap_csum','udp6_zero_csum','tos','mtu')} for t in j if t['name']=='t1'][0]" 2>&1)
+expect_eq "t1 reads back: defaults (auto sport, no csum, tos inherit, mtu 0)" "$t1" \
+	'{"encap": "fou", "encap_csum": false, "encap_dport": 5555, "encap_sport": "auto", "ipproto": 4, "local": "10.0.0.1", "mtu": 0, "remote": "10.0.0.2", "tos": "inherit", "udp6_zero_csum": false}'
+ttl1=$(printf '%s' "$OUT" | jq_py "[t['ttl'] for t in j if t['name']=='t1'][0]" 2>&1)
+[[ "$ttl1" =~ ^[0-9]+$ ]] && [ "$ttl1" -ge 1 ] && [ "$ttl1" -le 255 ]
+ok $? "t1 default ttl is a number in 1..255 ($ttl1)"
+t6=$(printf '%s' "$OUT" | jq_py "[{k: t.get(k) for k in ('local','remote','encap','encap_dport','encap_sport','udp6_zero_csum','ttl','tos','mtu')} for t in j if t['name']=='t6'][0]" 2>&1)
+expect_eq "t6 reads back every option" "$t6" \
+	'{"encap": "gue", "encap_dport": 6080, "encap_sport": 7000, "local": "fd00::1", "mtu": 1400, "remote": "fd00::2", "tos": 16, "ttl": 32, "udp6_zero_csum": true}'
+expect_eq "t4c reads back encap_csum true" "$(printf '%s' "$OUT" | jq_py "[t['encap_csum'] for t in j if t['name']=='t4c'][0]" 2>&1)" true
+expect_eq "t41 reads back ipproto 41" "$(printf '%s' "$OUT" | jq_py "[t['ipproto'] for t in j if t['name']=='t41'][0]" 2>&1)" 41
+
+run_fl tunnel show
+[ "$RC" -eq 0 ] && echo "$OUT" | grep -q t6 && echo "$OUT" | grep -q 'fd00::2'
+ok $? "tunnel show (text) names t6 and its remote" || show_run
+
+for r in "10.9.0.0/24 t1" "10.9.1.5 t1" "fd00:9::/64 t6" "10.9.2.0/24 t6" "fd00:9:1::/64 t41" "0.0.0.0/0 t4c"; do
+	run_fl route add ${r% *} tunnel ${r#* }
+	ok "$RC" "route add ${r% *} tunnel ${r#* }" || show_run
+done
+run_fl route show --json
+ok "$RC" "route show --json exits 0" || show_run
+got=$(printf '%s' "$OUT" | jq_py "sorted((r['prefix'], r['tunnel']) for r in j)" 2>&1)
+expect_eq "route show --json: every route, host address as /32" "$got" \
+	'[["0.0.0.0/0", "t4c"], ["10.9.0.0/24", "t1"], ["10.9.1.5/32", "t1"], ["10.9.2.0/24", "t6"], ["fd00:9:1::/64", "t41"], ["fd00:9::/64", "t6"]]'
+run_fl route show
+[ "$RC" -eq 0 ] && echo "$OUT" | grep -q 'fd00:9::/64' && echo "$OUT" | grep -q t41
+ok $? "route show (text) lists fd00:9::/64 and t41" || show_run
+
+# per-tunnel counters
+got=$(fl_json_get "$NS" "sorted((t['name'], sorted(k for k in t if k != 'name')) for t in j.get('tunnels', []))" stats)
+expect_eq "stats --json: tunnels with tx_packets, tx_bytes, drop_packets" "$got" \
+	'[["t1", ["drop_packets", "tx_bytes", "tx_packets"]], ["t41", ["drop_packets", "tx_bytes", "tx_packets"]], ["t4c", ["drop_packets", "tx_bytes", "tx_packets"]], ["t6", ["drop_packets", "tx_bytes", "tx_packets"]]]'
+got=$(fl_json_get "$NS" "sorted(k for k in j['counters'] if k.startswith(('tx_', 'fwd_')))" stats)
+want=$(sed -n 's/^[[:space:]]*X([A-Z0-9_]*, *"\(\(tx\|fwd\)_[a-z0-9_]*\)".*/\1/p' include/fou_stats.h | sort | "$PY" -c 'import json,sys; print(json.dumps([l.strip() for l in sys.stdin if l.strip()]))')
+expect_eq "stats --json: the transmit counters of include/fou_stats.h" "$got" "$want"
+
+# bpftool sees the tunnel in its slot with named fields
+slot=$(bpftool -j map dump pinned "$PINR/fou_tunnels" 2>/dev/null | "$PY" -c '
+import json, sys
+for e in json.load(sys.stdin):
+    e = e.get("formatted", e)
+    v = e.get("value", {})
+    n = v.get("name")
+    if isinstance(n, list):
+        n = bytes(int(x, 0) if isinstance(x, str) else x for x in n).split(b"\0")[0].decode()
+    if n == "t6":
+        print(e["key"], v.get("dport"), v.get("family"), v.get("kind"), v.get("mtu"), v.get("ttl"))
+' 2>&1)
+[[ "$slot" =~ ^[0-9]+\ 6080\ 6\ 2\ 1400\ 32$ ]]
+ok $? "bpftool map dump fou_tunnels: t6 in a slot with dport 6080, family 6, kind GUE, mtu 1400, ttl 32" || diag "got: $slot"
+got=$(bpftool map dump pinned "$PINR/fou_routes6" 2>&1 | grep -c prefixlen)
+[ "$got" -ge 2 ]; ok $? "bpftool map dump fou_routes6: the IPv6 routes ($got entries)"
+
+# ---------------------------------------------------------------- bad input
+before=$(state)
+bad() {
+	local desc=$1; shift
+	run_fl "$@"
+	local lines; lines=$(printf '%s' "$ERR" | grep -c .)
+	[ "$RC" -eq 2 ] && [ "$lines" -eq 1 ] && [ -z "$OUT" ]
+	ok $? "bad: $desc -> exit 2, one line on stderr" || { show_run; diag "command: $*"; }
+	[ "$RC" -eq 2 ] && diag "  $ERR"
+	local after; after=$(state)
+	[ "$after" = "$before" ]; ok $? "bad: $desc -> nothing changed" || diag "$(diff <(echo "$before") <(echo "$after") | head -10)"
+}
+bad "mixed families local/remote" tunnel add tx local 10.0.0.1 remote fd00::2 encap fou ipproto 4 encap-dport 5555
+bad "duplicate tunnel name" tunnel add t1 local 10.0.0.1 remote 10.0.0.9 encap fou ipproto 4 encap-dport 5555
+bad "route to a missing tunnel" route add 10.8.0.0/24 tunnel nosuch
+bad "IPv6 route to a FOU ipproto 4 tunnel" route add fd00:8::/64 tunnel t1
+bad "IPv4 route to a FOU ipproto 41 tunnel" route add 10.8.0.0/24 tunnel t41
+bad "prefix length 33" route add 10.8.0.0/33 tunnel t1
+bad "prefix not an address" route add 10.8.0/24x tunnel t1
+bad "IPv6 prefix length 129" route add fd00:8::/129 tunnel t6
+bad "encap other than fou|gue" tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap ipip encap-dport 5555
+bad "FOU ipproto 17" tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 17 encap-dport 5555
+bad "missing encap-dport" tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 4
+bad "encap-dport 0" tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 4 encap-dport 0
+bad "encap-dport 70000" tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 4 encap-dport 70000
+bad "ttl 256" tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 4 encap-dport 5555 ttl 256
+bad "name longer than 15 characters" tunnel add abcdefghijklmnop local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 4 encap-dport 5555
+bad "missing remote" tunnel add tx local 10.0.0.1 encap fou ipproto 4 encap-dport 5555
+bad "unknown word" tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 4 encap-dport 5555 frobnicate
+bad "route add without tunnel" route add 10.8.0.0/24
+
+# ---------------------------------------------------------------- del
+before=$(state)
+run_fl tunnel del t1
+[ "$RC" -ne 0 ] && [ -n "$ERR" ]
+ok $? "tunnel del t1 while routes use it fails (exit $RC)" || show_run
+echo "$ERR" | grep -qiE 'route|in use|used'
+ok $? "... with a message naming the routes / use" || show_run
+diag "message: $ERR"
+[ "$(state)" = "$before" ]; ok $? "... and changes nothing"
+
+run_fl route del 10.9.0.0/24; ok "$RC" "route del 10.9.0.0/24" || show_run
+run_fl route del 10.9.1.5; ok "$RC" "route del 10.9.1.5 (host route)" || show_run
+run_fl route del 10.9.0.0/24
+[ "$RC" -ne 0 ] && [ -n "$ERR" ]; ok $? "route del of a missing prefix fails with a message (exit $RC)" || show_run
+run_fl tunnel del t1; ok "$RC" "tunnel del t1 once no route uses it" || show_run
+got=$(fl_json_get "$NS" "sorted(t['name'] for t in j)" tunnel show)
+expect_eq "t1 gone from tunnel show" "$got" '["t41", "t4c", "t6"]'
+got=$(fl_json_get "$NS" "sorted(r['prefix'] for r in j)" route show)
+expect_eq "routes of t1 gone from route show" "$got" '["0.0.0.0/0", "10.9.2.0/24", "fd00:9:1::/64", "fd00:9::/64"]'
+run_fl tunnel del t1
+[ "$RC" -ne 0 ] && [ -n "$ERR" ]; ok $? "tunnel del of a missing tunnel fails with a message (exit $RC)" || show_run
+run_fl tunnel add t1 local 192.0.2.1 remote 192.0.2.2 encap gue encap-dport 6090
+ok "$RC" "the name t1 can be used again" || show_run
+expect_eq "new t1 reads back as GUE to 192.0.2.2" \
+	"$(fl_json_get "$NS" "[(t['encap'], t['remote']) for t in j if t['name']=='t1']" tunnel show)" '[["gue", "192.0.2.2"]]'
+
+# everything can be removed
+for p in 10.9.2.0/24 fd00:9:1::/64 fd00:9::/64 0.0.0.0/0; do fl "$NS" route del "$p" >/dev/null 2>&1; done
+for t in t1 t41 t4c t6; do fl "$NS" tunnel del "$t" >/dev/null 2>&1; done
+expect_eq "all routes removed" "$(fl_json_get "$NS" "len(j)" route show)" 0
+expect_eq "all tunnels removed" "$(fl_json_get "$NS" "len(j)" tunnel show)" 0
+
+done_testing
