@@ -39,6 +39,7 @@ void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* util.c: argument parsing (usage_error on bad input, naming @what). */
 __u16 parse_port(const char *what, const char *s); /* host order */
 long parse_uint(const char *what, const char *s, long max);
+__u8 parse_ipproto(const char *s);
 /* Parse an IPv4 or IPv6 address; returns its FOU_FAMILY_*. */
 int parse_addr(const char *what, const char *s, struct fou_addr *out);
 unsigned int parse_dev(const char *s);

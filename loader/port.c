@@ -24,17 +24,6 @@ struct port_args {
 	bool have_kind, have_port;
 };
 
-static void parse_ipproto(const char *s, struct fou_port *port)
-{
-	if (!strcmp(s, "4") || !strcmp(s, "ipip"))
-		port->ipproto = 4;
-	else if (!strcmp(s, "41") || !strcmp(s, "ipv6"))
-		port->ipproto = 41;
-	else
-		usage_error("ipproto: '%s' is not supported; expected 4 (ipip) or 41 (ipv6)", s);
-	port->kind = FOU_KIND_FOU;
-}
-
 static int parse_peer(int argc, char **argv, int i, struct port_args *a)
 {
 	const char *v = need_arg(argc, argv, i, "peer");
@@ -94,7 +83,8 @@ static void parse_port_add(int argc, char **argv, struct port_args *a)
 		if (!strcmp(w, "-6")) {
 			a->key.family = FOU_FAMILY_IPV6;
 		} else if (!strcmp(w, "ipproto")) {
-			parse_ipproto(need_arg(argc, argv, i++, w), &a->port);
+			a->port.ipproto = parse_ipproto(need_arg(argc, argv, i++, w));
+			a->port.kind = FOU_KIND_FOU;
 			a->have_kind = true;
 		} else if (!strcmp(w, "gue")) {
 			a->port.kind = FOU_KIND_GUE;

@@ -70,14 +70,7 @@ static int parse_tunnel_word(int argc, char **argv, int i, struct tunnel_args *a
 			usage_error("encap: '%s' is not one of fou, gue", v);
 		a->have_encap = true;
 	} else if (!strcmp(w, "ipproto")) {
-		const char *v = need_arg(argc, argv, i, w);
-
-		if (!strcmp(v, "4") || !strcmp(v, "ipip"))
-			t->ipproto = 4;
-		else if (!strcmp(v, "41") || !strcmp(v, "ipv6"))
-			t->ipproto = 41;
-		else
-			usage_error("ipproto: '%s' is not supported; expected 4 (ipip) or 41 (ipv6)", v);
+		t->ipproto = parse_ipproto(need_arg(argc, argv, i, w));
 		a->have_ipproto = true;
 	} else if (!strcmp(w, "encap-dport")) {
 		t->dport = parse_port("encap-dport", need_arg(argc, argv, i, w));

@@ -80,6 +80,16 @@ __u16 parse_port(const char *what, const char *s)
 	return (__u16)v;
 }
 
+/* The inner protocol FOU carries: the only two the receive path knows. */
+__u8 parse_ipproto(const char *s)
+{
+	if (!strcmp(s, "4") || !strcmp(s, "ipip"))
+		return 4;
+	if (!strcmp(s, "41") || !strcmp(s, "ipv6"))
+		return 41;
+	usage_error("ipproto: '%s' is not supported; expected 4 (ipip) or 41 (ipv6)", s);
+}
+
 int parse_addr(const char *what, const char *s, struct fou_addr *out)
 {
 	memset(out, 0, sizeof(*out));
