@@ -32,7 +32,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +46,7 @@
 #include "fou_rx_xdp.skel.h"
 #include "fou_rx_tc.skel.h"
 #include "trivial.skel.h"
+#include "bpfharness.h"
 #include "pktbuild.h"
 
 #define P_FOU4 5555
@@ -254,18 +254,6 @@ struct shot {
 
 static struct shot shots[2]; /* long (N layers), short (SHORT_REPEAT layers) */
 
-static uint64_t stat_sum(const struct hook *h, __u32 id)
-{
-	uint64_t vals[ncpus], sum = 0;
-	int c;
-
-	if (bpf_map_lookup_elem(h->stats_fd, &id, vals))
-		return 0;
-	for (c = 0; c < ncpus; c++)
-		sum += vals[c];
-	return sum;
-}
-
 /* One test_run call; *ret is set to retval, or to ~0 if the output is not
  * @want (when given). Returns the call's total ns, or -errno. */
 static long long run(int fd, const struct shot *s, const struct frame *want, __u32 *ret)
@@ -281,24 +269,11 @@ static long long run(int fd, const struct shot *s, const struct frame *want, __u
 	return (long long)o.duration * s->rep;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(uint64_t *v, __u32 n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
 /* fou (checked) then trivial on shot @s; keep the ns as call @i. */
 static int call_pair(const struct bcase *c, const struct hook *h, struct shot *s,
 		     const struct frame *want, __u32 i, struct result *r)
 {
-	uint64_t before = stat_sum(h, stat_of(c));
+	uint64_t before = bh_stat_sum(h->stats_fd, stat_of(c));
 	__u32 ret;
 	long long ns = run(h->fou_fd, s, want, &ret);
 
@@ -306,7 +281,7 @@ static int call_pair(const struct bcase *c, const struct hook *h, struct shot *s
 		return ns;
 	if (ret != h->ok_ret && !r->invalid)
 		r->invalid = ret == ~0u ? "output is not the innermost packet" : "unexpected verdict";
-	if (stat_sum(h, stat_of(c)) - before != s->rep && !r->invalid)
+	if (bh_stat_sum(h->stats_fd, stat_of(c)) - before != s->rep && !r->invalid)
 		r->invalid = "outcome counter did not rise by the repeat count";
 	s->fou[i] = ns;
 	ns = run(h->triv_fd, s, NULL, &ret);
@@ -330,9 +305,9 @@ static int measure(const struct bcase *c, const struct hook *h, const struct fra
 			if (err)
 				return err;
 		}
-	r->fou = (median(shots[0].fou, n) - median(shots[1].fou, n)) / reps;
-	r->triv = (median(shots[0].triv, n) - median(shots[1].triv, n)) / reps;
-	/* median() sorted the series: [0] is the minimum */
+	r->fou = (bh_median(shots[0].fou, n) - bh_median(shots[1].fou, n)) / reps;
+	r->triv = (bh_median(shots[0].triv, n) - bh_median(shots[1].triv, n)) / reps;
+	/* bh_median() sorted the series: [0] is the minimum */
 	r->min_diff = ((double)shots[0].fou[0] - shots[1].fou[0] -
 		       ((double)shots[0].triv[0] - shots[1].triv[0])) / reps;
 	return 0;
@@ -416,37 +391,15 @@ static void print_per_byte(unsigned int ci)
 
 /* ---- setup -------------------------------------------------------------- */
 
-static int prog_info(int fd, const char *name)
-{
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	printf("%-12s xlated %5u insns, jited %6u bytes\n", name,
-	       info.xlated_prog_len / 8, info.jited_prog_len);
-	return 0;
-}
-
 /* Ports as a careful user configures them: one allowed peer, the sender.
  * That costs the peer lookup that "peer any" would skip. */
 static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto)
 {
 	struct fou_port_key k = { .port = port, .family = fam };
 	struct fou_port v = { .kind = kind, .ipproto = ipproto };
-	struct fou_peer_spec peer = {};
+	struct fou_peer_spec peer = { .addr = bh_addr(fam, fam == 4 ? "192.0.2.1" : "2001:db8::1") };
 	int i, err;
 
-	if (fam == 4) {
-		struct in_addr a = pkt_a4("192.0.2.1");
-
-		peer.addr.ip4 = a.s_addr;
-	} else {
-		struct in6_addr a = pkt_a6("2001:db8::1");
-
-		memcpy(peer.addr.ip6, &a, 16);
-	}
 	for (i = 0; i < 2; i++) {
 		err = fou_port_install(&hooks[i].pfds, &k, &v, &peer, 1);
 		if (err)
@@ -455,33 +408,12 @@ static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto)
 	return 0;
 }
 
-static void unpin_all(struct bpf_object *obj)
-{
-	struct bpf_map *m;
-
-	bpf_object__for_each_map(m, obj)
-		bpf_map__set_pin_path(m, NULL);
-}
-
 static void fill(struct hook *h, struct bpf_object *obj, int fou_fd, int triv_fd)
 {
 	h->fou_fd = fou_fd;
 	h->triv_fd = triv_fd;
 	h->stats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
 	fou_port_fds_from_obj(obj, &h->pfds);
-}
-
-/* Stay on one CPU: no migration between calls, one warm cache. */
-static int pin_cpu(void)
-{
-	int cpu = sched_getcpu();
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return -1;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
 }
 
 static void print_header(int cpu)
@@ -543,14 +475,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ncpus = libbpf_num_possible_cpus();
-	x = fou_rx_xdp_bpf__open();
-	t = fou_rx_tc_bpf__open();
-	tr = trivial_bpf__open_and_load();
+	x = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
+	t = x ? BH_OPEN_UNPINNED(fou_rx_tc_bpf) : NULL;
+	tr = t ? trivial_bpf__open_and_load() : NULL;
 	if (ncpus <= 0 || !x || !t || !tr)
-		goto out;
-	unpin_all(x->obj);
-	unpin_all(t->obj);
-	if (fou_rx_xdp_bpf__load(x) || fou_rx_tc_bpf__load(t))
 		goto out;
 	fill(&hooks[0], x->obj, bpf_program__fd(x->progs.fou_rx_xdp),
 	     bpf_program__fd(tr->progs.trivial_xdp));
@@ -560,11 +488,11 @@ int main(int argc, char **argv)
 	    add_port(4, P_GUE, FOU_KIND_GUE, 0) || add_port(6, P_GUE, FOU_KIND_GUE, 0))
 		goto out;
 
-	print_header(pin_cpu());
-	prog_info(hooks[0].fou_fd, "fou_rx_xdp");
-	prog_info(hooks[1].fou_fd, "fou_rx_tc");
-	prog_info(hooks[0].triv_fd, "trivial_xdp");
-	prog_info(hooks[1].triv_fd, "trivial_tc");
+	print_header(bh_pin_cpu());
+	bh_prog_info(hooks[0].fou_fd, "fou_rx_xdp", 12);
+	bh_prog_info(hooks[1].fou_fd, "fou_rx_tc", 12);
+	bh_prog_info(hooks[0].triv_fd, "trivial_xdp", 12);
+	bh_prog_info(hooks[1].triv_fd, "trivial_tc", 12);
 	err = run_all();
 	if (err)
 		errno = -err;

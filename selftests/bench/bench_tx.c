@@ -33,7 +33,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +53,7 @@
 #include "fou_rx_xdp.skel.h"
 #include "fou_tx_tc.skel.h"
 #include "trivial.skel.h"
+#include "bpfharness.h"
 #include "pktbuild.h"
 
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES
@@ -62,38 +62,17 @@
 
 #define DEV     "bench0"
 #define PEER    "bench1"
-#define LOCAL4  "192.0.2.1"
-#define REMOTE4 "192.0.2.2"
-#define LOCAL6  "2001:db8::1"
-#define REMOTE6 "2001:db8::2"
+#define LOCAL4  BH_NS_LOCAL4
+#define REMOTE4 BH_NS_REMOTE4
+#define LOCAL6  BH_NS_LOCAL6
+#define REMOTE6 BH_NS_REMOTE6
 #define SLOT4   1
 #define SLOT6   2
 #define MAX_CALLS 100000
 
-static const char *stat_names[] = {
-#define FOU_STAT_NAME(id, name, desc) name,
-	FOU_STATS_LIST(FOU_STAT_NAME)
-#undef FOU_STAT_NAME
-};
-
-static const uint8_t dev_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-
 static int ncpus, ifidx;
 
 /* ---- namespace ---------------------------------------------------------------- */
-
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int err;
-
-	if (!f)
-		return -errno;
-	err = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f))
-		err = -errno;
-	return err;
-}
 
 /* GRO on the peer turns its NAPI on: veth accepts XDP_TX frames only then
  * (the alternative, an XDP program on the peer, is not ours to attach). */
@@ -114,40 +93,19 @@ static int gro_on(const char *dev)
 	return err;
 }
 
+/* The private namespace: bench0 <-> bench1, MTU 9000 for 1500-byte inner
+ * packets; 0 or -errno. */
 static int setup_netns(void)
 {
-	static const char *cmds[] = {
-		"ip link set lo up",
-		"ip link add " DEV " type veth peer name " PEER,
-		"ip link set " DEV " address 02:00:00:00:00:01 mtu 9000",
-		"ip link set " PEER " address 02:00:00:00:00:02 mtu 9000",
-		"ip link set " DEV " up",
-		"ip link set " PEER " up",
-		"ip addr add " LOCAL4 "/24 dev " DEV,
-		"ip -6 addr add " LOCAL6 "/64 dev " DEV " nodad",
-		"ip neigh add " REMOTE4 " lladdr 02:00:00:00:00:99 dev " DEV " nud permanent",
-		"ip -6 neigh add " REMOTE6 " lladdr 02:00:00:00:00:99 dev " DEV " nud permanent",
-	};
-	unsigned int i;
-	int err;
+	const char *failed;
+	int ret = bh_setup_netns(DEV, PEER, " mtu 9000", &failed);
 
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		char cmd[256];
-
-		snprintf(cmd, sizeof(cmd), "%s >/dev/null 2>&1", cmds[i]);
-		if (system(cmd)) {
-			fprintf(stderr, "bench_tx: namespace setup failed: %s\n", cmds[i]);
-			return -EIO;
-		}
-	}
-	err = write_file("/proc/sys/net/ipv4/ip_forward", "1");
-	err = err ?: write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1");
-	if (err)
-		return err;
-	ifidx = if_nametoindex(DEV);
-	return ifidx ? 0 : -ENODEV;
+	if (failed)
+		fprintf(stderr, "bench_tx: namespace setup failed: %s\n", failed);
+	if (ret < 0)
+		return ret;
+	ifidx = ret;
+	return 0;
 }
 
 /* ---- maps ------------------------------------------------------------------------ */
@@ -158,49 +116,12 @@ struct maps {
 
 static struct maps m_tc, m_xdp;
 
-static void unpin_all(struct bpf_object *obj)
-{
-	struct bpf_map *m;
-
-	bpf_object__for_each_map(m, obj)
-		bpf_map__set_pin_path(m, NULL);
-}
-
 static int fill_maps(struct maps *m, struct bpf_object *obj)
 {
 	m->tunnels = bpf_object__find_map_fd_by_name(obj, FOU_MAP_TUNNELS);
 	m->routes4 = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTES4);
 	m->stats = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
 	return m->tunnels < 0 || m->routes4 < 0 || m->stats < 0 ? -ENOENT : 0;
-}
-
-static uint64_t stat_sum(const struct maps *m, __u32 id)
-{
-	uint64_t vals[ncpus], sum = 0;
-	int c;
-
-	if (bpf_map_lookup_elem(m->stats, &id, vals))
-		return 0;
-	for (c = 0; c < ncpus; c++)
-		sum += vals[c];
-	return sum;
-}
-
-static struct fou_addr mkaddr(int fam, const char *s)
-{
-	struct fou_addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (fam == 4) {
-		struct in_addr v = pkt_a4(s);
-
-		a.ip4 = v.s_addr;
-	} else {
-		struct in6_addr v = pkt_a6(s);
-
-		memcpy(a.ip6, &v, 16);
-	}
-	return a;
 }
 
 /* The one tunnel every case rewrites: outer family fam, kind, checksum. */
@@ -220,8 +141,8 @@ static int put_tunnel(int fam, uint8_t kind, bool csum)
 	t.dport = kind == FOU_KIND_FOU ? 5555 : 6080;
 	t.sport_min = 49152;
 	t.sport_max = 65535;
-	t.local = mkaddr(fam, fam == 4 ? LOCAL4 : LOCAL6);
-	t.remote = mkaddr(fam, fam == 4 ? REMOTE4 : REMOTE6);
+	t.local = bh_addr(fam, fam == 4 ? LOCAL4 : LOCAL6);
+	t.remote = bh_addr(fam, fam == 4 ? REMOTE4 : REMOTE6);
 	if (bpf_map_update_elem(m_tc.tunnels, &slot, &t, BPF_ANY) ||
 	    bpf_map_update_elem(m_xdp.tunnels, &slot, &t, BPF_ANY))
 		err = -errno;
@@ -296,19 +217,6 @@ static const struct bcase cases[] = {
 static uint8_t in_buf[4096], out_buf[16384];
 static uint64_t t_fou[MAX_CALLS], t_triv[MAX_CALLS];
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(uint64_t *v, __u32 n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
 /* One repeat=1 call; returns its ns or -errno; *ret and *olen set. */
 static long long run1(int fd, bool xdp, size_t len, __u32 *ret, __u32 *olen)
 {
@@ -345,7 +253,7 @@ static int bench_case(const struct hook *h, const struct bcase *c, __u32 calls)
 	__u32 id = h->xdp ? (c->kind == FOU_KIND_GUE ? FOU_STAT_FWD_ENCAP_GUE : FOU_STAT_FWD_ENCAP_FOU)
 			  : (c->kind == FOU_KIND_GUE ? FOU_STAT_TX_ENCAP_GUE : FOU_STAT_TX_ENCAP_FOU);
 	size_t len = build(in_buf, sizeof(in_buf), c->ilen, c->inner_csum,
-			   h->xdp ? dev_mac : (const uint8_t[6]){ 2, 0, 0, 0, 0, 0xaa });
+			   h->xdp ? bh_dev_mac : (const uint8_t[6]){ 2, 0, 0, 0, 0, 0xaa });
 	const char *invalid = NULL;
 	uint64_t before;
 	__u32 i, ret, olen;
@@ -361,7 +269,7 @@ static int bench_case(const struct hook *h, const struct bcase *c, __u32 calls)
 	for (i = 0; i < 10; i++)
 		if (run1(h->fou_fd, h->xdp, len, &ret, &olen) < 0)
 			return -errno;
-	before = stat_sum(h->m, id);
+	before = bh_stat_sum(h->m->stats, id);
 	for (i = 0; i < calls; i++) {
 		long long ns = run1(h->fou_fd, h->xdp, len, &ret, &olen);
 
@@ -377,7 +285,7 @@ static int bench_case(const struct hook *h, const struct bcase *c, __u32 calls)
 			return ns;
 		t_triv[i] = ns;
 	}
-	if (!invalid && stat_sum(h->m, id) - before != calls)
+	if (!invalid && bh_stat_sum(h->m->stats, id) - before != calls)
 		invalid = "outcome counter did not rise by the number of calls";
 	snprintf(name, sizeof(name), "%s %sin%d %s%s", c->kind == FOU_KIND_GUE ? "GUE" : "FOU",
 		 "4", c->fam, c->csum ? "csum" : "csum0",
@@ -388,7 +296,7 @@ static int bench_case(const struct hook *h, const struct bcase *c, __u32 calls)
 		return 0;
 	}
 	{
-		double f = median(t_fou, calls), t = median(t_triv, calls);
+		double f = bh_median(t_fou, calls), t = bh_median(t_triv, calls);
 
 		printf("%9.1f %9.1f %9.1f %6.2f %9.1f\n", f, t, f - t, t > 0 ? f / t : 0,
 		       (double)t_fou[0] - (double)t_triv[0]);
@@ -424,14 +332,14 @@ static int live(const char *name, int fd, size_t len, __u32 repeat, __u32 calls,
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in_buf, .data_size_in = len,
 		    .ctx_in = &xm, .ctx_size_in = sizeof(xm), .repeat = repeat,
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = batch);
-	uint64_t b_enc = stat_sum(&m_xdp, FOU_STAT_FWD_ENCAP_FOU), a_enc;
+	uint64_t b_enc = bh_stat_sum(m_xdp.stats, FOU_STAT_FWD_ENCAP_FOU), a_enc;
 	uint64_t b_all = 0, a_all = 0, b_id[FOU_STAT__COUNT], top = 0;
 	int top_id = -1;
 	double t0, dt, dur_ns = 0;
 	__u32 i, id;
 
 	for (id = 0; id < FOU_STAT__COUNT; id++)
-		b_all += b_id[id] = stat_sum(&m_xdp, id);
+		b_all += b_id[id] = bh_stat_sum(m_xdp.stats, id);
 	t0 = now_s();
 	for (i = 0; i < calls; i++) {
 		if (bpf_prog_test_run_opts(fd, &o))
@@ -439,9 +347,9 @@ static int live(const char *name, int fd, size_t len, __u32 repeat, __u32 calls,
 		dur_ns += (double)o.duration * repeat;
 	}
 	dt = now_s() - t0;
-	a_enc = stat_sum(&m_xdp, FOU_STAT_FWD_ENCAP_FOU);
+	a_enc = bh_stat_sum(m_xdp.stats, FOU_STAT_FWD_ENCAP_FOU);
 	for (id = 0; id < FOU_STAT__COUNT; id++) {
-		uint64_t a = stat_sum(&m_xdp, id);
+		uint64_t a = bh_stat_sum(m_xdp.stats, id);
 
 		a_all += a;
 		if (id != FOU_STAT_FWD_ENCAP_FOU && a - b_id[id] > top) {
@@ -456,7 +364,7 @@ static int live(const char *name, int fd, size_t len, __u32 repeat, __u32 calls,
 		printf("  encapsulated %llu of %llu counted",
 		       (unsigned long long)(a_enc - b_enc), (unsigned long long)(a_all - b_all));
 	if (top_id >= 0)
-		printf(" (%llu %s)", (unsigned long long)top, stat_names[top_id]);
+		printf(" (%llu %s)", (unsigned long long)top, bh_stat_names[top_id]);
 	printf("\n");
 	return 0;
 }
@@ -482,7 +390,7 @@ static size_t fixed_point(int fou_fd, int fam, size_t ilen)
 	for (w = 0; w <= 0xffff; w++) {
 		struct pkt p = { .buf = in_buf, .cap = sizeof(in_buf) };
 
-		len = build(in_buf, sizeof(in_buf), ilen, false, dev_mac);
+		len = build(in_buf, sizeof(in_buf), ilen, false, bh_dev_mac);
 		p.len = len;
 		pkt_put16(&p, len - 2, (uint16_t)w); /* the last payload word */
 		if (run1(fou_fd, true, len, &ret, &olen) < 0 || ret != 3) {
@@ -491,8 +399,8 @@ static size_t fixed_point(int fou_fd, int fam, size_t ilen)
 
 				fprintf(stderr, "fixed_point: w %u verdict %u len %zu\n", w, ret, len);
 				for (id = 0; id < FOU_STAT__COUNT; id++)
-					fprintf(stderr, " %s=%llu", stat_names[id],
-						(unsigned long long)stat_sum(&m_xdp, id));
+					fprintf(stderr, " %s=%llu", bh_stat_names[id],
+						(unsigned long long)bh_stat_sum(m_xdp.stats, id));
 				fprintf(stderr, "\n");
 			}
 			return 0;
@@ -527,7 +435,7 @@ static int live_all(int fou_fd, int plain_fd, __u32 frames)
 	       "in page-pool setup: useless for a rate.)\n", frames);
 	printf("%-40s %9s %7s %9s %9s\n", "program, frame", "frames", "wall s", "Mpps wall",
 	       "Mpps run");
-	len = build(in_buf, sizeof(in_buf), 64, true, dev_mac);
+	len = build(in_buf, sizeof(in_buf), 64, true, bh_dev_mac);
 	err = live("plain XDP_TX", plain_fd, len, frames, 1, 64);
 	if (err)
 		return err;
@@ -550,31 +458,6 @@ static int live_all(int fou_fd, int plain_fd, __u32 frames)
 }
 
 /* ---- setup ------------------------------------------------------------------------ */
-
-static int prog_info(int fd, const char *name)
-{
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	printf("%-14s xlated %5u insns, jited %6u bytes\n", name, info.xlated_prog_len / 8,
-	       info.jited_prog_len);
-	return 0;
-}
-
-static int pin_cpu(void)
-{
-	int cpu = sched_getcpu();
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return -1;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
-}
 
 int main(int argc, char **argv)
 {
@@ -605,15 +488,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err = 1;
-	t = fou_tx_tc_bpf__open();
-	x = fou_rx_xdp_bpf__open();
-	tr = trivial_bpf__open_and_load();
+	t = BH_OPEN_UNPINNED(fou_tx_tc_bpf);
+	x = t ? BH_OPEN_UNPINNED(fou_rx_xdp_bpf) : NULL;
+	tr = x ? trivial_bpf__open_and_load() : NULL;
 	if (ncpus <= 0 || !t || !x || !tr)
 		goto out;
-	unpin_all(t->obj);
-	unpin_all(x->obj);
-	if (fou_tx_tc_bpf__load(t) || fou_rx_xdp_bpf__load(x) ||
-	    fill_maps(&m_tc, t->obj) || fill_maps(&m_xdp, x->obj) || put_routes())
+	if (fill_maps(&m_tc, t->obj) || fill_maps(&m_xdp, x->obj) || put_routes())
 		goto out;
 	plain_fd = load_plain_xdp_tx();
 
@@ -624,7 +504,7 @@ int main(int argc, char **argv)
 				  .fou_fd = bpf_program__fd(x->progs.fou_rx_xdp),
 				  .triv_fd = bpf_program__fd(tr->progs.trivial_xdp), .m = &m_xdp,
 				  .ok_ret = 3 /* XDP_TX */, .ok_ret2 = 4 /* XDP_REDIRECT */ };
-	cpu = pin_cpu();
+	cpu = bh_pin_cpu();
 	printf("bench_tx: BPF_PROG_TEST_RUN, repeat=1, median of %u calls per program and case\n"
 	       "  (trivial interleaved call by call), every call checked (verdict, output\n"
 	       "  length; outcome counter = calls). Inner: IPv4/UDP of the given size, DF.\n"
@@ -632,12 +512,12 @@ int main(int argc, char **argv)
 	       "  xdp: fou_rx_xdp forwarding, ingress " DEV " (XDP_TX). %d CPUs, on CPU %d.\n"
 	       "  min diff: fastest fou call - fastest trivial call.\n\n",
 	       calls, ncpus, cpu);
-	prog_info(hooks[0].fou_fd, "fou_tx_tc");
-	prog_info(hooks[1].fou_fd, "fou_rx_xdp");
-	prog_info(hooks[0].triv_fd, "trivial_tc");
-	prog_info(hooks[1].triv_fd, "trivial_xdp");
+	bh_prog_info(hooks[0].fou_fd, "fou_tx_tc", 14);
+	bh_prog_info(hooks[1].fou_fd, "fou_rx_xdp", 14);
+	bh_prog_info(hooks[0].triv_fd, "trivial_tc", 14);
+	bh_prog_info(hooks[1].triv_fd, "trivial_xdp", 14);
 	if (plain_fd >= 0)
-		prog_info(plain_fd, "plain_xdp_tx");
+		bh_prog_info(plain_fd, "plain_xdp_tx", 14);
 	printf("\n%-26s %5s %-4s %9s %9s %9s %6s %9s\n", "case", "inner", "hook", "ns/pkt",
 	       "trivial", "diff ns", "ratio", "min diff");
 	for (j = 0; j < 2; j++)

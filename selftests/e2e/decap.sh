@@ -155,8 +155,7 @@ decap_suite() {
 	require_fouloader
 	require_scapy
 
-	TMPD=$(mktemp -d /tmp/fou-e2e-decap.XXXXXX)
-	on_cleanup "rm -rf $TMPD"
+	make_tmpd decap
 	make_pair "dc$HOOK" || bail "could not build the namespace topology"
 	diag "hook $HOOK: $SND_NS ($SND_IF $SND_MAC) <-> $RCV_NS ($RCV_IF $RCV_MAC), pin root $PIN"
 

@@ -31,10 +31,9 @@ cd "$(dirname "$0")/../.." || exit 1
 require_root
 require_cmd ip tc nsenter timeout sha256sum
 require_fouloader
-"$FOULOADER" tunnel --help >/dev/null 2>&1 || skip_all "$FOULOADER has no 'tunnel' command yet"
+require_tunnel_cmd
 
-TMPD=$(mktemp -d /tmp/fou-e2e-fwd.XXXXXX)
-on_cleanup "rm -rf $TMPD"
+make_tmpd fwd
 
 C=fou-fw-$$-c G=fou-fw-$$-g E=fou-fw-$$-e S=fou-fw-$$-s
 C4=10.203.1.2 G4a=10.203.1.1 G4b=10.203.2.1 E4=10.203.2.2 E4b=10.203.3.1 S4=10.203.3.2

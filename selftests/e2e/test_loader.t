@@ -16,8 +16,7 @@ require_cmd ip tc nsenter bpftool timeout
 require_fouloader
 "$PY" -c 'import json' 2>/dev/null || skip_all "$PY missing"
 
-TMPD=$(mktemp -d /tmp/fou-e2e-loader.XXXXXX)
-on_cleanup "rm -rf $TMPD"
+make_tmpd loader
 make_pair ld || bail "could not build the namespace topology"
 # (no dummy driver in this kernel: a second veth pair inside the receiver)
 ip -n "$RCV_NS" link add dum0 type veth peer name dum1 && ip -n "$RCV_NS" link set dum0 up &&
@@ -27,13 +26,20 @@ DEV=$RCV_IF
 diag "receiver $RCV_NS dev $DEV, pin root $PIN"
 
 # run_fl ARGS...: fouloader in the receiver namespace; sets RC, OUT, ERR.
-run_fl() {
-	fl "$RCV_NS" "$@" >"$TMPD/out" 2>"$TMPD/err"
-	RC=$?
-	OUT=$(cat "$TMPD/out")
-	ERR=$(cat "$TMPD/err")
+run_fl() { fl_run "$RCV_NS" "$@"; }
+
+# attach_again HOOK [ARGS...]: attaching DEV a second time may replace the
+# program (0) or refuse with a message (1); anything else fails.
+attach_again() {
+	local hook=$1; shift
+	run_fl attach "$DEV" --rx "$hook" "$@"
+	if [ "$RC" -eq 0 ] || { [ "$RC" -eq 1 ] && [ -n "$ERR" ]; }; then
+		pass "second attach $DEV --rx $hook: exit $RC (0 = replaced, 1 = refused with a message)"
+	else
+		fail "second attach $DEV --rx $hook: exit $RC"
+	fi
+	show_run
 }
-show_run() { diag "exit $RC"; [ -n "$OUT" ] && diag "stdout: $OUT"; [ -n "$ERR" ] && diag "stderr: $ERR"; return 0; }
 
 # json_ok ARGS...: fouloader ARGS --json exits 0 and prints one JSON document.
 json_ok() {
@@ -90,13 +96,7 @@ done
 [ "$(fl_json_get "$RCV_NS" "j['pin_root']" status)" = "$PIN" ]
 ok $? "status --json pin_root is $PIN"
 
-run_fl attach "$DEV" --rx xdp --xdp-mode native
-if [ "$RC" -eq 0 ] || { [ "$RC" -eq 1 ] && [ -n "$ERR" ]; }; then
-	pass "second attach $DEV --rx xdp: exit $RC (0 = replaced, 1 = refused with a message)"
-else
-	fail "second attach $DEV --rx xdp: exit $RC"
-fi
-show_run
+attach_again xdp --xdp-mode native
 n=$(xdp_prog_count "$RCV_NS" "$DEV")
 [ "$n" = 1 ]; ok $? "exactly one XDP program on $DEV after attaching twice (ip link: $n)"
 [ "$(status_dev hook)" = xdp ]; ok $? "status lists $DEV once, on xdp"
@@ -153,13 +153,7 @@ n=$(tc_ingress_bpf_count "$RCV_NS" "$DEV")
 [ "$(status_dev hook)" = tc ] && [ "$(status_dev live)" = true ] && [ "$(status_dev xdp_mode)" = null ]
 ok $? "status --json: $DEV on tc, live, xdp_mode null" ||
 	diag "hook=$(status_dev hook) live=$(status_dev live) xdp_mode=$(status_dev xdp_mode)"
-run_fl attach "$DEV" --rx tc
-if [ "$RC" -eq 0 ] || { [ "$RC" -eq 1 ] && [ -n "$ERR" ]; }; then
-	pass "second attach $DEV --rx tc: exit $RC (0 = replaced, 1 = refused with a message)"
-else
-	fail "second attach $DEV --rx tc: exit $RC"
-fi
-show_run
+attach_again tc
 n=$(tc_ingress_bpf_count "$RCV_NS" "$DEV")
 [ "$n" = 1 ]; ok $? "exactly one bpf filter on $DEV ingress after attaching twice ($n)" ||
 	diag "$(tc -n "$RCV_NS" filter show dev "$DEV" ingress)"

@@ -11,21 +11,14 @@ cd "$(dirname "$0")/../.." || exit 1
 require_root
 require_cmd ip nsenter bpftool timeout md5sum
 require_fouloader
-"$FOULOADER" tunnel --help >/dev/null 2>&1 || skip_all "$FOULOADER has no 'tunnel' command yet"
+require_tunnel_cmd
 
-TMPD=$(mktemp -d /tmp/fou-e2e-tcli.XXXXXX)
-on_cleanup "rm -rf $TMPD"
+make_tmpd tcli
 NS=fou-tcli-$$-h
 host_ns "$NS" || bail "could not create the namespace"
 PINR=$(pin_of "$NS")
 
-run_fl() {
-	fl "$NS" "$@" >"$TMPD/out" 2>"$TMPD/err"
-	RC=$?
-	OUT=$(cat "$TMPD/out")
-	ERR=$(cat "$TMPD/err")
-}
-show_run() { diag "exit $RC"; [ -n "$OUT" ] && diag "stdout: $OUT"; [ -n "$ERR" ] && diag "stderr: $ERR"; return 0; }
+run_fl() { fl_run "$NS" "$@"; }
 jq_py() { "$PY" -c "import json,sys; j=json.load(sys.stdin); v=($1); print(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v)"; }
 
 # every map and the loader's own view, to compare before/after a refused command

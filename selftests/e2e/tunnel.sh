@@ -243,10 +243,9 @@ tunnel_suite() {
 	require_cmd ip tc nsenter timeout od iperf3 tshark
 	require_fouloader
 	require_scapy
-	"$FOULOADER" tunnel --help >/dev/null 2>&1 || skip_all "$FOULOADER has no 'tunnel' command yet"
+	require_tunnel_cmd
 
-	TMPD=$(mktemp -d /tmp/fou-e2e-tunnel.XXXXXX)
-	on_cleanup "rm -rf $TMPD"
+	make_tmpd tunnel
 	make_hosts "tn$HOOK" "$NCASES" || bail "could not build the namespace topology"
 	diag "hook $HOOK: $A_NS ($A_IF $A_MAC) <-> $B_NS ($B_IF $B_MAC), pin roots $(pin_of "$A_NS") $(pin_of "$B_NS")"
 

@@ -7,15 +7,19 @@
 #
 # It provides
 #   - TAP output: plan, ok, pass, fail, skip, diag, check, done_testing
-#   - requirements: require_root, require_cmd, require_fouloader, require_scapy
-#     (print "1..0 # SKIP reason" and exit 0: a skip never passes as a test)
+#   - requirements: require_root, require_cmd, require_fouloader,
+#     require_tunnel_cmd, require_scapy (print "1..0 # SKIP reason" and exit
+#     0: a skip never passes as a test)
 #   - cleanup registry: on_cleanup CMD..., cleanup_netns NS, cleanup_pin DIR,
-#     cleanup_pid PID, all run by one EXIT/INT/TERM trap (installed here)
+#     cleanup_pid PID, all run by one EXIT/INT/TERM trap (installed here);
+#     make_tmpd NAME: a scratch directory TMPD, removed the same way
 #   - topology: make_pair creates two uniquely named namespaces joined by veth,
 #     with outer and inner test addresses (never touching the root namespace)
 #   - in_ns NS CMD...: run CMD in NS's network namespace only (nsenter keeps
 #     the mount namespace, so bpffs at /sys/fs/bpf stays visible)
-#   - fl NS ARGS...: run build/fouloader with this test's pin root inside NS
+#   - fl NS ARGS...: run build/fouloader with this test's pin root inside NS;
+#     fl_run NS ARGS... keeps its exit status and output (RC OUT ERR) for
+#     checks, show_run prints them as diagnostics
 #
 # Addresses (documentation / private ranges, only ever inside test namespaces):
 #   outer   10.201.0.1/24  fd00:201::1/64  sender      (SND_IF)
@@ -104,6 +108,11 @@ require_cmd() {
 require_fouloader() {
 	[ -x "$FOULOADER" ] || skip_all "$FOULOADER not built (run make)"
 }
+# The transmit side came after the receive side: a loader without it skips
+# the transmit tests instead of failing them.
+require_tunnel_cmd() {
+	"$FOULOADER" tunnel --help >/dev/null 2>&1 || skip_all "$FOULOADER has no 'tunnel' command yet"
+}
 require_scapy() {
 	"$PY" -c 'import scapy.all' >/dev/null 2>&1 || skip_all "$PY has no scapy (apt install python3-scapy)"
 }
@@ -131,6 +140,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 cleanup_pid() { on_cleanup "kill $1 2>/dev/null; wait $1 2>/dev/null"; }
+
+# make_tmpd NAME: TMPD, a fresh /tmp/fou-e2e-NAME.XXXXXX, removed on exit.
+make_tmpd() {
+	TMPD=$(mktemp -d "/tmp/fou-e2e-$1.XXXXXX")
+	on_cleanup "rm -rf $TMPD"
+}
 
 # Kill every process still inside NS (only our own: the namespace is ours),
 # then delete it; deleting it deletes its veth end too.
@@ -225,6 +240,24 @@ wait_for() {
 fl() {
 	local ns=$1; shift
 	timeout 20 nsenter --net="/run/netns/$ns" -- "$FOULOADER" --pin-root "$PIN" "$@"
+}
+
+# fl_run NS ARGS...: fl with its exit status and output kept (through files
+# in $TMPD) for the checks that follow: sets RC, OUT, ERR.
+fl_run() {
+	fl "$@" >"$TMPD/out" 2>"$TMPD/err"
+	RC=$?
+	OUT=$(cat "$TMPD/out")
+	ERR=$(cat "$TMPD/err")
+}
+
+# show_run: the last fl_run as diagnostics (after a failed check); returns 0
+# even when OUT or ERR is empty, so "ok ... || show_run" never reads as a failure.
+show_run() {
+	diag "exit $RC"
+	[ -n "$OUT" ] && diag "stdout: $OUT"
+	[ -n "$ERR" ] && diag "stderr: $ERR"
+	return 0
 }
 
 # fl_json_get NS EXPR CMD...: run "fouloader CMD... --json" in NS and print

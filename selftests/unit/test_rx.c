@@ -22,6 +22,7 @@
 #include "fou_stats.h"
 #include "fou_rx_xdp.skel.h"
 #include "fou_rx_tc.skel.h"
+#include "bpfharness.h"
 #include "pktbuild.h"
 #include "tap.h"
 
@@ -36,12 +37,6 @@
 
 #define BUF_SZ 16384
 
-static const char *stat_names[] = {
-#define FOU_STAT_NAME(id, name, desc) name,
-	FOU_STATS_LIST(FOU_STAT_NAME)
-#undef FOU_STAT_NAME
-};
-
 /* ---- programs and maps ----------------------------------------------- */
 
 struct hook_ctx {
@@ -55,15 +50,6 @@ struct hook_ctx {
 static struct hook_ctx hooks[2];
 static struct fou_rx_xdp_bpf *xskel;
 static struct fou_rx_tc_bpf *tskel;
-static int ncpus;
-
-static void unpin_all(struct bpf_object *obj)
-{
-	struct bpf_map *m;
-
-	bpf_object__for_each_map(m, obj)
-		bpf_map__set_pin_path(m, NULL);
-}
 
 static void fill_hook(struct hook_ctx *h, struct bpf_object *obj, struct bpf_program *prog)
 {
@@ -74,13 +60,9 @@ static void fill_hook(struct hook_ctx *h, struct bpf_object *obj, struct bpf_pro
 
 static int load_progs(void)
 {
-	xskel = fou_rx_xdp_bpf__open();
-	tskel = fou_rx_tc_bpf__open();
+	xskel = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
+	tskel = xskel ? BH_OPEN_UNPINNED(fou_rx_tc_bpf) : NULL;
 	if (!xskel || !tskel)
-		return -1;
-	unpin_all(xskel->obj);
-	unpin_all(tskel->obj);
-	if (fou_rx_xdp_bpf__load(xskel) || fou_rx_tc_bpf__load(tskel))
 		return -1;
 	hooks[0] = (struct hook_ctx){ .name = "xdp", .hook = H_XDP,
 				      .ok_ret = XDP_PASS_V, .drop_ret = XDP_DROP_V };
@@ -88,22 +70,6 @@ static int load_progs(void)
 				      .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V };
 	fill_hook(&hooks[0], xskel->obj, xskel->progs.fou_rx_xdp);
 	fill_hook(&hooks[1], tskel->obj, tskel->progs.fou_rx_tc);
-	return 0;
-}
-
-static int read_stats(const struct hook_ctx *h, uint64_t *out)
-{
-	uint64_t vals[ncpus];
-	uint32_t id;
-	int c;
-
-	for (id = 0; id < FOU_STAT__COUNT; id++) {
-		if (bpf_map_lookup_elem(h->stats_fd, &id, vals))
-			return -errno;
-		out[id] = 0;
-		for (c = 0; c < ncpus; c++)
-			out[id] += vals[c];
-	}
 	return 0;
 }
 
@@ -143,23 +109,6 @@ static const char *src3_addr(int fam) { return fam == 4 ? "192.0.2.99" : "2001:d
 static const char *dst_addr(int fam) { return fam == 4 ? "198.51.100.1" : "2001:db8:100::1"; }
 static const char *dst2_addr(int fam) { return fam == 4 ? "198.51.100.2" : "2001:db8:100::2"; }
 
-static struct fou_addr mkaddr(int fam, const char *s)
-{
-	struct fou_addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (fam == 4) {
-		struct in_addr v = pkt_a4(s);
-
-		a.ip4 = v.s_addr;
-	} else {
-		struct in6_addr v = pkt_a6(s);
-
-		memcpy(a.ip6, &v, 16);
-	}
-	return a;
-}
-
 static struct fou_port_key port_key(int fam, uint16_t port)
 {
 	struct fou_port_key k = { .port = port, .family = fam };
@@ -174,8 +123,8 @@ static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto,
 {
 	struct fou_port_key k = port_key(fam, port);
 	struct fou_peer_spec peers[2] = {
-		{ .addr = mkaddr(fam, src_addr(fam)), .peer_port = SPORT },
-		{ .addr = mkaddr(fam, src2_addr(fam)), .peer_port = 0 },
+		{ .addr = bh_addr(fam, src_addr(fam)), .peer_port = SPORT },
+		{ .addr = bh_addr(fam, src2_addr(fam)), .peer_port = 0 },
 	};
 	int npeers = port == P_PEER ? 2 : 0;
 	struct fou_port v;
@@ -187,7 +136,7 @@ static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto,
 	v.flags = flags;
 	v.ifindex = ifindex;
 	if (flags & FOU_PORT_F_LOCAL)
-		v.local = mkaddr(fam, dst_addr(fam));
+		v.local = bh_addr(fam, dst_addr(fam));
 	for (i = 0; i < 2; i++) {
 		err = fou_port_install(&hooks[i].pfds, &k, &v, peers, npeers);
 		if (err)
@@ -264,13 +213,7 @@ static const uint8_t mac_src[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 static void case_begin(int hk, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void case_begin(int hk, const char *fmt, ...)
 {
-	va_list ap;
-
-	memset(&T, 0, offsetof(struct tcase, in));
-	va_start(ap, fmt);
-	vsnprintf(T.name, sizeof(T.name), fmt, ap);
-	va_end(ap);
-	pkt_init(&T.p, T.in, sizeof(T.in));
+	BH_CASE_BEGIN(T, fmt);
 	T.udp = T.gue = T.inner = -1;
 	T.hooks = hk;
 }
@@ -411,20 +354,6 @@ static void expect_drop(int stat, int fam, uint16_t port)
 
 /* ---- running ---------------------------------------------------------- */
 
-static void check_counters(const uint64_t *before, const uint64_t *after)
-{
-	int id;
-
-	for (id = 0; id < FOU_STAT__COUNT; id++) {
-		long long d = (long long)(after[id] - before[id]);
-		long long want = id == T.stat;
-
-		if (d != want)
-			tap_check_fail(__FILE__, __LINE__, "counter %s moved by %lld, expected %lld (expected counter: %s)",
-				       stat_names[id], d, want, stat_names[T.stat]);
-	}
-}
-
 static void check_port_stats(const struct fou_port_stats *b, const struct fou_port_stats *a)
 {
 	EXPECT_EQ(a->rx_packets - b->rx_packets, T.out == DECAP, "port rx_packets delta");
@@ -443,7 +372,7 @@ static void run_on(const struct hook_ctx *h)
 	int err;
 
 	tap_begin();
-	ASSERT_OK(read_stats(h, before), "read fou_stats");
+	ASSERT_OK(bh_read_stats(h->stats_fd, before), "read fou_stats");
 	if (T.port_set)
 		ASSERT_OK(read_pstats(h, &T.pk, &pb), "read fou_port_stats");
 	err = bpf_prog_test_run_opts(h->prog_fd, &o);
@@ -463,8 +392,8 @@ static void run_on(const struct hook_ctx *h)
 		EXPECT_MEMEQ(out_buf, o.data_size_out, T.exp, T.exp_len, "decapsulated bytes");
 	else if (T.out == PASS)
 		EXPECT_MEMEQ(out_buf, o.data_size_out, T.p.buf, T.p.len, "passed bytes (unchanged)");
-	ASSERT_OK(read_stats(h, after), "read fou_stats");
-	check_counters(before, after);
+	ASSERT_OK(bh_read_stats(h->stats_fd, after), "read fou_stats");
+	BH_EXPECT_ONE_COUNTER(before, after, T.stat);
 	if (T.port_set) {
 		ASSERT_OK(read_pstats(h, &T.pk, &pa), "read fou_port_stats");
 		check_port_stats(&pb, &pa);
@@ -1315,9 +1244,8 @@ int main(void)
 	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) <= 0 ||
 	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) <= 0)
 		tap_skip_all("BPF XDP/TC programs are not available");
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0)
-		tap_bail("libbpf_num_possible_cpus: %d", ncpus);
+	if (libbpf_num_possible_cpus() <= 0)
+		tap_bail("libbpf_num_possible_cpus: %d", libbpf_num_possible_cpus());
 	if (load_progs())
 		tap_bail("cannot open/load the fou_rx_xdp and fou_rx_tc skeletons: %s",
 			 strerror(errno));

@@ -23,7 +23,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,7 +30,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -42,6 +40,7 @@
 #include "fou_stats.h"
 #include "fou_rx_xdp.skel.h"
 #include "fou_tx_tc.skel.h"
+#include "bpfharness.h"
 #include "pktbuild.h"
 #include "tap.h"
 
@@ -54,81 +53,37 @@
 
 #define BUF_SZ 16384
 
-static const char *stat_names[] = {
-#define FOU_STAT_NAME(id, name, desc) name,
-	FOU_STATS_LIST(FOU_STAT_NAME)
-#undef FOU_STAT_NAME
-};
-
 /* ---- the private network namespace --------------------------------------- */
 
 #define DEV      "ftx0"
 #define PEER     "ftx1"
-#define LOCAL4   "192.0.2.1"
-#define REMOTE4  "192.0.2.2"   /* neighbour known */
+#define LOCAL4   BH_NS_LOCAL4
+#define REMOTE4  BH_NS_REMOTE4 /* neighbour known */
 #define NONEIGH4 "192.0.2.3"   /* on link, neighbour unknown */
 #define NOFIB4   "198.18.0.1"  /* no route */
-#define LOCAL6   "2001:db8::1"
-#define REMOTE6  "2001:db8::2"
+#define LOCAL6   BH_NS_LOCAL6
+#define REMOTE6  BH_NS_REMOTE6
 #define NONEIGH6 "2001:db8::3"
 #define NOFIB6   "2001:db8:ffff::1"
 
-static const uint8_t dev_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-static const uint8_t neigh_mac[6] = { 0x02, 0, 0, 0, 0, 0x99 };
 /* MACs of the input frames: anything else, so a rewrite shows */
 static const uint8_t in_dst[6] = { 0x02, 0, 0, 0, 0, 0xaa };
 static const uint8_t in_src[6] = { 0x02, 0, 0, 0, 0, 0xbb };
 
 static int ifidx;
 
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int err;
-
-	if (!f)
-		return -errno;
-	err = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f))
-		err = -errno;
-	return err;
-}
-
+/* The namespace drawn at the top of this file; 0 or -errno. */
 static int setup_netns(void)
 {
-	static const char *cmds[] = {
-		"ip link set lo up",
-		"ip link add " DEV " type veth peer name " PEER,
-		"ip link set " DEV " address 02:00:00:00:00:01",
-		"ip link set " PEER " address 02:00:00:00:00:02",
-		"ip link set " DEV " up",
-		"ip link set " PEER " up",
-		"ip addr add " LOCAL4 "/24 dev " DEV,
-		"ip -6 addr add " LOCAL6 "/64 dev " DEV " nodad",
-		"ip neigh add " REMOTE4 " lladdr 02:00:00:00:00:99 dev " DEV " nud permanent",
-		"ip -6 neigh add " REMOTE6 " lladdr 02:00:00:00:00:99 dev " DEV " nud permanent",
-	};
-	unsigned int i;
-	int err;
+	const char *failed;
+	int ret = bh_setup_netns(DEV, PEER, "", &failed);
 
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		char cmd[256];
-
-		snprintf(cmd, sizeof(cmd), "%s >/dev/null 2>&1", cmds[i]);
-		if (system(cmd)) {
-			tap_diag("namespace setup failed: %s", cmds[i]);
-			return -EIO;
-		}
-	}
-	/* bpf_fib_lookup answers BPF_FIB_LKUP_RET_FWD_DISABLED without these */
-	err = write_file("/proc/sys/net/ipv4/ip_forward", "1");
-	err = err ?: write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1");
-	if (err)
-		return err;
-	ifidx = if_nametoindex(DEV);
-	return ifidx ? 0 : -ENODEV;
+	if (failed)
+		tap_diag("namespace setup failed: %s", failed);
+	if (ret < 0)
+		return ret;
+	ifidx = ret;
+	return 0;
 }
 
 /* ---- programs and maps --------------------------------------------------- */
@@ -143,14 +98,6 @@ static struct fou_rx_xdp_bpf *xskel;
 static struct mapset m_tc = { .name = "tc" }, m_xdp = { .name = "xdp" };
 static int tc_fd, xdp_fd;
 static int ncpus;
-
-static void unpin_all(struct bpf_object *obj)
-{
-	struct bpf_map *m;
-
-	bpf_object__for_each_map(m, obj)
-		bpf_map__set_pin_path(m, NULL);
-}
 
 static int fill_maps(struct mapset *m, struct bpf_object *obj)
 {
@@ -169,33 +116,13 @@ static int fill_maps(struct mapset *m, struct bpf_object *obj)
 
 static int load_progs(void)
 {
-	tskel = fou_tx_tc_bpf__open();
-	xskel = fou_rx_xdp_bpf__open();
+	tskel = BH_OPEN_UNPINNED(fou_tx_tc_bpf);
+	xskel = tskel ? BH_OPEN_UNPINNED(fou_rx_xdp_bpf) : NULL;
 	if (!tskel || !xskel)
-		return -1;
-	unpin_all(tskel->obj);
-	unpin_all(xskel->obj);
-	if (fou_tx_tc_bpf__load(tskel) || fou_rx_xdp_bpf__load(xskel))
 		return -1;
 	tc_fd = bpf_program__fd(tskel->progs.fou_tx_tc);
 	xdp_fd = bpf_program__fd(xskel->progs.fou_rx_xdp);
 	return fill_maps(&m_tc, tskel->obj) ?: fill_maps(&m_xdp, xskel->obj);
-}
-
-static int read_stats(const struct mapset *m, uint64_t *out)
-{
-	uint64_t vals[ncpus];
-	uint32_t id;
-	int c;
-
-	for (id = 0; id < FOU_STAT__COUNT; id++) {
-		if (bpf_map_lookup_elem(m->stats, &id, vals))
-			return -errno;
-		out[id] = 0;
-		for (c = 0; c < ncpus; c++)
-			out[id] += vals[c];
-	}
-	return 0;
 }
 
 static int read_tstats(const struct mapset *m, uint32_t slot, struct fou_tun_stats *s)
@@ -247,23 +174,6 @@ struct tun {
 	const char *remote; /* NULL: the neighbour-known remote */
 };
 
-static struct fou_addr mkaddr(int fam, const char *s)
-{
-	struct fou_addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (fam == 4) {
-		struct in_addr v = pkt_a4(s);
-
-		a.ip4 = v.s_addr;
-	} else {
-		struct in6_addr v = pkt_a6(s);
-
-		memcpy(a.ip6, &v, 16);
-	}
-	return a;
-}
-
 static const char *remote_of(const struct tun *t)
 {
 	return t->remote ? t->remote : t->fam == 4 ? REMOTE4 : REMOTE6;
@@ -298,8 +208,8 @@ static int put_tunnel(uint32_t slot, const struct tun *t)
 	v.sport = t->sport;
 	v.sport_min = t->smin;
 	v.sport_max = t->smax;
-	v.local = mkaddr(t->fam, t->fam == 4 ? LOCAL4 : LOCAL6);
-	v.remote = mkaddr(t->fam, remote_of(t));
+	v.local = bh_addr(t->fam, t->fam == 4 ? LOCAL4 : LOCAL6);
+	v.remote = bh_addr(t->fam, remote_of(t));
 	if (bpf_map_update_elem(m_tc.tunnels, &slot, &v, BPF_ANY))
 		err = -errno;
 	if (!err && bpf_map_update_elem(m_xdp.tunnels, &slot, &v, BPF_ANY))
@@ -424,13 +334,7 @@ static void case_begin(const struct tun *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void case_begin(const struct tun *t, const char *fmt, ...)
 {
-	va_list ap;
-
-	memset(&T, 0, offsetof(struct tcase, in));
-	va_start(ap, fmt);
-	vsnprintf(T.name, sizeof(T.name), fmt, ap);
-	va_end(ap);
-	pkt_init(&T.p, T.in, sizeof(T.in));
+	BH_CASE_BEGIN(T, fmt);
 	T.inner = -1;
 	if (t)
 		T.tun = *t;
@@ -484,7 +388,7 @@ static int add_inner_ip(struct pkt *p, const struct inner *in)
 /* Ethernet (as seen at TC egress or XDP ingress) and the inner packet. */
 static void add_frame(const struct inner *in, bool xdp)
 {
-	add_eth(&T.p, xdp ? dev_mac : in_dst, T.vlan);
+	add_eth(&T.p, xdp ? bh_dev_mac : in_dst, T.vlan);
 	T.inner = add_inner_ip(&T.p, in);
 }
 
@@ -585,8 +489,8 @@ static void check_encap(const struct tun *t, const uint8_t *out, size_t olen,
 	{
 		struct pkt_eth_opts eo = { 0 };
 
-		memcpy(eo.dst, macs == MACS_RESOLVED ? neigh_mac : out, 6);
-		memcpy(eo.src, macs == MACS_RESOLVED ? dev_mac : out + 6, 6);
+		memcpy(eo.dst, macs == MACS_RESOLVED ? bh_neigh_mac : out, 6);
+		memcpy(eo.src, macs == MACS_RESOLVED ? bh_dev_mac : out + 6, 6);
 		pkt_eth(&e, &eo);
 	}
 	if (o4) {
@@ -652,19 +556,12 @@ static void check_counters(const uint64_t *before, const uint64_t *after)
 		if (moved != 1 || !FOU_STAT_IS_PASS(which) ||
 		    after[which] - before[which] != 1)
 			tap_check_fail(__FILE__, __LINE__, "%d counters moved (last: %s), expected one receive pass_ counter",
-				       moved, which >= 0 ? stat_names[which] : "none");
+				       moved, which >= 0 ? bh_stat_names[which] : "none");
 		else
-			tap_note("  counted as %s", stat_names[which]);
+			tap_note("  counted as %s", bh_stat_names[which]);
 		return;
 	}
-	for (id = 0; id < FOU_STAT__COUNT; id++) {
-		long long d = (long long)(after[id] - before[id]);
-		long long want = id == T.stat;
-
-		if (d != want)
-			tap_check_fail(__FILE__, __LINE__, "counter %s moved by %lld, expected %lld (expected counter: %s)",
-				       stat_names[id], d, want, stat_names[T.stat]);
-	}
+	BH_EXPECT_ONE_COUNTER(before, after, T.stat);
 }
 
 static void check_tstats(const struct fou_tun_stats *b, const struct fou_tun_stats *a,
@@ -694,7 +591,7 @@ static void tc_checks(void)
 		ctx.gso_segs = 2;
 	}
 	ASSERT_OK(put_tunnel(SLOT, &T.tun), "configure the tunnel");
-	ASSERT_OK(read_stats(&m_tc, before), "read fou_stats");
+	ASSERT_OK(bh_read_stats(m_tc.stats, before), "read fou_stats");
 	ASSERT_OK(read_tstats(&m_tc, SLOT, &tb), "read fou_tun_stats");
 	err = bpf_prog_test_run_opts(tc_fd, &o);
 	if (err == -EINVAL && T.p.len < 14 + 40) {
@@ -721,8 +618,8 @@ static void tc_checks(void)
 		{
 			/* TC_ACT_OK must carry the resolved MACs; a redirect may
 			 * leave them to bpf_redirect_neigh */
-			bool resolved = T.out_len >= 12 && !memcmp(T.out_buf, neigh_mac, 6) &&
-					!memcmp(T.out_buf + 6, dev_mac, 6);
+			bool resolved = T.out_len >= 12 && !memcmp(T.out_buf, bh_neigh_mac, 6) &&
+					!memcmp(T.out_buf + 6, bh_dev_mac, 6);
 
 			if (seen_tc_macs < 0)
 				seen_tc_macs = resolved;
@@ -740,7 +637,7 @@ static void tc_checks(void)
 	default:
 		break;
 	}
-	ASSERT_OK(read_stats(&m_tc, after), "read fou_stats");
+	ASSERT_OK(bh_read_stats(m_tc.stats, after), "read fou_stats");
 	check_counters(before, after);
 	ASSERT_OK(read_tstats(&m_tc, SLOT, &ta), "read fou_tun_stats");
 	check_tstats(&tb, &ta, ilen);
@@ -772,7 +669,7 @@ static void xdp_checks(void)
 	int err;
 
 	ASSERT_OK(put_tunnel(SLOT, &T.tun), "configure the tunnel");
-	ASSERT_OK(read_stats(&m_xdp, before), "read fou_stats");
+	ASSERT_OK(bh_read_stats(m_xdp.stats, before), "read fou_stats");
 	ASSERT_OK(read_tstats(&m_xdp, SLOT, &tb), "read fou_tun_stats");
 	err = bpf_prog_test_run_opts(xdp_fd, &o);
 	ASSERT_OK(err, "bpf_prog_test_run_opts");
@@ -799,7 +696,7 @@ static void xdp_checks(void)
 		EXPECT_EQ(o.retval, 1, "verdict (XDP_DROP)");
 		break;
 	}
-	ASSERT_OK(read_stats(&m_xdp, after), "read fou_stats");
+	ASSERT_OK(bh_read_stats(m_xdp.stats, after), "read fou_stats");
 	check_counters(before, after);
 	ASSERT_OK(read_tstats(&m_xdp, SLOT, &ta), "read fou_tun_stats");
 	if (T.out != O_DECAP)
@@ -1441,15 +1338,15 @@ static void note_trailing(void)
 	pkt_bytes(&T.p, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 14);
 	o.data_in = T.p.buf;
 	o.data_size_in = T.p.len;
-	if (put_tunnel(SLOT, &t) || read_stats(&m_tc, b) || bpf_prog_test_run_opts(tc_fd, &o) ||
-	    read_stats(&m_tc, a))
+	if (put_tunnel(SLOT, &t) || bh_read_stats(m_tc.stats, b) ||
+	    bpf_prog_test_run_opts(tc_fd, &o) || bh_read_stats(m_tc.stats, a))
 		return;
 	for (id = 0; id < FOU_STAT__COUNT; id++)
 		if (a[id] != b[id])
 			break;
 	tap_note("info: inner IPv4 with 14 bytes after its total length: verdict %u, %u bytes out (%zu in), counter %s",
 		 o.retval, o.data_size_out, T.p.len,
-		 id < FOU_STAT__COUNT ? stat_names[id] : "none");
+		 id < FOU_STAT__COUNT ? bh_stat_names[id] : "none");
 }
 
 /* ---- TC: next hop without a neighbour entry ----------------------------------- */
@@ -1489,7 +1386,7 @@ static void cases_forwarding_off(void)
 		const char *path = fam == 4 ? "/proc/sys/net/ipv4/ip_forward"
 					    : "/proc/sys/net/ipv6/conf/all/forwarding";
 
-		if (write_file(path, "0")) {
+		if (bh_write_file(path, "0")) {
 			tap_skip("forwarding off (outer IPv%d): cannot write %s", fam, path);
 			continue;
 		}
@@ -1505,7 +1402,7 @@ static void cases_forwarding_off(void)
 		finalize();
 		expect(O_PASS, FOU_STAT_FWD_PASS_NO_NEIGH);
 		run_xdp();
-		if (write_file(path, "1"))
+		if (bh_write_file(path, "1"))
 			tap_bail("cannot turn forwarding back on: %s", path);
 	}
 }
@@ -1667,7 +1564,7 @@ static void cases_xdp(void)
 					  .daddr = pkt_a4("198.51.100.1") };
 
 		case_begin(&t, "FOU packet to receive port %d, destination also routed", RX_PORT);
-		add_eth(&T.p, dev_mac, false);
+		add_eth(&T.p, bh_dev_mac, false);
 		pkt_ip4(&T.p, &o);
 		pkt_udp(&T.p, 1234, RX_PORT, PKT_CSUM_AUTO);
 		T.inner = add_inner_ip(&T.p, &in);
