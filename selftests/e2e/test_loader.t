@@ -5,7 +5,8 @@
 # namespaces this test creates:
 #   --help everywhere; JSON outputs parse; attach twice / detach twice on XDP
 #   and TC; detach of a device never attached; a clsact qdisc and filter that
-#   existed before attach survive detach; state (pins, programs) survives the
+#   existed before attach survive detach; a driver without native XDP is refused
+#   clearly; native XDP on a tap; state (pins, programs) survives the
 #   loader's exit; bad command lines exit 2 with one line on stderr and change
 #   no map.
 cd "$(dirname "$0")/../.." || exit 1
@@ -55,7 +56,8 @@ status_dev() {
 }
 
 # ---------------------------------------------------------------- --help
-for cmd in "" attach detach status port "port add" "port del" "port show" stats; do
+for cmd in "" attach detach status port "port add" "port del" "port show" stats \
+	tunnel "tunnel add" "tunnel del" "tunnel show" route "route add" "route del" "route show"; do
 	# shellcheck disable=SC2086
 	run_fl $cmd --help
 	[ "$RC" -eq 0 ] && [ -n "$OUT$ERR" ]
@@ -120,6 +122,40 @@ ok "$RC" "attach dum0 --rx xdp --xdp-mode skb" || show_run
 run_fl detach dum0
 ok "$RC" "detach dum0" || show_run
 [ "$(xdp_attach_mode "$RCV_NS" dum0)" = none ]; ok $? "no XDP program on dum0 after detach"
+
+# ---------------------------------------------------------------- a driver without native XDP
+# macvlan has no native XDP: a clear refusal that names --xdp-mode skb, and
+# nothing left behind (the transmit half attached first is rolled back).
+if ip -n "$RCV_NS" link add link dum0 name mv0 type macvlan mode bridge 2>/dev/null &&
+	ip -n "$RCV_NS" link set mv0 up; then
+	run_fl attach mv0 --rx xdp
+	[ "$RC" -eq 1 ] && [[ "$ERR" == *"--xdp-mode skb"* ]] && [ "$(printf '%s' "$ERR" | grep -c .)" -eq 1 ]
+	ok $? "attach mv0 --rx xdp (macvlan, no native XDP): exit 1, one line naming --xdp-mode skb" ||
+		show_run
+	[ -z "$(ip netns exec "$RCV_NS" tc qdisc show dev mv0 | grep clsact)" ]
+	ok $? "no clsact qdisc left on mv0 after the refused attach"
+	[ "$(status_dev hook mv0)" = absent ]; ok $? "status does not list mv0"
+	run_fl attach mv0 --rx xdp --xdp-mode skb
+	ok "$RC" "attach mv0 --rx xdp --xdp-mode skb works instead" || show_run
+	run_fl detach mv0
+	ok "$RC" "detach mv0" || show_run
+else
+	skip "refusal of native XDP on a driver without it" "macvlan not available in this kernel"
+fi
+
+# ---------------------------------------------------------------- tap: native XDP on the tun driver
+# The tun driver runs XDP natively on frames written to the tap, one buffer
+# per frame: closer to a NIC's receive path than veth.
+if ip -n "$RCV_NS" tuntap add dev tap0 mode tap 2>/dev/null && ip -n "$RCV_NS" link set tap0 up; then
+	run_fl attach tap0 --rx xdp
+	ok "$RC" "attach tap0 --rx xdp (tun driver)" || show_run
+	[ "$(xdp_attach_mode "$RCV_NS" tap0)" = native ]; ok $? "ip link: native XDP on tap0"
+	run_fl detach tap0
+	ok "$RC" "detach tap0" || show_run
+	[ "$(xdp_attach_mode "$RCV_NS" tap0)" = none ]; ok $? "no XDP program on tap0 after detach"
+else
+	skip "native XDP on a tap" "tap devices not available"
+fi
 
 # ---------------------------------------------------------------- veth queue mismatch
 # veth refuses native XDP when its peer has more tx queues than it has rx
