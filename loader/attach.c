@@ -405,7 +405,7 @@ int cmd_detach(int argc, char **argv)
 	if (argv[0][0] == '-')
 		usage_error("detach: unknown option '%s'", argv[0]);
 	ifindex = parse_dev(argv[0]);
-	if (!state_exists() || !lookup_device(ifindex, &dev))
+	if (!state_exists_locked() || !lookup_device(ifindex, &dev))
 		fail("%s: fouloader is not attached to this device", argv[0]);
 
 	/* Whatever is still ours goes; what someone removed behind our back

@@ -53,6 +53,7 @@ void json_str(FILE *f, const char *s);
 /* maps.c: the pinned state. */
 int ensure_pin_root(void);        /* mount bpffs if needed, mkdir the root */
 bool state_exists(void);          /* maps pinned under the pin root */
+bool state_exists_locked(void);   /* the same, holding the pin root's lock */
 int ensure_maps(void);            /* create and pin the maps if missing */
 int map_fd(const char *name);     /* open a pinned map; -1 if absent */
 int map_fd_or_fail(const char *name);

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -93,6 +95,27 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/*
+ * Serialise commands that change the state of one pin root: an exclusive
+ * flock on the pin root directory itself, so the lock's scope is exactly the
+ * state it protects and needs no file of its own. Held until exit.
+ */
+static void lock_pin_root(void)
+{
+	static int fd = -1;
+
+	if (fd >= 0)
+		return;
+	fd = open(g_opts.pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return; /* nothing pinned yet: nothing to protect */
+	if (flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK) {
+		info("waiting for another fouloader working on %s", g_opts.pin_root);
+		if (flock(fd, LOCK_EX))
+			fail("cannot lock %s: %s", g_opts.pin_root, strerror(errno));
+	}
+}
+
 int ensure_pin_root(void)
 {
 	const char *root = g_opts.pin_root;
@@ -109,6 +132,7 @@ int ensure_pin_root(void)
 		fail("cannot create pin root %s: %s", root, strerror(-err));
 	if (!is_bpffs(root))
 		fail("pin root %s is not on a bpf filesystem", root);
+	lock_pin_root();
 	return 0;
 }
 
@@ -158,6 +182,14 @@ bool state_exists(void)
 		return false;
 	map_path(FOU_MAP_PORTS, path, sizeof(path));
 	return access(path, F_OK) == 0;
+}
+
+bool state_exists_locked(void)
+{
+	if (!state_exists())
+		return false;
+	lock_pin_root();
+	return true;
 }
 
 /* Loading an object with its programs switched off creates and pins the

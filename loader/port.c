@@ -160,7 +160,7 @@ int cmd_port_del(int argc, char **argv)
 	int err = -ENOENT;
 
 	parse_port_key("del", argc, argv, &key);
-	if (state_exists()) {
+	if (state_exists_locked()) {
 		open_port_fds(&m);
 		err = fou_port_remove(&m, &key);
 		close_port_fds(&m);

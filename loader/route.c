@@ -99,7 +99,7 @@ int cmd_route_add(int argc, char **argv)
 	int fd, slot;
 
 	parse_route_add(argc, argv, &p, &name);
-	if (!state_exists())
+	if (!state_exists_locked())
 		usage_error("route add: no tunnel '%s' (add it with 'fouloader tunnel add')", name);
 	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
 	slot = tunnel_find(fd, name, &t, NULL);
@@ -131,7 +131,7 @@ int cmd_route_del(int argc, char **argv)
 		usage_error(argc > 1 ? "route del: unexpected '%s'" : "route del: expected PREFIX%s",
 			    argc > 1 ? argv[1] : "");
 	parse_prefix(argv[0], &p);
-	if (!state_exists())
+	if (!state_exists_locked())
 		fail("route %s does not exist", argv[0]);
 	route_key(&p, &key);
 	fd = route_map(p.family);

@@ -241,7 +241,7 @@ int cmd_tunnel_del(int argc, char **argv)
 	if (argc != 1 || argv[0][0] == '-')
 		usage_error(argc > 1 ? "tunnel del: unexpected '%s'" : "tunnel del: expected NAME%s",
 			    argc > 1 ? argv[1] : "");
-	if (!state_exists())
+	if (!state_exists_locked())
 		fail("tunnel %s does not exist", argv[0]);
 	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
 	slot = tunnel_find(fd, argv[0], NULL, NULL);

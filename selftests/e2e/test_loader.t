@@ -6,9 +6,9 @@
 #   --help everywhere; JSON outputs parse; attach twice / detach twice on XDP
 #   and TC; detach of a device never attached; a clsact qdisc and filter that
 #   existed before attach survive detach; a driver without native XDP is refused
-#   clearly; native XDP on a tap; state (pins, programs) survives the
-#   loader's exit; bad command lines exit 2 with one line on stderr and change
-#   no map.
+#   clearly; native XDP on a tap; concurrent commands serialise; state (pins,
+#   programs) survives the loader's exit; bad command lines exit 2 with one
+#   line on stderr and change no map.
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/lib/netns.sh
 
@@ -171,6 +171,25 @@ diag "message: $ERR"
 [ "$(xdp_attach_mode "$RCV_NS" qrx0)" = none ] && [ "$(status_dev hook qrx0)" = absent ]
 ok $? "nothing attached or recorded for qrx0 after the refused attach" ||
 	diag "xdp=$(xdp_attach_mode "$RCV_NS" qrx0) status=$(status_dev hook qrx0)"
+
+# ---------------------------------------------------------------- concurrent invocations
+# Commands that change one pin root serialise on a lock: 40 "port add" at
+# once must leave 40 ports, each in its own slot (without the lock two of
+# them can pick the same free slot and one port silently replaces another).
+for i in $(seq 1 40); do
+	fl "$RCV_NS" port add $((7100 + i)) ipproto 4 peer "10.99.0.$i" >/dev/null 2>&1 &
+done
+wait
+got=$(fl "$RCV_NS" port show --json | "$PY" -c '
+import json, sys
+print(sum(1 for p in json.load(sys.stdin) if 7101 <= p["port"] <= 7140))')
+[ "$got" = 40 ]; ok $? "40 concurrent port add: all 40 ports present ($got)"
+for i in $(seq 1 40); do fl "$RCV_NS" port del $((7100 + i)) >/dev/null 2>&1 & done
+wait
+got=$(fl "$RCV_NS" port show --json | "$PY" -c '
+import json, sys
+print(sum(1 for p in json.load(sys.stdin) if 7101 <= p["port"] <= 7140))')
+[ "$got" = 0 ]; ok $? "40 concurrent port del: none left ($got)"
 
 # ---------------------------------------------------------------- never attached
 run_fl detach dum0
