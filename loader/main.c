@@ -68,10 +68,13 @@ const struct command commands[] = {
 	  cmd_route_add },
 	{ "route del", "PREFIX", "Stop sending PREFIX into a tunnel.", cmd_route_del },
 	{ "route show", "[--json]", "List routes.", cmd_route_show },
-	{ "stats", "[--json] [--all]",
+	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]",
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
 	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
-	  "port's own counters. --all includes counters that are zero.",
+	  "port's and tunnel's own counters. --all includes counters that are zero.\n"
+	  "--watch SECONDS prints the rate of every counter that moved over each\n"
+	  "interval (--json: one object per line), N times with --count, else until\n"
+	  "interrupted.",
 	  cmd_stats },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -113,21 +113,39 @@ static void print_tunnel_stats(bool json)
 	close(sfd);
 }
 
-int cmd_stats(int argc, char **argv)
-{
-	__u64 totals[FOU_STAT__COUNT];
-	bool json = false, all = false;
+struct stats_args {
+	bool json, all;
+	long watch; /* seconds between samples; 0: print once */
+	long count; /* samples to print with --watch; 0: until interrupted */
+};
 
+static void parse_stats(int argc, char **argv, struct stats_args *a)
+{
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
-			json = true;
+			a->json = true;
 		else if (!strcmp(argv[i], "--all"))
-			all = true;
+			a->all = true;
+		else if (!strcmp(argv[i], "--watch")) {
+			a->watch = parse_uint("--watch", need_arg(argc, argv, i++, "--watch"), 3600);
+			if (!a->watch)
+				usage_error("--watch: 1 to 3600 seconds");
+		}
+		else if (!strcmp(argv[i], "--count"))
+			a->count = parse_uint("--count", need_arg(argc, argv, i++, "--count"), 1000000);
 		else
 			usage_error("stats: unexpected argument '%s'", argv[i]);
 	}
+	if (a->watch == 0 && a->count)
+		usage_error("stats: --count goes with --watch SECONDS");
+}
+
+static void print_once(const struct stats_args *a)
+{
+	__u64 totals[FOU_STAT__COUNT];
+
 	sum_counters(totals);
-	if (json) {
+	if (a->json) {
 		printf("{\"counters\":{");
 		for (int id = 0; id < FOU_STAT__COUNT; id++)
 			printf("%s\"%s\":%llu", id ? "," : "", stat_names[id], totals[id]);
@@ -136,12 +154,56 @@ int cmd_stats(int argc, char **argv)
 		printf("],\"tunnels\":[");
 		print_tunnel_stats(true);
 		printf("]}\n");
-		return EXIT_OK;
+		return;
 	}
 	for (int id = 0; id < FOU_STAT__COUNT; id++)
-		if (all || totals[id])
+		if (a->all || totals[id])
 			printf("%-22s %12llu  %s\n", stat_names[id], totals[id], stat_descs[id]);
 	print_port_stats(false);
 	print_tunnel_stats(false);
+}
+
+/* One sample of rates: packets per second of every counter over the last
+ * interval (JSON: one object per line, for scripts that tail it). */
+static void print_rates(const struct stats_args *a, const __u64 *before, const __u64 *after)
+{
+	bool first = true;
+
+	if (a->json)
+		printf("{\"interval\":%ld,\"rates\":{", a->watch);
+	for (int id = 0; id < FOU_STAT__COUNT; id++) {
+		double rate = (double)(after[id] - before[id]) / a->watch;
+
+		if (a->json) {
+			printf("%s\"%s\":%.1f", first ? "" : ",", stat_names[id], rate);
+			first = false;
+		} else if (a->all || after[id] != before[id]) {
+			printf("%-22s %12.1f/s %14llu total\n", stat_names[id], rate, after[id]);
+		}
+	}
+	if (a->json)
+		printf("}}\n");
+	else
+		printf("--\n");
+	fflush(stdout);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	__u64 before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
+	struct stats_args a = {};
+
+	parse_stats(argc, argv, &a);
+	if (!a.watch) {
+		print_once(&a);
+		return EXIT_OK;
+	}
+	sum_counters(before);
+	for (long n = 0; !a.count || n < a.count; n++) {
+		sleep(a.watch);
+		sum_counters(after);
+		print_rates(&a, before, after);
+		memcpy(before, after, sizeof(before));
+	}
 	return EXIT_OK;
 }

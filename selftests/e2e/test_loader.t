@@ -317,6 +317,15 @@ got=$(fl_json_get "$RCV_NS" "sorted((p['port'], p['family']) for p in j['ports']
 [ "$got" = "[[5555, 4], [5556, 6], [6080, 4], [6080, 6]]" ]
 ok $? "stats --json lists the 4 ports with rx_packets, rx_bytes, drop_packets" || diag "got $got"
 
+# stats --watch: one JSON object of rates per interval, bounded by --count
+run_fl stats --watch 1 --count 2 --json
+got=$(printf '%s\n' "$OUT" | "$PY" -c '
+import json, sys
+lines = [json.loads(l) for l in sys.stdin if l.strip()]
+print(len(lines), all(l["interval"] == 1 and "rx_decap_fou" in l["rates"] for l in lines))' 2>&1)
+[ "$RC" -eq 0 ] && [ "$got" = "2 True" ]
+ok $? "stats --watch 1 --count 2 --json: two lines of per-second rates" || { show_run; diag "got $got"; }
+
 run_fl port del 5556 -6
 ok "$RC" "port del 5556 -6" || show_run
 [ "$(port_entry 5556 6)" = "[]" ]; ok $? "5556/6 gone from port show"
