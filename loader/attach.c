@@ -5,7 +5,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/sockios.h>
@@ -137,32 +139,70 @@ static __u32 prog_id_of(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-static int xdp_attach_new(const struct attach_args *a, int prog_fd, struct fou_device *dev)
+static bool have_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
+}
+
+/*
+ * libxdp's dispatcher needs CAP_SYS_ADMIN; without it, libxdp 1.3's fallback
+ * to a single program crashes for a program given by fd (it dereferences the
+ * bpf_program it does not have). So without the capability, attach the
+ * single program the way that fallback would, directly.
+ */
+static int xdp_attach_prog(const struct attach_args *a, int prog_fd, bool *legacy)
 {
 	enum xdp_attach_mode mode = a->xdp_mode == FOU_XDP_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
-	struct xdp_program *xp = xdp_program__from_fd(prog_fd);
-	struct xdp_multiprog *mp;
+	struct xdp_program *xp;
 	int err;
 
+	if (!have_cap_sys_admin()) {
+		*legacy = true;
+		return bpf_xdp_attach(a->ifindex, prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST |
+				      (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
+				      NULL);
+	}
+	xp = xdp_program__from_fd(prog_fd);
 	if (libxdp_get_error(xp))
 		return -EINVAL;
 	err = xdp_program__attach(xp, a->ifindex, mode, 0);
 	xdp_program__close(xp);
+	return err;
+}
+
+static int xdp_attach_new(const struct attach_args *a, int prog_fd, struct fou_device *dev)
+{
+	struct xdp_multiprog *mp;
+	bool legacy = false;
+	int err;
+
+	err = xdp_attach_prog(a, prog_fd, &legacy);
 	if (err)
 		return err;
-	mp = xdp_multiprog__get_from_ifindex(a->ifindex);
-	if (!libxdp_get_error(mp)) {
-		if (xdp_multiprog__is_legacy(mp))
-			dev->flags |= FOU_DEV_F_XDP_LEGACY;
+	mp = legacy ? NULL : xdp_multiprog__get_from_ifindex(a->ifindex);
+	if (mp && !libxdp_get_error(mp)) {
+		legacy = xdp_multiprog__is_legacy(mp);
 		xdp_multiprog__close(mp);
 	}
+	if (legacy)
+		dev->flags |= FOU_DEV_F_XDP_LEGACY;
 	dev->hook = FOU_HOOK_XDP;
 	dev->xdp_mode = a->xdp_mode;
 	dev->prog_id = prog_id_of(prog_fd);
 	return 0;
 }
 
-/* Swap the program of a device we attached before, with no moment without one. */
+/*
+ * Swap the program of a device we attached before, with no moment without
+ * one. XDP_FLAGS_REPLACE makes the swap conditional on our program still
+ * being there; opening it by id needs CAP_SYS_ADMIN, and without that the
+ * check is done just before an unconditional swap.
+ */
 static int xdp_replace(const struct fou_device *old, int prog_fd, struct fou_device *dev)
 {
 	int flags = old->xdp_mode == FOU_XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
@@ -170,10 +210,14 @@ static int xdp_replace(const struct fou_device *old, int prog_fd, struct fou_dev
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
 	int err;
 
-	if (old_fd < 0)
-		return -errno;
-	err = bpf_xdp_attach(old->ifindex, prog_fd, flags | XDP_FLAGS_REPLACE, &opts);
-	close(old_fd);
+	if (old_fd >= 0) {
+		err = bpf_xdp_attach(old->ifindex, prog_fd, flags | XDP_FLAGS_REPLACE, &opts);
+		close(old_fd);
+	} else if (xdp_attached_id(old->ifindex, old->xdp_mode) == old->prog_id) {
+		err = bpf_xdp_attach(old->ifindex, prog_fd, flags, NULL);
+	} else {
+		err = -EEXIST;
+	}
 	if (!err)
 		dev->prog_id = prog_id_of(prog_fd);
 	return err;
@@ -354,6 +398,10 @@ int cmd_attach(int argc, char **argv)
 	err = attach_tx(&a, have_old && tx_live(&old), &dev);
 	if (err)
 		fail("%s: TC egress attach failed: %s", a.dev, strerror(-err));
+	/* A replaced transmit program stays even if the receive half fails:
+	 * record it now so that the record always names what runs. */
+	if (have_old)
+		record_device(&dev);
 	err = use_tc ? attach_tc(&a, have_old ? &old : NULL, &dev)
 		     : attach_xdp(&a, have_old ? &old : NULL, &dev);
 	if (err) {
@@ -367,28 +415,46 @@ int cmd_attach(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* A single program: the kernel removes it only if it is still ours
+ * (XDP_FLAGS_REPLACE with the expected program), atomically. */
+static int detach_xdp_single(const struct fou_device *dev)
+{
+	int flags = dev->xdp_mode == FOU_XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	int fd = bpf_prog_get_fd_by_id(dev->prog_id);
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = fd);
+	int err;
+
+	/* Without CAP_SYS_ADMIN there is no fd by id: check, then detach. */
+	if (fd >= 0)
+		err = bpf_xdp_detach(dev->ifindex, flags, &opts);
+	else if (xdp_attached_id(dev->ifindex, dev->xdp_mode) == dev->prog_id)
+		err = bpf_xdp_detach(dev->ifindex, flags, NULL);
+	else
+		err = -EEXIST;
+	if (fd >= 0)
+		close(fd);
+	if (err == -EEXIST)
+		warnx_("the XDP program on %s is not the one fouloader attached: left in place",
+		       dev->name);
+	return err == -EEXIST ? 0 : err;
+}
+
 static int detach_xdp(const struct fou_device *dev)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(dev->ifindex);
+	struct xdp_multiprog *mp;
 	struct xdp_program *p = NULL;
 	int err = 0;
 
+	if (dev->flags & FOU_DEV_F_XDP_LEGACY)
+		return detach_xdp_single(dev);
+	mp = xdp_multiprog__get_from_ifindex(dev->ifindex);
 	if (libxdp_get_error(mp))
 		return libxdp_get_error(mp);
-	if (xdp_multiprog__is_legacy(mp)) {
-		p = xdp_multiprog__main_prog(mp);
-		if (p && xdp_program__id(p) == dev->prog_id)
-			err = xdp_multiprog__detach(mp);
-		else
-			warnx_("the XDP program on %s is not the one fouloader attached: left in place",
-			       dev->name);
-	} else {
-		while ((p = xdp_multiprog__next_prog(p, mp)))
-			if (xdp_program__id(p) == dev->prog_id)
-				break;
-		if (p)
-			err = xdp_program__detach(p, dev->ifindex, xdp_multiprog__attach_mode(mp), 0);
-	}
+	while ((p = xdp_multiprog__next_prog(p, mp)))
+		if (xdp_program__id(p) == dev->prog_id)
+			break;
+	if (p)
+		err = xdp_program__detach(p, dev->ifindex, xdp_multiprog__attach_mode(mp), 0);
 	xdp_multiprog__close(mp);
 	return err;
 }

@@ -123,6 +123,24 @@ run_fl detach dum0
 ok "$RC" "detach dum0" || show_run
 [ "$(xdp_attach_mode "$RCV_NS" dum0)" = none ]; ok $? "no XDP program on dum0 after detach"
 
+# ---------------------------------------------------------------- XDP without CAP_SYS_ADMIN
+# libxdp's dispatcher needs CAP_SYS_ADMIN, and libxdp 1.3's fallback crashed
+# for a program given by fd: fouloader attaches the single program itself.
+if command -v setpriv >/dev/null; then
+	nocap() { timeout 20 nsenter --net="/run/netns/$RCV_NS" setpriv --inh-caps=-sys_admin \
+		--bounding-set=-sys_admin "$FOULOADER" --pin-root "$PIN" "$@"; }
+	nocap attach dum0 --rx xdp --xdp-mode skb >"$TMPD/nocap" 2>&1
+	ok $? "attach dum0 --rx xdp without CAP_SYS_ADMIN" || diag_file "$TMPD/nocap"
+	nocap attach dum0 --rx xdp --xdp-mode skb >"$TMPD/nocap" 2>&1
+	ok $? "attach dum0 again without CAP_SYS_ADMIN (replace)" || diag_file "$TMPD/nocap"
+	[ "$(status_dev live dum0)" = true ]; ok $? "status: dum0 live after the replace"
+	nocap detach dum0 >"$TMPD/nocap" 2>&1
+	ok $? "detach dum0 without CAP_SYS_ADMIN" || diag_file "$TMPD/nocap"
+	[ "$(xdp_attach_mode "$RCV_NS" dum0)" = none ]; ok $? "no XDP program on dum0 after detach"
+else
+	skip "XDP attach without CAP_SYS_ADMIN" "setpriv missing"
+fi
+
 # ---------------------------------------------------------------- a driver without native XDP
 # macvlan has no native XDP: a clear refusal that names --xdp-mode skb, and
 # nothing left behind (the transmit half attached first is rolled back).
