@@ -9,6 +9,7 @@ PKGS=(
   libelf-dev zlib1g-dev
   iproute2 iputils-ping iperf3 tshark
   python3 python3-scapy perl
+  go-md2man man-db bsdextrautils
   libusrsctp-dev libusrsctp-examples
 )
 
