@@ -3,6 +3,7 @@
 #ifndef FOULOADER_H
 #define FOULOADER_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
@@ -30,7 +31,10 @@ struct command {
 };
 extern const struct command commands[];
 
-/* util.c: diagnostics. usage_error() and fail() do not return. */
+/* util.c: diagnostics. usage_error() and fail() do not return; with
+ * usage_catch set, usage_error() longjmps there with its text in usage_msg. */
+extern jmp_buf *usage_catch;
+extern char usage_msg[256];
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -92,9 +96,50 @@ int cmd_tunnel_show(int argc, char **argv);
 int cmd_route_add(int argc, char **argv);
 int cmd_route_del(int argc, char **argv);
 int cmd_route_show(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_show_config(int argc, char **argv);
 
-/* tunnel.c / route.c */
+/* The parsed form of one "port add", "tunnel add", "route add" line: what
+ * the commands and "apply" share. */
+#define MAX_PEERS_PER_CMD 64
+
+struct port_spec {
+	struct fou_port_key key;
+	struct fou_port port;
+	struct fou_peer_spec peers[MAX_PEERS_PER_CMD];
+	int peer_family[MAX_PEERS_PER_CMD];
+	int npeers;
+	int local_family;
+	const char *dev;
+	bool have_kind, have_port;
+};
+
+struct prefix {
+	int family;
+	__u32 len;
+	struct fou_addr addr;
+};
+
+struct route_spec {
+	struct prefix p;
+	const char *tunnel;
+};
+
+void port_parse_add(int argc, char **argv, struct port_spec *a);
+void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t);
+void route_parse_add(int argc, char **argv, struct route_spec *r);
+
+/* tunnel.c / route.c: the maps, written the way the commands write them. */
 int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot);
+int tunnel_put(int fd, int slot, const struct fou_tunnel *t); /* slot < 0: a free one */
 int routes_using(__u32 slot);
+int route_put(const struct prefix *p, __u32 tunnel_slot);
+int route_remove(const struct prefix *p);
+void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg);
+void format_prefix(const struct prefix *p, char *buf, size_t len);
+
+/* Text output in the grammar of the add commands; @verb is "" or " add". */
+void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb);
+void print_tunnel_line(const struct fou_tunnel *t, const char *verb);
 
 #endif /* FOULOADER_H */

@@ -68,6 +68,21 @@ const struct command commands[] = {
 	  cmd_route_add },
 	{ "route del", "PREFIX", "Stop sending PREFIX into a tunnel.", cmd_route_del },
 	{ "route show", "[--json]", "List routes.", cmd_route_show },
+	{ "apply", "FILE [--dry-run]",
+	  "Make the ports, tunnels and routes exactly those of FILE: lines of 'port add',\n"
+	  "'tunnel add' and 'route add' in their usual grammar (a leading 'fouloader'\n"
+	  "is allowed; '#' starts a comment). Every line is parsed and the whole file\n"
+	  "checked first (a duplicate, a route to a tunnel the file does not define);\n"
+	  "any error names FILE:LINE and changes nothing. Then only the difference is\n"
+	  "written: what the file lacks is deleted, what differs is changed, the rest\n"
+	  "added, and a summary printed. Applying the same file twice changes nothing.\n"
+	  "--dry-run prints the summary and changes nothing.",
+	  cmd_apply },
+	{ "show config", "",
+	  "Print the ports, tunnels and routes as 'port add', 'tunnel add' and 'route\n"
+	  "add' lines: 'fouloader show config > FILE' and 'fouloader apply FILE'\n"
+	  "round-trip.",
+	  cmd_show_config },
 	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]",
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
 	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
@@ -103,10 +118,17 @@ static void print_command_help(const struct command *c)
 	printf("usage: fouloader %s %s\n\n%s\n", c->name, c->synopsis, c->help);
 }
 
-/* Command families: "port", "tunnel", "route". */
+/* Command families: "port", "tunnel", "route", "show". */
 static bool is_family(const char *word)
 {
-	return !strcmp(word, "port") || !strcmp(word, "tunnel") || !strcmp(word, "route");
+	return !strcmp(word, "port") || !strcmp(word, "tunnel") || !strcmp(word, "route") ||
+	       !strcmp(word, "show");
+}
+
+/* "add, del or show": the second words of a family, for error messages. */
+static const char *family_words(const char *family)
+{
+	return strcmp(family, "show") ? "add, del or show" : "config";
 }
 
 /* Help for a command family ("port"): each of its commands in turn. */
@@ -165,14 +187,14 @@ int main(int argc, char **argv)
 	cmd = find_command(argc - i, argv + i, &used);
 	if (!cmd && is_family(argv[i]) && (i + 1 >= argc || is_help(argv[i + 1]))) {
 		if (i + 1 >= argc)
-			usage_error("%s: expected add, del or show (see 'fouloader %s --help')",
-				    argv[i], argv[i]);
+			usage_error("%s: expected %s (see 'fouloader %s --help')", argv[i],
+				    family_words(argv[i]), argv[i]);
 		print_family_help(argv[i]);
 		return EXIT_OK;
 	}
 	if (!cmd) {
 		if (is_family(argv[i]))
-			usage_error("%s: expected add, del or show%s%s", argv[i],
+			usage_error("%s: expected %s%s%s", argv[i], family_words(argv[i]),
 				    i + 1 < argc ? ", not " : "", i + 1 < argc ? argv[i + 1] : "");
 		usage_error("unknown command '%s' (see 'fouloader --help')", argv[i]);
 	}

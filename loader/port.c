@@ -11,20 +11,7 @@
 
 #include "fouloader.h"
 
-#define MAX_PEERS_PER_CMD 64
-
-struct port_args {
-	struct fou_port_key key;
-	struct fou_port port;
-	struct fou_peer_spec peers[MAX_PEERS_PER_CMD];
-	int peer_family[MAX_PEERS_PER_CMD];
-	int npeers;
-	int local_family;
-	const char *dev;
-	bool have_kind, have_port;
-};
-
-static int parse_peer(int argc, char **argv, int i, struct port_args *a)
+static int parse_peer(int argc, char **argv, int i, struct port_spec *a)
 {
 	const char *v = need_arg(argc, argv, i, "peer");
 	struct fou_peer_spec *p;
@@ -45,7 +32,7 @@ static int parse_peer(int argc, char **argv, int i, struct port_args *a)
 	return i;
 }
 
-static void validate_port_add(struct port_args *a)
+static void validate_port_add(struct port_spec *a)
 {
 	int family = a->key.family;
 
@@ -74,7 +61,7 @@ static void validate_port_add(struct port_args *a)
 		a->port.ifindex = parse_dev(a->dev);
 }
 
-static void parse_port_add(int argc, char **argv, struct port_args *a)
+void port_parse_add(int argc, char **argv, struct port_spec *a)
 {
 	a->key.family = FOU_FAMILY_IPV4;
 	for (int i = 0; i < argc; i++) {
@@ -133,11 +120,11 @@ static const char *family_name(int family)
 
 int cmd_port_add(int argc, char **argv)
 {
-	struct port_args a = {};
+	struct port_spec a = {};
 	struct fou_port_fds m;
 	int err;
 
-	parse_port_add(argc, argv, &a);
+	port_parse_add(argc, argv, &a);
 	ensure_maps();
 	open_port_fds(&m);
 	err = fou_port_install(&m, &a.key, &a.port, a.peers, a.npeers);
@@ -229,8 +216,8 @@ static void print_peers(const struct fou_port_fds *m, const struct fou_port *p, 
 	}
 }
 
-static void print_port(const struct fou_port_fds *m, const struct fou_port *p, bool json,
-		       bool first)
+/* The JSON object of one port (the text form is print_port_line). */
+static void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, bool first)
 {
 	char local[INET6_ADDRSTRLEN] = "", dev[IF_NAMESIZE] = "";
 
@@ -238,23 +225,6 @@ static void print_port(const struct fou_port_fds *m, const struct fou_port *p, b
 		format_addr(&p->local, p->family, local, sizeof(local));
 	if (p->ifindex && !if_indextoname(p->ifindex, dev))
 		snprintf(dev, sizeof(dev), "ifindex%u", p->ifindex);
-	if (!json) {
-		printf("port %u", p->port);
-		if (p->kind == FOU_KIND_GUE)
-			printf(" gue");
-		else
-			printf(" ipproto %u", p->ipproto);
-		printf("%s", p->family == FOU_FAMILY_IPV6 ? " -6" : "");
-		if (local[0])
-			printf(" local %s", local);
-		if (p->flags & FOU_PORT_F_PEER_ANY)
-			printf(" peer any");
-		print_peers(m, p, false);
-		if (dev[0])
-			printf(" dev %s", dev);
-		printf("%s\n", p->flags & FOU_PORT_F_ZERO_CSUM6 ? " zero-csum6" : "");
-		return;
-	}
 	printf("%s{\"port\":%u,\"family\":%u,\"kind\":\"%s\",\"ipproto\":%u,\"local\":",
 	       first ? "" : ",", p->port, p->family, p->kind == FOU_KIND_GUE ? "gue" : "fou",
 	       p->ipproto);
@@ -272,6 +242,30 @@ static void print_port(const struct fou_port_fds *m, const struct fou_port *p, b
 	       p->flags & FOU_PORT_F_PEER_ANY ? "true" : "false");
 	print_peers(m, p, true);
 	printf("]}");
+}
+
+void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb)
+{
+	char local[INET6_ADDRSTRLEN] = "", dev[IF_NAMESIZE] = "";
+
+	if (p->flags & FOU_PORT_F_LOCAL)
+		format_addr(&p->local, p->family, local, sizeof(local));
+	if (p->ifindex && !if_indextoname(p->ifindex, dev))
+		snprintf(dev, sizeof(dev), "ifindex%u", p->ifindex);
+	printf("port%s %u", verb, p->port);
+	if (p->kind == FOU_KIND_GUE)
+		printf(" gue");
+	else
+		printf(" ipproto %u", p->ipproto);
+	printf("%s", p->family == FOU_FAMILY_IPV6 ? " -6" : "");
+	if (local[0])
+		printf(" local %s", local);
+	if (p->flags & FOU_PORT_F_PEER_ANY)
+		printf(" peer any");
+	print_peers(m, p, false);
+	if (dev[0])
+		printf(" dev %s", dev);
+	printf("%s\n", p->flags & FOU_PORT_F_ZERO_CSUM6 ? " zero-csum6" : "");
 }
 
 int cmd_port_show(int argc, char **argv)
@@ -292,8 +286,12 @@ int cmd_port_show(int argc, char **argv)
 		open_port_fds(&m);
 	if (json)
 		printf("[");
-	for (int i = 0; i < n; i++)
-		print_port(&m, &entries[i].port, json, i == 0);
+	for (int i = 0; i < n; i++) {
+		if (json)
+			print_port_json(&m, &entries[i].port, i == 0);
+		else
+			print_port_line(&m, &entries[i].port, "");
+	}
 	if (json)
 		printf("]\n");
 	if (n)

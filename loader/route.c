@@ -10,12 +10,6 @@
 
 #include "fouloader.h"
 
-struct prefix {
-	int family;
-	__u32 len;
-	struct fou_addr addr;
-};
-
 static bool host_bits_clear(const struct prefix *p)
 {
 	const __u8 *b = (const __u8 *)&p->addr;
@@ -69,15 +63,16 @@ static size_t route_key(const struct prefix *p, void *key)
 	return sizeof(*k6);
 }
 
-static void parse_route_add(int argc, char **argv, struct prefix *p, const char **tunnel)
+void route_parse_add(int argc, char **argv, struct route_spec *r)
 {
 	bool have_prefix = false;
 
+	r->tunnel = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "tunnel")) {
-			*tunnel = need_arg(argc, argv, i++, "tunnel");
+			r->tunnel = need_arg(argc, argv, i++, "tunnel");
 		} else if (!have_prefix && argv[i][0] != '-') {
-			parse_prefix(argv[i], p);
+			parse_prefix(argv[i], &r->p);
 			have_prefix = true;
 		} else {
 			usage_error("route add: unexpected '%s'", argv[i]);
@@ -85,20 +80,57 @@ static void parse_route_add(int argc, char **argv, struct prefix *p, const char 
 	}
 	if (!have_prefix)
 		usage_error("route add: missing PREFIX");
-	if (!*tunnel)
+	if (!r->tunnel)
 		usage_error("route add: missing 'tunnel NAME'");
+}
+
+void format_prefix(const struct prefix *p, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	format_addr(&p->addr, p->family, addr, sizeof(addr));
+	snprintf(buf, len, "%s/%u", addr, p->len);
+}
+
+/* Add or change (atomically) the route for @p. */
+int route_put(const struct prefix *p, __u32 tunnel_slot)
+{
+	union { struct fou_route4_key k4; struct fou_route6_key k6; } key = {};
+	struct fou_route r = { .tunnel = tunnel_slot };
+	int fd = route_map(p->family), err = 0;
+
+	route_key(p, &key);
+	if (bpf_map_update_elem(fd, &key, &r, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int route_remove(const struct prefix *p)
+{
+	union { struct fou_route4_key k4; struct fou_route6_key k6; } key = {};
+	int fd = route_map(p->family), err = 0;
+
+	route_key(p, &key);
+	if (bpf_map_delete_elem(fd, &key))
+		err = -errno;
+	close(fd);
+	return err;
 }
 
 int cmd_route_add(int argc, char **argv)
 {
 	union { struct fou_route4_key k4; struct fou_route6_key k6; } key = {};
-	const char *name = NULL;
+	struct route_spec rs = {};
+	struct prefix p;
+	const char *name;
 	struct fou_tunnel t;
 	struct fou_route r;
-	struct prefix p;
 	int fd, slot;
 
-	parse_route_add(argc, argv, &p, &name);
+	route_parse_add(argc, argv, &rs);
+	p = rs.p;
+	name = rs.tunnel;
 	if (!state_exists_locked())
 		usage_error("route add: no tunnel '%s' (add it with 'fouloader tunnel add')", name);
 	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
@@ -142,8 +174,7 @@ int cmd_route_del(int argc, char **argv)
 }
 
 /* Call @fn for every route of one family. */
-static void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *),
-			   void *arg)
+void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg)
 {
 	union { struct fou_route4_key k4; struct fou_route6_key k6; } key, *prev = NULL;
 	struct fou_route r;

@@ -151,7 +151,7 @@ static void validate_tunnel(struct tunnel_args *a)
 		t->ipproto = 0;
 }
 
-static void parse_tunnel_add(int argc, char **argv, struct tunnel_args *a)
+static void parse_tunnel_args(int argc, char **argv, struct tunnel_args *a)
 {
 	a->t.ttl = DEFAULT_TTL;
 	local_port_range(&a->t.sport_min, &a->t.sport_max);
@@ -172,6 +172,14 @@ static void parse_tunnel_add(int argc, char **argv, struct tunnel_args *a)
 		parse_name(argv[i++], a->t.name);
 	}
 	validate_tunnel(a);
+}
+
+void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t)
+{
+	struct tunnel_args a = {};
+
+	parse_tunnel_args(argc, argv, &a);
+	*t = a.t;
 }
 
 /* The slot of tunnel @name, or -1; *free_slot gets the first free one. */
@@ -209,22 +217,37 @@ static void zero_tunnel_stats(__u32 slot)
 	close(fd);
 }
 
+/* Write @t to @slot (a free one if < 0): a new tunnel starts with zeroed
+ * counters, a changed one keeps them. Returns the slot or -errno. */
+int tunnel_put(int fd, int slot, const struct fou_tunnel *t)
+{
+	if (slot < 0) {
+		tunnel_find(fd, t->name, NULL, &slot);
+		if (slot < 0)
+			return -ENOSPC;
+		zero_tunnel_stats(slot);
+	}
+	if (bpf_map_update_elem(fd, &slot, t, BPF_ANY))
+		return -errno;
+	return slot;
+}
+
 int cmd_tunnel_add(int argc, char **argv)
 {
 	struct tunnel_args a = {};
 	int fd, slot;
 
-	parse_tunnel_add(argc, argv, &a);
+	parse_tunnel_args(argc, argv, &a);
 	ensure_maps();
 	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
 	if (tunnel_find(fd, a.t.name, NULL, &slot) >= 0)
 		usage_error("tunnel %s already exists; 'fouloader tunnel del %s' first", a.t.name,
 			    a.t.name);
-	if (slot < 0)
+	slot = tunnel_put(fd, -1, &a.t);
+	if (slot == -ENOSPC)
 		fail("cannot add tunnel %s: all %d tunnel slots are in use", a.t.name, FOU_MAX_TUNNELS);
-	zero_tunnel_stats(slot);
-	if (bpf_map_update_elem(fd, &slot, &a.t, BPF_ANY))
-		fail("cannot add tunnel %s: %s", a.t.name, strerror(errno));
+	if (slot < 0)
+		fail("cannot add tunnel %s: %s", a.t.name, strerror(-slot));
 	close(fd);
 	if (a.t.family == FOU_FAMILY_IPV6 && !(a.t.flags & FOU_TUN_F_UDP6_ZERO))
 		warnx_("tunnel %s: GSO (TSO'd TCP) packets over IPv6 can only carry a zero UDP "
@@ -257,13 +280,13 @@ int cmd_tunnel_del(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void print_tunnel_text(const struct fou_tunnel *t)
+void print_tunnel_line(const struct fou_tunnel *t, const char *verb)
 {
 	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
 
 	format_addr(&t->local, t->family, local, sizeof(local));
 	format_addr(&t->remote, t->family, remote, sizeof(remote));
-	printf("tunnel %s local %s remote %s encap %s", t->name, local, remote,
+	printf("tunnel%s %s local %s remote %s encap %s", verb, t->name, local, remote,
 	       t->kind == FOU_KIND_GUE ? "gue" : "fou");
 	if (t->kind == FOU_KIND_FOU)
 		printf(" ipproto %u", t->ipproto);
@@ -338,7 +361,7 @@ int cmd_tunnel_show(int argc, char **argv)
 		if (json)
 			print_tunnel_json(&t, first);
 		else
-			print_tunnel_text(&t);
+			print_tunnel_line(&t, "");
 		first = false;
 	}
 	if (json)

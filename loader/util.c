@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,21 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/* Set by "apply" while it parses a file: a bad line comes back here with
+ * its message instead of ending the process, so it can name FILE:LINE. */
+jmp_buf *usage_catch;
+char usage_msg[256];
+
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
+	if (usage_catch) {
+		vsnprintf(usage_msg, sizeof(usage_msg), fmt, ap);
+		va_end(ap);
+		longjmp(*usage_catch, 1);
+	}
 	vmsg("", fmt, ap);
 	va_end(ap);
 	exit(EXIT_USAGE);

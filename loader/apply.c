@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * apply FILE: make the pinned ports, tunnels and routes exactly those of a
+ * file of "port add", "tunnel add" and "route add" lines. Every line is
+ * parsed and the whole file validated before anything changes; then only
+ * the difference is written. show config prints the state in that form.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "fouloader.h"
+
+#define MAX_ROUTES_FILE 16384
+#define MAX_WORDS       256
+
+struct want {
+	const char *file;
+	struct port_spec ports[FOU_MAX_PORTS];
+	int port_line[FOU_MAX_PORTS], nports;
+	struct fou_tunnel tunnels[FOU_MAX_TUNNELS];
+	int tunnel_line[FOU_MAX_TUNNELS], ntunnels;
+	struct route_spec *routes;
+	int *route_line, nroutes;
+};
+
+struct current {
+	struct port_entry ports[FOU_MAX_PORTS];
+	int nports;
+	struct fou_tunnel tunnels[FOU_MAX_TUNNELS]; /* by slot; empty name = none */
+	struct prefix *routes;
+	__u32 *route_slot;
+	int nroutes;
+};
+
+struct counts {
+	int add, del, chg;
+};
+
+/* ---------------------------------------------------------------- reading */
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		usage_error("%s: %s", path, strerror(errno));
+	do {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			buf = realloc(buf, cap + 1);
+			if (!buf)
+				fail("out of memory");
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Split @line into words in place; '#' at the start of a word ends it. */
+static int split_words(char *line, char **argv)
+{
+	int argc = 0;
+
+	for (char *tok = strtok(line, " \t\r"); tok; tok = strtok(NULL, " \t\r")) {
+		if (tok[0] == '#')
+			break;
+		if (argc == MAX_WORDS)
+			return -1;
+		argv[argc++] = tok;
+	}
+	return argc;
+}
+
+static void parse_command(struct want *w, int argc, char **argv, int line)
+{
+	bool is_add = argc >= 2 && !strcmp(argv[1], "add");
+
+	if (is_add && !strcmp(argv[0], "port")) {
+		if (w->nports == FOU_MAX_PORTS)
+			usage_error("more than %d ports", FOU_MAX_PORTS);
+		w->port_line[w->nports] = line;
+		port_parse_add(argc - 2, argv + 2, &w->ports[w->nports++]);
+	} else if (is_add && !strcmp(argv[0], "tunnel")) {
+		if (w->ntunnels == FOU_MAX_TUNNELS)
+			usage_error("more than %d tunnels", FOU_MAX_TUNNELS);
+		w->tunnel_line[w->ntunnels] = line;
+		tunnel_parse_add(argc - 2, argv + 2, &w->tunnels[w->ntunnels++]);
+	} else if (is_add && !strcmp(argv[0], "route")) {
+		if (w->nroutes == MAX_ROUTES_FILE)
+			usage_error("more than %d routes", MAX_ROUTES_FILE);
+		w->route_line[w->nroutes] = line;
+		route_parse_add(argc - 2, argv + 2, &w->routes[w->nroutes++]);
+	} else {
+		usage_error("expected 'port add', 'tunnel add' or 'route add', not '%s%s%s'",
+			    argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+	}
+}
+
+/* Parse errors of one command come back here and leave as FILE:LINE
+ * errors. Kept apart so that nothing it uses changes after setjmp. */
+static __attribute__((noinline)) void parse_guarded(struct want *w, int argc, char **argv,
+						    int line)
+{
+	jmp_buf jb;
+
+	if (setjmp(jb)) {
+		usage_catch = NULL;
+		usage_error("%s:%d: %s", w->file, line, usage_msg);
+	}
+	usage_catch = &jb;
+	parse_command(w, argc, argv, line);
+	usage_catch = NULL;
+}
+
+static void parse_line(struct want *w, char *text, int line)
+{
+	char **words = malloc(MAX_WORDS * sizeof(*words));
+	int n, skip;
+
+	if (!words)
+		fail("out of memory");
+	n = split_words(text, words);
+	if (n < 0)
+		usage_error("%s:%d: more than %d words", w->file, line, MAX_WORDS);
+	skip = n > 0 && !strcmp(words[0], "fouloader");
+	if (n > skip)
+		parse_guarded(w, n - skip, words + skip, line);
+	/* words stay allocated: the specs point into them. */
+}
+
+static void parse_file(struct want *w, char *text)
+{
+	int line = 1;
+
+	for (char *p = text, *nl; p; p = nl ? nl + 1 : NULL, line++) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		parse_line(w, p, line);
+	}
+}
+
+/* ---------------------------------------------------------------- validating */
+
+static int find_tunnel(const struct want *w, const char *name)
+{
+	for (int i = 0; i < w->ntunnels; i++)
+		if (!strncmp(w->tunnels[i].name, name, sizeof(w->tunnels[i].name)))
+			return i;
+	return -1;
+}
+
+static bool same_prefix(const struct prefix *a, const struct prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       !memcmp(&a->addr, &b->addr, sizeof(a->addr));
+}
+
+/* What one line cannot know: duplicates, and routes' tunnels. */
+static void validate(const struct want *w)
+{
+	for (int i = 0; i < w->nports; i++)
+		for (int j = 0; j < i; j++)
+			if (w->ports[i].key.port == w->ports[j].key.port &&
+			    w->ports[i].key.family == w->ports[j].key.family)
+				usage_error("%s:%d: port %u%s is already defined on line %d", w->file,
+					    w->port_line[i], w->ports[i].key.port,
+					    w->ports[i].key.family == FOU_FAMILY_IPV6 ? " -6" : "",
+					    w->port_line[j]);
+	for (int i = 0; i < w->ntunnels; i++)
+		if (find_tunnel(w, w->tunnels[i].name) != i)
+			usage_error("%s:%d: tunnel %s is already defined on line %d", w->file,
+				    w->tunnel_line[i], w->tunnels[i].name,
+				    w->tunnel_line[find_tunnel(w, w->tunnels[i].name)]);
+	for (int i = 0; i < w->nroutes; i++) {
+		const struct route_spec *r = &w->routes[i];
+		int t = find_tunnel(w, r->tunnel);
+
+		for (int j = 0; j < i; j++)
+			if (same_prefix(&r->p, &w->routes[j].p))
+				usage_error("%s:%d: this prefix is already routed on line %d", w->file,
+					    w->route_line[i], w->route_line[j]);
+		if (t < 0)
+			usage_error("%s:%d: no tunnel '%s' in this file", w->file, w->route_line[i],
+				    r->tunnel);
+		if (w->tunnels[t].kind == FOU_KIND_FOU &&
+		    w->tunnels[t].ipproto != (r->p.family == FOU_FAMILY_IPV4 ? 4 : 41))
+			usage_error("%s:%d: tunnel %s is FOU ipproto %u and cannot carry %s packets",
+				    w->file, w->route_line[i], r->tunnel, w->tunnels[t].ipproto,
+				    r->p.family == FOU_FAMILY_IPV4 ? "IPv4" : "IPv6");
+	}
+}
+
+/* ---------------------------------------------------------------- the pinned state */
+
+static void collect_route(const struct prefix *p, __u32 slot, void *arg)
+{
+	struct current *c = arg;
+
+	if (c->nroutes == FOU_MAX_ROUTES * 2)
+		return;
+	c->routes[c->nroutes] = *p;
+	c->route_slot[c->nroutes++] = slot;
+}
+
+static void load_current(struct current *c)
+{
+	int fd;
+
+	if (!c->routes) {
+		c->routes = calloc(FOU_MAX_ROUTES * 2, sizeof(*c->routes));
+		c->route_slot = calloc(FOU_MAX_ROUTES * 2, sizeof(*c->route_slot));
+		if (!c->routes || !c->route_slot)
+			fail("out of memory");
+	}
+	c->nports = 0;
+	c->nroutes = 0;
+	memset(c->tunnels, 0, sizeof(c->tunnels));
+	if (!state_exists())
+		return;
+	c->nports = load_ports(c->ports, FOU_MAX_PORTS);
+	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++)
+		if (bpf_map_lookup_elem(fd, &i, &c->tunnels[i]))
+			memset(&c->tunnels[i], 0, sizeof(c->tunnels[i]));
+	close(fd);
+	for_each_route(FOU_FAMILY_IPV4, collect_route, c);
+	for_each_route(FOU_FAMILY_IPV6, collect_route, c);
+}
+
+static int current_tunnel(const struct current *c, const char *name)
+{
+	for (int i = 0; i < FOU_MAX_TUNNELS; i++)
+		if (c->tunnels[i].name[0] && !strncmp(c->tunnels[i].name, name, 16))
+			return i;
+	return -1;
+}
+
+static const struct port_entry *current_port(const struct current *c,
+					     const struct fou_port_key *k)
+{
+	for (int i = 0; i < c->nports; i++)
+		if (c->ports[i].port.port == k->port && c->ports[i].port.family == k->family)
+			return &c->ports[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- comparing */
+
+static int cmp_peer(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct fou_peer_spec));
+}
+
+/* A port as the file wants it and as it is pinned: same settings, same peers. */
+static bool port_same(const struct fou_port_fds *m, const struct port_spec *w,
+		      const struct fou_port *cur)
+{
+	static struct fou_peer_spec have[FOU_MAX_PEERS];
+	struct fou_peer_spec want[MAX_PEERS_PER_CMD];
+	__u16 mask = ~FOU_PORT_F_PEERS_HASH;
+	int n;
+
+	if (w->port.kind != cur->kind || w->port.ipproto != cur->ipproto ||
+	    (w->port.flags & mask) != (cur->flags & mask) || w->port.ifindex != cur->ifindex ||
+	    memcmp(&w->port.local, &cur->local, sizeof(cur->local)))
+		return false;
+	n = fou_port_peers(m, cur, have, FOU_MAX_PEERS);
+	if (n != w->npeers)
+		return false;
+	memset(want, 0, sizeof(want));
+	for (int i = 0; i < n; i++) {
+		want[i].addr = w->peers[i].addr;
+		want[i].peer_port = w->peers[i].peer_port;
+	}
+	qsort(want, n, sizeof(*want), cmp_peer);
+	qsort(have, n, sizeof(*have), cmp_peer);
+	for (int i = 0; i < n; i++)
+		if (memcmp(&want[i].addr, &have[i].addr, sizeof(have[i].addr)) ||
+		    want[i].peer_port != have[i].peer_port)
+			return false;
+	return true;
+}
+
+static int want_route(const struct want *w, const struct prefix *p)
+{
+	for (int i = 0; i < w->nroutes; i++)
+		if (same_prefix(&w->routes[i].p, p))
+			return i;
+	return -1;
+}
+
+/* ---------------------------------------------------------------- applying */
+
+struct plan {
+	struct counts ports, tunnels, routes;
+	bool dry_run;
+};
+
+static void check(int err, const char *what, const char *name)
+{
+	if (err < 0)
+		fail("apply: cannot %s %s: %s (the state is partly applied)", what, name,
+		     strerror(-err));
+}
+
+/* Routes the file drops, or moves to another tunnel, go first. */
+static void drop_routes(const struct want *w, const struct current *c, struct plan *pl)
+{
+	char buf[64];
+
+	for (int i = 0; i < c->nroutes; i++) {
+		int r = want_route(w, &c->routes[i]);
+
+		if (r >= 0)
+			continue;
+		pl->routes.del++;
+		format_prefix(&c->routes[i], buf, sizeof(buf));
+		if (!pl->dry_run)
+			check(route_remove(&c->routes[i]), "delete route", buf);
+	}
+}
+
+static void put_tunnels(const struct want *w, const struct current *c, struct plan *pl)
+{
+	int fd = pl->dry_run ? -1 : map_fd_or_fail(FOU_MAP_TUNNELS);
+
+	for (int i = 0; i < w->ntunnels; i++) {
+		int slot = current_tunnel(c, w->tunnels[i].name);
+
+		if (slot >= 0 && !memcmp(&c->tunnels[slot], &w->tunnels[i], sizeof(w->tunnels[i])))
+			continue;
+		if (slot >= 0)
+			pl->tunnels.chg++;
+		else
+			pl->tunnels.add++;
+		if (!pl->dry_run)
+			check(tunnel_put(fd, slot, &w->tunnels[i]), "write tunnel", w->tunnels[i].name);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void put_routes(const struct want *w, const struct current *c, struct plan *pl)
+{
+	int fd = pl->dry_run ? -1 : map_fd_or_fail(FOU_MAP_TUNNELS);
+	char buf[64];
+
+	for (int i = 0; i < w->nroutes; i++) {
+		const struct route_spec *r = &w->routes[i];
+		int cur = -1, slot = -1;
+
+		for (int j = 0; j < c->nroutes && cur < 0; j++)
+			if (same_prefix(&c->routes[j], &r->p))
+				cur = j;
+		if (cur >= 0 && c->tunnels[c->route_slot[cur]].name[0] &&
+		    !strncmp(c->tunnels[c->route_slot[cur]].name, r->tunnel, 16))
+			continue;
+		if (cur >= 0)
+			pl->routes.chg++;
+		else
+			pl->routes.add++;
+		if (pl->dry_run)
+			continue;
+		slot = tunnel_find(fd, r->tunnel, NULL, NULL);
+		format_prefix(&r->p, buf, sizeof(buf));
+		check(slot < 0 ? -ENOENT : route_put(&r->p, slot), "write route", buf);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Tunnels the file drops: no route names them any more. */
+static void drop_tunnels(const struct want *w, const struct current *c, struct plan *pl)
+{
+	struct fou_tunnel empty = {};
+	int fd = pl->dry_run ? -1 : map_fd_or_fail(FOU_MAP_TUNNELS);
+
+	for (int i = 0; i < FOU_MAX_TUNNELS; i++) {
+		if (!c->tunnels[i].name[0] || find_tunnel(w, c->tunnels[i].name) >= 0)
+			continue;
+		pl->tunnels.del++;
+		if (!pl->dry_run)
+			check(tunnel_put(fd, i, &empty), "delete tunnel", c->tunnels[i].name);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool port_wanted(const struct want *w, const struct fou_port *p)
+{
+	for (int i = 0; i < w->nports; i++)
+		if (w->ports[i].key.port == p->port && w->ports[i].key.family == p->family)
+			return true;
+	return false;
+}
+
+/* A changed port is replaced: between the two it passes traffic as not ours. */
+static void put_ports(struct want *w, const struct current *c, struct plan *pl)
+{
+	struct fou_port_fds m;
+	char name[16];
+
+	if (state_exists())
+		open_port_fds(&m);
+	for (int i = 0; i < c->nports; i++) {
+		const struct fou_port *p = &c->ports[i].port;
+		struct fou_port_key k = { .port = p->port, .family = p->family };
+
+		if (port_wanted(w, p))
+			continue;
+		pl->ports.del++;
+		snprintf(name, sizeof(name), "%u", p->port);
+		if (!pl->dry_run)
+			check(fou_port_remove(&m, &k), "delete port", name);
+	}
+	for (int i = 0; i < w->nports; i++) {
+		struct port_spec *s = &w->ports[i];
+		const struct port_entry *cur = current_port(c, &s->key);
+
+		if (cur && port_same(&m, s, &cur->port))
+			continue;
+		if (cur)
+			pl->ports.chg++;
+		else
+			pl->ports.add++;
+		if (pl->dry_run)
+			continue;
+		snprintf(name, sizeof(name), "%u", s->key.port);
+		if (cur)
+			check(fou_port_remove(&m, &s->key), "replace port", name);
+		check(fou_port_install(&m, &s->key, &s->port, s->peers, s->npeers), "add port", name);
+	}
+	if (state_exists())
+		close_port_fds(&m);
+}
+
+static void print_summary(const struct want *w, const struct plan *pl)
+{
+	const struct counts *p = &pl->ports, *t = &pl->tunnels, *r = &pl->routes;
+
+	if (!(p->add | p->del | p->chg | t->add | t->del | t->chg | r->add | r->del | r->chg)) {
+		printf("%s: nothing to change\n", w->file);
+		return;
+	}
+	printf("%s %s: ports +%d -%d ~%d, tunnels +%d -%d ~%d, routes +%d -%d ~%d\n",
+	       pl->dry_run ? "would apply" : "applied", w->file, p->add, p->del, p->chg,
+	       t->add, t->del, t->chg, r->add, r->del, r->chg);
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static struct want w;
+	static struct current c;
+	struct plan pl = {};
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run"))
+			pl.dry_run = true;
+		else if (!w.file && argv[i][0] != '-')
+			w.file = argv[i];
+		else
+			usage_error("apply: unexpected '%s'", argv[i]);
+	}
+	if (!w.file)
+		usage_error("apply: missing FILE");
+	w.routes = calloc(MAX_ROUTES_FILE, sizeof(*w.routes));
+	w.route_line = calloc(MAX_ROUTES_FILE, sizeof(*w.route_line));
+	if (!w.routes || !w.route_line)
+		fail("out of memory");
+	parse_file(&w, read_file(w.file));
+	validate(&w);
+	if (!pl.dry_run)
+		ensure_maps(); /* and the pin root's lock, before reading what to change */
+	load_current(&c);
+	drop_routes(&w, &c, &pl);
+	put_tunnels(&w, &c, &pl);
+	if (!pl.dry_run)
+		load_current(&c); /* the tunnel slots routes will name */
+	put_routes(&w, &c, &pl);
+	drop_tunnels(&w, &c, &pl);
+	put_ports(&w, &c, &pl);
+	print_summary(&w, &pl);
+	return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- show config */
+
+static void show_route_line(const struct prefix *p, __u32 slot, void *arg)
+{
+	const struct fou_tunnel *tunnels = arg;
+	char buf[64];
+
+	format_prefix(p, buf, sizeof(buf));
+	printf("route add %s tunnel %s\n", buf,
+	       slot < FOU_MAX_TUNNELS && tunnels[slot].name[0] ? tunnels[slot].name : "?");
+}
+
+int cmd_show_config(int argc, char **argv)
+{
+	static struct current c;
+	struct fou_port_fds m;
+
+	if (argc)
+		usage_error("show config: unexpected '%s'", argv[0]);
+	printf("# fouloader configuration (pin root %s); 'fouloader apply FILE' restores it\n",
+	       g_opts.pin_root);
+	if (!state_exists())
+		return EXIT_OK;
+	load_current(&c);
+	open_port_fds(&m);
+	for (int i = 0; i < c.nports; i++)
+		print_port_line(&m, &c.ports[i].port, " add");
+	close_port_fds(&m);
+	for (int i = 0; i < FOU_MAX_TUNNELS; i++)
+		if (c.tunnels[i].name[0])
+			print_tunnel_line(&c.tunnels[i], " add");
+	for_each_route(FOU_FAMILY_IPV4, show_route_line, c.tunnels);
+	for_each_route(FOU_FAMILY_IPV6, show_route_line, c.tunnels);
+	return EXIT_OK;
+}
