@@ -6,9 +6,10 @@
 #   --help everywhere; JSON outputs parse; attach twice / detach twice on XDP
 #   and TC; detach of a device never attached; a clsact qdisc and filter that
 #   existed before attach survive detach; a driver without native XDP is refused
-#   clearly; native XDP on a tap; concurrent commands serialise; state (pins,
-#   programs) survives the loader's exit; bad command lines exit 2 with one
-#   line on stderr and change no map.
+#   clearly; a foreign XDP program is not replaced; native XDP on a tap;
+#   concurrent commands serialise; state (pins, programs) survives the
+#   loader's exit; bad command lines exit 2 with one line on stderr and change
+#   no map.
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/lib/netns.sh
 
@@ -139,6 +140,22 @@ if command -v setpriv >/dev/null; then
 	[ "$(xdp_attach_mode "$RCV_NS" dum0)" = none ]; ok $? "no XDP program on dum0 after detach"
 else
 	skip "XDP attach without CAP_SYS_ADMIN" "setpriv missing"
+fi
+
+# ---------------------------------------------------------------- a foreign XDP program
+# Where libxdp's dispatcher cannot share the device (this kernel), attaching
+# over a program fouloader did not attach is refused, and it stays.
+if ip -n "$RCV_NS" link set dev dum1 xdp obj build/trivial.bpf.o sec xdp.frags 2>/dev/null; then
+	run_fl attach dum1 --rx xdp
+	[ "$RC" -eq 1 ] && [[ "$ERR" == *"another XDP program"* ]]
+	ok $? "attach over a foreign XDP program: refused with a message (exit 1)" || show_run
+	ip -n "$RCV_NS" -d link show dev dum1 | grep -q "name trivial_xdp"
+	ok $? "the foreign XDP program is still attached"
+	[ -z "$(ip netns exec "$RCV_NS" tc qdisc show dev dum1 | grep clsact)" ]
+	ok $? "no clsact qdisc left on dum1 (the transmit half was rolled back)"
+	ip -n "$RCV_NS" link set dev dum1 xdp off
+else
+	skip "refusal over a foreign XDP program" "ip cannot load build/trivial.bpf.o"
 fi
 
 # ---------------------------------------------------------------- a driver without native XDP
