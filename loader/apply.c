@@ -444,6 +444,18 @@ static void put_ports(struct want *w, const struct current *c, struct plan *pl)
 		close_port_fds(&m);
 }
 
+/* Will the new tunnels fit next to the old ones until those go? */
+static bool room_for_new_tunnels(const struct want *w, const struct current *c)
+{
+	int free = 0, new = 0;
+
+	for (int i = 0; i < FOU_MAX_TUNNELS; i++)
+		free += !c->tunnels[i].name[0];
+	for (int i = 0; i < w->ntunnels; i++)
+		new += current_tunnel(c, w->tunnels[i].name) < 0;
+	return new <= free;
+}
+
 static void print_summary(const struct want *w, const struct plan *pl)
 {
 	const struct counts *p = &pl->ports, *t = &pl->tunnels, *r = &pl->routes;
@@ -483,11 +495,25 @@ int cmd_apply(int argc, char **argv)
 		ensure_maps(); /* and the pin root's lock, before reading what to change */
 	load_current(&c);
 	drop_routes(&w, &c, &pl);
-	put_tunnels(&w, &c, &pl);
-	if (!pl.dry_run)
-		load_current(&c); /* the tunnel slots routes will name */
-	put_routes(&w, &c, &pl);
-	drop_tunnels(&w, &c, &pl);
+	if (room_for_new_tunnels(&w, &c)) {
+		/* New tunnels first: a route never names an empty slot. */
+		put_tunnels(&w, &c, &pl);
+		if (!pl.dry_run)
+			load_current(&c); /* the tunnel slots routes will name */
+		put_routes(&w, &c, &pl);
+		drop_tunnels(&w, &c, &pl);
+	} else {
+		/* All slots in use: the old tunnels must go first. Until the routes
+		 * move, a route leaving a dropped tunnel names an empty slot (its
+		 * packets are dropped and counted, never sent unencapsulated). */
+		drop_tunnels(&w, &c, &pl);
+		if (!pl.dry_run)
+			load_current(&c);
+		put_tunnels(&w, &c, &pl);
+		if (!pl.dry_run)
+			load_current(&c);
+		put_routes(&w, &c, &pl);
+	}
 	put_ports(&w, &c, &pl);
 	print_summary(&w, &pl);
 	return EXIT_OK;

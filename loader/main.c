@@ -101,7 +101,7 @@ static void print_usage(FILE *f)
 		   "encapsulation by inner destination (TC egress, XDP forwarding).\n\n"
 		   "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  fouloader %s %s\n", c->name, c->synopsis);
+		fprintf(f, "  fouloader %s%s%s\n", c->name, *c->synopsis ? " " : "", c->synopsis);
 	fprintf(f, "\nglobal options:\n"
 		   "  --pin-root DIR  where maps are pinned (default %s); one per network\n"
 		   "                  namespace when namespaces share a bpffs\n"
@@ -115,7 +115,8 @@ static void print_usage(FILE *f)
 
 static void print_command_help(const struct command *c)
 {
-	printf("usage: fouloader %s %s\n\n%s\n", c->name, c->synopsis, c->help);
+	printf("usage: fouloader %s%s%s\n\n%s\n", c->name, *c->synopsis ? " " : "", c->synopsis,
+	       c->help);
 }
 
 /* Command families: "port", "tunnel", "route", "show". */
@@ -138,7 +139,8 @@ static void print_family_help(const char *family)
 
 	for (const struct command *c = commands; c->name; c++)
 		if (!strncmp(c->name, family, n) && c->name[n] == ' ')
-			printf("usage: fouloader %s %s\n%s\n\n", c->name, c->synopsis, c->help);
+			printf("usage: fouloader %s%s%s\n%s\n\n", c->name, *c->synopsis ? " " : "",
+			       c->synopsis, c->help);
 }
 
 /* Match the longest command name ("port add" before "port"). */
