@@ -106,30 +106,26 @@ $(BUILD)/fouloader.8: doc/fouloader.8.md include/fou_stats.h scripts/man-counter
 	@$(GO_MD2MAN) -in $@.md.tmp -out $@.tmp && rm -f $@.md.tmp && mv $@.tmp $@
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary (the BPF objects are
-# inside it), the man page, the systemd unit fouloader@.service and its
-# helper fouloader-conf, and /etc/fouloader/example.conf.example (never over
-# an existing file). The unit goes to $(PREFIX)/lib/systemd/system, which
-# systemd searches for /usr/local and /usr alike. The unit and the helper
-# name /usr/local paths; install rewrites them to the ones below.
+# inside it), the man page, the systemd unit fouloader@.service, and
+# /etc/fouloader/example.conf.example (never over an existing file). The unit
+# goes to $(PREFIX)/lib/systemd/system, which systemd searches for /usr/local
+# and /usr alike. The unit names /usr/local paths; install rewrites them to
+# the ones below.
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
-LIBEXECDIR ?= $(PREFIX)/libexec/fouloader
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 CONFDIR    ?= /etc/fouloader
 INSTALL    ?= install
 INSTALL_SED = sed -e 's|/usr/local/sbin/fouloader|$(SBINDIR)/fouloader|g' \
-	-e 's|/usr/local/libexec/fouloader/|$(LIBEXECDIR)/|g' -e 's|/etc/fouloader/|$(CONFDIR)/|g'
+	-e 's|/etc/fouloader/|$(CONFDIR)/|g'
 
 .PHONY: install uninstall
 install: $(BUILD)/fouloader $(BUILD)/fouloader.8
-	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(LIBEXECDIR) \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(CONFDIR)
 	$(INSTALL) -m 0755 $(BUILD)/fouloader $(DESTDIR)$(SBINDIR)/fouloader
 	$(INSTALL) -m 0644 $(BUILD)/fouloader.8 $(DESTDIR)$(MANDIR)/man8/fouloader.8
-	$(INSTALL_SED) scripts/fouloader-conf > $(DESTDIR)$(LIBEXECDIR)/fouloader-conf.tmp
-	$(INSTALL) -m 0755 $(DESTDIR)$(LIBEXECDIR)/fouloader-conf.tmp $(DESTDIR)$(LIBEXECDIR)/fouloader-conf
-	rm -f $(DESTDIR)$(LIBEXECDIR)/fouloader-conf.tmp
 	$(INSTALL_SED) scripts/fouloader@.service > $(DESTDIR)$(UNITDIR)/fouloader@.service.tmp
 	$(INSTALL) -m 0644 $(DESTDIR)$(UNITDIR)/fouloader@.service.tmp $(DESTDIR)$(UNITDIR)/fouloader@.service
 	rm -f $(DESTDIR)$(UNITDIR)/fouloader@.service.tmp
@@ -144,8 +140,7 @@ install: $(BUILD)/fouloader $(BUILD)/fouloader.8
 # one shipped (an edited copy stays), and $(CONFDIR) only when empty.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fouloader $(DESTDIR)$(MANDIR)/man8/fouloader.8 \
-		$(DESTDIR)$(LIBEXECDIR)/fouloader-conf $(DESTDIR)$(UNITDIR)/fouloader@.service
-	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
+		$(DESTDIR)$(UNITDIR)/fouloader@.service
 	@if cmp -s scripts/example.conf.example $(DESTDIR)$(CONFDIR)/example.conf.example; then \
 		echo "rm -f $(DESTDIR)$(CONFDIR)/example.conf.example"; \
 		rm -f $(DESTDIR)$(CONFDIR)/example.conf.example; \
