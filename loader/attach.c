@@ -31,7 +31,7 @@ struct attach_args {
 };
 
 /* The driver name, and whether it is a software device (no bus). */
-static bool dev_is_virtual(const char *dev, char *driver, size_t len)
+bool dev_is_virtual(const char *dev, char *driver, size_t len)
 {
 	struct ethtool_drvinfo drv = { .cmd = ETHTOOL_GDRVINFO };
 	struct ifreq ifr = {};
@@ -381,6 +381,14 @@ int cmd_attach(int argc, char **argv)
 
 	parse_attach(argc, argv, &a);
 	use_tc = choose_tc(&a, why, sizeof(why));
+	/* Refuse what cannot work before touching anything. */
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): fouloader's programs are "
+		     "CO-RE and need it (CONFIG_DEBUG_INFO_BTF=y); see 'fouloader probe %s'", a.dev);
+	if (!use_tc && a.xdp_mode == FOU_XDP_MODE_NATIVE && probe_native_xdp(a.ifindex) == 0)
+		fail("%s: native XDP is not available (the driver offers none, or, on veth, the "
+		     "device has fewer rx queues than its peer has tx queues); use '--xdp-mode skb' "
+		     "(slower) or '--rx tc' (see 'fouloader probe %s')", a.dev, a.dev);
 	ensure_maps();
 
 	have_old = lookup_device(a.ifindex, &old) && rx_live(&old);

@@ -74,6 +74,7 @@ int tc_detach(const struct fou_device *dev, enum bpf_tc_attach_point point, __u3
 int tc_query_prog_id(const struct fou_device *dev, enum bpf_tc_attach_point point,
 		     __u32 *prog_id);
 void tc_release_qdisc(const struct fou_device *dev);
+bool tc_has_clsact(unsigned int ifindex);
 
 /* port.c: every port, sorted by family and number; returns the count. */
 struct port_entry {
@@ -97,6 +98,9 @@ int cmd_route_add(int argc, char **argv);
 int cmd_route_del(int argc, char **argv);
 int cmd_route_show(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int probe_native_xdp(unsigned int ifindex);
+bool dev_is_virtual(const char *dev, char *driver, size_t len);
 int cmd_show_config(int argc, char **argv);
 
 /* The parsed form of one "port add", "tunnel add", "route add" line: what

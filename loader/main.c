@@ -21,6 +21,13 @@ const struct command commands[] = {
 	  "and the clsact qdisc only if fouloader created it and nothing else uses it.\n"
 	  "Maps and configuration stay pinned.",
 	  cmd_detach },
+	{ "probe", "DEV [--json]",
+	  "Report what the kernel and DEV's driver offer, changing nothing: the driver\n"
+	  "and the receive hook --rx auto would pick; native XDP, XDP_TX/redirect and\n"
+	  "multi-buffer (frags) support and the XDP rx metadata the driver offers\n"
+	  "(netdev xdp_features, kernel 6.3+); kernel BTF (needed), the rx-hash\n"
+	  "kfunc, TC BPF, libxdp's dispatcher (BPF_PROG_TYPE_EXT); a clsact qdisc.",
+	  cmd_probe },
 	{ "status", "[--json]",
 	  "Show where the receive programs are attached and whether the kernel still\n"
 	  "runs them.",

@@ -80,6 +80,54 @@ err:
 	return count;
 }
 
+/* Is there a clsact qdisc (ours or someone's) on @ifindex? An RTM_GETQDISC
+ * dump, read without changing anything. */
+bool tc_has_clsact(unsigned int ifindex)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.nh.nlmsg_type = RTM_GETQDISC,
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.nh.nlmsg_seq = 1,
+		.tc.tcm_family = AF_UNSPEC,
+	};
+	char buf[16384];
+	bool found = false, done = false;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0 || send(fd, &req, req.nh.nlmsg_len, 0) < 0)
+		goto out;
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nh;
+
+		if (n <= 0)
+			break;
+		for (nh = (void *)buf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+			struct tcmsg *t = NLMSG_DATA(nh);
+			struct rtattr *rta = (void *)((char *)t + NLMSG_ALIGN(sizeof(*t)));
+			int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*t));
+
+			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (t->tcm_ifindex != (int)ifindex)
+				continue;
+			for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+				if (rta->rta_type == TCA_KIND && !strcmp(RTA_DATA(rta), "clsact"))
+					found = true;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return found;
+}
+
 static int other_filters(unsigned int ifindex)
 {
 	int in = count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));

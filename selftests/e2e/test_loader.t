@@ -178,6 +178,28 @@ else
 	skip "refusal of native XDP on a driver without it" "macvlan not available in this kernel"
 fi
 
+# ---------------------------------------------------------------- probe
+# probe reports the driver's XDP features and changes nothing.
+probe_get() { fl_json_get "$RCV_NS" "$1" probe "$2"; }
+if ip -n "$RCV_NS" link show mv0 >/dev/null 2>&1; then
+	[ "$(probe_get "[j['driver'], j['virtual'], j['rx_auto'], j['xdp_native']]" dum0)" = \
+		'["veth", true, "tc", true]' ]
+	ok $? "probe dum0: veth, virtual, --rx auto picks tc, native XDP"
+	[ "$(probe_get "[j['driver'], j['xdp_native'], j['kernel_btf']]" mv0)" = '["macvlan", false, true]' ]
+	ok $? "probe mv0: macvlan without native XDP; kernel BTF present"
+	before=$(ip netns exec "$RCV_NS" tc qdisc show dev mv0; ls "$PIN" 2>&1)
+	run_fl probe mv0
+	after=$(ip netns exec "$RCV_NS" tc qdisc show dev mv0; ls "$PIN" 2>&1)
+	[ "$RC" -eq 0 ] && [ "$before" = "$after" ]
+	ok $? "probe changes nothing (qdiscs, pins)" || show_run
+	run_fl attach mv0 --rx xdp
+	[ "$RC" -eq 1 ] && [[ "$ERR" == *"fouloader probe mv0"* ]]
+	ok $? "attach --rx xdp on mv0 is refused before anything is attached, pointing at probe" ||
+		show_run
+fi
+run_fl probe nosuchdev
+[ "$RC" -eq 2 ]; ok $? "probe of a missing device exits 2" || show_run
+
 # ---------------------------------------------------------------- tap: native XDP on the tun driver
 # The tun driver runs XDP natively on frames written to the tap, one buffer
 # per frame: closer to a NIC's receive path than veth.
