@@ -371,6 +371,32 @@ static void rollback_tx(const struct fou_device *dev, const struct fou_device *o
 	tc_release_qdisc(dev);
 }
 
+/* Refuse what cannot work before touching anything. */
+static void refuse_impossible(const struct attach_args *a, bool use_tc)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): fouloader's programs are "
+		     "CO-RE and need it (CONFIG_DEBUG_INFO_BTF=y); see 'fouloader probe %s'", a->dev);
+	if (!use_tc && a->xdp_mode == FOU_XDP_MODE_NATIVE && probe_native_xdp(a->ifindex) == 0)
+		fail("%s: native XDP is not available (the driver offers none, or, on veth, the "
+		     "device has fewer rx queues than its peer has tx queues); use '--xdp-mode skb' "
+		     "(slower) or '--rx tc' (see 'fouloader probe %s')", a->dev, a->dev);
+}
+
+/* A second attach replaces in place: only with the same hook and mode. */
+static bool same_attachment(const struct attach_args *a, bool use_tc, struct fou_device *old)
+{
+	if (!lookup_device(a->ifindex, old) || !rx_live(old))
+		return false;
+	if ((old->hook == FOU_HOOK_TC) != use_tc)
+		fail("%s: already attached at %s; run 'fouloader detach %s' first", a->dev,
+		     old->hook == FOU_HOOK_TC ? "tc ingress" : "xdp", a->dev);
+	if (!use_tc && old->xdp_mode != a->xdp_mode)
+		fail("%s: already attached in xdp %s mode; detach first to change mode", a->dev,
+		     xdp_mode_name(old->xdp_mode));
+	return true;
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_args a = {};
@@ -381,23 +407,9 @@ int cmd_attach(int argc, char **argv)
 
 	parse_attach(argc, argv, &a);
 	use_tc = choose_tc(&a, why, sizeof(why));
-	/* Refuse what cannot work before touching anything. */
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		fail("this kernel has no BTF (/sys/kernel/btf/vmlinux): fouloader's programs are "
-		     "CO-RE and need it (CONFIG_DEBUG_INFO_BTF=y); see 'fouloader probe %s'", a.dev);
-	if (!use_tc && a.xdp_mode == FOU_XDP_MODE_NATIVE && probe_native_xdp(a.ifindex) == 0)
-		fail("%s: native XDP is not available (the driver offers none, or, on veth, the "
-		     "device has fewer rx queues than its peer has tx queues); use '--xdp-mode skb' "
-		     "(slower) or '--rx tc' (see 'fouloader probe %s')", a.dev, a.dev);
+	refuse_impossible(&a, use_tc);
 	ensure_maps();
-
-	have_old = lookup_device(a.ifindex, &old) && rx_live(&old);
-	if (have_old && (old.hook == FOU_HOOK_TC) != use_tc)
-		fail("%s: already attached at %s; run 'fouloader detach %s' first", a.dev,
-		     old.hook == FOU_HOOK_TC ? "tc ingress" : "xdp", a.dev);
-	if (have_old && !use_tc && old.xdp_mode != a.xdp_mode)
-		fail("%s: already attached in xdp %s mode; detach first to change mode", a.dev,
-		     xdp_mode_name(old.xdp_mode));
+	have_old = same_attachment(&a, use_tc, &old);
 
 	if (have_old)
 		dev = old;
