@@ -55,7 +55,7 @@ static __always_inline int xdp_put_headers(struct xdp_md *ctx, const struct fou_
 	struct ethhdr *eth = data;
 	__u8 *h = (__u8 *)(eth + 1);
 
-	if ((void *)(h + OUTER_MAX_HLEN - FOU_GUE_HLEN - 20) > data_end)
+	if ((void *)h > data_end)
 		return -1;
 	__builtin_memcpy(eth->h_dest, fib->dmac, 6);
 	__builtin_memcpy(eth->h_source, fib->smac, 6);

@@ -23,7 +23,7 @@ static __always_inline __u64 adjust_flags(const struct fou_tx *tx)
 	/* GUE sits between UDP and the inner IP header: tell GSO where the
 	 * inner network header starts. */
 	if (tx->kind == FOU_KIND_GUE)
-		flags |= (__u64)FOU_GUE_HLEN << 56; /* BPF_F_ADJ_ROOM_ENCAP_L2(4) */
+		flags |= (__u64)GUE_HLEN << 56; /* BPF_F_ADJ_ROOM_ENCAP_L2(4) */
 	return flags;
 }
 
@@ -33,7 +33,7 @@ static __always_inline int put_headers(struct __sk_buff *skb, const struct fou_t
 	__u32 hdrlen = tx->hdrlen & 0x3f;
 	struct ethhdr *eth;
 
-	if (hdrlen < sizeof(struct iphdr) + FOU_UDP_HLEN || hdrlen > OUTER_MAX_HLEN)
+	if (hdrlen < sizeof(struct iphdr) + UDP_HLEN || hdrlen > OUTER_MAX_HLEN)
 		return -1;
 	if (bpf_skb_adjust_room(skb, hdrlen, BPF_ADJ_ROOM_MAC, adjust_flags(tx)))
 		return -1;

@@ -152,10 +152,6 @@ struct fou_route {
 	__u32 tunnel; /* slot in fou_tunnels */
 };
 
-/* Encapsulation overhead after the outer IP header: UDP, and GUE's 4 bytes. */
-#define FOU_UDP_HLEN 8
-#define FOU_GUE_HLEN 4
-
 /* fou_devices: what fouloader attached where, so detach removes only that. */
 #define FOU_HOOK_XDP 1
 #define FOU_HOOK_TC  2

@@ -27,6 +27,7 @@
 #define IP_OFFSET 0x1FFF
 
 #define UDP_HLEN 8
+#define GUE_HLEN 4 /* the GUE version 0 header without optional fields */
 #define IPV6_HLEN 40
 
 #define ECN_MASK    0x3

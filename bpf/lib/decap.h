@@ -23,7 +23,7 @@ struct fou_rx {
 	__u32 inner_off;   /* inner IP header, from the start of the frame */
 	__u32 inner_len;
 	__u16 inner_proto; /* ETH_P_IP or ETH_P_IPV6 */
-	__u8 kind;
+	__u8 pad;
 	__u8 set_ce;       /* outer CE must be copied to the inner header */
 };
 
@@ -229,7 +229,6 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	if ((port->flags & FOU_PORT_F_LOCAL) &&
 	    !addr_equal(&port->local, &rx->p.daddr, rx->p.family))
 		return FOU_STAT_PASS_OTHER_LOCAL;
-	rx->kind = port->kind;
 
 	ret = classify_owned(ctx, hook, data, data_end, port, rx);
 	if (ret == FOU_NEED_PULL && !rx->p.can_pull)

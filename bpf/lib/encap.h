@@ -20,7 +20,7 @@
 #define IPPROTO_ICMPV6_NR 58
 #define IP_DF             0x4000
 
-#define OUTER_MAX_HLEN (IPV6_HLEN + FOU_UDP_HLEN + FOU_GUE_HLEN)
+#define OUTER_MAX_HLEN (IPV6_HLEN + UDP_HLEN + GUE_HLEN)
 
 /* The packet to be encapsulated. */
 struct fou_inner {
@@ -78,8 +78,13 @@ static __always_inline struct fou_tx_scratch *tx_scratch(void)
 	__u32 zero = 0;
 	struct fou_tx_scratch *s = bpf_map_lookup_elem(&fou_tx_scratch, &zero);
 
-	if (s)
-		__builtin_memset(&s->tx, 0, sizeof(s->tx));
+	/* Per packet, only what is read before it is written: the parsed
+	 * packet, and kind (set once a tunnel is known; count_tx reads it).
+	 * The headers are written whole by build_outer(). */
+	if (s) {
+		__builtin_memset(&s->tx.in, 0, sizeof(s->tx.in));
+		s->tx.kind = 0;
+	}
 	return s;
 }
 
@@ -211,12 +216,6 @@ static __always_inline __u16 sport_from_hash(__u32 hash, __u16 min, __u16 max)
 	return (__u16)(((__u64)hash * (max - min)) >> 32) + min;
 }
 
-/* One's complement negation of a partial sum, folded to 16 bits. */
-static __always_inline __u32 csum_neg(__u32 sum)
-{
-	return csum_fold(sum);
-}
-
 /*
  * The sum of the inner packet's bytes, derived without reading the payload
  * where a valid (or offloaded, still to be filled) transport checksum pins it
@@ -251,7 +250,8 @@ static __always_inline bool inner_sum_derived(void *data, void *data_end,
 			acc += w[i];
 		s = csum_fold64(acc);
 	}
-	s = csum_add(s, csum_neg(ip_pseudo_sum(&in->saddr, &in->daddr, in->family, in->proto,
+	/* csum_fold() folds and negates: minus the pseudo-header's sum. */
+	s = csum_add(s, csum_fold(ip_pseudo_sum(&in->saddr, &in->daddr, in->family, in->proto,
 					       in->len - in->l4_off)));
 	*sum = s;
 	return true;
@@ -376,7 +376,7 @@ static __always_inline void set_udp_csum(const struct fou_tx *tx, __u32 udp_len,
 static __always_inline void build_outer(const struct fou_tunnel *t, struct fou_tx *tx,
 					bool csum, __u32 inner_sum)
 {
-	__u32 udp_len = FOU_UDP_HLEN + (tx->kind == FOU_KIND_GUE ? FOU_GUE_HLEN : 0) + tx->in.len;
+	__u32 udp_len = UDP_HLEN + (tx->kind == FOU_KIND_GUE ? GUE_HLEN : 0) + tx->in.len;
 
 	if (tx->family == FOU_FAMILY_IPV4) {
 		build_ipv4(t, &tx->in, udp_len, tx->hdr);

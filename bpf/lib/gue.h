@@ -10,7 +10,6 @@
 
 #include "lib/parse.h"
 
-#define GUE_HLEN          4
 #define GUE_FLAG_PRIV     bpf_htons(0x0001) /* the only standard flag the kernel knows */
 #define GUE_PRIV_LEN      4
 #define GUE_PFLAG_REMCSUM bpf_htonl(0x80000000)
