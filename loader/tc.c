@@ -28,15 +28,20 @@
 #define TC_H_MIN_EGRESS  0xFFF3U
 #endif
 
-/* Count the filters under one clsact parent with an RTM_GETTFILTER dump. */
-static int count_filters(unsigned int ifindex, __u32 parent)
+/*
+ * One rtnetlink dump of tc objects (@type: RTM_GETTFILTER, RTM_GETQDISC) on
+ * @ifindex under @parent (0: any), calling @fn for each tcmsg reported.
+ * Returns 0, or -errno / the kernel's error.
+ */
+static int tc_dump(int type, unsigned int ifindex, __u32 parent,
+		   void (*fn)(const struct nlmsghdr *, const struct tcmsg *, void *), void *arg)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct tcmsg tc;
 	} req = {
 		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-		.nh.nlmsg_type = RTM_GETTFILTER,
+		.nh.nlmsg_type = type,
 		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 		.nh.nlmsg_seq = 1,
 		.tc.tcm_family = AF_UNSPEC,
@@ -44,87 +49,71 @@ static int count_filters(unsigned int ifindex, __u32 parent)
 		.tc.tcm_parent = parent,
 	};
 	char buf[16384];
-	int fd, count = 0;
+	int fd, err = 0;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
 	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
-		goto err;
-	for (;;) {
+		err = -errno;
+	while (!err) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		struct nlmsghdr *nh;
 
-		if (n < 0)
-			goto err;
-		for (nh = (void *)buf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				close(fd);
-				return count;
-			}
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(nh);
-
-				close(fd);
-				return e->error;
-			}
-			/* cls_bpf reports a priority head and then each filter:
-			 * only zero versus non-zero matters to the caller. */
-			if (nh->nlmsg_type == RTM_NEWTFILTER)
-				count++;
-		}
-	}
-err:
-	count = -errno;
-	close(fd);
-	return count;
-}
-
-/* Is there a clsact qdisc (ours or someone's) on @ifindex? An RTM_GETQDISC
- * dump, read without changing anything. */
-bool tc_has_clsact(unsigned int ifindex)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct tcmsg tc;
-	} req = {
-		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-		.nh.nlmsg_type = RTM_GETQDISC,
-		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		.nh.nlmsg_seq = 1,
-		.tc.tcm_family = AF_UNSPEC,
-	};
-	char buf[16384];
-	bool found = false, done = false;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-
-	if (fd < 0 || send(fd, &req, req.nh.nlmsg_len, 0) < 0)
-		goto out;
-	while (!done) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *nh;
-
-		if (n <= 0)
+		if (n < 0) {
+			err = -errno;
 			break;
+		}
 		for (nh = (void *)buf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
-			struct tcmsg *t = NLMSG_DATA(nh);
-			struct rtattr *rta = (void *)((char *)t + NLMSG_ALIGN(sizeof(*t)));
-			int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*t));
-
-			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
-				done = true;
-				break;
+			if (nh->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+				goto out;
 			}
-			if (t->tcm_ifindex != (int)ifindex)
-				continue;
-			for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
-				if (rta->rta_type == TCA_KIND && !strcmp(RTA_DATA(rta), "clsact"))
-					found = true;
+			/* qdisc dumps ignore tcm_ifindex: filter here for both */
+			if (((struct tcmsg *)NLMSG_DATA(nh))->tcm_ifindex == (int)ifindex)
+				fn(nh, NLMSG_DATA(nh), arg);
 		}
 	}
 out:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
+	return err;
+}
+
+/* cls_bpf reports a priority head and then each filter: only zero versus
+ * non-zero matters to the caller. */
+static void count_one(const struct nlmsghdr *nh, const struct tcmsg *t, void *arg)
+{
+	(void)t;
+	if (nh->nlmsg_type == RTM_NEWTFILTER)
+		(*(int *)arg)++;
+}
+
+/* Count the filters under one clsact parent. */
+static int count_filters(unsigned int ifindex, __u32 parent)
+{
+	int count = 0, err = tc_dump(RTM_GETTFILTER, ifindex, parent, count_one, &count);
+
+	return err ? err : count;
+}
+
+static void find_clsact(const struct nlmsghdr *nh, const struct tcmsg *t, void *arg)
+{
+	struct rtattr *rta = (void *)((char *)t + NLMSG_ALIGN(sizeof(*t)));
+	int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*t));
+
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == TCA_KIND && !strcmp(RTA_DATA(rta), "clsact"))
+			*(bool *)arg = true;
+}
+
+/* Is there a clsact qdisc (ours or someone's) on @ifindex? Read-only. */
+bool tc_has_clsact(unsigned int ifindex)
+{
+	bool found = false;
+
+	tc_dump(RTM_GETQDISC, ifindex, 0, find_clsact, &found);
 	return found;
 }
 
