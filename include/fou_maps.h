@@ -22,12 +22,17 @@
 #define FOU_MAP_TUN_STATS  "fou_tun_stats"
 #define FOU_MAP_ROUTES4    "fou_routes4"
 #define FOU_MAP_ROUTES6    "fou_routes6"
+#define FOU_MAP_SCTP_CONF  "fou_sctp_conf"
+#define FOU_MAP_SCTP_DEVS  "fou_sctp_devs"
+#define FOU_MAP_SCTP_PEERS "fou_sctp_peers"
+#define FOU_MAP_SCTP_VTAGS "fou_sctp_vtags"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
 #define FOU_MAX_DEVICES 64
 #define FOU_MAX_TUNNELS 256
 #define FOU_MAX_ROUTES  16384
+#define FOU_MAX_SCTP_PEERS 65536
 
 /* Address family as stored in keys: the IP version, which reads well in dumps. */
 #define FOU_FAMILY_IPV4 4
@@ -172,6 +177,73 @@ struct fou_device {
 	__u32 tc_handle;
 	__u32 tc_priority;
 	char name[16];
+};
+
+/*
+ * SCTP (RFC 4960) and SCTP over UDP (RFC 6951).
+ *
+ * fou_sctp_conf[0]: the host's settings. All zero means the defaults, so a
+ * fresh pin root works without a "sctp set".
+ */
+#define FOU_SCTP_PORT_DEFAULT 9899 /* IANA sctp-tunneling */
+
+struct fou_sctp_conf {
+	__u16 encap_port;  /* local encapsulation port, host order; 0: 9899. The
+			    * source port of what we encapsulate, and the port
+			    * whose transit traffic has its CRC32c checked. */
+	__u16 remote_port; /* remote encapsulation port of a peer not learned
+			    * yet, host order; 0: 9899 */
+	__u32 flags;       /* none yet */
+};
+
+/* fou_sctp_devs: per-device behaviour; a device without an entry gets the
+ * defaults (verify on arrival, no fill, native side). */
+#define FOU_SCTP_DEV_F_NOVERIFY 0x1 /* do not check CRC32c on arrival */
+#define FOU_SCTP_DEV_F_FILL     0x2 /* compute CRC32c on every SCTP packet leaving */
+#define FOU_SCTP_DEV_F_UDP_SIDE 0x4 /* peers behind it speak SCTP over UDP:
+				     * native SCTP leaving it is encapsulated */
+
+struct fou_sctp_dev {
+	__u32 flags; /* FOU_SCTP_DEV_F_* */
+};
+
+/*
+ * What the gateway learns about an association with an over-UDP peer
+ * (RFC 6951 5.4). fou_sctp_peers is keyed by the peer's address and the
+ * peer's own tag (the one every packet *to* the peer carries), so the
+ * encapsulating direction finds the port with the packet's own header.
+ * Packets *from* the peer carry the other side's tag; fou_sctp_vtags maps
+ * that back to the peer's tag. Both are learned only from INIT / INIT-ACK
+ * (whose Initiate Tag names the association) or from a packet whose tag
+ * matches a known association, so a spoofed packet cannot redirect one.
+ * Tags are in host order, as tshark prints them.
+ */
+struct fou_sctp_peer_key {
+	struct fou_addr addr; /* the over-UDP peer */
+	__u32 vtag;           /* the peer's own verification tag */
+	__u8 family;          /* FOU_FAMILY_* */
+	__u8 pad[3];
+};
+
+#define FOU_SCTP_PEER_F_NATIVE 0x1 /* the peer sent native SCTP: encapsulation off */
+
+struct fou_sctp_peer {
+	__u16 encap_port; /* the peer's remote encapsulation port, host order */
+	__u16 flags;      /* FOU_SCTP_PEER_F_* */
+	__u32 peer_vtag;  /* the tag the peer's own packets carry; 0: not seen yet */
+	__u64 updated_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) of the last change */
+};
+
+struct fou_sctp_vtag_key {
+	struct fou_addr addr; /* the over-UDP peer */
+	__u32 vtag;           /* the tag the peer's packets carry */
+	__u8 family;
+	__u8 pad[3];
+};
+
+struct fou_sctp_vtag {
+	__u32 peer_vtag; /* the key of the association in fou_sctp_peers */
+	__u32 pad;
 };
 
 #endif /* FOU_MAPS_H */

@@ -9,7 +9,9 @@
  * drop_ = ours but dropped. XDP forwarding: fwd_ = encapsulated and sent on
  * (counted instead of the pass_ reason the packet had for decapsulation).
  * TC egress: tx_encap_ = encapsulated, tx_pass_ = not for a tunnel,
- * tx_drop_ = for a tunnel but dropped.
+ * tx_drop_ = for a tunnel but dropped; tx_sctp_filled = SCTP whose CRC32c
+ * was filled in and sent on. sctp_ = events counted beside a packet's
+ * outcome (what the RFC 6951 gateway learned or refused to learn).
  */
 #ifndef FOU_STATS_H
 #define FOU_STATS_H
@@ -17,6 +19,7 @@
 #define FOU_STATS_LIST(X)                                                              \
 	X(RX_DECAP_FOU,        "rx_decap_fou",        "FOU packets decapsulated")                     \
 	X(RX_DECAP_GUE,        "rx_decap_gue",        "GUE packets decapsulated")                     \
+	X(RX_DECAP_SCTP,       "rx_decap_sctp",       "SCTP over UDP turned into native SCTP (RFC 6951)") \
 	X(PASS_NOT_IP,         "pass_not_ip",         "not IPv4 or IPv6")                             \
 	X(PASS_NOT_UDP,        "pass_not_udp",        "IP but not UDP")                               \
 	X(PASS_SHORT,          "pass_short",          "too short for an outer IP/UDP header")         \
@@ -25,6 +28,7 @@
 	X(PASS_NO_PORT,        "pass_no_port",        "UDP to a port that is not configured")         \
 	X(PASS_OTHER_DEV,      "pass_other_dev",      "port is bound to another device")              \
 	X(PASS_OTHER_LOCAL,    "pass_other_local",    "destination is not the port's local address")  \
+	X(PASS_SCTP_CRC_OK,    "pass_sctp_crc_ok",    "SCTP, native or over UDP, with a good CRC32c")  \
 	X(DROP_PEER,           "drop_peer",           "source address is not an allowed peer")        \
 	X(DROP_PEER_PORT,      "drop_peer_port",      "source port is not the peer's port")           \
 	X(DROP_TRUNCATED,      "drop_truncated",      "packet shorter than its IP length")            \
@@ -43,15 +47,22 @@
 	X(DROP_INNER_TRUNC,    "drop_inner_trunc",    "inner IP header truncated or malformed")                    \
 	X(DROP_INNER_LEN,      "drop_inner_len",      "inner IP length disagrees with the UDP length") \
 	X(DROP_ECN,            "drop_ecn",            "outer CE over a not-ECT inner packet (RFC 6040)") \
+	X(DROP_SCTP_SHORT,     "drop_sctp_short",     "SCTP packet shorter than its common header")   \
+	X(DROP_SCTP_CHUNK_LEN, "drop_sctp_chunk_len", "SCTP chunk runs past the end of the packet")   \
+	X(DROP_SCTP_CHUNK_ZERO, "drop_sctp_chunk_zero", "SCTP chunk length below 4 (an empty chunk)") \
+	X(DROP_SCTP_CRC,       "drop_sctp_crc",       "bad SCTP CRC32c")                              \
 	X(DROP_ADJUST,         "drop_adjust",         "kernel refused to remove the outer headers")  \
 	X(FWD_ENCAP_FOU,       "fwd_encap_fou",       "XDP: encapsulated in FOU and forwarded")        \
 	X(FWD_ENCAP_GUE,       "fwd_encap_gue",       "XDP: encapsulated in GUE and forwarded")        \
 	X(FWD_PASS_NO_NEIGH,   "fwd_pass_no_neigh",   "XDP: next hop not resolved, left to the stack") \
 	X(TX_ENCAP_FOU,        "tx_encap_fou",        "encapsulated in FOU")                          \
 	X(TX_ENCAP_GUE,        "tx_encap_gue",        "encapsulated in GUE")                          \
+	X(TX_ENCAP_SCTP,       "tx_encap_sctp",       "native SCTP put in UDP for an over-UDP peer (RFC 6951)") \
+	X(TX_SCTP_FILLED,      "tx_sctp_filled",      "SCTP CRC32c computed and filled in")           \
 	X(TX_PASS_NOT_IP,      "tx_pass_not_ip",      "not IPv4 or IPv6")                             \
 	X(TX_PASS_NO_ROUTE,    "tx_pass_no_route",    "destination matches no tunnel route")          \
 	X(TX_PASS_ENCAPSULATED, "tx_pass_encapsulated", "already a tunnel packet (ours leaving, or the kernel's)") \
+	X(TX_PASS_SCTP_NATIVE, "tx_pass_sctp_native", "SCTP to a peer that spoke native SCTP to us") \
 	X(TX_DROP_MALFORMED,   "tx_drop_malformed",   "IP header truncated or lying about its length") \
 	X(TX_DROP_NO_TUNNEL,   "tx_drop_no_tunnel",   "route names a tunnel that is gone")            \
 	X(TX_DROP_FAMILY,      "tx_drop_family",      "inner family not carried by the FOU ipproto")  \
@@ -59,7 +70,14 @@
 	X(TX_DROP_MTU,         "tx_drop_mtu",         "inner packet larger than the tunnel MTU")      \
 	X(TX_DROP_GSO_CSUM6,   "tx_drop_gso_csum6",   "GSO over IPv6 needs noencap-udp6-csum")        \
 	X(TX_DROP_NO_FIB,      "tx_drop_no_fib",      "no route to the tunnel's remote")              \
-	X(TX_DROP_ADJUST,      "tx_drop_adjust",      "kernel refused to add the outer headers")
+	X(TX_DROP_SCTP_GSO,    "tx_drop_sctp_gso",    "SCTP GSO packet: cannot fill CRC32c or add UDP") \
+	X(TX_DROP_SCTP_MALFORMED, "tx_drop_sctp_malformed", "SCTP packet too short or unreadable to fill or encapsulate") \
+	X(TX_DROP_ADJUST,      "tx_drop_adjust",      "kernel refused to add the outer headers")     \
+	X(SCTP_PORT_LEARNED,   "sctp_port_learned",   "event: over-UDP peer's port learned from INIT/INIT-ACK") \
+	X(SCTP_PORT_CHANGED,   "sctp_port_changed",   "event: verified packet from a new port (NAT rebinding)") \
+	X(SCTP_VTAG_UNKNOWN,   "sctp_vtag_unknown",   "event: over-UDP tag matches no known association, nothing learned") \
+	X(SCTP_PEER_NATIVE,    "sctp_peer_native",    "event: peer sent native SCTP, encapsulation off for it") \
+	X(SCTP_CSUM_MARKED,    "sctp_csum_marked",    "event: TC: CRC32c verified, skb marked so the stack skips it")
 
 #define FOU_STAT_ENUM(id, name, desc) FOU_STAT_##id,
 enum fou_stat_id {
@@ -71,6 +89,8 @@ enum fou_stat_id {
 /* Each block is ordered: the verdict follows from the id. */
 #define FOU_STAT_IS_PASS(id) ((id) >= FOU_STAT_PASS_NOT_IP && (id) < FOU_STAT_DROP_PEER)
 #define FOU_STAT_IS_DROP(id) ((id) >= FOU_STAT_DROP_PEER && (id) <= FOU_STAT_DROP_ADJUST)
-#define FOU_STAT_IS_TX_DROP(id) ((id) >= FOU_STAT_TX_DROP_MALFORMED)
+#define FOU_STAT_IS_TX_DROP(id) ((id) >= FOU_STAT_TX_DROP_MALFORMED && (id) <= FOU_STAT_TX_DROP_ADJUST)
+/* Events are counted beside a packet's outcome, never instead of it. */
+#define FOU_STAT_IS_EVENT(id) ((id) > FOU_STAT_TX_DROP_ADJUST)
 
 #endif /* FOU_STATS_H */

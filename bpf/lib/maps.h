@@ -93,4 +93,38 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_devices SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fou_sctp_conf);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_sctp_conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FOU_MAX_DEVICES);
+	__type(key, __u32); /* ifindex */
+	__type(value, struct fou_sctp_dev);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_sctp_devs SEC(".maps");
+
+/* LRU: associations come and go without telling the gateway; the least
+ * recently used are forgotten first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FOU_MAX_SCTP_PEERS);
+	__type(key, struct fou_sctp_peer_key);
+	__type(value, struct fou_sctp_peer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_sctp_peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FOU_MAX_SCTP_PEERS);
+	__type(key, struct fou_sctp_vtag_key);
+	__type(value, struct fou_sctp_vtag);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_sctp_vtags SEC(".maps");
+
 #endif /* FOU_BPF_MAPS_H */
