@@ -29,6 +29,9 @@ TESTLIB_SRCS := $(wildcard selftests/lib/*.c) loader/portstate.c
 TESTLIB_HDRS := $(wildcard selftests/lib/*.h) loader/portstate.h
 UNIT_BINS  := $(patsubst selftests/unit/%.c,$(BUILD)/selftests/%,$(wildcard selftests/unit/test_*.c))
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/selftests/%,$(wildcard selftests/bench/bench_*.c))
+# Test-only tools of the SCTP end-to-end tests: a peer on libusrsctp and the
+# loader of the path mangler (selftests/bench/sctp_mangle.bpf.c).
+TOOL_BINS  := $(BUILD)/selftests/sctp_peer $(BUILD)/selftests/sctp_mangle
 
 vpath %.bpf.c bpf selftests/bench
 
@@ -36,7 +39,7 @@ vpath %.bpf.c bpf selftests/bench
 .SECONDARY:
 
 .PHONY: all deps check unit e2e demo bench clean
-all: $(BUILD)/fouloader $(UNIT_BINS) $(BENCH_BINS) $(BUILD)/fouloader.8
+all: $(BUILD)/fouloader $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS) $(BUILD)/fouloader.8
 
 deps:
 	./scripts/deps.sh
@@ -67,6 +70,14 @@ $(BUILD)/selftests/%: selftests/unit/%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS
 $(BUILD)/selftests/%: selftests/bench/%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS) | $(BUILD)/selftests
 	@echo "  CC       $@"
 	@$(CC) $(CFLAGS) $< $(TESTLIB_SRCS) -o $@ $(LDLIBS)
+
+$(BUILD)/selftests/sctp_peer: selftests/tools/sctp_peer.c | $(BUILD)/selftests
+	@echo "  CC       $@"
+	@$(CC) $(CFLAGS) $< -o $@ -lusrsctp -lpthread
+
+$(BUILD)/selftests/sctp_mangle: selftests/tools/sctp_mangle.c $(BUILD)/sctp_mangle.skel.h | $(BUILD)/selftests
+	@echo "  CC       $@"
+	@$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 $(BUILD) $(BUILD)/selftests:
 	@mkdir -p $@
