@@ -21,7 +21,7 @@ LDLIBS   := -lxdp -lbpf -lelf -lz
 BPF_SRCS   := $(wildcard bpf/*.bpf.c) $(wildcard selftests/bench/*.bpf.c)
 BPF_OBJS   := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS      := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
-BPF_HDRS   := $(wildcard bpf/lib/*.h) $(wildcard include/*.h)
+BPF_HDRS   := $(wildcard bpf/lib/*.h) $(wildcard include/*.h) $(BUILD)/crc32c_table.h
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
 # The tests configure ports through the loader's own port-state code.
@@ -50,6 +50,13 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	@if [ -r /sys/kernel/btf/vmlinux ] && $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp 2>/dev/null; \
 	then mv $@.tmp $@; echo "  GEN      $@ (from /sys/kernel/btf/vmlinux)"; \
 	else rm -f $@.tmp; cp vmlinux/vmlinux.h $@; echo "  CP       $@ (committed fallback)"; fi
+
+# CRC32c slicing tables for bpf/lib/crc32c.h (16 or 32), generated, never committed.
+CRC32C_TABLES ?= 16
+$(BUILD)/crc32c_table.h: scripts/gen-crc32c-table.c | $(BUILD)
+	@echo "  GEN      $@"
+	@$(CC) -O2 -Wall -o $(BUILD)/gen-crc32c-table $< && \
+		$(BUILD)/gen-crc32c-table $(CRC32C_TABLES) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h | $(BUILD)
 	@echo "  BPF      $@"
