@@ -10,6 +10,8 @@
 FOU_DEFINE_CSUM_COPIED(fou_csum_copied_tc, struct __sk_buff, HOOK_TC)
 FOU_DEFINE_RANGE_SUM(fou_range_sum_tc, struct __sk_buff, skb_data(ctx), skb_data_end(ctx),
 		   fou_csum_copied_tc)
+FOU_DEFINE_CRC32C(fou_crc32c_tc, struct __sk_buff, HOOK_TC, skb_data(ctx), skb_data_end(ctx))
+FOU_DEFINE_SCTP_CHECK(fou_sctp_check_tc, struct __sk_buff, HOOK_TC, fou_crc32c_tc)
 
 /* Outer Ethernet + the largest IPv4 header + UDP: enough to find our port. */
 #define OUTER_PULL_LEN (ETH_HLEN + 60 + UDP_HLEN)
@@ -21,6 +23,7 @@ static __always_inline int classify(struct __sk_buff *skb, struct fou_rx *rx, bo
 	__builtin_memset(rx, 0, sizeof(*rx));
 	rx->p.pkt_len = skb->len;
 	rx->p.can_pull = can_pull;
+	rx->p.gso = skb->gso_size != 0;
 	return fou_rx_classify(skb, HOOK_TC, skb_data(skb),
 			       skb_data_end(skb), skb->ifindex, rx);
 }
@@ -50,6 +53,55 @@ static __always_inline int tc_decap(struct __sk_buff *skb, const struct fou_rx *
 	return 0;
 }
 
+/*
+ * RFC 6951 to native: the IP header, rewritten in a copy, goes 8 bytes down
+ * over the UDP header; then the 8 bytes after the MAC header go, and the
+ * packet ends at @new_len (Ethernet padding dropped). Works with IPv4
+ * options, which BPF_ADJ_ROOM_NET would cut into. A global function, so its
+ * copy stays out of the caller's frame.
+ */
+__attribute__((noinline)) int fou_tc_sctp_decap(struct __sk_buff *skb, __u32 l4_off, __u32 family,
+						__u32 new_len)
+{
+	__u8 hdr[60];
+	__u32 n = l4_off - ETH_HLEN;
+
+	if (n < sizeof(struct iphdr) || n > sizeof(hdr))
+		return -1;
+	n = verifier_len(n, sizeof(hdr));
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, hdr, n))
+		return -1;
+	ip_retype(hdr, family, -UDP_HLEN, IPPROTO_SCTP_NR);
+	if (bpf_skb_store_bytes(skb, ETH_HLEN + UDP_HLEN, hdr, n, BPF_F_RECOMPUTE_CSUM))
+		return -1;
+	if (bpf_skb_adjust_room(skb, -UDP_HLEN, BPF_ADJ_ROOM_MAC, 0))
+		return -1;
+	if (skb->len > new_len && bpf_skb_change_tail(skb, new_len, 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * Tell the stack the CRC32c is verified, so that its SCTP need not do it
+ * again: sctp_rcv() skips the check of a CHECKSUM_UNNECESSARY skb and takes
+ * one csum_level for it, after UDP took one for its own checksum (RFC 6951
+ * through udp tunnel sockets). So: native SCTP, or SCTP we took out of UDP
+ * (whose checksum we checked), gets CHECKSUM_NONE raised to UNNECESSARY
+ * level 0; SCTP still inside UDP gets a level more only when the device
+ * already vouched for the UDP checksum, which we did not check. Forwarding
+ * ignores the mark.
+ */
+static __always_inline void tc_sctp_mark(struct __sk_buff *skb, int id, const struct fou_rx *rx)
+{
+	long before = bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY);
+	bool raise = (id == FOU_STAT_RX_DECAP_SCTP || rx->si.native) ? before < 0 : before >= 0;
+
+	if (!raise || bpf_csum_level(skb, BPF_CSUM_LEVEL_INC))
+		return;
+	if (bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) > before)
+		stat_inc(FOU_STAT_SCTP_CSUM_MARKED);
+}
+
 SEC("tc")
 int fou_rx_tc(struct __sk_buff *skb)
 {
@@ -68,6 +120,13 @@ int fou_rx_tc(struct __sk_buff *skb)
 
 		if ((rx.set_ce && inner_set_ce(data, data_end, &rx)) || tc_decap(skb, &rx))
 			id = FOU_STAT_DROP_ADJUST;
+	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
+		sctp_rx_learn(id, &rx);
+		if (id == FOU_STAT_RX_DECAP_SCTP &&
+		    fou_tc_sctp_decap(skb, rx.p.l4_off, rx.p.family, rx.p.ip_end - UDP_HLEN))
+			id = FOU_STAT_DROP_ADJUST;
+		else
+			tc_sctp_mark(skb, id, &rx);
 	}
 	count_outcome(id, &rx);
 	return FOU_STAT_IS_DROP(id) ? TC_ACT_SHOT : TC_ACT_OK;

@@ -13,6 +13,9 @@
 FOU_DEFINE_CSUM_COPIED(fou_csum_copied_xdp, struct xdp_md, HOOK_XDP)
 FOU_DEFINE_RANGE_SUM(fou_range_sum_xdp, struct xdp_md, (void *)(long)ctx->data,
 		   (void *)(long)ctx->data_end, fou_csum_copied_xdp)
+FOU_DEFINE_CRC32C(fou_crc32c_xdp, struct xdp_md, HOOK_XDP, (void *)(long)ctx->data,
+		  (void *)(long)ctx->data_end)
+FOU_DEFINE_SCTP_CHECK(fou_sctp_check_xdp, struct xdp_md, HOOK_XDP, fou_crc32c_xdp)
 
 /* Move the Ethernet header (and its VLAN tag) up to just before the inner
  * packet, set the inner EtherType, and drop everything in between. */
@@ -43,6 +46,35 @@ static __always_inline int xdp_decap(struct xdp_md *ctx, const struct fou_rx *rx
 	if (rx->p.pkt_len > rx->p.ip_end)
 		return bpf_xdp_adjust_tail(ctx, -(int)(rx->p.pkt_len - rx->p.ip_end));
 	return 0;
+}
+
+/*
+ * RFC 6951 to native: the Ethernet and IP headers move 8 bytes up over the
+ * UDP header, through a copy in which the IP header is rewritten; @trim
+ * bytes of Ethernet padding go from the end. A global function: its copy
+ * would otherwise sit in the caller's frame, under the deepest call chain.
+ */
+__attribute__((noinline)) int fou_xdp_sctp_decap(struct xdp_md *ctx, __u32 l3_off, __u32 l4_off,
+						 __u32 family, __u32 trim)
+{
+	__u8 hdr[ETH_HLEN + VLAN_HLEN + 60];
+	__u32 n = l4_off;
+
+	if (n < ETH_HLEN + sizeof(struct iphdr) || n > sizeof(hdr))
+		return -1;
+	n = verifier_len(n, sizeof(hdr));
+	if (bpf_xdp_load_bytes(ctx, 0, hdr, n))
+		return -1;
+	/* Constant offsets into the copy: one per L2 header length. */
+	if (l3_off == ETH_HLEN)
+		ip_retype(hdr + ETH_HLEN, family, -UDP_HLEN, IPPROTO_SCTP_NR);
+	else if (l3_off == ETH_HLEN + VLAN_HLEN)
+		ip_retype(hdr + ETH_HLEN + VLAN_HLEN, family, -UDP_HLEN, IPPROTO_SCTP_NR);
+	else
+		return -1;
+	if (bpf_xdp_store_bytes(ctx, UDP_HLEN, hdr, n) || bpf_xdp_adjust_head(ctx, UDP_HLEN))
+		return -1;
+	return trim ? bpf_xdp_adjust_tail(ctx, -(int)trim) : 0;
 }
 
 /* Write the new Ethernet header and the outer headers at the front. The
@@ -144,6 +176,12 @@ int fou_rx_xdp(struct xdp_md *ctx)
 	id = fou_rx_classify(ctx, HOOK_XDP, data, data_end, ctx->ingress_ifindex, &rx);
 	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
 		if ((rx.set_ce && inner_set_ce(data, data_end, &rx)) || xdp_decap(ctx, &rx))
+			id = FOU_STAT_DROP_ADJUST;
+	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
+		sctp_rx_learn(id, &rx);
+		if (id == FOU_STAT_RX_DECAP_SCTP &&
+		    fou_xdp_sctp_decap(ctx, rx.p.l3_off, rx.p.l4_off, rx.p.family,
+				       rx.p.pkt_len - rx.p.ip_end))
 			id = FOU_STAT_DROP_ADJUST;
 	}
 	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT) {

@@ -22,6 +22,7 @@
 #define IPPROTO_IPIP_NR 4
 #define IPPROTO_IPV6_NR 41
 #define IPPROTO_UDP_NR  17
+#define IPPROTO_SCTP_NR 132
 
 #define IP_MF     0x2000
 #define IP_OFFSET 0x1FFF

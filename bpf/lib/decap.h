@@ -11,6 +11,7 @@
 #include "lib/parse.h"
 #include "lib/csum.h"
 #include "lib/gue.h"
+#include "lib/sctp.h"
 #include "lib/stats.h"
 
 /* Offsets below this bound cover every header we parse; masking with it keeps
@@ -23,9 +24,13 @@ struct fou_rx {
 	__u32 inner_off;   /* inner IP header, from the start of the frame */
 	__u32 inner_len;
 	__u16 inner_proto; /* ETH_P_IP or ETH_P_IPV6 */
-	__u8 pad;
+	__u8 sctp_udp_side; /* native SCTP arrived on a FOU_SCTP_DEV_F_UDP_SIDE device */
 	__u8 set_ce;       /* outer CE must be copied to the inner header */
+	struct sctp_info si; /* SCTP, native or over UDP, once checked */
 };
+
+/* fou_ports has no such slot: SCTP outcomes outside a port charge no port. */
+#define FOU_NO_SLOT FOU_MAX_PORTS
 
 
 static __always_inline int peer_port_ok(__u16 want, const struct fou_rx *rx)
@@ -172,6 +177,12 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 
 	payload_len = rx->p.udp_len - UDP_HLEN;
 	rx->inner_off = payload_off;
+	if (port->kind == FOU_KIND_FOU && ipproto == IPPROTO_SCTP_NR) {
+		/* RFC 6951: the UDP payload is a whole SCTP packet. */
+		ret = sctp_check(ctx, hook, payload_off, payload_len, &rx->si);
+		rx->inner_len = payload_len;
+		return ret == FOU_CONTINUE ? FOU_STAT_RX_DECAP_SCTP : ret;
+	}
 	if (port->kind == FOU_KIND_GUE) {
 		struct gue_result g = {};
 
@@ -206,6 +217,49 @@ static __always_inline struct fou_port *find_port(const struct fou_pkt *p, __u32
 	return fp;
 }
 
+/* Native SCTP: its CRC32c is checked unless the device says not to. */
+static __always_inline int sctp_rx_native(void *ctx, int hook, __u32 ifindex, struct fou_rx *rx)
+{
+	__u32 flags = sctp_dev_flags(ifindex);
+	int ret;
+
+	/* A GSO skb holds several packets, each with its own CRC32c. */
+	if ((flags & FOU_SCTP_DEV_F_NOVERIFY) || rx->p.gso)
+		return FOU_STAT_PASS_NOT_UDP;
+	rx->slot = FOU_NO_SLOT;
+	if (rx->p.ip_end > rx->p.pkt_len)
+		return FOU_STAT_DROP_TRUNCATED;
+	if (rx->p.ip_end < rx->p.l4_off + SCTP_MIN_LEN)
+		return FOU_STAT_DROP_SCTP_SHORT;
+	ret = sctp_check(ctx, hook, rx->p.l4_off, rx->p.ip_end - rx->p.l4_off, &rx->si);
+	if (ret != FOU_CONTINUE)
+		return ret;
+	rx->si.native = 1;
+	rx->sctp_udp_side = !!(flags & FOU_SCTP_DEV_F_UDP_SIDE);
+	return FOU_STAT_PASS_SCTP_CRC_OK;
+}
+
+/* SCTP over UDP to or from the encapsulation port, passing through (or to a
+ * user-space stack on this host): checked like native SCTP. */
+static __always_inline int sctp_rx_transit(void *ctx, int hook, __u32 ifindex, struct fou_rx *rx)
+{
+	__be16 port = bpf_htons(sctp_encap_port(sctp_conf()));
+	int ret;
+
+	if (rx->p.dport != port && rx->p.sport != port)
+		return FOU_STAT_PASS_NO_PORT;
+	if ((sctp_dev_flags(ifindex) & FOU_SCTP_DEV_F_NOVERIFY) || rx->p.gso)
+		return FOU_STAT_PASS_NO_PORT;
+	rx->slot = FOU_NO_SLOT;
+	ret = check_lengths(&rx->p);
+	if (ret != FOU_CONTINUE)
+		return ret;
+	if (rx->p.udp_len < UDP_HLEN + SCTP_MIN_LEN)
+		return FOU_STAT_DROP_SCTP_SHORT;
+	ret = sctp_check(ctx, hook, rx->p.l4_off + UDP_HLEN, rx->p.udp_len - UDP_HLEN, &rx->si);
+	return ret == FOU_CONTINUE ? FOU_STAT_PASS_SCTP_CRC_OK : ret;
+}
+
 /*
  * Classify one packet. Returns a fou_stat_id (rx_*: decapsulate; pass_*: not
  * ours; drop_*: ours and malformed or unauthorised) or FOU_NEED_PULL when
@@ -218,12 +272,14 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	int ret;
 
 	ret = parse_outer(data, data_end, hook == HOOK_XDP, &rx->p);
+	if (ret == FOU_SCTP)
+		return sctp_rx_native(ctx, hook, ifindex, rx);
 	if (ret != FOU_CONTINUE)
 		return ret;
 
 	port = find_port(&rx->p, &rx->slot);
 	if (!port)
-		return FOU_STAT_PASS_NO_PORT;
+		return sctp_rx_transit(ctx, hook, ifindex, rx);
 	if (port->ifindex && port->ifindex != ifindex)
 		return FOU_STAT_PASS_OTHER_DEV;
 	if ((port->flags & FOU_PORT_F_LOCAL) &&
@@ -260,6 +316,20 @@ static __always_inline int inner_set_ce(void *data, void *data_end, const struct
 		return -1;
 	ip6->flow_lbl[0] |= ECN_CE << 4;
 	return 0;
+}
+
+/*
+ * What an RFC 6951 gateway learns from a checked packet of an over-UDP peer:
+ * its encapsulation port when it came over UDP to a port of ours, or that it
+ * speaks native SCTP when it came natively through a device facing such
+ * peers.
+ */
+static __always_inline void sctp_rx_learn(int id, const struct fou_rx *rx)
+{
+	if (id == FOU_STAT_RX_DECAP_SCTP)
+		sctp_learn_from_peer(&rx->p.saddr, rx->p.family, &rx->si, bpf_ntohs(rx->p.sport));
+	else if (id == FOU_STAT_PASS_SCTP_CRC_OK && rx->si.native && rx->sctp_udp_side)
+		sctp_learn_from_peer(&rx->p.saddr, rx->p.family, &rx->si, 0);
 }
 
 /* Count the outcome of one packet: the reason, and the port's own counters. */

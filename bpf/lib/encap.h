@@ -151,7 +151,7 @@ static __always_inline int parse_inner_ipv6(struct ipv6hdr *ip6, void *data_end,
 	/* Behind extension headers the transport is left unknown: the flow
 	 * hash goes without ports, and a checksum is summed in full. */
 	if (!in->bad && (ip6->nexthdr == IPPROTO_TCP_NR || ip6->nexthdr == IPPROTO_UDP_NR ||
-			 ip6->nexthdr == IPPROTO_ICMPV6_NR)) {
+			 ip6->nexthdr == IPPROTO_ICMPV6_NR || ip6->nexthdr == IPPROTO_SCTP_NR)) {
 		in->proto = ip6->nexthdr;
 		inner_ports(ip6 + 1, data_end, in);
 	}

@@ -11,6 +11,7 @@
 /* Classification results besides a fou_stat_id (which are all >= 0). */
 #define FOU_CONTINUE  (-1) /* go on to the next stage */
 #define FOU_NEED_PULL (-2) /* headers exist beyond the linear data */
+#define FOU_SCTP      (-3) /* native SCTP: the IP fields are set, l4_off is SCTP */
 
 /* What the receive path learns about one packet's outer headers. */
 struct fou_pkt {
@@ -25,7 +26,7 @@ struct fou_pkt {
 	__be16 dport;
 	__be16 udp_csum;
 	__u8 can_pull;  /* the caller can pull non-linear data (TC) */
-	__u8 pad;
+	__u8 gso;       /* a GSO skb (TC): several packets behind one header */
 	struct fou_addr saddr;
 	struct fou_addr daddr;
 };
@@ -72,7 +73,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct iphdr *
 		return short_or_pull(data, data_end, p, FOU_STAT_PASS_SHORT);
 	if (iph->version != 4 || iph->ihl < 5)
 		return FOU_STAT_PASS_NOT_IP;
-	if (iph->protocol != IPPROTO_UDP_NR)
+	if (iph->protocol != IPPROTO_UDP_NR && iph->protocol != IPPROTO_SCTP_NR)
 		return FOU_STAT_PASS_NOT_UDP;
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return FOU_STAT_PASS_FRAGMENT;
@@ -85,7 +86,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct iphdr *
 	p->daddr.ip4 = iph->daddr;
 	/* Options are fine: the whole outer header goes on decapsulation. */
 	p->l4_off = p->l3_off + iph->ihl * 4;
-	return FOU_CONTINUE;
+	return iph->protocol == IPPROTO_SCTP_NR ? FOU_SCTP : FOU_CONTINUE;
 }
 
 static __always_inline bool ipv6_is_exthdr(__u8 nexthdr)
@@ -112,7 +113,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct ipv6hdr
 		return short_or_pull(data, data_end, p, FOU_STAT_PASS_SHORT);
 	if (ip6->version != 6)
 		return FOU_STAT_PASS_NOT_IP;
-	if (ip6->nexthdr != IPPROTO_UDP_NR)
+	if (ip6->nexthdr != IPPROTO_UDP_NR && ip6->nexthdr != IPPROTO_SCTP_NR)
 		return ipv6_is_exthdr(ip6->nexthdr) ? FOU_STAT_PASS_IP6_EXTHDR
 						    : FOU_STAT_PASS_NOT_UDP;
 
@@ -123,11 +124,12 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct ipv6hdr
 	__builtin_memcpy(p->saddr.ip6, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr.ip6, &ip6->daddr, 16);
 	p->l4_off = p->l3_off + IPV6_HLEN;
-	return FOU_CONTINUE;
+	return ip6->nexthdr == IPPROTO_SCTP_NR ? FOU_SCTP : FOU_CONTINUE;
 }
 
 /* Parse up to the outer UDP header. Returns FOU_CONTINUE for a UDP packet,
- * FOU_NEED_PULL, or the FOU_STAT_PASS_* reason why it is not ours. VLAN tags
+ * FOU_SCTP for native SCTP, FOU_NEED_PULL, or the FOU_STAT_PASS_* reason
+ * why it is not ours. VLAN tags
  * appear in the data only on the XDP path; TC sees them already stripped. */
 static __always_inline int parse_outer(void *data, void *data_end, bool allow_vlan,
 				       struct fou_pkt *p)
