@@ -51,8 +51,8 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	then mv $@.tmp $@; echo "  GEN      $@ (from /sys/kernel/btf/vmlinux)"; \
 	else rm -f $@.tmp; cp vmlinux/vmlinux.h $@; echo "  CP       $@ (committed fallback)"; fi
 
-# CRC32c slicing tables for bpf/lib/crc32c.h (16 or 32), generated, never committed.
-CRC32C_TABLES ?= 16
+# CRC32c slicing tables for bpf/lib/crc32c.h (32; 16 works too), generated, never committed.
+CRC32C_TABLES ?= 32
 $(BUILD)/crc32c_table.h: scripts/gen-crc32c-table.c | $(BUILD)
 	@echo "  GEN      $@"
 	@$(CC) -O2 -Wall -o $(BUILD)/gen-crc32c-table $< && \

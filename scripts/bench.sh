@@ -2,11 +2,14 @@
 # fouloader benchmarks. Figures are printed beside a baseline measured in the
 # same run; nothing here passes or fails on time.
 #
-# Sections (run all, or name some): rx_prog tx_prog tunnel_tput
+# Sections (run all, or name some): rx_prog tx_prog crc32c tunnel_tput
 #   rx_prog      cost per packet of the receive programs (BPF_PROG_TEST_RUN),
 #                beside a trivial XDP/TC program: build/selftests/bench_rx
 #   tx_prog      the same for the transmit (encapsulation) program:
 #                build/selftests/bench_tx, when it has been built
+#   crc32c       SCTP CRC32c in BPF (bpf/lib/crc32c.h) per packet of 64..9000
+#                bytes, beside the trivial program, the same tables in C and
+#                the SSE4.2 crc32 instruction: build/selftests/bench_crc
 #   tunnel_tput  iperf3 TCP throughput and ping RTT on one veth pair between
 #                two namespaces, in one run: no BPF; fouloader FOU tunnel with
 #                --rx tc; with --rx xdp; a pass-through XDP program (baseline
@@ -19,7 +22,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(rx_prog tx_prog tunnel_tput)
+SECTIONS=(rx_prog tx_prog crc32c tunnel_tput)
 status=0
 
 section() {
@@ -45,6 +48,16 @@ bench_tx_prog() {
 		return 0
 	fi
 	build/selftests/bench_tx
+}
+
+bench_crc32c() {
+	section "crc32c: SCTP CRC32c cost (BPF_PROG_TEST_RUN, user-space C, SSE4.2)"
+	if [ ! -x build/selftests/bench_crc ]; then
+		echo "build/selftests/bench_crc is missing: run make first" >&2
+		return 1
+	fi
+	# BENCH_CRC_CALLS / BENCH_CRC_XDP_CALLS: calls per shot at TC / XDP
+	build/selftests/bench_crc ${BENCH_CRC_CALLS:-200} ${BENCH_CRC_XDP_CALLS:-15}
 }
 
 # ---------------------------------------------------------------- tunnel_tput

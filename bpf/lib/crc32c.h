@@ -164,23 +164,43 @@ static __always_inline __u32 crc32c_16(const __u8 *tb, __u32 crc, const void *p)
 	return acc ^ CRC32C_8(tb, x, 0);
 }
 
-/* One 32-byte block: the loads of bytes 8..31 do not depend on the CRC so
- * far, so the CPU overlaps them with the previous block. */
+/*
+ * Table k at the byte p[i], loaded on its own: one instruction fewer per
+ * byte than cutting it out of a wider load (shift, mask), and the loaded
+ * byte is already zero-extended.
+ */
+#define CRC32C_TB(tb, k, p, i) ({                                               \
+	__u64 ___i = ((const __u8 *)(p))[i];                                    \
+	asm("%0 <<= 2; %0 += %1; %0 = *(u32 *)(%0 + %2)" : "+r"(___i) : "r"(tb), "i"((k) * 1024)); \
+	(__u32)___i; })
+
+/* Bytes i..i+7 of a block whose last byte is at 31, through byte loads. */
+#define CRC32C_8B(tb, p, i)                                                     \
+	(CRC32C_TB(tb, 31 - (i), p, i) ^ CRC32C_TB(tb, 30 - (i), p, (i) + 1) ^      \
+	 CRC32C_TB(tb, 29 - (i), p, (i) + 2) ^ CRC32C_TB(tb, 28 - (i), p, (i) + 3) ^ \
+	 CRC32C_TB(tb, 27 - (i), p, (i) + 4) ^ CRC32C_TB(tb, 26 - (i), p, (i) + 5) ^ \
+	 CRC32C_TB(tb, 25 - (i), p, (i) + 6) ^ CRC32C_TB(tb, 24 - (i), p, (i) + 7))
+
+/*
+ * One 32-byte block, slicing-by-32: only its first four bytes meet the CRC
+ * so far; the other 28 lookups do not depend on it, so the CPU runs them
+ * ahead, overlapping blocks.
+ */
 static __always_inline __u32 crc32c_32(const __u8 *tb, __u32 crc, const void *p)
 {
 #if CRC32C_NTABLES >= 32
-	__u64 x = crc32c_le64(p) ^ crc;
-	__u32 acc = CRC32C_8(tb, x, 24);
+	__u64 x = crc32c_le32(p) ^ crc;
+	__u32 acc = CRC32C_T(tb, 31, x, 0) ^ CRC32C_T(tb, 30, x, 1) ^
+		    CRC32C_T(tb, 29, x, 2) ^ CRC32C_T(tb, 28, x, 3);
 
+	acc ^= CRC32C_TB(tb, 27, p, 4) ^ CRC32C_TB(tb, 26, p, 5) ^
+	       CRC32C_TB(tb, 25, p, 6) ^ CRC32C_TB(tb, 24, p, 7);
 	crc32c_barrier(acc);
-	x = crc32c_le64(p + 8);
-	acc ^= CRC32C_8(tb, x, 16);
+	acc ^= CRC32C_8B(tb, p, 8);
 	crc32c_barrier(acc);
-	x = crc32c_le64(p + 16);
-	acc ^= CRC32C_8(tb, x, 8);
+	acc ^= CRC32C_8B(tb, p, 16);
 	crc32c_barrier(acc);
-	x = crc32c_le64(p + 24);
-	return acc ^ CRC32C_8(tb, x, 0);
+	return acc ^ CRC32C_8B(tb, p, 24);
 #else
 	return crc32c_16(tb, crc32c_16(tb, crc, p), p + 16);
 #endif
@@ -274,12 +294,12 @@ __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 
 	void *data = (data_expr), *data_end = (data_end_expr);                     \
 	__u8 *q = data + verifier_mask(off, CRC32C_LINEAR_OFF_MASK);               \
 	const __u8 *tb = crc32c_tables();                                          \
-	__u32 done = 0;                                                            \
+	__u64 done = 0, end = len; /* 64-bit: no zero-extension per block */      \
                                                                                    \
 	if (off > CRC32C_LINEAR_OFF_MASK)                                          \
 		return crc;                                                        \
 	for (int i = 0; i < CRC32C_MAX_BLOCKS; i++) {                              \
-		if (done + CRC32C_BLOCK > len || (void *)(q + CRC32C_BLOCK) > data_end) \
+		if (done + CRC32C_BLOCK > end || (void *)(q + CRC32C_BLOCK) > data_end) \
 			break;                                                     \
 		crc = crc32c_32(tb, crc, q);                                           \
 		q += CRC32C_BLOCK;                                                 \
