@@ -1,0 +1,1891 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Unit tests of the SCTP paths (issue 4): CRC32c checking of native SCTP and
+ * of SCTP over UDP in transit, the RFC 6951 decapsulation port and what the
+ * gateway learns from it, on fou_rx_xdp and fou_rx_tc; the encapsulation and
+ * CRC filling of fou_tx_tc. BPF_PROG_TEST_RUN on packets built here, with a
+ * bitwise CRC32c of our own; for every case the verdict, the exact output
+ * bytes, every fou_stats counter (the outcome and the sctp_ events) and,
+ * where the gateway learns, the contents of fou_sctp_peers / fou_sctp_vtags.
+ *
+ * The three programs share one set of SCTP maps (conf, devs, peers, vtags),
+ * as they do when fouloader pins them, so that what the receive side learns
+ * steers the transmit side. They run in a private network namespace with one
+ * veth pair: DEV (MTU 1500) is the device with SCTP duties in the cases that
+ * name one; the other cases run on lo, which is what test_run gives by
+ * default. Nothing is attached anywhere. TAP output.
+ *
+ * test_run's skbs arrive CHECKSUM_NONE, so at TC every verified native or
+ * decapsulated packet is also marked for the stack (sctp_csum_marked); its
+ * XDP frames put what passes XDP_LINEAR bytes in frags (multi-buffer), and
+ * its skbs cannot be that large, so jumbo frames are XDP cases only.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "portstate.h"
+
+#include "fou_maps.h"
+#include "fou_stats.h"
+#include "fou_rx_xdp.skel.h"
+#include "fou_rx_tc.skel.h"
+#include "fou_tx_tc.skel.h"
+#include "bpfharness.h"
+#include "pktbuild.h"
+#include "tap.h"
+
+#define XDP_DROP_V    1
+#define XDP_PASS_V    2
+#define TC_ACT_OK_V   0
+#define TC_ACT_SHOT_V 2
+
+#define BUF_SZ   16384
+#define DEV      "fsc0"
+#define PEER     "fsc1"
+#define LO       1
+#define SCTP_PROTO 132
+#define DEF_PORT FOU_SCTP_PORT_DEFAULT
+
+/* ---- CRC32c, bit by bit -------------------------------------------------- */
+
+#define CRC_POLY 0x82F63B78u /* Castagnoli, reflected */
+
+/* CRC32c of n bytes, the bytes in [zfrom, zto) read as zero. */
+static uint32_t crc_ref(const uint8_t *b, size_t n, size_t zfrom, size_t zto)
+{
+	uint32_t r = 0xffffffffu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		r ^= i >= zfrom && i < zto ? 0 : b[i];
+		for (k = 0; k < 8; k++)
+			r = (r >> 1) ^ (CRC_POLY & (0u - (r & 1)));
+	}
+	return ~r;
+}
+
+/* An SCTP packet's CRC32c: its checksum field (bytes 8..11) as zero. */
+static uint32_t sctp_crc(const uint8_t *s, size_t n)
+{
+	return crc_ref(s, n, 8, 12);
+}
+
+/* SCTP stores the CRC little-endian (RFC 9260 appendix A, as Linux does). */
+static void sctp_put_crc(uint8_t *s, uint32_t c)
+{
+	s[8] = c & 0xff;
+	s[9] = c >> 8 & 0xff;
+	s[10] = c >> 16 & 0xff;
+	s[11] = c >> 24;
+}
+
+static bool sctp_crc_ok(const uint8_t *s, size_t n)
+{
+	uint32_t c = sctp_crc(s, n);
+
+	return s[8] == (c & 0xff) && s[9] == (c >> 8 & 0xff) && s[10] == (c >> 16 & 0xff) &&
+	       s[11] == c >> 24;
+}
+
+/* ---- SCTP packets -------------------------------------------------------- */
+
+#define SCTP_MAX 9200
+#define CID_DATA     0
+#define CID_INIT     1
+#define CID_INIT_ACK 2
+#define CID_SACK     3
+#define CID_ABORT    6
+#define CID_SHUTDOWN_COMPLETE 14
+
+struct sctp_b {
+	uint8_t b[SCTP_MAX];
+	size_t len;
+	size_t last; /* offset of the last chunk */
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The 12-byte common header; CRC zero until sb_crc(). */
+static void sb_begin(struct sctp_b *s, uint16_t sport, uint16_t dport, uint32_t vtag)
+{
+	memset(s->b, 0, 12);
+	put16(s->b, sport);
+	put16(s->b + 2, dport);
+	put32(s->b + 4, vtag);
+	s->len = 12;
+}
+
+/* A chunk of vlen value bytes (a pattern unless val), padded to 4 unless
+ * nopad; the length field says 4 + vlen. */
+static void sb_chunk(struct sctp_b *s, uint8_t type, uint8_t flags, const uint8_t *val,
+		     size_t vlen, bool nopad)
+{
+	uint8_t *c = s->b + s->len;
+	size_t i, pad = nopad ? 0 : (4 - (vlen & 3)) & 3;
+
+	if (s->len + 4 + vlen + pad > SCTP_MAX)
+		tap_bail("SCTP builder overflow");
+	c[0] = type;
+	c[1] = flags;
+	put16(c + 2, (uint16_t)(4 + vlen));
+	for (i = 0; i < vlen; i++)
+		c[4 + i] = val ? val[i] : (uint8_t)(0x41 + i * 3);
+	memset(c + 4 + vlen, 0, pad);
+	s->last = s->len;
+	s->len += 4 + vlen + pad;
+}
+
+/* INIT / INIT-ACK: Initiate Tag, a_rwnd, streams, initial TSN, and one
+ * Supported Address Types parameter of 6 bytes, so the chunk length (26) is
+ * not a multiple of 4. */
+static void sb_init(struct sctp_b *s, uint8_t type, uint32_t init_tag)
+{
+	uint8_t v[22] = { 0 };
+
+	put32(v, init_tag);
+	put32(v + 4, 106496);
+	put16(v + 8, 10);
+	put16(v + 10, 65535);
+	put32(v + 12, init_tag ^ 0x5a5a);
+	put16(v + 16, 12);
+	put16(v + 18, 6);
+	put16(v + 20, 5);
+	sb_chunk(s, type, 0, v, sizeof(v), false);
+}
+
+/* DATA (B and E set): TSN, stream, sequence, PPID, n bytes of user data. */
+static void sb_data(struct sctp_b *s, uint32_t tsn, size_t n)
+{
+	uint8_t v[12 + SCTP_MAX];
+	size_t i;
+
+	memset(v, 0, 12);
+	put32(v, tsn);
+	put32(v + 8, 51);
+	for (i = 0; i < n; i++)
+		v[12 + i] = (uint8_t)(i * 13 + 7);
+	sb_chunk(s, CID_DATA, 3, v, 12 + n, false);
+}
+
+static void sb_crc(struct sctp_b *s)
+{
+	sctp_put_crc(s->b, sctp_crc(s->b, s->len));
+}
+
+static void sb_bad_crc(struct sctp_b *s)
+{
+	sctp_put_crc(s->b, sctp_crc(s->b, s->len) ^ 0x00010000);
+}
+
+/* ---- frames -------------------------------------------------------------- */
+
+struct frame {
+	int fam;
+	bool vlan;
+	uint8_t optlen;      /* IPv4 options */
+	uint16_t frag;
+	const char *saddr, *daddr;
+	bool udp;            /* SCTP over UDP */
+	uint16_t sport, dport;
+	enum pkt_csum csum;
+	const struct sctp_b *sctp; /* read when the frame is built */
+};
+
+static const uint8_t mac_dst[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t mac_src[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+
+/* The over-UDP peer A and the native side B (the gateway sits between). */
+static const char *a_addr(int fam) { return fam == 4 ? "192.0.2.10" : "2001:db8::10"; }
+static const char *a2_addr(int fam) { return fam == 4 ? "192.0.2.11" : "2001:db8::11"; }
+static const char *b_addr(int fam) { return fam == 4 ? "198.51.100.20" : "2001:db8:100::20"; }
+
+/* Ethernet, IP (protocol 132 or 17), UDP if asked, the SCTP bytes; lengths
+ * and checksums filled in. Returns the IP layer. */
+static int build(struct pkt *p, const struct frame *f)
+{
+	struct pkt_eth_opts e = { .vlan = f->vlan, .vlan_tci = 0x0064 };
+	const char *s = f->saddr ? f->saddr : a_addr(f->fam);
+	const char *d = f->daddr ? f->daddr : b_addr(f->fam);
+	uint8_t proto = f->udp ? 0 : SCTP_PROTO;
+	int ip;
+
+	memcpy(e.dst, mac_dst, 6);
+	memcpy(e.src, mac_src, 6);
+	pkt_eth(p, &e);
+	if (f->fam == 4) {
+		struct pkt_ip4_opts o = { .saddr = pkt_a4(s), .daddr = pkt_a4(d), .proto = proto,
+					  .tos = 0x10, .ttl = 61, .id = 0x2345,
+					  .optlen = f->optlen, .frag = f->frag };
+
+		ip = pkt_ip4(p, &o);
+	} else {
+		struct pkt_ip6_opts o = { .saddr = pkt_a6(s), .daddr = pkt_a6(d), .nexthdr = proto,
+					  .tclass = 0x10, .hlim = 61, .flowlabel = 0x5678a };
+
+		ip = pkt_ip6(p, &o);
+	}
+	if (f->udp)
+		pkt_udp(p, f->sport, f->dport, f->csum);
+	if (f->sctp && f->sctp->len)
+		pkt_bytes(p, f->sctp->b, f->sctp->len);
+	if (pkt_finalize(p) || ip < 0)
+		tap_bail("packet builder overflow");
+	return ip;
+}
+
+/* ---- programs and maps --------------------------------------------------- */
+
+enum { H_XDP = 1, H_TC = 2, H_TX = 4 };
+#define H_RX (H_XDP | H_TC)
+
+struct hook {
+	const char *name;
+	int id;
+	int prog_fd, stats_fd;
+	struct fou_port_fds pfds;
+	int ok_ret, drop_ret;
+};
+
+static struct hook hooks[3] = {
+	{ .name = "xdp", .id = H_XDP, .ok_ret = XDP_PASS_V, .drop_ret = XDP_DROP_V },
+	{ .name = "tc", .id = H_TC, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V },
+	{ .name = "tx", .id = H_TX, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V },
+};
+#define HX (&hooks[0])
+#define HT (&hooks[1])
+
+static struct fou_rx_xdp_bpf *xskel;
+static struct fou_rx_tc_bpf *tskel;
+static struct fou_tx_tc_bpf *txskel;
+static int m_conf, m_devs, m_peers, m_vtags;
+static int ifidx; /* DEV */
+
+static const char *const shared_maps[] = {
+	FOU_MAP_SCTP_CONF, FOU_MAP_SCTP_DEVS, FOU_MAP_SCTP_PEERS, FOU_MAP_SCTP_VTAGS,
+};
+
+/* Before load: no pins, and the first object's SCTP maps, as pinning would
+ * share them. */
+static int share_sctp_maps(struct bpf_object *obj)
+{
+	const int fds[] = { m_conf, m_devs, m_peers, m_vtags };
+	unsigned int i;
+
+	bh_unpin_all(obj);
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, shared_maps[i]);
+
+		if (!m || bpf_map__reuse_fd(m, fds[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* Open skeleton s, share its maps, load it; 0, or -1 with errno set (main
+ * bails out then, the half-made skeleton goes with the process). */
+#define OPEN_SHARING(skel, s) \
+	(((s) = skel##__open()) && !share_sctp_maps((s)->obj) && !skel##__load(s) ? 0 : -1)
+
+static int load_progs(void)
+{
+	struct bpf_object *objs[3];
+	int i;
+
+	xskel = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
+	if (!xskel)
+		return -1;
+	m_conf = bpf_map__fd(xskel->maps.fou_sctp_conf);
+	m_devs = bpf_map__fd(xskel->maps.fou_sctp_devs);
+	m_peers = bpf_map__fd(xskel->maps.fou_sctp_peers);
+	m_vtags = bpf_map__fd(xskel->maps.fou_sctp_vtags);
+	if (OPEN_SHARING(fou_rx_tc_bpf, tskel) || OPEN_SHARING(fou_tx_tc_bpf, txskel))
+		return -1;
+	objs[0] = xskel->obj;
+	objs[1] = tskel->obj;
+	objs[2] = txskel->obj;
+	hooks[0].prog_fd = bpf_program__fd(xskel->progs.fou_rx_xdp);
+	hooks[1].prog_fd = bpf_program__fd(tskel->progs.fou_rx_tc);
+	hooks[2].prog_fd = bpf_program__fd(txskel->progs.fou_tx_tc);
+	for (i = 0; i < 3; i++) {
+		hooks[i].stats_fd = bpf_object__find_map_fd_by_name(objs[i], FOU_MAP_STATS);
+		if (i < 2 && fou_port_fds_from_obj(objs[i], &hooks[i].pfds))
+			return -1;
+	}
+	return 0;
+}
+
+static void conf_set(uint16_t encap_port, uint16_t remote_port)
+{
+	struct fou_sctp_conf c = { .encap_port = encap_port, .remote_port = remote_port };
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(m_conf, &zero, &c, BPF_ANY))
+		tap_bail("fou_sctp_conf update: %s", strerror(errno));
+}
+
+static void dev_set(uint32_t ifindex, uint32_t flags)
+{
+	struct fou_sctp_dev d = { .flags = flags };
+
+	if (!flags) {
+		bpf_map_delete_elem(m_devs, &ifindex);
+		return;
+	}
+	if (bpf_map_update_elem(m_devs, &ifindex, &d, BPF_ANY))
+		tap_bail("fou_sctp_devs update: %s", strerror(errno));
+}
+
+static void map_clear(int fd)
+{
+	uint8_t key[64];
+
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			tap_bail("map delete: %s", strerror(errno));
+}
+
+static int map_count(int fd)
+{
+	uint8_t key[64], next[64];
+	int n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/* Forget everything learned, and every device and setting. */
+static void sctp_reset(void)
+{
+	map_clear(m_peers);
+	map_clear(m_vtags);
+	map_clear(m_devs);
+	conf_set(0, 0);
+}
+
+static struct fou_sctp_peer_key peer_key(int fam, const char *addr, uint32_t tag)
+{
+	struct fou_sctp_peer_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.addr = bh_addr(fam, addr);
+	k.family = fam;
+	k.vtag = tag;
+	return k;
+}
+
+static void peer_put(int fam, const char *addr, uint32_t tag, uint16_t port, uint16_t flags,
+		     uint32_t peer_vtag)
+{
+	struct fou_sctp_peer_key k = peer_key(fam, addr, tag);
+	struct fou_sctp_peer v = { .encap_port = port, .flags = flags, .peer_vtag = peer_vtag };
+
+	if (bpf_map_update_elem(m_peers, &k, &v, BPF_ANY))
+		tap_bail("fou_sctp_peers update: %s", strerror(errno));
+}
+
+static void vtag_put(int fam, const char *addr, uint32_t their_tag, uint32_t peer_tag)
+{
+	struct fou_sctp_vtag_key k;
+	struct fou_sctp_vtag v = { .peer_vtag = peer_tag };
+
+	memset(&k, 0, sizeof(k));
+	k.addr = bh_addr(fam, addr);
+	k.vtag = their_tag;
+	k.family = fam;
+	if (bpf_map_update_elem(m_vtags, &k, &v, BPF_ANY))
+		tap_bail("fou_sctp_vtags update: %s", strerror(errno));
+}
+
+/* ---- receive ports ------------------------------------------------------- */
+
+#define P_SCTP     DEF_PORT /* RFC 6951 port, any peer */
+#define P_SCTPPEER 9900     /* RFC 6951 port, peer a2_addr only */
+#define P_OTHER    12345    /* not configured */
+
+static int add_port(int fam, uint16_t port, bool any)
+{
+	struct fou_port_key k = { .port = port, .family = fam };
+	struct fou_peer_spec peer = { .addr = bh_addr(fam, a2_addr(fam)) };
+	struct fou_port v;
+	int i, err;
+
+	memset(&v, 0, sizeof(v));
+	v.kind = FOU_KIND_FOU;
+	v.ipproto = SCTP_PROTO;
+	v.flags = any ? FOU_PORT_F_PEER_ANY : 0;
+	for (i = 0; i < 2; i++) {
+		err = fou_port_install(&hooks[i].pfds, &k, &v, &peer, any ? 0 : 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int configure_ports(void)
+{
+	int fam, err = 0;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		err = err ?: add_port(fam, P_SCTP, true);
+		err = err ?: add_port(fam, P_SCTPPEER, false);
+	}
+	return err;
+}
+
+/* The counters of port k (every port a case names exists). */
+static int port_stats(const struct hook *h, const struct fou_port_key *k,
+		      struct fou_port_stats *s)
+{
+	struct fou_port v;
+	__u32 slot;
+
+	return fou_port_find(&h->pfds, k, &v, &slot) ?: fou_port_stats_sum(&h->pfds, slot, s);
+}
+
+/* ---- cases --------------------------------------------------------------- */
+
+enum outcome { O_PASS, O_DROP, O_CHANGED };
+
+/* What a map holds after the case: an entry, or its absence. */
+struct map_want {
+	bool vtags;         /* fou_sctp_vtags, else fou_sctp_peers */
+	bool absent;
+	int fam;
+	const char *addr;
+	uint32_t tag;
+	uint16_t port, flags; /* peers */
+	uint32_t val;         /* peers: peer_vtag; vtags: peer_vtag */
+};
+
+struct tcase {
+	char name[160];
+	/* per case, cleared by case_begin() */
+	int hooks;
+	enum outcome out;
+	int want[FOU_STAT__COUNT];
+	bool marked;          /* TC receive: the skb gets marked CRC-verified */
+	bool port_set, port_drop;
+	struct fou_port_key pk;
+	uint32_t ifindex;     /* 0: lo */
+	uint32_t linear;      /* XDP: bytes in the first buffer; 0: all that fit */
+	int nmw;
+	struct map_want mw[4];
+	int npeers, nvtags;   /* entries expected in the maps; -1: not checked */
+	size_t inner_bytes;   /* port rx_bytes of a decapsulation: the SCTP packet */
+	size_t exp_len;
+	/* buffers */
+	uint8_t in[BUF_SZ];
+	struct pkt p;
+	uint8_t exp[BUF_SZ];
+};
+
+static struct tcase T;
+static uint8_t out_buf[BUF_SZ];
+static struct sctp_b S, S2;
+static const char *gw_rx; /* the receive hook of the gateway sequence running */
+
+static void case_begin(int hk, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void case_begin(int hk, const char *fmt, ...)
+{
+	static const char gw[] = "gateway: ";
+	const size_t n = sizeof(gw) - 1;
+
+	BH_CASE_BEGIN(T, fmt);
+	T.hooks = hk;
+	T.npeers = T.nvtags = -1;
+	/* The transmit steps of a sequence are told apart by its receive hook. */
+	if (gw_rx && !strncmp(T.name, gw, n)) {
+		char pre[40];
+		size_t lp = (size_t)snprintf(pre, sizeof(pre), "gateway (with %s rx): ", gw_rx);
+		size_t rest = strlen(T.name) - n;
+
+		if (lp < sizeof(pre) && lp + rest < sizeof(T.name)) {
+			memmove(T.name + lp, T.name + n, rest + 1);
+			memcpy(T.name, pre, lp);
+		}
+	}
+}
+
+static const char *fn(int fam) { return fam == 4 ? "IPv4" : "IPv6"; }
+
+static void expect(enum outcome o, int stat)
+{
+	T.out = o;
+	T.want[stat]++;
+}
+
+static void also(int event)
+{
+	T.want[event]++;
+}
+
+static void want_map(bool vtags, int fam, const char *addr, uint32_t tag, uint16_t port,
+		     uint16_t flags, uint32_t val)
+{
+	struct map_want w = { .vtags = vtags, .fam = fam, .addr = addr, .tag = tag,
+			      .port = port, .flags = flags, .val = val };
+
+	if (T.nmw >= 4)
+		tap_bail("too many map expectations in %s", T.name);
+	T.mw[T.nmw++] = w;
+}
+
+static void want_peer(int fam, const char *addr, uint32_t tag, uint16_t port, uint16_t flags,
+		      uint32_t peer_vtag)
+{
+	want_map(false, fam, addr, tag, port, flags, peer_vtag);
+}
+
+static void want_vtag(int fam, const char *addr, uint32_t their_tag, uint32_t peer_tag)
+{
+	want_map(true, fam, addr, their_tag, 0, 0, peer_tag);
+}
+
+static void want_no_peer(int fam, const char *addr, uint32_t tag)
+{
+	want_map(false, fam, addr, tag, 0, 0, 0);
+	T.mw[T.nmw - 1].absent = true;
+}
+
+static void want_counts(int npeers, int nvtags)
+{
+	T.npeers = npeers;
+	T.nvtags = nvtags;
+}
+
+static void check_maps(void)
+{
+	int i;
+
+	for (i = 0; i < T.nmw; i++) {
+		const struct map_want *w = &T.mw[i];
+		struct fou_sctp_peer_key k = peer_key(w->fam, w->addr, w->tag);
+		uint8_t v[sizeof(struct fou_sctp_peer)];
+		char what[96];
+		int err;
+
+		/* The two keys have the same layout (include/fou_maps.h). */
+		err = bpf_map_lookup_elem(w->vtags ? m_vtags : m_peers, &k, v) ? -errno : 0;
+		snprintf(what, sizeof(what), "%s {%s, 0x%08x}", w->vtags ? "fou_sctp_vtags" :
+			 "fou_sctp_peers", w->addr, w->tag);
+		if (w->absent) {
+			if (err != -ENOENT)
+				tap_check_fail(__FILE__, __LINE__, "%s: present, expected absent", what);
+			continue;
+		}
+		if (err) {
+			tap_check_fail(__FILE__, __LINE__, "%s: missing (%d)", what, err);
+			continue;
+		}
+		if (w->vtags) {
+			struct fou_sctp_vtag *t = (void *)v;
+
+			EXPECT_EQ(t->peer_vtag, w->val, what);
+		} else {
+			struct fou_sctp_peer *p = (void *)v;
+
+			if (p->encap_port != w->port || p->flags != w->flags ||
+			    p->peer_vtag != w->val || !p->updated_ns)
+				tap_check_fail(__FILE__, __LINE__,
+					       "%s = {port %u, flags 0x%x, peer_vtag 0x%08x, updated %llu}, "
+					       "expected {port %u, flags 0x%x, peer_vtag 0x%08x, updated > 0}",
+					       what, p->encap_port, p->flags, p->peer_vtag,
+					       (unsigned long long)p->updated_ns, w->port, w->flags, w->val);
+		}
+	}
+	if (T.npeers >= 0)
+		EXPECT_EQ(map_count(m_peers), T.npeers, "entries in fou_sctp_peers");
+	if (T.nvtags >= 0)
+		EXPECT_EQ(map_count(m_vtags), T.nvtags, "entries in fou_sctp_vtags");
+}
+
+static void check_counters(const struct hook *h, const uint64_t *b, const uint64_t *a)
+{
+	int id;
+
+	for (id = 0; id < FOU_STAT__COUNT; id++) {
+		long long d = (long long)(a[id] - b[id]);
+		long long w = T.want[id];
+
+		if (h->id == H_TC && id == FOU_STAT_SCTP_CSUM_MARKED && T.marked)
+			w++;
+		if (d != w)
+			tap_check_fail(__FILE__, __LINE__, "counter %s moved by %lld, expected %lld",
+				       bh_stat_names[id], d, w);
+	}
+}
+
+static void check_port_stats(const struct fou_port_stats *b, const struct fou_port_stats *a)
+{
+	EXPECT_EQ(a->rx_packets - b->rx_packets, T.out == O_CHANGED && !T.port_drop,
+		  "port rx_packets delta");
+	EXPECT_EQ(a->rx_bytes - b->rx_bytes, T.port_drop ? 0 : T.inner_bytes, "port rx_bytes delta");
+	EXPECT_EQ(a->drop_packets - b->drop_packets, T.port_drop, "port drop_packets delta");
+}
+
+/* test_run's limits: skb frames up to a page less its overheads; XDP frames
+ * up to that in the first buffer, the rest in frags. */
+#define SKB_MAX   3500
+#define XDP_LINEAR 3000
+
+static int test_run(const struct hook *h, __u32 *retval, __u32 *out_len)
+{
+	struct xdp_md xctx = { .ingress_ifindex = T.ifindex ? T.ifindex : LO };
+	struct __sk_buff sctx = { .ifindex = T.ifindex ? T.ifindex : LO };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = T.p.buf, .data_size_in = T.p.len,
+		    .data_out = out_buf, .data_size_out = sizeof(out_buf), .repeat = 1);
+	int err;
+
+	if (h->id == H_XDP) {
+		xctx.data_end = T.linear ? T.linear : T.p.len < XDP_LINEAR ? T.p.len : XDP_LINEAR;
+		o.ctx_in = &xctx;
+		o.ctx_size_in = sizeof(xctx);
+	} else {
+		o.ctx_in = &sctx;
+		o.ctx_size_in = sizeof(sctx);
+	}
+	err = bpf_prog_test_run_opts(h->prog_fd, &o);
+	*retval = o.retval;
+	*out_len = o.data_size_out;
+	return err;
+}
+
+static void run_on(const struct hook *h)
+{
+	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
+	struct fou_port_stats pb, pa;
+	__u32 retval, olen;
+	int err;
+
+	tap_begin();
+	ASSERT_OK(bh_read_stats(h->stats_fd, before), "read fou_stats");
+	if (T.port_set)
+		ASSERT_OK(port_stats(h, &T.pk, &pb), "read fou_port_stats");
+	err = test_run(h, &retval, &olen);
+	ASSERT_OK(err, "bpf_prog_test_run_opts");
+	EXPECT_EQ(retval, T.out == O_DROP ? h->drop_ret : h->ok_ret, "verdict");
+	if (T.out == O_CHANGED)
+		EXPECT_MEMEQ(out_buf, olen, T.exp, T.exp_len, "output bytes");
+	else if (T.out == O_PASS)
+		EXPECT_MEMEQ(out_buf, olen, T.p.buf, T.p.len, "passed bytes (unchanged)");
+	ASSERT_OK(bh_read_stats(h->stats_fd, after), "read fou_stats");
+	check_counters(h, before, after);
+	if (T.port_set) {
+		ASSERT_OK(port_stats(h, &T.pk, &pa), "read fou_port_stats");
+		check_port_stats(&pb, &pa);
+	}
+	check_maps();
+cleanup:
+	tap_end("%s: %s", h->name, T.name);
+}
+
+static void run(void)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (T.hooks & hooks[i].id)
+			run_on(&hooks[i]);
+}
+
+/* ---- expectations of output ---------------------------------------------- */
+
+/* A receive case that changes nothing. */
+static void expect_rx_pass(int stat, bool marked)
+{
+	expect(O_PASS, stat);
+	T.marked = marked;
+}
+
+/* RFC 6951 to native: f without its UDP header, without Ethernet padding;
+ * the IPv4 checksum is computed afresh by pktbuild. */
+static void expect_decap(const struct frame *f, uint16_t port)
+{
+	struct frame g = *f;
+	struct pkt e;
+
+	g.udp = false;
+	pkt_init(&e, T.exp, sizeof(T.exp));
+	build(&e, &g);
+	T.exp_len = e.len;
+	expect(O_CHANGED, FOU_STAT_RX_DECAP_SCTP);
+	T.marked = true;
+	T.port_set = true;
+	T.pk.port = port;
+	T.pk.family = f->fam;
+	T.inner_bytes = f->sctp->len;
+}
+
+/* Native to RFC 6951: f in UDP from sport to dport, its SCTP bytes as sctp
+ * (the CRC filled where the device fills it). */
+static void expect_encap(const struct frame *f, uint16_t sport, uint16_t dport,
+			 const struct sctp_b *sctp)
+{
+	struct frame g = *f;
+	struct pkt e;
+
+	g.udp = true;
+	g.sport = sport;
+	g.dport = dport;
+	g.csum = PKT_CSUM_AUTO;
+	g.sctp = sctp;
+	pkt_init(&e, T.exp, sizeof(T.exp));
+	build(&e, &g);
+	T.exp_len = e.len;
+	expect(O_CHANGED, FOU_STAT_TX_ENCAP_SCTP);
+}
+
+/* Independent checks of an output frame: IPv4 header checksum, UDP checksum
+ * over the pseudo header, SCTP CRC32c. */
+static bool frame_sane(const uint8_t *b, size_t n)
+{
+	size_t l3 = 14, l4;
+	int ver = b[l3] >> 4;
+	uint8_t proto;
+
+	if (ver == 4) {
+		size_t ihl = (b[l3] & 0xf) * 4;
+
+		if (ip4_hdr_csum(b + l3, ihl) != get16(b + l3 + 10))
+			return false;
+		l4 = l3 + ihl;
+		proto = b[l3 + 9];
+		if (get16(b + l3 + 2) != n - l3)
+			return false;
+	} else {
+		l4 = l3 + 40;
+		proto = b[l3 + 6];
+		if (get16(b + l3 + 4) != n - l4)
+			return false;
+	}
+	if (proto == 17) {
+		if (get16(b + l4 + 4) != n - l4 || !l4_csum_ok(b + l3, ver, 17, b + l4, n - l4))
+			return false;
+		l4 += 8;
+	}
+	return sctp_crc_ok(b + l4, n - l4);
+}
+
+/* ---- receive: native SCTP ------------------------------------------------ */
+
+static void native_frame(struct frame *f, int fam, const struct sctp_b *s)
+{
+	memset(f, 0, sizeof(*f));
+	f->fam = fam;
+	f->sctp = s;
+}
+
+/* A DATA packet of n user bytes, CRC good. */
+static void sb_std(struct sctp_b *s, uint32_t vtag, size_t n)
+{
+	sb_begin(s, 5001, 5002, vtag);
+	sb_data(s, 1000, n);
+	sb_crc(s);
+}
+
+static void native_case(int hk, int fam, const char *what, int stat)
+{
+	struct frame f;
+
+	case_begin(hk, "native SCTP %s (%s)", what, fn(fam));
+	native_frame(&f, fam, &S);
+	build(&T.p, &f);
+	if (stat == FOU_STAT_PASS_SCTP_CRC_OK)
+		expect_rx_pass(stat, true);
+	else
+		expect(O_DROP, stat);
+	run();
+}
+
+static void cases_native_basic(int fam)
+{
+	sb_std(&S, 0x11223344, 100);
+	native_case(H_RX, fam, "DATA, good CRC", FOU_STAT_PASS_SCTP_CRC_OK);
+	sb_bad_crc(&S);
+	native_case(H_RX, fam, "DATA, bad CRC", FOU_STAT_DROP_SCTP_CRC);
+	sb_begin(&S, 5001, 5002, 0);
+	sb_init(&S, CID_INIT, 0xabcdef01);
+	sb_crc(&S);
+	native_case(H_RX, fam, "INIT (chunk length 26), good CRC", FOU_STAT_PASS_SCTP_CRC_OK);
+	/* a CRC stored big-endian: right number, wrong byte order */
+	{
+		uint32_t c = sctp_crc(S.b, S.len);
+
+		put32(S.b + 8, c);
+		native_case(H_RX, fam, "INIT, CRC stored big-endian", FOU_STAT_DROP_SCTP_CRC);
+	}
+	sb_begin(&S, 5001, 5002, 0x01020304);
+	sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
+	sb_data(&S, 7, 33);
+	sb_chunk(&S, CID_ABORT, 1, NULL, 0, false);
+	sb_crc(&S);
+	native_case(H_RX, fam, "three chunks (SACK, DATA of 45, ABORT)", FOU_STAT_PASS_SCTP_CRC_OK);
+	S.b[S.len - 9] ^= 0x20; /* one bit of the DATA */
+	native_case(H_RX, fam, "three chunks, one bit flipped", FOU_STAT_DROP_SCTP_CRC);
+}
+
+/* Common header and chunks that do not add up; the CRC is right each time,
+ * so the walk decides. */
+static void cases_native_malformed(int fam)
+{
+	static const uint16_t small[] = { 0, 1, 2, 3 };
+	char what[80];
+	unsigned int i;
+	size_t n;
+
+	for (n = 0; n <= 15; n += 3) {
+		sb_std(&S, 0x11223344, 8);
+		S.len = n;
+		if (n >= 12)
+			sb_crc(&S);
+		snprintf(what, sizeof(what), "IP payload of %zu bytes%s", n,
+			 n == 12 ? " (common header only)" : "");
+		native_case(H_RX, fam, what, FOU_STAT_DROP_SCTP_SHORT);
+	}
+	sb_std(&S, 0x11223344, 20);
+	put16(S.b + S.last + 2, get16(S.b + S.last + 2) + 4);
+	sb_crc(&S);
+	native_case(H_RX, fam, "chunk length 4 past the end", FOU_STAT_DROP_SCTP_CHUNK_LEN);
+	sb_std(&S, 0x11223344, 20);
+	put16(S.b + S.last + 2, 0xffff);
+	sb_crc(&S);
+	native_case(H_RX, fam, "chunk length 65535", FOU_STAT_DROP_SCTP_CHUNK_LEN);
+	for (i = 0; i < 4; i++) {
+		sb_begin(&S, 5001, 5002, 0x11223344);
+		sb_chunk(&S, CID_DATA, 3, NULL, 16, false);
+		put16(S.b + S.last + 2, small[i]);
+		sb_crc(&S);
+		snprintf(what, sizeof(what), "first chunk length %u", small[i]);
+		native_case(H_RX, fam, what, FOU_STAT_DROP_SCTP_CHUNK_ZERO);
+	}
+	sb_begin(&S, 5001, 5002, 0x11223344);
+	sb_data(&S, 1, 8);
+	sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
+	put16(S.b + S.last + 2, 2);
+	sb_crc(&S);
+	native_case(H_RX, fam, "second chunk length 2", FOU_STAT_DROP_SCTP_CHUNK_ZERO);
+
+	/* Bytes after a chunk that needs no padding: a chunk header cut short. */
+	for (n = 1; n <= 3; n++) {
+		sb_std(&S, 0x11223344, 8); /* DATA of 24 bytes */
+		memset(S.b + S.len, 0, n);
+		S.len += n;
+		sb_crc(&S);
+		snprintf(what, sizeof(what), "%zu byte(s) after a last chunk that needs no padding", n);
+		native_case(H_RX, fam, what, FOU_STAT_DROP_SCTP_CHUNK_LEN);
+	}
+	/* The last chunk's padding: all, part or none of it may be there. */
+	for (n = 0; n <= 3; n++) {
+		sb_begin(&S, 5001, 5002, 0x11223344);
+		sb_data(&S, 1, 5); /* length 21, 3 bytes of padding */
+		S.len -= 3 - n;
+		sb_crc(&S);
+		snprintf(what, sizeof(what), "last chunk (length 21) with %zu of its 3 padding bytes", n);
+		native_case(H_RX, fam, what, FOU_STAT_PASS_SCTP_CRC_OK);
+	}
+	sb_begin(&S, 5001, 5002, 0x11223344);
+	sb_data(&S, 1, 5);
+	memset(S.b + S.len, 0, 4);
+	S.len += 4;
+	sb_crc(&S);
+	native_case(H_RX, fam, "padding, then 4 zero bytes (a chunk of length 0)",
+		    FOU_STAT_DROP_SCTP_CHUNK_ZERO);
+}
+
+/* More chunks than the walk looks at (SCTP_MAX_CHUNKS, 64): the one after
+ * them is not looked at, but the CRC still covers it. */
+static void cases_native_many_chunks(int fam)
+{
+	int i;
+
+	sb_begin(&S, 5001, 5002, 0x11223344);
+	for (i = 0; i < 64; i++)
+		sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
+	sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
+	sb_crc(&S);
+	native_case(H_RX, fam, "65 chunks", FOU_STAT_PASS_SCTP_CRC_OK);
+	put16(S.b + S.last + 2, 0);
+	sb_crc(&S);
+	native_case(H_RX, fam, "65 chunks, the 65th of length 0 (beyond the walk)",
+		    FOU_STAT_PASS_SCTP_CRC_OK);
+	put16(S.b + S.last - 16 + 2, 0);
+	sb_crc(&S);
+	native_case(H_RX, fam, "65 chunks, the 64th of length 0", FOU_STAT_DROP_SCTP_CHUNK_ZERO);
+	put16(S.b + S.last - 16 + 2, 16);
+	put16(S.b + S.last + 2, 16);
+	sctp_put_crc(S.b, sctp_crc(S.b, S.len) ^ 1);
+	native_case(H_RX, fam, "65 chunks, bad CRC", FOU_STAT_DROP_SCTP_CRC);
+}
+
+static void cases_native_frames(int fam)
+{
+	struct frame f;
+	size_t n;
+
+	/* IP total length past the frame */
+	sb_std(&S, 0x11223344, 40);
+	case_begin(H_RX, "native SCTP, IP length 4 past the frame (%s)", fn(fam));
+	native_frame(&f, fam, &S);
+	build(&T.p, &f);
+	T.p.len -= 4;
+	expect(O_DROP, FOU_STAT_DROP_TRUNCATED);
+	run();
+
+	case_begin(H_RX, "native SCTP with 6 bytes of Ethernet padding (%s)", fn(fam));
+	build(&T.p, &f);
+	pkt_bytes(&T.p, "\xff\xff\xff\xff\xff\xff", 6);
+	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
+	run();
+
+	case_begin(H_XDP, "native SCTP VLAN-tagged, good CRC (%s)", fn(fam));
+	f.vlan = true;
+	build(&T.p, &f);
+	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
+	run();
+	sb_bad_crc(&S);
+	case_begin(H_XDP, "native SCTP VLAN-tagged, bad CRC (%s)", fn(fam));
+	build(&T.p, &f);
+	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
+	run();
+	f.vlan = false;
+
+	if (fam == 4) {
+		sb_std(&S, 0x11223344, 40);
+		case_begin(H_RX, "native SCTP with 40 bytes of IPv4 options");
+		f.optlen = 40;
+		build(&T.p, &f);
+		expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
+		run();
+		f.optlen = 0;
+		case_begin(H_RX, "native SCTP, first IPv4 fragment (not checked)");
+		f.frag = PKT_IP4_MF;
+		sb_bad_crc(&S);
+		build(&T.p, &f);
+		expect_rx_pass(FOU_STAT_PASS_FRAGMENT, false);
+		run();
+		f.frag = 0;
+	}
+
+	for (n = 1400; n <= 3400; n += 2000) {
+		sb_std(&S, 0x55667788, n);
+		case_begin(H_RX, "native SCTP DATA of %zu bytes, good CRC (%s)", n, fn(fam));
+		build(&T.p, &f);
+		expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
+		run();
+		S.b[S.len - 1] ^= 0x80;
+		case_begin(H_RX, "native SCTP DATA of %zu bytes, last bit flipped (%s)", n, fn(fam));
+		build(&T.p, &f);
+		expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
+		run();
+	}
+	/* Jumbo frames: XDP multi-buffer (test_run cannot make such skbs). */
+	sb_std(&S, 0x55667788, 8900);
+	case_begin(H_XDP, "native SCTP jumbo frame (%s, multi-buffer), good CRC", fn(fam));
+	build(&T.p, &f);
+	snprintf(T.name + strlen(T.name), sizeof(T.name) - strlen(T.name), ", %zu bytes", T.p.len);
+	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
+	run();
+	case_begin(H_XDP, "native SCTP jumbo frame (%s, 200 bytes linear), good CRC", fn(fam));
+	build(&T.p, &f);
+	T.linear = 200;
+	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
+	run();
+	S.b[5000] ^= 1;
+	case_begin(H_XDP, "native SCTP jumbo frame (%s, multi-buffer), bit flipped in a frag", fn(fam));
+	build(&T.p, &f);
+	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
+	run();
+}
+
+/* A device that does not verify: SCTP on it is none of our business. */
+static void cases_native_noverify(int fam)
+{
+	struct frame f;
+
+	sb_std(&S, 0x11223344, 50);
+	sb_bad_crc(&S);
+	native_frame(&f, fam, &S);
+	dev_set(LO, FOU_SCTP_DEV_F_NOVERIFY);
+	case_begin(H_RX, "native SCTP, bad CRC, on a noverify device (lo) (%s)", fn(fam));
+	build(&T.p, &f);
+	expect_rx_pass(FOU_STAT_PASS_NOT_UDP, false);
+	run();
+	dev_set(LO, 0);
+	dev_set(ifidx, FOU_SCTP_DEV_F_NOVERIFY);
+	case_begin(H_RX, "native SCTP, bad CRC, on " DEV " (noverify) (%s)", fn(fam));
+	build(&T.p, &f);
+	T.ifindex = ifidx;
+	expect_rx_pass(FOU_STAT_PASS_NOT_UDP, false);
+	run();
+	case_begin(H_RX, "native SCTP, bad CRC, on lo while " DEV " is noverify (%s)", fn(fam));
+	build(&T.p, &f);
+	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
+	run();
+	dev_set(ifidx, FOU_SCTP_DEV_F_FILL);
+	case_begin(H_RX, "native SCTP, bad CRC, on " DEV " (fill, verify) (%s)", fn(fam));
+	build(&T.p, &f);
+	T.ifindex = ifidx;
+	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
+	run();
+	dev_set(ifidx, 0);
+}
+
+/* ---- receive: SCTP over UDP in transit ----------------------------------- */
+
+static void udp_frame(struct frame *f, int fam, uint16_t sport, uint16_t dport,
+		      const struct sctp_b *s)
+{
+	native_frame(f, fam, s);
+	f->udp = true;
+	f->sport = sport;
+	f->dport = dport;
+}
+
+static void transit_case(int fam, uint16_t sport, uint16_t dport, int stat, const char *what)
+{
+	struct frame f;
+
+	case_begin(H_RX, "transit SCTP/UDP %u -> %u, %s (%s)", sport, dport, what, fn(fam));
+	udp_frame(&f, fam, sport, dport, &S);
+	build(&T.p, &f);
+	if (stat < FOU_STAT_DROP_PEER)
+		expect_rx_pass(stat, false);
+	else
+		expect(O_DROP, stat);
+	run();
+}
+
+static void cases_transit(int fam)
+{
+	struct frame f;
+	size_t ip;
+
+	sb_std(&S, 0x0badcafe, 64);
+	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_SCTP_CRC_OK, "good CRC");
+	transit_case(fam, DEF_PORT, 40000, FOU_STAT_PASS_SCTP_CRC_OK, "good CRC");
+	transit_case(fam, 40000, P_OTHER, FOU_STAT_PASS_NO_PORT, "other port");
+	sb_bad_crc(&S);
+	transit_case(fam, 40000, DEF_PORT, FOU_STAT_DROP_SCTP_CRC, "bad CRC");
+	transit_case(fam, DEF_PORT, 40000, FOU_STAT_DROP_SCTP_CRC, "bad CRC");
+	transit_case(fam, 40000, P_OTHER, FOU_STAT_PASS_NO_PORT, "other port, bad CRC");
+	sb_std(&S, 0x0badcafe, 1);
+	put16(S.b + S.last + 2, 40);
+	sb_crc(&S);
+	transit_case(fam, 40000, DEF_PORT, FOU_STAT_DROP_SCTP_CHUNK_LEN, "chunk past the end");
+	S.len = 15;
+	transit_case(fam, 40000, DEF_PORT, FOU_STAT_DROP_SCTP_SHORT, "15-byte SCTP");
+
+	sb_std(&S, 0x0badcafe, 64);
+	case_begin(H_RX, "transit SCTP/UDP, UDP length -4 (%s)", fn(fam));
+	udp_frame(&f, fam, 40000, DEF_PORT, &S);
+	ip = pkt_off(&T.p, build(&T.p, &f));
+	pkt_put16(&T.p, ip + (fam == 4 ? 20 : 40) + 4, 8 + S.len - 4);
+	expect(O_DROP, FOU_STAT_DROP_UDP_LEN);
+	run();
+	case_begin(H_RX, "transit SCTP/UDP, UDP length +4 (%s)", fn(fam));
+	ip = pkt_off(&T.p, build(&T.p, &f));
+	pkt_put16(&T.p, ip + (fam == 4 ? 20 : 40) + 4, 8 + S.len + 4);
+	expect(O_DROP, FOU_STAT_DROP_UDP_LEN);
+	run();
+	case_begin(H_RX, "transit SCTP/UDP, IP length past the frame (%s)", fn(fam));
+	build(&T.p, &f);
+	T.p.len -= 2;
+	expect(O_DROP, FOU_STAT_DROP_TRUNCATED);
+	run();
+	/* The UDP checksum is the endpoint's to check; the CRC is ours. */
+	case_begin(H_RX, "transit SCTP/UDP, bad UDP checksum, good CRC (%s)", fn(fam));
+	f.csum = PKT_CSUM_BAD;
+	build(&T.p, &f);
+	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
+	run();
+	f.csum = PKT_CSUM_AUTO;
+
+	conf_set(5000, 0);
+	transit_case(fam, 40000, 5000, FOU_STAT_PASS_SCTP_CRC_OK, "encap-port 5000, good CRC");
+	sb_bad_crc(&S);
+	transit_case(fam, 5000, 40000, FOU_STAT_DROP_SCTP_CRC, "encap-port 5000, bad CRC");
+	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NO_PORT, "encap-port 5000, bad CRC");
+	conf_set(0, 0);
+
+	dev_set(LO, FOU_SCTP_DEV_F_NOVERIFY);
+	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NO_PORT, "noverify device, bad CRC");
+	dev_set(LO, 0);
+
+	sb_std(&S, 0x0badcafe, 8900);
+	case_begin(H_XDP, "transit SCTP/UDP jumbo frame (%s, multi-buffer), good CRC", fn(fam));
+	udp_frame(&f, fam, 40000, DEF_PORT, &S);
+	build(&T.p, &f);
+	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
+	run();
+	sb_bad_crc(&S);
+	case_begin(H_XDP, "transit SCTP/UDP jumbo frame (%s, multi-buffer), bad CRC", fn(fam));
+	build(&T.p, &f);
+	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
+	run();
+}
+
+/* ---- receive: the RFC 6951 port ------------------------------------------ */
+
+#define TAG_A  0xa1a1a1a1u /* A's own tag (its INIT's Initiate Tag) */
+#define TAG_B  0xb2b2b2b2u /* B's own tag (its INIT-ACK's Initiate Tag) */
+#define TAG_X  0x5eed5eedu /* a forger's */
+#define PORT_A 40001
+
+static void sb_init_pkt(struct sctp_b *s, uint8_t type, uint32_t vtag, uint32_t init_tag)
+{
+	sb_begin(s, 5001, 5002, vtag);
+	sb_init(s, type, init_tag);
+	sb_crc(s);
+}
+
+/* SCTP/UDP from A:sport to port, built into T.p; f keeps the frame. */
+static void port_frame(struct frame *f, int fam, uint16_t sport, uint16_t port,
+		       const struct sctp_b *s)
+{
+	udp_frame(f, fam, sport, port, s);
+	build(&T.p, f);
+}
+
+static void port_drop(int stat, int fam, uint16_t port)
+{
+	expect(O_DROP, stat);
+	T.port_set = T.port_drop = true;
+	T.pk.port = port;
+	T.pk.family = fam;
+}
+
+static void cases_port_decap(int fam)
+{
+	struct frame f;
+
+	sctp_reset();
+	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
+	case_begin(H_RX, "RFC 6951 port: INIT over UDP (%s)", fn(fam));
+	port_frame(&f, fam, PORT_A, P_SCTP, &S);
+	expect_decap(&f, P_SCTP);
+	also(FOU_STAT_SCTP_PORT_LEARNED);
+	want_peer(fam, a_addr(fam), TAG_A, PORT_A, 0, 0);
+	want_counts(1, 0);
+	run();
+
+	if (fam == 4) {
+		uint8_t opt;
+
+		for (opt = 8; opt <= 40; opt += 32) {
+			case_begin(H_RX, "RFC 6951 port: INIT over UDP, %u bytes of IPv4 options", opt);
+			f.optlen = opt;
+			build(&T.p, &f);
+			expect_decap(&f, P_SCTP);
+			also(FOU_STAT_SCTP_PORT_LEARNED);
+			run();
+		}
+		f.optlen = 0;
+	}
+	case_begin(H_XDP, "RFC 6951 port: INIT over UDP, VLAN-tagged (%s)", fn(fam));
+	f.vlan = true;
+	build(&T.p, &f);
+	expect_decap(&f, P_SCTP);
+	also(FOU_STAT_SCTP_PORT_LEARNED);
+	run();
+	if (fam == 4) {
+		case_begin(H_XDP, "RFC 6951 port: INIT over UDP, VLAN-tagged, IPv4 options");
+		f.optlen = 40;
+		build(&T.p, &f);
+		expect_decap(&f, P_SCTP);
+		also(FOU_STAT_SCTP_PORT_LEARNED);
+		run();
+		f.optlen = 0;
+	}
+	f.vlan = false;
+
+	case_begin(H_RX, "RFC 6951 port: INIT over UDP, 10 bytes of Ethernet padding (%s)", fn(fam));
+	build(&T.p, &f);
+	expect_decap(&f, P_SCTP); /* expected output: without the padding */
+	pkt_bytes(&T.p, "\0\0\0\0\0\0\0\0\0\0", 10);
+	also(FOU_STAT_SCTP_PORT_LEARNED);
+	run();
+
+	sb_std(&S, TAG_B, 3000);
+	case_begin(H_RX, "RFC 6951 port: DATA of 3000 bytes, unknown tag (%s)", fn(fam));
+	port_frame(&f, fam, PORT_A, P_SCTP, &S);
+	expect_decap(&f, P_SCTP);
+	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
+	run();
+	sb_std(&S, TAG_B, 8900);
+	case_begin(H_XDP, "RFC 6951 port: DATA jumbo frame (%s, multi-buffer), unknown tag", fn(fam));
+	port_frame(&f, fam, PORT_A, P_SCTP, &S);
+	expect_decap(&f, P_SCTP);
+	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
+	run();
+	sb_bad_crc(&S);
+	case_begin(H_XDP, "RFC 6951 port: DATA jumbo frame (%s, multi-buffer), bad CRC", fn(fam));
+	port_frame(&f, fam, PORT_A, P_SCTP, &S);
+	port_drop(FOU_STAT_DROP_SCTP_CRC, fam, P_SCTP);
+	run();
+}
+
+static void cases_port_drops(int fam)
+{
+	struct frame f;
+
+	sctp_reset();
+	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
+	sb_bad_crc(&S);
+	case_begin(H_RX, "RFC 6951 port: INIT with a bad CRC, nothing learned (%s)", fn(fam));
+	port_frame(&f, fam, PORT_A, P_SCTP, &S);
+	port_drop(FOU_STAT_DROP_SCTP_CRC, fam, P_SCTP);
+	want_counts(0, 0);
+	run();
+
+	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
+	case_begin(H_RX, "RFC 6951 port: INIT with a bad UDP checksum (%s)", fn(fam));
+	f.csum = PKT_CSUM_BAD;
+	build(&T.p, &f);
+	port_drop(FOU_STAT_DROP_UDP_CSUM, fam, P_SCTP);
+	want_counts(0, 0);
+	run();
+	f.csum = PKT_CSUM_ZERO;
+	case_begin(H_RX, "RFC 6951 port: INIT with a zero UDP checksum (%s)", fn(fam));
+	build(&T.p, &f);
+	if (fam == 6) {
+		port_drop(FOU_STAT_DROP_ZERO_CSUM6, fam, P_SCTP);
+		want_counts(0, 0);
+	} else {
+		expect_decap(&f, P_SCTP);
+		also(FOU_STAT_SCTP_PORT_LEARNED);
+		want_counts(1, 0);
+	}
+	run();
+	f.csum = PKT_CSUM_AUTO;
+
+	sctp_reset();
+	case_begin(H_RX, "RFC 6951 port with an allowlist: INIT from another peer (%s)", fn(fam));
+	port_frame(&f, fam, PORT_A, P_SCTPPEER, &S);
+	port_drop(FOU_STAT_DROP_PEER, fam, P_SCTPPEER);
+	want_counts(0, 0);
+	run();
+	case_begin(H_RX, "RFC 6951 port with an allowlist: INIT from the allowed peer (%s)", fn(fam));
+	f.saddr = a2_addr(fam);
+	build(&T.p, &f);
+	expect_decap(&f, P_SCTPPEER);
+	also(FOU_STAT_SCTP_PORT_LEARNED);
+	want_peer(fam, a2_addr(fam), TAG_A, PORT_A, 0, 0);
+	run();
+	f.saddr = NULL;
+
+	sb_std(&S, TAG_B, 8);
+	S.len = 15;
+	case_begin(H_RX, "RFC 6951 port: 15-byte SCTP packet (%s)", fn(fam));
+	port_frame(&f, fam, PORT_A, P_SCTP, &S);
+	port_drop(FOU_STAT_DROP_SCTP_SHORT, fam, P_SCTP);
+	run();
+	sb_std(&S, TAG_B, 8);
+	put16(S.b + S.last + 2, 3);
+	sb_crc(&S);
+	case_begin(H_RX, "RFC 6951 port: chunk length 3 (%s)", fn(fam));
+	port_frame(&f, fam, PORT_A, P_SCTP, &S);
+	port_drop(FOU_STAT_DROP_SCTP_CHUNK_ZERO, fam, P_SCTP);
+	run();
+	put16(S.b + S.last + 2, 100);
+	sb_crc(&S);
+	case_begin(H_RX, "RFC 6951 port: chunk past the end (%s)", fn(fam));
+	port_frame(&f, fam, PORT_A, P_SCTP, &S);
+	port_drop(FOU_STAT_DROP_SCTP_CHUNK_LEN, fam, P_SCTP);
+	run();
+	sb_std(&S, TAG_B, 8);
+	case_begin(H_RX, "RFC 6951 port: UDP length -2 (%s)", fn(fam));
+	udp_frame(&f, fam, PORT_A, P_SCTP, &S);
+	pkt_put16(&T.p, pkt_off(&T.p, build(&T.p, &f)) + (fam == 4 ? 20 : 40) + 4, 8 + S.len - 2);
+	port_drop(FOU_STAT_DROP_UDP_LEN, fam, P_SCTP);
+	run();
+}
+
+/* ---- the gateway: receive and transmit together -------------------------- */
+
+/* Native SCTP from B to A leaving DEV: encapsulated to dport, sport sp. */
+static void tx_to_a(int fam, const char *what, uint16_t sp, uint16_t dport)
+{
+	struct frame f;
+
+	case_begin(H_TX, "%s (%s)", what, fn(fam));
+	native_frame(&f, fam, &S);
+	f.saddr = b_addr(fam);
+	f.daddr = a_addr(fam);
+	build(&T.p, &f);
+	T.ifindex = ifidx;
+	expect_encap(&f, sp, dport, &S);
+}
+
+/* SCTP/UDP from A:sport to the port, on DEV, through hook h. */
+static void rx_from_a(const struct hook *h, int fam, uint16_t sport, const char *what)
+{
+	struct frame f;
+
+	case_begin(h->id, "gateway: %s (%s)", what, fn(fam));
+	port_frame(&f, fam, sport, P_SCTP, &S);
+	T.ifindex = ifidx;
+	expect_decap(&f, P_SCTP);
+}
+
+static void gateway(const struct hook *h, int fam)
+{
+	const char *a = a_addr(fam);
+	struct frame f;
+
+	sctp_reset();
+	dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
+	/* A opens: INIT to the port; B answers natively, out of DEV. */
+	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
+	rx_from_a(h, fam, PORT_A, "INIT from A, its port learned");
+	also(FOU_STAT_SCTP_PORT_LEARNED);
+	want_peer(fam, a, TAG_A, PORT_A, 0, 0);
+	want_counts(1, 0);
+	run();
+	sb_init_pkt(&S, CID_INIT_ACK, TAG_A, TAG_B);
+	tx_to_a(fam, "gateway: INIT-ACK from B to A, to A's learned port", DEF_PORT, PORT_A);
+	want_peer(fam, a, TAG_A, PORT_A, 0, TAG_B);
+	want_vtag(fam, a, TAG_B, TAG_A);
+	want_counts(1, 1);
+	run();
+
+	sb_std(&S, TAG_B, 100);
+	rx_from_a(h, fam, PORT_A, "DATA from A, same port");
+	want_peer(fam, a, TAG_A, PORT_A, 0, TAG_B);
+	run();
+	rx_from_a(h, fam, PORT_A + 1, "DATA from A, new port (NAT rebinding)");
+	also(FOU_STAT_SCTP_PORT_CHANGED);
+	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
+	want_counts(1, 1);
+	run();
+	sb_std(&S, TAG_A, 100);
+	tx_to_a(fam, "gateway: DATA from B to A, to A's new port", DEF_PORT, PORT_A + 1);
+	run();
+
+	sb_std(&S, TAG_B ^ 1, 100);
+	rx_from_a(h, fam, PORT_A + 2, "DATA from A with an unknown tag: nothing learned");
+	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
+	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
+	want_no_peer(fam, a, TAG_B ^ 1);
+	want_counts(1, 1);
+	run();
+	sb_std(&S, TAG_B, 100);
+	case_begin(h->id, "gateway: DATA with A's tag from another address: nothing learned (%s)",
+		   fn(fam));
+	udp_frame(&f, fam, PORT_A + 3, P_SCTP, &S);
+	f.saddr = a2_addr(fam);
+	build(&T.p, &f);
+	T.ifindex = ifidx;
+	expect_decap(&f, P_SCTP);
+	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
+	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
+	want_counts(1, 1);
+	run();
+
+	sb_init_pkt(&S, CID_INIT, 0, TAG_X);
+	rx_from_a(h, fam, PORT_A + 4, "forged INIT from A's address: a new entry, the old kept");
+	also(FOU_STAT_SCTP_PORT_LEARNED);
+	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
+	want_peer(fam, a, TAG_X, PORT_A + 4, 0, 0);
+	want_counts(2, 1);
+	run();
+
+	/* ABORT with T: the tag is A's own, it names nothing we learn by. */
+	sb_begin(&S, 5001, 5002, TAG_A);
+	sb_chunk(&S, CID_ABORT, 1, NULL, 0, false);
+	sb_crc(&S);
+	rx_from_a(h, fam, PORT_A + 5, "ABORT (T bit) from A, new port: not learned");
+	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
+	want_counts(2, 1);
+	run();
+	sb_begin(&S, 5001, 5002, TAG_B);
+	sb_chunk(&S, CID_ABORT, 1, NULL, 0, false);
+	sb_crc(&S);
+	tx_to_a(fam, "gateway: ABORT (T bit, B's tag) to A, port through fou_sctp_vtags",
+		DEF_PORT, PORT_A + 1);
+	run();
+	sb_begin(&S, 5001, 5002, TAG_B);
+	sb_chunk(&S, CID_SHUTDOWN_COMPLETE, 1, NULL, 0, false);
+	sb_crc(&S);
+	tx_to_a(fam, "gateway: SHUTDOWN COMPLETE (T bit, B's tag) to A", DEF_PORT, PORT_A + 1);
+	run();
+	sb_begin(&S, 5001, 5002, TAG_A);
+	sb_chunk(&S, CID_ABORT, 0, NULL, 0, false);
+	sb_crc(&S);
+	tx_to_a(fam, "gateway: ABORT (no T bit, A's tag) to A", DEF_PORT, PORT_A + 1);
+	run();
+	sb_begin(&S, 5001, 5002, TAG_B);
+	sb_chunk(&S, CID_ABORT, 0, NULL, 0, false);
+	sb_crc(&S);
+	tx_to_a(fam, "gateway: ABORT (no T bit) with B's tag: not a known tag of A's",
+		DEF_PORT, DEF_PORT);
+	run();
+
+	/* A turns to native SCTP through DEV: encapsulation off for it. */
+	sb_std(&S, TAG_B, 100);
+	case_begin(h->id, "gateway: native DATA from A on " DEV " (side udp) (%s)", fn(fam));
+	native_frame(&f, fam, &S);
+	build(&T.p, &f);
+	T.ifindex = ifidx;
+	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
+	also(FOU_STAT_SCTP_PEER_NATIVE);
+	want_peer(fam, a, TAG_A, 0, FOU_SCTP_PEER_F_NATIVE, TAG_B);
+	want_counts(2, 1);
+	run();
+	case_begin(h->id, "gateway: native DATA from A again: no event (%s)", fn(fam));
+	build(&T.p, &f);
+	T.ifindex = ifidx;
+	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
+	want_peer(fam, a, TAG_A, 0, FOU_SCTP_PEER_F_NATIVE, TAG_B);
+	run();
+	case_begin(h->id, "gateway: native DATA from A on lo (not side udp): nothing learned (%s)",
+		   fn(fam));
+	build(&T.p, &f);
+	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
+	run();
+	sb_std(&S, TAG_A, 100);
+	case_begin(H_TX, "gateway: DATA from B to native A: left native (%s)", fn(fam));
+	native_frame(&f, fam, &S);
+	f.saddr = b_addr(fam);
+	f.daddr = a;
+	build(&T.p, &f);
+	T.ifindex = ifidx;
+	expect(O_PASS, FOU_STAT_TX_PASS_SCTP_NATIVE);
+	run();
+
+	/* ... and back to UDP from yet another port. */
+	sb_std(&S, TAG_B, 100);
+	rx_from_a(h, fam, PORT_A + 6, "DATA from A over UDP again: encapsulation back on");
+	also(FOU_STAT_SCTP_PORT_CHANGED);
+	want_peer(fam, a, TAG_A, PORT_A + 6, 0, TAG_B);
+	run();
+	sb_std(&S, TAG_A, 100);
+	tx_to_a(fam, "gateway: DATA from B to A, to its latest port", DEF_PORT, PORT_A + 6);
+	run();
+	sctp_reset();
+}
+
+/* A is the server: its INIT-ACK over UDP names both tags. */
+static void gateway_a_answers(const struct hook *h, int fam)
+{
+	const char *a = a_addr(fam);
+
+	sctp_reset();
+	dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
+	sb_init_pkt(&S, CID_INIT, 0, TAG_B);
+	tx_to_a(fam, "gateway: INIT from B to unknown A, to the default port", DEF_PORT, DEF_PORT);
+	want_counts(0, 0);
+	run();
+	sb_init_pkt(&S, CID_INIT_ACK, TAG_B, TAG_A);
+	rx_from_a(h, fam, PORT_A, "INIT-ACK from A: port and both tags learned");
+	also(FOU_STAT_SCTP_PORT_LEARNED);
+	want_peer(fam, a, TAG_A, PORT_A, 0, TAG_B);
+	want_vtag(fam, a, TAG_B, TAG_A);
+	want_counts(1, 1);
+	run();
+	sb_std(&S, TAG_A, 10);
+	tx_to_a(fam, "gateway: DATA from B to A (server), to its port", DEF_PORT, PORT_A);
+	run();
+	sb_std(&S, TAG_B, 10);
+	rx_from_a(h, fam, PORT_A + 7, "DATA from A (server), new port");
+	also(FOU_STAT_SCTP_PORT_CHANGED);
+	want_peer(fam, a, TAG_A, PORT_A + 7, 0, TAG_B);
+	run();
+
+	/* A native INIT on the udp side: the association starts native. */
+	sb_init_pkt(&S, CID_INIT, 0, TAG_X);
+	{
+		struct frame f;
+
+		case_begin(h->id, "gateway: native INIT from A on " DEV ": learned native (%s)",
+			   fn(fam));
+		native_frame(&f, fam, &S);
+		build(&T.p, &f);
+		T.ifindex = ifidx;
+		expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
+		also(FOU_STAT_SCTP_PORT_LEARNED);
+		want_peer(fam, a, TAG_X, 0, FOU_SCTP_PEER_F_NATIVE, 0);
+		want_peer(fam, a, TAG_A, PORT_A + 7, 0, TAG_B);
+		want_counts(2, 1);
+		run();
+	}
+
+	/* An association set up in the maps directly, as fouloader could. */
+	sctp_reset();
+	dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
+	peer_put(fam, a2_addr(fam), TAG_A, 30000, 0, TAG_B);
+	vtag_put(fam, a2_addr(fam), TAG_B, TAG_A);
+	sb_std(&S, TAG_B, 10);
+	{
+		struct frame f;
+
+		case_begin(h->id, "gateway: DATA from a peer set up by hand, new port (%s)", fn(fam));
+		udp_frame(&f, fam, 30001, P_SCTP, &S);
+		f.saddr = a2_addr(fam);
+		build(&T.p, &f);
+		T.ifindex = ifidx;
+		expect_decap(&f, P_SCTP);
+		also(FOU_STAT_SCTP_PORT_CHANGED);
+		want_peer(fam, a2_addr(fam), TAG_A, 30001, 0, TAG_B);
+		want_counts(1, 1);
+		run();
+	}
+	sctp_reset();
+}
+
+/* ---- transmit ------------------------------------------------------------ */
+
+/* Native SCTP from B to A leaving DEV with flags; the caller expects. */
+static struct frame tx_frame(int fam)
+{
+	struct frame f;
+
+	native_frame(&f, fam, &S);
+	f.saddr = b_addr(fam);
+	f.daddr = a_addr(fam);
+	return f;
+}
+
+static void tx_case(int fam, uint32_t flags, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void tx_case(int fam, uint32_t flags, const char *fmt, ...)
+{
+	struct frame f = tx_frame(fam);
+	char name[120];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	dev_set(ifidx, flags);
+	case_begin(H_TX, "%s (%s)", name, fn(fam));
+	build(&T.p, &f);
+	T.ifindex = ifidx;
+}
+
+/* The SCTP packet of S with the CRC the fill gives. */
+static const struct sctp_b *filled(void)
+{
+	memcpy(S2.b, S.b, S.len);
+	S2.len = S.len;
+	sb_crc(&S2);
+	return &S2;
+}
+
+/* The input frame with its CRC filled in, sent on as it is otherwise. */
+static void expect_filled(void)
+{
+	T.exp_len = T.p.len;
+	memcpy(T.exp, T.p.buf, T.p.len);
+	memcpy(T.exp + T.p.len - S.len, filled()->b, S.len);
+	expect(O_CHANGED, FOU_STAT_TX_SCTP_FILLED);
+}
+
+static void cases_tx_encap(int fam)
+{
+	const uint32_t UDP = FOU_SCTP_DEV_F_UDP_SIDE, FILL = FOU_SCTP_DEV_F_FILL;
+	struct frame f = tx_frame(fam);
+	size_t n;
+
+	sctp_reset();
+	for (n = 0; n <= 1001; n += n < 8 ? 1 : 331) {
+		sb_std(&S, 0x12345678, n);
+		tx_case(fam, UDP, "side udp: DATA of %zu bytes to an unknown peer", n);
+		expect_encap(&f, DEF_PORT, DEF_PORT, &S);
+		run();
+	}
+	sb_std(&S, 0x12345678, 1400);
+	conf_set(5000, 7000);
+	tx_case(fam, UDP, "side udp: encap-port 5000, remote-encap-port 7000");
+	expect_encap(&f, 5000, 7000, &S);
+	run();
+	peer_put(fam, a_addr(fam), 0x12345678, 4444, 0, 0);
+	tx_case(fam, UDP, "side udp: learned port 4444, encap-port 5000");
+	expect_encap(&f, 5000, 4444, &S);
+	run();
+	conf_set(0, 0);
+	peer_put(fam, a_addr(fam), 0x12345678, 0, 0, 0);
+	tx_case(fam, UDP, "side udp: peer known with port 0: the default port");
+	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
+	run();
+	sctp_reset();
+
+	sb_std(&S, 0x12345678, 77);
+	sb_bad_crc(&S);
+	tx_case(fam, UDP, "side udp, bad CRC: sent as it is");
+	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
+	run();
+	tx_case(fam, UDP | FILL, "side udp + fill, bad CRC: overwritten");
+	expect_encap(&f, DEF_PORT, DEF_PORT, filled());
+	run();
+	memset(S.b + 8, 0, 4);
+	tx_case(fam, UDP, "side udp, zero CRC: filled and encapsulated");
+	expect_encap(&f, DEF_PORT, DEF_PORT, filled());
+	run();
+	if (fam == 4) {
+		dev_set(ifidx, UDP);
+		case_begin(H_TX, "side udp, zero CRC, 40 bytes of IPv4 options");
+		f.optlen = 40;
+		build(&T.p, &f);
+		T.ifindex = ifidx;
+		expect_encap(&f, DEF_PORT, DEF_PORT, filled());
+		run();
+		f.optlen = 0;
+	}
+	sb_std(&S, 0x12345678, 1400);
+	memset(S.b + 8, 0, 4);
+	tx_case(fam, UDP, "side udp, zero CRC, DATA of 1400 bytes");
+	expect_encap(&f, DEF_PORT, DEF_PORT, filled());
+	run();
+	sb_std(&S, 0x12345678, 1500 - (fam == 4 ? 20 : 40) - 28);
+	tx_case(fam, UDP, "side udp, a 1500-byte IP packet: no room for UDP under MTU 1500");
+	expect(O_DROP, FOU_STAT_TX_DROP_MTU);
+	run();
+	sb_std(&S, 0x12345678, 1500 - (fam == 4 ? 20 : 40) - 28 - 8);
+	tx_case(fam, UDP, "side udp, a 1492-byte IP packet: fits MTU 1500 in UDP");
+	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
+	run();
+}
+
+static void cases_tx_fill(int fam)
+{
+	const uint32_t FILL = FOU_SCTP_DEV_F_FILL;
+
+	sctp_reset();
+	sb_std(&S, 0x12345678, 200);
+	memset(S.b + 8, 0, 4);
+	tx_case(fam, FILL, "fill: zero CRC filled in");
+	expect_filled();
+	run();
+	sb_bad_crc(&S);
+	tx_case(fam, FILL, "fill: wrong CRC overwritten");
+	expect_filled();
+	run();
+	sb_crc(&S);
+	tx_case(fam, FILL, "fill: good CRC rewritten unchanged");
+	expect(O_PASS, FOU_STAT_TX_SCTP_FILLED);
+	run();
+	sb_std(&S, 0x12345678, 3000);
+	memset(S.b + 8, 0, 4);
+	tx_case(fam, FILL, "fill: zero CRC, DATA of 3000 bytes");
+	expect_filled();
+	run();
+}
+
+static void cases_tx_other(int fam)
+{
+	const uint32_t UDP = FOU_SCTP_DEV_F_UDP_SIDE;
+	struct frame f;
+
+	sctp_reset();
+	sb_std(&S, 0x12345678, 20);
+	sb_bad_crc(&S);
+	tx_case(fam, 0, "device without SCTP duties");
+	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
+	run();
+	tx_case(fam, FOU_SCTP_DEV_F_NOVERIFY, "device with noverify only");
+	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
+	run();
+	dev_set(ifidx, UDP);
+	case_begin(H_TX, "side udp set on " DEV ", packet leaving lo (%s)", fn(fam));
+	f = tx_frame(fam);
+	build(&T.p, &f);
+	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
+	run();
+
+	S.len = 15;
+	tx_case(fam, UDP, "side udp, 15-byte SCTP packet");
+	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
+	run();
+	S.len = 0;
+	tx_case(fam, UDP | FOU_SCTP_DEV_F_FILL, "side udp + fill, empty SCTP packet");
+	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
+	run();
+	if (fam == 4) {
+		sb_std(&S, 0x12345678, 20);
+		tx_case(fam, UDP, "side udp, IPv4 length past the frame");
+		T.p.len -= 3;
+		expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
+		run();
+		tx_case(fam, FOU_SCTP_DEV_F_FILL, "fill, IPv4 length past the frame");
+		T.p.len -= 3;
+		expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
+		run();
+		sb_std(&S, 0x12345678, 20);
+		dev_set(ifidx, UDP);
+		case_begin(H_TX, "side udp, IPv4 fragment (MF): left alone");
+		f = tx_frame(fam);
+		f.frag = PKT_IP4_MF;
+		build(&T.p, &f);
+		T.ifindex = ifidx;
+		expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
+		run();
+	}
+	/* Not SCTP: UDP to the encapsulation port is not encapsulated again. */
+	dev_set(ifidx, UDP);
+	case_begin(H_TX, "side udp, SCTP/UDP already (%s)", fn(fam));
+	sb_std(&S, 0x12345678, 20);
+	udp_frame(&f, fam, DEF_PORT, DEF_PORT, &S);
+	f.saddr = b_addr(fam);
+	f.daddr = a_addr(fam);
+	build(&T.p, &f);
+	T.ifindex = ifidx;
+	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
+	run();
+	sctp_reset();
+}
+
+/* One encapsulation checked against the independent rules rather than
+ * pktbuild: IPv4 header checksum, UDP length and checksum, CRC. */
+static void cases_tx_sanity(int fam)
+{
+	__u32 retval, olen;
+
+	sctp_reset();
+	dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
+	sb_std(&S, 0x12345678, 123);
+	memset(S.b + 8, 0, 4);
+	tx_case(fam, FOU_SCTP_DEV_F_UDP_SIDE, "side udp, zero CRC: output checked field by field");
+	tap_begin();
+	ASSERT_OK(test_run(&hooks[2], &retval, &olen), "bpf_prog_test_run_opts");
+	EXPECT_EQ(retval, TC_ACT_OK_V, "verdict");
+	EXPECT_EQ(olen, T.p.len + 8, "output length");
+	EXPECT_EQ(out_buf[fam == 4 ? 14 + 9 : 14 + 6], 17, "IP protocol");
+	EXPECT_EQ(get16(out_buf + 14 + (fam == 4 ? 20 : 40)), DEF_PORT, "UDP source port");
+	EXPECT_TRUE(frame_sane(out_buf, olen), "IP, UDP and SCTP checksums verify");
+	EXPECT_TRUE(!memcmp(out_buf + olen - S.len + 12, S.b + 12, S.len - 12),
+		    "SCTP bytes after the common header unchanged");
+cleanup:
+	tap_end("tx: %s", T.name);
+	sctp_reset();
+}
+
+/* The same for a decapsulation, both hooks. */
+static void cases_rx_sanity(int fam)
+{
+	__u32 retval, olen;
+	struct frame f;
+	int i;
+
+	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
+	for (i = 0; i < 2; i++) {
+		sctp_reset();
+		case_begin(hooks[i].id, "RFC 6951 port: decapsulated INIT checked field by field (%s)",
+			   fn(fam));
+		port_frame(&f, fam, PORT_A, P_SCTP, &S);
+		tap_begin();
+		ASSERT_OK(test_run(&hooks[i], &retval, &olen), "bpf_prog_test_run_opts");
+		EXPECT_EQ(retval, hooks[i].ok_ret, "verdict");
+		EXPECT_EQ(olen, T.p.len - 8, "output length");
+		EXPECT_EQ(out_buf[fam == 4 ? 14 + 9 : 14 + 6], SCTP_PROTO, "IP protocol");
+		EXPECT_TRUE(frame_sane(out_buf, olen), "IP header and SCTP CRC verify");
+		EXPECT_MEMEQ(out_buf + olen - S.len, S.len, S.b, S.len, "SCTP bytes");
+cleanup:
+		tap_end("%s: %s", hooks[i].name, T.name);
+	}
+	sctp_reset();
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static void self_test(void)
+{
+	static const uint8_t v[] = "123456789";
+	uint8_t z[32] = { 0 }, o[32];
+
+	memset(o, 0xff, sizeof(o));
+	/* RFC 3720 B.4 vectors and the check value */
+	if (crc_ref(v, 9, 0, 0) != 0xE3069283u || crc_ref(z, 32, 0, 0) != 0x8A9136AAu ||
+	    crc_ref(o, 32, 0, 0) != 0x62A8AB43u)
+		tap_bail("the reference CRC32c is wrong");
+}
+
+static void run_all_cases(void)
+{
+	int fam, i, err;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		cases_native_basic(fam);
+		cases_native_malformed(fam);
+		cases_native_many_chunks(fam);
+		cases_native_frames(fam);
+		cases_native_noverify(fam);
+		cases_transit(fam);
+	}
+	err = configure_ports();
+	if (err)
+		tap_bail("cannot configure the RFC 6951 ports: %s", strerror(-err));
+	for (fam = 4; fam <= 6; fam += 2) {
+		cases_port_decap(fam);
+		cases_port_drops(fam);
+		cases_rx_sanity(fam);
+		for (i = 0; i < 2; i++) {
+			gw_rx = hooks[i].name;
+			gateway(&hooks[i], fam);
+			gateway_a_answers(&hooks[i], fam);
+			gw_rx = NULL;
+		}
+		cases_tx_encap(fam);
+		cases_tx_fill(fam);
+		cases_tx_other(fam);
+		cases_tx_sanity(fam);
+	}
+}
+
+int main(void)
+{
+	const char *failed;
+	int err;
+
+	if (geteuid() != 0)
+		tap_skip_all("needs root for BPF_PROG_TEST_RUN and a network namespace");
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) <= 0 ||
+	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) <= 0)
+		tap_skip_all("BPF XDP/TC programs are not available");
+	if (libbpf_num_possible_cpus() <= 0)
+		tap_bail("libbpf_num_possible_cpus: %d", libbpf_num_possible_cpus());
+	self_test();
+	err = bh_setup_netns(DEV, PEER, "", &failed);
+	if (err < 0)
+		tap_bail("cannot set up the private network namespace: %s%s%s", strerror(-err),
+			 failed ? ", at: " : "", failed ? failed : "");
+	ifidx = err;
+	if (load_progs())
+		tap_bail("cannot open/load the three SCTP-sharing skeletons: %s", strerror(errno));
+	sctp_reset();
+	run_all_cases();
+	fou_tx_tc_bpf__destroy(txskel);
+	fou_rx_tc_bpf__destroy(tskel);
+	fou_rx_xdp_bpf__destroy(xskel);
+	return tap_done();
+}
