@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * apply FILE: make the pinned ports, tunnels and routes exactly those of a
- * file of "port add", "tunnel add" and "route add" lines. Every line is
- * parsed and the whole file validated before anything changes; then only
- * the difference is written. show config prints the state in that form.
+ * apply FILE: make the pinned ports, tunnels, routes and SCTP settings
+ * exactly those of a file of "port add", "tunnel add", "route add", "sctp
+ * set" and "sctp dev" lines. Every line is parsed and the whole file
+ * validated before anything changes; then only the difference is written.
+ * show config prints the state in that form.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +26,11 @@ struct want {
 	int tunnel_line[FOU_MAX_TUNNELS], ntunnels;
 	struct route_spec *routes;
 	int *route_line, nroutes;
+	/* SCTP: what the lines leave out is the default (zero). */
+	struct fou_sctp_conf sctp_conf;
+	int encap_port_line, remote_port_line;
+	struct sctp_dev_entry sctp_devs[FOU_MAX_DEVICES];
+	int sctp_dev_line[FOU_MAX_DEVICES], nsctp_devs;
 };
 
 struct current {
@@ -34,6 +40,9 @@ struct current {
 	struct prefix *routes;
 	__u32 *route_slot;
 	int nroutes;
+	struct fou_sctp_conf sctp_conf;
+	struct sctp_dev_entry sctp_devs[FOU_MAX_DEVICES];
+	int nsctp_devs;
 };
 
 struct counts {
@@ -80,9 +89,46 @@ static int split_words(char *line, char **argv)
 	return argc;
 }
 
+/* "sctp set" lines add up; each port is set on one line only. */
+static void want_sctp_set(struct want *w, int argc, char **argv, int line)
+{
+	struct sctp_set_spec s = {};
+
+	sctp_parse_set(argc, argv, &s);
+	if (s.have_encap && w->encap_port_line)
+		usage_error("encap-port is already set on line %d", w->encap_port_line);
+	if (s.have_remote && w->remote_port_line)
+		usage_error("remote-encap-port is already set on line %d", w->remote_port_line);
+	if (s.have_encap) {
+		w->sctp_conf.encap_port = s.conf.encap_port;
+		w->encap_port_line = line;
+	}
+	if (s.have_remote) {
+		w->sctp_conf.remote_port = s.conf.remote_port;
+		w->remote_port_line = line;
+	}
+}
+
+static void want_sctp_dev(struct want *w, int argc, char **argv, int line)
+{
+	struct sctp_dev_spec s = {};
+
+	sctp_parse_dev(argc, argv, &s);
+	for (int i = 0; i < w->nsctp_devs; i++)
+		if (w->sctp_devs[i].ifindex == s.ifindex)
+			usage_error("sctp dev %s is already set on line %d", s.name,
+				    w->sctp_dev_line[i]);
+	if (w->nsctp_devs == FOU_MAX_DEVICES)
+		usage_error("more than %d sctp dev lines", FOU_MAX_DEVICES);
+	w->sctp_dev_line[w->nsctp_devs] = line;
+	w->sctp_devs[w->nsctp_devs].ifindex = s.ifindex;
+	w->sctp_devs[w->nsctp_devs++].flags = sctp_dev_flags(&s, 0);
+}
+
 static void parse_command(struct want *w, int argc, char **argv, int line)
 {
 	bool is_add = argc >= 2 && !strcmp(argv[1], "add");
+	bool is_sctp = argc >= 2 && !strcmp(argv[0], "sctp");
 
 	if (is_add && !strcmp(argv[0], "port")) {
 		if (w->nports == FOU_MAX_PORTS)
@@ -99,9 +145,14 @@ static void parse_command(struct want *w, int argc, char **argv, int line)
 			usage_error("more than %d routes", MAX_ROUTES_FILE);
 		w->route_line[w->nroutes] = line;
 		route_parse_add(argc - 2, argv + 2, &w->routes[w->nroutes++]);
+	} else if (is_sctp && !strcmp(argv[1], "set")) {
+		want_sctp_set(w, argc - 2, argv + 2, line);
+	} else if (is_sctp && !strcmp(argv[1], "dev")) {
+		want_sctp_dev(w, argc - 2, argv + 2, line);
 	} else {
-		usage_error("expected 'port add', 'tunnel add' or 'route add', not '%s%s%s'",
-			    argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		usage_error("expected 'port add', 'tunnel add', 'route add', 'sctp set' or "
+			    "'sctp dev', not '%s%s%s'", argv[0], argc > 1 ? " " : "",
+			    argc > 1 ? argv[1] : "");
 	}
 }
 
@@ -225,6 +276,8 @@ static void load_current(struct current *c)
 	c->nports = 0;
 	c->nroutes = 0;
 	memset(c->tunnels, 0, sizeof(c->tunnels));
+	sctp_load_conf(&c->sctp_conf);
+	c->nsctp_devs = sctp_load_devs(c->sctp_devs, FOU_MAX_DEVICES);
 	if (!state_exists())
 		return;
 	c->nports = load_ports(c->ports, FOU_MAX_PORTS);
@@ -302,7 +355,7 @@ static int want_route(const struct want *w, const struct prefix *p)
 /* ---------------------------------------------------------------- applying */
 
 struct plan {
-	struct counts ports, tunnels, routes;
+	struct counts ports, tunnels, routes, sctp;
 	bool dry_run;
 };
 
@@ -444,6 +497,69 @@ static void put_ports(struct want *w, const struct current *c, struct plan *pl)
 		close_port_fds(&m);
 }
 
+/* The SCTP settings, counted like entries: the host's settings and each
+ * device's are added (from the defaults), deleted (back to them) or changed. */
+static void count_setting(struct counts *c, bool had, bool has)
+{
+	if (!had)
+		c->add++;
+	else if (!has)
+		c->del++;
+	else
+		c->chg++;
+}
+
+static __u32 want_dev_flags(const struct want *w, __u32 ifindex)
+{
+	for (int i = 0; i < w->nsctp_devs; i++)
+		if (w->sctp_devs[i].ifindex == ifindex)
+			return w->sctp_devs[i].flags;
+	return 0;
+}
+
+static void put_sctp_devs(const struct want *w, const struct current *c, struct plan *pl)
+{
+	char name[16];
+
+	/* Entries the file drops (or left at all defaults) go first. */
+	for (int i = 0; i < c->nsctp_devs; i++) {
+		if (!c->sctp_devs[i].flags || want_dev_flags(w, c->sctp_devs[i].ifindex))
+			continue;
+		pl->sctp.del++;
+		snprintf(name, sizeof(name), "%u", c->sctp_devs[i].ifindex);
+		if (!pl->dry_run)
+			check(sctp_put_dev(c->sctp_devs[i].ifindex, 0), "reset sctp dev ifindex", name);
+	}
+	for (int i = 0; i < w->nsctp_devs; i++) {
+		const struct sctp_dev_entry *d = &w->sctp_devs[i];
+		__u32 cur = 0;
+
+		for (int j = 0; j < c->nsctp_devs; j++)
+			if (c->sctp_devs[j].ifindex == d->ifindex)
+				cur = c->sctp_devs[j].flags;
+		if (cur == d->flags || !d->flags) /* all defaults: done above */
+			continue;
+		count_setting(&pl->sctp, cur, d->flags);
+		snprintf(name, sizeof(name), "%u", d->ifindex);
+		if (!pl->dry_run)
+			check(sctp_put_dev(d->ifindex, d->flags), "write sctp dev ifindex", name);
+	}
+}
+
+static void put_sctp(const struct want *w, const struct current *c, struct plan *pl)
+{
+	const struct fou_sctp_conf *want = &w->sctp_conf, *cur = &c->sctp_conf;
+	static const struct fou_sctp_conf zero;
+
+	if (memcmp(want, cur, sizeof(*want))) {
+		count_setting(&pl->sctp, memcmp(cur, &zero, sizeof(zero)),
+			      memcmp(want, &zero, sizeof(zero)));
+		if (!pl->dry_run)
+			check(sctp_put_conf(want), "write", "sctp set");
+	}
+	put_sctp_devs(w, c, pl);
+}
+
 /* Will the new tunnels fit next to the old ones until those go? */
 static bool room_for_new_tunnels(const struct want *w, const struct current *c)
 {
@@ -456,17 +572,24 @@ static bool room_for_new_tunnels(const struct want *w, const struct current *c)
 	return new <= free;
 }
 
+/* The sctp part is there only when SCTP settings change, so files without
+ * them read as before. */
 static void print_summary(const struct want *w, const struct plan *pl)
 {
-	const struct counts *p = &pl->ports, *t = &pl->tunnels, *r = &pl->routes;
+	const struct counts *p = &pl->ports, *t = &pl->tunnels, *r = &pl->routes, *s = &pl->sctp;
+	bool sctp = s->add | s->del | s->chg;
 
-	if (!(p->add | p->del | p->chg | t->add | t->del | t->chg | r->add | r->del | r->chg)) {
+	if (!(p->add | p->del | p->chg | t->add | t->del | t->chg | r->add | r->del | r->chg) &&
+	    !sctp) {
 		printf("%s: nothing to change\n", w->file);
 		return;
 	}
-	printf("%s %s: ports +%d -%d ~%d, tunnels +%d -%d ~%d, routes +%d -%d ~%d\n",
+	printf("%s %s: ports +%d -%d ~%d, tunnels +%d -%d ~%d, routes +%d -%d ~%d",
 	       pl->dry_run ? "would apply" : "applied", w->file, p->add, p->del, p->chg,
 	       t->add, t->del, t->chg, r->add, r->del, r->chg);
+	if (sctp)
+		printf(", sctp +%d -%d ~%d", s->add, s->del, s->chg);
+	printf("\n");
 }
 
 int cmd_apply(int argc, char **argv)
@@ -514,6 +637,8 @@ int cmd_apply(int argc, char **argv)
 			load_current(&c);
 		put_routes(&w, &c, &pl);
 	}
+	/* SCTP settings before the ports: an RFC 6951 port opens with them. */
+	put_sctp(&w, &c, &pl);
 	put_ports(&w, &c, &pl);
 	print_summary(&w, &pl);
 	return EXIT_OK;
@@ -547,6 +672,7 @@ int cmd_show_config(int argc, char **argv)
 	for (int i = 0; i < c.nports; i++)
 		print_port_line(&m, &c.ports[i].port, " add");
 	close_port_fds(&m);
+	sctp_print_config();
 	for (int i = 0; i < FOU_MAX_TUNNELS; i++)
 		if (c.tunnels[i].name[0])
 			print_tunnel_line(&c.tunnels[i], " add");

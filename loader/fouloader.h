@@ -17,6 +17,9 @@
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
 
+/* A receive port with this ipproto speaks SCTP over UDP (RFC 6951). */
+#define FOU_IPPROTO_SCTP 132
+
 struct global_opts {
 	const char *pin_root;
 	bool verbose;
@@ -43,7 +46,8 @@ void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* util.c: argument parsing (usage_error on bad input, naming @what). */
 __u16 parse_port(const char *what, const char *s); /* host order */
 long parse_uint(const char *what, const char *s, long max);
-__u8 parse_ipproto(const char *s);
+__u8 parse_tunnel_ipproto(const char *s); /* 4 or 41 */
+__u8 parse_port_ipproto(const char *s);   /* 4, 41 or 132 */
 /* Parse an IPv4 or IPv6 address; returns its FOU_FAMILY_*. */
 int parse_addr(const char *what, const char *s, struct fou_addr *out);
 unsigned int parse_dev(const char *s);
@@ -102,6 +106,10 @@ int cmd_probe(int argc, char **argv);
 int probe_native_xdp(unsigned int ifindex);
 bool dev_is_virtual(const char *dev, char *driver, size_t len);
 int cmd_show_config(int argc, char **argv);
+int cmd_sctp_set(int argc, char **argv);
+int cmd_sctp_dev(int argc, char **argv);
+int cmd_sctp_show(int argc, char **argv);
+int cmd_sctp_flush(int argc, char **argv);
 
 /* The parsed form of one "port add", "tunnel add", "route add" line: what
  * the commands and "apply" share. */
@@ -142,8 +150,38 @@ int route_remove(const struct prefix *p);
 void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg);
 void format_prefix(const struct prefix *p, char *buf, size_t len);
 
+/* sctp.c: one "sctp set" or "sctp dev" line, as the commands and "apply"
+ * parse it; only what the line names is set. */
+struct sctp_set_spec {
+	struct fou_sctp_conf conf;
+	bool have_encap, have_remote;
+};
+
+struct sctp_dev_spec {
+	const char *name;
+	__u32 ifindex;
+	__u32 mask;  /* the FOU_SCTP_DEV_F_* the line sets */
+	__u32 flags; /* their values */
+	bool reset;  /* "default": every setting */
+};
+
+struct sctp_dev_entry {
+	__u32 ifindex;
+	__u32 flags;
+};
+
+void sctp_parse_set(int argc, char **argv, struct sctp_set_spec *s);
+void sctp_parse_dev(int argc, char **argv, struct sctp_dev_spec *s);
+__u32 sctp_dev_flags(const struct sctp_dev_spec *s, __u32 cur); /* @cur with the line applied */
+void sctp_load_conf(struct fou_sctp_conf *out);                 /* zero: all defaults */
+int sctp_load_devs(struct sctp_dev_entry *out, int max);        /* by ifindex */
+int sctp_put_conf(const struct fou_sctp_conf *c);
+int sctp_put_dev(__u32 ifindex, __u32 flags);                   /* 0: delete the entry */
+void sctp_print_config(void);
+
 /* Text output in the grammar of the add commands; @verb is "" or " add". */
 void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb);
+void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, bool first);
 void print_tunnel_line(const struct fou_tunnel *t, const char *verb);
 
 #endif /* FOULOADER_H */

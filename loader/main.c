@@ -33,11 +33,14 @@ const struct command commands[] = {
 	  "runs them.",
 	  cmd_status },
 	{ "port add",
-	  "PORT { ipproto 4|41 | gue } [-6] [local ADDR]\n"
+	  "PORT { ipproto 4|41|132 | gue } [-6] [local ADDR]\n"
 	  "         { peer any | peer ADDR [peer_port P] [peer ADDR [peer_port P]]... }\n"
 	  "         [dev DEV] [zero-csum6]",
 	  "Open a receive port. ipproto 4: FOU carrying IPv4; ipproto 41: FOU carrying\n"
-	  "IPv6; gue: GUE version 0 or 1. -6: the port receives over outer IPv6.\n"
+	  "IPv6; ipproto 132: SCTP over UDP (RFC 6951): the UDP checksum and the SCTP\n"
+	  "CRC32c are checked, the UDP header removed, and the peer's UDP source port\n"
+	  "learned for the way back (see 'sctp'). gue: GUE version 0 or 1.\n"
+	  "-6: the port receives over outer IPv6.\n"
 	  "local ADDR: only packets to ADDR. peer ADDR [peer_port P]: only packets from\n"
 	  "ADDR (and source port P); repeat for more peers. peer any: accept every\n"
 	  "source (must be asked for). dev DEV: only packets arriving on DEV.\n"
@@ -75,20 +78,53 @@ const struct command commands[] = {
 	  cmd_route_add },
 	{ "route del", "PREFIX", "Stop sending PREFIX into a tunnel.", cmd_route_del },
 	{ "route show", "[--json]", "List routes.", cmd_route_show },
+	{ "sctp set", "[encap-port P|default] [remote-encap-port P|default]",
+	  "Set the SCTP over UDP ports (RFC 6951); an option not given is kept, default\n"
+	  "restores 9899. encap-port: the local encapsulation port: the source port of\n"
+	  "the SCTP fouloader puts in UDP, and the port whose SCTP over UDP in transit\n"
+	  "has its CRC32c checked. remote-encap-port: the destination port toward an\n"
+	  "over-UDP peer whose own port is not learned (yet). The receive side is\n"
+	  "'port add PORT ipproto 132'.",
+	  cmd_sctp_set },
+	{ "sctp dev", "DEV { [side udp|native] [verify|noverify] [fill|nofill] | default }",
+	  "How SCTP is handled on DEV (a device of this network namespace, where\n"
+	  "fouloader is attached); a setting not given is kept. side udp: the peers\n"
+	  "behind DEV speak SCTP over UDP: native SCTP leaving DEV is put in UDP, to\n"
+	  "the peer's learned port or remote-encap-port; side native (the default):\n"
+	  "left native. verify (the default): SCTP arriving on DEV, native or over UDP\n"
+	  "to or from encap-port, has its CRC32c checked (bad: dropped); noverify: not.\n"
+	  "fill: CRC32c computed on every SCTP packet leaving DEV; nofill (the default):\n"
+	  "only where it must be (after translation, or left to the device by the\n"
+	  "stack). default: every setting back to its default (the entry is removed).",
+	  cmd_sctp_dev },
+	{ "sctp show", "[--json]",
+	  "Show the SCTP settings (effective values, and which are defaults), the\n"
+	  "devices with settings of their own, the RFC 6951 receive ports, and the\n"
+	  "peers the gateway learned: address, verification tags, encapsulation port\n"
+	  "(or native), seconds since the last change; and how many tags it knows.",
+	  cmd_sctp_show },
+	{ "sctp flush", "",
+	  "Forget every learned peer and tag, and print how many. Until a peer's port\n"
+	  "is learned again (from an INIT or INIT-ACK), SCTP toward it goes to\n"
+	  "remote-encap-port.",
+	  cmd_sctp_flush },
 	{ "apply", "FILE [--dry-run]",
-	  "Make the ports, tunnels and routes exactly those of FILE: lines of 'port add',\n"
-	  "'tunnel add' and 'route add' in their usual grammar (a leading 'fouloader'\n"
-	  "is allowed; '#' starts a comment). Every line is parsed and the whole file\n"
-	  "checked first (a duplicate, a route to a tunnel the file does not define);\n"
-	  "any error names FILE:LINE and changes nothing. Then only the difference is\n"
-	  "written: what the file lacks is deleted, what differs is changed, the rest\n"
-	  "added, and a summary printed. Applying the same file twice changes nothing.\n"
+	  "Make the ports, tunnels, routes and SCTP settings exactly those of FILE:\n"
+	  "lines of 'port add', 'tunnel add', 'route add', 'sctp set' and 'sctp dev' in\n"
+	  "their usual grammar (a leading 'fouloader' is allowed; '#' starts a comment;\n"
+	  "what the sctp lines leave out is the default). Every line is parsed and the\n"
+	  "whole file checked first (a duplicate, a route to a tunnel the file does not\n"
+	  "define); any error names FILE:LINE and changes nothing. Then only the\n"
+	  "difference is written: what the file lacks is deleted, what differs is\n"
+	  "changed, the rest added, and a summary printed. Applying the same file twice\n"
+	  "changes nothing.\n"
 	  "--dry-run prints the summary and changes nothing.",
 	  cmd_apply },
 	{ "show config", "",
-	  "Print the ports, tunnels and routes as 'port add', 'tunnel add' and 'route\n"
-	  "add' lines: 'fouloader show config > FILE' and 'fouloader apply FILE'\n"
-	  "round-trip.",
+	  "Print the ports, tunnels, routes and SCTP settings as 'port add', 'tunnel\n"
+	  "add', 'route add', 'sctp set' and 'sctp dev' lines (SCTP settings only where\n"
+	  "they are not the defaults): 'fouloader show config > FILE' and 'fouloader\n"
+	  "apply FILE' round-trip. Learned peers are state, not configuration.",
 	  cmd_show_config },
 	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]",
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
@@ -105,7 +141,8 @@ static void print_usage(FILE *f)
 {
 	fprintf(f, "usage: fouloader [--pin-root DIR] [-v|--verbose] COMMAND [ARGS]\n\n"
 		   "FOU and GUE tunnels in BPF: receive ports (XDP or TC ingress), and\n"
-		   "encapsulation by inner destination (TC egress, XDP forwarding).\n\n"
+		   "encapsulation by inner destination (TC egress, XDP forwarding); SCTP\n"
+		   "CRC32c checks and an RFC 6951 SCTP-over-UDP gateway.\n\n"
 		   "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  fouloader %s%s%s\n", c->name, *c->synopsis ? " " : "", c->synopsis);
@@ -126,16 +163,18 @@ static void print_command_help(const struct command *c)
 	       c->help);
 }
 
-/* Command families: "port", "tunnel", "route", "show". */
+/* Command families: "port", "tunnel", "route", "sctp", "show". */
 static bool is_family(const char *word)
 {
 	return !strcmp(word, "port") || !strcmp(word, "tunnel") || !strcmp(word, "route") ||
-	       !strcmp(word, "show");
+	       !strcmp(word, "sctp") || !strcmp(word, "show");
 }
 
 /* "add, del or show": the second words of a family, for error messages. */
 static const char *family_words(const char *family)
 {
+	if (!strcmp(family, "sctp"))
+		return "set, dev, show or flush";
 	return strcmp(family, "show") ? "add, del or show" : "config";
 }
 

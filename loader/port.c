@@ -57,6 +57,10 @@ static void validate_port_add(struct port_spec *a)
 			    family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
 	if ((a->port.flags & FOU_PORT_F_ZERO_CSUM6) && family != FOU_FAMILY_IPV6)
 		usage_error("zero-csum6: only meaningful with -6 (IPv4 always accepts a zero checksum)");
+	if ((a->port.flags & FOU_PORT_F_ZERO_CSUM6) && a->port.kind == FOU_KIND_FOU &&
+	    a->port.ipproto == FOU_IPPROTO_SCTP)
+		usage_error("zero-csum6: not with ipproto 132 (RFC 6951: SCTP over UDP over IPv6 "
+			    "carries a UDP checksum)");
 	if (a->dev)
 		a->port.ifindex = parse_dev(a->dev);
 }
@@ -70,7 +74,7 @@ void port_parse_add(int argc, char **argv, struct port_spec *a)
 		if (!strcmp(w, "-6")) {
 			a->key.family = FOU_FAMILY_IPV6;
 		} else if (!strcmp(w, "ipproto")) {
-			a->port.ipproto = parse_ipproto(need_arg(argc, argv, i++, w));
+			a->port.ipproto = parse_port_ipproto(need_arg(argc, argv, i++, w));
 			a->port.kind = FOU_KIND_FOU;
 			a->have_kind = true;
 		} else if (!strcmp(w, "gue")) {
@@ -217,7 +221,7 @@ static void print_peers(const struct fou_port_fds *m, const struct fou_port *p, 
 }
 
 /* The JSON object of one port (the text form is print_port_line). */
-static void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, bool first)
+void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, bool first)
 {
 	char local[INET6_ADDRSTRLEN] = "", dev[IF_NAMESIZE] = "";
 

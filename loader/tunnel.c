@@ -70,7 +70,7 @@ static int parse_tunnel_word(int argc, char **argv, int i, struct tunnel_args *a
 			usage_error("encap: '%s' is not one of fou, gue", v);
 		a->have_encap = true;
 	} else if (!strcmp(w, "ipproto")) {
-		t->ipproto = parse_ipproto(need_arg(argc, argv, i, w));
+		t->ipproto = parse_tunnel_ipproto(need_arg(argc, argv, i, w));
 		a->have_ipproto = true;
 	} else if (!strcmp(w, "encap-dport")) {
 		t->dport = parse_port("encap-dport", need_arg(argc, argv, i, w));

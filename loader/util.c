@@ -91,14 +91,40 @@ __u16 parse_port(const char *what, const char *s)
 	return (__u16)v;
 }
 
-/* The inner protocol FOU carries: the only two the receive path knows. */
-__u8 parse_ipproto(const char *s)
+/* 4 or 41, or 0 when @s names neither. */
+static __u8 ipproto_ip(const char *s)
 {
 	if (!strcmp(s, "4") || !strcmp(s, "ipip"))
 		return 4;
 	if (!strcmp(s, "41") || !strcmp(s, "ipv6"))
 		return 41;
-	usage_error("ipproto: '%s' is not supported; expected 4 (ipip) or 41 (ipv6)", s);
+	return 0;
+}
+
+/* What a tunnel carries: IP only. SCTP leaves in UDP by 'sctp dev DEV side
+ * udp', not through a tunnel, since its UDP ports are per association. */
+__u8 parse_tunnel_ipproto(const char *s)
+{
+	__u8 p = ipproto_ip(s);
+
+	if (!p)
+		usage_error("ipproto: '%s' is not supported for tunnels; expected 4 (ipip) or 41 "
+			    "(ipv6)%s", s, strcmp(s, "132") && strcmp(s, "sctp") ? "" :
+			    " (SCTP over UDP is sent by 'sctp dev DEV side udp')");
+	return p;
+}
+
+/* What a receive port decapsulates: IP, or SCTP over UDP (RFC 6951). */
+__u8 parse_port_ipproto(const char *s)
+{
+	__u8 p = ipproto_ip(s);
+
+	if (!p && (!strcmp(s, "132") || !strcmp(s, "sctp")))
+		p = FOU_IPPROTO_SCTP;
+	if (!p)
+		usage_error("ipproto: '%s' is not supported; expected 4 (ipip), 41 (ipv6) or "
+			    "132 (sctp)", s);
+	return p;
 }
 
 int parse_addr(const char *what, const char *s, struct fou_addr *out)

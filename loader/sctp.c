@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sctp set / dev / show / flush: the settings of the CRC32c checks and of
+ * the RFC 6951 gateway (fou_sctp_conf, fou_sctp_devs), and what the gateway
+ * learned about over-UDP peers (fou_sctp_peers, fou_sctp_vtags).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "fouloader.h"
+
+#define DEV_OPTIONS "side udp|native, verify|noverify, fill|nofill or default"
+
+/* ---------------------------------------------------------------- parsing */
+
+/* P, or "default" (0 in the map, which the programs read as 9899). */
+static __u16 parse_encap_port(const char *what, const char *s)
+{
+	return strcmp(s, "default") ? parse_port(what, s) : 0;
+}
+
+void sctp_parse_set(int argc, char **argv, struct sctp_set_spec *s)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+		bool *have;
+		__u16 *port;
+
+		if (!strcmp(w, "encap-port")) {
+			have = &s->have_encap;
+			port = &s->conf.encap_port;
+		} else if (!strcmp(w, "remote-encap-port")) {
+			have = &s->have_remote;
+			port = &s->conf.remote_port;
+		} else {
+			usage_error("sctp set: unexpected '%s'; expected encap-port P or "
+				    "remote-encap-port P", w);
+		}
+		if (*have)
+			usage_error("sctp set: '%s' given twice", w);
+		*port = parse_encap_port(w, need_arg(argc, argv, i++, w));
+		*have = true;
+	}
+	if (!s->have_encap && !s->have_remote)
+		usage_error("sctp set: expected encap-port P or remote-encap-port P "
+			    "(see 'fouloader sctp set --help')");
+}
+
+/* DEV, or the "ifindexN" that 'sctp show' prints for a device that is gone
+ * (only to reset its entry: nothing else can apply to a missing device). */
+static __u32 parse_sctp_dev_name(const char *name, bool reset)
+{
+	unsigned int ifindex;
+	char *end;
+
+	if (reset && !if_nametoindex(name) && !strncmp(name, "ifindex", 7) && name[7]) {
+		ifindex = strtoul(name + 7, &end, 10);
+		if (!*end && ifindex)
+			return ifindex;
+	}
+	return parse_dev(name);
+}
+
+/* One setting of a device: its flag's value, or false if @w names none. */
+static bool parse_dev_option(int argc, char **argv, int *i, __u32 *flag, bool *on)
+{
+	const char *w = argv[*i];
+
+	if (!strcmp(w, "side")) {
+		const char *v = need_arg(argc, argv, (*i)++, w);
+
+		if (strcmp(v, "udp") && strcmp(v, "native"))
+			usage_error("side: '%s' is not udp or native", v);
+		*flag = FOU_SCTP_DEV_F_UDP_SIDE;
+		*on = !strcmp(v, "udp");
+	} else if (!strcmp(w, "verify") || !strcmp(w, "noverify")) {
+		*flag = FOU_SCTP_DEV_F_NOVERIFY;
+		*on = w[0] == 'n';
+	} else if (!strcmp(w, "fill") || !strcmp(w, "nofill")) {
+		*flag = FOU_SCTP_DEV_F_FILL;
+		*on = w[0] == 'f';
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static const char *dev_option_name(__u32 flag)
+{
+	if (flag == FOU_SCTP_DEV_F_UDP_SIDE)
+		return "side";
+	return flag == FOU_SCTP_DEV_F_NOVERIFY ? "verify|noverify" : "fill|nofill";
+}
+
+void sctp_parse_dev(int argc, char **argv, struct sctp_dev_spec *s)
+{
+	if (!argc)
+		usage_error("sctp dev: missing DEV (see 'fouloader sctp dev --help')");
+	s->name = argv[0];
+	for (int i = 1; i < argc; i++) {
+		__u32 flag;
+		bool on;
+
+		if (!strcmp(argv[i], "default")) {
+			s->reset = true;
+		} else if (parse_dev_option(argc, argv, &i, &flag, &on)) {
+			if (s->mask & flag)
+				usage_error("sctp dev: %s given twice", dev_option_name(flag));
+			s->mask |= flag;
+			s->flags |= on ? flag : 0;
+		} else {
+			usage_error("sctp dev: unexpected '%s'; expected " DEV_OPTIONS, argv[i]);
+		}
+	}
+	if (s->reset && s->mask)
+		usage_error("sctp dev: 'default' resets every setting; it takes no other");
+	if (!s->reset && !s->mask)
+		usage_error("sctp dev %s: expected " DEV_OPTIONS, s->name);
+	s->ifindex = parse_sctp_dev_name(s->name, s->reset);
+}
+
+__u32 sctp_dev_flags(const struct sctp_dev_spec *s, __u32 cur)
+{
+	return s->reset ? 0 : (cur & ~s->mask) | s->flags;
+}
+
+/* ---------------------------------------------------------------- the maps */
+
+/* A map of the pin root, or -1 when it is not there (nothing configured, or
+ * a pin root made before SCTP: reading finds nothing, writing creates it). */
+static int sctp_map_fd(const char *name)
+{
+	return state_exists() ? map_fd(name) : -1;
+}
+
+void sctp_load_conf(struct fou_sctp_conf *out)
+{
+	int fd = sctp_map_fd(FOU_MAP_SCTP_CONF);
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (fd < 0)
+		return;
+	if (bpf_map_lookup_elem(fd, &zero, out))
+		memset(out, 0, sizeof(*out));
+	close(fd);
+}
+
+int sctp_put_conf(const struct fou_sctp_conf *c)
+{
+	int fd = map_fd_or_fail(FOU_MAP_SCTP_CONF), err;
+	__u32 zero = 0;
+
+	err = bpf_map_update_elem(fd, &zero, c, BPF_ANY) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/*
+ * Every key of a hash map, at most @max. A key deleted under us (LRU
+ * eviction) restarts the walk, so a key may come twice: callers sort and
+ * skip repeats, or tolerate -ENOENT.
+ */
+static int map_keys(int fd, void *keys, size_t size, int max)
+{
+	char *k = keys;
+	int n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, n ? k + (n - 1) * size : NULL, k + n * size))
+		n++;
+	return n;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int sctp_load_devs(struct sctp_dev_entry *out, int max)
+{
+	__u32 keys[FOU_MAX_DEVICES * 2];
+	int fd = sctp_map_fd(FOU_MAP_SCTP_DEVS), n, m = 0;
+	struct fou_sctp_dev d;
+
+	if (fd < 0)
+		return 0;
+	n = map_keys(fd, keys, sizeof(keys[0]), FOU_MAX_DEVICES * 2);
+	qsort(keys, n, sizeof(keys[0]), cmp_u32);
+	for (int i = 0; i < n && m < max; i++) {
+		if ((i && keys[i] == keys[i - 1]) || bpf_map_lookup_elem(fd, &keys[i], &d))
+			continue;
+		out[m].ifindex = keys[i];
+		out[m++].flags = d.flags;
+	}
+	close(fd);
+	return m;
+}
+
+/* All defaults is no entry: the programs treat a missing one so. */
+int sctp_put_dev(__u32 ifindex, __u32 flags)
+{
+	int fd = map_fd_or_fail(FOU_MAP_SCTP_DEVS), err;
+	struct fou_sctp_dev d = { .flags = flags };
+
+	if (flags)
+		err = bpf_map_update_elem(fd, &ifindex, &d, BPF_ANY) ? -errno : 0;
+	else
+		err = bpf_map_delete_elem(fd, &ifindex) && errno != ENOENT ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* ---------------------------------------------------------------- set, dev */
+
+int cmd_sctp_set(int argc, char **argv)
+{
+	struct sctp_set_spec s = {};
+	struct fou_sctp_conf c;
+	int err;
+
+	sctp_parse_set(argc, argv, &s);
+	ensure_maps();
+	sctp_load_conf(&c);
+	if (s.have_encap)
+		c.encap_port = s.conf.encap_port;
+	if (s.have_remote)
+		c.remote_port = s.conf.remote_port;
+	err = sctp_put_conf(&c);
+	if (err)
+		fail("sctp set: cannot write %s: %s", FOU_MAP_SCTP_CONF, strerror(-err));
+	return EXIT_OK;
+}
+
+int cmd_sctp_dev(int argc, char **argv)
+{
+	struct sctp_dev_spec s = {};
+	struct fou_sctp_dev cur = {};
+	int fd, err;
+
+	sctp_parse_dev(argc, argv, &s);
+	ensure_maps();
+	fd = map_fd_or_fail(FOU_MAP_SCTP_DEVS);
+	if (bpf_map_lookup_elem(fd, &s.ifindex, &cur))
+		cur.flags = 0;
+	close(fd);
+	err = sctp_put_dev(s.ifindex, sctp_dev_flags(&s, cur.flags));
+	if (err)
+		fail("sctp dev %s: cannot write %s: %s", s.name, FOU_MAP_SCTP_DEVS, strerror(-err));
+	return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- show */
+
+static void dev_name(__u32 ifindex, char *buf)
+{
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "ifindex%u", ifindex);
+}
+
+/* The device's settings that differ from the defaults, as 'sctp dev' words. */
+static void print_dev_words(__u32 flags)
+{
+	if (flags & FOU_SCTP_DEV_F_UDP_SIDE)
+		printf(" side udp");
+	if (flags & FOU_SCTP_DEV_F_NOVERIFY)
+		printf(" noverify");
+	if (flags & FOU_SCTP_DEV_F_FILL)
+		printf(" fill");
+}
+
+/* 'show config' lines: only what differs from the defaults, so a fresh pin
+ * root prints nothing and 'apply' of the output writes nothing. */
+void sctp_print_config(void)
+{
+	struct sctp_dev_entry devs[FOU_MAX_DEVICES];
+	struct fou_sctp_conf c;
+	char name[IF_NAMESIZE];
+	int n;
+
+	sctp_load_conf(&c);
+	if (c.encap_port || c.remote_port) {
+		printf("sctp set");
+		if (c.encap_port)
+			printf(" encap-port %u", c.encap_port);
+		if (c.remote_port)
+			printf(" remote-encap-port %u", c.remote_port);
+		printf("\n");
+	}
+	n = sctp_load_devs(devs, FOU_MAX_DEVICES);
+	for (int i = 0; i < n; i++) {
+		if (!devs[i].flags)
+			continue;
+		dev_name(devs[i].ifindex, name);
+		/* A device that is gone cannot be configured: a comment keeps the
+		 * file applicable (and apply then forgets the entry). */
+		printf("%ssctp dev %s", if_nametoindex(name) ? "" : "# (device gone) ", name);
+		print_dev_words(devs[i].flags);
+		printf("\n");
+	}
+}
+
+static __u16 effective(__u16 port)
+{
+	return port ? port : FOU_SCTP_PORT_DEFAULT;
+}
+
+static void show_conf(const struct fou_sctp_conf *c, bool json)
+{
+	if (json) {
+		printf("\"config\":{\"encap_port\":%u,\"encap_port_default\":%s,"
+		       "\"remote_encap_port\":%u,\"remote_encap_port_default\":%s}",
+		       effective(c->encap_port), c->encap_port ? "false" : "true",
+		       effective(c->remote_port), c->remote_port ? "false" : "true");
+		return;
+	}
+	printf("encap-port %u%s\n", effective(c->encap_port), c->encap_port ? "" : " (default)");
+	printf("remote-encap-port %u%s\n", effective(c->remote_port),
+	       c->remote_port ? "" : " (default)");
+}
+
+static void show_devs(bool json)
+{
+	struct sctp_dev_entry devs[FOU_MAX_DEVICES];
+	int n = sctp_load_devs(devs, FOU_MAX_DEVICES);
+	char name[IF_NAMESIZE];
+
+	if (json)
+		printf(",\"devs\":[");
+	else if (!n)
+		printf("dev (none): every device side native, verify, nofill\n");
+	for (int i = 0; i < n; i++) {
+		__u32 f = devs[i].flags;
+		bool gone = !if_indextoname(devs[i].ifindex, name);
+
+		if (json) {
+			printf("%s{\"dev\":", i ? "," : "");
+			if (gone)
+				printf("null");
+			else
+				json_str(stdout, name);
+			printf(",\"ifindex\":%u,\"side\":\"%s\",\"verify\":%s,\"fill\":%s}",
+			       devs[i].ifindex, f & FOU_SCTP_DEV_F_UDP_SIDE ? "udp" : "native",
+			       f & FOU_SCTP_DEV_F_NOVERIFY ? "false" : "true",
+			       f & FOU_SCTP_DEV_F_FILL ? "true" : "false");
+			continue;
+		}
+		dev_name(devs[i].ifindex, name);
+		printf("dev %s ifindex %u side %s %s %s%s\n", name, devs[i].ifindex,
+		       f & FOU_SCTP_DEV_F_UDP_SIDE ? "udp" : "native",
+		       f & FOU_SCTP_DEV_F_NOVERIFY ? "noverify" : "verify",
+		       f & FOU_SCTP_DEV_F_FILL ? "fill" : "nofill", gone ? " (device gone)" : "");
+	}
+	if (json)
+		printf("]");
+}
+
+/* The receive ports that speak RFC 6951, in the grammar of 'port add'. */
+static void show_ports(bool json)
+{
+	static struct port_entry ports[FOU_MAX_PORTS];
+	int n = load_ports(ports, FOU_MAX_PORTS), shown = 0;
+	struct fou_port_fds m;
+
+	if (json)
+		printf(",\"ports\":[");
+	if (n)
+		open_port_fds(&m);
+	for (int i = 0; i < n; i++) {
+		const struct fou_port *p = &ports[i].port;
+
+		if (p->kind != FOU_KIND_FOU || p->ipproto != FOU_IPPROTO_SCTP)
+			continue;
+		if (json)
+			print_port_json(&m, p, !shown);
+		else
+			print_port_line(&m, p, "");
+		shown++;
+	}
+	if (n)
+		close_port_fds(&m);
+	if (json)
+		printf("]");
+	else if (!shown)
+		printf("port (none): no RFC 6951 receive port ('port add PORT ipproto 132 ...')\n");
+}
+
+struct peer_entry {
+	struct fou_sctp_peer_key key;
+	struct fou_sctp_peer val;
+};
+
+static int cmp_peer_keys(const void *a, const void *b)
+{
+	const struct fou_sctp_peer_key *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	return memcmp(x, y, sizeof(*x));
+}
+
+/* Every learned peer, sorted by family, address and tag; NULL if none. */
+static struct peer_entry *load_peers(int *count)
+{
+	int fd = sctp_map_fd(FOU_MAP_SCTP_PEERS), n, m = 0;
+	struct fou_sctp_peer_key *keys;
+	struct peer_entry *out;
+
+	*count = 0;
+	if (fd < 0)
+		return NULL;
+	keys = calloc(FOU_MAX_SCTP_PEERS, sizeof(*keys));
+	out = calloc(FOU_MAX_SCTP_PEERS, sizeof(*out));
+	if (!keys || !out)
+		fail("out of memory");
+	n = map_keys(fd, keys, sizeof(*keys), FOU_MAX_SCTP_PEERS);
+	qsort(keys, n, sizeof(*keys), cmp_peer_keys);
+	for (int i = 0; i < n; i++) {
+		if (i && !memcmp(&keys[i], &keys[i - 1], sizeof(*keys)))
+			continue;
+		if (bpf_map_lookup_elem(fd, &keys[i], &out[m].val))
+			continue; /* evicted meanwhile */
+		out[m++].key = keys[i];
+	}
+	close(fd);
+	free(keys);
+	*count = m;
+	return out;
+}
+
+/* The keys of one of the learned maps (@size bytes each): how many, and
+ * with @keys and @fd, the keys and the open map (NULL and -1 if absent). */
+static int learned_keys(const char *map, size_t size, char **keys, int *fd)
+{
+	int n;
+
+	*keys = NULL;
+	*fd = sctp_map_fd(map);
+	if (*fd < 0)
+		return 0;
+	*keys = calloc(FOU_MAX_SCTP_PEERS, size);
+	if (!*keys)
+		fail("out of memory");
+	n = map_keys(*fd, *keys, size, FOU_MAX_SCTP_PEERS);
+	return n;
+}
+
+static int count_keys(const char *map, size_t size)
+{
+	char *keys;
+	int fd, n = learned_keys(map, size, &keys, &fd);
+
+	if (fd >= 0)
+		close(fd);
+	free(keys);
+	return n;
+}
+
+/* Seconds since @ns on the clock bpf_ktime_get_ns() reads. */
+static unsigned long long age_s(__u64 ns)
+{
+	struct timespec ts;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return now > ns ? (now - ns) / 1000000000ULL : 0;
+}
+
+static void show_peer(const struct peer_entry *p, bool json, bool first)
+{
+	char addr[INET6_ADDRSTRLEN];
+	bool native = p->val.flags & FOU_SCTP_PEER_F_NATIVE;
+
+	format_addr(&p->key.addr, p->key.family, addr, sizeof(addr));
+	if (json)
+		printf("%s{\"family\":%u,\"addr\":\"%s\",\"vtag\":\"0x%08x\",\"peer_vtag\":\"0x%08x\","
+		       "\"encap_port\":%u,\"native\":%s,\"age_s\":%llu}", first ? "" : ",",
+		       p->key.family, addr, p->key.vtag, p->val.peer_vtag, p->val.encap_port,
+		       native ? "true" : "false", age_s(p->val.updated_ns));
+	else
+		printf("peer %s vtag 0x%08x peer-vtag 0x%08x encap-port %u %s age %llus\n", addr,
+		       p->key.vtag, p->val.peer_vtag, p->val.encap_port, native ? "native" : "udp",
+		       age_s(p->val.updated_ns));
+}
+
+static void show_learned(bool json)
+{
+	int n, ntags = count_keys(FOU_MAP_SCTP_VTAGS, sizeof(struct fou_sctp_vtag_key));
+	struct peer_entry *peers = load_peers(&n);
+
+	if (json)
+		printf(",\"peers\":[");
+	for (int i = 0; i < n; i++)
+		show_peer(&peers[i], json, i == 0);
+	if (json)
+		printf("],\"counts\":{\"peers\":%d,\"vtags\":%d}", n, ntags);
+	else
+		printf("learned: %d peer%s, %d tag%s\n", n, n == 1 ? "" : "s", ntags,
+		       ntags == 1 ? "" : "s");
+	free(peers);
+}
+
+int cmd_sctp_show(int argc, char **argv)
+{
+	struct fou_sctp_conf c;
+	bool json = false;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			usage_error("sctp show: unexpected '%s'; expected --json", argv[i]);
+	}
+	sctp_load_conf(&c);
+	if (json)
+		printf("{");
+	show_conf(&c, json);
+	show_devs(json);
+	show_ports(json);
+	show_learned(json);
+	if (json)
+		printf("}\n");
+	return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- flush */
+
+/* Delete every entry of @map; returns how many went. */
+static int flush_map(const char *map, size_t size)
+{
+	char *keys;
+	int fd, gone = 0, n = learned_keys(map, size, &keys, &fd);
+
+	if (fd < 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (!bpf_map_delete_elem(fd, keys + i * size))
+			gone++;
+		else if (errno != ENOENT)
+			fail("sctp flush: cannot delete from %s: %s", map, strerror(errno));
+	}
+	close(fd);
+	free(keys);
+	return gone;
+}
+
+int cmd_sctp_flush(int argc, char **argv)
+{
+	int peers = 0, tags = 0;
+
+	if (argc)
+		usage_error("sctp flush: unexpected '%s'; it takes no argument", argv[0]);
+	if (state_exists_locked()) {
+		/* Tags first: a tag left without its peer would be a dead end. */
+		tags = flush_map(FOU_MAP_SCTP_VTAGS, sizeof(struct fou_sctp_vtag_key));
+		peers = flush_map(FOU_MAP_SCTP_PEERS, sizeof(struct fou_sctp_peer_key));
+	}
+	printf("flushed %d peer%s, %d tag%s\n", peers, peers == 1 ? "" : "s", tags,
+	       tags == 1 ? "" : "s");
+	return EXIT_OK;
+}
