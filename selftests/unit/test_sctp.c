@@ -499,6 +499,7 @@ struct tcase {
 	struct fou_port_key pk;
 	uint32_t ifindex;     /* 0: lo */
 	uint32_t linear;      /* XDP: bytes in the first buffer; 0: all that fit */
+	uint32_t gso_size;    /* TC: the skb is GSO with this size */
 	int nmw;
 	struct map_want mw[4];
 	int npeers, nvtags;   /* entries expected in the maps; -1: not checked */
@@ -672,6 +673,8 @@ static int test_run(const struct hook *h, __u32 *retval, __u32 *out_len)
 		o.ctx_in = &xctx;
 		o.ctx_size_in = sizeof(xctx);
 	} else {
+		sctx.gso_size = T.gso_size;
+		sctx.gso_segs = T.gso_size ? 2 : 0;
 		o.ctx_in = &sctx;
 		o.ctx_size_in = sizeof(sctx);
 	}
@@ -1674,6 +1677,16 @@ static void cases_tx_encap(int fam)
 	sb_std(&S, 0x12345678, 1500 - (fam == 4 ? 20 : 40) - 28 - 8);
 	tx_case(fam, UDP, "side udp, a 1492-byte IP packet: fits MTU 1500 in UDP");
 	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
+	run();
+	/* GSO: neither a CRC per segment nor a UDP header per segment. */
+	sb_std(&S, 0x12345678, 2800);
+	tx_case(fam, UDP, "side udp, GSO skb (gso_size 1400)");
+	T.gso_size = 1400;
+	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_GSO);
+	run();
+	tx_case(fam, FILL, "fill, GSO skb (gso_size 1400)");
+	T.gso_size = 1400;
+	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_GSO);
 	run();
 }
 
