@@ -11,8 +11,9 @@ FOU_DEFINE_CSUM_COPIED(fou_csum_copied_tc, struct __sk_buff, HOOK_TC)
 FOU_DEFINE_RANGE_SUM(fou_range_sum_tc, struct __sk_buff, skb_data(ctx), skb_data_end(ctx),
 		   fou_csum_copied_tc)
 FOU_DEFINE_CRC32C(fou_crc32c_tc, struct __sk_buff, HOOK_TC, skb_data(ctx), skb_data_end(ctx))
+FOU_DEFINE_ICMP(fou_icmp_match_tc, fou_icmp_act_tc, struct __sk_buff, HOOK_TC)
 FOU_DEFINE_SCTP_CHECK(fou_sctp_check_tc, struct __sk_buff, HOOK_TC, fou_crc32c_tc)
-
+ 
 /* Outer Ethernet + the largest IPv4 header + UDP: enough to find our port. */
 #define OUTER_PULL_LEN (ETH_HLEN + 60 + UDP_HLEN)
 /* ... plus the largest GUE header and inner IP header. */
@@ -129,7 +130,8 @@ int fou_rx_tc(struct __sk_buff *skb)
 			tc_sctp_mark(skb, id, &rx);
 	}
 	count_outcome(id, &rx);
-	return FOU_STAT_IS_DROP(id) ? TC_ACT_SHOT : TC_ACT_OK;
+	/* A matched ICMP error is consumed: the kernel has no socket for it. */
+	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -15,8 +15,9 @@ FOU_DEFINE_RANGE_SUM(fou_range_sum_xdp, struct xdp_md, (void *)(long)ctx->data,
 		   (void *)(long)ctx->data_end, fou_csum_copied_xdp)
 FOU_DEFINE_CRC32C(fou_crc32c_xdp, struct xdp_md, HOOK_XDP, (void *)(long)ctx->data,
 		  (void *)(long)ctx->data_end)
+FOU_DEFINE_ICMP(fou_icmp_match_xdp, fou_icmp_act_xdp, struct xdp_md, HOOK_XDP)
 FOU_DEFINE_SCTP_CHECK(fou_sctp_check_xdp, struct xdp_md, HOOK_XDP, fou_crc32c_xdp)
-
+ 
 /* Move the Ethernet header (and its VLAN tag) up to just before the inner
  * packet, set the inner EtherType, and drop everything in between. */
 static __always_inline int xdp_decap(struct xdp_md *ctx, const struct fou_rx *rx)
@@ -156,6 +157,9 @@ __attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
 	id = tx_prepare(ctx, HOOK_XDP, data, data_end, bpf_xdp_get_buff_len(ctx), false, &s->tx);
 	if (id == FOU_STAT_TX_PASS_NO_ROUTE || id == FOU_STAT_TX_PASS_NOT_IP)
 		return -1;
+	/* Too big for the path: TC egress, after the stack, sends the ICMP. */
+	if (id == FOU_CONTINUE && tx_path_check(&s->tx, s->tx.in.len) == FOU_TOO_BIG)
+		id = FOU_STAT_FWD_PASS_TOO_BIG;
 	if (id == FOU_CONTINUE)
 		id = xdp_encap_send(ctx, &s->tx, &s->fib, &verdict);
 	if (FOU_STAT_IS_TX_DROP(id))
@@ -191,7 +195,8 @@ int fou_rx_xdp(struct xdp_md *ctx)
 			return verdict;
 	}
 	count_outcome(id, &rx);
-	return FOU_STAT_IS_DROP(id) ? XDP_DROP : XDP_PASS;
+	/* A matched ICMP error is consumed: the kernel has no socket for it. */
+	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? XDP_DROP : XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -26,6 +26,11 @@
 #define FOU_MAP_SCTP_DEVS  "fou_sctp_devs"
 #define FOU_MAP_SCTP_PEERS "fou_sctp_peers"
 #define FOU_MAP_SCTP_VTAGS "fou_sctp_vtags"
+#define FOU_MAP_TUN_INDEX  "fou_tun_index"
+#define FOU_MAP_TUN_PATH   "fou_tun_path"
+#define FOU_MAP_TUN_ICMP   "fou_tun_icmp"
+#define FOU_MAP_ICMP_CONF  "fou_icmp_conf"
+#define FOU_MAP_ICMP_BUCKET "fou_icmp_bucket"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
@@ -244,6 +249,74 @@ struct fou_sctp_vtag_key {
 struct fou_sctp_vtag {
 	__u32 peer_vtag; /* the key of the association in fou_sctp_peers */
 	__u32 pad;
+};
+
+/*
+ * ICMP errors about tunnel packets (issue: PMTU, Frag Needed, Packet Too
+ * Big, Redirect). An error quotes the packet it is about: outer IP + UDP of
+ * one of our tunnels. fou_tun_index finds the tunnel from the quote; it is
+ * written by fouloader with every tunnel change, and the receive path checks
+ * the slot it names against fou_tunnels, so a stale entry matches nothing.
+ */
+struct fou_tun_index_key {
+	struct fou_addr local;
+	struct fou_addr remote;
+	__u16 dport;  /* host order */
+	__u8 family;  /* FOU_FAMILY_* */
+	__u8 pad;
+};
+
+struct fou_tun_index {
+	__u32 slot;
+};
+
+/* fou_tun_path[slot]: what the path told us about a tunnel. */
+struct fou_tun_path {
+	__u16 pmtu;        /* outer path MTU from Frag Needed / Packet Too Big; 0: none */
+	__u16 pad;
+	__u32 pad2;
+	__u64 pmtu_ns;     /* bpf_ktime_get_ns when learned; expires after pmtu_expire_s */
+	struct fou_addr pmtu_from;     /* the router that said so */
+	struct fou_addr redirect_gw;   /* applied Redirect: the outer next hop to use */
+	__u64 redirect_ns; /* when applied; 0: none */
+	struct fou_addr redirect_from; /* the gateway that sent it */
+};
+
+/* fou_tun_icmp[slot], per CPU: ICMP errors matched to the tunnel, by kind,
+ * and the ones sent to inner senders because of its path MTU. */
+struct fou_tun_icmp {
+	__u64 frag_needed;     /* ICMPv4 Destination Unreachable, Fragmentation Needed */
+	__u64 pkt_too_big;     /* ICMPv6 Packet Too Big */
+	__u64 unreachable;     /* other Destination Unreachable codes */
+	__u64 time_exceeded;
+	__u64 redirect;
+	__u64 sent_too_big;    /* Frag Needed / Packet Too Big sent to inner senders */
+	__u64 rate_limited;    /* ... not sent: over the rate limit */
+};
+
+/* fou_icmp_conf[0]: zero fields mean the defaults below. */
+#define FOU_PMTU_EXPIRE_DEFAULT 600  /* seconds, as the kernel's mtu_expires */
+#define FOU_PMTU_MIN4_DEFAULT   552  /* the kernel's min_pmtu */
+#define FOU_PMTU_MIN6_DEFAULT   1280 /* IPv6 minimum link MTU */
+#define FOU_ICMP_RATE_DEFAULT   100  /* errors per second per tunnel */
+#define FOU_ICMP_BURST_DEFAULT  50
+
+#define FOU_ICMP_F_ACCEPT_REDIRECTS 0x1 /* apply Redirects from the current gateway */
+
+struct fou_icmp_conf {
+	__u32 pmtu_expire_s;
+	__u16 pmtu_min4;
+	__u16 pmtu_min6;
+	__u32 rate;   /* ICMP errors sent per second per tunnel */
+	__u32 burst;
+	__u32 flags;  /* FOU_ICMP_F_* */
+	__u32 pad;
+};
+
+/* fou_icmp_bucket[slot]: the token bucket that limits errors sent per tunnel. */
+struct fou_icmp_bucket {
+	__u64 tokens_ns; /* credit, in nanoseconds of the rate (burst / rate at most) */
+	__u64 last_ns;
 };
 
 #endif /* FOU_MAPS_H */

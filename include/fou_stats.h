@@ -20,6 +20,7 @@
 	X(RX_DECAP_FOU,        "rx_decap_fou",        "FOU packets decapsulated")                     \
 	X(RX_DECAP_GUE,        "rx_decap_gue",        "GUE packets decapsulated")                     \
 	X(RX_DECAP_SCTP,       "rx_decap_sctp",       "SCTP over UDP turned into native SCTP (RFC 6951)") \
+	X(RX_ICMP_TUNNEL,      "rx_icmp_tunnel",      "ICMP error about a tunnel packet: recorded, consumed") \
 	X(PASS_NOT_IP,         "pass_not_ip",         "not IPv4 or IPv6")                             \
 	X(PASS_NOT_UDP,        "pass_not_udp",        "IP but not UDP")                               \
 	X(PASS_SHORT,          "pass_short",          "too short for an outer IP/UDP header")         \
@@ -29,6 +30,10 @@
 	X(PASS_OTHER_DEV,      "pass_other_dev",      "port is bound to another device")              \
 	X(PASS_OTHER_LOCAL,    "pass_other_local",    "destination is not the port's local address")  \
 	X(PASS_SCTP_CRC_OK,    "pass_sctp_crc_ok",    "SCTP, native or over UDP, with a good CRC32c")  \
+	X(PASS_ICMP_SCTP,      "pass_icmp_sctp",      "ICMP error about an SCTP-over-UDP association: counted") \
+	X(PASS_ICMP_NO_TUNNEL, "pass_icmp_no_tunnel", "ICMP error whose quote matches no tunnel")      \
+	X(PASS_ICMP_BAD_SPORT, "pass_icmp_bad_sport", "ICMP quote names a tunnel, source port outside its rule") \
+	X(PASS_ICMP_SHORT,     "pass_icmp_short",     "ICMP error quoting less than an IP and UDP header") \
 	X(DROP_PEER,           "drop_peer",           "source address is not an allowed peer")        \
 	X(DROP_PEER_PORT,      "drop_peer_port",      "source port is not the peer's port")           \
 	X(DROP_TRUNCATED,      "drop_truncated",      "packet shorter than its IP length")            \
@@ -51,14 +56,18 @@
 	X(DROP_SCTP_CHUNK_LEN, "drop_sctp_chunk_len", "SCTP chunk runs past the end of the packet")   \
 	X(DROP_SCTP_CHUNK_ZERO, "drop_sctp_chunk_zero", "SCTP chunk length below 4 (an empty chunk)") \
 	X(DROP_SCTP_CRC,       "drop_sctp_crc",       "bad SCTP CRC32c")                              \
+	X(DROP_ICMP_CSUM,      "drop_icmp_csum",      "ICMP error about a tunnel with a bad checksum") \
 	X(DROP_ADJUST,         "drop_adjust",         "kernel refused to remove the outer headers")  \
 	X(FWD_ENCAP_FOU,       "fwd_encap_fou",       "XDP: encapsulated in FOU and forwarded")        \
 	X(FWD_ENCAP_GUE,       "fwd_encap_gue",       "XDP: encapsulated in GUE and forwarded")        \
 	X(FWD_PASS_NO_NEIGH,   "fwd_pass_no_neigh",   "XDP: next hop not resolved, left to the stack") \
+	X(FWD_PASS_TOO_BIG,    "fwd_pass_too_big",    "XDP: over the tunnel's path MTU, left to TC egress") \
 	X(TX_ENCAP_FOU,        "tx_encap_fou",        "encapsulated in FOU")                          \
 	X(TX_ENCAP_GUE,        "tx_encap_gue",        "encapsulated in GUE")                          \
 	X(TX_ENCAP_SCTP,       "tx_encap_sctp",       "native SCTP put in UDP for an over-UDP peer (RFC 6951)") \
 	X(TX_SCTP_FILLED,      "tx_sctp_filled",      "SCTP CRC32c computed and filled in")           \
+	X(TX_ICMP_FRAG_NEEDED, "tx_icmp_frag_needed", "over the path MTU: ICMP Frag Needed sent to the inner sender") \
+	X(TX_ICMP_PKT_TOO_BIG, "tx_icmp_pkt_too_big", "over the path MTU: ICMPv6 Packet Too Big sent to the inner sender") \
 	X(TX_PASS_NOT_IP,      "tx_pass_not_ip",      "not IPv4 or IPv6")                             \
 	X(TX_PASS_NO_ROUTE,    "tx_pass_no_route",    "destination matches no tunnel route")          \
 	X(TX_PASS_ENCAPSULATED, "tx_pass_encapsulated", "already a tunnel packet (ours leaving, or the kernel's)") \
@@ -72,12 +81,21 @@
 	X(TX_DROP_NO_FIB,      "tx_drop_no_fib",      "no route to the tunnel's remote")              \
 	X(TX_DROP_SCTP_GSO,    "tx_drop_sctp_gso",    "SCTP GSO packet: cannot fill CRC32c or add UDP") \
 	X(TX_DROP_SCTP_MALFORMED, "tx_drop_sctp_malformed", "SCTP packet too short or unreadable to fill or encapsulate") \
+	X(TX_DROP_PMTU,        "tx_drop_pmtu",        "over the path MTU; no ICMP allowed (error, multicast source, fragment)") \
+	X(TX_DROP_PMTU_LIMITED, "tx_drop_pmtu_limited", "over the path MTU; ICMP over the rate limit") \
 	X(TX_DROP_ADJUST,      "tx_drop_adjust",      "kernel refused to add the outer headers")     \
 	X(SCTP_PORT_LEARNED,   "sctp_port_learned",   "event: over-UDP peer's port learned from INIT/INIT-ACK") \
 	X(SCTP_PORT_CHANGED,   "sctp_port_changed",   "event: verified packet from a new port (NAT rebinding)") \
 	X(SCTP_VTAG_UNKNOWN,   "sctp_vtag_unknown",   "event: over-UDP tag matches no known association, nothing learned") \
 	X(SCTP_PEER_NATIVE,    "sctp_peer_native",    "event: peer sent native SCTP, encapsulation off for it") \
-	X(SCTP_CSUM_MARKED,    "sctp_csum_marked",    "event: TC: CRC32c verified, skb marked so the stack skips it")
+	X(SCTP_CSUM_MARKED,    "sctp_csum_marked",    "event: TC: CRC32c verified, skb marked so the stack skips it") \
+	X(SCTP_CRC_UNCHECKED,  "sctp_crc_unchecked",  "event: SCTP packet over 16 KiB: CRC32c left to the endpoint") \
+	X(PMTU_LOWERED,        "pmtu_lowered",        "event: a tunnel's path MTU lowered by Frag Needed / Packet Too Big") \
+	X(PMTU_CLAMPED,        "pmtu_clamped",        "event: ICMP MTU below the floor (pmtu-min4/6): clamped") \
+	X(PMTU_NOT_LOWER,      "pmtu_not_lower",      "event: ICMP MTU not below the current one: ignored (never raised)") \
+	X(PMTU_EXPIRED,        "pmtu_expired",        "event: a tunnel's learned path MTU expired") \
+	X(REDIRECT_APPLIED,    "redirect_applied",    "event: Redirect from the current gateway applied to a tunnel") \
+	X(REDIRECT_IGNORED,    "redirect_ignored",    "event: Redirect not applied (not enabled, or not from the current gateway)")
 
 #define FOU_STAT_ENUM(id, name, desc) FOU_STAT_##id,
 enum fou_stat_id {

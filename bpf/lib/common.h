@@ -19,9 +19,14 @@
 #define ETH_HLEN    14
 #define VLAN_HLEN   4
 
+#define AF_INET_NR  2
+#define AF_INET6_NR 10
+
+#define IPPROTO_ICMP_NR 1
 #define IPPROTO_IPIP_NR 4
 #define IPPROTO_IPV6_NR 41
 #define IPPROTO_UDP_NR  17
+#define IPPROTO_ICMPV6_NR 58
 #define IPPROTO_SCTP_NR 132
 
 #define IP_MF     0x2000

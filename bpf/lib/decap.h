@@ -12,6 +12,7 @@
 #include "lib/csum.h"
 #include "lib/gue.h"
 #include "lib/sctp.h"
+#include "lib/icmp.h"
 #include "lib/stats.h"
 
 /* Offsets below this bound cover every header we parse; masking with it keeps
@@ -274,6 +275,10 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	ret = parse_outer(data, data_end, hook == HOOK_XDP, &rx->p);
 	if (ret == FOU_SCTP)
 		return sctp_rx_native(ctx, hook, ifindex, rx);
+	if (ret == FOU_ICMP) {
+		rx->slot = FOU_NO_SLOT;
+		return icmp_rx(ctx, hook, ifindex, &rx->p);
+	}
 	if (ret != FOU_CONTINUE)
 		return ret;
 

@@ -10,17 +10,16 @@
 #define FOU_BPF_ENCAP_H
 
 #include "lib/csum.h"
+#include "lib/icmp.h"
 #include "lib/stats.h"
 
-#define AF_INET_NR  2
-#define AF_INET6_NR 10
-
-#define IPPROTO_ICMP_NR   1
 #define IPPROTO_TCP_NR    6
-#define IPPROTO_ICMPV6_NR 58
 #define IP_DF             0x4000
 
 #define OUTER_MAX_HLEN (IPV6_HLEN + UDP_HLEN + GUE_HLEN)
+
+/* tx_path_check(): the packet is larger than the tunnel's path allows. */
+#define FOU_TOO_BIG (-5)
 
 /* The packet to be encapsulated. */
 struct fou_inner {
@@ -48,9 +47,12 @@ struct fou_tx {
 	__u32 hdrlen;   /* outer IP + UDP (+ GUE) */
 	__u8 kind;
 	__u8 family;    /* outer */
-	__u16 pad;
+	__u16 mtu;      /* FOU_TOO_BIG: the inner MTU the path allows */
 	struct fou_addr local;
 	struct fou_addr remote;
+	struct fou_addr via; /* with via_set: an applied Redirect's next hop */
+	__u8 via_set;
+	__u8 pad[3];
 	__be16 sport;
 	__be16 dport;
 	__u8 hdr[OUTER_MAX_HLEN] __attribute__((aligned(4)));
@@ -64,6 +66,7 @@ struct fou_tx {
 struct fou_tx_scratch {
 	struct fou_tx tx;
 	struct bpf_fib_lookup fib;
+	__s64 sctp_crc; /* fou_sctp_egress() to fou_sctp_put_udp() */
 };
 
 struct {
@@ -84,6 +87,7 @@ static __always_inline struct fou_tx_scratch *tx_scratch(void)
 	if (s) {
 		__builtin_memset(&s->tx.in, 0, sizeof(s->tx.in));
 		s->tx.kind = 0;
+		s->tx.via_set = 0;
 	}
 	return s;
 }
@@ -502,7 +506,57 @@ static __always_inline int fib_outer(void *ctx, const struct fou_tx *tx, __u32 i
 		__builtin_memcpy(fib->ipv6_src, tx->local.ip6, 16);
 		__builtin_memcpy(fib->ipv6_dst, tx->remote.ip6, 16);
 	}
+	/* An applied Redirect names an on-link gateway: looking it up gives
+	 * its device and MAC, which is all the next hop needs. */
+	if (tx->via_set)
+		fib->ipv4_dst = tx->via.ip4;
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+}
+
+/* Outer IP + UDP (+ GUE): what the tunnel adds to every inner packet. */
+static __always_inline __u32 tunnel_overhead(const struct fou_tx *tx)
+{
+	return (tx->family == FOU_FAMILY_IPV4 ? sizeof(struct iphdr) : IPV6_HLEN) + UDP_HLEN +
+	       (tx->kind == FOU_KIND_GUE ? GUE_HLEN : 0);
+}
+
+/*
+ * What the path told us about the tunnel: an applied Redirect (tx->via) and
+ * a learned path MTU. An inner packet (or GSO segment) of @seg_len bytes
+ * that does not fit returns FOU_TOO_BIG with tx->mtu set, unless it is IPv4
+ * without DF: its outer header has no DF either (build_ipv4), so routers
+ * fragment it, as the kernel's tunnels do. Learned state expires here, on
+ * the first packet that would have used it, so that the fast path reads no
+ * clock.
+ */
+static __always_inline int tx_path_check(struct fou_tx *tx, __u32 seg_len)
+{
+	struct fou_tun_path *path = bpf_map_lookup_elem(&fou_tun_path, &tx->slot);
+	__u32 overhead = tunnel_overhead(tx);
+	__u64 now;
+
+	if (!path || !(path->pmtu || path->redirect_ns))
+		return FOU_CONTINUE;
+	now = bpf_ktime_get_ns();
+	if (path->redirect_ns) {
+		if (now - path->redirect_ns > pmtu_expire_ns(icmp_conf())) {
+			path->redirect_ns = 0;
+		} else if (tx->family == FOU_FAMILY_IPV4) {
+			tx->via = path->redirect_gw;
+			tx->via_set = 1;
+		}
+	}
+	if (!path->pmtu || seg_len + overhead <= path->pmtu)
+		return FOU_CONTINUE;
+	if (now - path->pmtu_ns > pmtu_expire_ns(icmp_conf())) {
+		path->pmtu = 0;
+		stat_inc(FOU_STAT_PMTU_EXPIRED);
+		return FOU_CONTINUE;
+	}
+	if (tx->in.family == FOU_FAMILY_IPV4 && !tx->in.df)
+		return FOU_CONTINUE;
+	tx->mtu = path->pmtu > overhead ? path->pmtu - overhead : 0;
+	return FOU_TOO_BIG;
 }
 
 #endif /* FOU_BPF_ENCAP_H */

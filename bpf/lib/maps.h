@@ -127,4 +127,44 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_sctp_vtags SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FOU_MAX_TUNNELS);
+	__type(key, struct fou_tun_index_key);
+	__type(value, struct fou_tun_index);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_tun_index SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FOU_MAX_TUNNELS);
+	__type(key, __u32); /* slot, as in fou_tunnels */
+	__type(value, struct fou_tun_path);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_tun_path SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FOU_MAX_TUNNELS);
+	__type(key, __u32); /* slot, as in fou_tunnels */
+	__type(value, struct fou_tun_icmp);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_tun_icmp SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fou_icmp_conf);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_icmp_conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FOU_MAX_TUNNELS);
+	__type(key, __u32); /* slot, as in fou_tunnels */
+	__type(value, struct fou_icmp_bucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_icmp_bucket SEC(".maps");
+
 #endif /* FOU_BPF_MAPS_H */

@@ -12,6 +12,7 @@
 #define FOU_CONTINUE  (-1) /* go on to the next stage */
 #define FOU_NEED_PULL (-2) /* headers exist beyond the linear data */
 #define FOU_SCTP      (-3) /* native SCTP: the IP fields are set, l4_off is SCTP */
+#define FOU_ICMP      (-4) /* ICMP or ICMPv6: the IP fields are set, l4_off is ICMP */
 
 /* What the receive path learns about one packet's outer headers. */
 struct fou_pkt {
@@ -73,7 +74,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct iphdr *
 		return short_or_pull(data, data_end, p, FOU_STAT_PASS_SHORT);
 	if (iph->version != 4 || iph->ihl < 5)
 		return FOU_STAT_PASS_NOT_IP;
-	if (iph->protocol != IPPROTO_UDP_NR && iph->protocol != IPPROTO_SCTP_NR)
+	if (iph->protocol != IPPROTO_UDP_NR && iph->protocol != IPPROTO_SCTP_NR &&
+	    iph->protocol != IPPROTO_ICMP_NR)
 		return FOU_STAT_PASS_NOT_UDP;
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return FOU_STAT_PASS_FRAGMENT;
@@ -86,7 +88,9 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct iphdr *
 	p->daddr.ip4 = iph->daddr;
 	/* Options are fine: the whole outer header goes on decapsulation. */
 	p->l4_off = p->l3_off + iph->ihl * 4;
-	return iph->protocol == IPPROTO_SCTP_NR ? FOU_SCTP : FOU_CONTINUE;
+	if (iph->protocol != IPPROTO_UDP_NR)
+		return iph->protocol == IPPROTO_SCTP_NR ? FOU_SCTP : FOU_ICMP;
+	return FOU_CONTINUE;
 }
 
 static __always_inline bool ipv6_is_exthdr(__u8 nexthdr)
@@ -113,7 +117,8 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct ipv6hdr
 		return short_or_pull(data, data_end, p, FOU_STAT_PASS_SHORT);
 	if (ip6->version != 6)
 		return FOU_STAT_PASS_NOT_IP;
-	if (ip6->nexthdr != IPPROTO_UDP_NR && ip6->nexthdr != IPPROTO_SCTP_NR)
+	if (ip6->nexthdr != IPPROTO_UDP_NR && ip6->nexthdr != IPPROTO_SCTP_NR &&
+	    ip6->nexthdr != IPPROTO_ICMPV6_NR)
 		return ipv6_is_exthdr(ip6->nexthdr) ? FOU_STAT_PASS_IP6_EXTHDR
 						    : FOU_STAT_PASS_NOT_UDP;
 
@@ -124,11 +129,13 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct ipv6hdr
 	__builtin_memcpy(p->saddr.ip6, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr.ip6, &ip6->daddr, 16);
 	p->l4_off = p->l3_off + IPV6_HLEN;
-	return ip6->nexthdr == IPPROTO_SCTP_NR ? FOU_SCTP : FOU_CONTINUE;
+	if (ip6->nexthdr != IPPROTO_UDP_NR)
+		return ip6->nexthdr == IPPROTO_SCTP_NR ? FOU_SCTP : FOU_ICMP;
+	return FOU_CONTINUE;
 }
 
 /* Parse up to the outer UDP header. Returns FOU_CONTINUE for a UDP packet,
- * FOU_SCTP for native SCTP, FOU_NEED_PULL, or the FOU_STAT_PASS_* reason
+ * FOU_SCTP for native SCTP, FOU_ICMP for ICMP, FOU_NEED_PULL, or the FOU_STAT_PASS_* reason
  * why it is not ours. VLAN tags
  * appear in the data only on the XDP path; TC sees them already stripped. */
 static __always_inline int parse_outer(void *data, void *data_end, bool allow_vlan,
