@@ -127,6 +127,8 @@ static void stack_init(const struct opts *o)
 	usrsctp_sysctl_set_sctp_rto_initial_default(300);
 	usrsctp_sysctl_set_sctp_init_rto_max_default(1000);
 	usrsctp_sysctl_set_sctp_rto_max_default(1000);
+	/* a path that cannot work (no gateway) fails in seconds, not ~a minute */
+	usrsctp_sysctl_set_sctp_init_rtx_max_default(4);
 	usrsctp_sysctl_set_sctp_blackhole(2);
 }
 
