@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * apply FILE: make the pinned ports, tunnels, routes and SCTP settings
+ * apply FILE: make the pinned ports, tunnels, routes, SCTP and ICMP settings
  * exactly those of a file of "port add", "tunnel add", "route add", "sctp
- * set" and "sctp dev" lines. Every line is parsed and the whole file
+ * set", "sctp dev" and "icmp set" lines. Every line is parsed and the whole file
  * validated before anything changes; then only the difference is written.
  * show config prints the state in that form.
  */
@@ -31,6 +31,9 @@ struct want {
 	int encap_port_line, remote_port_line;
 	struct sctp_dev_entry sctp_devs[FOU_MAX_DEVICES];
 	int sctp_dev_line[FOU_MAX_DEVICES], nsctp_devs;
+	/* ICMP: likewise; each setting on one line only. */
+	struct fou_icmp_conf icmp_conf;
+	int icmp_line[ICMP_OPT_COUNT];
 };
 
 struct current {
@@ -43,6 +46,7 @@ struct current {
 	struct fou_sctp_conf sctp_conf;
 	struct sctp_dev_entry sctp_devs[FOU_MAX_DEVICES];
 	int nsctp_devs;
+	struct fou_icmp_conf icmp_conf;
 };
 
 struct counts {
@@ -125,6 +129,23 @@ static void want_sctp_dev(struct want *w, int argc, char **argv, int line)
 	w->sctp_devs[w->nsctp_devs++].flags = sctp_dev_flags(&s, 0);
 }
 
+/* "icmp set" lines add up, too. */
+static void want_icmp_set(struct want *w, int argc, char **argv, int line)
+{
+	struct icmp_set_spec s = {};
+
+	icmp_parse_set(argc, argv, &s);
+	for (int i = 0; i < ICMP_OPT_COUNT; i++) {
+		if (!(s.have & (1u << i)))
+			continue;
+		if (w->icmp_line[i])
+			usage_error("icmp set: a setting of this line is already set on line %d",
+				    w->icmp_line[i]);
+		w->icmp_line[i] = line;
+	}
+	icmp_apply_set(&s, &w->icmp_conf);
+}
+
 static void parse_command(struct want *w, int argc, char **argv, int line)
 {
 	bool is_add = argc >= 2 && !strcmp(argv[1], "add");
@@ -149,9 +170,11 @@ static void parse_command(struct want *w, int argc, char **argv, int line)
 		want_sctp_set(w, argc - 2, argv + 2, line);
 	} else if (is_sctp && !strcmp(argv[1], "dev")) {
 		want_sctp_dev(w, argc - 2, argv + 2, line);
+	} else if (argc >= 2 && !strcmp(argv[0], "icmp") && !strcmp(argv[1], "set")) {
+		want_icmp_set(w, argc - 2, argv + 2, line);
 	} else {
-		usage_error("expected 'port add', 'tunnel add', 'route add', 'sctp set' or "
-			    "'sctp dev', not '%s%s%s'", argv[0], argc > 1 ? " " : "",
+		usage_error("expected 'port add', 'tunnel add', 'route add', 'sctp set', "
+			    "'sctp dev' or 'icmp set', not '%s%s%s'", argv[0], argc > 1 ? " " : "",
 			    argc > 1 ? argv[1] : "");
 	}
 }
@@ -216,6 +239,25 @@ static bool same_prefix(const struct prefix *a, const struct prefix *b)
 	       !memcmp(&a->addr, &b->addr, sizeof(a->addr));
 }
 
+/* Two tunnels on one path: see refuse_same_key() in tunnel.c. */
+static void validate_tunnel_keys(const struct want *w)
+{
+	char remote[64];
+
+	for (int i = 0; i < w->ntunnels; i++)
+		for (int j = 0; j < i; j++) {
+			const struct fou_tunnel *t = &w->tunnels[i];
+
+			if (!tunnel_same_path(t, &w->tunnels[j]))
+				continue;
+			format_addr(&t->remote, t->family, remote, sizeof(remote));
+			usage_error("%s:%d: tunnel %s goes from the same local address to %s port %u "
+				    "as tunnel %s on line %d (ICMP errors could not tell them apart)",
+				    w->file, w->tunnel_line[i], t->name, remote, t->dport,
+				    w->tunnels[j].name, w->tunnel_line[j]);
+		}
+}
+
 /* What one line cannot know: duplicates, and routes' tunnels. */
 static void validate(const struct want *w)
 {
@@ -232,6 +274,7 @@ static void validate(const struct want *w)
 			usage_error("%s:%d: tunnel %s is already defined on line %d", w->file,
 				    w->tunnel_line[i], w->tunnels[i].name,
 				    w->tunnel_line[find_tunnel(w, w->tunnels[i].name)]);
+	validate_tunnel_keys(w);
 	for (int i = 0; i < w->nroutes; i++) {
 		const struct route_spec *r = &w->routes[i];
 		int t = find_tunnel(w, r->tunnel);
@@ -277,6 +320,7 @@ static void load_current(struct current *c)
 	c->nroutes = 0;
 	memset(c->tunnels, 0, sizeof(c->tunnels));
 	sctp_load_conf(&c->sctp_conf);
+	icmp_load_conf(&c->icmp_conf);
 	c->nsctp_devs = sctp_load_devs(c->sctp_devs, FOU_MAX_DEVICES);
 	if (!state_exists())
 		return;
@@ -355,7 +399,7 @@ static int want_route(const struct want *w, const struct prefix *p)
 /* ---------------------------------------------------------------- applying */
 
 struct plan {
-	struct counts ports, tunnels, routes, sctp;
+	struct counts ports, tunnels, routes, sctp, icmp;
 	bool dry_run;
 };
 
@@ -560,6 +604,18 @@ static void put_sctp(const struct want *w, const struct current *c, struct plan 
 	put_sctp_devs(w, c, pl);
 }
 
+static void put_icmp(const struct want *w, const struct current *c, struct plan *pl)
+{
+	static const struct fou_icmp_conf zero;
+
+	if (!memcmp(&w->icmp_conf, &c->icmp_conf, sizeof(zero)))
+		return;
+	count_setting(&pl->icmp, memcmp(&c->icmp_conf, &zero, sizeof(zero)),
+		      memcmp(&w->icmp_conf, &zero, sizeof(zero)));
+	if (!pl->dry_run)
+		check(icmp_put_conf(&w->icmp_conf), "write", "icmp set");
+}
+
 /* Will the new tunnels fit next to the old ones until those go? */
 static bool room_for_new_tunnels(const struct want *w, const struct current *c)
 {
@@ -572,15 +628,16 @@ static bool room_for_new_tunnels(const struct want *w, const struct current *c)
 	return new <= free;
 }
 
-/* The sctp part is there only when SCTP settings change, so files without
- * them read as before. */
+/* The sctp and icmp parts are there only when those settings change, so
+ * files without them read as before. */
 static void print_summary(const struct want *w, const struct plan *pl)
 {
 	const struct counts *p = &pl->ports, *t = &pl->tunnels, *r = &pl->routes, *s = &pl->sctp;
-	bool sctp = s->add | s->del | s->chg;
+	const struct counts *i = &pl->icmp;
+	bool sctp = s->add | s->del | s->chg, icmp = i->add | i->del | i->chg;
 
 	if (!(p->add | p->del | p->chg | t->add | t->del | t->chg | r->add | r->del | r->chg) &&
-	    !sctp) {
+	    !sctp && !icmp) {
 		printf("%s: nothing to change\n", w->file);
 		return;
 	}
@@ -589,6 +646,8 @@ static void print_summary(const struct want *w, const struct plan *pl)
 	       t->add, t->del, t->chg, r->add, r->del, r->chg);
 	if (sctp)
 		printf(", sctp +%d -%d ~%d", s->add, s->del, s->chg);
+	if (icmp)
+		printf(", icmp +%d -%d ~%d", i->add, i->del, i->chg);
 	printf("\n");
 }
 
@@ -639,7 +698,10 @@ int cmd_apply(int argc, char **argv)
 	}
 	/* SCTP settings before the ports: an RFC 6951 port opens with them. */
 	put_sctp(&w, &c, &pl);
+	put_icmp(&w, &c, &pl);
 	put_ports(&w, &c, &pl);
+	if (!pl.dry_run)
+		tunnel_index_sync();
 	print_summary(&w, &pl);
 	return EXIT_OK;
 }
@@ -673,6 +735,7 @@ int cmd_show_config(int argc, char **argv)
 		print_port_line(&m, &c.ports[i].port, " add");
 	close_port_fds(&m);
 	sctp_print_config();
+	icmp_print_config();
 	for (int i = 0; i < FOU_MAX_TUNNELS; i++)
 		if (c.tunnels[i].name[0])
 			print_tunnel_line(&c.tunnels[i], " add");

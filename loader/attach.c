@@ -409,6 +409,7 @@ int cmd_attach(int argc, char **argv)
 	use_tc = choose_tc(&a, why, sizeof(why));
 	refuse_impossible(&a, use_tc);
 	ensure_maps();
+	tunnel_index_sync(); /* tunnels pinned before fou_tun_index existed */
 	have_old = same_attachment(&a, use_tc, &old);
 
 	if (have_old)

@@ -69,6 +69,8 @@ int cpu_count(void);
 void open_port_fds(struct fou_port_fds *m);
 void close_port_fds(struct fou_port_fds *m);
 void setup_libbpf_logging(void);
+void settings_load(const char *name, void *out, size_t size); /* ARRAY[1]; zero if absent */
+int settings_put(const char *name, const void *val);
 
 /* tc.c: the clsact hook, touching only what fouloader created. */
 #include <bpf/libbpf.h>
@@ -110,6 +112,10 @@ int cmd_sctp_set(int argc, char **argv);
 int cmd_sctp_dev(int argc, char **argv);
 int cmd_sctp_show(int argc, char **argv);
 int cmd_sctp_flush(int argc, char **argv);
+int cmd_icmp_set(int argc, char **argv);
+int cmd_icmp_show(int argc, char **argv);
+int cmd_pmtu_show(int argc, char **argv);
+int cmd_pmtu_flush(int argc, char **argv);
 
 /* The parsed form of one "port add", "tunnel add", "route add" line: what
  * the commands and "apply" share. */
@@ -178,6 +184,43 @@ int sctp_load_devs(struct sctp_dev_entry *out, int max);        /* by ifindex */
 int sctp_put_conf(const struct fou_sctp_conf *c);
 int sctp_put_dev(__u32 ifindex, __u32 flags);                   /* 0: delete the entry */
 void sctp_print_config(void);
+
+/* icmp.c: one "icmp set" line, as the command and "apply" parse it; only
+ * the settings it names (bits of @have, by ICMP_OPT_*) are set. */
+enum {
+	ICMP_OPT_EXPIRE,
+	ICMP_OPT_MIN4,
+	ICMP_OPT_MIN6,
+	ICMP_OPT_RATE,
+	ICMP_OPT_BURST,
+	ICMP_OPT_REDIRECTS,
+	ICMP_OPT_COUNT,
+};
+
+struct icmp_set_spec {
+	struct fou_icmp_conf conf;
+	unsigned int have;
+};
+
+void icmp_parse_set(int argc, char **argv, struct icmp_set_spec *s);
+void icmp_apply_set(const struct icmp_set_spec *s, struct fou_icmp_conf *cur);
+__u32 icmp_conf_value(const struct fou_icmp_conf *c, int opt); /* defaults filled in */
+void icmp_load_conf(struct fou_icmp_conf *out);                 /* zero: all defaults */
+int icmp_put_conf(const struct fou_icmp_conf *c);
+void icmp_print_config(void);
+
+/* pmtu.c: fou_tun_index in step with fou_tunnels, and the per-slot ICMP
+ * state reset when a slot gets another tunnel or a tunnel another path.
+ * tunnel_put() calls the two halves around its write. */
+bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b);
+void tunnel_index_before(__u32 slot, const struct fou_tunnel *old, const struct fou_tunnel *new);
+void tunnel_index_after(__u32 slot, const struct fou_tunnel *new);
+void tunnel_index_sync(void); /* rebuild from fou_tunnels: repairs old pin roots */
+int tunnel_same_key(int fd, const struct fou_tunnel *t, struct fou_tunnel *other);
+
+#define TUN_ICMP_FIELDS 7
+void tunnel_icmp_sum(__u32 slot, struct fou_tun_icmp *t);
+int tunnel_icmp_fields(const struct fou_tun_icmp *t, const char **names, __u64 *vals);
 
 /* Text output in the grammar of the add commands; @verb is "" or " add". */
 void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb);

@@ -108,28 +108,58 @@ const struct command commands[] = {
 	  "is learned again (from an INIT or INIT-ACK), SCTP toward it goes to\n"
 	  "remote-encap-port.",
 	  cmd_sctp_flush },
+	{ "icmp set",
+	  "[pmtu-expire S|default] [pmtu-min4 N|default] [pmtu-min6 N|default]\n"
+	  "         [rate N|default] [burst N|default] [redirects accept|ignore]",
+	  "How ICMP errors about tunnel packets are acted on; a setting not given is\n"
+	  "kept, default restores the default. pmtu-expire: seconds a learned path MTU\n"
+	  "or applied Redirect lasts (1-86400, default 600). pmtu-min4 / pmtu-min6: the\n"
+	  "floor an ICMP MTU is clamped to (68-65535, default 552 / 1280-65535, default\n"
+	  "1280). rate / burst: Frag Needed and Packet Too Big sent to inner senders,\n"
+	  "per tunnel: errors per second (1-1000000, default 100) and at once (1-100000,\n"
+	  "default 50). redirects accept: apply a Redirect for a tunnel's remote from\n"
+	  "the gateway in use to an on-link one; ignore (the default): count it only.",
+	  cmd_icmp_set },
+	{ "icmp show", "[--json]",
+	  "Show the ICMP settings: effective values, and which are defaults.",
+	  cmd_icmp_show },
+	{ "pmtu show", "[--json] [TUNNEL]",
+	  "Show what ICMP errors taught about each tunnel (or TUNNEL): the learned\n"
+	  "path MTU, the inner MTU it leaves (less the outer IP, UDP and GUE headers),\n"
+	  "the router that sent it, its age and the seconds until it expires (or\n"
+	  "expired: no longer used); an applied Redirect (gateway, sender, age); and\n"
+	  "the tunnel's ICMP counters: errors matched to it by kind, Frag Needed /\n"
+	  "Packet Too Big sent to its inner senders, and those the rate limit held back.",
+	  cmd_pmtu_show },
+	{ "pmtu flush", "[TUNNEL]",
+	  "Forget the learned path MTUs and applied Redirects of every tunnel (or of\n"
+	  "TUNNEL), and print what went. Counters and settings are kept.",
+	  cmd_pmtu_flush },
 	{ "apply", "FILE [--dry-run]",
-	  "Make the ports, tunnels, routes and SCTP settings exactly those of FILE:\n"
-	  "lines of 'port add', 'tunnel add', 'route add', 'sctp set' and 'sctp dev' in\n"
-	  "their usual grammar (a leading 'fouloader' is allowed; '#' starts a comment;\n"
-	  "what the sctp lines leave out is the default). Every line is parsed and the\n"
-	  "whole file checked first (a duplicate, a route to a tunnel the file does not\n"
-	  "define); any error names FILE:LINE and changes nothing. Then only the\n"
+	  "Make the ports, tunnels, routes, SCTP and ICMP settings exactly those of\n"
+	  "FILE: lines of 'port add', 'tunnel add', 'route add', 'sctp set', 'sctp dev'\n"
+	  "and 'icmp set' in their usual grammar (a leading 'fouloader' is allowed; '#'\n"
+	  "starts a comment; what the sctp and icmp lines leave out is the default).\n"
+	  "Every line is parsed and the whole file checked first (a duplicate, two\n"
+	  "tunnels with one local, remote and encap-dport, a route to a tunnel the file\n"
+	  "does not define); any error names FILE:LINE and changes nothing. Then only the\n"
 	  "difference is written: what the file lacks is deleted, what differs is\n"
 	  "changed, the rest added, and a summary printed. Applying the same file twice\n"
 	  "changes nothing.\n"
 	  "--dry-run prints the summary and changes nothing.",
 	  cmd_apply },
 	{ "show config", "",
-	  "Print the ports, tunnels, routes and SCTP settings as 'port add', 'tunnel\n"
-	  "add', 'route add', 'sctp set' and 'sctp dev' lines (SCTP settings only where\n"
-	  "they are not the defaults): 'fouloader show config > FILE' and 'fouloader\n"
-	  "apply FILE' round-trip. Learned peers are state, not configuration.",
+	  "Print the ports, tunnels, routes, SCTP and ICMP settings as 'port add',\n"
+	  "'tunnel add', 'route add', 'sctp set', 'sctp dev' and 'icmp set' lines\n"
+	  "(settings only where they are not the defaults): 'fouloader show config >\n"
+	  "FILE' and 'fouloader apply FILE' round-trip. Learned peers and path MTUs\n"
+	  "are state, not configuration.",
 	  cmd_show_config },
 	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]",
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
 	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
-	  "port's and tunnel's own counters. --all includes counters that are zero.\n"
+	  "port's and tunnel's own counters (a tunnel's ICMP ones as in 'pmtu show').\n"
+	  "--all includes counters that are zero.\n"
 	  "--watch SECONDS prints the rate of every counter that moved over each\n"
 	  "interval (--json: one object per line), N times with --count, else until\n"
 	  "interrupted.",
@@ -142,7 +172,8 @@ static void print_usage(FILE *f)
 	fprintf(f, "usage: fouloader [--pin-root DIR] [-v|--verbose] COMMAND [ARGS]\n\n"
 		   "FOU and GUE tunnels in BPF: receive ports (XDP or TC ingress), and\n"
 		   "encapsulation by inner destination (TC egress, XDP forwarding); SCTP\n"
-		   "CRC32c checks and an RFC 6951 SCTP-over-UDP gateway.\n\n"
+		   "CRC32c checks and an RFC 6951 SCTP-over-UDP gateway; ICMP errors about\n"
+		   "tunnel packets matched to their tunnel (path MTU, Redirect).\n\n"
 		   "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  fouloader %s%s%s\n", c->name, *c->synopsis ? " " : "", c->synopsis);
@@ -167,7 +198,8 @@ static void print_command_help(const struct command *c)
 static bool is_family(const char *word)
 {
 	return !strcmp(word, "port") || !strcmp(word, "tunnel") || !strcmp(word, "route") ||
-	       !strcmp(word, "sctp") || !strcmp(word, "show");
+	       !strcmp(word, "sctp") || !strcmp(word, "icmp") || !strcmp(word, "pmtu") ||
+	       !strcmp(word, "show");
 }
 
 /* "add, del or show": the second words of a family, for error messages. */
@@ -175,6 +207,10 @@ static const char *family_words(const char *family)
 {
 	if (!strcmp(family, "sctp"))
 		return "set, dev, show or flush";
+	if (!strcmp(family, "icmp"))
+		return "set or show";
+	if (!strcmp(family, "pmtu"))
+		return "show or flush";
 	return strcmp(family, "show") ? "add, del or show" : "config";
 }
 

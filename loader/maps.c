@@ -212,3 +212,29 @@ int ensure_maps(void)
 		     "incompatible version? see 'fouloader -v')", g_opts.pin_root, strerror(-err));
 	return 0;
 }
+
+/* A settings map (ARRAY[1]): entry 0 into @out, all zero (the defaults) when
+ * nothing is pinned or the map is absent (a pin root made before it). */
+void settings_load(const char *name, void *out, size_t size)
+{
+	int fd = state_exists() ? map_fd(name) : -1;
+	__u32 zero = 0;
+
+	memset(out, 0, size);
+	if (fd < 0)
+		return;
+	if (bpf_map_lookup_elem(fd, &zero, out))
+		memset(out, 0, size);
+	close(fd);
+}
+
+/* Write entry 0 of a settings map; 0 or -errno. */
+int settings_put(const char *name, const void *val)
+{
+	int fd = map_fd_or_fail(name), err;
+	__u32 zero = 0;
+
+	err = bpf_map_update_elem(fd, &zero, val, BPF_ANY) ? -errno : 0;
+	close(fd);
+	return err;
+}

@@ -142,25 +142,12 @@ static int sctp_map_fd(const char *name)
 
 void sctp_load_conf(struct fou_sctp_conf *out)
 {
-	int fd = sctp_map_fd(FOU_MAP_SCTP_CONF);
-	__u32 zero = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (fd < 0)
-		return;
-	if (bpf_map_lookup_elem(fd, &zero, out))
-		memset(out, 0, sizeof(*out));
-	close(fd);
+	settings_load(FOU_MAP_SCTP_CONF, out, sizeof(*out));
 }
 
 int sctp_put_conf(const struct fou_sctp_conf *c)
 {
-	int fd = map_fd_or_fail(FOU_MAP_SCTP_CONF), err;
-	__u32 zero = 0;
-
-	err = bpf_map_update_elem(fd, &zero, c, BPF_ANY) ? -errno : 0;
-	close(fd);
-	return err;
+	return settings_put(FOU_MAP_SCTP_CONF, c);
 }
 
 /*

@@ -83,7 +83,31 @@ static void sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t)
 	free(vals);
 }
 
-static void print_tunnel_stats(bool json)
+/* The tunnel's ICMP counters: JSON fields "icmp_NAME" beside its packet
+ * counters, so that scripts read them as the others; in text a line of
+ * their own when one is not zero (or with --all). */
+static void print_tunnel_icmp(__u32 slot, bool json, bool all)
+{
+	const char *names[TUN_ICMP_FIELDS];
+	__u64 vals[TUN_ICMP_FIELDS], any = 0;
+	struct fou_tun_icmp s;
+	int n;
+
+	tunnel_icmp_sum(slot, &s);
+	n = tunnel_icmp_fields(&s, names, vals);
+	for (int i = 0; i < n; i++)
+		any |= vals[i];
+	if (!json && !any && !all)
+		return;
+	if (!json)
+		printf("%-22s icmp", "");
+	for (int i = 0; i < n; i++)
+		printf(json ? ",\"icmp_%s\":%llu" : " %s %llu", names[i], vals[i]);
+	if (!json)
+		printf("\n");
+}
+
+static void print_tunnel_stats(bool json, bool all)
 {
 	struct fou_tunnel tun;
 	struct fou_tun_stats t;
@@ -101,11 +125,14 @@ static void print_tunnel_stats(bool json)
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
 			json_str(stdout, tun.name);
-			printf(",\"tx_packets\":%llu,\"tx_bytes\":%llu,\"drop_packets\":%llu}",
+			printf(",\"tx_packets\":%llu,\"tx_bytes\":%llu,\"drop_packets\":%llu",
 			       t.tx_packets, t.tx_bytes, t.drop_packets);
+			print_tunnel_icmp(i, true, all);
+			printf("}");
 		} else {
 			printf("tunnel %-15s tx %llu packets %llu bytes, dropped %llu\n", tun.name,
 			       t.tx_packets, t.tx_bytes, t.drop_packets);
+			print_tunnel_icmp(i, false, all);
 		}
 		first = false;
 	}
@@ -152,7 +179,7 @@ static void print_once(const struct stats_args *a)
 		printf("},\"ports\":[");
 		print_port_stats(true);
 		printf("],\"tunnels\":[");
-		print_tunnel_stats(true);
+		print_tunnel_stats(true, a->all);
 		printf("]}\n");
 		return;
 	}
@@ -160,7 +187,7 @@ static void print_once(const struct stats_args *a)
 		if (a->all || totals[id])
 			printf("%-22s %12llu  %s\n", stat_names[id], totals[id], stat_descs[id]);
 	print_port_stats(false);
-	print_tunnel_stats(false);
+	print_tunnel_stats(false, a->all);
 }
 
 /* One sample of rates: packets per second of every counter over the last

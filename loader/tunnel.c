@@ -217,19 +217,43 @@ static void zero_tunnel_stats(__u32 slot)
 	close(fd);
 }
 
-/* Write @t to @slot (a free one if < 0): a new tunnel starts with zeroed
- * counters, a changed one keeps them. Returns the slot or -errno. */
+/* Write @t to @slot (a free one if < 0; an empty name deletes): a new
+ * tunnel starts with zeroed counters, a changed one keeps them. Its key in
+ * fou_tun_index follows, and what ICMP taught about the slot's old path is
+ * forgotten. Returns the slot or -errno. */
 int tunnel_put(int fd, int slot, const struct fou_tunnel *t)
 {
+	struct fou_tunnel old = {};
+	int err = 0;
+
 	if (slot < 0) {
 		tunnel_find(fd, t->name, NULL, &slot);
 		if (slot < 0)
 			return -ENOSPC;
 		zero_tunnel_stats(slot);
 	}
+	if (bpf_map_lookup_elem(fd, &slot, &old))
+		memset(&old, 0, sizeof(old));
+	tunnel_index_before(slot, &old, t);
 	if (bpf_map_update_elem(fd, &slot, t, BPF_ANY))
-		return -errno;
-	return slot;
+		err = -errno;
+	tunnel_index_after(slot, err ? &old : t);
+	return err ? err : slot;
+}
+
+/* One tunnel per local, remote, encap-dport: an ICMP error quotes only
+ * those (and a source port), so two such tunnels could not be told apart,
+ * and the peer's receive port cannot tell them apart either. */
+static void refuse_same_key(int fd, const struct fou_tunnel *t)
+{
+	struct fou_tunnel other;
+	char remote[INET6_ADDRSTRLEN];
+
+	if (tunnel_same_key(fd, t, &other) < 0)
+		return;
+	format_addr(&t->remote, t->family, remote, sizeof(remote));
+	usage_error("tunnel %s: tunnel %s already goes from the same local address to %s port %u "
+		    "(ICMP errors could not tell them apart)", t->name, other.name, remote, t->dport);
 }
 
 int cmd_tunnel_add(int argc, char **argv)
@@ -243,12 +267,14 @@ int cmd_tunnel_add(int argc, char **argv)
 	if (tunnel_find(fd, a.t.name, NULL, &slot) >= 0)
 		usage_error("tunnel %s already exists; 'fouloader tunnel del %s' first", a.t.name,
 			    a.t.name);
+	refuse_same_key(fd, &a.t);
 	slot = tunnel_put(fd, -1, &a.t);
 	if (slot == -ENOSPC)
 		fail("cannot add tunnel %s: all %d tunnel slots are in use", a.t.name, FOU_MAX_TUNNELS);
 	if (slot < 0)
 		fail("cannot add tunnel %s: %s", a.t.name, strerror(-slot));
 	close(fd);
+	tunnel_index_sync();
 	if (a.t.family == FOU_FAMILY_IPV6 && !(a.t.flags & FOU_TUN_F_UDP6_ZERO))
 		warnx_("tunnel %s: GSO (TSO'd TCP) packets over IPv6 can only carry a zero UDP "
 		       "checksum; they are dropped unless you add noencap-udp6-csum (the peer's "
@@ -274,9 +300,11 @@ int cmd_tunnel_del(int argc, char **argv)
 	if (users)
 		usage_error("tunnel %s is used by %d route%s; delete them first ('fouloader route show')",
 			    argv[0], users, users == 1 ? "" : "s");
-	if (bpf_map_update_elem(fd, &slot, &empty, BPF_ANY))
-		fail("cannot delete tunnel %s: %s", argv[0], strerror(errno));
+	slot = tunnel_put(fd, slot, &empty);
+	if (slot < 0)
+		fail("cannot delete tunnel %s: %s", argv[0], strerror(-slot));
 	close(fd);
+	tunnel_index_sync();
 	return EXIT_OK;
 }
 

@@ -57,11 +57,11 @@ TUNNELS=(
 	"gue-o4|gue|4|encap-dport 6080 encap-csum"
 	"gue-o6|gue|6|encap-dport 6080 noencap-udp6-csum"
 	"fou4in6c|fou|6|ipproto 4 encap-dport 5557"
-	"fou4in4m|fou|4|ipproto 4 encap-dport 5555 mtu 1000"
+	"fou4in4m|fou|4|ipproto 4 encap-dport 5558 mtu 1000"
 )
 # port add arguments|outer family (peer: the other host's outer address)
 PORTS=(
-	"5555 ipproto 4|4" "5556 ipproto 41|4" "6080 gue|4"
+	"5555 ipproto 4|4" "5556 ipproto 41|4" "6080 gue|4" "5558 ipproto 4|4"
 	"5555 ipproto 4 -6 zero-csum6|6" "5556 ipproto 41 -6 zero-csum6|6" "6080 gue -6 zero-csum6|6"
 	"5557 ipproto 4 -6|6"
 )
@@ -76,7 +76,7 @@ CASES=(
 	"7|gue-o6|gue|6|4|6080|zero|tcp"
 	"8|gue-o6|gue|6|6|6080|zero|tcp"
 	"9|fou4in6c|fou|6|4|5557|valid|gso-drop"
-	"10|fou4in4m|fou|4|4|5555|zero|mtu"
+	"10|fou4in4m|fou|4|4|5558|zero|mtu"
 )
 NCASES=10
 

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * icmp set / show: how ICMP errors about tunnel packets are acted on
+ * (fou_icmp_conf[0]): path MTU expiry and floors, the rate of the errors
+ * sent to inner senders, and whether Redirects are applied. Zero in the map
+ * is the default, so a fresh pin root works without an "icmp set".
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "fouloader.h"
+
+#define SET_OPTIONS "pmtu-expire S, pmtu-min4 N, pmtu-min6 N, rate N, burst N or redirects " \
+		    "accept|ignore"
+
+/* The numeric settings: their words, ranges and defaults, in grammar order. */
+static const struct icmp_opt {
+	const char *word, *json;
+	long min, max, def;
+} opts[ICMP_OPT_COUNT] = {
+	[ICMP_OPT_EXPIRE] = { "pmtu-expire", "pmtu_expire_s", 1, 86400, FOU_PMTU_EXPIRE_DEFAULT },
+	[ICMP_OPT_MIN4] = { "pmtu-min4", "pmtu_min4", 68, 65535, FOU_PMTU_MIN4_DEFAULT },
+	[ICMP_OPT_MIN6] = { "pmtu-min6", "pmtu_min6", 1280, 65535, FOU_PMTU_MIN6_DEFAULT },
+	[ICMP_OPT_RATE] = { "rate", "rate", 1, 1000000, FOU_ICMP_RATE_DEFAULT },
+	[ICMP_OPT_BURST] = { "burst", "burst", 1, 100000, FOU_ICMP_BURST_DEFAULT },
+	[ICMP_OPT_REDIRECTS] = { "redirects", "redirects", 0, 1, 0 },
+};
+
+/* The stored value of a setting (0: the default; redirects: 1 = accept). */
+static __u32 conf_get(const struct fou_icmp_conf *c, int opt)
+{
+	switch (opt) {
+	case ICMP_OPT_EXPIRE:
+		return c->pmtu_expire_s;
+	case ICMP_OPT_MIN4:
+		return c->pmtu_min4;
+	case ICMP_OPT_MIN6:
+		return c->pmtu_min6;
+	case ICMP_OPT_RATE:
+		return c->rate;
+	case ICMP_OPT_BURST:
+		return c->burst;
+	default:
+		return !!(c->flags & FOU_ICMP_F_ACCEPT_REDIRECTS);
+	}
+}
+
+static void conf_set(struct fou_icmp_conf *c, int opt, __u32 v)
+{
+	switch (opt) {
+	case ICMP_OPT_EXPIRE:
+		c->pmtu_expire_s = v;
+		break;
+	case ICMP_OPT_MIN4:
+		c->pmtu_min4 = v;
+		break;
+	case ICMP_OPT_MIN6:
+		c->pmtu_min6 = v;
+		break;
+	case ICMP_OPT_RATE:
+		c->rate = v;
+		break;
+	case ICMP_OPT_BURST:
+		c->burst = v;
+		break;
+	default:
+		c->flags = (c->flags & ~FOU_ICMP_F_ACCEPT_REDIRECTS) |
+			   (v ? FOU_ICMP_F_ACCEPT_REDIRECTS : 0);
+	}
+}
+
+/* The value the programs use. */
+__u32 icmp_conf_value(const struct fou_icmp_conf *c, int opt)
+{
+	__u32 v = conf_get(c, opt);
+
+	return v || opt == ICMP_OPT_REDIRECTS ? v : (__u32)opts[opt].def;
+}
+
+static __u32 parse_value(int opt, const char *s)
+{
+	const struct icmp_opt *o = &opts[opt];
+	char *end;
+	long v;
+
+	if (opt == ICMP_OPT_REDIRECTS) {
+		if (strcmp(s, "accept") && strcmp(s, "ignore"))
+			usage_error("redirects: '%s' is not accept or ignore", s);
+		return !strcmp(s, "accept");
+	}
+	if (!strcmp(s, "default"))
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < o->min || v > o->max)
+		usage_error("%s: '%s' is not a number from %ld to %ld, or default", o->word, s,
+			    o->min, o->max);
+	return v;
+}
+
+static int find_opt(const char *word)
+{
+	for (int i = 0; i < ICMP_OPT_COUNT; i++)
+		if (!strcmp(word, opts[i].word))
+			return i;
+	return -1;
+}
+
+void icmp_parse_set(int argc, char **argv, struct icmp_set_spec *s)
+{
+	for (int i = 0; i < argc; i++) {
+		int opt = find_opt(argv[i]);
+
+		if (opt < 0)
+			usage_error("icmp set: unexpected '%s'; expected " SET_OPTIONS, argv[i]);
+		if (s->have & (1u << opt))
+			usage_error("icmp set: '%s' given twice", argv[i]);
+		conf_set(&s->conf, opt, parse_value(opt, need_arg(argc, argv, i, argv[i])));
+		s->have |= 1u << opt;
+		i++;
+	}
+	if (!s->have)
+		usage_error("icmp set: expected " SET_OPTIONS " (see 'fouloader icmp set --help')");
+}
+
+/* @cur with the settings @s names replaced. */
+void icmp_apply_set(const struct icmp_set_spec *s, struct fou_icmp_conf *cur)
+{
+	for (int i = 0; i < ICMP_OPT_COUNT; i++)
+		if (s->have & (1u << i))
+			conf_set(cur, i, conf_get(&s->conf, i));
+}
+
+/* ---------------------------------------------------------------- the map */
+
+void icmp_load_conf(struct fou_icmp_conf *out)
+{
+	settings_load(FOU_MAP_ICMP_CONF, out, sizeof(*out));
+}
+
+int icmp_put_conf(const struct fou_icmp_conf *c)
+{
+	return settings_put(FOU_MAP_ICMP_CONF, c);
+}
+
+/* ---------------------------------------------------------------- commands */
+
+int cmd_icmp_set(int argc, char **argv)
+{
+	struct icmp_set_spec s = {};
+	struct fou_icmp_conf c;
+	int err;
+
+	icmp_parse_set(argc, argv, &s);
+	ensure_maps();
+	icmp_load_conf(&c);
+	icmp_apply_set(&s, &c);
+	err = icmp_put_conf(&c);
+	if (err)
+		fail("icmp set: cannot write %s: %s", FOU_MAP_ICMP_CONF, strerror(-err));
+	return EXIT_OK;
+}
+
+static const char *redirects_word(__u32 v)
+{
+	return v ? "accept" : "ignore";
+}
+
+/* 'show config': the settings that are not defaults, as one 'icmp set'. */
+void icmp_print_config(void)
+{
+	struct fou_icmp_conf c;
+	bool any = false;
+
+	icmp_load_conf(&c);
+	for (int i = 0; i < ICMP_OPT_COUNT; i++) {
+		__u32 v = conf_get(&c, i);
+
+		if (!v)
+			continue;
+		printf("%s %s ", any ? "" : "icmp set", opts[i].word);
+		if (i == ICMP_OPT_REDIRECTS)
+			printf("%s", redirects_word(v));
+		else
+			printf("%u", v);
+		any = true;
+	}
+	if (any)
+		printf("\n");
+}
+
+static void show_text(const struct fou_icmp_conf *c)
+{
+	for (int i = 0; i < ICMP_OPT_COUNT; i++) {
+		__u32 v = icmp_conf_value(c, i);
+
+		if (i == ICMP_OPT_REDIRECTS)
+			printf("%s %s", opts[i].word, redirects_word(v));
+		else
+			printf("%s %u", opts[i].word, v);
+		printf("%s\n", conf_get(c, i) ? "" : " (default)");
+	}
+}
+
+static void show_json(const struct fou_icmp_conf *c)
+{
+	printf("{");
+	for (int i = 0; i < ICMP_OPT_COUNT; i++) {
+		__u32 v = icmp_conf_value(c, i);
+
+		printf("%s\"%s\":", i ? "," : "", opts[i].json);
+		if (i == ICMP_OPT_REDIRECTS)
+			printf("\"%s\"", redirects_word(v));
+		else
+			printf("%u", v);
+		printf(",\"%s_default\":%s", opts[i].json, conf_get(c, i) ? "false" : "true");
+	}
+	printf("}\n");
+}
+
+int cmd_icmp_show(int argc, char **argv)
+{
+	struct fou_icmp_conf c;
+	bool json = false;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			usage_error("icmp show: unexpected '%s'; expected --json", argv[i]);
+	}
+	icmp_load_conf(&c);
+	if (json)
+		show_json(&c);
+	else
+		show_text(&c);
+	return EXIT_OK;
+}
