@@ -82,6 +82,55 @@ __attribute__((noinline)) int fou_tc_sctp_decap(struct __sk_buff *skb, __u32 l4_
 	return 0;
 }
 
+/* SCTP bytes removed with the headers and put back, so that the removal
+ * reaches past where the UDP checksum was to be written. */
+#define SCTP_PARTIAL_EXTRA 7
+/* The kernel refuses to shrink an IP packet below its base header length:
+ * padding, taken off again at the end, keeps small packets above it. */
+#define SCTP_PARTIAL_PAD   64
+
+/*
+ * The same for an skb whose UDP checksum the kernel has yet to fill
+ * (CHECKSUM_PARTIAL: a sender on this host, or behind a veth). Its pending
+ * write is at a fixed place in memory, which the moved IP header would
+ * cover: the destination address would be overwritten when the packet
+ * leaves. No helper clears CHECKSUM_PARTIAL, but the kernel does itself when
+ * a removal takes the packet's start past that place (skb_postpull_rcsum):
+ * so remove the IP and UDP headers and a few SCTP bytes at once, then put
+ * the rewritten IP header and those bytes back. The skb leaves as
+ * CHECKSUM_NONE, its SCTP and IP headers intact.
+ */
+__attribute__((noinline)) int fou_tc_sctp_decap_partial(struct __sk_buff *skb, __u32 l4_off,
+							__u32 family, __u32 new_len)
+{
+	__u8 hdr[60], keep[SCTP_PARTIAL_EXTRA];
+	__u32 n = l4_off - ETH_HLEN;
+
+	if (n < sizeof(struct iphdr) || n > sizeof(hdr))
+		return -1;
+	n = verifier_len(n, sizeof(hdr));
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, hdr, n) ||
+	    bpf_skb_load_bytes(skb, l4_off + UDP_HLEN, keep, sizeof(keep)))
+		return -1;
+	ip_retype(hdr, family, -UDP_HLEN, IPPROTO_SCTP_NR);
+	if (bpf_skb_change_tail(skb, skb->len + SCTP_PARTIAL_PAD, 0) ||
+	    bpf_skb_adjust_room(skb, -(__s32)(n + UDP_HLEN + SCTP_PARTIAL_EXTRA), BPF_ADJ_ROOM_MAC, 0) ||
+	    bpf_skb_adjust_room(skb, n + SCTP_PARTIAL_EXTRA, BPF_ADJ_ROOM_MAC, 0) ||
+	    bpf_skb_store_bytes(skb, ETH_HLEN, hdr, n, 0) ||
+	    bpf_skb_store_bytes(skb, ETH_HLEN + n, keep, sizeof(keep), 0))
+		return -1;
+	return bpf_skb_change_tail(skb, new_len, 0) ? -1 : 0;
+}
+
+static __always_inline int tc_sctp_decap(struct __sk_buff *skb, const struct fou_rx *rx)
+{
+	__u32 new_len = rx->p.ip_end - UDP_HLEN;
+
+	if (skb_ip_summed(skb) == CHECKSUM_PARTIAL_NR)
+		return fou_tc_sctp_decap_partial(skb, rx->p.l4_off, rx->p.family, new_len);
+	return fou_tc_sctp_decap(skb, rx->p.l4_off, rx->p.family, new_len);
+}
+
 /*
  * Tell the stack the CRC32c is verified, so that its SCTP need not do it
  * again: sctp_rcv() skips the check of a CHECKSUM_UNNECESSARY skb and takes
@@ -123,8 +172,7 @@ int fou_rx_tc(struct __sk_buff *skb)
 			id = FOU_STAT_DROP_ADJUST;
 	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
 		sctp_rx_learn(id, &rx);
-		if (id == FOU_STAT_RX_DECAP_SCTP &&
-		    fou_tc_sctp_decap(skb, rx.p.l4_off, rx.p.family, rx.p.ip_end - UDP_HLEN))
+		if (id == FOU_STAT_RX_DECAP_SCTP && tc_sctp_decap(skb, &rx))
 			id = FOU_STAT_DROP_ADJUST;
 		else
 			tc_sctp_mark(skb, id, &rx);

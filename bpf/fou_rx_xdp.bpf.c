@@ -158,8 +158,11 @@ __attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
 	if (id == FOU_STAT_TX_PASS_NO_ROUTE || id == FOU_STAT_TX_PASS_NOT_IP)
 		return -1;
 	/* Too big for the path: TC egress, after the stack, sends the ICMP. */
-	if (id == FOU_CONTINUE && tx_path_check(&s->tx, s->tx.in.len) == FOU_TOO_BIG)
-		id = FOU_STAT_FWD_PASS_TOO_BIG;
+	if (id == FOU_CONTINUE) {
+		id = tx_path_check(&s->tx, s->tx.in.len);
+		if (id == FOU_TOO_BIG)
+			id = FOU_STAT_FWD_PASS_TOO_BIG;
+	}
 	if (id == FOU_CONTINUE)
 		id = xdp_encap_send(ctx, &s->tx, &s->fib, &verdict);
 	if (FOU_STAT_IS_TX_DROP(id))

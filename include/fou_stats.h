@@ -81,7 +81,7 @@
 	X(TX_DROP_NO_FIB,      "tx_drop_no_fib",      "no route to the tunnel's remote")              \
 	X(TX_DROP_SCTP_GSO,    "tx_drop_sctp_gso",    "SCTP GSO packet: cannot fill CRC32c or add UDP") \
 	X(TX_DROP_SCTP_MALFORMED, "tx_drop_sctp_malformed", "SCTP packet too short or unreadable to fill or encapsulate") \
-	X(TX_DROP_PMTU,        "tx_drop_pmtu",        "over the path MTU; no ICMP allowed (error, multicast source, fragment)") \
+	X(TX_DROP_PMTU,        "tx_drop_pmtu",        "over the path MTU; no ICMP may or can help (error, multicast source, fragment, IPv6 at 1280 over IPv6)") \
 	X(TX_DROP_PMTU_LIMITED, "tx_drop_pmtu_limited", "over the path MTU; ICMP over the rate limit") \
 	X(TX_DROP_ADJUST,      "tx_drop_adjust",      "kernel refused to add the outer headers")     \
 	X(SCTP_PORT_LEARNED,   "sctp_port_learned",   "event: over-UDP peer's port learned from INIT/INIT-ACK") \

@@ -13,6 +13,7 @@
 #include "lib/gue.h"
 #include "lib/sctp.h"
 #include "lib/icmp.h"
+#include "lib/skb.h"
 #include "lib/stats.h"
 
 /* Offsets below this bound cover every header we parse; masking with it keeps
@@ -84,10 +85,9 @@ static __always_inline int check_lengths(const struct fou_pkt *p)
 
 static __always_inline bool skb_csum_trusted(void *ctx)
 {
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(ctx);
-	__u8 ip_summed = BPF_CORE_READ_BITFIELD_PROBED(kskb, ip_summed);
+	__u8 ip_summed = skb_ip_summed(ctx);
 
-	return ip_summed == 1 /* CHECKSUM_UNNECESSARY */ || ip_summed == 3 /* CHECKSUM_PARTIAL */;
+	return ip_summed == CHECKSUM_UNNECESSARY_NR || ip_summed == CHECKSUM_PARTIAL_NR;
 }
 
 static __always_inline int check_csum(void *ctx, int hook,

@@ -520,12 +520,45 @@ static __always_inline __u32 tunnel_overhead(const struct fou_tx *tx)
 	       (tx->kind == FOU_KIND_GUE ? GUE_HLEN : 0);
 }
 
+/* The outer IPv4 header without DF, so that routers may fragment it. */
+static __always_inline void outer_clear_df(struct fou_tx *tx)
+{
+	struct iphdr *iph = (void *)tx->hdr;
+	__be16 old = iph->frag_off;
+
+	iph->frag_off = 0;
+	iph->check = csum_replace16(iph->check, old, 0);
+}
+
+/*
+ * An inner packet of @seg_len over the tunnel's inner MTU @mtu. Its sender
+ * learns the MTU (FOU_TOO_BIG: an ICMP error is sent), except where no MTU
+ * it could use would help; then the outer packet goes without DF where
+ * routers may fragment it (IPv4 outer), as the kernel's tunnels do:
+ *  - inner IPv4 without DF: it asked to be fragmented on the way;
+ *  - inner IPv6 of at most 1280 bytes: IPv6 senders never go below that.
+ * Over IPv6 outer nothing on the path fragments: IPv4 without DF gets the
+ * error anyway (as ip6_tunnel does), and IPv6 at 1280 cannot be sent.
+ */
+static __always_inline int tx_too_big(struct fou_tx *tx, __u32 seg_len, __u32 mtu)
+{
+	bool fragmentable = tx->in.family == FOU_FAMILY_IPV4 ? !tx->in.df
+							    : seg_len <= FOU_PMTU_MIN6_DEFAULT;
+
+	tx->mtu = mtu;
+	if (!fragmentable)
+		return FOU_TOO_BIG;
+	if (tx->family == FOU_FAMILY_IPV4) {
+		outer_clear_df(tx);
+		return FOU_CONTINUE;
+	}
+	return tx->in.family == FOU_FAMILY_IPV4 ? FOU_TOO_BIG : FOU_STAT_TX_DROP_PMTU;
+}
+
 /*
  * What the path told us about the tunnel: an applied Redirect (tx->via) and
  * a learned path MTU. An inner packet (or GSO segment) of @seg_len bytes
- * that does not fit returns FOU_TOO_BIG with tx->mtu set, unless it is IPv4
- * without DF: its outer header has no DF either (build_ipv4), so routers
- * fragment it, as the kernel's tunnels do. Learned state expires here, on
+ * that does not fit: see tx_too_big(). Learned state expires here, on
  * the first packet that would have used it, so that the fast path reads no
  * clock.
  */
@@ -553,10 +586,7 @@ static __always_inline int tx_path_check(struct fou_tx *tx, __u32 seg_len)
 		stat_inc(FOU_STAT_PMTU_EXPIRED);
 		return FOU_CONTINUE;
 	}
-	if (tx->in.family == FOU_FAMILY_IPV4 && !tx->in.df)
-		return FOU_CONTINUE;
-	tx->mtu = path->pmtu > overhead ? path->pmtu - overhead : 0;
-	return FOU_TOO_BIG;
+	return tx_too_big(tx, seg_len, path->pmtu > overhead ? path->pmtu - overhead : 0);
 }
 
 #endif /* FOU_BPF_ENCAP_H */

@@ -107,26 +107,31 @@ static __always_inline int icmp_read_quote(void *ctx, int hook, __u32 off, __u32
 	if (family == FOU_FAMILY_IPV4) {
 		__u8 vihl, proto;
 
-		if (load_bytes(ctx, hook, off, &vihl, 1) || load_bytes(ctx, hook, off + 2, w, 2) ||
+		/* tot_len, then id and frag_off: w[0] and w[1] after two loads */
+		if (load_bytes(ctx, hook, off, &vihl, 1) || load_bytes(ctx, hook, off + 6, w, 2) ||
 		    load_bytes(ctx, hook, off + 9, &proto, 1) ||
 		    load_bytes(ctx, hook, off + 12, &q->saddr.ip4, 8))
 			return FOU_STAT_PASS_ICMP_SHORT;
-		if ((vihl >> 4) != 4 || (vihl & 0xf) < 5 || proto != IPPROTO_UDP_NR)
+		/* A later fragment has no UDP header to match. */
+		if ((vihl >> 4) != 4 || (vihl & 0xf) < 5 || proto != IPPROTO_UDP_NR ||
+		    (w[0] & bpf_htons(IP_OFFSET)))
 			return FOU_STAT_PASS_ICMP_NO_TUNNEL;
+		if (load_bytes(ctx, hook, off + 2, w, 2))
+			return FOU_STAT_PASS_ICMP_SHORT;
 		q->daddr.ip4 = q->saddr.ip6[1]; /* both were read at once */
 		q->saddr.ip6[1] = 0;
 		l4 = off + (vihl & 0xf) * 4;
 		q->len = bpf_ntohs(w[0]);
 	} else {
-		__u8 nexthdr;
+		__u8 ver, nexthdr;
 
-		if (load_bytes(ctx, hook, off, w, 1) || load_bytes(ctx, hook, off + 4, w, 2) ||
+		if (load_bytes(ctx, hook, off, &ver, 1) || load_bytes(ctx, hook, off + 4, w, 2) ||
 		    load_bytes(ctx, hook, off + 6, &nexthdr, 1) ||
 		    load_bytes(ctx, hook, off + 8, q->saddr.ip6, 16) ||
 		    load_bytes(ctx, hook, off + 24, q->daddr.ip6, 16))
 			return FOU_STAT_PASS_ICMP_SHORT;
 		/* Extension headers: not a packet of ours. */
-		if (nexthdr != IPPROTO_UDP_NR)
+		if ((ver >> 4) != 6 || nexthdr != IPPROTO_UDP_NR)
 			return FOU_STAT_PASS_ICMP_NO_TUNNEL;
 		l4 = off + IPV6_HLEN;
 		q->len = IPV6_HLEN + bpf_ntohs(w[0]);

@@ -87,7 +87,7 @@ static __always_inline bool skb_partial(struct __sk_buff *skb, __u32 *start, __u
 	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
 	__u64 head = (__u64)BPF_CORE_READ(k, head), data = (__u64)BPF_CORE_READ(k, data);
 
-	if (BPF_CORE_READ_BITFIELD_PROBED(k, ip_summed) != 3 /* CHECKSUM_PARTIAL */)
+	if (skb_ip_summed(skb) != CHECKSUM_PARTIAL_NR)
 		return false;
 	*start = BPF_CORE_READ(k, csum_start) - (__u32)(data - head);
 	*off = BPF_CORE_READ(k, csum_offset);

@@ -9,6 +9,7 @@
 
 #include "lib/encap.h"
 #include "lib/sctp.h"
+#include "lib/skb.h"
 
 /* sk_buff has csum_not_inet only in kernels built with SCTP (CONFIG_IP_SCTP):
  * a CO-RE flavour, so that the field is looked for, not assumed. */
@@ -26,11 +27,10 @@ struct sk_buff___sctp {
 static __always_inline bool sctp_crc_offloaded(struct __sk_buff *skb)
 {
 	struct sk_buff___sctp *ks = bpf_cast_to_kern_ctx(skb);
-	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
 
 	if (!bpf_core_field_exists(ks->csum_not_inet))
 		return false;
-	return BPF_CORE_READ_BITFIELD_PROBED(k, ip_summed) == 3 /* CHECKSUM_PARTIAL */ &&
+	return skb_ip_summed(skb) == CHECKSUM_PARTIAL_NR &&
 	       BPF_CORE_READ_BITFIELD_PROBED(ks, csum_not_inet);
 }
 

@@ -37,4 +37,17 @@ static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
 		bpf_skb_pull_data(skb, want);
 }
 
+/* skb->ip_summed, which __sk_buff does not show. */
+#define CHECKSUM_NONE_NR        0
+#define CHECKSUM_UNNECESSARY_NR 1
+#define CHECKSUM_COMPLETE_NR    2
+#define CHECKSUM_PARTIAL_NR     3
+
+static __always_inline __u8 skb_ip_summed(void *ctx)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(ctx);
+
+	return BPF_CORE_READ_BITFIELD_PROBED(kskb, ip_summed);
+}
+
 #endif /* FOU_BPF_SKB_H */
