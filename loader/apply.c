@@ -139,7 +139,7 @@ static void want_icmp_set(struct want *w, int argc, char **argv, int line)
 		if (!(s.have & (1u << i)))
 			continue;
 		if (w->icmp_line[i])
-			usage_error("icmp set: a setting of this line is already set on line %d",
+			usage_error("icmp set: %s is already set on line %d", icmp_opt_word(i),
 				    w->icmp_line[i]);
 		w->icmp_line[i] = line;
 	}

@@ -204,6 +204,7 @@ struct icmp_set_spec {
 
 void icmp_parse_set(int argc, char **argv, struct icmp_set_spec *s);
 void icmp_apply_set(const struct icmp_set_spec *s, struct fou_icmp_conf *cur);
+const char *icmp_opt_word(int opt); /* "pmtu-expire", ... */
 __u32 icmp_conf_value(const struct fou_icmp_conf *c, int opt); /* defaults filled in */
 void icmp_load_conf(struct fou_icmp_conf *out);                 /* zero: all defaults */
 int icmp_put_conf(const struct fou_icmp_conf *c);

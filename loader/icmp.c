@@ -102,6 +102,11 @@ static __u32 parse_value(int opt, const char *s)
 	return v;
 }
 
+const char *icmp_opt_word(int opt)
+{
+	return opts[opt].word;
+}
+
 static int find_opt(const char *word)
 {
 	for (int i = 0; i < ICMP_OPT_COUNT; i++)

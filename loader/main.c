@@ -113,12 +113,13 @@ const struct command commands[] = {
 	  "         [rate N|default] [burst N|default] [redirects accept|ignore]",
 	  "How ICMP errors about tunnel packets are acted on; a setting not given is\n"
 	  "kept, default restores the default. pmtu-expire: seconds a learned path MTU\n"
-	  "or applied Redirect lasts (1-86400, default 600). pmtu-min4 / pmtu-min6: the\n"
-	  "floor an ICMP MTU is clamped to (68-65535, default 552 / 1280-65535, default\n"
-	  "1280). rate / burst: Frag Needed and Packet Too Big sent to inner senders,\n"
-	  "per tunnel: errors per second (1-1000000, default 100) and at once (1-100000,\n"
-	  "default 50). redirects accept: apply a Redirect for a tunnel's remote from\n"
-	  "the gateway in use to an on-link one; ignore (the default): count it only.",
+	  "or applied Redirect lasts (1-86400, default 600). pmtu-min4 (68-65535,\n"
+	  "default 552), pmtu-min6 (1280-65535, default 1280): the floor an ICMP MTU is\n"
+	  "clamped to. rate / burst: Frag Needed and Packet Too Big sent to inner\n"
+	  "senders, per tunnel: errors per second (1-1000000, default 100) and at once\n"
+	  "(1-100000, default 50). redirects accept: apply a Redirect for a tunnel's\n"
+	  "remote from the gateway in use to an on-link one; ignore (the default):\n"
+	  "count it only.",
 	  cmd_icmp_set },
 	{ "icmp show", "[--json]",
 	  "Show the ICMP settings: effective values, and which are defaults.",

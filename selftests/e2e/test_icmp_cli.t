@@ -493,7 +493,7 @@ badfile() {
 	[ "$(state)" = "$before" ]
 	ok $? "bad file: $desc: nothing changed"
 }
-badfile 3 "already set on line 1" "rate on two lines" "icmp set rate 5" "$T1" "icmp set burst 3 rate 6"
+badfile 3 "rate is already set on line 1" "rate on two lines" "icmp set rate 5" "$T1" "icmp set burst 3 rate 6"
 badfile 2 "'0'" "rate 0" "$T1" "icmp set rate 0"
 badfile 1 "'icmp show'" "icmp show in a file" "icmp show"
 badfile 1 "'pmtu flush'" "pmtu flush in a file" "pmtu flush"
