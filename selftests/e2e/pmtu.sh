@@ -62,18 +62,16 @@ pmtu_topology() {
 	host_ns "$PA_NS" && host_ns "$PR_NS" && host_ns "$PB_NS" || return 1
 	ip -n "$PA_NS" link add a0 type veth peer name r0 netns "$PR_NS" || return 1
 	ip -n "$PB_NS" link add b0 type veth peer name r1 netns "$PR_NS" || return 1
-	ip -n "$PA_NS" addr add $PA4/24 dev a0; ip -n "$PA_NS" addr add $PA6/64 dev a0 nodad
-	ip -n "$PR_NS" addr add $PR4a/24 dev r0; ip -n "$PR_NS" addr add $PR6a/64 dev r0 nodad
-	ip -n "$PR_NS" addr add $PR4b/24 dev r1; ip -n "$PR_NS" addr add $PR6b/64 dev r1 nodad
-	ip -n "$PB_NS" addr add $PB4/24 dev b0; ip -n "$PB_NS" addr add $PB6/64 dev b0 nodad
+	p_addrs "$PA_NS" a0 $PA4 $PA6
+	p_addrs "$PR_NS" r0 $PR4a $PR6a
+	p_addrs "$PR_NS" r1 $PR4b $PR6b
+	p_addrs "$PB_NS" b0 $PB4 $PB6
 	for k in 1 2 3 4 5 6; do
 		for f in 4 6; do
 			ip -n "$PA_NS" addr add "$(inner_addr a $f $k)/$([ $f = 4 ] && echo 32 || echo 128)" dev lo $([ $f = 6 ] && echo nodad)
 			ip -n "$PB_NS" addr add "$(inner_addr b $f $k)/$([ $f = 4 ] && echo 32 || echo 128)" dev lo $([ $f = 6 ] && echo nodad)
 		done
 	done
-	ip -n "$PA_NS" link set a0 up; ip -n "$PB_NS" link set b0 up
-	ip -n "$PR_NS" link set r0 up; ip -n "$PR_NS" link set r1 up
 	in_ns "$PR_NS" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
 	ip -n "$PA_NS" route add 10.204.2.0/24 via $PR4a
 	ip -n "$PA_NS" -6 route add fd00:204:2::/64 via $PR6a
@@ -92,6 +90,12 @@ pmtu_topology() {
 	return 0
 }
 
+# p_addrs NS DEV ADDR4 ADDR6: a /24 and a /64 on DEV, up.
+p_addrs() {
+	ip -n "$1" addr add "$3/24" dev "$2" && ip -n "$1" addr add "$4/64" dev "$2" nodad &&
+		ip -n "$1" link set "$2" up
+}
+
 # p_neigh NS DEV ADDR4 ADDR6 PEER_NS PEER_DEV: permanent neighbour entries
 # for the peer's addresses with the peer device's MAC.
 p_neigh() {
@@ -104,7 +108,7 @@ p_neigh() {
 # pmtu_configure NS DEV ME PEER: fouloader ports, tunnels and routes, and the
 # kernel's inner routes. Prints what failed; returns how many.
 pmtu_configure() {
-	local ns=$1 dev=$2 me=$3 peer=$4 bad=0 e n enc fam opts k t f pfx bh
+	local ns=$1 dev=$2 me=$3 peer=$4 bad=0 e n enc fam opts k t f pfx bh via
 	for e in "${PMTU_PORTS[@]}"; do
 		# shellcheck disable=SC2086
 		fl "$ns" port add ${e%|*} peer "$(p_outer "$peer" "${e#*|}")" >/dev/null ||
@@ -121,13 +125,9 @@ pmtu_configure() {
 		IFS='|' read -r k t f <<<"$e"
 		pfx=$(inner_prefix "$peer" "$f" "$k")
 		fl "$ns" route add "$pfx" tunnel "$t" >/dev/null || { echo "route add $pfx tunnel $t"; bad=$((bad + 1)); }
-		if [ "$f" = 4 ]; then
-			inner_route "$ns" "$dev" "$pfx" "$(inner_addr "$me" 4 "$k")" \
-				$((1500 - $(overhead "$(tun_field "$t" encap)" "$(tun_field "$t" fam)"))) "10.204.$bh.254"
-		else
-			inner_route "$ns" "$dev" "$pfx" "$(inner_addr "$me" 6 "$k")" \
-				$((1500 - $(overhead "$(tun_field "$t" encap)" "$(tun_field "$t" fam)"))) "fd00:204:$bh::fe"
-		fi
+		[ "$f" = 4 ] && via=10.204.$bh.254 || via=fd00:204:$bh::fe
+		inner_route "$ns" "$dev" "$pfx" "$(inner_addr "$me" "$f" "$k")" \
+			$((1500 - $(overhead "$(tun_field "$t" encap)" "$(tun_field "$t" fam)"))) "$via"
 	done
 	return "$bad"
 }
@@ -136,12 +136,9 @@ pmtu_configure() {
 # of NS (pmtu_state.py): "TUNNEL:pmtu", "TUNNEL:frag_needed", ..., "raw:path".
 pstate_load() {
 	local -n _ps=$1
-	local k v
-	_ps=()
-	while read -r k v; do
-		[ -n "$k" ] && _ps[$k]=$v
-	done < <(timeout 30 "$PY" "$FOU_LIBDIR/pmtu_state.py" --pin "$(pin_of "$2")" 2>/dev/null)
-	[ ${#_ps[@]} -gt 0 ]
+	local out
+	out=$(timeout 30 "$PY" "$FOU_LIBDIR/pmtu_state.py" --pin "$(pin_of "$2")" --bash 2>/dev/null) || return 1
+	eval "_ps=($out)"
 }
 
 # pstate_diag LABEL ARRAY TUNNEL...: the path state of the tunnels, as diagnostics.

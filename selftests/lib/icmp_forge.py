@@ -27,6 +27,7 @@ import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
 from scapy.all import IP, IPv6, Ether, Raw, conf, sendp  # noqa: E402
+from wire_check import csum16  # noqa: E402
 
 conf.verb = 0
 
@@ -37,12 +38,7 @@ KINDS = {  # name: (family, type, code)
 
 
 def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+    return ~csum16(data) & 0xffff
 
 
 def quote(a, fam):

@@ -3,9 +3,10 @@
 """What fouloader's pinned maps say about each tunnel's path (issue 5), read
 with bpftool, for the path-MTU tests: the maps themselves, not a CLI view.
 
-  pmtu_state.py --pin DIR
+  pmtu_state.py --pin DIR [--bash]
 
-Prints one line per field, "TUNNEL:FIELD VALUE", for every named tunnel:
+Prints one line per field, "TUNNEL:FIELD VALUE" (with --bash
+"[TUNNEL:FIELD]=VALUE", an associative array's body), for every tunnel:
 slot, pmtu (0: none), pmtu_from, redirect_gw, redirect_from, redirect (1 when
 a Redirect is applied), the fou_tun_icmp counters summed over CPUs
 (frag_needed pkt_too_big unreachable time_exceeded redirects sent_too_big
@@ -46,7 +47,9 @@ def addr(b, fam):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--pin", required=True)
+    p.add_argument("--bash", action="store_true")
     a = p.parse_args()
+    fmt = "[%s]=%s" if a.bash else "%s %s"
 
     tunnels = {}
     for e in dump(a.pin, "fou_tunnels"):
@@ -79,16 +82,16 @@ def main():
         h.update(pb)
         pmtu = struct.unpack("=H", pb[:2])[0]
         redirect_ns = struct.unpack("=Q", pb[48:56])[0]
-        print("%s:slot %d" % (name, slot))
-        print("%s:pmtu %d" % (name, pmtu))
-        print("%s:pmtu_from %s" % (name, addr(pb[16:32], fam) if pmtu else "-"))
-        print("%s:redirect %d" % (name, 1 if redirect_ns else 0))
-        print("%s:redirect_gw %s" % (name, addr(pb[32:48], fam) if redirect_ns else "-"))
-        print("%s:redirect_from %s" % (name, addr(pb[56:72], fam) if redirect_ns else "-"))
+        print(fmt % (name + ":slot", slot))
+        print(fmt % (name + ":pmtu", pmtu))
+        print(fmt % (name + ":pmtu_from", addr(pb[16:32], fam) if pmtu else "-"))
+        print(fmt % (name + ":redirect", 1 if redirect_ns else 0))
+        print(fmt % (name + ":redirect_gw", addr(pb[32:48], fam) if redirect_ns else "-"))
+        print(fmt % (name + ":redirect_from", addr(pb[56:72], fam) if redirect_ns else "-"))
         for f, v in zip(ICMP_FIELDS, icmp.get(slot, [0] * len(ICMP_FIELDS))):
-            print("%s:%s %d" % (name, f, v))
-        print("%s:indexed %d" % (name, 1 if index.get((local, remote, dport, fam)) == slot else 0))
-    print("raw:path %s" % h.hexdigest())
+            print(fmt % (name + ":" + f, v))
+        print(fmt % (name + ":indexed", 1 if index.get((local, remote, dport, fam)) == slot else 0))
+    print(fmt % ("raw:path", h.hexdigest()))
     return 0
 
 

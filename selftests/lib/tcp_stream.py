@@ -24,73 +24,83 @@ A transfer that stalls for good ends with exit status 1 at --timeout.
 """
 import argparse
 import hashlib
-import ipaddress
 import socket
 import sys
 import time
 
+from tcp_xfer import fam_of
 
-def fam_of(addr):
-    return socket.AF_INET if ipaddress.ip_address(addr).version == 4 else socket.AF_INET6
+
+def accept_one(a):
+    """Listen on --addr:--port, say so through --ready, take one connection."""
+    ls = socket.create_server((a.addr, a.port), family=fam_of(a.addr), backlog=1)
+    if a.ready:
+        open(a.ready, "w").close()
+    ls.settimeout(a.timeout)
+    try:
+        return ls.accept()
+    except socket.timeout:
+        return None, None
+
+
+def pieces(conn, deadline):
+    """What the peer sends, as recv() returns it, until it closes (or the
+    deadline passes: then a final None)."""
+    while True:
+        left = deadline - time.time()
+        if left <= 0:
+            yield None
+            return
+        conn.settimeout(left)
+        try:
+            b = conn.recv(1 << 16)
+        except socket.timeout:
+            yield None
+            return
+        if not b:
+            return
+        yield b
 
 
 def recv(a):
-    s = socket.socket(fam_of(a.addr), socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((a.addr, a.port))
-    s.listen(1)
-    if a.ready:
-        open(a.ready, "w").close()
     deadline = time.time() + a.timeout
-    s.settimeout(a.timeout)
-    try:
-        c, peer = s.accept()
-    except socket.timeout:
+    conn, peer = accept_one(a)
+    if conn is None:
         print("no connection within %.1f s" % a.timeout)
         return 1
     h = hashlib.sha256()
-    n = 0
     timeline = []  # kept in memory: writing per recv would pace the receiver
-    rc = 0
+    n, rc = 0, 0
     with open(a.out, "wb") as out:
-        while True:
-            left = deadline - time.time()
-            if left <= 0:
+        for b in pieces(conn, deadline):
+            if b is None:
                 print("timed out after %d bytes" % n)
                 rc = 1
-                break
-            c.settimeout(left)
-            try:
-                b = c.recv(1 << 16)
-            except socket.timeout:
-                print("timed out after %d bytes" % n)
-                rc = 1
-                break
-            if not b:
                 break
             n += len(b)
             timeline.append((time.time(), n))
             out.write(b)
             h.update(b)
-    with open(a.log, "w") as log:
-        for t, k in timeline:
-            log.write("%.6f %d\n" % (t, k))
-    c.close()
+    write_log(a.log, timeline)
+    conn.close()
     if rc == 0:
         print("received %d bytes from %s sha256 %s" % (n, peer[0], h.hexdigest()))
     return rc
 
 
+def write_log(path, timeline):
+    with open(path, "w") as log:
+        for t, k in timeline:
+            log.write("%.6f %d\n" % (t, k))
+
+
 def send(a):
     data = open(a.file, "rb").read()
-    s = socket.socket(fam_of(a.addr), socket.SOCK_STREAM)
-    if a.src:
-        s.bind((a.src, 0))
-    s.settimeout(a.timeout)
     start = time.time()
     timeline = []
     try:
-        s.connect((a.addr, a.port))
+        s = socket.create_connection((a.addr, a.port), timeout=a.timeout,
+                                     source_address=(a.src, 0) if a.src else None)
         off = 0
         while off < len(data):
             s.sendall(data[off:off + a.chunk])
@@ -109,9 +119,7 @@ def send(a):
         return 1
     finally:
         if a.log:
-            with open(a.log, "w") as log:
-                for t, k in timeline:
-                    log.write("%.6f %d\n" % (t, k))
+            write_log(a.log, timeline)
     print("sent %d bytes sha256 %s" % (len(data), hashlib.sha256(data).hexdigest()))
     return 0
 
@@ -158,20 +166,18 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("recv")
-    r.add_argument("--addr", required=True)
-    r.add_argument("--port", type=int, required=True)
+    s = sub.add_parser("send")
+    for x in (r, s):
+        x.add_argument("--addr", required=True)
+        x.add_argument("--port", type=int, required=True)
+        x.add_argument("--timeout", type=float, default=20.0)
     r.add_argument("--out", required=True)
     r.add_argument("--log", required=True)
     r.add_argument("--ready")
-    r.add_argument("--timeout", type=float, default=20.0)
-    s = sub.add_parser("send")
-    s.add_argument("--addr", required=True)
-    s.add_argument("--port", type=int, required=True)
     s.add_argument("--file", required=True)
     s.add_argument("--src")
     s.add_argument("--rate", type=float, default=0.0, help="bytes per second (0: unpaced)")
     s.add_argument("--chunk", type=int, default=16384)
-    s.add_argument("--timeout", type=float, default=20.0)
     s.add_argument("--log", help='one "TIME BYTES" line per write (bytes written so far)')
     t = sub.add_parser("stall")
     t.add_argument("--log", required=True)
