@@ -30,14 +30,7 @@ PINR=$(pin_of "$NS")
 PINR2=$(pin_of "$NS2")
 
 run_fl() { fl_run "$NS" "$@"; }
-# j EXPR: EXPR on the JSON document on stdin (as j), printed as JSON unless a string
-j() { "$PY" -c "import json,sys; j=json.load(sys.stdin); v=($1); print(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v)" 2>&1; }
-# dump MAP: the pinned map's formatted entries, sorted ("absent" if not pinned)
-dump() {
-	[ -e "$PINR/$1" ] || { echo absent; return; }
-	bpftool -j map dump pinned "$PINR/$1" 2>&1 |
-		j "sorted([e['formatted'] for e in j], key=lambda e: json.dumps(e, sort_keys=True))"
-}
+. selftests/e2e/cli.sh
 # state: every map an icmp, pmtu or tunnel command may touch, for before/after
 state() {
 	local m
@@ -49,18 +42,6 @@ state() {
 	fl "$NS" show config 2>&1
 }
 
-# bad WORD DESC ARGS...: exit 2, stdout empty, one line on stderr that names
-# WORD, and no map changed.
-bad() {
-	local word=$1 desc=$2 before; shift 2
-	before=$(state)
-	run_fl "$@"
-	[ "$RC" -eq 2 ] && [ -z "$OUT" ] && [ "$(wc -l <<<"$ERR")" -eq 1 ] &&
-		grep -q "^fouloader: .*$word" <<<"$ERR"
-	ok $? "bad: $desc: exit 2, one line naming '$word'" || show_run
-	[ "$(state)" = "$before" ]
-	ok $? "bad: $desc: nothing changed" || diag "before: $before" "after: $(state)"
-}
 
 # The index against the tunnels, both read raw from the pinned maps:
 # fou_tun_index must hold exactly {local, remote, dport, family} -> slot of
@@ -172,11 +153,6 @@ ok $? "pmtu flush on a fresh pin root: flushed 0 path MTUs, 0 redirects" || show
 [ ! -e "$PINR" ]
 ok $? "show and flush created nothing (no pin root $PINR)"
 
-bad_fresh() {
-	local word=$1 desc=$2; shift 2
-	bad "$word" "$desc" "$@"
-	[ ! -e "$PINR" ] || { fail "bad: $desc created $PINR"; rm -rf "$PINR"; }
-}
 bad_fresh "set or show"      "icmp alone"                     icmp
 bad_fresh "show or flush"    "pmtu alone"                     pmtu
 bad_fresh "frob"             "unknown icmp command"           icmp frob
@@ -481,18 +457,6 @@ run_fl apply "$TMPD/noicmp.conf"
 ok $? "a file without icmp lines resets the settings (icmp -1)" || show_run
 expect_eq "show config with ICMP defaults prints no icmp line" "$(fl "$NS" show config | grep -c '^icmp')" 0
 
-# Bad files: exit 2, FILE:LINE, nothing changed.
-badfile() {
-	local line=$1 word=$2 desc=$3 before; shift 3
-	printf '%s\n' "$@" >"$TMPD/bad.conf"
-	before=$(state)
-	run_fl apply "$TMPD/bad.conf"
-	[ "$RC" -eq 2 ] && [ -z "$OUT" ] && [ "$(wc -l <<<"$ERR")" -eq 1 ] &&
-		grep -q "^fouloader: $TMPD/bad.conf:$line: .*$word" <<<"$ERR"
-	ok $? "bad file: $desc: exit 2, line $line named" || show_run
-	[ "$(state)" = "$before" ]
-	ok $? "bad file: $desc: nothing changed"
-}
 badfile 3 "rate is already set on line 1" "rate on two lines" "icmp set rate 5" "$T1" "icmp set burst 3 rate 6"
 badfile 2 "'0'" "rate 0" "$T1" "icmp set rate 0"
 badfile 1 "'icmp show'" "icmp show in a file" "icmp show"
@@ -501,20 +465,6 @@ badfile 2 "tunnel t1b goes from the same local address to 10.0.0.2 port 5555 as 
 	"two tunnels on one path" "$T1" "tunnel add t1b local 10.0.0.1 remote 10.0.0.2 encap gue encap-dport 5555"
 
 # ---------------------------------------------------------------- the lock
-waits_for_lock() {
-	local pid t0 t1 ms
-	flock -x "$PINR" sleep 1.5 &
-	pid=$!
-	cleanup_pid "$pid"
-	sleep 0.3
-	t0=$(date +%s%N)
-	run_fl "$@"
-	t1=$(date +%s%N)
-	wait "$pid"
-	ms=$(((t1 - t0) / 1000000))
-	[ "$RC" -eq 0 ] && [ "$ms" -ge 900 ]
-	ok $? "$* waits for the pin root's lock ($ms ms)" || show_run
-}
 waits_for_lock icmp set rate 7
 waits_for_lock pmtu flush
 waits_for_lock tunnel del t4g

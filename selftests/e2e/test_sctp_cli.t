@@ -34,16 +34,9 @@ IF_V0=$(ip -n "$NS" -j link show dev v0 | "$PY" -c 'import json,sys; print(json.
 IF_V1=$(ip -n "$NS" -j link show dev v1 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])')
 
 run_fl() { fl_run "$NS" "$@"; }
-# j EXPR: EXPR on the JSON document on stdin (as j), printed as JSON unless a string
-j() { "$PY" -c "import json,sys; j=json.load(sys.stdin); v=($1); print(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v)" 2>&1; }
+. selftests/e2e/cli.sh
 # sj EXPR: EXPR on sctp show --json in NS
 sj() { fl "$NS" sctp show --json 2>&1 | j "$1"; }
-# dump MAP: the pinned map's formatted entries, sorted (empty list if absent)
-dump() {
-	[ -e "$PINR/$1" ] || { echo absent; return; }
-	bpftool -j map dump pinned "$PINR/$1" 2>&1 |
-		j "sorted([e['formatted'] for e in j], key=lambda e: json.dumps(e, sort_keys=True))"
-}
 # state: every map an sctp or port command may touch, for before/after
 state() {
 	local m
@@ -55,18 +48,6 @@ state() {
 	fl "$NS" show config 2>&1
 }
 
-# bad WORD DESC ARGS...: exit 2, stdout empty, one line on stderr that names
-# WORD, and no map changed.
-bad() {
-	local word=$1 desc=$2 before; shift 2
-	before=$(state)
-	run_fl "$@"
-	[ "$RC" -eq 2 ] && [ -z "$OUT" ] && [ "$(wc -l <<<"$ERR")" -eq 1 ] &&
-		grep -q "^fouloader: .*$word" <<<"$ERR"
-	ok $? "bad: $desc: exit 2, one line naming '$word'" || show_run
-	[ "$(state)" = "$before" ]
-	ok $? "bad: $desc: nothing changed" || diag "before: $before" "after: $(state)"
-}
 
 # ---------------------------------------------------------------- --help
 for cmd in sctp "sctp set" "sctp dev" "sctp show" "sctp flush"; do
@@ -96,12 +77,6 @@ ok $? "sctp flush on a fresh pin root: flushed 0 peers, 0 tags" || show_run
 [ ! -e "$PINR" ]
 ok $? "show and flush created nothing (no pin root $PINR)"
 
-# Bad forms before anything exists: each must also leave no pin root behind.
-bad_fresh() {
-	local word=$1 desc=$2; shift 2
-	bad "$word" "$desc" "$@"
-	[ ! -e "$PINR" ] || { fail "bad: $desc created $PINR"; rm -rf "$PINR"; }
-}
 bad_fresh "set, dev, show or flush" "sctp alone"             sctp
 bad_fresh "frob"             "unknown sctp command"           sctp frob
 bad_fresh "encap-port P"     "sctp set without an option"     sctp set
@@ -265,21 +240,6 @@ ok $? "sctp flush again: flushed 0 peers, 0 tags" || show_run
 
 # ---------------------------------------------------------------- the lock, and old pin roots
 # Writers wait for the pin root's lock (held here by flock(1) for 1.5 s).
-# waits_for_lock ARGS...: the command waits for the lock, then succeeds.
-waits_for_lock() {
-	local pid t0 t1 ms
-	flock -x "$PINR" sleep 1.5 &
-	pid=$!
-	cleanup_pid "$pid"
-	sleep 0.3
-	t0=$(date +%s%N)
-	run_fl "$@"
-	t1=$(date +%s%N)
-	wait "$pid"
-	ms=$(((t1 - t0) / 1000000))
-	[ "$RC" -eq 0 ] && [ "$ms" -ge 900 ]
-	ok $? "$* waits for the pin root's lock ($ms ms)" || show_run
-}
 waits_for_lock sctp dev v0 side udp
 waits_for_lock sctp set encap-port 7000
 waits_for_lock sctp flush
@@ -362,18 +322,6 @@ run_fl apply "$TMPD/shown.conf"
 [ "$RC" -eq 0 ] && [ "$OUT" = "applied $TMPD/shown.conf: ports +0 -0 ~0, tunnels +0 -0 ~0, routes +0 -0 ~0, sctp +3 -0 ~0" ]
 ok $? "applying the shown file again: sctp +3" || show_run
 
-# Bad files: exit 2, FILE:LINE, nothing changed (the good lines before included).
-badfile() {
-	local line=$1 word=$2 desc=$3 before; shift 3
-	printf '%s\n' "$@" >"$TMPD/bad.conf"
-	before=$(state)
-	run_fl apply "$TMPD/bad.conf"
-	[ "$RC" -eq 2 ] && [ -z "$OUT" ] && [ "$(wc -l <<<"$ERR")" -eq 1 ] &&
-		grep -q "^fouloader: $TMPD/bad.conf:$line: .*$word" <<<"$ERR"
-	ok $? "bad file: $desc: exit 2, line $line named" || show_run
-	[ "$(state)" = "$before" ]
-	ok $? "bad file: $desc: nothing changed"
-}
 badfile 3 "already set on line 1" "encap-port on two lines" \
 	"sctp set encap-port 1" "sctp dev v1 noverify" "sctp set remote-encap-port 2 encap-port 3"
 badfile 2 "sctp dev v0 is already set on line 1" "a device on two lines" \
