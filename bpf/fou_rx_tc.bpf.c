@@ -143,12 +143,8 @@ static __always_inline int tc_sctp_decap(struct __sk_buff *skb, const struct fou
  */
 static __always_inline void tc_sctp_mark(struct __sk_buff *skb, int id, const struct fou_rx *rx)
 {
-	long before = bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY);
-	bool raise = (id == FOU_STAT_RX_DECAP_SCTP || rx->si.native) ? before < 0 : before >= 0;
-
-	if (!raise || bpf_csum_level(skb, BPF_CSUM_LEVEL_INC))
-		return;
-	if (bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) > before)
+	if (rx->si.crc_ok &&
+	    skb_csum_raise(skb, id == FOU_STAT_RX_DECAP_SCTP || rx->si.native))
 		stat_inc(FOU_STAT_SCTP_CSUM_MARKED);
 }
 

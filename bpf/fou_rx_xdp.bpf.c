@@ -9,6 +9,15 @@
  */
 #include "lib/decap.h"
 #include "lib/encap.h"
+#include "lib/hints.h"
+
+/* Set by fouloader at load. fou_hints_on: leave hints for fou_hints_tc
+ * (attach --hints on, the default with XDP). fou_steer_cpus (attach --steer
+ * cpumap): how many CPUs of fou_cpumap decapsulated packets are spread over
+ * by inner flow; 0: none. Off by default: a program loaded without them
+ * changes no packet beyond what it decapsulates. */
+const volatile __u32 fou_hints_on = 0;
+const volatile __u32 fou_steer_cpus = 0;
 
 FOU_DEFINE_CSUM_COPIED(fou_csum_copied_xdp, struct xdp_md, HOOK_XDP)
 FOU_DEFINE_RANGE_SUM(fou_range_sum_xdp, struct xdp_md, (void *)(long)ctx->data,
@@ -171,17 +180,33 @@ __attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
 	return verdict;
 }
 
+/* attach --steer cpumap: the decapsulated packet goes to the CPU its inner
+ * flow hashes to, which builds skbs in batches and runs GRO on them (cpumap
+ * GRO, kernel 6.15+); each inner flow stays on one CPU. */
+static __always_inline int xdp_steer(int id, const struct fou_rx *rx, __u32 hash)
+{
+	__u32 cpu = hash % fou_steer_cpus;
+	int verdict = bpf_redirect_map(&fou_cpumap, cpu, XDP_PASS);
+
+	count_outcome(id, rx);
+	stat_inc(verdict == XDP_REDIRECT ? FOU_STAT_STEER_CPUMAP : FOU_STAT_STEER_FAILED);
+	return verdict;
+}
+
 SEC("xdp.frags")
 int fou_rx_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct fou_rx rx = {};
+	bool inner_ok = false;
 	int id;
 
 	rx.p.pkt_len = bpf_xdp_get_buff_len(ctx);
 	id = fou_rx_classify(ctx, HOOK_XDP, data, data_end, ctx->ingress_ifindex, &rx);
 	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
+		if (fou_hints_on)
+			inner_ok = fou_xdp_inner_csum(ctx, &rx);
 		if ((rx.set_ce && inner_set_ce(data, data_end, &rx)) || xdp_decap(ctx, &rx))
 			id = FOU_STAT_DROP_ADJUST;
 	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
@@ -190,6 +215,15 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		    fou_xdp_sctp_decap(ctx, rx.p.l3_off, rx.p.l4_off, rx.p.family,
 				       rx.p.pkt_len - rx.p.ip_end))
 			id = FOU_STAT_DROP_ADJUST;
+	}
+	if ((fou_hints_on || fou_steer_cpus) &&
+	    (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE ||
+	     id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK)) {
+		__u32 slot1 = rx.slot < FOU_MAX_PORTS ? rx.slot + 1 : 0;
+		__u32 hash = fou_xdp_hints(ctx, slot1, hints_flags(id, &rx, inner_ok));
+
+		if (fou_steer_cpus && id != FOU_STAT_PASS_SCTP_CRC_OK)
+			return xdp_steer(id, &rx, hash);
 	}
 	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT) {
 		int verdict = fou_xdp_forward(ctx);

@@ -31,6 +31,8 @@
 #define FOU_MAP_TUN_ICMP   "fou_tun_icmp"
 #define FOU_MAP_ICMP_CONF  "fou_icmp_conf"
 #define FOU_MAP_ICMP_BUCKET "fou_icmp_bucket"
+#define FOU_MAP_GRO_STATS  "fou_gro_stats"
+#define FOU_MAP_CPUMAP     "fou_cpumap"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
@@ -91,6 +93,8 @@ struct fou_port {
 	__u32 ifindex; /* 0: any device */
 	struct fou_addr local;
 	struct fou_port_peer peers[FOU_PORT_INLINE_PEERS];
+	__u32 mark;    /* skb->mark given to what the port decapsulates; 0: none */
+	__u32 pad;
 };
 
 /* fou_peers: the allowlist of a port with more than FOU_PORT_INLINE_PEERS. */
@@ -318,5 +322,42 @@ struct fou_icmp_bucket {
 	__u64 tokens_ns; /* credit, in nanoseconds of the rate (burst / rate at most) */
 	__u64 last_ns;
 };
+
+/*
+ * GRO-style coalescing hints. After decapsulating (or checking an SCTP
+ * CRC32c) the XDP program leaves a struct fou_xdp_hints in the XDP metadata
+ * area, just before the packet; the TC ingress program fou_hints_tc (on the
+ * same device) applies it to the skb that the stack built, after GRO.
+ */
+#define FOU_HINTS_MAGIC   0xf0a1 /* see fou_xdp_hints.magic */
+#define FOU_HINTS_VERSION 1
+
+#define FOU_HINT_F_DECAP      0x01 /* decapsulated by fou_rx_xdp */
+#define FOU_HINT_F_OUTER_CSUM 0x02 /* the outer UDP checksum verified (non-zero, in software) */
+#define FOU_HINT_F_INNER_CSUM 0x04 /* the inner TCP/UDP checksum verified, derived from the outer sum */
+#define FOU_HINT_F_SCTP_CRC   0x08 /* SCTP CRC32c verified */
+#define FOU_HINT_F_HASH_RX    0x10 /* hash: the driver's RX hash (per inner flow: senders
+				    * derive the outer source port from it), not computed */
+#define FOU_HINT_F_SCTP_IN_UDP 0x20 /* with SCTP_CRC: SCTP still inside UDP (in transit) */
+
+struct fou_xdp_hints {
+	__u16 magic;   /* FOU_HINTS_MAGIC: metadata someone else wrote is not ours */
+	__u8 version;  /* FOU_HINTS_VERSION */
+	__u8 flags;    /* FOU_HINT_F_* */
+	__u16 slot;    /* receive port slot + 1; 0: none (native SCTP) */
+	__u16 pad;
+	__u32 hash;    /* inner flow hash */
+};
+
+/* fou_gro_stats[slot], per CPU: what reached TC ingress after GRO, per
+ * receive port: skbs and the packets merged into them (gso_segs, 1 if not
+ * merged). segs / skbs is the coalescing factor. */
+struct fou_gro_stats {
+	__u64 skbs;
+	__u64 segs;
+};
+
+/* fou_cpumap: CPUMAP for attach --steer cpumap, one entry per CPU steered to. */
+#define FOU_MAX_STEER_CPUS 64
 
 #endif /* FOU_MAPS_H */

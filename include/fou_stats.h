@@ -95,7 +95,14 @@
 	X(PMTU_NOT_LOWER,      "pmtu_not_lower",      "event: ICMP MTU not below the current one: ignored (never raised)") \
 	X(PMTU_EXPIRED,        "pmtu_expired",        "event: a tunnel's learned path MTU expired") \
 	X(REDIRECT_APPLIED,    "redirect_applied",    "event: Redirect from the current gateway applied to a tunnel") \
-	X(REDIRECT_IGNORED,    "redirect_ignored",    "event: Redirect not applied (not enabled, or not from the current gateway)")
+	X(REDIRECT_IGNORED,    "redirect_ignored",    "event: Redirect not applied (not enabled, or not from the current gateway)") \
+	X(HINTS_WRITTEN,       "hints_written",       "event: XDP left hints in the packet's metadata") \
+	X(HINTS_NO_ROOM,       "hints_no_room",       "event: XDP: no metadata room (driver), no hints") \
+	X(HINTS_APPLIED,       "hints_applied",       "event: TC applied XDP hints (hash, mark)") \
+	X(HINTS_CSUM,          "hints_csum",          "event: TC: a checksum XDP verified marked for the stack") \
+	X(HINTS_FOREIGN,       "hints_foreign",       "event: TC: metadata present but not our hints (magic/version)") \
+	X(STEER_CPUMAP,        "steer_cpumap",        "event: XDP: decapsulated packet steered to a CPU by its inner flow") \
+	X(STEER_FAILED,        "steer_failed",        "event: XDP: cpumap redirect refused, packet passed on this CPU")
 
 #define FOU_STAT_ENUM(id, name, desc) FOU_STAT_##id,
 enum fou_stat_id {

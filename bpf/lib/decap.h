@@ -28,6 +28,8 @@ struct fou_rx {
 	__u16 inner_proto; /* ETH_P_IP or ETH_P_IPV6 */
 	__u8 sctp_udp_side; /* native SCTP arrived on a FOU_SCTP_DEV_F_UDP_SIDE device */
 	__u8 set_ce;       /* outer CE must be copied to the inner header */
+	__u8 outer_csum_ok; /* the outer UDP checksum was verified here, in full */
+	__u8 pad[3];
 	struct sctp_info si; /* SCTP, native or over UDP, once checked */
 };
 
@@ -91,8 +93,10 @@ static __always_inline bool skb_csum_trusted(void *ctx)
 }
 
 static __always_inline int check_csum(void *ctx, int hook,
-				      const struct fou_port *port, const struct fou_pkt *p)
+				      const struct fou_port *port, struct fou_rx *rx)
 {
+	const struct fou_pkt *p = &rx->p;
+
 	if (!p->udp_csum) {
 		/* RFC 6935/6936: a zero checksum over IPv6 only where configured. */
 		if (p->family == FOU_FAMILY_IPV6 && !(port->flags & FOU_PORT_F_ZERO_CSUM6))
@@ -101,7 +105,10 @@ static __always_inline int check_csum(void *ctx, int hook,
 	}
 	if (hook == HOOK_TC && skb_csum_trusted(ctx))
 		return FOU_CONTINUE;
-	return udp_csum_valid(ctx, hook, p) ? FOU_CONTINUE : FOU_STAT_DROP_UDP_CSUM;
+	if (!udp_csum_valid(ctx, hook, p))
+		return FOU_STAT_DROP_UDP_CSUM;
+	rx->outer_csum_ok = 1;
+	return FOU_CONTINUE;
 }
 
 static __always_inline int check_inner_ipv4(void *in, void *data_end, struct fou_rx *rx)
@@ -172,7 +179,7 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	if (ret == FOU_CONTINUE)
 		ret = check_lengths(&rx->p);
 	if (ret == FOU_CONTINUE)
-		ret = check_csum(ctx, hook, port, &rx->p);
+		ret = check_csum(ctx, hook, port, rx);
 	if (ret != FOU_CONTINUE)
 		return ret;
 

@@ -167,4 +167,21 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_icmp_bucket SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FOU_MAX_PORTS);
+	__type(key, __u32); /* slot, as in fou_ports */
+	__type(value, struct fou_gro_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_gro_stats SEC(".maps");
+
+/* Entries (CPU -> queue size) written by fouloader attach --steer cpumap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(max_entries, FOU_MAX_STEER_CPUS);
+	__type(key, __u32);
+	__type(value, struct bpf_cpumap_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_cpumap SEC(".maps");
+
 #endif /* FOU_BPF_MAPS_H */

@@ -33,7 +33,7 @@ struct sctp_info {
 	__u8 type;      /* first chunk's type */
 	__u8 flags;     /* first chunk's flags */
 	__u8 native;    /* arrived as native SCTP, not over UDP */
-	__u8 pad;
+	__u8 crc_ok;    /* the CRC32c was checked (not left to the endpoint) */
 };
 
 /* The common header and the start of the first chunk, as on the wire. */
@@ -108,6 +108,7 @@ __attribute__((noinline)) int name(ctx_type *ctx, __u32 off, __u32 len,         
 		return ret;                                                        \
 	/* Beyond jumbo frames (64K-MTU devices) the walk would not verify in  \
 	 * bounds: the endpoint checks the CRC32c; we say so. */               \
+	si->crc_ok = 0;                                                            \
 	if (len > CRC32C_MAX_LEN) {                                                \
 		stat_inc(FOU_STAT_SCTP_CRC_UNCHECKED);                             \
 	} else {                                                                   \
@@ -116,6 +117,7 @@ __attribute__((noinline)) int name(ctx_type *ctx, __u32 off, __u32 len,         
 			return FOU_STAT_DROP_TRUNCATED;                            \
 		if (!crc32c_matches((__u32)crc, h.crc))                            \
 			return FOU_STAT_DROP_SCTP_CRC;                             \
+		si->crc_ok = 1;                                                    \
 	}                                                                          \
 	si->vtag = bpf_ntohl(h.vtag);                                              \
 	si->type = h.type;                                                         \

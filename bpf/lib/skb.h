@@ -24,6 +24,14 @@ static __always_inline void *skb_data_end(struct __sk_buff *skb)
 	return p;
 }
 
+static __always_inline void *skb_data_meta(struct __sk_buff *skb)
+{
+	void *p;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(offsetof(struct __sk_buff, data_meta)));
+	return p;
+}
+
 /* Make the first @want bytes linear, unless they already are. Pulling may
  * copy (and unclone) the skb, so only packets that need it pay. */
 static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
@@ -48,6 +56,25 @@ static __always_inline __u8 skb_ip_summed(void *ctx)
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(ctx);
 
 	return BPF_CORE_READ_BITFIELD_PROBED(kskb, ip_summed);
+}
+
+/*
+ * Tell the stack one more checksum is verified (bpf_csum_level INC, which
+ * turns CHECKSUM_NONE into CHECKSUM_UNNECESSARY level 0, or adds a level to
+ * CHECKSUM_UNNECESSARY; the stack takes one level per checksum, outermost
+ * first). @from_none: the checksum is the outermost the stack will look at,
+ * so only an skb nobody vouched for is raised; else it lies inside one the
+ * device must already have vouched for. Returns true if the level went up.
+ */
+static __always_inline bool skb_csum_raise(struct __sk_buff *skb, bool from_none)
+{
+	long before = bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY);
+
+	if (from_none ? before >= 0 : before < 0)
+		return false;
+	if (bpf_csum_level(skb, BPF_CSUM_LEVEL_INC))
+		return false;
+	return bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) > before;
 }
 
 #endif /* FOU_BPF_SKB_H */
