@@ -2,7 +2,7 @@
 # fouloader benchmarks. Figures are printed beside a baseline measured in the
 # same run; nothing here passes or fails on time.
 #
-# Sections (run all, or name some): rx_prog tx_prog crc32c tunnel_tput
+# Sections (run all, or name some): rx_prog tx_prog crc32c tunnel_tput pmtu
 #   rx_prog      cost per packet of the receive programs (BPF_PROG_TEST_RUN),
 #                beside a trivial XDP/TC program: build/selftests/bench_rx
 #   tx_prog      the same for the transmit (encapsulation) program:
@@ -16,13 +16,19 @@
 #                of --rx xdp); the kernel's VXLAN. Each figure with its ratio
 #                to its baseline. BENCH_TPUT_SECS (3) per iperf3 run,
 #                BENCH_PINGS (200) pings at 0.01 s per RTT figure.
+#   pmtu         time from a path-MTU drop on a real router (namespaces A -- R
+#                -- B) until a paced TCP transfer through a fouloader tunnel
+#                makes progress again, beside a direct TCP connection through
+#                the same router in the same run (the kernel's own PMTU
+#                discovery); goal < 1 s. BENCH_PMTU_RUNS (3) per receive hook
+#                (BENCH_PMTU_HOOKS, "tc xdp"); see selftests/e2e/pmtu.sh.
 # More sections may be appended: add a function bench_<name> and list <name>
 # in SECTIONS.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(rx_prog tx_prog crc32c tunnel_tput)
+SECTIONS=(rx_prog tx_prog crc32c tunnel_tput pmtu)
 status=0
 
 section() {
@@ -169,6 +175,11 @@ tput_body() {
 bench_tunnel_tput() {
 	section "tunnel_tput: TCP throughput and RTT through a veth pair (iperf3, ping)"
 	( tput_body )
+}
+
+bench_pmtu() {
+	section "pmtu: time until TCP progresses again after a path-MTU drop (A -- R -- B)"
+	( . selftests/e2e/pmtu.sh && pmtu_bench )
 }
 
 if [ "$(id -u)" -ne 0 ]; then

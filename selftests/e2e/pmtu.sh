@@ -57,7 +57,7 @@ tun_field() {
 
 # pmtu_topology TAG: namespaces PA_NS PR_NS PB_NS and their links.
 pmtu_topology() {
-	local tag=$1 k f
+	local tag=$1 k
 	PA_NS=fou-$tag-$$-a PR_NS=fou-$tag-$$-r PB_NS=fou-$tag-$$-b
 	host_ns "$PA_NS" && host_ns "$PR_NS" && host_ns "$PB_NS" || return 1
 	ip -n "$PA_NS" link add a0 type veth peer name r0 netns "$PR_NS" || return 1
@@ -67,10 +67,10 @@ pmtu_topology() {
 	p_addrs "$PR_NS" r1 $PR4b $PR6b
 	p_addrs "$PB_NS" b0 $PB4 $PB6
 	for k in 1 2 3 4 5 6; do
-		for f in 4 6; do
-			ip -n "$PA_NS" addr add "$(inner_addr a $f $k)/$([ $f = 4 ] && echo 32 || echo 128)" dev lo $([ $f = 6 ] && echo nodad)
-			ip -n "$PB_NS" addr add "$(inner_addr b $f $k)/$([ $f = 4 ] && echo 32 || echo 128)" dev lo $([ $f = 6 ] && echo nodad)
-		done
+		ip -n "$PA_NS" addr add "$(inner_addr a 4 "$k")/32" dev lo
+		ip -n "$PB_NS" addr add "$(inner_addr b 4 "$k")/32" dev lo
+		ip -n "$PA_NS" addr add "$(inner_addr a 6 "$k")/128" dev lo nodad
+		ip -n "$PB_NS" addr add "$(inner_addr b 6 "$k")/128" dev lo nodad
 	done
 	in_ns "$PR_NS" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
 	ip -n "$PA_NS" route add 10.204.2.0/24 via $PR4a
@@ -202,10 +202,12 @@ stream_stall() {
 # kv LINE KEY: the value of KEY in a key=value line
 kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-# pmtu_drop: R's link towards B gets MTU PMTU_LOW; prints the time (s.ns).
+# pmtu_drop: R's link towards B gets MTU PMTU_LOW; prints the time (s.ns)
+# right after: everything written later meets the new MTU, so the time until
+# such data arrives is the whole delay the drop causes it.
 pmtu_drop() {
-	date +%s.%N
 	ip -n "$PR_NS" link set r1 mtu "$PMTU_LOW"
+	date +%s.%N
 }
 
 # ---------------------------------------------------------------- checks
@@ -436,9 +438,9 @@ forged_case() {
 }
 
 pmtu_forged_phase() {
-	local v4=(--src $PR4a --dst $PA4 --kind frag --mtu 1000) v6=(--src $PR6a --dst $PA6 --kind ptb --mtu 1280)
-	local t4q=(--q-src $PA4 --q-dst $PB4 --q-sport 40000 --q-dport 5555)
-	local t6q=(--q-src $PA6 --q-dst $PB6 --q-sport 40000 --q-dport 5556)
+	local v4=(--src "$PR4a" --dst "$PA4" --kind frag --mtu 1000) v6=(--src "$PR6a" --dst "$PA6" --kind ptb --mtu 1280)
+	local t4q=(--q-src "$PA4" --q-dst "$PB4" --q-sport 40000 --q-dport 5555)
+	local t6q=(--q-src "$PA6" --q-dst "$PB6" --q-sport 40000 --q-dport 5556)
 	declare -A s0 s1
 	diag "forged ICMP errors from R's namespace (scapy, out of r0) to A; every tunnel's path MTU is $PMTU_LOW now"
 	forged_case "Frag Needed quoting dport 5599 (no tunnel)" pass_icmp_no_tunnel 3 "${v4[@]}" --q-src $PA4 --q-dst $PB4 --q-dport 5599
@@ -468,7 +470,7 @@ pmtu_forged_phase() {
 	expect_eq "... counted pmtu_clamped" "$(sdelta s0 s1 pmtu_clamped)" 1
 	expect_eq "... and t4 still has $PMTU_LOW" "${q1[t4:pmtu]}" "$PMTU_LOW"
 	# t4 still carries packets of exactly its inner MTU after all this
-	out=$(ping_ok "$PA_NS" 10.22.1.1 2 -I 10.21.1.1 -M do -s $((PMTU_LOW - 28 - 28)))
+	out=$(ping_ok "$PA_NS" 10.22.1.1 2 -I 10.21.1.1 -M "do" -s $((PMTU_LOW - 28 - 28)))
 	ok $? "after the forged errors, t4 carries $((PMTU_LOW - 28))-byte inner packets with DF (ping)" || diag "$out"
 }
 
@@ -496,4 +498,95 @@ pmtu_cli_phase() {
 	expect_eq "fouloader pmtu show --json after the flush: no path MTU" \
 		"$(json_eval "$out" '" ".join("%s=%s" % (e["name"], e.get("pmtu")) for e in j)')" "t4=None t6=None tg=None u4=None u6=None" ||
 		diag "pmtu show --json: $out"
+}
+
+# ---------------------------------------------------------------- benchmark
+# pmtu_bench_run HOOK: for scripts/bench.sh (section pmtu), never pass/fail.
+# One topology; paced TCP transfers through t4 (FOU, IPv4 in IPv4) and t6
+# (FOU, IPv6 in IPv6) and directly A -> B over IPv4 and IPv6 (the kernel's
+# own PMTU discovery: the baseline) run together while R's MTU drops. Prints
+# one line per transfer: "LABEL RECOVERED_MS INTACT(0|1) WRITE_INTERVAL_MS",
+# and "icmp R4 R6 A4 A6": Frag Needed / Packet Too Big R's kernel sent, and
+# those A's fouloader sent to its inner senders (proof that the drop bit).
+# BENCH_PMTU_RATE (B/s, default 8000000) and BENCH_PMTU_BYTES (default
+# 8000000); the writes are 4 KB.
+pmtu_bench_run() {
+	local hook=$1 rate=${BENCH_PMTU_RATE:-8000000} bytes=${BENCH_PMTU_BYTES:-8000000} t0 id line
+	local streams=("t4|10.21.1.1|10.22.1.1" "t6|fd00:21:2::1|fd00:22:2::1" "d4|$PA4|$PB4" "d6|$PA6|$PB6")
+	local e src dst port=7100 intact
+	make_tmpd "pmtubench"
+	{
+		pmtu_topology "pb$hook" || return 1
+		if [ "$hook" = xdp ]; then
+			in_ns "$PR_NS" "$PY" "$FOU_LIBDIR/txcsum.py" r0 off || return 1
+			fl "$PA_NS" attach a0 --rx xdp --xdp-mode native || return 1
+		else
+			fl "$PA_NS" attach a0 --rx tc || return 1
+		fi
+		fl "$PB_NS" attach b0 --rx tc && pmtu_configure "$PA_NS" a0 a b && pmtu_configure "$PB_NS" b0 b a
+	} >/dev/null 2>&1 || { echo "setup failed"; return 1; }
+	for e in "${streams[@]}"; do
+		IFS='|' read -r id src dst <<<"$e"
+		port=$((port + 1))
+		stream_recv "$id" "$PA_NS" "$PB_NS" "$src" "$dst" "$port" "$bytes" "$rate" || { echo "receiver $id did not start"; return 1; }
+	done
+	local r4 r6 a4 a6
+	r4=$(snmp_get "$PR_NS" snmp Icmp:OutDestUnreachs) r6=$(snmp_get "$PR_NS" snmp6 Icmp6OutPktTooBigs)
+	a4=$(stat_counter "$PA_NS" tx_icmp_frag_needed) a6=$(stat_counter "$PA_NS" tx_icmp_pkt_too_big)
+	for e in "${streams[@]}"; do stream_send "${e%%|*}"; done
+	for e in "${streams[@]}"; do wait_for 5 test -s "$TMPD/${e%%|*}.rx"; done
+	sleep 0.2
+	t0=$(pmtu_drop)
+	for e in "${streams[@]}"; do
+		id=${e%%|*}
+		stream_wait "$id" && intact=1 || intact=0
+		line=$(stream_stall "$id" "$t0" 2>/dev/null)
+		echo "$id $(kv "$line" recovered_ms) $intact $(kv "$line" write_interval_ms)"
+	done
+	echo "icmp $(( $(snmp_get "$PR_NS" snmp Icmp:OutDestUnreachs) - r4 )) $(( $(snmp_get "$PR_NS" snmp6 Icmp6OutPktTooBigs) - r6 ))" \
+		"$(( $(stat_counter "$PA_NS" tx_icmp_frag_needed) - a4 )) $(( $(stat_counter "$PA_NS" tx_icmp_pkt_too_big) - a6 ))"
+}
+
+# pmtu_bench: the pmtu section of scripts/bench.sh: BENCH_PMTU_RUNS (3) runs
+# of pmtu_bench_run per receive hook (BENCH_PMTU_HOOKS, "tc xdp"), each in a
+# subshell of its own (its cleanup trap removes its namespaces), then the
+# medians side by side.
+pmtu_bench() {
+	local hook run f
+	f=$(mktemp /tmp/fou-bench-pmtu.XXXXXX)
+	on_cleanup "rm -f $f"
+	echo "R's link towards B 1500 -> $PMTU_LOW while 4 paced TCP transfers run (4 KB writes at ${BENCH_PMTU_RATE:-8000000} B/s);"
+	echo "recovered = from the drop until the first byte written after it has arrived"
+	for hook in ${BENCH_PMTU_HOOKS:-tc xdp}; do
+		for ((run = 1; run <= ${BENCH_PMTU_RUNS:-3}; run++)); do
+			( . "$FOU_TOPDIR/selftests/e2e/pmtu.sh" && pmtu_bench_run "$hook" ) 2>/dev/null | sed "s/^/$hook $run /" >>"$f"
+		done
+	done
+	awk -v hooks="${BENCH_PMTU_HOOKS:-tc xdp}" '
+	function med(s,   a, n, i, j, t) {
+		n = split(s, a, " ")
+		for (i = 1; i <= n; i++) if (a[i] == "none" || a[i] == "") return -1
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n ? a[int((n + 1) / 2)] : -1
+	}
+	$3 == "icmp" { for (i = 4; i <= 7; i++) ic[$1, i] += $i; next }
+	NF == 6 { k = $1 " " $3; v[k] = v[k] " " $4; if ($5 != 1) bad[k]++; wi = $6; next }
+	{ print "  run failed:", $0 }
+	END {
+		printf "  write interval %s ms (the resolution); median of the runs, then each run\n", wi
+		nh = split(hooks, hk, " ")
+		for (h = 1; h <= nh; h++) {
+			for (f = 4; f <= 6; f += 2) {
+				t = hk[h] " t" f; d = hk[h] " d" f
+				if (!(t in v)) continue
+				mt = med(v[t]); md = med(v[d])
+				printf "  --rx %-3s IPv%d: tunnel (FOU IPv%d in IPv%d) %6.2f ms [%s ]   direct %6.2f ms [%s ]   ratio %s%s\n",
+					hk[h], f, f, f, mt, v[t], md, v[d], (md > 0 ? sprintf("%.1f", mt / md) : "-"),
+					(bad[t] + bad[d] ? "   DATA NOT INTACT in " bad[t] + bad[d] " runs" : "")
+			}
+			printf "  --rx %-3s all runs: R sent %d Frag Needed and %d Packet Too Big, A%ss fouloader %d and %d to its inner senders\n",
+				hk[h], ic[hk[h], 4], ic[hk[h], 5], sprintf("%c", 39), ic[hk[h], 6], ic[hk[h], 7]
+		}
+		print "  goal: tunnel < 1000 ms"
+	}' "$f"
 }

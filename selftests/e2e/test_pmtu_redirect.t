@@ -117,7 +117,7 @@ redirect_applied_case() {
 
 redirect_round() {
 	local hook=$1 args=(attach a0 --rx "$1") cap out n
-	declare -A s0 s1 p0 p1
+	declare -A s0 s1 p1
 	redirect_topology "rd$hook" || bail "could not build the namespace topology"
 	diag "hook $hook: A $PA_NS ($PA_MAC), R $PR_NS ($R_MAC), R2 $R2_NS ($R2_MAC), B $PB_NS, bridge $L_NS"
 	[ "$hook" = xdp ] && args+=(--xdp-mode native)
@@ -160,7 +160,7 @@ redirect_round() {
 
 	# ---- redirects accept: forged ones are still refused
 	check "$hook: A: fouloader icmp set redirects accept" fl "$PA_NS" icmp set redirects accept
-	local q=(--src $RR --dst $RA --kind redirect --q-src $RA --q-dst $RB --q-sport 40000 --q-dport 5555)
+	local q=(--src "$RR" --dst "$RA" --kind redirect --q-src "$RA" --q-dst "$RB" --q-sport 40000 --q-dport 5555)
 	stats_load s0 "$PA_NS"
 	forge --count 2 "${q[@]/#$RR/$RR2}" --gw 10.205.1.4 >/dev/null
 	stats_load s1 "$PA_NS"; pstate_load p1 "$PA_NS"
