@@ -16,6 +16,8 @@
 # ICMP Redirect (host) naming R2. By default fouloader only counts it
 # (fou_tun_icmp redirect, redirect_ignored) and consumes it, so A's kernel
 # routes stay as they were; with "icmp set redirects accept" it is applied
+# where the FIB can confirm the gateway, i.e. with forwarding on for a0
+# (bpf_fib_lookup answers FWD_DISABLED otherwise: then it is still ignored),
 # (redirect_applied, fou_tun_path redirect_gw) and the tunnel's packets go
 # to R2 directly (R's r0 receives none of them, R2's s0 all). Forged
 # Redirects (not from the gateway in use, or naming an off-link gateway) are
@@ -172,16 +174,22 @@ redirect_round() {
 	expect_eq "$hook: forged Redirect from R naming an off-link gateway: redirect_ignored +2, none applied" \
 		"$(sdelta s0 s1 redirect_ignored)/${p1[t4:redirect]}" 2/0
 
-	# ---- the real one, applied: then the tunnel's packets go to R2 directly
-	if ! redirect_applied_case "$hook" "A a host (forwarding off)"; then
-		diag "$hook: not applied: on a host that does not forward, bpf_fib_lookup() answers" \
-			"FWD_DISABLED (net/core/filter.c checks IN_DEV_FORWARD first), so icmp_redirect()" \
-			"cannot check the gateway, and the TC egress then leaves the outer route to the" \
-			"kernel (bpf_redirect_neigh without a next hop), which would not use it either." \
-			"Again with forwarding on for a0 only (net.ipv4.conf.a0.forwarding=1):"
-		in_ns "$PA_NS" sysctl -qw net.ipv4.conf.a0.forwarding=1
-		redirect_applied_case "$hook" "A with forwarding on for a0"
-	fi
+	# ---- the real one, on a host that does not forward: bpf_fib_lookup()
+	# answers FWD_DISABLED there before any lookup (net/core/filter.c checks
+	# IN_DEV_FORWARD first), so the current gateway cannot be confirmed and
+	# the Redirect is ignored, counted (the documented behaviour)
+	stats_load s0 "$PA_NS"
+	await_redirect p1
+	ok $? "$hook: forwarding off: R's kernel sent another Redirect, matched to t4"
+	stats_load s1 "$PA_NS"
+	expect_ge "$hook: forwarding off: redirect_ignored" "$(sdelta s0 s1 redirect_ignored)" 1
+	expect_eq "$hook: forwarding off: not applied (fou_tun_path, redirect_applied)" \
+		"${p1[t4:redirect]}/$(sdelta s0 s1 redirect_applied)" 0/0
+
+	# ---- with forwarding on for a0 the FIB answers: applied, and the
+	# tunnel's packets then go to R2 directly
+	in_ns "$PA_NS" sysctl -qw net.ipv4.conf.a0.forwarding=1
+	redirect_applied_case "$hook" "A with forwarding on for a0"
 	out=$(fl "$PA_NS" pmtu show --json t4 2>&1)
 	expect_eq "$hook: fouloader pmtu show --json shows the Redirect" \
 		"$(json_eval "$out" '[e["redirect"].get("gateway") for e in j]' 2>&1)" "[\"$RR2\"]" || diag "$out"
