@@ -180,6 +180,16 @@ __attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
 	return verdict;
 }
 
+/* One array lookup spares packets the forwarding check while no route
+ * exists (see struct fou_route_count). */
+static __always_inline bool any_routes(void)
+{
+	__u32 zero = 0;
+	struct fou_route_count *c = bpf_map_lookup_elem(&fou_route_count, &zero);
+
+	return c && (c->v4 || c->v6);
+}
+
 /* attach --steer cpumap: the decapsulated packet goes to the CPU its inner
  * flow hashes to, which builds skbs in batches and runs GRO on them (cpumap
  * GRO, kernel 6.15+); each inner flow stays on one CPU. */
@@ -225,7 +235,8 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		if (fou_steer_cpus && id != FOU_STAT_PASS_SCTP_CRC_OK)
 			return xdp_steer(id, &rx, hash);
 	}
-	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT) {
+	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT &&
+	    any_routes()) {
 		int verdict = fou_xdp_forward(ctx);
 
 		if (verdict >= 0)

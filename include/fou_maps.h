@@ -32,6 +32,7 @@
 #define FOU_MAP_ICMP_CONF  "fou_icmp_conf"
 #define FOU_MAP_ICMP_BUCKET "fou_icmp_bucket"
 #define FOU_MAP_GRO_STATS  "fou_gro_stats"
+#define FOU_MAP_ROUTE_COUNT "fou_route_count"
 #define FOU_MAP_CPUMAP     "fou_cpumap"
 
 #define FOU_MAX_PORTS   256
@@ -152,6 +153,15 @@ struct fou_tun_stats {
 	__u64 drop_packets;
 };
 
+/* fou_route_count[0]: how many routes each trie holds, written by fouloader
+ * after every route change. XDP skips its forwarding check (a parse and an
+ * LPM lookup per packet) while both are zero; if the count is ever wrong the
+ * cost is only that: TC egress still encapsulates what a route wants. */
+struct fou_route_count {
+	__u32 v4;
+	__u32 v6;
+};
+
 struct fou_route4_key {
 	__u32 prefixlen;
 	__be32 addr;
@@ -175,6 +185,7 @@ struct fou_route {
 
 #define FOU_DEV_F_QDISC_CREATED 0x1 /* fouloader created the clsact qdisc */
 #define FOU_DEV_F_XDP_LEGACY    0x2 /* libxdp fell back to a single program */
+#define FOU_DEV_F_XDP_RXHASH    0x4 /* fou_rx_xdp_rxhash: device-bound, driver's RX hash */
 
 struct fou_device {
 	__u32 ifindex;
@@ -186,6 +197,10 @@ struct fou_device {
 	__u32 tc_handle;
 	__u32 tc_priority;
 	char name[16];
+	__u32 hints_prog_id; /* with XDP: fou_hints_tc at TC ingress (tc_handle,
+			      * tc_priority); 0: hints off */
+	__u16 steer_cpus;    /* attach --steer cpumap: fou_cpumap entries 0..N-1; 0: none */
+	__u16 pad;
 };
 
 /*

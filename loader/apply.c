@@ -368,7 +368,7 @@ static bool port_same(const struct fou_port_fds *m, const struct port_spec *w,
 	int n;
 
 	if (w->port.kind != cur->kind || w->port.ipproto != cur->ipproto ||
-	    (w->port.flags & mask) != (cur->flags & mask) || w->port.ifindex != cur->ifindex ||
+	    w->port.mark != cur->mark || (w->port.flags & mask) != (cur->flags & mask) || w->port.ifindex != cur->ifindex ||
 	    memcmp(&w->port.local, &cur->local, sizeof(cur->local)))
 		return false;
 	n = fou_port_peers(m, cur, have, FOU_MAX_PEERS);
@@ -535,7 +535,7 @@ static void put_ports(struct want *w, const struct current *c, struct plan *pl)
 		snprintf(name, sizeof(name), "%u", s->key.port);
 		if (cur)
 			check(fou_port_remove(&m, &s->key), "replace port", name);
-		check(fou_port_install(&m, &s->key, &s->port, s->peers, s->npeers), "add port", name);
+		check(port_install(&m, &s->key, &s->port, s->peers, s->npeers), "add port", name);
 	}
 	if (state_exists())
 		close_port_fds(&m);
@@ -700,8 +700,10 @@ int cmd_apply(int argc, char **argv)
 	put_sctp(&w, &c, &pl);
 	put_icmp(&w, &c, &pl);
 	put_ports(&w, &c, &pl);
-	if (!pl.dry_run)
+	if (!pl.dry_run) {
 		tunnel_index_sync();
+		route_count_sync();
+	}
 	print_summary(&w, &pl);
 	return EXIT_OK;
 }

@@ -150,6 +150,7 @@ int cmd_route_add(int argc, char **argv)
 		fail("cannot add route %s: %s", argv[0], strerror(errno));
 	}
 	close(fd);
+	route_count_sync();
 	return EXIT_OK;
 }
 
@@ -170,7 +171,31 @@ int cmd_route_del(int argc, char **argv)
 	if (bpf_map_delete_elem(fd, &key))
 		fail("route %s does not exist", argv[0]);
 	close(fd);
+	route_count_sync();
 	return EXIT_OK;
+}
+
+static void count_one(const struct prefix *p, __u32 slot, void *arg)
+{
+	(void)p;
+	(void)slot;
+	(*(__u32 *)arg)++;
+}
+
+/* fou_route_count from the tries themselves, after every route change (and
+ * at attach, for pin roots made before it existed): XDP forwarding is
+ * checked only while it says a route exists. */
+void route_count_sync(void)
+{
+	struct fou_route_count c = {};
+	__u32 zero = 0;
+	int fd = map_fd_or_fail(FOU_MAP_ROUTE_COUNT);
+
+	for_each_route(FOU_FAMILY_IPV4, count_one, &c.v4);
+	for_each_route(FOU_FAMILY_IPV6, count_one, &c.v6);
+	if (bpf_map_update_elem(fd, &zero, &c, BPF_ANY))
+		fail("cannot write %s: %s", FOU_MAP_ROUTE_COUNT, strerror(errno));
+	close(fd);
 }
 
 /* Call @fn for every route of one family. */

@@ -84,6 +84,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_routes6 SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fou_route_count);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_route_count SEC(".maps");
+
 /* Written only by fouloader: what it attached where (see struct fou_device). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -493,7 +493,8 @@ int main(int argc, char **argv)
 	tr = x ? trivial_bpf__open_and_load() : NULL;
 	if (ncpus <= 0 || !t || !x || !tr)
 		goto out;
-	if (fill_maps(&m_tc, t->obj) || fill_maps(&m_xdp, x->obj) || put_routes())
+	if (fill_maps(&m_tc, t->obj) || fill_maps(&m_xdp, x->obj) || put_routes() ||
+	    bh_routes_present(x->obj))
 		goto out;
 	plain_fd = load_plain_xdp_tx();
 

@@ -35,6 +35,23 @@ void bh_unpin_all(struct bpf_object *obj)
 		bpf_map__set_pin_path(m, NULL);
 }
 
+int bh_share_pinned_maps(struct bpf_object *from, struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		int fd;
+
+		if (!bpf_map__pin_path(map))
+			continue;
+		fd = bpf_object__find_map_fd_by_name(from, bpf_map__name(map));
+		if (fd < 0 || bpf_map__reuse_fd(map, fd))
+			return -1;
+	}
+	bh_unpin_all(obj);
+	return 0;
+}
+
 int bh_read_stat(int stats_fd, uint32_t id, uint64_t *sum)
 {
 	/* libbpf caches the count; a per-CPU lookup fills one value per CPU */
@@ -213,4 +230,15 @@ int bh_prog_info(int fd, const char *name, int width)
 	printf("%-*s xlated %5u insns, jited %6u bytes\n", width, name,
 	       info.xlated_prog_len / 8, info.jited_prog_len);
 	return 0;
+}
+
+int bh_routes_present(struct bpf_object *obj)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTE_COUNT);
+	struct fou_route_count c = { .v4 = 1, .v6 = 1 };
+	__u32 zero = 0;
+
+	if (fd < 0)
+		return fd;
+	return bpf_map_update_elem(fd, &zero, &c, BPF_ANY) ? -errno : 0;
 }

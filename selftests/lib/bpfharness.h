@@ -4,6 +4,7 @@
  * each of them states only its own cases:
  *
  *   BH_OPEN_UNPINNED(skel)   open and load a skeleton with its maps unpinned
+ *   bh_share_pinned_maps     before load: another object's maps, as pinning shares them
  *   BH_CASE_BEGIN(tc, fmt)   reset a unit-test case and name it
  *   bh_stat_names[]          fou_stats counter names, by id
  *   bh_read_stats / bh_stat_sum   per-CPU fou_stats counters, summed
@@ -40,9 +41,18 @@ extern const uint8_t bh_neigh_mac[6]; /* the remotes', 02:00:00:00:00:99 */
 
 extern const char *const bh_stat_names[FOU_STAT__COUNT];
 
+/* Tell XDP forwarding that routes exist (fou_route_count, which fouloader
+ * keeps in step with the tries; tests write the tries directly). 0 or
+ * -errno. */
+int bh_routes_present(struct bpf_object *obj);
+
 /* Clear every map's pin path: a test's maps must be its own, never the ones
  * a running fouloader pinned under /sys/fs/bpf. */
 void bh_unpin_all(struct bpf_object *obj);
+
+/* Before obj is loaded: every map fouloader pins is taken from the loaded
+ * object from, as pinning would share it; then no pins at all. 0 or -1. */
+int bh_share_pinned_maps(struct bpf_object *from, struct bpf_object *obj);
 
 /*
  * Open and load the skeleton "struct skel" with no map pinned; NULL on

@@ -184,7 +184,7 @@ static int load_progs(void)
 	m.routes6 = map_fd(FOU_MAP_ROUTES6);
 	m.stats = map_fd(FOU_MAP_STATS);
 	m.peers = map_fd(FOU_MAP_SCTP_PEERS);
-	return 0;
+	return bh_routes_present(xskel->obj);
 }
 
 static void update(int fd, const void *k, const void *v, const char *what)

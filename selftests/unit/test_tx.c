@@ -122,7 +122,8 @@ static int load_progs(void)
 		return -1;
 	tc_fd = bpf_program__fd(tskel->progs.fou_tx_tc);
 	xdp_fd = bpf_program__fd(xskel->progs.fou_rx_xdp);
-	return fill_maps(&m_tc, tskel->obj) ?: fill_maps(&m_xdp, xskel->obj);
+	return fill_maps(&m_tc, tskel->obj) ?: fill_maps(&m_xdp, xskel->obj) ?:
+	       bh_routes_present(xskel->obj);
 }
 
 static int read_tstats(const struct mapset *m, uint32_t slot, struct fou_tun_stats *s)
