@@ -410,6 +410,7 @@ int cmd_attach(int argc, char **argv)
 	refuse_impossible(&a, use_tc);
 	ensure_maps();
 	tunnel_index_sync(); /* tunnels pinned before fou_tun_index existed */
+	route_count_sync();
 	have_old = same_attachment(&a, use_tc, &old);
 
 	if (have_old)

@@ -217,6 +217,7 @@ bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b);
 void tunnel_index_before(__u32 slot, const struct fou_tunnel *old, const struct fou_tunnel *new);
 void tunnel_index_after(__u32 slot, const struct fou_tunnel *new);
 void tunnel_index_sync(void); /* rebuild from fou_tunnels: repairs old pin roots */
+void route_count_sync(void);  /* fou_route_count from the route tries */
 int tunnel_same_key(int fd, const struct fou_tunnel *t, struct fou_tunnel *other);
 
 #define TUN_ICMP_FIELDS 7
