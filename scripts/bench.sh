@@ -2,7 +2,7 @@
 # fouloader benchmarks. Figures are printed beside a baseline measured in the
 # same run; nothing here passes or fails on time.
 #
-# Sections (run all, or name some): rx_prog tx_prog crc32c tunnel_tput pmtu
+# Sections (run all, or name some): rx_prog tx_prog crc32c tunnel_tput pmtu gro
 #   rx_prog      cost per packet of the receive programs (BPF_PROG_TEST_RUN),
 #                beside a trivial XDP/TC program: build/selftests/bench_rx
 #   tx_prog      the same for the transmit (encapsulation) program:
@@ -22,13 +22,19 @@
 #                the same router in the same run (the kernel's own PMTU
 #                discovery); goal < 1 s. BENCH_PMTU_RUNS (3) per receive hook
 #                (BENCH_PMTU_HOOKS, "tc xdp"); see selftests/e2e/pmtu.sh.
+#   gro          bulk TCP through a FOU tunnel into --rx xdp, in one run:
+#                hints off; hints on; hints on + --steer cpumap; --rx tc as a
+#                reference. Throughput and segments per skb after GRO, each
+#                beside hints off. BENCH_GRO_SECS (3) per iperf3 run,
+#                BENCH_GRO_ROUNDS (3), BENCH_GRO_FLOWS (1); see
+#                selftests/e2e/hints.sh.
 # More sections may be appended: add a function bench_<name> and list <name>
 # in SECTIONS.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(rx_prog tx_prog crc32c tunnel_tput pmtu)
+SECTIONS=(rx_prog tx_prog crc32c tunnel_tput pmtu gro)
 status=0
 
 section() {
@@ -180,6 +186,11 @@ bench_tunnel_tput() {
 bench_pmtu() {
 	section "pmtu: time until TCP progresses again after a path-MTU drop (A -- R -- B)"
 	( . selftests/e2e/pmtu.sh && pmtu_bench )
+}
+
+bench_gro() {
+	section "gro: coalescing after XDP decapsulation, hints and cpumap steering (iperf3)"
+	( . selftests/e2e/hints.sh && gro_bench )
 }
 
 if [ "$(id -u)" -ne 0 ]; then
