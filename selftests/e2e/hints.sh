@@ -38,7 +38,8 @@
 GRO_COUNT_OBJ=$FOU_TOPDIR/build/gro_count.bpf.o
 GRO_COUNT_HANDLE=0x6c
 HINT_MARK=0x42
-HINT_TUNNELS=("1|fou|5555|ipproto 4|" "2|gue|6080|gue|encap-csum")
+# set|encap|dport|port add arguments|tunnel add arguments
+HINT_TUNNELS=("1|fou|5555|ipproto 4|ipproto 4" "2|gue|6080|gue|encap-csum")
 
 # ---------------------------------------------------------------- topology
 # hints_configure NS DEV ME PEER MTU: ports, tunnels and routes of one host.
@@ -52,7 +53,7 @@ hints_configure() {
 		# shellcheck disable=SC2086
 		fl "$ns" port add "$dport" $what peer "$(outer_addr "$peer" 4)" "${mark[@]}" &&
 			fl "$ns" tunnel add "t$k" local "$(outer_addr "$me" 4)" remote "$(outer_addr "$peer" 4)" \
-				encap "$enc" $([ "$enc" = fou ] && echo ipproto 4) encap-dport "$dport" $opts &&
+				encap "$enc" encap-dport "$dport" $opts &&
 			fl "$ns" route add "$(inner_prefix "$peer" 4 "$k")" tunnel "t$k" || {
 			echo "$ns: configuring tunnel t$k ($enc) failed"
 			return 1
@@ -168,6 +169,7 @@ gro_bench_run() {
 		echo "  $label: attach failed: $(head -c 200 "$TMPD/attach")"
 		return 1
 	fi
+	# shellcheck disable=SC2034 # filled and read through namerefs
 	declare -A st0=() st1=()
 	stats_load st0 "$B_NS"
 	r=$(IPERF_TIMEOUT=$((secs + 15)) iperf_run "$A_NS" -c "$(inner_addr b 4 1)" -t "$secs" -P "$flows")

@@ -76,6 +76,7 @@ gro_ok() {
 	ok $? "$1: port $4 gro_segs > gro_skbs > 0 (+$g segments in +$s skbs, $(hratio "$g" "$s") per skb)"
 }
 
+# shellcheck disable=SC2034 # filled and read through namerefs
 declare -A s0 s1
 
 # ---------------------------------------------------------------- 1 hints on
