@@ -230,7 +230,7 @@ int fou_rx_xdp(struct xdp_md *ctx)
 	    (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE ||
 	     id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK)) {
 		__u32 slot1 = rx.slot < FOU_MAX_PORTS ? rx.slot + 1 : 0;
-		__u32 hash = fou_xdp_hints(ctx, slot1, hints_flags(id, &rx, inner_ok));
+		__u32 hash = fou_xdp_hints(ctx, slot1, hints_flags(id, &rx, inner_ok), rx.p.l3_off);
 
 		if (fou_steer_cpus && id != FOU_STAT_PASS_SCTP_CRC_OK)
 			return xdp_steer(id, &rx, hash);

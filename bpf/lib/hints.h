@@ -71,12 +71,17 @@ __attribute__((noinline)) int fou_xdp_inner_csum(struct xdp_md *ctx, const struc
 }
 
 /* The inner flow's hash: the driver's, or ours from the inner headers (the
- * same function the transmit side uses for the outer source port). */
-static __always_inline __u32 hints_hash(struct xdp_md *ctx, __u8 *flags)
+ * same function the transmit side uses for the outer source port). The
+ * packet starts with @l2_len bytes of Ethernet and VLAN tag. */
+static __always_inline __u32 hints_hash(struct xdp_md *ctx, __u32 l2_len, __u8 *flags)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	__u32 avail = bpf_xdp_get_buff_len(ctx);
 	struct fou_inner in = {};
+	__be16 *proto;
+	void *ip;
+	int ret;
 
 #ifdef FOU_XDP_RX_HASH
 	enum xdp_rss_hash_type type;
@@ -87,25 +92,36 @@ static __always_inline __u32 hints_hash(struct xdp_md *ctx, __u8 *flags)
 		return h;
 	}
 #endif
-	if (parse_inner(data, data_end, bpf_xdp_get_buff_len(ctx), &in) != FOU_CONTINUE)
+	if (l2_len != ETH_HLEN && l2_len != ETH_HLEN + VLAN_HLEN)
 		return 0;
-	return flow_hash(&in);
+	proto = data + l2_len - 2;
+	ip = data + l2_len;
+	if ((void *)(proto + 1) > data_end || avail < l2_len)
+		return 0;
+	if (*proto == bpf_htons(ETH_P_IP))
+		ret = parse_inner_ipv4(ip, data_end, avail - l2_len, &in);
+	else if (*proto == bpf_htons(ETH_P_IPV6))
+		ret = parse_inner_ipv6(ip, data_end, avail - l2_len, &in);
+	else
+		return 0;
+	return ret == FOU_CONTINUE ? flow_hash(&in) : 0;
 }
 
 /*
  * Write the hints in front of the packet (now the inner one, or the SCTP
- * packet). A global function: its parse of the inner headers stays out of
+ * packet, after @l2_len bytes of Ethernet and VLAN tag). A global function: its parse of the inner headers stays out of
  * the receive path's frame. Returns the hash written (for steering), 0 if
  * none was.
  */
-__attribute__((noinline)) int fou_xdp_hints(struct xdp_md *ctx, __u32 slot_plus1, __u32 flags)
+__attribute__((noinline)) int fou_xdp_hints(struct xdp_md *ctx, __u32 slot_plus1, __u32 flags,
+					    __u32 l2_len)
 {
 	struct fou_xdp_hints *h;
 	__u8 f = flags;
 	__u32 hash;
 	void *data;
 
-	hash = hints_hash(ctx, &f);
+	hash = hints_hash(ctx, l2_len, &f);
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*h))) {
 		stat_inc(FOU_STAT_HINTS_NO_ROOM);
 		return 0;
