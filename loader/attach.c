@@ -17,9 +17,18 @@
 #include <xdp/libxdp.h>
 
 #include "fouloader.h"
+#include "fou_hints_tc.skel.h"
 #include "fou_rx_tc.skel.h"
 #include "fou_rx_xdp.skel.h"
+#include "fou_rx_xdp_rxhash.skel.h"
 #include "fou_tx_tc.skel.h"
+
+/* Load only bound to one device (uapi linux/bpf.h of kernel 6.3; this
+ * system's headers are older). What a program calling an XDP metadata
+ * kfunc needs. */
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
 
 enum rx_choice { RX_AUTO, RX_XDP, RX_TC };
 
@@ -27,7 +36,10 @@ struct attach_args {
 	const char *dev;
 	unsigned int ifindex;
 	enum rx_choice rx;
-	int xdp_mode; /* FOU_XDP_MODE_* */
+	int xdp_mode;   /* FOU_XDP_MODE_* */
+	int hints;      /* -1: not given (on with XDP), 0 off, 1 on */
+	bool steer;     /* --steer cpumap */
+	int steer_cpus; /* --steer-cpus N; 0: not given (all of CPUs 0..N-1 online) */
 };
 
 /* The driver name, and whether it is a software device (no bus). */
@@ -51,12 +63,37 @@ bool dev_is_virtual(const char *dev, char *driver, size_t len)
 	return virt;
 }
 
+static bool parse_on_off(const char *opt, const char *v)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		usage_error("%s: '%s' is not one of on, off", opt, v);
+	return !strcmp(v, "on");
+}
+
+static bool parse_steer(const char *v)
+{
+	if (strcmp(v, "none") && strcmp(v, "cpumap"))
+		usage_error("--steer: '%s' is not one of none, cpumap", v);
+	return !strcmp(v, "cpumap");
+}
+
 static void parse_attach(int argc, char **argv, struct attach_args *a)
 {
 	a->rx = RX_AUTO;
 	a->xdp_mode = FOU_XDP_MODE_NATIVE;
+	a->hints = -1;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--rx")) {
+		if (!strcmp(argv[i], "--hints")) {
+			a->hints = parse_on_off("--hints", need_arg(argc, argv, i++, "--hints"));
+		} else if (!strcmp(argv[i], "--steer")) {
+			a->steer = parse_steer(need_arg(argc, argv, i++, "--steer"));
+		} else if (!strcmp(argv[i], "--steer-cpus")) {
+			a->steer_cpus = parse_uint("--steer-cpus",
+						   need_arg(argc, argv, i++, "--steer-cpus"),
+						   FOU_MAX_STEER_CPUS);
+			if (!a->steer_cpus)
+				usage_error("--steer-cpus: 1 to %d CPUs", FOU_MAX_STEER_CPUS);
+		} else if (!strcmp(argv[i], "--rx")) {
 			const char *v = need_arg(argc, argv, i++, "--rx");
 
 			if (!strcmp(v, "auto"))
@@ -155,13 +192,15 @@ static bool have_cap_sys_admin(void)
  * bpf_program it does not have). So without the capability, attach the
  * single program the way that fallback would, directly.
  */
-static int xdp_attach_prog(const struct attach_args *a, int prog_fd, bool *legacy)
+static int xdp_attach_prog(const struct attach_args *a, int prog_fd, bool bound, bool *legacy)
 {
 	enum xdp_attach_mode mode = a->xdp_mode == FOU_XDP_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 	struct xdp_program *xp;
 	int err;
 
-	if (!have_cap_sys_admin()) {
+	/* A device-bound program cannot sit under libxdp's dispatcher, which
+	 * is not bound: it is attached alone too. */
+	if (bound || !have_cap_sys_admin()) {
 		*legacy = true;
 		return bpf_xdp_attach(a->ifindex, prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST |
 				      (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
@@ -175,13 +214,14 @@ static int xdp_attach_prog(const struct attach_args *a, int prog_fd, bool *legac
 	return err;
 }
 
-static int xdp_attach_new(const struct attach_args *a, int prog_fd, struct fou_device *dev)
+static int xdp_attach_new(const struct attach_args *a, int prog_fd, bool bound,
+			  struct fou_device *dev)
 {
 	struct xdp_multiprog *mp;
 	bool legacy = false;
 	int err;
 
-	err = xdp_attach_prog(a, prog_fd, &legacy);
+	err = xdp_attach_prog(a, prog_fd, bound, &legacy);
 	if (err)
 		return err;
 	mp = legacy ? NULL : xdp_multiprog__get_from_ifindex(a->ifindex);
@@ -241,9 +281,26 @@ static void explain_xdp_error(const struct attach_args *a, int err)
 }
 
 /* Say which hook and why: the choice matters for throughput. */
-static void report_attach(const struct attach_args *a, const struct fou_device *dev,
-			  const char *why, bool replaced)
+static void report_xdp_extras(const struct attach_args *a, const struct fou_device *dev,
+			      const struct fou_device *old)
 {
+	if (dev->hints_prog_id)
+		printf("%s: %s fou_hints_tc at tc ingress (prog id %u): XDP hints on\n", a->dev,
+		       old && old->hints_prog_id ? "replaced" : "attached", dev->hints_prog_id);
+	else if (old && old->hints_prog_id)
+		printf("%s: removed fou_hints_tc from tc ingress: XDP hints off\n", a->dev);
+	if (dev->steer_cpus > 1)
+		printf("%s: steering decapsulated packets by inner flow over CPUs 0-%u (fou_cpumap)\n",
+		       a->dev, dev->steer_cpus - 1);
+	else if (dev->steer_cpus)
+		printf("%s: steering decapsulated packets to CPU 0 (fou_cpumap)\n", a->dev);
+}
+
+static void report_attach(const struct attach_args *a, const struct fou_device *dev,
+			  const char *why, const struct fou_device *old)
+{
+	bool replaced = old != NULL;
+
 	printf("%s: %s fou_tx_tc at tc egress (prog id %u)\n", a->dev,
 	       replaced ? "replaced" : "attached", dev->tx_prog_id);
 	if (dev->hook == FOU_HOOK_TC) {
@@ -251,11 +308,16 @@ static void report_attach(const struct attach_args *a, const struct fou_device *
 		       replaced ? "replaced" : "attached", dev->prog_id, why ? ": " : "", why ? why : "");
 		return;
 	}
-	printf("%s: %s fou_rx_xdp at xdp, %s mode, %s (prog id %u)%s%s\n", a->dev,
-	       replaced ? "replaced" : "attached", xdp_mode_name(dev->xdp_mode),
-	       dev->flags & FOU_DEV_F_XDP_LEGACY ? "single program (libxdp dispatcher unavailable)"
-						 : "via libxdp dispatcher",
+	printf("%s: %s fou_rx_xdp%s at xdp, %s mode, %s (prog id %u)%s%s\n", a->dev,
+	       replaced ? "replaced" : "attached",
+	       dev->flags & FOU_DEV_F_XDP_RXHASH ? " (rxhash variant: the driver's RX hash, "
+						   "bound to the device)" : "",
+	       xdp_mode_name(dev->xdp_mode),
+	       dev->flags & FOU_DEV_F_XDP_RXHASH ? "single program (device-bound)"
+	       : dev->flags & FOU_DEV_F_XDP_LEGACY ? "single program (libxdp dispatcher unavailable)"
+						   : "via libxdp dispatcher",
 	       dev->prog_id, why ? ": " : "", why ? why : "");
+	report_xdp_extras(a, dev, old);
 }
 
 static bool choose_tc(struct attach_args *a, char *why, size_t len)
@@ -320,8 +382,48 @@ static int attach_tx(const struct attach_args *a, bool replace, struct fou_devic
 	return err;
 }
 
-static int attach_xdp(const struct attach_args *a, const struct fou_device *old,
-		      struct fou_device *dev)
+/* The XDP program loaded with its load-time constants: one of the two
+ * skeletons. */
+struct xdp_loaded {
+	struct fou_rx_xdp_bpf *plain;
+	struct fou_rx_xdp_rxhash_bpf *rxhash;
+	int fd;
+};
+
+static int hints_wanted(const struct attach_args *a)
+{
+	return a->hints != 0;
+}
+
+/* The variant that reads the driver's RX hash: the kernel takes a program
+ * calling an XDP metadata kfunc only bound to its device (and only in
+ * native mode). */
+static int load_xdp_rxhash(const struct attach_args *a, struct xdp_loaded *l)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
+	struct fou_rx_xdp_rxhash_bpf *skel = fou_rx_xdp_rxhash_bpf__open_opts(&opts);
+	struct bpf_program *prog;
+	int err;
+
+	if (!skel)
+		return -errno;
+	prog = skel->progs.fou_rx_xdp;
+	skel->rodata->fou_hints_on = hints_wanted(a);
+	skel->rodata->fou_steer_cpus = a->steer_cpus;
+	bpf_program__set_ifindex(prog, a->ifindex);
+	err = bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_DEV_BOUND_ONLY);
+	if (!err)
+		err = fou_rx_xdp_rxhash_bpf__load(skel);
+	if (err) {
+		fou_rx_xdp_rxhash_bpf__destroy(skel);
+		return err;
+	}
+	l->rxhash = skel;
+	l->fd = bpf_program__fd(prog);
+	return 0;
+}
+
+static void load_xdp_plain(const struct attach_args *a, struct xdp_loaded *l)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
 	struct fou_rx_xdp_bpf *skel = fou_rx_xdp_bpf__open_opts(&opts);
@@ -329,14 +431,79 @@ static int attach_xdp(const struct attach_args *a, const struct fou_device *old,
 
 	if (!skel)
 		fail("cannot open the XDP program: %s", strerror(errno));
+	skel->rodata->fou_hints_on = hints_wanted(a);
+	skel->rodata->fou_steer_cpus = a->steer_cpus;
 	err = fou_rx_xdp_bpf__load(skel);
 	if (err)
 		fail("cannot load fou_rx_xdp: %s (run with -v for the verifier log)", strerror(-err));
+	l->plain = skel;
+	l->fd = bpf_program__fd(skel->progs.fou_rx_xdp);
+}
+
+static void load_xdp(const struct attach_args *a, struct xdp_loaded *l)
+{
+	int err;
+
+	if (a->xdp_mode == FOU_XDP_MODE_NATIVE && probe_xdp_rx_hash(a->ifindex)) {
+		err = load_xdp_rxhash(a, l);
+		if (!err)
+			return;
+		info("%s: the driver offers the XDP RX hash, but fou_rx_xdp_rxhash did not "
+		     "load bound to it (%s): using fou_rx_xdp, which computes the hash",
+		     a->dev, strerror(-err));
+	}
+	load_xdp_plain(a, l);
+}
+
+static void unload_xdp(struct xdp_loaded *l)
+{
+	fou_rx_xdp_bpf__destroy(l->plain);
+	fou_rx_xdp_rxhash_bpf__destroy(l->rxhash);
+}
+
+static int attach_xdp(const struct attach_args *a, const struct fou_device *old,
+		      struct fou_device *dev)
+{
+	struct xdp_loaded l = {};
+	int err;
+
+	load_xdp(a, &l);
 	if (old)
-		err = xdp_replace(old, bpf_program__fd(skel->progs.fou_rx_xdp), dev);
+		err = xdp_replace(old, l.fd, dev);
 	else
-		err = xdp_attach_new(a, bpf_program__fd(skel->progs.fou_rx_xdp), dev);
-	fou_rx_xdp_bpf__destroy(skel);
+		err = xdp_attach_new(a, l.fd, l.rxhash != NULL, dev);
+	if (!err) {
+		dev->flags &= ~FOU_DEV_F_XDP_RXHASH;
+		if (l.rxhash)
+			dev->flags |= FOU_DEV_F_XDP_RXHASH | FOU_DEV_F_XDP_LEGACY;
+		dev->steer_cpus = a->steer_cpus;
+	}
+	unload_xdp(&l);
+	return err;
+}
+
+/* fou_hints_tc at TC ingress (our handle and priority, free with XDP
+ * receive): it applies what fou_rx_xdp leaves in the metadata. Harmless
+ * before the XDP program writes any. */
+static int attach_hints(const struct attach_args *a, bool replace, struct fou_device *dev)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
+	struct fou_hints_tc_bpf *skel = fou_hints_tc_bpf__open_opts(&opts);
+	int err;
+
+	if (!skel)
+		return -errno;
+	err = fou_hints_tc_bpf__load(skel);
+	if (err) {
+		warnx_("cannot load fou_hints_tc: %s (run with -v for the verifier log)",
+		       strerror(-err));
+	} else {
+		err = tc_attach(a->ifindex, BPF_TC_INGRESS, bpf_program__fd(skel->progs.fou_hints_tc),
+				replace, dev);
+		if (!err)
+			dev->hints_prog_id = prog_id_of(bpf_program__fd(skel->progs.fou_hints_tc));
+	}
+	fou_hints_tc_bpf__destroy(skel);
 	return err;
 }
 
@@ -357,16 +524,27 @@ static bool tx_live(const struct fou_device *dev)
 	return tc_query_prog_id(dev, BPF_TC_EGRESS, &id) == 0 && id == dev->tx_prog_id;
 }
 
-static bool device_live(const struct fou_device *dev)
+static bool hints_live(const struct fou_device *dev)
 {
-	return rx_live(dev) && tx_live(dev);
+	__u32 id = 0;
+
+	return dev->hints_prog_id && tc_query_prog_id(dev, BPF_TC_INGRESS, &id) == 0 &&
+	       id == dev->hints_prog_id;
 }
 
-/* Undo a transmit attach whose receive half failed: nothing changed. */
+static bool device_live(const struct fou_device *dev)
+{
+	return rx_live(dev) && tx_live(dev) && (!dev->hints_prog_id || hints_live(dev));
+}
+
+/* Undo a transmit (and hints) attach whose receive half failed: nothing
+ * changed. A replace keeps the old programs, or equivalent new ones. */
 static void rollback_tx(const struct fou_device *dev, const struct fou_device *old)
 {
 	if (old)
-		return; /* a replace keeps the old program, which still works */
+		return;
+	if (dev->hints_prog_id)
+		tc_detach(dev, BPF_TC_INGRESS, dev->hints_prog_id);
 	tc_detach(dev, BPF_TC_EGRESS, dev->tx_prog_id);
 	tc_release_qdisc(dev);
 }
@@ -397,6 +575,55 @@ static bool same_attachment(const struct attach_args *a, bool use_tc, struct fou
 	return true;
 }
 
+/* The XDP-only options against the hook, and their defaults: refused
+ * (exit 2) before anything is touched. */
+static void resolve_xdp_options(struct attach_args *a, bool use_tc)
+{
+	int online;
+
+	if (use_tc && a->hints >= 0)
+		usage_error("--hints: TC receive applies nothing: no XDP hints (use --rx xdp)");
+	if (use_tc && a->steer)
+		usage_error("--steer: cpumap steering redirects in XDP: needs --rx xdp");
+	if (a->steer_cpus && !a->steer)
+		usage_error("--steer-cpus: goes with --steer cpumap");
+	if (a->hints < 0)
+		a->hints = !use_tc;
+	if (!a->steer)
+		return;
+	online = steer_online_cpus();
+	if (!online)
+		fail("--steer cpumap: CPU 0 is not online (/sys/devices/system/cpu/online)");
+	if (a->steer_cpus > online)
+		usage_error("--steer-cpus: %d CPUs asked, but only CPUs 0-%d are online without a "
+			    "gap (a packet goes to CPU hash %% N)", a->steer_cpus, online - 1);
+	if (!a->steer_cpus)
+		a->steer_cpus = online;
+}
+
+/* The hints filter beside the XDP program: attached, or replaced in place. */
+static int attach_hints_for(const struct attach_args *a, bool use_tc, bool have_old,
+			    const struct fou_device *old, struct fou_device *dev)
+{
+	if (use_tc || !a->hints)
+		return 0;
+	return attach_hints(a, have_old && hints_live(old), dev);
+}
+
+/* After the receive program: a hints filter no longer wanted goes (the new
+ * XDP program writes none), and fou_cpumap keeps the entries the devices
+ * still steer to. */
+static void attach_finish(const struct attach_args *a, bool have_old,
+			  const struct fou_device *old, struct fou_device *dev)
+{
+	if (have_old && old->hints_prog_id && !a->hints) {
+		tc_detach(old, BPF_TC_INGRESS, old->hints_prog_id);
+		dev->hints_prog_id = 0;
+	}
+	record_device(dev);
+	steer_trim();
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_args a = {};
@@ -407,6 +634,7 @@ int cmd_attach(int argc, char **argv)
 
 	parse_attach(argc, argv, &a);
 	use_tc = choose_tc(&a, why, sizeof(why));
+	resolve_xdp_options(&a, use_tc);
 	refuse_impossible(&a, use_tc);
 	ensure_maps();
 	tunnel_index_sync(); /* tunnels pinned before fou_tun_index existed */
@@ -424,16 +652,30 @@ int cmd_attach(int argc, char **argv)
 	 * record it now so that the record always names what runs. */
 	if (have_old)
 		record_device(&dev);
+	err = attach_hints_for(&a, use_tc, have_old, &old, &dev);
+	if (err) {
+		rollback_tx(&dev, have_old ? &old : NULL);
+		fail("%s: TC ingress attach of fou_hints_tc failed: %s", a.dev, strerror(-err));
+	}
+	if (have_old)
+		record_device(&dev);
+	err = a.steer ? steer_fill(a.steer_cpus) : 0;
+	if (err) {
+		rollback_tx(&dev, have_old ? &old : NULL);
+		fail("%s: cannot fill %s for %d CPUs: %s", a.dev, FOU_MAP_CPUMAP, a.steer_cpus,
+		     strerror(-err));
+	}
 	err = use_tc ? attach_tc(&a, have_old ? &old : NULL, &dev)
 		     : attach_xdp(&a, have_old ? &old : NULL, &dev);
 	if (err) {
 		rollback_tx(&dev, have_old ? &old : NULL);
+		steer_trim();
 		if (!use_tc)
 			explain_xdp_error(&a, err);
 		fail("%s: TC ingress attach failed: %s", a.dev, strerror(-err));
 	}
-	record_device(&dev);
-	report_attach(&a, &dev, why[0] ? why : NULL, have_old);
+	attach_finish(&a, have_old, &old, &dev);
+	report_attach(&a, &dev, why[0] ? why : NULL, have_old ? &old : NULL);
 	return EXIT_OK;
 }
 
@@ -505,15 +747,59 @@ int cmd_detach(int argc, char **argv)
 	if (!err && rx_live(&dev))
 		err = dev.hook == FOU_HOOK_XDP ? detach_xdp(&dev)
 					       : tc_detach(&dev, BPF_TC_INGRESS, dev.prog_id);
+	/* the hints filter after the XDP program that feeds it */
+	if (!err && dev.hook == FOU_HOOK_XDP && dev.hints_prog_id)
+		err = tc_detach(&dev, BPF_TC_INGRESS, dev.hints_prog_id);
 	if (err)
 		fail("%s: detach failed: %s", argv[0], strerror(-err));
 	tc_release_qdisc(&dev);
 	fd = devices_fd();
 	bpf_map_delete_elem(fd, &ifindex);
 	close(fd);
-	printf("%s: detached fou_rx_%s and fou_tx_tc\n", argv[0],
-	       dev.hook == FOU_HOOK_XDP ? "xdp" : "tc");
+	steer_trim();
+	printf("%s: detached fou_rx_%s%s and fou_tx_tc\n", argv[0],
+	       dev.hook == FOU_HOOK_XDP ? "xdp" : "tc",
+	       dev.hook == FOU_HOOK_XDP && dev.hints_prog_id ? ", fou_hints_tc" : "");
 	return EXIT_OK;
+}
+
+static const char *xdp_variant(const struct fou_device *dev)
+{
+	return dev->flags & FOU_DEV_F_XDP_RXHASH ? "rxhash" : "plain";
+}
+
+/* The XDP program's variant, hints and steering: a line of their own. */
+static void print_xdp_extras(const struct fou_device *dev)
+{
+	printf("%-16s xdp variant %s", "", dev->flags & FOU_DEV_F_XDP_RXHASH
+		? "rxhash (the driver's RX hash, device-bound)" : "plain (hash computed)");
+	if (dev->hints_prog_id)
+		printf(", hints on: fou_hints_tc at tc ingress prog %u %s", dev->hints_prog_id,
+		       hints_live(dev) ? "live" : "GONE");
+	else
+		printf(", hints off");
+	if (dev->steer_cpus)
+		printf(", steer cpumap over CPUs 0-%u (%u)\n", dev->steer_cpus - 1, dev->steer_cpus);
+	else
+		printf(", steer none\n");
+}
+
+static void print_xdp_extras_json(const struct fou_device *dev)
+{
+	bool xdp = dev->hook == FOU_HOOK_XDP;
+
+	printf(",\"xdp_variant\":");
+	if (xdp)
+		printf("\"%s\"", xdp_variant(dev));
+	else
+		printf("null");
+	printf(",\"hints\":%s,\"hints_prog_id\":", xdp && dev->hints_prog_id ? "true" : "false");
+	if (xdp && dev->hints_prog_id)
+		printf("%u,\"hints_live\":%s", dev->hints_prog_id, hints_live(dev) ? "true" : "false");
+	else
+		printf("null,\"hints_live\":null");
+	printf(",\"steer\":\"%s\",\"steer_cpus\":%u", xdp && dev->steer_cpus ? "cpumap" : "none",
+	       xdp ? dev->steer_cpus : 0);
 }
 
 static void print_device(const struct fou_device *dev, bool json, bool first)
@@ -530,6 +816,8 @@ static void print_device(const struct fou_device *dev, bool json, bool first)
 		       dev->prog_id, dev->tx_prog_id,
 		       live ? "live" : "GONE (removed behind fouloader's back)",
 		       xdp && (dev->flags & FOU_DEV_F_XDP_LEGACY) ? ", single program" : "");
+		if (xdp)
+			print_xdp_extras(dev);
 		return;
 	}
 	printf("%s{\"dev\":", first ? "" : ",");
@@ -539,9 +827,11 @@ static void print_device(const struct fou_device *dev, bool json, bool first)
 		printf("\"%s\"", xdp_mode_name(dev->xdp_mode));
 	else
 		printf("null");
-	printf(",\"prog_id\":%u,\"tx_prog_id\":%u,\"live\":%s,\"qdisc_created\":%s}",
+	printf(",\"prog_id\":%u,\"tx_prog_id\":%u,\"live\":%s,\"qdisc_created\":%s",
 	       dev->prog_id, dev->tx_prog_id, live ? "true" : "false",
 	       dev->flags & FOU_DEV_F_QDISC_CREATED ? "true" : "false");
+	print_xdp_extras_json(dev);
+	printf("}");
 }
 
 int cmd_status(int argc, char **argv)

@@ -82,12 +82,20 @@ int tc_query_prog_id(const struct fou_device *dev, enum bpf_tc_attach_point poin
 void tc_release_qdisc(const struct fou_device *dev);
 bool tc_has_clsact(unsigned int ifindex);
 
+/* steer.c: fou_cpumap for attach --steer cpumap. */
+int steer_online_cpus(void); /* CPUs 0..N-1 online, at most FOU_MAX_STEER_CPUS */
+int steer_fill(int n);       /* entries 0..n-1; 0 or -errno */
+void steer_trim(void);       /* drop entries no recorded device needs */
+
 /* port.c: every port, sorted by family and number; returns the count. */
 struct port_entry {
 	struct fou_port port;
 	__u32 slot;
 };
 int load_ports(struct port_entry *out, int max);
+/* fou_port_install, with the slot's coalescing counters reset. */
+int port_install(const struct fou_port_fds *m, const struct fou_port_key *key,
+		 struct fou_port *port, const struct fou_peer_spec *peers, int npeers);
 
 /* Command entry points. */
 int cmd_attach(int argc, char **argv);
@@ -106,6 +114,7 @@ int cmd_route_show(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int probe_native_xdp(unsigned int ifindex);
+bool probe_xdp_rx_hash(unsigned int ifindex);
 bool dev_is_virtual(const char *dev, char *driver, size_t len);
 int cmd_show_config(int argc, char **argv);
 int cmd_sctp_set(int argc, char **argv);

@@ -8,17 +8,31 @@
 struct global_opts g_opts = { .pin_root = FOU_PIN_ROOT_DEFAULT };
 
 const struct command commands[] = {
-	{ "attach", "DEV [--rx auto|xdp|tc] [--xdp-mode native|skb]",
+	{ "attach",
+	  "DEV [--rx auto|xdp|tc] [--xdp-mode native|skb] [--hints on|off]\n"
+	  "         [--steer none|cpumap [--steer-cpus N]]",
 	  "Attach the receive program to DEV. --rx auto (the default) picks TC ingress\n"
 	  "on virtual devices (veth, tun, ...), where XDP would make the peer segment\n"
 	  "every GSO packet, and native XDP on hardware NICs, where decapsulating\n"
 	  "before GRO lets GRO see the inner flow. --xdp-mode skb is the generic\n"
 	  "(slower) XDP for drivers without native support; there is no silent\n"
-	  "fallback. Attaching again to the same device replaces the program in place.",
+	  "fallback. Attaching again to the same device replaces the program in place.\n"
+	  "Where the driver offers the XDP RX hash (see 'probe'), native XDP runs the\n"
+	  "device-bound variant that takes the inner flow's hash from it.\n"
+	  "--hints on (the default with XDP): XDP leaves what it learnt (inner flow\n"
+	  "hash, receive port, verified checksums) in the packet's metadata, and\n"
+	  "fou_hints_tc at TC ingress applies it after GRO (hash, the port's mark,\n"
+	  "checksum level) and counts segments per skb per port (see 'stats').\n"
+	  "--hints off: neither. --steer cpumap: decapsulated packets go to CPU\n"
+	  "(inner flow hash mod N) through a cpumap, which builds their skbs and runs\n"
+	  "GRO there; --steer-cpus N: CPUs 0..N-1 (default: every online CPU from 0\n"
+	  "on, at most 64). --steer none (the default): no redirect. --hints and\n"
+	  "--steer need XDP receive: with --rx tc they are refused.",
 	  cmd_attach },
 	{ "detach", "DEV",
-	  "Remove what fouloader attached to DEV: its XDP program or its TC filter,\n"
-	  "and the clsact qdisc only if fouloader created it and nothing else uses it.\n"
+	  "Remove what fouloader attached to DEV: its XDP program (and hints filter)\n"
+	  "or its TC filter, and the clsact qdisc only if fouloader created it and\n"
+	  "nothing else uses it; fou_cpumap entries no attached device steers to.\n"
 	  "Maps and configuration stay pinned.",
 	  cmd_detach },
 	{ "probe", "DEV [--json]",
@@ -30,12 +44,13 @@ const struct command commands[] = {
 	  cmd_probe },
 	{ "status", "[--json]",
 	  "Show where the receive programs are attached and whether the kernel still\n"
-	  "runs them.",
+	  "runs them; with XDP, which variant runs (rxhash or plain), the hints filter\n"
+	  "and the CPUs steered to.",
 	  cmd_status },
 	{ "port add",
 	  "PORT { ipproto 4|41|132 | gue } [-6] [local ADDR]\n"
 	  "         { peer any | peer ADDR [peer_port P] [peer ADDR [peer_port P]]... }\n"
-	  "         [dev DEV] [zero-csum6]",
+	  "         [dev DEV] [zero-csum6] [mark N]",
 	  "Open a receive port. ipproto 4: FOU carrying IPv4; ipproto 41: FOU carrying\n"
 	  "IPv6; ipproto 132: SCTP over UDP (RFC 6951): the UDP checksum and the SCTP\n"
 	  "CRC32c are checked, the UDP header removed, and the peer's UDP source port\n"
@@ -44,7 +59,9 @@ const struct command commands[] = {
 	  "local ADDR: only packets to ADDR. peer ADDR [peer_port P]: only packets from\n"
 	  "ADDR (and source port P); repeat for more peers. peer any: accept every\n"
 	  "source (must be asked for). dev DEV: only packets arriving on DEV.\n"
-	  "zero-csum6: accept a zero UDP checksum over IPv6 (RFC 6935).",
+	  "zero-csum6: accept a zero UDP checksum over IPv6 (RFC 6935).\n"
+	  "mark N: the skb mark (0 to 0xffffffff, decimal or 0x hex; 0: none) of what\n"
+	  "the port decapsulates, set by fou_hints_tc: needs attach --rx xdp with hints.",
 	  cmd_port_add },
 	{ "port del", "PORT [-6]", "Close a receive port and forget its peers.", cmd_port_del },
 	{ "port show", "[--json]", "List receive ports, in the grammar of 'port add'.",
@@ -159,7 +176,9 @@ const struct command commands[] = {
 	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]",
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
 	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
-	  "port's and tunnel's own counters (a tunnel's ICMP ones as in 'pmtu show').\n"
+	  "port's and tunnel's own counters (a tunnel's ICMP ones as in 'pmtu show'),\n"
+	  "and per port what fou_hints_tc saw after GRO: skbs, the segments merged into\n"
+	  "them, segments per skb.\n"
 	  "--all includes counters that are zero.\n"
 	  "--watch SECONDS prints the rate of every counter that moved over each\n"
 	  "interval (--json: one object per line), N times with --count, else until\n"

@@ -89,6 +89,8 @@ void port_parse_add(int argc, char **argv, struct port_spec *a)
 			a->dev = need_arg(argc, argv, i++, w);
 		} else if (!strcmp(w, "zero-csum6")) {
 			a->port.flags |= FOU_PORT_F_ZERO_CSUM6;
+		} else if (!strcmp(w, "mark")) {
+			a->port.mark = parse_uint("mark", need_arg(argc, argv, i++, w), 0xffffffffL);
 		} else if (!a->have_port && w[0] != '-') {
 			a->key.port = parse_port("PORT", w);
 			a->have_port = true;
@@ -122,6 +124,32 @@ static const char *family_name(int family)
 	return family == FOU_FAMILY_IPV6 ? "ipv6" : "ipv4";
 }
 
+/* A new port's coalescing counters start at zero, like its packet
+ * counters: the slot may have served a port before. */
+static void reset_gro_stats(const struct fou_port_fds *m, const struct fou_port_key *key)
+{
+	int ncpu = cpu_count(), fd = map_fd(FOU_MAP_GRO_STATS);
+	struct fou_gro_stats *zero = calloc(ncpu, sizeof(*zero));
+	struct fou_port port;
+	__u32 slot;
+
+	if (fd >= 0 && zero && !fou_port_find(m, key, &port, &slot))
+		bpf_map_update_elem(fd, &slot, zero, BPF_ANY);
+	free(zero);
+	if (fd >= 0)
+		close(fd);
+}
+
+int port_install(const struct fou_port_fds *m, const struct fou_port_key *key,
+		 struct fou_port *port, const struct fou_peer_spec *peers, int npeers)
+{
+	int err = fou_port_install(m, key, port, peers, npeers);
+
+	if (!err)
+		reset_gro_stats(m, key);
+	return err;
+}
+
 int cmd_port_add(int argc, char **argv)
 {
 	struct port_spec a = {};
@@ -131,7 +159,7 @@ int cmd_port_add(int argc, char **argv)
 	port_parse_add(argc, argv, &a);
 	ensure_maps();
 	open_port_fds(&m);
-	err = fou_port_install(&m, &a.key, &a.port, a.peers, a.npeers);
+	err = port_install(&m, &a.key, &a.port, a.peers, a.npeers);
 	close_port_fds(&m);
 	if (err == -EEXIST)
 		usage_error("port %u (%s) already exists; 'fouloader port del %u%s' first",
@@ -229,9 +257,9 @@ void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, boo
 		format_addr(&p->local, p->family, local, sizeof(local));
 	if (p->ifindex && !if_indextoname(p->ifindex, dev))
 		snprintf(dev, sizeof(dev), "ifindex%u", p->ifindex);
-	printf("%s{\"port\":%u,\"family\":%u,\"kind\":\"%s\",\"ipproto\":%u,\"local\":",
-	       first ? "" : ",", p->port, p->family, p->kind == FOU_KIND_GUE ? "gue" : "fou",
-	       p->ipproto);
+	printf("%s{\"port\":%u,\"family\":%u,\"kind\":\"%s\",\"ipproto\":%u,\"mark\":%u,"
+	       "\"local\":", first ? "" : ",", p->port, p->family,
+	       p->kind == FOU_KIND_GUE ? "gue" : "fou", p->ipproto, p->mark);
 	if (local[0])
 		printf("\"%s\"", local);
 	else
@@ -269,7 +297,10 @@ void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, con
 	print_peers(m, p, false);
 	if (dev[0])
 		printf(" dev %s", dev);
-	printf("%s\n", p->flags & FOU_PORT_F_ZERO_CSUM6 ? " zero-csum6" : "");
+	printf("%s", p->flags & FOU_PORT_F_ZERO_CSUM6 ? " zero-csum6" : "");
+	if (p->mark)
+		printf(" mark %#x", p->mark);
+	printf("\n");
 }
 
 int cmd_port_show(int argc, char **argv)

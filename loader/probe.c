@@ -188,6 +188,15 @@ int probe_native_xdp(unsigned int ifindex)
 	return !!(p.xdp_features & XDP_ACT_BASIC);
 }
 
+/* Does the driver hand XDP its RX hash (bpf_xdp_metadata_rx_hash)? */
+bool probe_xdp_rx_hash(unsigned int ifindex)
+{
+	struct probe p = {};
+
+	probe_xdp_features(ifindex, &p);
+	return p.have_features && (p.rx_meta & XDP_META_HASH);
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	struct probe p = {};

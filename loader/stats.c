@@ -38,31 +38,75 @@ static void sum_counters(__u64 *totals)
 	free(vals);
 }
 
-static void print_port_stats(bool json)
+/* What fou_hints_tc counted for a port after GRO, summed over CPUs; zero
+ * without the map (a pin root older than it). */
+static void sum_gro(int fd, __u32 slot, struct fou_gro_stats *g)
+{
+	int ncpu = cpu_count();
+	struct fou_gro_stats *vals = calloc(ncpu, sizeof(*vals));
+
+	memset(g, 0, sizeof(*g));
+	if (!vals)
+		fail("out of memory");
+	if (fd >= 0 && !bpf_map_lookup_elem(fd, &slot, vals)) {
+		for (int c = 0; c < ncpu; c++) {
+			g->skbs += vals[c].skbs;
+			g->segs += vals[c].segs;
+		}
+	}
+	free(vals);
+}
+
+static double segs_per_skb(const struct fou_gro_stats *g)
+{
+	return g->skbs ? (double)g->segs / g->skbs : 0;
+}
+
+/* JSON: gro_skbs, gro_segs and gro_segs_per_skb in the port's object; text:
+ * a line of their own when fou_hints_tc counted anything (or --all). */
+static void print_port_gro(const struct fou_gro_stats *g, bool json, bool all)
+{
+	if (json)
+		printf(",\"gro_skbs\":%llu,\"gro_segs\":%llu,\"gro_segs_per_skb\":%.2f",
+		       g->skbs, g->segs, segs_per_skb(g));
+	else if (g->skbs || all)
+		printf("%-10s gro %llu skbs %llu segments, %.2f segments per skb\n", "",
+		       g->skbs, g->segs, segs_per_skb(g));
+}
+
+static void print_port_stats(bool json, bool all)
 {
 	static struct port_entry ports[FOU_MAX_PORTS];
-	int n = load_ports(ports, FOU_MAX_PORTS);
+	int n = load_ports(ports, FOU_MAX_PORTS), gfd;
 	struct fou_port_fds m;
 
 	if (!n)
 		return;
 	open_port_fds(&m);
+	gfd = map_fd(FOU_MAP_GRO_STATS);
 	for (int i = 0; i < n; i++) {
 		const struct fou_port *k = &ports[i].port;
 		struct fou_port_stats t;
+		struct fou_gro_stats g;
 
 		if (fou_port_stats_sum(&m, ports[i].slot, &t))
 			continue;
+		sum_gro(gfd, ports[i].slot, &g);
 		if (json)
 			printf("%s{\"port\":%u,\"family\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
-			       "\"drop_packets\":%llu}", i ? "," : "", k->port, k->family,
+			       "\"drop_packets\":%llu", i ? "," : "", k->port, k->family,
 			       t.rx_packets, t.rx_bytes, t.drop_packets);
 		else
 			printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n", k->port,
 			       k->family == FOU_FAMILY_IPV6 ? "-6" : "  ", t.rx_packets,
 			       t.rx_bytes, t.drop_packets);
+		print_port_gro(&g, json, all);
+		if (json)
+			printf("}");
 	}
 	close_port_fds(&m);
+	if (gfd >= 0)
+		close(gfd);
 }
 
 static void sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t)
@@ -177,7 +221,7 @@ static void print_once(const struct stats_args *a)
 		for (int id = 0; id < FOU_STAT__COUNT; id++)
 			printf("%s\"%s\":%llu", id ? "," : "", stat_names[id], totals[id]);
 		printf("},\"ports\":[");
-		print_port_stats(true);
+		print_port_stats(true, a->all);
 		printf("],\"tunnels\":[");
 		print_tunnel_stats(true, a->all);
 		printf("]}\n");
@@ -186,7 +230,7 @@ static void print_once(const struct stats_args *a)
 	for (int id = 0; id < FOU_STAT__COUNT; id++)
 		if (a->all || totals[id])
 			printf("%-22s %12llu  %s\n", stat_names[id], totals[id], stat_descs[id]);
-	print_port_stats(false);
+	print_port_stats(false, a->all);
 	print_tunnel_stats(false, a->all);
 }
 
