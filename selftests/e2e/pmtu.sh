@@ -18,6 +18,21 @@
 # r1 MTU to 1400, so R answers tunnel packets with DF that no longer fit with
 # Frag Needed (outer IPv4) or Packet Too Big (outer IPv6), from its own
 # kernel.
+#
+# The suite (pmtu_suite) adds host C behind A, for forwarded inner traffic:
+#
+#   C c0 ---- a1 A
+#   10.204.3.2    10.204.3.1
+#   fd00:204:3::2 fd00:204:3::1
+#
+# A forwards. C's inner addresses (10.21.k.2, fd00:21:k::2 on lo, k in
+# PC_SETS) lie in A's inner prefixes, which B routes into its tunnels to A,
+# and C's default routes point at A: C's packets for B's inner prefixes
+# cross A's forwarding path and a0's TC egress (fouloader), and the Frag
+# Needed / Packet Too Big fouloader injects at a0's ingress is forwarded by
+# A's kernel to C. C talks to addresses of B that A itself never uses
+# (10.22.k.3, fd00:22:k::3): A's kernel applies the path MTU it learned for
+# a destination to forwarded IPv6 too, and would then answer C itself.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/hosts.sh"
 
@@ -88,6 +103,35 @@ pmtu_topology() {
 	ip -n "$PB_NS" neigh replace 10.204.2.254 lladdr "$NH_MAC" dev b0 nud permanent
 	ip -n "$PB_NS" -6 neigh replace fd00:204:2::fe lladdr "$NH_MAC" dev b0 nud permanent
 	return 0
+}
+
+PC4=10.204.3.2 PAc4=10.204.3.1 PC6=fd00:204:3::2 PAc6=fd00:204:3::1
+PC_SETS="1 2 4 5"
+
+# c_addr FAM K: C's inner address of set K (inside A's inner prefix K);
+# c_peer FAM K: B's address of set K that C talks to.
+c_addr() { [ "$1" = 4 ] && echo "10.21.$2.2" || echo "fd00:21:$2::2"; }
+c_peer() { [ "$1" = 4 ] && echo "10.22.$2.3" || echo "fd00:22:$2::3"; }
+
+# pmtu_add_c: namespace PC_NS behind A (see the top), A forwarding.
+pmtu_add_c() {
+	local k
+	PC_NS=${PA_NS%-a}-c
+	host_ns "$PC_NS" || return 1
+	ip -n "$PC_NS" link add c0 type veth peer name a1 netns "$PA_NS" || return 1
+	p_addrs "$PC_NS" c0 $PC4 $PC6 && p_addrs "$PA_NS" a1 $PAc4 $PAc6 || return 1
+	p_neigh "$PC_NS" c0 $PAc4 $PAc6 "$PA_NS" a1
+	p_neigh "$PA_NS" a1 $PC4 $PC6 "$PC_NS" c0
+	in_ns "$PA_NS" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
+	ip -n "$PC_NS" route add default via $PAc4 && ip -n "$PC_NS" -6 route add default via $PAc6 || return 1
+	for k in $PC_SETS; do
+		ip -n "$PC_NS" addr add "$(c_addr 4 "$k")/32" dev lo &&
+			ip -n "$PC_NS" addr add "$(c_addr 6 "$k")/128" dev lo nodad &&
+			ip -n "$PA_NS" route add "$(c_addr 4 "$k")/32" via $PC4 dev a1 &&
+			ip -n "$PA_NS" -6 route add "$(c_addr 6 "$k")/128" via $PC6 dev a1 &&
+			ip -n "$PB_NS" addr add "$(c_peer 4 "$k")/32" dev lo &&
+			ip -n "$PB_NS" addr add "$(c_peer 6 "$k")/128" dev lo nodad || return 1
+	done
 }
 
 # p_addrs NS DEV ADDR4 ADDR6: a /24 and a /64 on DEV, up.
@@ -291,6 +335,21 @@ pmtu_sanity() {
 	done
 }
 
+# pmtu_setup_c: C behind A (pmtu_add_c, not in a subshell: it registers
+# cleanups and sets PC_NS); C's inner addresses reach B's through A's
+# tunnels before the drop.
+pmtu_setup_c() {
+	local e k t f st out
+	pmtu_add_c >"$TMPD/add_c.out" 2>&1; st=$?
+	ok $st "C $PC_NS behind A (c0 -- a1), A forwards" || { diag "$(cat "$TMPD/add_c.out")"; return 1; }
+	for e in "${PMTU_ROUTES[@]}"; do
+		IFS='|' read -r k t f <<<"$e"
+		[[ " $PC_SETS " == *" $k "* ]] || continue
+		out=$(ping_ok "$PC_NS" "$(c_peer "$f" "$k")" 2 -I "$(c_addr "$f" "$k")")
+		ok $? "MTU 1500: ping $(c_addr "$f" "$k") (C) -> $(c_peer "$f" "$k") forwarded by A into $t" || diag "$out"
+	done
+}
+
 # stream_report ID LABEL T0: sha256 equal, and the transfer spanned the drop.
 stream_report() {
 	local id=$1 label=$2 t0=$3 st line before total
@@ -307,7 +366,8 @@ stream_report() {
 # pmtu_tcp_phase: paced TCP transfers through each TCP tunnel and, as the
 # baseline, directly through R; R's MTU drops while they run.
 pmtu_tcp_phase() {
-	local t0 icmp4 icmp6 bytes=${PMTU_BYTES:-3000000} rate=${PMTU_RATE:-2000000} t e
+	local t0 icmp4 icmp6 in4 in6 out4 out6 bytes=${PMTU_BYTES:-3000000} rate=${PMTU_RATE:-2000000} t e
+	local ids=(s1 s2 s3 s6 d4 d6)
 	declare -A s0 s1 p1
 	stats_load s0 "$PA_NS"
 	icmp4=$(snmp_get "$PR_NS" snmp Icmp:OutDestUnreachs) icmp6=$(snmp_get "$PR_NS" snmp6 Icmp6OutPktTooBigs)
@@ -318,10 +378,18 @@ pmtu_tcp_phase() {
 		stream_recv d4 "$PA_NS" "$PB_NS" $PA4 $PB4 7010 "$bytes" "$rate" &&
 		stream_recv d6 "$PA_NS" "$PB_NS" $PA6 $PB6 7011 "$bytes" "$rate"
 	ok $? "6 TCP receivers in B ready: 4 through tunnels, 2 direct (baseline)" || return 1
-	for e in s1 s2 s3 s6 d4 d6; do stream_send "$e"; done
+	if [ -n "${PC_NS:-}" ]; then
+		# from C, forwarded by A into t4 and t6
+		in4=$(snmp_get "$PC_NS" snmp Icmp:InDestUnreachs) in6=$(snmp_get "$PC_NS" snmp6 Icmp6InPktTooBigs)
+		out4=$(snmp_get "$PA_NS" snmp Icmp:OutDestUnreachs) out6=$(snmp_get "$PA_NS" snmp6 Icmp6OutPktTooBigs)
+		stream_recv c4 "$PC_NS" "$PB_NS" "$(c_addr 4 1)" "$(c_peer 4 1)" 7021 "$bytes" "$rate" &&
+			stream_recv c6 "$PC_NS" "$PB_NS" "$(c_addr 6 2)" "$(c_peer 6 2)" 7022 "$bytes" "$rate"
+		ok $? "2 TCP receivers in B ready for C's forwarded transfers" && ids+=(c4 c6)
+	fi
+	for e in "${ids[@]}"; do stream_send "$e"; done
 	# every receiver has data before the drop
-	for e in s1 s2 s3 s6 d4 d6; do wait_for 5 test -s "$TMPD/$e.rx"; done
-	diag "6 paced TCP transfers of $bytes bytes at $rate B/s under way"
+	for e in "${ids[@]}"; do wait_for 5 test -s "$TMPD/$e.rx"; done
+	diag "${#ids[@]} paced TCP transfers of $bytes bytes at $rate B/s under way"
 	sleep "${PMTU_DROP_AFTER:-0.2}"
 	t0=$(pmtu_drop)
 	diag "R: r1 mtu $PMTU_LOW at $t0"
@@ -360,24 +428,54 @@ pmtu_tcp_phase() {
 	expect_eq "A: route cache for 10.22.3.1 (tg): mtu $PMTU_LOW - 32" "$(route_mtu "$PA_NS" 10.22.3.1 10.21.3.1)" $((PMTU_LOW - 32))
 	expect_eq "A: route cache for fd00:22:6::1 (tg): mtu $PMTU_LOW - 32" "$(route_mtu "$PA_NS" fd00:22:6::1 fd00:21:6::1)" $((PMTU_LOW - 32))
 	expect_eq "A: route cache for $PB4 (direct): mtu $PMTU_LOW" "$(route_mtu "$PA_NS" $PB4 $PA4)" "$PMTU_LOW"
+	[[ " ${ids[*]} " == *" c4 "* ]] && pmtu_tcp_report_c "$t0" "$in4" "$in6" "$out4" "$out6"
 }
 
-# pmtu_udp_case FAM K TUNNEL KIND: a UDP sender with DF through a tunnel that
-# has not learned the path yet. Its first full-size datagram dies at R (whose
-# error teaches A's fouloader the path MTU), the next one gets an ICMP error
-# from A's fouloader with the inner MTU, the kernel then refuses full-size
-# datagrams (EMSGSIZE) and a datagram of exactly the inner MTU gets across.
+# pmtu_tcp_report_c T0 IN4 IN6 OUT4 OUT6: C's forwarded transfers. C's
+# kernel learned the inner MTU (path MTU less the tunnel's overhead; nobody
+# but A's fouloader announces that figure) from the errors A forwarded to
+# it; A's kernel sent none itself (IN*: C's ICMP input counters, OUT*: A's
+# ICMP output counters, before the transfers).
+pmtu_tcp_report_c() {
+	local src4 src6 dst4 dst6
+	src4=$(c_addr 4 1) src6=$(c_addr 6 2) dst4=$(c_peer 4 1) dst6=$(c_peer 6 2)
+	stream_report c4 "forwarded TCP $src4 (C) -> $dst4 (A: t4, FOU, IPv4 in IPv4)" "$1"
+	stream_report c6 "forwarded TCP $src6 (C) -> $dst6 (A: t6, FOU, IPv6 in IPv6)" "$1"
+	expect_eq "C: route cache for $dst4 (via A, t4): mtu $PMTU_LOW - 28" "$(route_mtu "$PC_NS" "$dst4" "$src4")" $((PMTU_LOW - 28))
+	expect_eq "C: route cache for $dst6 (via A, t6): mtu $PMTU_LOW - 48" "$(route_mtu "$PC_NS" "$dst6" "$src6")" $((PMTU_LOW - 48))
+	expect_ge "C's kernel received ICMP Destination Unreachable (Icmp InDestUnreachs)" \
+		$(( $(snmp_get "$PC_NS" snmp Icmp:InDestUnreachs) - $2 )) 1
+	expect_ge "C's kernel received ICMPv6 Packet Too Big (Icmp6InPktTooBigs)" \
+		$(( $(snmp_get "$PC_NS" snmp6 Icmp6InPktTooBigs) - $3 )) 1
+	expect_eq "A's kernel sent none of them (Icmp OutDestUnreachs, Icmp6 OutPktTooBigs unchanged)" \
+		"$(( $(snmp_get "$PA_NS" snmp Icmp:OutDestUnreachs) - $4 ))/$(( $(snmp_get "$PA_NS" snmp6 Icmp6OutPktTooBigs) - $5 ))" 0/0
+}
+
+# pmtu_udp_case FAM K TUNNEL KIND [SENDER]: a UDP sender with DF through a
+# tunnel. SENDER a (default): in A, through a tunnel that has not learned the
+# path yet. Its first full-size datagram dies at R (whose error teaches A's
+# fouloader the path MTU), the next one gets an ICMP error from A's
+# fouloader with the inner MTU, the kernel then refuses full-size datagrams
+# (EMSGSIZE) and a datagram of exactly the inner MTU gets across. SENDER c:
+# in C to c_peer's address of B, forwarded by A into the same tunnel (run
+# after a: the path is known by then, so the first datagram already gets
+# fouloader's error, which A's kernel forwards to C); the same checks hold.
 pmtu_udp_case() {
-	local fam=$1 k=$2 t=$3 enc=$4 src dst full inner out what got want_type want_origin
-	src=$(inner_addr a "$fam" "$k") dst=$(inner_addr b "$fam" "$k")
+	local fam=$1 k=$2 t=$3 enc=$4 side=${5:-a} ns src dst full inner out what got want_type want_origin
+	if [ "$side" = c ]; then
+		ns=$PC_NS src=$(c_addr "$fam" "$k") dst=$(c_peer "$fam" "$k")
+	else
+		ns=$PA_NS src=$(inner_addr a "$fam" "$k") dst=$(inner_addr b "$fam" "$k")
+	fi
 	full=$((1500 - $(overhead "$enc" "$(tun_field "$t" fam)")))
 	inner=$((PMTU_LOW - $(overhead "$enc" "$(tun_field "$t" fam)")))
-	what="UDP with DF $src -> $dst ($t, IPv$fam in IPv$(tun_field "$t" fam))"
+	what="UDP with DF $src -> $dst ($t, IPv$fam in IPv$(tun_field "$t" fam)$([ "$side" = c ] && echo ", from C forwarded by A"))"
 	[ "$fam" = 4 ] && want_type="icmp 3/4" || want_type="icmp6 2/0"
-	declare -A s0 s1 p1
+	declare -A s0 s1 p0 p1
 	stats_load s0 "$PA_NS"
-	udp_listen_start "$PB_NS" "$dst" 9000 4 "$TMPD/udp$k.out" || { fail "$what: listener did not start"; return; }
-	out=$(probe "$PA_NS" --src "$src" --dst "$dst" --dport 9000 --sizes "$full,$full,$full,$inner,$((inner + 1))")
+	pstate_load p0 "$PA_NS"
+	udp_listen_start "$PB_NS" "$dst" 9000 4 "$TMPD/udp$k$side.out" || { fail "$what: listener did not start"; return; }
+	out=$(probe "$ns" --src "$src" --dst "$dst" --dport 9000 --sizes "$full,$full,$full,$inner,$((inner + 1))")
 	udp_listen_wait
 	stats_load s1 "$PA_NS"
 	pstate_load p1 "$PA_NS"
@@ -390,11 +488,11 @@ pmtu_udp_case() {
 	expect_eq "$what: a $full-byte datagram is then refused locally" "$(json_eval "$out" 'j["steps"][2]["send"]')" EMSGSIZE
 	expect_eq "$what: a $((inner + 1))-byte datagram too" "$(json_eval "$out" 'j["steps"][4]["send"]')" EMSGSIZE
 	# B gets the one datagram that fits: inner MTU bytes, payload less headers
-	got=$(awk '{ print $1, length($2) / 2 }' "$TMPD/udp$k.out" 2>/dev/null | tr '\n' ';')
+	got=$(awk '{ print $1, length($2) / 2 }' "$TMPD/udp$k$side.out" 2>/dev/null | tr '\n' ';')
 	expect_eq "$what: B received exactly the $inner-byte datagram" "$got" "$src $((inner - ( fam == 4 ? 28 : 48 )));"
-	expect_eq "$what: A's route cache for $dst" "$(route_mtu "$PA_NS" "$dst" "$src")" "$inner"
+	expect_eq "$what: the sender's route cache for $dst" "$(route_mtu "$ns" "$dst" "$src")" "$inner"
 	expect_eq "$what: $t learned the path MTU from R" "${p1[$t:pmtu]}" "$PMTU_LOW"
-	expect_ge "$what: $t fou_tun_icmp sent_too_big" "${p1[$t:sent_too_big]}" 1
+	expect_ge "$what: $t fou_tun_icmp sent_too_big" $(( ${p1[$t:sent_too_big]:-0} - ${p0[$t:sent_too_big]:-0} )) 1
 	if [ "$fam" = 4 ]; then
 		expect_ge "$what: A tx_icmp_frag_needed" "$(sdelta s0 s1 tx_icmp_frag_needed)" 1
 	else
@@ -413,9 +511,14 @@ pmtu_suite() {
 	make_tmpd "pmtu$hook"
 	pmtu_setup "$hook" "pm$hook"
 	pmtu_sanity
+	pmtu_setup_c
 	pmtu_tcp_phase
 	pmtu_udp_case 4 4 u4 fou
 	pmtu_udp_case 6 5 u6 fou
+	if [ -n "${PC_NS:-}" ]; then
+		pmtu_udp_case 4 4 u4 fou c
+		pmtu_udp_case 6 5 u6 fou c
+	fi
 	pmtu_forged_phase
 	pmtu_cli_phase
 	done_testing

@@ -4,7 +4,8 @@
 # kernel sends Frag Needed / Packet Too Big for tunnel packets; A's fouloader
 # records the path MTU and tells its inner senders; TCP transfers started
 # before the MTU drop complete byte-exact; a UDP sender with DF learns the
-# inner MTU; forged errors change nothing. See pmtu.sh. Runs only inside
+# inner MTU; the same for senders in C behind A, whose packets A forwards
+# into the tunnels; forged errors change nothing. See pmtu.sh. Runs only inside
 # namespaces it creates.
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/e2e/pmtu.sh
