@@ -340,18 +340,25 @@ static bool choose_tc(struct attach_args *a, char *why, size_t len)
 	return virt;
 }
 
+/* The receive program did not load: *@unloaded names it, and the caller
+ * rolls back what it attached before (a failing load must not leave the
+ * transmit half attached without a record). */
 static int attach_tc(const struct attach_args *a, const struct fou_device *old,
-		     struct fou_device *dev)
+		     struct fou_device *dev, const char **unloaded)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
 	struct fou_rx_tc_bpf *skel = fou_rx_tc_bpf__open_opts(&opts);
 	int err;
 
+	*unloaded = "fou_rx_tc";
 	if (!skel)
-		fail("cannot open the TC program: %s", strerror(errno));
+		return -errno;
 	err = fou_rx_tc_bpf__load(skel);
-	if (err)
-		fail("cannot load fou_rx_tc: %s (run with -v for the verifier log)", strerror(-err));
+	if (err) {
+		fou_rx_tc_bpf__destroy(skel);
+		return err;
+	}
+	*unloaded = NULL;
 	err = tc_attach(a->ifindex, BPF_TC_INGRESS, bpf_program__fd(skel->progs.fou_rx_tc),
 			old != NULL, dev);
 	if (!err) {
@@ -423,36 +430,39 @@ static int load_xdp_rxhash(const struct attach_args *a, struct xdp_loaded *l)
 	return 0;
 }
 
-static void load_xdp_plain(const struct attach_args *a, struct xdp_loaded *l)
+static int load_xdp_plain(const struct attach_args *a, struct xdp_loaded *l)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
 	struct fou_rx_xdp_bpf *skel = fou_rx_xdp_bpf__open_opts(&opts);
 	int err;
 
 	if (!skel)
-		fail("cannot open the XDP program: %s", strerror(errno));
+		return -errno;
 	skel->rodata->fou_hints_on = hints_wanted(a);
 	skel->rodata->fou_steer_cpus = a->steer_cpus;
 	err = fou_rx_xdp_bpf__load(skel);
-	if (err)
-		fail("cannot load fou_rx_xdp: %s (run with -v for the verifier log)", strerror(-err));
+	if (err) {
+		fou_rx_xdp_bpf__destroy(skel);
+		return err;
+	}
 	l->plain = skel;
 	l->fd = bpf_program__fd(skel->progs.fou_rx_xdp);
+	return 0;
 }
 
-static void load_xdp(const struct attach_args *a, struct xdp_loaded *l)
+static int load_xdp(const struct attach_args *a, struct xdp_loaded *l)
 {
 	int err;
 
 	if (a->xdp_mode == FOU_XDP_MODE_NATIVE && probe_xdp_rx_hash(a->ifindex)) {
 		err = load_xdp_rxhash(a, l);
 		if (!err)
-			return;
+			return 0;
 		info("%s: the driver offers the XDP RX hash, but fou_rx_xdp_rxhash did not "
 		     "load bound to it (%s): using fou_rx_xdp, which computes the hash",
 		     a->dev, strerror(-err));
 	}
-	load_xdp_plain(a, l);
+	return load_xdp_plain(a, l);
 }
 
 static void unload_xdp(struct xdp_loaded *l)
@@ -462,12 +472,15 @@ static void unload_xdp(struct xdp_loaded *l)
 }
 
 static int attach_xdp(const struct attach_args *a, const struct fou_device *old,
-		      struct fou_device *dev)
+		      struct fou_device *dev, const char **unloaded)
 {
 	struct xdp_loaded l = {};
 	int err;
 
-	load_xdp(a, &l);
+	err = load_xdp(a, &l);
+	*unloaded = err ? "fou_rx_xdp" : NULL;
+	if (err)
+		return err;
 	if (old)
 		err = xdp_replace(old, l.fd, dev);
 	else
@@ -549,6 +562,14 @@ static void rollback_tx(const struct fou_device *dev, const struct fou_device *o
 	tc_release_qdisc(dev);
 }
 
+/* Everything a failed attach did: the transmit half, and fou_cpumap
+ * entries it filled that no recorded device steers to. */
+static void rollback(const struct fou_device *dev, const struct fou_device *old)
+{
+	rollback_tx(dev, old);
+	steer_trim();
+}
+
 /* Refuse what cannot work before touching anything. */
 static void refuse_impossible(const struct attach_args *a, bool use_tc)
 {
@@ -567,12 +588,35 @@ static bool same_attachment(const struct attach_args *a, bool use_tc, struct fou
 	if (!lookup_device(a->ifindex, old) || !rx_live(old))
 		return false;
 	if ((old->hook == FOU_HOOK_TC) != use_tc)
-		fail("%s: already attached at %s; run 'fouloader detach %s' first", a->dev,
-		     old->hook == FOU_HOOK_TC ? "tc ingress" : "xdp", a->dev);
+		usage_error("%s: already attached at %s; run 'fouloader detach %s' first", a->dev,
+			    old->hook == FOU_HOOK_TC ? "tc ingress" : "xdp", a->dev);
 	if (!use_tc && old->xdp_mode != a->xdp_mode)
-		fail("%s: already attached in xdp %s mode; detach first to change mode", a->dev,
-		     xdp_mode_name(old->xdp_mode));
+		usage_error("%s: already attached in xdp %s mode; detach first to change mode",
+			    a->dev, xdp_mode_name(old->xdp_mode));
 	return true;
+}
+
+/* fou_devices has room for FOU_MAX_DEVICES: a device it cannot record
+ * could never be detached, so it is refused before anything is attached. */
+static void refuse_full(const struct attach_args *a)
+{
+	int fd = devices_fd(), n = 0;
+	__u32 key, *prev = NULL;
+	struct fou_device dev;
+
+	if (!bpf_map_lookup_elem(fd, &a->ifindex, &dev)) {
+		close(fd);
+		return;
+	}
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		n++;
+		prev = &key;
+	}
+	close(fd);
+	if (n >= FOU_MAX_DEVICES)
+		usage_error("%s: fouloader is attached to %d devices, the most it records; detach "
+			    "one first (one deleted since: 'fouloader detach' its recorded name)",
+			    a->dev, n);
 }
 
 /* The XDP-only options against the hook, and their defaults: refused
@@ -627,7 +671,8 @@ static void attach_finish(const struct attach_args *a, bool have_old,
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_args a = {};
-	struct fou_device old, dev = {};
+	struct fou_device old, dev = {}, *oldp;
+	const char *unloaded = NULL;
 	bool use_tc, have_old;
 	char why[200] = "";
 	int err;
@@ -640,6 +685,8 @@ int cmd_attach(int argc, char **argv)
 	tunnel_index_sync(); /* tunnels pinned before fou_tun_index existed */
 	route_count_sync();
 	have_old = same_attachment(&a, use_tc, &old);
+	refuse_full(&a);
+	oldp = have_old ? &old : NULL;
 
 	if (have_old)
 		dev = old;
@@ -654,28 +701,29 @@ int cmd_attach(int argc, char **argv)
 		record_device(&dev);
 	err = attach_hints_for(&a, use_tc, have_old, &old, &dev);
 	if (err) {
-		rollback_tx(&dev, have_old ? &old : NULL);
+		rollback(&dev, oldp);
 		fail("%s: TC ingress attach of fou_hints_tc failed: %s", a.dev, strerror(-err));
 	}
 	if (have_old)
 		record_device(&dev);
 	err = a.steer ? steer_fill(a.steer_cpus) : 0;
 	if (err) {
-		rollback_tx(&dev, have_old ? &old : NULL);
+		rollback(&dev, oldp);
 		fail("%s: cannot fill %s for %d CPUs: %s", a.dev, FOU_MAP_CPUMAP, a.steer_cpus,
 		     strerror(-err));
 	}
-	err = use_tc ? attach_tc(&a, have_old ? &old : NULL, &dev)
-		     : attach_xdp(&a, have_old ? &old : NULL, &dev);
+	err = use_tc ? attach_tc(&a, oldp, &dev, &unloaded) : attach_xdp(&a, oldp, &dev, &unloaded);
 	if (err) {
-		rollback_tx(&dev, have_old ? &old : NULL);
-		steer_trim();
+		rollback(&dev, oldp);
+		if (unloaded)
+			fail("%s: cannot load %s: %s (run with -v for the verifier log)", a.dev,
+			     unloaded, strerror(-err));
 		if (!use_tc)
 			explain_xdp_error(&a, err);
 		fail("%s: TC ingress attach failed: %s", a.dev, strerror(-err));
 	}
 	attach_finish(&a, have_old, &old, &dev);
-	report_attach(&a, &dev, why[0] ? why : NULL, have_old ? &old : NULL);
+	report_attach(&a, &dev, why[0] ? why : NULL, oldp);
 	return EXIT_OK;
 }
 
@@ -723,6 +771,46 @@ static int detach_xdp(const struct fou_device *dev)
 	return err;
 }
 
+/* Does record @dev name @name: its recorded name, or "ifindexN"? */
+static bool record_named(const struct fou_device *dev, const char *name)
+{
+	char rec[sizeof(dev->name) + 1], id[32];
+
+	snprintf(rec, sizeof(rec), "%.*s", (int)sizeof(dev->name), dev->name);
+	snprintf(id, sizeof(id), "ifindex%u", dev->ifindex);
+	return !strcmp(rec, name) || !strcmp(id, name);
+}
+
+/*
+ * Drop the records named @name whose device is gone: the kernel removed its
+ * programs, filters and qdisc with it, so only the record is left (and the
+ * fou_cpumap entries it kept). Returns how many went.
+ */
+static int forget_gone(const char *name)
+{
+	int fd = map_fd(FOU_MAP_DEVICES), n = 0;
+	__u32 key, gone[FOU_MAX_DEVICES];
+	char buf[IF_NAMESIZE];
+	struct fou_device dev;
+	int ngone = 0;
+
+	for (__u32 *prev = NULL; fd >= 0 && !bpf_map_get_next_key(fd, prev, &key); prev = &key)
+		if (!bpf_map_lookup_elem(fd, &key, &dev) && !if_indextoname(key, buf) &&
+		    record_named(&dev, name) && ngone < FOU_MAX_DEVICES)
+			gone[ngone++] = key;
+	for (int i = 0; i < ngone; i++) {
+		if (bpf_map_delete_elem(fd, &gone[i]))
+			continue;
+		printf("%s: device gone (ifindex %u): forgot its record\n", name, gone[i]);
+		n++;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (n)
+		steer_trim();
+	return n;
+}
+
 int cmd_detach(int argc, char **argv)
 {
 	struct fou_device dev;
@@ -734,9 +822,14 @@ int cmd_detach(int argc, char **argv)
 			    argc ? argv[1] : "");
 	if (argv[0][0] == '-')
 		usage_error("detach: unknown option '%s'", argv[0]);
-	ifindex = parse_dev(argv[0]);
-	if (!state_exists_locked() || !lookup_device(ifindex, &dev))
+	ifindex = strlen(argv[0]) < IF_NAMESIZE ? if_nametoindex(argv[0]) : 0;
+	if (!ifindex || !state_exists_locked() || !lookup_device(ifindex, &dev)) {
+		if (state_exists_locked() && forget_gone(argv[0]))
+			return EXIT_OK;
+		if (!ifindex)
+			parse_dev(argv[0]); /* says why: no such device */
 		fail("%s: fouloader is not attached to this device", argv[0]);
+	}
 
 	/* Whatever is still ours goes; what someone removed behind our back
 	 * is just forgotten. */

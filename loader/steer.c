@@ -7,6 +7,7 @@
  * entries as the device steering over the most CPUs needs.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,16 +57,18 @@ int steer_fill(int n)
 	return err;
 }
 
-/* The most CPUs a recorded device steers over. */
+/* The most CPUs a recorded device steers over. A device deleted since
+ * steers nothing: its record only waits for 'detach'. */
 static int steer_needed(void)
 {
 	int fd = map_fd(FOU_MAP_DEVICES), need = 0;
 	__u32 key, *prev = NULL;
+	char name[IF_NAMESIZE];
 	struct fou_device dev;
 
 	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &key)) {
 		if (!bpf_map_lookup_elem(fd, &key, &dev) && dev.hook == FOU_HOOK_XDP &&
-		    dev.steer_cpus > need)
+		    dev.steer_cpus > need && if_indextoname(key, name))
 			need = dev.steer_cpus;
 		prev = &key;
 	}

@@ -181,6 +181,25 @@ run_fl attach b0 --rx xdp
 ok $? "re-attach puts the hints filter back" || show_run
 fl "$NS" detach b0 >/dev/null
 
+# ---------------------------------------------------------------- a device deleted while attached
+# its programs went with it; detach by the recorded name drops the record,
+# and fou_cpumap entries only it steered to
+ip -n "$NS" link add g0 type veth peer name g1 && ip -n "$NS" link set g0 up &&
+	ip -n "$NS" link set g1 up || bail "could not create veth g0/g1"
+run_fl attach g0 --rx xdp --xdp-mode skb --steer cpumap
+[ "$RC" = 0 ] && [ "$(cpumap_entries)" = "[$(seq -s ", " 0 $((ONLINE - 1)))]" ]
+ok $? "attach g0 --rx xdp --xdp-mode skb --steer cpumap fills fou_cpumap" || { show_run; cpumap_entries; }
+ip -n "$NS" link del g0
+gone=$(st "[(d['dev'], d['live']) for d in j['devices']]")
+[ "$gone" = '[["g0", false]]' ]
+ok $? "g0 deleted: status still lists its record, not live" || diag "$gone"
+run_fl detach g0
+[ "$RC" = 0 ] && [ "$(st "j['devices']")" = '[]' ] && [ "$(cpumap_entries)" = '[]' ]
+ok $? "detach g0 (gone) exits 0: record gone, fou_cpumap empty" || { show_run; cpumap_entries; }
+run_fl detach g0
+[ "$RC" = 2 ] && [ -n "$ERR" ]
+ok $? "detach g0 again: no such device, no record: exit 2" || show_run
+
 # ---------------------------------------------------------------- port mark
 run_fl port add 5555 ipproto 4 peer "$A4" mark 0x42
 ok "$RC" "port add 5555 ... mark 0x42" || show_run

@@ -153,6 +153,7 @@ if ip -n "$RCV_NS" link set dev dum1 xdp obj build/trivial.bpf.o sec xdp.frags 2
 	ok $? "the foreign XDP program is still attached"
 	[ -z "$(ip netns exec "$RCV_NS" tc qdisc show dev dum1 | grep clsact)" ]
 	ok $? "no clsact qdisc left on dum1 (the transmit half was rolled back)"
+	[ "$(status_dev hook dum1)" = absent ]; ok $? "status does not list dum1 after the refused attach"
 	ip -n "$RCV_NS" link set dev dum1 xdp off
 else
 	skip "refusal over a foreign XDP program" "ip cannot load build/trivial.bpf.o"
@@ -248,6 +249,38 @@ import json, sys
 print(sum(1 for p in json.load(sys.stdin) if 7101 <= p["port"] <= 7140))')
 [ "$got" = 0 ]; ok $? "40 concurrent port del: none left ($got)"
 
+# ---------------------------------------------------------------- fou_devices full
+# 64 records (planted with bpftool, for devices that do not exist): a 65th
+# device is refused before anything is attached, since it could not be
+# recorded, hence never detached. A record of a device that is gone is
+# dropped by 'detach ifindexN'.
+fake_batch() {  # fake_batch update|delete FIRST: planted records FIRST..63
+	local i k
+	for i in $(seq "$2" 63); do
+		k=$(printf '0x%02x 0x%02x 0x%02x 0x00' $(((900000 + i) & 255)) $((((900000 + i) >> 8) & 255)) $(((900000 + i) >> 16)))
+		if [ "$1" = update ]; then
+			echo "map update pinned $PIN/fou_devices key $k value $k $(printf ' 0x00%.0s' $(seq 5 48))"
+		else
+			echo "map delete pinned $PIN/fou_devices key $k"
+		fi
+	done >"$TMPD/fake.batch"
+	bpftool batch file "$TMPD/fake.batch" >/dev/null 2>&1
+}
+ndevs() { bpftool -j map dump pinned "$PIN/fou_devices" 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+n0=$(ndevs)
+fake_batch update 0
+n1=$(ndevs)
+run_fl attach dum1 --rx tc
+[ "$RC" -eq 2 ] && [[ "$ERR" == *"detach one first"* ]]
+ok $? "attach with fou_devices full ($n0 + 64 planted = $n1 records): exit 2 with a message" || show_run
+[ -z "$(tc -n "$RCV_NS" qdisc show dev dum1 | grep clsact)" ] && [ "$(status_dev hook dum1)" = absent ]
+ok $? "nothing attached to dum1, nothing recorded"
+run_fl detach ifindex900000
+[ "$RC" -eq 0 ] && [ "$(ndevs)" = $((n1 - 1)) ]
+ok $? "detach ifindex900000 (a device that is gone) drops its record" || show_run
+fake_batch delete 1  # (0 is detached)
+[ "$(ndevs)" = "$n0" ]; ok $? "the planted records removed ($(ndevs) left)"
+
 # ---------------------------------------------------------------- never attached
 run_fl detach dum0
 [ "$RC" -eq 1 ] && [ -n "$ERR" ]
@@ -273,7 +306,8 @@ n=$(tc_ingress_bpf_count "$RCV_NS" "$DEV")
 
 # switching hooks while attached must not leave two programs
 run_fl attach "$DEV" --rx xdp
-diag "attach --rx xdp while on tc: exit $RC ${ERR:+($ERR)}"
+[ "$RC" -eq 2 ] && [[ "$ERR" == *"detach $DEV"* ]]
+ok $? "attach --rx xdp while on tc: refused, exit 2, naming detach" || show_run
 n=$(( $(tc_ingress_bpf_count "$RCV_NS" "$DEV") + $(xdp_prog_count "$RCV_NS" "$DEV") ))
 [ "$n" = 1 ]; ok $? "attach --rx xdp over tc leaves exactly one program (found $n)" ||
 	diag "$(ip -n "$RCV_NS" -d link show dev "$DEV"; tc -n "$RCV_NS" filter show dev "$DEV" ingress)"
@@ -382,6 +416,24 @@ lines = [json.loads(l) for l in sys.stdin if l.strip()]
 print(len(lines), all(l["interval"] == 1 and "rx_decap_fou" in l["rates"] for l in lines))' 2>&1)
 [ "$RC" -eq 0 ] && [ "$got" = "2 True" ]
 ok $? "stats --watch 1 --count 2 --json: two lines of per-second rates" || { show_run; diag "got $got"; }
+
+# device names are bytes: --json escapes what is not UTF-8 (\u00XX), keeps
+# what is, and stays valid JSON
+UDEV=$(printf 'u\xc3\xa9\xff')
+if ip -n "$RCV_NS" link add "$UDEV" type veth peer name ux1 2>/dev/null; then
+	fl "$RCV_NS" port add 5599 ipproto 4 peer any dev "$UDEV" >/dev/null 2>&1
+	run_fl port show --json
+	got=$(printf '%s' "$OUT" | "$PY" -c '
+import json, sys
+j = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+print([ord(c) for p in j if p["port"] == 5599 for c in p["dev"]])' 2>&1)
+	[ "$got" = "[117, 233, 255]" ]
+	ok $? "port show --json: dev u<C3 A9><FF> is strict UTF-8 JSON, 'u' 'é' U+00FF" || diag "got $got"
+	fl "$RCV_NS" port del 5599 >/dev/null 2>&1
+	ip -n "$RCV_NS" link del ux1
+else
+	skip "a device name that is not UTF-8" "ip refused the name"
+fi
 
 run_fl port del 5556 -6
 ok "$RC" "port del 5556 -6" || show_run
