@@ -427,6 +427,29 @@ static void drop_routes(const struct want *w, const struct current *c, struct pl
 	}
 }
 
+/* What a 'tunnel add' line expresses: not sport_min/max (the local port
+ * range when the tunnel was written, which changing would rewrite every
+ * auto tunnel), nor a sport or tos that auto or inherit leaves unused (older
+ * versions kept them). */
+static void tunnel_expressed(const struct fou_tunnel *t, struct fou_tunnel *out)
+{
+	*out = *t;
+	out->sport_min = out->sport_max = 0;
+	if (!(out->flags & FOU_TUN_F_SPORT_FIXED))
+		out->sport = 0;
+	if (!(out->flags & FOU_TUN_F_TOS_FIXED))
+		out->tos = 0;
+}
+
+static bool tunnel_unchanged(const struct fou_tunnel *cur, const struct fou_tunnel *want)
+{
+	struct fou_tunnel a, b;
+
+	tunnel_expressed(cur, &a);
+	tunnel_expressed(want, &b);
+	return !memcmp(&a, &b, sizeof(a));
+}
+
 static void put_tunnels(const struct want *w, const struct current *c, struct plan *pl)
 {
 	int fd = pl->dry_run ? -1 : map_fd_or_fail(FOU_MAP_TUNNELS);
@@ -434,7 +457,7 @@ static void put_tunnels(const struct want *w, const struct current *c, struct pl
 	for (int i = 0; i < w->ntunnels; i++) {
 		int slot = current_tunnel(c, w->tunnels[i].name);
 
-		if (slot >= 0 && !memcmp(&c->tunnels[slot], &w->tunnels[i], sizeof(w->tunnels[i])))
+		if (slot >= 0 && tunnel_unchanged(&c->tunnels[slot], &w->tunnels[i]))
 			continue;
 		if (slot >= 0)
 			pl->tunnels.chg++;

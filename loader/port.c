@@ -279,11 +279,17 @@ void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, boo
 void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb)
 {
 	char local[INET6_ADDRSTRLEN] = "", dev[IF_NAMESIZE] = "";
+	bool gone = p->ifindex && !if_indextoname(p->ifindex, dev);
 
 	if (p->flags & FOU_PORT_F_LOCAL)
 		format_addr(&p->local, p->family, local, sizeof(local));
-	if (p->ifindex && !if_indextoname(p->ifindex, dev))
+	if (gone)
 		snprintf(dev, sizeof(dev), "ifindex%u", p->ifindex);
+	/* A port bound to a device that is gone cannot be added again: for
+	 * 'show config' a comment keeps the file applicable (and apply then
+	 * drops the port). */
+	if (gone && verb[0])
+		printf("# (device gone) ");
 	printf("port%s %u", verb, p->port);
 	if (p->kind == FOU_KIND_GUE)
 		printf(" gue");

@@ -79,7 +79,9 @@ static int parse_tunnel_word(int argc, char **argv, int i, struct tunnel_args *a
 		const char *v = need_arg(argc, argv, i, w);
 
 		if (!strcmp(v, "auto")) {
+			/* no stale value: 'show config' could not express it */
 			t->flags &= ~FOU_TUN_F_SPORT_FIXED;
+			t->sport = 0;
 		} else {
 			t->sport = parse_port("encap-sport", v);
 			t->flags |= FOU_TUN_F_SPORT_FIXED;
@@ -94,6 +96,7 @@ static int parse_tunnel_word(int argc, char **argv, int i, struct tunnel_args *a
 
 		if (!strcmp(v, "inherit")) {
 			t->flags &= ~FOU_TUN_F_TOS_FIXED;
+			t->tos = 0;
 		} else {
 			t->tos = parse_uint("tos", v, 255);
 			t->flags |= FOU_TUN_F_TOS_FIXED;

@@ -492,4 +492,32 @@ ok $? "apply left the attachment alone (status, fou_devices, tc filter)" ||
 run_fl detach v0
 ok "$RC" "detach v0" || show_run
 
+# ---------------------------------------------------------------- a port bound to a device deleted since
+# show config prints it as a comment (dev ifindexN could not be applied),
+# and applying that output drops the port
+ip -n "$NS" link add g0 type veth peer name g1 || bail "could not create veth g0/g1 in $NS"
+echo "port add 5556 ipproto 4 peer any dev g0" >"$TMPD/g0.conf"
+fl "$NS" apply "$TMPD/g0.conf" >/dev/null || bail "apply of a port bound to g0"
+ip -n "$NS" link del g0
+run_fl show config
+printf '%s\n' "$OUT" >"$TMPD/fgone.conf"
+grep -qx '# (device gone) port add 5556 ipproto 4 peer any dev ifindex[0-9]*' "$TMPD/fgone.conf"
+ok $? "show config: the port bound to a deleted device is a comment" || show_run
+run_fl apply "$TMPD/fgone.conf"
+expect_applied "show config > f; apply f drops the port of the deleted device" "$TMPD/fgone.conf" \
+	"ports +0 -1 ~0, tunnels +0 -0 ~0, routes +0 -0 ~0"
+
+# ---------------------------------------------------------------- the local port range is not configuration
+# encap-sport auto maps into ip_local_port_range, read when the tunnel is
+# written: a range changed since is no difference to apply
+echo "tunnel add ta local 10.0.0.1 remote 10.0.0.2 encap fou encap-dport 5555" >"$TMPD/ta.conf"
+fl "$NS" apply "$TMPD/ta.conf" >/dev/null || bail "apply of tunnel ta"
+in_ns "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 30000" || bail "sysctl in $NS"
+run_fl apply "$TMPD/ta.conf"
+expect_nothing "apply again after the local port range changed" "$TMPD/ta.conf"
+run_fl show config
+printf '%s\n' "$OUT" >"$TMPD/fta.conf"
+run_fl apply "$TMPD/fta.conf"
+expect_nothing "show config > f; apply f after the local port range changed" "$TMPD/fta.conf"
+
 done_testing
