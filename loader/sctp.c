@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,19 +54,40 @@ void sctp_parse_set(int argc, char **argv, struct sctp_set_spec *s)
 			    "(see 'fouloader sctp set --help')");
 }
 
+/* Has fou_sctp_devs an entry for @ifindex? */
+static bool sctp_dev_entry_exists(__u32 ifindex)
+{
+	int fd = state_exists() ? map_fd(FOU_MAP_SCTP_DEVS) : -1;
+	struct fou_sctp_dev cur;
+	bool found;
+
+	if (fd < 0)
+		return false;
+	found = !bpf_map_lookup_elem(fd, &ifindex, &cur);
+	close(fd);
+	return found;
+}
+
 /* DEV, or the "ifindexN" that 'sctp show' prints for a device that is gone
- * (only to reset its entry: nothing else can apply to a missing device). */
+ * (only to reset its entry: nothing else can apply to a missing device, and
+ * an "ifindexN" without an entry names nothing). */
 static __u32 parse_sctp_dev_name(const char *name, bool reset)
 {
-	unsigned int ifindex;
+	unsigned long ifindex;
 	char *end;
 
-	if (reset && !if_nametoindex(name) && !strncmp(name, "ifindex", 7) && name[7]) {
-		ifindex = strtoul(name + 7, &end, 10);
-		if (!*end && ifindex)
-			return ifindex;
-	}
-	return parse_dev(name);
+	if (!reset || if_nametoindex(name) || strncmp(name, "ifindex", 7) ||
+	    name[7] < '0' || name[7] > '9')
+		return parse_dev(name);
+	errno = 0;
+	ifindex = strtoul(name + 7, &end, 10);
+	if (errno || *end || !ifindex || ifindex > UINT_MAX)
+		usage_error("sctp dev %s: no such device, and not an ifindex (1 to %u)", name,
+			    UINT_MAX);
+	if (!sctp_dev_entry_exists(ifindex))
+		usage_error("sctp dev %s: no such device, and no entry for ifindex %lu", name,
+			    ifindex);
+	return ifindex;
 }
 
 /* One setting of a device: its flag's value, or false if @w names none. */

@@ -166,6 +166,14 @@ bad "ifindex$IF_X0" "sctp dev ifindexN fill (a gone device cannot be set)" sctp 
 run_fl sctp dev "ifindex$IF_X0" default
 ok "$RC" "sctp dev ifindex$IF_X0 default removes the gone device's entry" || show_run
 expect_eq "fou_sctp_devs is empty again" "$(devs)" "[]"
+# ifindexN names an entry, strictly: no entry, or a number that would wrap
+# to another device's ifindex, is refused
+run_fl sctp dev v1 fill
+bad "ifindex$IF_X0" "sctp dev ifindexN default without an entry" sctp dev "ifindex$IF_X0" default
+bad "ifindex$((IF_V1 + 4294967296))" "sctp dev ifindex(N + 2^32) default (would wrap to v1)" \
+	sctp dev "ifindex$((IF_V1 + 4294967296))" default
+bad "ifindex+$IF_V1" "sctp dev ifindex+N default (a sign)" sctp dev "ifindex+$IF_V1" default
+fl "$NS" sctp dev v1 default >/dev/null
 
 # ---------------------------------------------------------------- RFC 6951 ports
 run_fl port add 9899 ipproto 132 peer any
