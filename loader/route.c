@@ -126,6 +126,7 @@ int cmd_route_add(int argc, char **argv)
 	const char *name;
 	struct fou_tunnel t;
 	struct fou_route r;
+	char buf[64];
 	int fd, slot;
 
 	route_parse_add(argc, argv, &rs);
@@ -133,6 +134,7 @@ int cmd_route_add(int argc, char **argv)
 	name = rs.tunnel;
 	if (!state_exists_locked())
 		usage_error("route add: no tunnel '%s' (add it with 'fouloader tunnel add')", name);
+	ensure_maps(); /* fou_route_count, on a pin root made before it */
 	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
 	slot = tunnel_find(fd, name, &t, NULL);
 	close(fd);
@@ -145,9 +147,12 @@ int cmd_route_add(int argc, char **argv)
 	route_key(&p, &key);
 	fd = route_map(p.family);
 	if (bpf_map_update_elem(fd, &key, &r, BPF_NOEXIST)) {
-		if (errno == EEXIST)
-			usage_error("route %s exists; 'fouloader route del %s' first", argv[0], argv[0]);
-		fail("cannot add route %s: %s", argv[0], strerror(errno));
+		int e = errno;
+
+		format_prefix(&p, buf, sizeof(buf));
+		if (e == EEXIST)
+			usage_error("route %s exists; 'fouloader route del %s' first", buf, buf);
+		fail("cannot add route %s: %s", buf, strerror(e));
 	}
 	close(fd);
 	route_count_sync();
@@ -166,6 +171,7 @@ int cmd_route_del(int argc, char **argv)
 	parse_prefix(argv[0], &p);
 	if (!state_exists_locked())
 		fail("route %s does not exist", argv[0]);
+	ensure_maps(); /* fou_route_count, on a pin root made before it */
 	route_key(&p, &key);
 	fd = route_map(p.family);
 	if (bpf_map_delete_elem(fd, &key))

@@ -138,6 +138,40 @@ bad "name longer than 15 characters" tunnel add abcdefghijklmnop local 10.0.0.1 
 bad "missing remote" tunnel add tx local 10.0.0.1 encap fou ipproto 4 encap-dport 5555
 bad "unknown word" tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 4 encap-dport 5555 frobnicate
 bad "route add without tunnel" route add 10.8.0.0/24
+bad "existing route, tunnel named first" route add tunnel t1 10.9.0.0/24
+grep -q "route 10.9.0.0/24 exists" <<<"$ERR"
+ok $? "... the message names the route by its prefix, not the first word" || show_run
+
+# ---------------------------------------------------------------- auto / inherit after a value
+# the later word wins, leaving no stale value in the map (show config could
+# not express it: applying its output would change the tunnel)
+run_fl tunnel add tz local 10.0.0.1 remote 10.0.0.7 encap fou encap-dport 5557 encap-sport 7000 \
+	encap-sport auto tos 16 tos inherit
+ok "$RC" "tunnel add tz ... encap-sport 7000 encap-sport auto tos 16 tos inherit" || show_run
+got=$(bpftool -j map dump pinned "$PINR/fou_tunnels" | "$PY" -c '
+import json, sys
+for e in json.load(sys.stdin):
+    v = e.get("formatted", e).get("value", {})
+    n = v.get("name")
+    if isinstance(n, list):
+        n = bytes(int(x, 0) if isinstance(x, str) else x for x in n).split(b"\0")[0].decode()
+    if n == "tz":
+        print(v.get("sport"), v.get("tos"))' 2>&1)
+expect_eq "fou_tunnels[tz]: sport 0, tos 0" "$got" "0 0"
+fl "$NS" tunnel del tz >/dev/null
+
+# ---------------------------------------------------------------- a pin root from before fou_route_count
+# route add / del create the map first (as attach and tunnel add do): the
+# route is written and counted, not written and then failed on
+rcount() { bpftool -j map dump pinned "$PINR/fou_route_count" 2>&1 | jq_py "[j[0]['formatted']['value'][k] for k in ('v4', 'v6')]" 2>&1; }
+rm -f "$PINR/fou_route_count"
+run_fl route add 10.9.3.0/24 tunnel t6
+ok "$RC" "route add on a pin root without fou_route_count" || show_run
+expect_eq "fou_route_count is back, counting 5 IPv4 and 2 IPv6 routes" "$(rcount)" "[5, 2]"
+rm -f "$PINR/fou_route_count"
+run_fl route del 10.9.3.0/24
+ok "$RC" "route del on a pin root without fou_route_count" || show_run
+expect_eq "fou_route_count: 4 IPv4 and 2 IPv6 routes" "$(rcount)" "[4, 2]"
 
 # ---------------------------------------------------------------- del
 before=$(state)
