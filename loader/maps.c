@@ -106,14 +106,18 @@ static void lock_pin_root(void)
 
 	if (fd >= 0)
 		return;
+	/* Called once the pin root exists: going on without the lock could
+	 * let two commands take the same free slot. */
 	fd = open(g_opts.pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return; /* nothing pinned yet: nothing to protect */
-	if (flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK) {
-		info("waiting for another fouloader working on %s", g_opts.pin_root);
-		if (flock(fd, LOCK_EX))
-			fail("cannot lock %s: %s", g_opts.pin_root, strerror(errno));
-	}
+		fail("cannot open %s to lock it: %s", g_opts.pin_root, strerror(errno));
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return;
+	if (errno != EWOULDBLOCK)
+		fail("cannot lock %s: %s", g_opts.pin_root, strerror(errno));
+	info("waiting for another fouloader working on %s", g_opts.pin_root);
+	if (flock(fd, LOCK_EX))
+		fail("cannot lock %s: %s", g_opts.pin_root, strerror(errno));
 }
 
 int ensure_pin_root(void)

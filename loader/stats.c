@@ -79,6 +79,7 @@ static void print_port_stats(bool json, bool all)
 	static struct port_entry ports[FOU_MAX_PORTS];
 	int n = load_ports(ports, FOU_MAX_PORTS), gfd;
 	struct fou_port_fds m;
+	bool first = true;
 
 	if (!n)
 		return;
@@ -94,7 +95,7 @@ static void print_port_stats(bool json, bool all)
 		sum_gro(gfd, ports[i].slot, &g);
 		if (json)
 			printf("%s{\"port\":%u,\"family\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
-			       "\"drop_packets\":%llu", i ? "," : "", k->port, k->family,
+			       "\"drop_packets\":%llu", first ? "" : ",", k->port, k->family,
 			       t.rx_packets, t.rx_bytes, t.drop_packets);
 		else
 			printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n", k->port,
@@ -103,6 +104,7 @@ static void print_port_stats(bool json, bool all)
 		print_port_gro(&g, json, all);
 		if (json)
 			printf("}");
+		first = false;
 	}
 	close_port_fds(&m);
 	if (gfd >= 0)
