@@ -167,11 +167,12 @@ int fou_rx_tc(struct __sk_buff *skb)
 		if ((rx.set_ce && inner_set_ce(data, data_end, &rx)) || tc_decap(skb, &rx))
 			id = FOU_STAT_DROP_ADJUST;
 	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
-		sctp_rx_learn(id, &rx);
-		if (id == FOU_STAT_RX_DECAP_SCTP && tc_sctp_decap(skb, &rx))
+		if (id == FOU_STAT_RX_DECAP_SCTP && tc_sctp_decap(skb, &rx)) {
 			id = FOU_STAT_DROP_ADJUST;
-		else
+		} else {
+			sctp_rx_learn(id, &rx);
 			tc_sctp_mark(skb, id, &rx);
+		}
 	}
 	count_outcome(id, &rx);
 	/* A matched ICMP error is consumed: the kernel has no socket for it. */

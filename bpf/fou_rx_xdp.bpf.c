@@ -220,11 +220,12 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		if ((rx.set_ce && inner_set_ce(data, data_end, &rx)) || xdp_decap(ctx, &rx))
 			id = FOU_STAT_DROP_ADJUST;
 	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
-		sctp_rx_learn(id, &rx);
 		if (id == FOU_STAT_RX_DECAP_SCTP &&
 		    fou_xdp_sctp_decap(ctx, rx.p.l3_off, rx.p.l4_off, rx.p.family,
 				       rx.p.pkt_len - rx.p.ip_end))
 			id = FOU_STAT_DROP_ADJUST;
+		else
+			sctp_rx_learn(id, &rx);
 	}
 	if ((fou_hints_on || fou_steer_cpus) &&
 	    (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE ||

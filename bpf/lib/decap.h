@@ -2,8 +2,10 @@
 /*
  * The receive decision, shared by the XDP and TC entry points: is this packet
  * for one of our ports, may this peer use it, is it well formed, and where
- * does the inner packet start. Side-effect free, so TC can re-run it after
- * pulling non-linear data; the entry points then act on the result.
+ * does the inner packet start. TC re-runs it after pulling non-linear data
+ * when it returns FOU_NEED_PULL, which it does only before any side effect
+ * (the ICMP and SCTP paths, which count and learn, never ask for a pull);
+ * the entry points then act on the result.
  */
 #ifndef FOU_BPF_DECAP_H
 #define FOU_BPF_DECAP_H
@@ -338,6 +340,8 @@ static __always_inline int inner_set_ce(void *data, void *data_end, const struct
  */
 static __always_inline void sctp_rx_learn(int id, const struct fou_rx *rx)
 {
+	if (!rx->si.crc_ok)
+		return; /* over 16 KiB: the CRC32c was left to the endpoint */
 	if (id == FOU_STAT_RX_DECAP_SCTP)
 		sctp_learn_from_peer(&rx->p.saddr, rx->p.family, &rx->si, bpf_ntohs(rx->p.sport));
 	else if (id == FOU_STAT_PASS_SCTP_CRC_OK && rx->si.native && rx->sctp_udp_side)

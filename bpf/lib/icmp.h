@@ -241,9 +241,11 @@ static __always_inline void icmp_pmtu_update(__u32 slot, __u8 family, __u32 mtu,
 		stat_inc(FOU_STAT_PMTU_NOT_LOWER);
 		return;
 	}
-	path->pmtu = mtu;
+	/* The time first: the transmit side takes a path MTU with an old
+	 * time for an expired one and clears it. */
 	path->pmtu_ns = now;
 	path->pmtu_from = *from;
+	path->pmtu = mtu;
 	stat_inc(FOU_STAT_PMTU_LOWERED);
 }
 

@@ -228,8 +228,8 @@ static __always_inline void sctp_vtag_put(const struct fou_addr *a, __u8 family,
 
 /*
  * INIT / INIT-ACK from or to the peer name the association by the peer's
- * Initiate Tag: a forged one creates an entry that no real packet uses, so
- * it cannot redirect an existing association. @their_tag is known from an
+ * Initiate Tag: a forged one creates an entry that no real packet uses, and
+ * an existing entry is never replaced, so it cannot redirect an association. @their_tag is known from an
  * INIT-ACK (the tag the peer's packets will carry), else 0.
  */
 static __always_inline void sctp_learn_init(const struct fou_addr *a, __u8 family,
@@ -245,7 +245,11 @@ static __always_inline void sctp_learn_init(const struct fou_addr *a, __u8 famil
 	if (!peer_tag)
 		return;
 	sctp_peer_key(&pk, a, family, peer_tag);
-	bpf_map_update_elem(&fou_sctp_peers, &pk, &v, BPF_ANY);
+	/* Never over an existing association: whoever knows its tag (anyone
+	 * on the path) could otherwise move it with one INIT; a known one
+	 * changes only through a packet its tag verifies. */
+	if (bpf_map_update_elem(&fou_sctp_peers, &pk, &v, BPF_NOEXIST))
+		return;
 	if (their_tag)
 		sctp_vtag_put(a, family, their_tag, peer_tag);
 	stat_inc(FOU_STAT_SCTP_PORT_LEARNED);

@@ -131,8 +131,11 @@ __attribute__((noinline)) int fou_sctp_egress(struct __sk_buff *skb)
 	if (in->bad || in->len < in->l4_off + SCTP_MIN_LEN ||
 	    bpf_skb_load_bytes(skb, off, &h, len >= sizeof(h) ? sizeof(h) : SCTP_MIN_LEN))
 		return FOU_STAT_TX_DROP_SCTP_MALFORMED;
+	/* A GSO skb (the kernel's SCTP) gets each segment's CRC32c from the
+	 * kernel (sctp_gso_segment); only putting it in UDP is impossible. */
 	if (skb->gso_size)
-		return FOU_STAT_TX_DROP_SCTP_GSO;
+		return flags & FOU_SCTP_DEV_F_UDP_SIDE ? FOU_STAT_TX_DROP_SCTP_GSO
+						       : FOU_STAT_TX_PASS_NO_ROUTE;
 	offloaded = sctp_crc_offloaded(skb);
 	store = !offloaded && ((flags & FOU_SCTP_DEV_F_FILL) ||
 			       ((flags & FOU_SCTP_DEV_F_UDP_SIDE) && !h.crc));
