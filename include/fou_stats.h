@@ -30,6 +30,7 @@
 	X(PASS_OTHER_DEV,      "pass_other_dev",      "port is bound to another device")              \
 	X(PASS_OTHER_LOCAL,    "pass_other_local",    "destination is not the port's local address")  \
 	X(PASS_SCTP_CRC_OK,    "pass_sctp_crc_ok",    "SCTP, native or over UDP, with a good CRC32c")  \
+	X(PASS_NOT_SCTP,       "pass_not_sctp",       "UDP on the SCTP encapsulation port, not shaped like SCTP") \
 	X(PASS_ICMP_SCTP,      "pass_icmp_sctp",      "ICMP error about an SCTP-over-UDP association: counted") \
 	X(PASS_ICMP_NO_TUNNEL, "pass_icmp_no_tunnel", "ICMP error whose quote matches no tunnel")      \
 	X(PASS_ICMP_BAD_SPORT, "pass_icmp_bad_sport", "ICMP quote names a tunnel, source port outside its rule") \

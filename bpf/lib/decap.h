@@ -249,8 +249,13 @@ static __always_inline int sctp_rx_native(void *ctx, int hook, __u32 ifindex, st
 	return FOU_STAT_PASS_SCTP_CRC_OK;
 }
 
-/* SCTP over UDP to or from the encapsulation port, passing through (or to a
- * user-space stack on this host): checked like native SCTP. */
+/*
+ * SCTP over UDP to or from the encapsulation port, passing through (or to a
+ * user-space stack on this host): checked like native SCTP. Nothing but the
+ * port says it is SCTP, so only a well-formed SCTP packet with a bad CRC32c
+ * is dropped; anything not shaped like SCTP (lengths, chunks) is some other
+ * protocol's and passes untouched (pass_not_sctp).
+ */
 static __always_inline int sctp_rx_transit(void *ctx, int hook, __u32 ifindex, struct fou_rx *rx)
 {
 	__be16 port = bpf_htons(sctp_encap_port(sctp_conf()));
@@ -261,13 +266,12 @@ static __always_inline int sctp_rx_transit(void *ctx, int hook, __u32 ifindex, s
 	if ((sctp_dev_flags(ifindex) & FOU_SCTP_DEV_F_NOVERIFY) || rx->p.gso)
 		return FOU_STAT_PASS_NO_PORT;
 	rx->slot = FOU_NO_SLOT;
-	ret = check_lengths(&rx->p);
-	if (ret != FOU_CONTINUE)
-		return ret;
-	if (rx->p.udp_len < UDP_HLEN + SCTP_MIN_LEN)
-		return FOU_STAT_DROP_SCTP_SHORT;
+	if (check_lengths(&rx->p) != FOU_CONTINUE || rx->p.udp_len < UDP_HLEN + SCTP_MIN_LEN)
+		return FOU_STAT_PASS_NOT_SCTP;
 	ret = sctp_check(ctx, hook, rx->p.l4_off + UDP_HLEN, rx->p.udp_len - UDP_HLEN, &rx->si);
-	return ret == FOU_CONTINUE ? FOU_STAT_PASS_SCTP_CRC_OK : ret;
+	if (ret == FOU_CONTINUE)
+		return FOU_STAT_PASS_SCTP_CRC_OK;
+	return ret == FOU_STAT_DROP_SCTP_CRC ? ret : FOU_STAT_PASS_NOT_SCTP;
 }
 
 /*
