@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <bpf/bpf.h>
@@ -241,4 +242,13 @@ int bh_routes_present(struct bpf_object *obj)
 	if (fd < 0)
 		return fd;
 	return bpf_map_update_elem(fd, &zero, &c, BPF_ANY) ? -errno : 0;
+}
+
+void bh_require_bpf(const char *needs)
+{
+	if (geteuid() != 0)
+		tap_skip_all("needs root for %s", needs);
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) <= 0 ||
+	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) <= 0)
+		tap_skip_all("BPF XDP/TC programs are not available");
 }

@@ -41,6 +41,10 @@ extern const uint8_t bh_neigh_mac[6]; /* the remotes', 02:00:00:00:00:99 */
 
 extern const char *const bh_stat_names[FOU_STAT__COUNT];
 
+/* Skip every test point (TAP) unless this runs as root on a kernel that
+ * loads XDP and TC programs; @needs says what root is for. */
+void bh_require_bpf(const char *needs);
+
 /* Tell XDP forwarding that routes exist (fou_route_count, which fouloader
  * keeps in step with the tries; tests write the tries directly). 0 or
  * -errno. */

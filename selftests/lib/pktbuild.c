@@ -87,8 +87,7 @@ bool l4_csum_ok(const void *iph, int ip_version, uint8_t proto,
 
 void pkt_put16(struct pkt *p, size_t off, uint16_t v)
 {
-	p->buf[off] = v >> 8;
-	p->buf[off + 1] = v & 0xff;
+	be16_put(p->buf + off, v);
 }
 
 void pkt_put32(struct pkt *p, size_t off, uint32_t v)
@@ -99,7 +98,7 @@ void pkt_put32(struct pkt *p, size_t off, uint32_t v)
 
 uint16_t pkt_get16(const struct pkt *p, size_t off)
 {
-	return (uint16_t)(p->buf[off] << 8 | p->buf[off + 1]);
+	return be16_get(p->buf + off);
 }
 
 uint32_t pkt_get32(const struct pkt *p, size_t off)
@@ -491,4 +490,18 @@ void pkt_truncate(struct pkt *p, size_t len)
 {
 	if (len < p->len)
 		p->len = len;
+}
+
+uint32_t crc32c_ref(const uint8_t *b, size_t n, size_t zfrom, size_t zto)
+{
+	uint32_t r = 0xffffffffu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		r ^= i >= zfrom && i < zto ? 0 : b[i];
+		for (k = 0; k < 8; k++)
+			r = (r >> 1) ^ (0x82F63B78u & (0u - (r & 1))); /* reflected */
+	}
+	return ~r;
 }

@@ -145,6 +145,34 @@ uint16_t l4_csum(const void *iph, int ip_version, uint8_t proto,
 bool l4_csum_ok(const void *iph, int ip_version, uint8_t proto,
 		const void *l4, size_t l4_len);
 
+/* Big-endian fields in a byte buffer, for headers built byte by byte. */
+static inline void be16_put(uint8_t *b, uint16_t v)
+{
+	b[0] = v >> 8;
+	b[1] = v & 0xff;
+}
+
+static inline void be32_put(uint8_t *b, uint32_t v)
+{
+	be16_put(b, v >> 16);
+	be16_put(b + 2, v & 0xffff);
+}
+
+static inline uint16_t be16_get(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/* CRC32c (Castagnoli) bit by bit, independent of the BPF tables; the bytes
+ * in [zfrom, zto) are read as zero. */
+uint32_t crc32c_ref(const uint8_t *b, size_t n, size_t zfrom, size_t zto);
+
+/* An SCTP packet's CRC32c: its checksum field (bytes 8..11) as zero. */
+static inline uint32_t sctp_crc32c_ref(const uint8_t *s, size_t n)
+{
+	return crc32c_ref(s, n, 8, 12);
+}
+
 /* Helpers for addresses in test code. */
 struct in_addr pkt_a4(const char *s);
 struct in6_addr pkt_a6(const char *s);

@@ -124,18 +124,7 @@ static uint32_t frame_hash(const uint8_t *f)
 			     ip + 8, ip + 24, 16, NULL);
 }
 
-/* ---- CRC32c (bitwise) and SCTP packets ----------------------------------- */
-
-static uint32_t crc32c(const uint8_t *b, size_t n)
-{
-	uint32_t r = ~0u;
-	int k;
-
-	while (n--)
-		for (r ^= *b++, k = 0; k < 8; k++)
-			r = r >> 1 ^ (0x82f63b78u & -(r & 1));
-	return ~r;
-}
+/* ---- SCTP packets ----------------------------------- */
 
 /* Common header (5001 -> 5002, vtag) and one DATA chunk of n bytes, padded;
  * the CRC32c stored little-endian. Returns the length. */
@@ -154,7 +143,7 @@ static size_t sctp_data(uint8_t *s, uint32_t vtag, size_t n)
 	for (i = 0; i < n; i++)
 		s[28 + i] = (uint8_t)(i * 13 + 7);
 	len = (len + 3) & ~(size_t)3;
-	c = crc32c(s, len);
+	c = sctp_crc32c_ref(s, len);
 	for (i = 0; i < 4; i++)
 		s[8 + i] = c >> (8 * i);
 	return len;

@@ -643,31 +643,14 @@ static void check_counters(const uint64_t *b, const uint64_t *a)
 
 /* ---- expected outputs ---------------------------------------------------- */
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
 /* The checksum of the ICMP message at layer l of p (field zero first). */
 static void icmp_fix_csum(struct pkt *p, int ip, int l)
 {
 	uint8_t *h = p->buf + pkt_off(p, l);
 	int ver = p->l[ip].type == PL_IP4 ? 4 : 6;
 
-	put16(h + 2, 0);
-	put16(h + 2, l4_csum(p->buf + pkt_off(p, ip), ver, ver == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+	be16_put(h + 2, 0);
+	be16_put(h + 2, l4_csum(p->buf + pkt_off(p, ip), ver, ver == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
 			     h, p->len - pkt_off(p, l)));
 }
 
@@ -679,7 +662,7 @@ static void icmp_fix_csum(struct pkt *p, int ip, int l)
 static void expect_too_big(int ifam, uint32_t mtu)
 {
 	const uint8_t *inner = T.p.buf + 14;
-	size_t ilen = ifam == 4 ? get16(inner + 2) : 40u + get16(inner + 4);
+	size_t ilen = ifam == 4 ? be16_get(inner + 2) : 40u + be16_get(inner + 4);
 	size_t quote = ifam == 4 ? 576 - 28 : 1280 - 48;
 	struct pkt_eth_opts eo = { 0 };
 	uint8_t ih[8] = { 0 };
@@ -700,7 +683,7 @@ static void expect_too_big(int ifam, uint32_t mtu)
 		ip = pkt_ip4(&e, &o);
 		ih[0] = 3;
 		ih[1] = 4;
-		put32(ih + 4, mtu & 0xffff);
+		be32_put(ih + 4, mtu & 0xffff);
 	} else {
 		struct pkt_ip6_opts o = { .nexthdr = IPPROTO_ICMPV6, .hlim = 64 };
 
@@ -708,7 +691,7 @@ static void expect_too_big(int ifam, uint32_t mtu)
 		memcpy(&o.daddr, inner + 8, 16);
 		ip = pkt_ip6(&e, &o);
 		ih[0] = 2;
-		put32(ih + 4, mtu);
+		be32_put(ih + 4, mtu);
 	}
 	l = pkt_bytes(&e, ih, sizeof(ih));
 	pkt_bytes(&e, inner, quote);
@@ -741,7 +724,7 @@ static bool check_encap(int slot, const uint8_t *out, size_t olen)
 
 	if (!EXPECT_EQ(olen, 14 + t->overhead + ilen, "output length"))
 		return false;
-	sport = get16(out + uoff);
+	sport = be16_get(out + uoff);
 	if (t->flags & FOU_TUN_F_SPORT_FIXED)
 		EXPECT_EQ(sport, SFIXED, "fixed outer source port");
 	else if (sport < SMIN || sport > SMAX)
@@ -753,7 +736,7 @@ static bool check_encap(int slot, const uint8_t *out, size_t olen)
 	pkt_eth(&e, &eo);
 	if (t->fam == 4) {
 		struct pkt_ip4_opts o = { .saddr = pkt_a4(LOCAL4), .daddr = pkt_a4(t->remote),
-					  .tos = tos, .ttl = 64, .id = get16(out + 18),
+					  .tos = tos, .ttl = 64, .id = be16_get(out + 18),
 					  .frag = df ? PKT_IP4_DF : 0 };
 
 		ip = pkt_ip4(&e, &o);
@@ -761,7 +744,7 @@ static bool check_encap(int slot, const uint8_t *out, size_t olen)
 		struct pkt_ip6_opts o = { .saddr = pkt_a6(LOCAL6), .daddr = pkt_a6(t->remote),
 					  .tclass = tos, .hlim = 64,
 					  .flowlabel = (uint32_t)(out[15] & 0xf) << 16 |
-						       get16(out + 16) };
+						       be16_get(out + 16) };
 
 		ip = pkt_ip6(&e, &o);
 	}
@@ -927,7 +910,7 @@ static size_t build_quote(uint8_t *buf, size_t cap, const struct quote *q)
 	if (q->vtag) {
 		uint8_t sc[12] = { 0x13, 0x89, 0x13, 0x8a };
 
-		put32(sc + 4, q->vtag);
+		be32_put(sc + 4, q->vtag);
 		pkt_bytes(&p, sc, sizeof(sc));
 		pkt_payload(&p, 52, 0x11);
 	} else if (body) {
@@ -937,13 +920,13 @@ static size_t build_quote(uint8_t *buf, size_t cap, const struct quote *q)
 		tap_bail("quote builder overflow");
 	/* The lengths of the packet as it was sent, not as it is quoted. */
 	if (q->fam == 4) {
-		put16(buf + 2, (uint16_t)sent);
+		be16_put(buf + 2, (uint16_t)sent);
 		pkt_ip4_fix_csum(&p, ip);
 	} else {
-		put16(buf + 4, (uint16_t)(sent - 40));
+		be16_put(buf + 4, (uint16_t)(sent - 40));
 	}
 	if (q->proto == 0 || q->proto == IPPROTO_UDP)
-		put16(buf + hl + 4, (uint16_t)(sent - hl));
+		be16_put(buf + hl + 4, (uint16_t)(sent - hl));
 	return n < p.len ? n : p.len;
 }
 
@@ -985,7 +968,7 @@ static void build_icmp(const struct icmp_msg *im, const struct quote *q)
 
 		ip = pkt_ip6(&T.p, &o);
 	}
-	put32(ih + 4, im->rest);
+	be32_put(ih + 4, im->rest);
 	memmove(quote + 8, quote, qlen);
 	memcpy(quote, ih, 8);
 	qlen += 8;
@@ -1458,7 +1441,7 @@ static void cases_inner_error(int fam)
 	memset(ih, 0, sizeof(ih));
 	ih[0] = fam == 4 ? 3 : 2;
 	ih[1] = fam == 4 ? 4 : 0;
-	put32(ih + 4, 1300);
+	be32_put(ih + 4, 1300);
 	pkt_bytes(&T.p, ih, 8);
 	pkt_bytes(&T.p, quote, qlen);
 	if (pkt_finalize(&T.p) || ip < 0)
@@ -1817,7 +1800,7 @@ static void cases_tx_bug_small_v6(void)
 		tap_begin();
 		ASSERT_TRUE(tx_once(&retval, &olen, b, a), "run fou_tx_tc");
 		if (retval == TC_ACT_REDIRECT_V && olen >= 62 && out_buf[54] == 2) {
-			uint32_t mtu = (uint32_t)get16(out_buf + 58) << 16 | get16(out_buf + 60);
+			uint32_t mtu = (uint32_t)be16_get(out_buf + 58) << 16 | be16_get(out_buf + 60);
 
 			EXPECT_TRUE(mtu < v[i].len, "the MTU announced is below the packet's length");
 		}
@@ -1913,11 +1896,7 @@ static void run_all_cases(void)
 
 int main(void)
 {
-	if (geteuid() != 0)
-		tap_skip_all("needs root for BPF_PROG_TEST_RUN and a network namespace");
-	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) <= 0 ||
-	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) <= 0)
-		tap_skip_all("BPF XDP/TC programs are not available");
+	bh_require_bpf("BPF_PROG_TEST_RUN and a network namespace");
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0)
 		tap_bail("libbpf_num_possible_cpus: %d", ncpus);

@@ -1239,11 +1239,7 @@ static void run_all_cases(void)
 
 int main(void)
 {
-	if (geteuid() != 0)
-		tap_skip_all("needs root for BPF_PROG_TEST_RUN");
-	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) <= 0 ||
-	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) <= 0)
-		tap_skip_all("BPF XDP/TC programs are not available");
+	bh_require_bpf("BPF_PROG_TEST_RUN");
 	if (libbpf_num_possible_cpus() <= 0)
 		tap_bail("libbpf_num_possible_cpus: %d", libbpf_num_possible_cpus());
 	if (load_progs())

@@ -56,31 +56,6 @@
 #define SCTP_PROTO 132
 #define DEF_PORT FOU_SCTP_PORT_DEFAULT
 
-/* ---- CRC32c, bit by bit -------------------------------------------------- */
-
-#define CRC_POLY 0x82F63B78u /* Castagnoli, reflected */
-
-/* CRC32c of n bytes, the bytes in [zfrom, zto) read as zero. */
-static uint32_t crc_ref(const uint8_t *b, size_t n, size_t zfrom, size_t zto)
-{
-	uint32_t r = 0xffffffffu;
-	size_t i;
-	int k;
-
-	for (i = 0; i < n; i++) {
-		r ^= i >= zfrom && i < zto ? 0 : b[i];
-		for (k = 0; k < 8; k++)
-			r = (r >> 1) ^ (CRC_POLY & (0u - (r & 1)));
-	}
-	return ~r;
-}
-
-/* An SCTP packet's CRC32c: its checksum field (bytes 8..11) as zero. */
-static uint32_t sctp_crc(const uint8_t *s, size_t n)
-{
-	return crc_ref(s, n, 8, 12);
-}
-
 /* SCTP stores the CRC little-endian (RFC 9260 appendix A, as Linux does). */
 static void sctp_put_crc(uint8_t *s, uint32_t c)
 {
@@ -92,7 +67,7 @@ static void sctp_put_crc(uint8_t *s, uint32_t c)
 
 static bool sctp_crc_ok(const uint8_t *s, size_t n)
 {
-	uint32_t c = sctp_crc(s, n);
+	uint32_t c = sctp_crc32c_ref(s, n);
 
 	return s[8] == (c & 0xff) && s[9] == (c >> 8 & 0xff) && s[10] == (c >> 16 & 0xff) &&
 	       s[11] == c >> 24;
@@ -114,30 +89,13 @@ struct sctp_b {
 	size_t last; /* offset of the last chunk */
 };
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* The 12-byte common header; CRC zero until sb_crc(). */
 static void sb_begin(struct sctp_b *s, uint16_t sport, uint16_t dport, uint32_t vtag)
 {
 	memset(s->b, 0, 12);
-	put16(s->b, sport);
-	put16(s->b + 2, dport);
-	put32(s->b + 4, vtag);
+	be16_put(s->b, sport);
+	be16_put(s->b + 2, dport);
+	be32_put(s->b + 4, vtag);
 	s->len = 12;
 }
 
@@ -153,7 +111,7 @@ static void sb_chunk(struct sctp_b *s, uint8_t type, uint8_t flags, const uint8_
 		tap_bail("SCTP builder overflow");
 	c[0] = type;
 	c[1] = flags;
-	put16(c + 2, (uint16_t)(4 + vlen));
+	be16_put(c + 2, (uint16_t)(4 + vlen));
 	for (i = 0; i < vlen; i++)
 		c[4 + i] = val ? val[i] : (uint8_t)(0x41 + i * 3);
 	memset(c + 4 + vlen, 0, pad);
@@ -168,14 +126,14 @@ static void sb_init(struct sctp_b *s, uint8_t type, uint32_t init_tag)
 {
 	uint8_t v[22] = { 0 };
 
-	put32(v, init_tag);
-	put32(v + 4, 106496);
-	put16(v + 8, 10);
-	put16(v + 10, 65535);
-	put32(v + 12, init_tag ^ 0x5a5a);
-	put16(v + 16, 12);
-	put16(v + 18, 6);
-	put16(v + 20, 5);
+	be32_put(v, init_tag);
+	be32_put(v + 4, 106496);
+	be16_put(v + 8, 10);
+	be16_put(v + 10, 65535);
+	be32_put(v + 12, init_tag ^ 0x5a5a);
+	be16_put(v + 16, 12);
+	be16_put(v + 18, 6);
+	be16_put(v + 20, 5);
 	sb_chunk(s, type, 0, v, sizeof(v), false);
 }
 
@@ -186,8 +144,8 @@ static void sb_data(struct sctp_b *s, uint32_t tsn, size_t n)
 	size_t i;
 
 	memset(v, 0, 12);
-	put32(v, tsn);
-	put32(v + 8, 51);
+	be32_put(v, tsn);
+	be32_put(v + 8, 51);
 	for (i = 0; i < n; i++)
 		v[12 + i] = (uint8_t)(i * 13 + 7);
 	sb_chunk(s, CID_DATA, 3, v, 12 + n, false);
@@ -195,12 +153,12 @@ static void sb_data(struct sctp_b *s, uint32_t tsn, size_t n)
 
 static void sb_crc(struct sctp_b *s)
 {
-	sctp_put_crc(s->b, sctp_crc(s->b, s->len));
+	sctp_put_crc(s->b, sctp_crc32c_ref(s->b, s->len));
 }
 
 static void sb_bad_crc(struct sctp_b *s)
 {
-	sctp_put_crc(s->b, sctp_crc(s->b, s->len) ^ 0x00010000);
+	sctp_put_crc(s->b, sctp_crc32c_ref(s->b, s->len) ^ 0x00010000);
 }
 
 /* ---- frames -------------------------------------------------------------- */
@@ -787,20 +745,20 @@ static bool frame_sane(const uint8_t *b, size_t n)
 	if (ver == 4) {
 		size_t ihl = (b[l3] & 0xf) * 4;
 
-		if (ip4_hdr_csum(b + l3, ihl) != get16(b + l3 + 10))
+		if (ip4_hdr_csum(b + l3, ihl) != be16_get(b + l3 + 10))
 			return false;
 		l4 = l3 + ihl;
 		proto = b[l3 + 9];
-		if (get16(b + l3 + 2) != n - l3)
+		if (be16_get(b + l3 + 2) != n - l3)
 			return false;
 	} else {
 		l4 = l3 + 40;
 		proto = b[l3 + 6];
-		if (get16(b + l3 + 4) != n - l4)
+		if (be16_get(b + l3 + 4) != n - l4)
 			return false;
 	}
 	if (proto == 17) {
-		if (get16(b + l4 + 4) != n - l4 || !l4_csum_ok(b + l3, ver, 17, b + l4, n - l4))
+		if (be16_get(b + l4 + 4) != n - l4 || !l4_csum_ok(b + l3, ver, 17, b + l4, n - l4))
 			return false;
 		l4 += 8;
 	}
@@ -850,9 +808,9 @@ static void cases_native_basic(int fam)
 	native_case(H_RX, fam, "INIT (chunk length 26), good CRC", FOU_STAT_PASS_SCTP_CRC_OK);
 	/* a CRC stored big-endian: right number, wrong byte order */
 	{
-		uint32_t c = sctp_crc(S.b, S.len);
+		uint32_t c = sctp_crc32c_ref(S.b, S.len);
 
-		put32(S.b + 8, c);
+		be32_put(S.b + 8, c);
 		native_case(H_RX, fam, "INIT, CRC stored big-endian", FOU_STAT_DROP_SCTP_CRC);
 	}
 	sb_begin(&S, 5001, 5002, 0x01020304);
@@ -884,17 +842,17 @@ static void cases_native_malformed(int fam)
 		native_case(H_RX, fam, what, FOU_STAT_DROP_SCTP_SHORT);
 	}
 	sb_std(&S, 0x11223344, 20);
-	put16(S.b + S.last + 2, get16(S.b + S.last + 2) + 4);
+	be16_put(S.b + S.last + 2, be16_get(S.b + S.last + 2) + 4);
 	sb_crc(&S);
 	native_case(H_RX, fam, "chunk length 4 past the end", FOU_STAT_DROP_SCTP_CHUNK_LEN);
 	sb_std(&S, 0x11223344, 20);
-	put16(S.b + S.last + 2, 0xffff);
+	be16_put(S.b + S.last + 2, 0xffff);
 	sb_crc(&S);
 	native_case(H_RX, fam, "chunk length 65535", FOU_STAT_DROP_SCTP_CHUNK_LEN);
 	for (i = 0; i < 4; i++) {
 		sb_begin(&S, 5001, 5002, 0x11223344);
 		sb_chunk(&S, CID_DATA, 3, NULL, 16, false);
-		put16(S.b + S.last + 2, small[i]);
+		be16_put(S.b + S.last + 2, small[i]);
 		sb_crc(&S);
 		snprintf(what, sizeof(what), "first chunk length %u", small[i]);
 		native_case(H_RX, fam, what, FOU_STAT_DROP_SCTP_CHUNK_ZERO);
@@ -902,7 +860,7 @@ static void cases_native_malformed(int fam)
 	sb_begin(&S, 5001, 5002, 0x11223344);
 	sb_data(&S, 1, 8);
 	sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
-	put16(S.b + S.last + 2, 2);
+	be16_put(S.b + S.last + 2, 2);
 	sb_crc(&S);
 	native_case(H_RX, fam, "second chunk length 2", FOU_STAT_DROP_SCTP_CHUNK_ZERO);
 
@@ -945,16 +903,16 @@ static void cases_native_many_chunks(int fam)
 	sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
 	sb_crc(&S);
 	native_case(H_RX, fam, "65 chunks", FOU_STAT_PASS_SCTP_CRC_OK);
-	put16(S.b + S.last + 2, 0);
+	be16_put(S.b + S.last + 2, 0);
 	sb_crc(&S);
 	native_case(H_RX, fam, "65 chunks, the 65th of length 0 (beyond the walk)",
 		    FOU_STAT_PASS_SCTP_CRC_OK);
-	put16(S.b + S.last - 16 + 2, 0);
+	be16_put(S.b + S.last - 16 + 2, 0);
 	sb_crc(&S);
 	native_case(H_RX, fam, "65 chunks, the 64th of length 0", FOU_STAT_DROP_SCTP_CHUNK_ZERO);
-	put16(S.b + S.last - 16 + 2, 16);
-	put16(S.b + S.last + 2, 16);
-	sctp_put_crc(S.b, sctp_crc(S.b, S.len) ^ 1);
+	be16_put(S.b + S.last - 16 + 2, 16);
+	be16_put(S.b + S.last + 2, 16);
+	sctp_put_crc(S.b, sctp_crc32c_ref(S.b, S.len) ^ 1);
 	native_case(H_RX, fam, "65 chunks, bad CRC", FOU_STAT_DROP_SCTP_CRC);
 }
 
@@ -1110,7 +1068,7 @@ static void cases_transit(int fam)
 	transit_case(fam, DEF_PORT, 40000, FOU_STAT_DROP_SCTP_CRC, "bad CRC");
 	transit_case(fam, 40000, P_OTHER, FOU_STAT_PASS_NO_PORT, "other port, bad CRC");
 	sb_std(&S, 0x0badcafe, 1);
-	put16(S.b + S.last + 2, 40);
+	be16_put(S.b + S.last + 2, 40);
 	sb_crc(&S);
 	/* Only the port says it is SCTP: what is not shaped like it is some
 	 * other protocol's, passed untouched. */
@@ -1330,13 +1288,13 @@ static void cases_port_drops(int fam)
 	port_drop(FOU_STAT_DROP_SCTP_SHORT, fam, P_SCTP);
 	run();
 	sb_std(&S, TAG_B, 8);
-	put16(S.b + S.last + 2, 3);
+	be16_put(S.b + S.last + 2, 3);
 	sb_crc(&S);
 	case_begin(H_RX, "RFC 6951 port: chunk length 3 (%s)", fn(fam));
 	port_frame(&f, fam, PORT_A, P_SCTP, &S);
 	port_drop(FOU_STAT_DROP_SCTP_CHUNK_ZERO, fam, P_SCTP);
 	run();
-	put16(S.b + S.last + 2, 100);
+	be16_put(S.b + S.last + 2, 100);
 	sb_crc(&S);
 	case_begin(H_RX, "RFC 6951 port: chunk past the end (%s)", fn(fam));
 	port_frame(&f, fam, PORT_A, P_SCTP, &S);
@@ -1820,7 +1778,7 @@ static void cases_tx_sanity(int fam)
 	EXPECT_EQ(retval, TC_ACT_OK_V, "verdict");
 	EXPECT_EQ(olen, T.p.len + 8, "output length");
 	EXPECT_EQ(out_buf[fam == 4 ? 14 + 9 : 14 + 6], 17, "IP protocol");
-	EXPECT_EQ(get16(out_buf + 14 + (fam == 4 ? 20 : 40)), DEF_PORT, "UDP source port");
+	EXPECT_EQ(be16_get(out_buf + 14 + (fam == 4 ? 20 : 40)), DEF_PORT, "UDP source port");
 	EXPECT_TRUE(frame_sane(out_buf, olen), "IP, UDP and SCTP checksums verify");
 	EXPECT_TRUE(!memcmp(out_buf + olen - S.len + 12, S.b + 12, S.len - 12),
 		    "SCTP bytes after the common header unchanged");
@@ -1864,8 +1822,8 @@ static void self_test(void)
 
 	memset(o, 0xff, sizeof(o));
 	/* RFC 3720 B.4 vectors and the check value */
-	if (crc_ref(v, 9, 0, 0) != 0xE3069283u || crc_ref(z, 32, 0, 0) != 0x8A9136AAu ||
-	    crc_ref(o, 32, 0, 0) != 0x62A8AB43u)
+	if (crc32c_ref(v, 9, 0, 0) != 0xE3069283u || crc32c_ref(z, 32, 0, 0) != 0x8A9136AAu ||
+	    crc32c_ref(o, 32, 0, 0) != 0x62A8AB43u)
 		tap_bail("the reference CRC32c is wrong");
 }
 
@@ -1906,11 +1864,7 @@ int main(void)
 	const char *failed;
 	int err;
 
-	if (geteuid() != 0)
-		tap_skip_all("needs root for BPF_PROG_TEST_RUN and a network namespace");
-	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) <= 0 ||
-	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) <= 0)
-		tap_skip_all("BPF XDP/TC programs are not available");
+	bh_require_bpf("BPF_PROG_TEST_RUN and a network namespace");
 	if (libbpf_num_possible_cpus() <= 0)
 		tap_bail("libbpf_num_possible_cpus: %d", libbpf_num_possible_cpus());
 	self_test();

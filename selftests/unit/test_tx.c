@@ -1601,11 +1601,7 @@ int main(void)
 {
 	int err;
 
-	if (geteuid() != 0)
-		tap_skip_all("needs root for BPF_PROG_TEST_RUN and a network namespace");
-	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) <= 0 ||
-	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) <= 0)
-		tap_skip_all("BPF XDP/TC programs are not available");
+	bh_require_bpf("BPF_PROG_TEST_RUN and a network namespace");
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0)
 		tap_bail("libbpf_num_possible_cpus: %d", ncpus);
