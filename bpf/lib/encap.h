@@ -566,13 +566,13 @@ static __always_inline int tx_path_check(struct fou_tx *tx, __u32 seg_len)
 {
 	struct fou_tun_path *path = bpf_map_lookup_elem(&fou_tun_path, &tx->slot);
 	__u32 overhead = tunnel_overhead(tx);
-	__u64 now;
 
-	if (!path || !(path->pmtu || path->redirect_ns))
+	if (!path)
 		return FOU_CONTINUE;
-	now = bpf_ktime_get_ns();
+	/* A Redirect's next hop applies to every packet: its age is checked
+	 * on each, but only where one was applied. */
 	if (path->redirect_ns) {
-		if (now - path->redirect_ns > pmtu_expire_ns(icmp_conf())) {
+		if (bpf_ktime_get_ns() - path->redirect_ns > pmtu_expire_ns(icmp_conf())) {
 			path->redirect_ns = 0;
 		} else if (tx->family == FOU_FAMILY_IPV4) {
 			tx->via = path->redirect_gw;
@@ -581,7 +581,7 @@ static __always_inline int tx_path_check(struct fou_tx *tx, __u32 seg_len)
 	}
 	if (!path->pmtu || seg_len + overhead <= path->pmtu)
 		return FOU_CONTINUE;
-	if (now - path->pmtu_ns > pmtu_expire_ns(icmp_conf())) {
+	if (bpf_ktime_get_ns() - path->pmtu_ns > pmtu_expire_ns(icmp_conf())) {
 		path->pmtu = 0;
 		stat_inc(FOU_STAT_PMTU_EXPIRED);
 		return FOU_CONTINUE;
