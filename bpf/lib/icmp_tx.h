@@ -58,7 +58,10 @@ static __always_inline bool icmp_may_send(struct __sk_buff *skb, const struct fo
 }
 
 /* A token bucket per tunnel, in nanoseconds of credit: rate errors a second,
- * burst at once. Per-CPU races can grant one error too many, never fewer. */
+ * burst at once. Per-CPU races can grant one error too many, never fewer.
+ * A bucket never used (last_ns 0: the loader zeroes it for a new tunnel)
+ * starts full, as the kernel's do: crediting it "since 0" would give it
+ * only the uptime, less than a burst on a machine booted recently. */
 static __always_inline bool icmp_rate_ok(__u32 slot)
 {
 	const struct fou_icmp_conf *c = icmp_conf();
@@ -69,7 +72,7 @@ static __always_inline bool icmp_rate_ok(__u32 slot)
 
 	if (!b)
 		return false;
-	credit = b->tokens_ns + (now - b->last_ns);
+	credit = b->last_ns ? b->tokens_ns + (now - b->last_ns) : cost * burst;
 	if (credit > cost * burst)
 		credit = cost * burst;
 	b->last_ns = now;

@@ -50,19 +50,28 @@ badfile() {
 	ok $? "bad file: $desc: nothing changed"
 }
 
-# waits_for_lock ARGS...: with the pin root's lock held (by flock(1), 1.5 s),
-# the command waits for it, then succeeds.
+# waits_for_lock ARGS...: while another process holds the pin root's lock,
+# the command blocks (the kernel lists it as the lock's waiter); once the lock is released it goes on and succeeds. No timing:
+# each step waits for the state it needs (bounded).
 waits_for_lock() {
-	local pid t0 t1 ms
-	flock -x "$PINR" sleep 1.5 &
-	pid=$!
-	cleanup_pid "$pid"
-	sleep 0.3
-	t0=$(date +%s%N)
-	run_fl "$@"
-	t1=$(date +%s%N)
-	wait "$pid"
-	ms=$(((t1 - t0) / 1000000))
-	[ "$RC" -eq 0 ] && [ "$ms" -ge 900 ]
-	ok $? "$* waits for the pin root's lock ($ms ms)" || show_run
+	local holder cmd ino waiting=1 running=1
+	ino=$(stat -c %i "$PINR")
+	"$PY" -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+time.sleep(120)' "$PINR" &
+	holder=$!
+	cleanup_pid "$holder"
+	wait_for 10 grep -Eq "^[0-9]+: FLOCK .* $holder [0-9a-f:]*:$ino " /proc/locks ||
+		{ fail "$* waits for the pin root's lock: the lock was never taken"; return; }
+	fl "$NS" "$@" >"$TMPD/out" 2>"$TMPD/err" &
+	cmd=$!
+	wait_for 10 grep -Eq "^[0-9]+: -> FLOCK .*:$ino " /proc/locks && waiting=0
+	kill -0 "$cmd" 2>/dev/null && running=0
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	wait "$cmd"
+	RC=$? OUT=$(cat "$TMPD/out") ERR=$(cat "$TMPD/err")
+	[ "$waiting" -eq 0 ] && [ "$running" -eq 0 ] && [ "$RC" -eq 0 ]
+	ok $? "$* waits for the pin root's lock, then succeeds" || show_run
 }

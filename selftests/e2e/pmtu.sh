@@ -246,12 +246,13 @@ stream_stall() {
 # kv LINE KEY: the value of KEY in a key=value line
 kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-# pmtu_drop: R's link towards B gets MTU PMTU_LOW; prints the time (s.ns)
-# right after: everything written later meets the new MTU, so the time until
-# such data arrives is the whole delay the drop causes it.
+# pmtu_drop: R's link towards B gets MTU PMTU_LOW; prints the time right
+# after (CLOCK_MONOTONIC seconds, tcp_stream.py's clock: a wall clock step
+# cannot move it): everything written later meets the new MTU, so the time
+# until such data arrives is the whole delay the drop causes it.
 pmtu_drop() {
 	ip -n "$PR_NS" link set r1 mtu "$PMTU_LOW"
-	date +%s.%N
+	"$PY" -c 'import time; print("%.6f" % time.monotonic())'
 }
 
 # ---------------------------------------------------------------- checks

@@ -29,6 +29,9 @@ ip -n "$NS" link add v0 type veth peer name v1 && ip -n "$NS" link set v0 up &&
 PINR=$(pin_of "$NS")
 PINR2=$(pin_of "$NS2")
 
+# No traffic here: the planted ages are read by the loader alone, on a clock
+# far enough ahead to plant "700 s ago" right after boot.
+clock_ahead
 run_fl() { fl_run "$NS" "$@"; }
 . selftests/e2e/cli.sh
 # state: every map an icmp, pmtu or tunnel command may touch, for before/after
@@ -98,12 +101,12 @@ print(*[e['formatted']['key'] for e in json.load(sys.stdin)
 # Planting what the BPF side learns, little endian like the maps.
 le() { "$PY" -c "import struct,sys; print(' '.join('%02x' % b for b in struct.pack('<' + sys.argv[1], *(int(a, 0) for a in sys.argv[2:]))))" "$@"; }
 ip16() { "$PY" -c "import ipaddress,sys; print(' '.join('%02x' % b for b in ipaddress.ip_address(sys.argv[1]).packed.ljust(16, b'\0')))" "$1"; }
-now_ns() { "$PY" -c 'import time; print(time.monotonic_ns())'; }
 # plant_path SLOT PMTU AGE_S FROM [GW RFROM RAGE_S]: fou_tun_path[SLOT] =
-# {pmtu, pad, pad2, pmtu_ns, pmtu_from, redirect_gw, redirect_ns, redirect_from}
+# {pmtu, pad, pad2, pmtu_ns, pmtu_from, redirect_gw, redirect_ns, redirect_from},
+# AGE_S old on the loader's clock (clock_ahead: valid whatever the uptime)
 plant_path() {
 	local now gw=0.0.0.0 rfrom=0.0.0.0 rns=0
-	now=$(now_ns)
+	now=$(ahead_ns)
 	[ -n "${5:-}" ] && gw=$5 rfrom=$6 rns=$((now - $7 * 1000000000))
 	bpftool map update pinned "$PINR/fou_tun_path" key hex $(le I "$1") value hex \
 		$(le HHIQ "$2" 0 0 $((now - $3 * 1000000000))) $(ip16 "$4") $(ip16 $gw) $(le Q $rns) $(ip16 $rfrom)

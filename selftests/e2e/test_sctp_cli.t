@@ -33,6 +33,9 @@ PINR2=$(pin_of "$NS2")
 IF_V0=$(ip -n "$NS" -j link show dev v0 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])')
 IF_V1=$(ip -n "$NS" -j link show dev v1 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])')
 
+# Planted peers are aged by the loader alone (no traffic here), on a clock
+# far enough ahead to plant "100 s ago" right after boot.
+clock_ahead
 run_fl() { fl_run "$NS" "$@"; }
 . selftests/e2e/cli.sh
 # sj EXPR: EXPR on sctp show --json in NS
@@ -200,7 +203,7 @@ bad "zero-csum6" "ipproto 132 with zero-csum6 (state present)" port add 9902 ipp
 # family, pad[3]} -> fou_sctp_peer {encap_port, flags, peer_vtag, updated_ns},
 # host (little endian) order but for the address.
 le() { "$PY" -c "import struct,sys; print(' '.join('%02x' % b for b in struct.pack('<' + sys.argv[1], *(int(a, 0) for a in sys.argv[2:]))))" "$@"; }
-NOW=$("$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
+NOW=$(ahead_ns)   # the loader's clock (clock_ahead): 100 s ago exists right after boot
 A4="0a 09 00 01 00 00 00 00 00 00 00 00 00 00 00 00"          # 10.9.0.1
 A6="fd 00 00 00 00 00 00 00 00 00 00 00 00 00 00 09"          # fd00::9
 plant() { bpftool map update pinned "$PINR/$1" key hex $2 value hex $3; }

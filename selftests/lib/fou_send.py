@@ -213,8 +213,8 @@ def main():
 
     if not a.expect_reply:
         return 0
-    deadline = time.time() + a.timeout
-    while time.time() < deadline and len(replies) < a.count:
+    deadline = time.monotonic() + a.timeout
+    while time.monotonic() < deadline and len(replies) < a.count:
         time.sleep(0.05)
     try:
         sniffer.stop()

@@ -44,9 +44,30 @@ host_ns() {
 
 # fl NS ARGS...: fouloader inside NS with NS's pin root (or $PIN), bounded.
 # Replaces netns.sh's fl, so fl_json_get, stat_counter and port_counter follow.
+# After clock_ahead, in a time namespace whose CLOCK_MONOTONIC runs
+# CLOCK_AHEAD_S ahead.
 fl() {
 	local ns=$1; shift
-	timeout 20 nsenter --net="/run/netns/$ns" -- "$FOULOADER" --pin-root "${NS_PIN[$ns]:-$PIN}" "$@"
+	timeout 20 nsenter --net="/run/netns/$ns" -- \
+		${CLOCK_AHEAD_S:+unshare --time --monotonic "$CLOCK_AHEAD_S" --} \
+		"$FOULOADER" --pin-root "${NS_PIN[$ns]:-$PIN}" "$@"
+}
+
+# clock_ahead: from now on the loader's CLOCK_MONOTONIC (a time namespace's)
+# runs 100000 s ahead, and ahead_ns prints that clock. A test can then plant
+# "learned 700 s ago" as $(ahead_ns) - 700e9 and read its age back through
+# the loader whatever the uptime: on a machine up for a minute, the real
+# clock minus 700 s is negative. Only for state the BPF programs do not read
+# in the test (their bpf_ktime_get_ns is the real clock). SKIPs the whole
+# test without time namespaces.
+clock_ahead() {
+	unshare --time --monotonic 1 -- true 2>/dev/null ||
+		skip_all "no time namespaces (unshare --time): the loader's clock cannot be moved"
+	CLOCK_AHEAD_S=100000
+}
+ahead_ns() {
+	"$PY" -c 'import sys, time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC) + int(sys.argv[1]) * 10**9)' \
+		"${CLOCK_AHEAD_S:?clock_ahead first}"
 }
 
 # pin_of NS: the pin root fl uses for NS.

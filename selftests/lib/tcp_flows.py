@@ -37,7 +37,7 @@ def read_flow(c, peer, deadline, out, lock):
     err = None
     try:
         while True:
-            left = deadline - time.time()
+            left = deadline - time.monotonic()
             if left <= 0:
                 err = "timed out"
                 break
@@ -67,10 +67,10 @@ def sink(a):
     s.listen(a.flows)
     if a.ready:
         open(a.ready, "w").close()
-    deadline = time.time() + a.timeout
+    deadline = time.monotonic() + a.timeout
     out, lock, threads = [], threading.Lock(), []
     for _ in range(a.flows):
-        s.settimeout(max(0.1, deadline - time.time()))
+        s.settimeout(max(0.1, deadline - time.monotonic()))
         try:
             c, peer = s.accept()
         except socket.timeout:

@@ -5,7 +5,7 @@ and the pmtu benchmark (how long a transfer stalls when the path MTU drops).
 
   tcp_stream.py recv --addr A --port P --out FILE --log LOG [--ready F] [--timeout S]
       accept one connection, write everything to FILE, and to LOG one line
-      "TIME BYTES" per recv() (CLOCK_REALTIME seconds, bytes so far); print
+      "TIME BYTES" per recv() (CLOCK_MONOTONIC seconds, bytes so far); print
       "received N bytes sha256 H"
   tcp_stream.py send --addr A --port P --file FILE [--src S] [--rate B]
                      [--chunk N] [--timeout S] [--log SLOG]
@@ -47,7 +47,7 @@ def pieces(conn, deadline):
     """What the peer sends, as recv() returns it, until it closes (or the
     deadline passes: then a final None)."""
     while True:
-        left = deadline - time.time()
+        left = deadline - time.monotonic()
         if left <= 0:
             yield None
             return
@@ -63,7 +63,7 @@ def pieces(conn, deadline):
 
 
 def recv(a):
-    deadline = time.time() + a.timeout
+    deadline = time.monotonic() + a.timeout
     conn, peer = accept_one(a)
     if conn is None:
         print("no connection within %.1f s" % a.timeout)
@@ -78,7 +78,7 @@ def recv(a):
                 rc = 1
                 break
             n += len(b)
-            timeline.append((time.time(), n))
+            timeline.append((time.monotonic(), n))
             out.write(b)
             h.update(b)
     write_log(a.log, timeline)
@@ -96,7 +96,7 @@ def write_log(path, timeline):
 
 def send(a):
     data = open(a.file, "rb").read()
-    start = time.time()
+    start = time.monotonic()
     timeline = []
     try:
         s = socket.create_connection((a.addr, a.port), timeout=a.timeout,
@@ -105,17 +105,17 @@ def send(a):
         while off < len(data):
             s.sendall(data[off:off + a.chunk])
             off = min(off + a.chunk, len(data))
-            timeline.append((time.time(), off))
+            timeline.append((time.monotonic(), off))
             if a.rate:
                 # absolute schedule: a late write does not slow the rest
-                wait = start + off / a.rate - time.time()
+                wait = start + off / a.rate - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
         s.shutdown(socket.SHUT_WR)
         while s.recv(4096):
             pass
     except (socket.timeout, OSError) as e:
-        print("send failed after %.2f s: %s" % (time.time() - start, e))
+        print("send failed after %.2f s: %s" % (time.monotonic() - start, e))
         return 1
     finally:
         if a.log:

@@ -30,7 +30,7 @@ def recv(a):
     s.listen(1)
     if a.ready:
         open(a.ready, "w").close()
-    deadline = time.time() + a.timeout
+    deadline = time.monotonic() + a.timeout
     s.settimeout(a.timeout)
     try:
         c, peer = s.accept()
@@ -41,7 +41,7 @@ def recv(a):
     n = 0
     with open(a.out, "wb") as out:
         while True:
-            left = deadline - time.time()
+            left = deadline - time.monotonic()
             if left <= 0:
                 print("timed out after %d bytes" % n)
                 return 1

@@ -31,10 +31,10 @@ def main():
     with open(a.out, "w") as out:
         if a.ready:
             open(a.ready, "w").close()
-        deadline = time.time() + a.timeout
+        deadline = time.monotonic() + a.timeout
         n = 0
         while True:
-            left = deadline - time.time()
+            left = deadline - time.monotonic()
             if left <= 0:
                 break
             s.settimeout(left)

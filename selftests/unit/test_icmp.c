@@ -362,16 +362,33 @@ static uint64_t now_ns(void)
 /* When a state entry was learned, relative to the run. */
 enum age { AGE_NOW, AGE_10S, AGE_OLD };
 
+/*
+ * AGE_OLD is past the expiry whatever the uptime: the clock starts at boot,
+ * so "700 s ago" does not exist on a machine up for a minute. A case with
+ * an AGE_OLD entry runs with a 1 s expiry (reset_state()) and the entry is
+ * OLD_S old; right after boot the test first waits until the clock can say
+ * "OLD_S ago". AGE_10S is older than the clock only in the first 10 s:
+ * likewise.
+ */
+#define OLD_EXPIRE_S 1
+#define OLD_S 2
+
+static uint64_t clock_at_least(uint64_t ns)
+{
+	uint64_t now;
+
+	while ((now = now_ns()) < ns)
+		usleep((ns - now) / 1000 + 1);
+	return now;
+}
+
 static uint64_t age_ns(enum age a)
 {
-	uint64_t now = now_ns();
-
 	if (a == AGE_NOW)
-		return now;
+		return now_ns();
 	if (a == AGE_10S)
-		return now - 10 * SEC_NS;
-	/* past the default 600 s expiry; the clock starts at boot */
-	return now > 700 * SEC_NS ? now - 700 * SEC_NS : 0;
+		return clock_at_least(11 * SEC_NS) - 10 * SEC_NS;
+	return clock_at_least((OLD_S + 1) * SEC_NS) - OLD_S * SEC_NS;
 }
 
 /* Changes a case expects in fou_tun_path. */
@@ -479,11 +496,25 @@ static void want_pmtu(int slot, uint16_t pmtu)
 	want_path(slot, PW_PMTU, pmtu, tuns[slot].fam, router_of(tuns[slot].fam), NULL);
 }
 
+/* Does the case plant an entry past its expiry (AGE_OLD)? */
+static bool any_old(void)
+{
+	int i;
+
+	for (i = 0; i < T.npre; i++)
+		if ((T.pre[i].pmtu && T.pre[i].age == AGE_OLD) ||
+		    (T.pre[i].rgw && T.pre[i].rage == AGE_OLD))
+			return true;
+	return false;
+}
+
 static void reset_state(void)
 {
 	uint32_t zero = 0, slot;
 	int i;
 
+	if (any_old() && !T.conf.pmtu_expire_s)
+		T.conf.pmtu_expire_s = OLD_EXPIRE_S;
 	update(m.conf, &zero, &T.conf, "fou_icmp_conf");
 	put_index(T.idx_slot, T.idx_to);
 	for (slot = 0; slot < NSLOT; slot++) {
@@ -1756,10 +1787,37 @@ static void rate_series(int slot, int ifam, const char *dst, uint32_t burst, int
 	}
 }
 
+/*
+ * A bucket never used starts full whatever the uptime: at rate 1 and burst
+ * 100000 a full bucket holds 100000 s of credit, more than any recent
+ * boot's clock, so crediting it "since 0" leaves less than the burst.
+ */
+static void rate_fresh_bucket(void)
+{
+	struct inner in = { .fam = 4, .dst = IDST4_A, .len = 1500, .df = true };
+	const uint64_t burst = 100000;
+	struct fou_icmp_bucket b;
+	__u32 slot = S_A;
+
+	tx_case(S_A, 1400, &in, "rate 1/s, burst %llu, a bucket never used: error sent",
+		(unsigned long long)burst);
+	T.conf.rate = 1;
+	T.conf.burst = burst;
+	expect_sent(S_A, 4, 1400 - tuns[S_A].overhead);
+	run();
+	tap_begin();
+	ASSERT_OK(bpf_map_lookup_elem(m.bucket, &slot, &b), "fou_icmp_bucket lookup");
+	EXPECT_EQ(b.tokens_ns, (burst - 1) * SEC_NS, "credit left: the full burst less one error");
+cleanup:
+	tap_end("fou_tx_tc: a fresh rate bucket starts full (burst %llu), not with the uptime",
+		(unsigned long long)burst);
+}
+
 static void cases_tx_rate(void)
 {
 	rate_series(S_A, 4, IDST4_A, 2, 4);
 	rate_series(S_6, 6, IDST6_6, 1, 3);
+	rate_fresh_bucket();
 }
 
 /* One transmit run with the state of T; false if it could not be made. */
