@@ -77,12 +77,22 @@ static bool parse_steer(const char *v)
 	return !strcmp(v, "cpumap");
 }
 
+enum { AW_HINTS, AW_STEER, AW_STEER_CPUS, AW_RX, AW_XDP_MODE, AW_COUNT };
+
+static const struct word_group attach_words[] = {
+	{ "--hints", AW_HINTS }, { "--steer", AW_STEER }, { "--steer-cpus", AW_STEER_CPUS },
+	{ "--rx", AW_RX }, { "--xdp-mode", AW_XDP_MODE }, { NULL, 0 },
+};
+
 static void parse_attach(int argc, char **argv, struct attach_args *a)
 {
+	const char *seen[AW_COUNT] = {};
+
 	a->rx = RX_AUTO;
 	a->xdp_mode = FOU_XDP_MODE_NATIVE;
 	a->hints = -1;
 	for (int i = 0; i < argc; i++) {
+		word_once("attach", attach_words, seen, argv[i]);
 		if (!strcmp(argv[i], "--hints")) {
 			a->hints = parse_on_off("--hints", need_arg(argc, argv, i++, "--hints"));
 		} else if (!strcmp(argv[i], "--steer")) {
@@ -123,6 +133,9 @@ static void parse_attach(int argc, char **argv, struct attach_args *a)
 	}
 	if (!a->dev)
 		usage_error("attach: missing DEV");
+	if (seen[AW_XDP_MODE] && a->rx == RX_TC)
+		usage_error("attach: '--xdp-mode' and '--rx tc' exclude each other (TC receive "
+			    "attaches no XDP program)");
 	a->ifindex = parse_dev(a->dev);
 }
 

@@ -52,6 +52,14 @@ __u8 parse_port_ipproto(const char *s);   /* 4, 41 or 132 */
 int parse_addr(const char *what, const char *s, struct fou_addr *out);
 unsigned int parse_dev(const char *s);
 const char *need_arg(int argc, char **argv, int i, const char *opt);
+/* A command's words that set one setting each, by group (a table ends with
+ * a NULL word); seen[] has one entry per group, NULL at first. */
+struct word_group {
+	const char *word;
+	int group;
+};
+void word_once(const char *cmd, const struct word_group *tab, const char **seen,
+	       const char *w);
 bool is_help(const char *s);
 void format_addr(const struct fou_addr *a, int family, char *buf, size_t len);
 

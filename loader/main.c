@@ -266,10 +266,13 @@ static const struct command *find_command(int argc, char **argv, int *used)
 
 int main(int argc, char **argv)
 {
+	static const struct word_group words[] = { { "--pin-root", 0 }, { NULL, 0 } };
+	const char *seen[1] = {};
 	const struct command *cmd;
 	int i = 1, used;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
+		word_once("fouloader", words, seen, argv[i]);
 		if (!strcmp(argv[i], "--pin-root"))
 			g_opts.pin_root = need_arg(argc, argv, i++, "--pin-root");
 		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))

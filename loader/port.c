@@ -11,12 +11,23 @@
 
 #include "fouloader.h"
 
+/* Each setting of a port is given once, by one of its words ("peer" may
+ * repeat: one address each). */
+enum { PW_FAMILY, PW_KIND, PW_LOCAL, PW_DEV, PW_ZERO_CSUM6, PW_MARK, PW_COUNT };
+
+static const struct word_group port_words[] = {
+	{ "-6", PW_FAMILY }, { "ipproto", PW_KIND }, { "gue", PW_KIND }, { "local", PW_LOCAL },
+	{ "dev", PW_DEV }, { "zero-csum6", PW_ZERO_CSUM6 }, { "mark", PW_MARK }, { NULL, 0 },
+};
+
 static int parse_peer(int argc, char **argv, int i, struct port_spec *a)
 {
 	const char *v = need_arg(argc, argv, i, "peer");
 	struct fou_peer_spec *p;
 
 	if (!strcmp(v, "any")) {
+		if (a->port.flags & FOU_PORT_F_PEER_ANY)
+			usage_error("port add: 'peer any' given twice");
 		a->port.flags |= FOU_PORT_F_PEER_ANY;
 		return i + 1;
 	}
@@ -67,10 +78,13 @@ static void validate_port_add(struct port_spec *a)
 
 void port_parse_add(int argc, char **argv, struct port_spec *a)
 {
+	const char *seen[PW_COUNT] = {};
+
 	a->key.family = FOU_FAMILY_IPV4;
 	for (int i = 0; i < argc; i++) {
 		const char *w = argv[i];
 
+		word_once("port add", port_words, seen, w);
 		if (!strcmp(w, "-6")) {
 			a->key.family = FOU_FAMILY_IPV6;
 		} else if (!strcmp(w, "ipproto")) {
@@ -103,20 +117,22 @@ void port_parse_add(int argc, char **argv, struct port_spec *a)
 
 static void parse_port_key(const char *cmd, int argc, char **argv, struct fou_port_key *key)
 {
+	const char *seen[PW_COUNT] = {};
 	bool have = false;
 
 	key->family = FOU_FAMILY_IPV4;
 	for (int i = 0; i < argc; i++) {
+		word_once(cmd, port_words, seen, argv[i]);
 		if (!strcmp(argv[i], "-6"))
 			key->family = FOU_FAMILY_IPV6;
 		else if (!have && argv[i][0] != '-') {
 			key->port = parse_port("PORT", argv[i]);
 			have = true;
 		} else
-			usage_error("port %s: unexpected '%s'", cmd, argv[i]);
+			usage_error("%s: unexpected '%s'", cmd, argv[i]);
 	}
 	if (!have)
-		usage_error("port %s: missing PORT", cmd);
+		usage_error("%s: missing PORT", cmd);
 }
 
 static const char *family_name(int family)
@@ -178,7 +194,7 @@ int cmd_port_del(int argc, char **argv)
 	struct fou_port_fds m;
 	int err = -ENOENT;
 
-	parse_port_key("del", argc, argv, &key);
+	parse_port_key("port del", argc, argv, &key);
 	if (state_exists_locked()) {
 		open_port_fds(&m);
 		err = fou_port_remove(&m, &key);

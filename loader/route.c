@@ -70,6 +70,8 @@ void route_parse_add(int argc, char **argv, struct route_spec *r)
 	r->tunnel = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "tunnel")) {
+			if (r->tunnel)
+				usage_error("route add: 'tunnel' given twice");
 			r->tunnel = need_arg(argc, argv, i++, "tunnel");
 		} else if (!have_prefix && argv[i][0] != '-') {
 			parse_prefix(argv[i], &r->p);

@@ -114,15 +114,16 @@ static bool parse_dev_option(int argc, char **argv, int *i, __u32 *flag, bool *o
 	return true;
 }
 
-static const char *dev_option_name(__u32 flag)
-{
-	if (flag == FOU_SCTP_DEV_F_UDP_SIDE)
-		return "side";
-	return flag == FOU_SCTP_DEV_F_NOVERIFY ? "verify|noverify" : "fill|nofill";
-}
+/* Each setting of a device once, by one of its words. */
+static const struct word_group dev_words[] = {
+	{ "default", 0 }, { "side", 1 }, { "verify", 2 }, { "noverify", 2 },
+	{ "fill", 3 }, { "nofill", 3 }, { NULL, 0 },
+};
 
 void sctp_parse_dev(int argc, char **argv, struct sctp_dev_spec *s)
 {
+	const char *seen[4] = {};
+
 	if (!argc)
 		usage_error("sctp dev: missing DEV (see 'fouloader sctp dev --help')");
 	s->name = argv[0];
@@ -130,11 +131,10 @@ void sctp_parse_dev(int argc, char **argv, struct sctp_dev_spec *s)
 		__u32 flag;
 		bool on;
 
+		word_once("sctp dev", dev_words, seen, argv[i]);
 		if (!strcmp(argv[i], "default")) {
 			s->reset = true;
 		} else if (parse_dev_option(argc, argv, &i, &flag, &on)) {
-			if (s->mask & flag)
-				usage_error("sctp dev: %s given twice", dev_option_name(flag));
 			s->mask |= flag;
 			s->flags |= on ? flag : 0;
 		} else {

@@ -194,7 +194,11 @@ struct stats_args {
 
 static void parse_stats(int argc, char **argv, struct stats_args *a)
 {
+	static const struct word_group words[] = { { "--watch", 0 }, { "--count", 1 }, { NULL, 0 } };
+	const char *seen[2] = {};
+
 	for (int i = 0; i < argc; i++) {
+		word_once("stats", words, seen, argv[i]);
 		if (!strcmp(argv[i], "--json"))
 			a->json = true;
 		else if (!strcmp(argv[i], "--all"))

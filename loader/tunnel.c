@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,10 +15,25 @@
 
 #define DEFAULT_TTL 64
 
+/* Each setting of a tunnel is given once, by one of its words. */
+enum { TW_LOCAL, TW_REMOTE, TW_ENCAP, TW_IPPROTO, TW_DPORT, TW_SPORT, TW_TTL, TW_TOS, TW_MTU,
+       TW_CSUM, TW_UDP6_CSUM, TW_COUNT };
+
+static const struct word_group tunnel_words[] = {
+	{ "local", TW_LOCAL }, { "remote", TW_REMOTE }, { "encap", TW_ENCAP },
+	{ "ipproto", TW_IPPROTO }, { "encap-dport", TW_DPORT }, { "encap-sport", TW_SPORT },
+	{ "ttl", TW_TTL }, { "tos", TW_TOS }, { "mtu", TW_MTU },
+	{ "encap-csum", TW_CSUM }, { "noencap-csum", TW_CSUM },
+	{ "encap-udp6-csum", TW_UDP6_CSUM }, { "noencap-udp6-csum", TW_UDP6_CSUM },
+	{ NULL, 0 },
+};
+
 struct tunnel_args {
 	struct fou_tunnel t;
 	bool have_local, have_remote, have_encap, have_dport, have_ipproto;
 	int local_family, remote_family;
+	const char *seen[TW_COUNT];
+	const char *seen_local, *seen_remote; /* the addresses as given */
 };
 
 static void parse_name(const char *s, char *out)
@@ -54,10 +71,12 @@ static int parse_tunnel_word(int argc, char **argv, int i, struct tunnel_args *a
 	struct fou_tunnel *t = &a->t;
 
 	if (!strcmp(w, "local")) {
-		a->local_family = parse_addr("local", need_arg(argc, argv, i, w), &t->local);
+		a->seen_local = need_arg(argc, argv, i, w);
+		a->local_family = parse_addr("local", a->seen_local, &t->local);
 		a->have_local = true;
 	} else if (!strcmp(w, "remote")) {
-		a->remote_family = parse_addr("remote", need_arg(argc, argv, i, w), &t->remote);
+		a->seen_remote = need_arg(argc, argv, i, w);
+		a->remote_family = parse_addr("remote", a->seen_remote, &t->remote);
 		a->have_remote = true;
 	} else if (!strcmp(w, "encap")) {
 		const char *v = need_arg(argc, argv, i, w);
@@ -126,6 +145,84 @@ static int parse_tunnel_flag(const char *w, struct fou_tunnel *t)
 	return 0;
 }
 
+/* Why @a cannot be a tunnel endpoint on the wire, or NULL. */
+static const char *endpoint_unfit(int family, const struct fou_addr *a)
+{
+	static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const __u8 zero16[16];
+	const __u8 *b6 = (const __u8 *)a->ip6;
+	__u32 v4 = ntohl(a->ip4);
+
+	if (family == FOU_FAMILY_IPV4) {
+		if (!v4)
+			return "the unspecified address";
+		if ((v4 >> 28) == 0xe)
+			return "a multicast address";
+		if (v4 == 0xffffffff)
+			return "the broadcast address";
+		return (v4 >> 24) == 127 ? "a loopback address" : NULL;
+	}
+	if (!memcmp(b6, zero16, 16))
+		return "the unspecified address";
+	if (b6[0] == 0xff)
+		return "a multicast address";
+	if (!memcmp(b6, zero16, 15) && b6[15] == 1)
+		return "a loopback address";
+	return memcmp(b6, v4mapped, 12) ? NULL : "an IPv4-mapped address (use IPv4)";
+}
+
+/* Does @sa hold @a (of @family)? */
+static bool sockaddr_is(const struct sockaddr *sa, int family, const struct fou_addr *a)
+{
+	if (!sa)
+		return false;
+	if (family == FOU_FAMILY_IPV4)
+		return sa->sa_family == AF_INET &&
+		       ((const struct sockaddr_in *)sa)->sin_addr.s_addr == a->ip4;
+	return sa->sa_family == AF_INET6 &&
+	       !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, a->ip6, 16);
+}
+
+/* The remote must be another host: not an address or a broadcast address
+ * of this one's devices (in this network namespace), or encapsulated
+ * packets would come back to us. */
+static void refuse_own_remote(const struct fou_tunnel *t, const char *text)
+{
+	struct ifaddrs *list, *ifa;
+
+	if (getifaddrs(&list))
+		fail("cannot list this host's addresses: %s", strerror(errno));
+	for (ifa = list; ifa; ifa = ifa->ifa_next) {
+		bool own = sockaddr_is(ifa->ifa_addr, t->family, &t->remote);
+		bool bcast = (ifa->ifa_flags & IFF_BROADCAST) &&
+			     sockaddr_is(ifa->ifa_broadaddr, t->family, &t->remote);
+		char dev[IF_NAMESIZE];
+
+		if (!own && !bcast)
+			continue;
+		snprintf(dev, sizeof(dev), "%s", ifa->ifa_name);
+		freeifaddrs(list);
+		usage_error("remote: '%s' is %s of this host (dev %s); a tunnel goes to another host",
+			    text, own ? "an address" : "the broadcast address", dev);
+	}
+	freeifaddrs(list);
+}
+
+static void validate_endpoints(const struct tunnel_args *a)
+{
+	const struct fou_tunnel *t = &a->t;
+	const char *why;
+
+	if ((why = endpoint_unfit(t->family, &t->local)))
+		usage_error("local: '%s' is %s", a->seen_local, why);
+	if ((why = endpoint_unfit(t->family, &t->remote)))
+		usage_error("remote: '%s' is %s", a->seen_remote, why);
+	if (!memcmp(&t->local, &t->remote, sizeof(t->local)))
+		usage_error("tunnel add: local and remote are the same address '%s'",
+			    a->seen_remote);
+	refuse_own_remote(t, a->seen_remote);
+}
+
 static void validate_tunnel(struct tunnel_args *a)
 {
 	struct fou_tunnel *t = &a->t;
@@ -148,6 +245,7 @@ static void validate_tunnel(struct tunnel_args *a)
 	    (t->flags & FOU_TUN_F_UDP6_ZERO))
 		usage_error("encap-csum and noencap-udp6-csum exclude each other");
 	t->family = a->local_family;
+	validate_endpoints(a);
 	if (t->kind == FOU_KIND_FOU && !t->ipproto)
 		t->ipproto = 4;
 	if (t->kind == FOU_KIND_GUE)
@@ -159,7 +257,10 @@ static void parse_tunnel_args(int argc, char **argv, struct tunnel_args *a)
 	a->t.ttl = DEFAULT_TTL;
 	local_port_range(&a->t.sport_min, &a->t.sport_max);
 	for (int i = 0; i < argc;) {
-		int next = parse_tunnel_word(argc, argv, i, a);
+		int next;
+
+		word_once("tunnel add", tunnel_words, a->seen, argv[i]);
+		next = parse_tunnel_word(argc, argv, i, a);
 
 		if (next > 0) {
 			i = next + 1;

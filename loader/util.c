@@ -10,10 +10,31 @@
 
 #include "fouloader.h"
 
+/* @s with every control character (and DEL) escaped: a message quotes
+ * arguments and file words, and one with a newline must stay one line. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p == '\r')
+			fputs("\\r", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	fprintf(stderr, "fouloader: %s", prefix);
-	vfprintf(stderr, fmt, ap);
+	put_escaped(stderr, buf);
 	fputc('\n', stderr);
 }
 
@@ -147,6 +168,27 @@ unsigned int parse_dev(const char *s)
 	if (!ifindex)
 		usage_error("no such device '%s' in this network namespace", s);
 	return ifindex;
+}
+
+/* One setting, one word: seen[group] keeps the word that set it. The
+ * same word again, or another of its group (its opposite, another way to
+ * say it), is refused: the last one would silently win. Words not in
+ * @tab are left to the caller. */
+void word_once(const char *cmd, const struct word_group *tab, const char **seen,
+	       const char *w)
+{
+	for (; tab->word; tab++) {
+		const char **s = &seen[tab->group];
+
+		if (strcmp(tab->word, w))
+			continue;
+		if (*s && !strcmp(*s, w))
+			usage_error("%s: '%s' given twice", cmd, w);
+		if (*s)
+			usage_error("%s: '%s' and '%s' exclude each other", cmd, *s, w);
+		*s = tab->word;
+		return;
+	}
 }
 
 const char *need_arg(int argc, char **argv, int i, const char *opt)

@@ -341,6 +341,17 @@ for l3 in "tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap fou ipproto 4 enca
 	"route add 10.8.0.0/33 tunnel tn" \
 	"route add 10.8.0.0/24 tunnel tn frobnicate" \
 	"port del 5555" \
+	"port add 7002 gue ipproto 4 peer any" \
+	"port add 7002 ipproto 4 gue peer any" \
+	"tunnel add tx local 10.0.0.1 remote 10.0.0.2 encap fou encap-dport 5555 encap-csum noencap-csum" \
+	"tunnel add tx local 10.0.0.1 remote 10.0.0.1 encap fou encap-dport 5555" \
+	"tunnel add tx local 10.0.0.1 remote 255.255.255.255 encap fou encap-dport 5555" \
+	"tunnel add tx local fd00::1 remote ff02::1 encap gue encap-dport 5555" \
+	"tunnel add tx local :: remote fd00::2 encap gue encap-dport 5555" \
+	"tunnel add tx local 10.0.0.1 remote 127.0.0.1 encap fou encap-dport 5555" \
+	"route add 10.8.0.0/24 tunnel tn tunnel tn" \
+	"sctp dev lo verify noverify" \
+	"tunnel add $(printf 't\033x') local 10.0.0.1 remote 10.0.0.2 encap fou encap-dport 5555" \
 	"tunnel"; do
 	bad_file "line 3: $l3" 3 <<EOF
 port add 7001 gue peer any

@@ -464,7 +464,7 @@ bad() {  # bad DESC ARGS...
 	case $ERR in fouloader:*) ;; *) why="$why stderr does not start with 'fouloader:';" ;; esac
 	cmp -s "$TMPD/before" "$TMPD/after" || why="$why maps changed;"
 	[ -z "$why" ]
-	ok $? "bad: $desc ($*) -> exit 2, one line, maps unchanged" || {
+	ok $? "bad: $desc (${*//$'\n'/\\n}) -> exit 2, one line, maps unchanged" || {
 		diag "$why"; show_run
 		diff "$TMPD/before" "$TMPD/after" | head -20 | sed 's/^/#   /'
 		cp "$TMPD/after" "$TMPD/before"   # judge the next command on its own
@@ -498,5 +498,34 @@ bad "attach --rx bogus"              attach "$DEV" --rx bogus
 bad "attach --xdp-mode bogus"        attach "$DEV" --xdp-mode bogus
 bad "attach --rx missing value"      attach "$DEV" --rx
 bad "no command"
+
+# One word per setting: a second one for it (the same, or its opposite) is
+# refused naming both, where the last one used to win.
+# bad_named TEXT DESC ARGS...: bad, and the one line contains TEXT
+bad_named() {
+	local text=$1 desc=$2; shift 2
+	bad "$desc" "$@"
+	grep -qF -- "$text" <<<"$ERR"
+	ok $? "bad: $desc -> the message says: $text" || show_run
+}
+bad_named "'gue' and 'ipproto' exclude each other" "gue ipproto 4"  port add 5557 gue ipproto 4 peer any
+bad_named "'ipproto' and 'gue' exclude each other" "ipproto 4 gue"  port add 5557 ipproto 4 gue peer any
+bad_named "'ipproto' given twice"      "ipproto 4 ipproto 41"       port add 5557 ipproto 4 ipproto 41 peer any
+bad_named "'gue' given twice"          "gue gue"                    port add 5557 gue gue peer any
+bad_named "'-6' given twice"           "-6 -6"                      port add 5557 gue -6 -6 peer any
+bad_named "'local' given twice"        "local twice"                port add 5557 gue local 10.201.0.2 local 10.201.0.3 peer any
+bad_named "'dev' given twice"          "dev twice"                  port add 5557 gue dev lo dev lo peer any
+bad_named "'mark' given twice"         "mark twice"                 port add 5557 gue mark 1 mark 2 peer any
+bad_named "'zero-csum6' given twice"   "zero-csum6 twice"           port add 5557 gue -6 zero-csum6 zero-csum6 peer any
+bad_named "'peer any' given twice"     "peer any twice"             port add 5557 gue peer any peer any
+bad_named "'-6' given twice"           "port del -6 -6"             port del 5557 -6 -6
+bad_named "'--rx' given twice"         "attach --rx xdp --rx tc"    attach "$DEV" --rx xdp --rx tc
+bad_named "'--xdp-mode' given twice"   "attach --xdp-mode twice"    attach "$DEV" --xdp-mode native --xdp-mode skb
+bad_named "'--hints' given twice"      "attach --hints twice"       attach "$DEV" --rx xdp --hints on --hints off
+bad_named "'--xdp-mode' and '--rx tc' exclude each other" "attach --rx tc --xdp-mode skb" \
+	attach "$DEV" --rx tc --xdp-mode skb
+bad_named "'--watch' given twice"      "stats --watch twice"        stats --watch 1 --watch 2 --count 1
+bad_named "'--pin-root' given twice"   "--pin-root twice"           --pin-root "$PIN" status
+bad_named "'5557\nx'"                 "a PORT with a newline: escaped, one line" port add $'5557\nx' gue peer any
 
 done_testing

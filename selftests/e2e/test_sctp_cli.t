@@ -95,8 +95,11 @@ bad_fresh "'nosuch0'"        "sctp dev of a missing device"   sctp dev nosuch0 s
 bad_fresh "'w0'"             "a device of another namespace"  sctp dev w0 side udp
 bad_fresh "'sideways'"       "side sideways"                  sctp dev v0 side sideways
 bad_fresh "'side'"           "side without a value"           sctp dev v0 side
-bad_fresh "verify|noverify"  "verify and noverify"            sctp dev v0 verify noverify
-bad_fresh "fill|nofill"      "fill twice"                     sctp dev v0 fill fill
+bad_fresh "'verify' and 'noverify' exclude each other" "verify and noverify" sctp dev v0 verify noverify
+bad_fresh "'nofill' and 'fill' exclude each other"   "nofill and fill"     sctp dev v0 nofill fill
+bad_fresh "'fill' given twice"                       "fill twice"          sctp dev v0 fill fill
+bad_fresh "'side' given twice"                       "side twice"          sctp dev v0 side udp side native
+bad_fresh "'default' given twice"                    "default twice"       sctp dev v0 default default
 bad_fresh "'default'"        "default with a setting"         sctp dev v0 default side udp
 bad_fresh "'frob'"           "sctp dev v0 frob"               sctp dev v0 frob
 bad_fresh "'ifindex999'"     "ifindexN of no device, not to reset" sctp dev ifindex999 fill

@@ -142,23 +142,86 @@ bad "existing route, tunnel named first" route add tunnel t1 10.9.0.0/24
 grep -q "route 10.9.0.0/24 exists" <<<"$ERR"
 ok $? "... the message names the route by its prefix, not the first word" || show_run
 
-# ---------------------------------------------------------------- auto / inherit after a value
-# the later word wins, leaving no stale value in the map (show config could
-# not express it: applying its output would change the tunnel)
-run_fl tunnel add tz local 10.0.0.1 remote 10.0.0.7 encap fou encap-dport 5557 encap-sport 7000 \
-	encap-sport auto tos 16 tos inherit
-ok "$RC" "tunnel add tz ... encap-sport 7000 encap-sport auto tos 16 tos inherit" || show_run
-got=$(bpftool -j map dump pinned "$PINR/fou_tunnels" | "$PY" -c '
-import json, sys
-for e in json.load(sys.stdin):
-    v = e.get("formatted", e).get("value", {})
-    n = v.get("name")
-    if isinstance(n, list):
-        n = bytes(int(x, 0) if isinstance(x, str) else x for x in n).split(b"\0")[0].decode()
-    if n == "tz":
-        print(v.get("sport"), v.get("tos"))' 2>&1)
-expect_eq "fou_tunnels[tz]: sport 0, tos 0" "$got" "0 0"
-fl "$NS" tunnel del tz >/dev/null
+# ---------------------------------------------------------------- one word per setting
+# Two words for one setting (the same twice, or opposites) are refused,
+# naming both: before, the later one silently won.
+# bad_words WORD1 WORD2 DESC ARGS...: bad, and the one line names both words
+bad_words() {
+	local w1=$1 w2=$2 desc=$3; shift 3
+	bad "$desc" "$@"
+	local pat="'$w1' and '$w2' exclude each other"
+	[ "$w1" = "$w2" ] && pat="'$w1' given twice"
+	grep -qF "$pat" <<<"$ERR"
+	ok $? "bad: $desc -> the message names '$w1' and '$w2'" || show_run
+}
+T4="tx local 10.0.0.1 remote 10.0.0.7"
+# shellcheck disable=SC2086
+{
+bad_words encap-csum noencap-csum "encap-csum noencap-csum" tunnel add $T4 encap fou encap-dport 5557 encap-csum noencap-csum
+bad_words noencap-csum encap-csum "noencap-csum encap-csum" tunnel add $T4 encap fou encap-dport 5557 noencap-csum encap-csum
+bad_words noencap-udp6-csum encap-udp6-csum "noencap-udp6-csum encap-udp6-csum" \
+	tunnel add tx local fd00::1 remote fd00::7 encap gue encap-dport 5557 noencap-udp6-csum encap-udp6-csum
+bad_words encap-sport encap-sport "encap-sport 7000 encap-sport auto" tunnel add $T4 encap fou encap-dport 5557 encap-sport 7000 encap-sport auto
+bad_words tos tos "tos 16 tos inherit" tunnel add $T4 encap fou encap-dport 5557 tos 16 tos inherit
+bad_words ttl ttl "ttl 5 ttl 6" tunnel add $T4 encap fou encap-dport 5557 ttl 5 ttl 6
+bad_words encap encap "encap fou encap gue" tunnel add $T4 encap fou encap gue encap-dport 5557
+bad_words remote remote "remote twice" tunnel add $T4 remote 10.0.0.8 encap fou encap-dport 5557
+bad_words encap-dport encap-dport "encap-dport twice" tunnel add $T4 encap fou encap-dport 5557 encap-dport 5558
+bad_words mtu mtu "mtu twice" tunnel add $T4 encap fou encap-dport 5557 mtu 1400 mtu 0
+bad_words ipproto ipproto "ipproto 4 ipproto 41" tunnel add $T4 encap fou ipproto 4 ipproto 41 encap-dport 5557
+bad_words tunnel tunnel "route add ... tunnel t1 tunnel t6" route add 10.8.0.0/24 tunnel t1 tunnel t6
+}
+
+# ---------------------------------------------------------------- endpoints that cannot be right
+ip -n "$NS" link add own0 type veth peer name own1 && ip -n "$NS" addr add 10.77.0.1/24 brd + dev own0 &&
+	ip -n "$NS" addr add fd00:77::1/64 dev own0 nodad && ip -n "$NS" link set own0 up
+ok $? "own0 in $NS with 10.77.0.1/24 and fd00:77::1/64 (this host's addresses)" || bail "cannot set up own0"
+# bad_end WORD DESC ARGS...: bad, and the line names WORD (the reason)
+bad_end() {
+	local word=$1 desc=$2; shift 2
+	bad "$desc" "$@"
+	grep -q -- "$word" <<<"$ERR"
+	ok $? "bad: $desc -> the message says '$word'" || show_run
+}
+E="encap fou encap-dport 5557"
+# shellcheck disable=SC2086
+{
+bad_end "the same address" "local == remote (IPv4)" tunnel add tx local 10.0.0.1 remote 10.0.0.1 $E
+bad_end "the same address" "local == remote (IPv6)" tunnel add tx local fd00::1 remote fd00::1 $E ipproto 41
+bad_end "remote: '0.0.0.0' is the unspecified" "remote 0.0.0.0" tunnel add tx local 10.0.0.1 remote 0.0.0.0 $E
+bad_end "local: '0.0.0.0' is the unspecified" "local 0.0.0.0" tunnel add tx local 0.0.0.0 remote 10.0.0.2 $E
+bad_end "remote: '::' is the unspecified" "remote ::" tunnel add tx local fd00::1 remote :: $E ipproto 41
+bad_end "local: '::' is the unspecified" "local ::" tunnel add tx local :: remote fd00::2 $E ipproto 41
+bad_end "'224.0.0.5' is a multicast" "remote 224.0.0.5" tunnel add tx local 10.0.0.1 remote 224.0.0.5 $E
+bad_end "'239.255.255.255' is a multicast" "local 239.255.255.255" tunnel add tx local 239.255.255.255 remote 10.0.0.2 $E
+bad_end "'255.255.255.255' is the broadcast" "remote 255.255.255.255" tunnel add tx local 10.0.0.1 remote 255.255.255.255 $E
+bad_end "'ff02::1' is a multicast" "remote ff02::1" tunnel add tx local fd00::1 remote ff02::1 $E ipproto 41
+bad_end "'ff05::2' is a multicast" "local ff05::2" tunnel add tx local ff05::2 remote fd00::2 $E ipproto 41
+bad_end "'127.0.0.1' is a loopback" "remote 127.0.0.1" tunnel add tx local 10.0.0.1 remote 127.0.0.1 $E
+bad_end "'::1' is a loopback" "remote ::1" tunnel add tx local fd00::1 remote ::1 $E ipproto 41
+bad_end "IPv4-mapped" "remote ::ffff:10.0.0.2" tunnel add tx local fd00::1 remote ::ffff:10.0.0.2 $E ipproto 41
+bad_end "'10.77.0.1' is an address of this host (dev own0)" "remote = this host's IPv4 address" \
+	tunnel add tx local 10.0.0.1 remote 10.77.0.1 $E
+bad_end "'fd00:77::1' is an address of this host (dev own0)" "remote = this host's IPv6 address" \
+	tunnel add tx local fd00::1 remote fd00:77::1 $E ipproto 41
+bad_end "'10.77.0.255' is the broadcast address of this host (dev own0)" "remote = own0's broadcast" \
+	tunnel add tx local 10.0.0.1 remote 10.77.0.255 $E
+}
+run_fl tunnel add town local 10.77.0.1 remote 10.77.0.2 $E
+ok "$RC" "this host's address as local, another as remote: accepted" || show_run
+fl "$NS" tunnel del town >/dev/null
+
+# ---------------------------------------------------------------- control characters in arguments
+# An argument with a newline (or another control character) is quoted
+# escaped: still one line.
+before=$(state)
+bad "a tunnel name with a newline" tunnel add $'t\nx' local 10.0.0.1 remote 10.0.0.2 $E
+grep -qF "'t\nx'" <<<"$ERR"; ok $? "... quoted as t\\nx" || show_run
+bad "a remote with a newline" tunnel add tx local 10.0.0.1 remote $'10.0.0.2\n10.0.0.3' $E
+grep -qF "'10.0.0.2\n10.0.0.3'" <<<"$ERR"; ok $? "... quoted as 10.0.0.2\\n10.0.0.3" || show_run
+bad "an unknown word with ESC and CR" tunnel add tx local 10.0.0.1 remote 10.0.0.2 $E $'fr\x1bob\r'
+grep -qF "'fr\x1bob\r'" <<<"$ERR"; ok $? "... quoted as fr\\x1bob\\r" || show_run
+bad "a route prefix with a newline" route add $'10.8.0.0/24\nx' tunnel t1
 
 # ---------------------------------------------------------------- a pin root from before fou_route_count
 # route add / del create the map first (as attach and tunnel add do): the
