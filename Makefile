@@ -166,3 +166,37 @@ uninstall:
 		echo "  KEEP     $(DESTDIR)$(CONFDIR)/example.conf.example (edited)"; \
 	fi
 	rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true
+
+# ---------------------------------------------------------------- fuzzing: the config parsers
+# make fuzz-config [FUZZ_SECONDS=600] [FUZZ_RUNS=N]: libFuzzer (clang,
+# -fsanitize=fuzzer,address,undefined) on what 'apply FILE' parses and on
+# each add/set command's argument parser (selftests/fuzz/fuzz_config.c: the
+# loader's code without its main), from the seeds in
+# selftests/fuzz/corpus/config/; new finds go to $(BUILD)/fuzz/config/corpus,
+# crash, leak and timeout inputs to $(BUILD)/fuzz/config/. Stops at
+# FUZZ_SECONDS or after FUZZ_RUNS cases (-1: no limit) and prints the cases
+# run and the findings. selftests/fuzz/test_fuzz_config.t is its short
+# fixed-seed run in make check. Built by 'all' only where clang's libFuzzer
+# runtime is installed (Debian: libclang-rt-14-dev); the test SKIPs without.
+FUZZ_SECONDS ?= 600
+FUZZ_RUNS    ?= -1
+FUZZ_CONFIG  := $(BUILD)/fuzz/fuzz_config
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wno-for-loop-analysis -std=gnu11 -I$(BUILD) -Iinclude -Iloader
+FUZZ_LOADER  := $(filter-out loader/main.c,$(LOADER_SRCS))
+HAVE_LIBFUZZER := $(shell printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
+	$(CLANG) -x c - -fsanitize=fuzzer,address,undefined -o /dev/null 2>/dev/null && echo yes)
+
+ifeq ($(HAVE_LIBFUZZER),yes)
+all: $(FUZZ_CONFIG)
+endif
+
+$(FUZZ_CONFIG): selftests/fuzz/fuzz_config.c $(FUZZ_LOADER) $(LOADER_HDRS) $(SKELS)
+	@mkdir -p $(@D)
+	@echo "  FUZZ     $@"
+	@$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LOADER) -o $@ $(LDLIBS)
+
+.PHONY: fuzz-config
+fuzz-config: $(FUZZ_CONFIG)
+	./selftests/fuzz/run-config.sh $(FUZZ_CONFIG) $(BUILD)/fuzz/config \
+		-max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS)

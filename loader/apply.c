@@ -184,31 +184,30 @@ static void parse_command(struct want *w, int argc, char **argv, int line)
 static __attribute__((noinline)) void parse_guarded(struct want *w, int argc, char **argv,
 						    int line)
 {
+	jmp_buf *outer = usage_catch; /* the config fuzzer's, or none */
 	jmp_buf jb;
 
 	if (setjmp(jb)) {
-		usage_catch = NULL;
+		usage_catch = outer;
 		usage_error("%s:%d: %s", w->file, line, usage_msg);
 	}
 	usage_catch = &jb;
 	parse_command(w, argc, argv, line);
-	usage_catch = NULL;
+	usage_catch = outer;
 }
 
 static void parse_line(struct want *w, char *text, int line)
 {
-	char **words = malloc(MAX_WORDS * sizeof(*words));
+	/* The specs keep pointers to the words (in @text), not to this array. */
+	char *words[MAX_WORDS];
 	int n, skip;
 
-	if (!words)
-		fail("out of memory");
 	n = split_words(text, words);
 	if (n < 0)
 		usage_error("%s:%d: more than %d words", w->file, line, MAX_WORDS);
 	skip = n > 0 && !strcmp(words[0], "fouloader");
 	if (n > skip)
 		parse_guarded(w, n - skip, words + skip, line);
-	/* words stay allocated: the specs point into them. */
 }
 
 static void parse_file(struct want *w, char *text)
@@ -292,6 +291,38 @@ static void validate(const struct want *w)
 				    w->file, w->route_line[i], r->tunnel, w->tunnels[t].ipproto,
 				    r->p.family == FOU_FAMILY_IPV4 ? "IPv4" : "IPv6");
 	}
+}
+
+/* Every line parsed and the whole file validated: nothing read from or
+ * written to the pinned state yet. */
+static void parse_checked(struct want *w, char *text)
+{
+	if (!w->routes) {
+		w->routes = calloc(MAX_ROUTES_FILE, sizeof(*w->routes));
+		w->route_line = calloc(MAX_ROUTES_FILE, sizeof(*w->route_line));
+		if (!w->routes || !w->route_line)
+			fail("out of memory");
+	}
+	parse_file(w, text);
+	validate(w);
+}
+
+/* What 'apply' does with a file before it touches anything, for the config
+ * fuzzer (selftests/fuzz/fuzz_config.c): errors go to usage_error() (set
+ * usage_catch to come back). Each call starts afresh. */
+void apply_check_text(const char *file, char *text)
+{
+	static struct want w;
+	struct route_spec *routes = w.routes;
+	int *route_line = w.route_line, nroutes = w.nroutes;
+
+	if (routes)
+		memset(routes, 0, nroutes * sizeof(*routes));
+	memset(&w, 0, sizeof(w));
+	w.routes = routes;
+	w.route_line = route_line;
+	w.file = file;
+	parse_checked(&w, text);
 }
 
 /* ---------------------------------------------------------------- the pinned state */
@@ -690,12 +721,7 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (!w.file)
 		usage_error("apply: missing FILE");
-	w.routes = calloc(MAX_ROUTES_FILE, sizeof(*w.routes));
-	w.route_line = calloc(MAX_ROUTES_FILE, sizeof(*w.route_line));
-	if (!w.routes || !w.route_line)
-		fail("out of memory");
-	parse_file(&w, read_file(w.file));
-	validate(&w);
+	parse_checked(&w, read_file(w.file));
 	if (!pl.dry_run)
 		ensure_maps(); /* and the pin root's lock, before reading what to change */
 	load_current(&c);

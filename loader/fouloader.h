@@ -42,6 +42,7 @@ void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), nore
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void put_escaped(FILE *f, const char *s); /* control characters as \n, \xNN */
 
 /* util.c: argument parsing (usage_error on bad input, naming @what). */
 __u16 parse_port(const char *what, const char *s); /* host order */
@@ -161,6 +162,7 @@ struct route_spec {
 };
 
 void port_parse_add(int argc, char **argv, struct port_spec *a);
+void apply_check_text(const char *file, char *text); /* parse and validate only */
 void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t);
 void route_parse_add(int argc, char **argv, struct route_spec *r);
 

@@ -12,7 +12,7 @@
 
 /* @s with every control character (and DEL) escaped: a message quotes
  * arguments and file words, and one with a newline must stay one line. */
-static void put_escaped(FILE *f, const char *s)
+void put_escaped(FILE *f, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '\n')
