@@ -170,7 +170,7 @@ uninstall:
 # ---------------------------------------------------------------- fuzzing: the config parsers
 # make fuzz-config [FUZZ_SECONDS=600] [FUZZ_RUNS=N]: libFuzzer (clang,
 # -fsanitize=fuzzer,address,undefined) on what 'apply FILE' parses and on
-# each add/set command's argument parser (selftests/fuzz/fuzz_config.c: the
+# the commands' argument parsers (selftests/fuzz/fuzz_config.c: the
 # loader's code without its main), from the seeds in
 # selftests/fuzz/corpus/config/; new finds go to $(BUILD)/fuzz/config/corpus,
 # crash, leak and timeout inputs to $(BUILD)/fuzz/config/. Stops at

@@ -139,6 +139,13 @@ static void parse_attach(int argc, char **argv, struct attach_args *a)
 	a->ifindex = parse_dev(a->dev);
 }
 
+void attach_parse_check(int argc, char **argv)
+{
+	struct attach_args a = {};
+
+	parse_attach(argc, argv, &a);
+}
+
 static int devices_fd(void)
 {
 	return map_fd_or_fail(FOU_MAP_DEVICES);

@@ -163,6 +163,12 @@ struct route_spec {
 
 void port_parse_add(int argc, char **argv, struct port_spec *a);
 void apply_check_text(const char *file, char *text); /* parse and validate only */
+/* Parse only, changing nothing: the config fuzzer's way into the parsers
+ * of commands without a spec of their own. */
+void attach_parse_check(int argc, char **argv);
+void stats_parse_check(int argc, char **argv);
+void port_del_parse_check(int argc, char **argv);
+void pmtu_parse_check(int argc, char **argv); /* pmtu show's grammar */
 void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t);
 void route_parse_add(int argc, char **argv, struct route_spec *r);
 

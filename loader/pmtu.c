@@ -418,6 +418,13 @@ static const char *parse_pmtu_args(const char *cmd, int argc, char **argv, bool 
 	return name;
 }
 
+void pmtu_parse_check(int argc, char **argv)
+{
+	bool json = false;
+
+	parse_pmtu_args("pmtu show", argc, argv, &json);
+}
+
 int cmd_pmtu_show(int argc, char **argv)
 {
 	struct pmtu_ctx c = { .first = true, .path_fd = -1 };

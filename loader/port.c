@@ -135,6 +135,13 @@ static void parse_port_key(const char *cmd, int argc, char **argv, struct fou_po
 		usage_error("%s: missing PORT", cmd);
 }
 
+void port_del_parse_check(int argc, char **argv)
+{
+	struct fou_port_key key = {};
+
+	parse_port_key("port del", argc, argv, &key);
+}
+
 static const char *family_name(int family)
 {
 	return family == FOU_FAMILY_IPV6 ? "ipv6" : "ipv4";

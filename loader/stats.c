@@ -217,6 +217,13 @@ static void parse_stats(int argc, char **argv, struct stats_args *a)
 		usage_error("stats: --count goes with --watch SECONDS");
 }
 
+void stats_parse_check(int argc, char **argv)
+{
+	struct stats_args a = {};
+
+	parse_stats(argc, argv, &a);
+}
+
 static void print_once(const struct stats_args *a)
 {
 	__u64 totals[FOU_STAT__COUNT];

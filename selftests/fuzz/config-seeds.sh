@@ -3,8 +3,9 @@
 # Regenerate the config fuzzer's seed corpus, selftests/fuzz/corpus/config/,
 # from scripts/example.conf.example (its lines, commented-out ones too) and
 # one example of each command's arguments. A seed's first byte is the
-# fuzz_config.c mode: '0' an apply file, '1'..'6' the NUL-separated arguments
-# of port add, tunnel add, route add, sctp set, sctp dev, icmp set.
+# fuzz_config.c mode: '0' an apply file, '1'..'6' and '8'..';' the
+# NUL-separated arguments of port add, tunnel add, route add, sctp set, sctp
+# dev, icmp set, and of port del, attach, stats, pmtu show.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=selftests/fuzz/corpus/config
@@ -33,4 +34,8 @@ args 3 route-add 192.168.2.0/24 tunnel to-b
 args 4 sctp-set encap-port 9899 remote-encap-port default
 args 5 sctp-dev lo side udp noverify fill
 args 6 icmp-set pmtu-expire 600 pmtu-min4 552 pmtu-min6 1280 rate 100 burst 50 redirects accept
+args 8 port-del 5555 -6
+args 9 attach lo --rx xdp --xdp-mode skb --hints on --steer cpumap --steer-cpus 2
+args : stats --json --all --watch 1 --count 3
+args ';' pmtu-show --json to-b
 echo "$(ls "$out" | wc -l) seeds in $out"

@@ -4,13 +4,14 @@
  * selftests/fuzz/test_fuzz_config.t): the loader's own code, linked without
  * its main(), under AddressSanitizer, LeakSanitizer and UBSan.
  *
- * The first byte picks what the rest is (its value modulo 8):
- *   0, 7  the text of an 'apply' file: every line parsed, the whole file
- *         validated, exactly as 'apply FILE --dry-run' does before it reads
- *         any state (apply_check_text)
- *   1..6  the arguments of one command, split at NUL bytes (so an argument
- *         may hold spaces, newlines, any byte): port add, tunnel add, route
- *         add, sctp set, sctp dev, icmp set
+ * The first byte picks what the rest is (its value modulo 16):
+ *   0, 7, 12..15  the text of an 'apply' file: every line parsed, the whole
+ *         file validated, exactly as 'apply FILE --dry-run' does before it
+ *         reads any state (apply_check_text)
+ *   1..6, 8..11  the arguments of one command, split at NUL bytes (so an
+ *         argument may hold spaces, newlines, any byte): port add, tunnel
+ *         add, route add, sctp set, sctp dev, icmp set; port del, attach,
+ *         stats, pmtu show
  *
  * A rejected input ends in usage_error(), which longjmps back here (the
  * loader's own usage_catch, which 'apply' uses for FILE:LINE). Checked for
@@ -104,11 +105,23 @@ static void run_args(int cmd, char *buf, size_t len)
 		sctp_parse_dev(argc, argv, &s);
 		break;
 	}
-	default: {
+	case 6: {
 		struct icmp_set_spec s = {};
 
 		icmp_parse_set(argc, argv, &s);
+		break;
 	}
+	case 8:
+		port_del_parse_check(argc, argv);
+		break;
+	case 9:
+		attach_parse_check(argc, argv);
+		break;
+	case 10:
+		stats_parse_check(argc, argv);
+		break;
+	default:
+		pmtu_parse_check(argc, argv);
 	}
 }
 
@@ -152,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size || size > MAX_INPUT)
 		return 0;
-	cmd = data[0] % 8;
+	cmd = data[0] % 16;
 	/* a private copy, NUL-terminated: the parsers split it in place */
 	buf = malloc(size);
 	if (!buf)
@@ -162,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n_inputs++;
 	usage_catch = &jb;
 	if (!setjmp(jb)) {
-		if (cmd == 0 || cmd == 7)
+		if (cmd == 0 || cmd == 7 || cmd >= 12)
 			apply_check_text("fuzz.conf", buf);
 		else
 			run_args(cmd, buf, size - 1);

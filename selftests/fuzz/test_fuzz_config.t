@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # The config fuzzer's short run (issue 13): build/fuzz/fuzz_config, libFuzzer
-# with ASan, LSan and UBSan over what 'apply FILE' parses and each add/set
-# command's argument parser, from the seeds in selftests/fuzz/corpus/config/,
+# with ASan, LSan and UBSan over what 'apply FILE' parses and the argument
+# parsers of port add/del, tunnel add, route add, sctp set/dev, icmp set,
+# attach, stats and pmtu show, from the seeds in selftests/fuzz/corpus/config/,
 # with a fixed seed and a fixed number of cases (deterministic; a long run is
 # 'make fuzz-config'). Checked: no crash, leak, undefined behaviour, hang or
 # exit; every rejection a one-line message; no state (pin root) and no file
@@ -22,8 +23,12 @@ if [ ! -x "$BIN" ]; then
 fi
 make_tmpd fuzzcfg
 
-# once FILE...: the fuzzer on these inputs only; prints its count line
-once() { "$BIN" "$@" 2>&1 | sed -n 's/^fuzz_config: //p'; }
+# once FILE...: the fuzzer on these inputs only, in a network namespace of
+# its own as the fuzzing runs are (this host's addresses change nothing);
+# prints its count line
+NS_RUN=()
+[ "$(id -u)" -eq 0 ] && NS_RUN=(unshare --net --)
+once() { "${NS_RUN[@]}" "$BIN" "$@" 2>&1 | sed -n 's/^fuzz_config: //p'; }
 
 printf '0port add 5555 ipproto 4 peer 10.0.0.2\ntunnel add to-b local 10.0.0.1 remote 10.0.0.2 encap fou encap-dport 5555\nroute add 192.168.2.0/24 tunnel to-b\n' >"$TMPD/good"
 got=$(once "$TMPD/good")
@@ -34,6 +39,11 @@ printf '2t\nx\0local\00010.0.0.1\0remote\00010.0.0.2\0encap\0fou\0encap-dport\00
 got=$(once "$TMPD/bad" "$TMPD/badargs")
 expect_eq "control: exclusive words in a file, a name with a newline in tunnel add's arguments: rejected" \
 	"$got" "2 inputs: 0 accepted, 2 rejected with a one-line error; no exit, no state, no fd leaked"
+
+seeds=(selftests/fuzz/corpus/config/args-*)
+got=$(once "${seeds[@]}")
+expect_eq "control: every argument seed (${#seeds[@]}: each parser reached) is accepted" "$got" \
+	"${#seeds[@]} inputs: ${#seeds[@]} accepted, 0 rejected with a one-line error; no exit, no state, no fd leaked"
 
 out=$(selftests/fuzz/run-config.sh "$BIN" "$TMPD/work" -seed=1 -runs="$RUNS" 2>&1)
 rc=$?
