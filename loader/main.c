@@ -173,7 +173,8 @@ const struct command commands[] = {
 	  "FILE' and 'fouloader apply FILE' round-trip. Learned peers and path MTUs\n"
 	  "are state, not configuration.",
 	  cmd_show_config },
-	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]",
+	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]\n"
+	  "         | --prometheus [--output FILE]",
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
 	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
 	  "port's and tunnel's own counters (a tunnel's ICMP ones as in 'pmtu show'),\n"
@@ -182,8 +183,18 @@ const struct command commands[] = {
 	  "--all includes counters that are zero.\n"
 	  "--watch SECONDS prints the rate of every counter that moved over each\n"
 	  "interval (--json: one object per line), N times with --count, else until\n"
-	  "interrupted.",
+	  "interrupted.\n"
+	  "--prometheus prints every counter and gauge in the Prometheus text format\n"
+	  "(names under METRICS in fouloader(8)): outcomes by reason, ports, tunnels\n"
+	  "(learned path MTU too), SCTP learned peers, attach state per device.\n"
+	  "--output FILE writes them to FILE through a temporary file renamed over it,\n"
+	  "for node_exporter's textfile collector (fouloader-metrics.timer).",
 	  cmd_stats },
+	{ "exporter", "--listen ADDR:PORT",
+	  "Serve the metrics of 'stats --prometheus' over HTTP at /metrics, read\n"
+	  "afresh for every scrape, on ADDR:PORT only (IPv4, or [IPv6]:PORT; e.g.\n"
+	  "127.0.0.1:9477). Runs until SIGTERM or SIGINT, then exits 0.",
+	  cmd_exporter },
 	{ NULL, NULL, NULL, NULL },
 };
 
