@@ -261,6 +261,7 @@ const char *xdp_mode_name(int mode);
 /* prom.c: every metric in the Prometheus text format (0 or -errno). */
 int prom_write(FILE *f);
 int cmd_exporter(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 /* Text output in the grammar of the add commands; @verb is "" or " add". */
 void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb);

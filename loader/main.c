@@ -195,6 +195,23 @@ const struct command commands[] = {
 	  "afresh for every scrape, on ADDR:PORT only (IPv4, or [IPv6]:PORT; e.g.\n"
 	  "127.0.0.1:9477). Runs until SIGTERM or SIGINT, then exits 0.",
 	  cmd_exporter },
+	{ "monitor",
+	  "[--drops | --all] [--port P | --tunnel NAME] [--count N] [--snaplen B]\n"
+	  "         [--rate N] [--pcap FILE | --json]",
+	  "Show packets the programs dropped as they are dropped (--drops, the\n"
+	  "default), or every outcome (--all): the reason (as in 'stats'), the hook\n"
+	  "(xdp, tc-ingress, tc-egress), the device, the receive port or tunnel, the\n"
+	  "packet's length and its first B bytes (--snaplen, 1-256, default 128), as\n"
+	  "they were when the outcome was counted. --port P: only receive outcomes of\n"
+	  "UDP port P; --tunnel NAME: only transmit outcomes of tunnel NAME.\n"
+	  "Events come through a BPF ring buffer, at most N per second per CPU\n"
+	  "(--rate, default 1000; the rest are counted as held back). Output: a line\n"
+	  "per event; --json: an object per line; --pcap FILE: pcapng for tshark and\n"
+	  "Wireshark, the reason in each packet's comment. Stops after --count N\n"
+	  "events, or on SIGINT/SIGTERM, and prints how many were shown, held back\n"
+	  "and lost. One monitor at a time; while none runs, the programs only check\n"
+	  "a switch.",
+	  cmd_monitor },
 	{ NULL, NULL, NULL, NULL },
 };
 
