@@ -62,6 +62,9 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h | $(BUILD)
 	@echo "  BPF      $@"
 	@$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# bench_rx's baselines include a program of bpf/ (built without the monitor hook).
+$(BUILD)/fou_rx_xdp_nomon.bpf.o $(BUILD)/fou_rx_tc_nomon.bpf.o: $(wildcard bpf/*.bpf.c)
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	@echo "  SKEL     $@"
 	@$(BPFTOOL) gen skeleton $< name $(subst -,_,$*_bpf) > $@.tmp && mv $@.tmp $@

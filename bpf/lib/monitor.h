@@ -35,7 +35,8 @@ struct {
 
 #define MON_NS_PER_S 1000000000ULL
 
-/* The filters, then the per-CPU token bucket: may this outcome be sent?
+/* The port or tunnel filter, then the per-CPU token bucket: may this
+ * outcome be sent?
  * Returns this CPU's bucket if so. @where: port | tunnel << 16, as in
  * struct fou_monitor_event. */
 static __always_inline struct fou_monitor_cpu *
@@ -45,14 +46,14 @@ monitor_admit(const struct fou_monitor_conf *c, __u32 id, __u32 where)
 	struct fou_monitor_cpu *b;
 	__u64 now, credit;
 
-	if (!(c->flags & FOU_MON_F_ALL) && !FOU_STAT_IS_DROP(id) && !FOU_STAT_IS_TX_DROP(id))
-		return NULL;
 	if ((c->port && c->port != port) || (c->tunnel && c->tunnel != tunnel))
 		return NULL;
 	b = bpf_map_lookup_elem(&fou_monitor_cpu, &zero);
 	if (!b)
 		return NULL;
-	now = bpf_ktime_get_ns();
+	/* The coarse clock (a tick's resolution) costs a fraction of the precise
+	 * one, and a bucket a second deep does not need more. */
+	now = bpf_ktime_get_coarse_ns();
 	credit = b->credit_ns + (now - b->last_ns);
 	if (credit > MON_NS_PER_S)
 		credit = MON_NS_PER_S;
@@ -106,36 +107,27 @@ static __always_inline __u64 monitor_cap(const struct fou_monitor_conf *c, __u64
 	return len;
 }
 
-/* Admitted and reserved: the record with its header, and the conf it was
- * admitted under in *@cp; NULL when not sent. */
+/* Admitted and reserved: the record with its header; NULL when not sent. */
 static __always_inline struct fou_monitor_event *
-monitor_begin(__u32 id, __u32 hook, __u32 where, __u32 ifindex, __u32 pkt_len,
-	      struct fou_monitor_conf **cp)
+monitor_begin(const struct fou_monitor_conf *c, __u32 id, __u32 hook, __u32 where,
+	      __u32 ifindex, __u32 pkt_len)
 {
-	__u32 zero = 0;
-	struct fou_monitor_conf *c = bpf_map_lookup_elem(&fou_monitor_conf, &zero);
-	struct fou_monitor_cpu *b;
+	struct fou_monitor_cpu *b = monitor_admit(c, id, where);
 
-	if (!c || !(b = monitor_admit(c, id, where)))
-		return NULL;
-	*cp = c;
-	return monitor_reserve(b, id, hook, where, ifindex, pkt_len);
+	return b ? monitor_reserve(b, id, hook, where, ifindex, pkt_len) : NULL;
 }
 
 /* bpf_xdp_load_bytes reads across the fragments of a multi-buffer frame. */
-static __noinline int monitor_emit_xdp(struct xdp_md *ctx, __u32 id, __u32 where)
+static __noinline int monitor_emit_xdp(struct xdp_md *ctx, const struct fou_monitor_conf *c,
+				       __u32 id, __u32 where)
 {
 	__u32 pkt_len = bpf_xdp_get_buff_len(ctx);
-	struct fou_monitor_conf *c = NULL;
 	struct fou_monitor_event *e;
 	__u64 len;
 
-	e = monitor_begin(id, FOU_MON_HOOK_XDP, where, ctx->ingress_ifindex, pkt_len, &c);
-	if (!e || !c) {
-		if (e)
-			bpf_ringbuf_discard(e, 0);
+	e = monitor_begin(c, id, FOU_MON_HOOK_XDP, where, ctx->ingress_ifindex, pkt_len);
+	if (!e)
 		return 0;
-	}
 	len = monitor_cap(c, pkt_len);
 	if (len > 0 && !bpf_xdp_load_bytes(ctx, 0, e->data, len))
 		e->cap_len = len;
@@ -144,18 +136,15 @@ static __noinline int monitor_emit_xdp(struct xdp_md *ctx, __u32 id, __u32 where
 }
 
 /* bpf_skb_load_bytes reads paged data as well as the linear part. */
-static __noinline int monitor_emit_skb(struct __sk_buff *skb, __u32 id, __u32 hook, __u32 where)
+static __noinline int monitor_emit_skb(struct __sk_buff *skb, const struct fou_monitor_conf *c,
+				       __u32 id, __u32 hook, __u32 where)
 {
-	struct fou_monitor_conf *c = NULL;
 	struct fou_monitor_event *e;
 	__u64 len;
 
-	e = monitor_begin(id, hook, where, skb->ifindex, skb->len, &c);
-	if (!e || !c) {
-		if (e)
-			bpf_ringbuf_discard(e, 0);
+	e = monitor_begin(c, id, hook, where, skb->ifindex, skb->len);
+	if (!e)
 		return 0;
-	}
 	len = monitor_cap(c, skb->len);
 	if (len > 0 && !bpf_skb_load_bytes(skb, 0, e->data, len))
 		e->cap_len = len;
@@ -179,11 +168,14 @@ static __always_inline void monitor_outcome(void *ctx, int hook, bool egress, __
 
 	if (!c || !c->flags)
 		return;
+	/* --drops, the usual case, spares everything else the call */
+	if (!(c->flags & FOU_MON_F_ALL) && !FOU_STAT_IS_DROP(id) && !FOU_STAT_IS_TX_DROP(id))
+		return;
 	if (hook == HOOK_XDP)
-		monitor_emit_xdp(ctx, id, where);
+		monitor_emit_xdp(ctx, c, id, where);
 	else
-		monitor_emit_skb(ctx, id, egress ? FOU_MON_HOOK_TC_EGRESS : FOU_MON_HOOK_TC_INGRESS,
-				 where);
+		monitor_emit_skb(ctx, c, id,
+				 egress ? FOU_MON_HOOK_TC_EGRESS : FOU_MON_HOOK_TC_INGRESS, where);
 #endif
 }
 
