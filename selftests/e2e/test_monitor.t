@@ -158,6 +158,31 @@ monitor_wait; st=$MON_ST
 grep -Eq "^[0-9.]+ rx_decap_fou xdp $RCV_IF port 5555 len [0-9]+: [0-9a-f]+$" "$TMPD/all.out"
 ok $? "--all: a good packet shows as rx_decap_fou, one line (status $st)" || diag_file "$TMPD/all.out"
 
+# ---------------------------------------------------------------- --tunnel: a transmit drop
+# A route into t1 for t1's own remote: what TC egress sends there is dropped
+# (tx_drop_loop) and charged to t1.
+fl "$RCV_NS" tunnel add t1 local "$RCV4" remote "$SND4" encap fou encap-dport 5555 &&
+	fl "$RCV_NS" route add "$SND4/32" tunnel t1 || fail "tunnel t1 and its loop route"
+monitor_start "$TMPD/tun.out" "$TMPD/tun.err" --tunnel t1 --json --count 1 ||
+	fail "--tunnel: the monitor did not switch the programs on"
+in_ns "$RCV_NS" ping -c 1 -W 1 "$SND4" >/dev/null 2>&1
+monitor_wait; st=$MON_ST
+out=$("$PY" - "$TMPD/tun.out" "$RCV_IF" <<'EOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+e = json.loads(lines[0])
+want = {"reason": "tx_drop_loop", "drop": True, "hook": "tc-egress", "dev": sys.argv[2],
+        "port": None, "tunnel": "t1"}
+bad = {k: (e.get(k), v) for k, v in want.items() if e.get(k) != v}
+assert not bad, bad
+assert e["cap_len"] == min(e["len"], 128) and len(e["data"]) == 2 * e["cap_len"], e
+EOF
+)
+ok $? "--tunnel t1: a ping to t1's remote shows as tx_drop_loop at tc-egress of tunnel t1 (status $st)" ||
+	{ diag "$out"; diag_file "$TMPD/tun.out"; diag_file "$TMPD/tun.err"; }
+fl "$RCV_NS" route del "$SND4/32"
+
 # ---------------------------------------------------------------- one at a time, bad lines
 if monitor_start "$TMPD/one.out" "$TMPD/one.err" --count 1000; then
 	fl_run "$RCV_NS" monitor --count 1
