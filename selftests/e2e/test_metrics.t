@@ -176,4 +176,20 @@ done
 [ "$st" = 0 ] && pass "exporter: SIGTERM ends it with status 0" ||
 	{ fail "exporter after SIGTERM: status $st"; diag_file "$TMPD/exp.err"; }
 
+# IPv6 loopback, bracketed
+nsenter --net="/run/netns/$RCV_NS" -- "$FOULOADER" --pin-root "$PIN" exporter \
+	--listen "[::1]:$EXP_PORT" 2>"$TMPD/exp6.err" &
+EXP6_PID=$!
+cleanup_pid "$EXP6_PID"
+if wait_for 5 http "$RCV_NS" "http://[::1]:$EXP_PORT/metrics"; then
+	http "$RCV_NS" "http://[::1]:$EXP_PORT/metrics" | grep -qx \
+		'fouloader_packets_total{reason="rx_decap_fou",verdict="handled"} '"$NPING" &&
+		pass "exporter --listen [::1]:$EXP_PORT answers with the counters" ||
+		fail "exporter on [::1]: wrong body"
+else
+	fail "exporter: no answer on [::1]:$EXP_PORT within 5 s"
+	diag_file "$TMPD/exp6.err"
+fi
+kill -TERM "$EXP6_PID"
+
 done_testing
