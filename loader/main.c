@@ -221,7 +221,8 @@ static void print_usage(FILE *f)
 		   "FOU and GUE tunnels in BPF: receive ports (XDP or TC ingress), and\n"
 		   "encapsulation by inner destination (TC egress, XDP forwarding); SCTP\n"
 		   "CRC32c checks and an RFC 6951 SCTP-over-UDP gateway; ICMP errors about\n"
-		   "tunnel packets matched to their tunnel (path MTU, Redirect).\n\n"
+		   "tunnel packets matched to their tunnel (path MTU, Redirect); Prometheus\n"
+		   "metrics and a drop monitor (pcapng).\n\n"
 		   "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  fouloader %s%s%s\n", c->name, *c->synopsis ? " " : "", c->synopsis);
