@@ -62,13 +62,16 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h | $(BUILD)
 	@echo "  BPF      $@"
 	@$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# bench_rx's baselines include a program of bpf/ (built without the monitor hook).
+$(BUILD)/fou_rx_xdp_nomon.bpf.o $(BUILD)/fou_rx_tc_nomon.bpf.o: $(wildcard bpf/*.bpf.c)
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	@echo "  SKEL     $@"
 	@$(BPFTOOL) gen skeleton $< name $(subst -,_,$*_bpf) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/fouloader: $(LOADER_SRCS) $(LOADER_HDRS) $(SKELS) | $(BUILD)
 	@echo "  CC       $@"
-	@$(CC) $(CFLAGS) $(LOADER_SRCS) -o $@ $(LDLIBS)
+	@$(CC) $(CFLAGS) $(LOADER_SRCS) -o $@ $(LDLIBS) -lmicrohttpd
 
 $(BUILD)/selftests/%: selftests/unit/%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS) | $(BUILD)/selftests
 	@echo "  CC       $@"
@@ -124,7 +127,8 @@ $(BUILD)/fouloader.8: doc/fouloader.8.md include/fou_stats.h scripts/man-counter
 	@$(GO_MD2MAN) -in $@.md.tmp -out $@.tmp && rm -f $@.md.tmp && mv $@.tmp $@
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary (the BPF objects are
-# inside it), the man page, the systemd unit fouloader@.service, and
+# inside it), the man page, the systemd units (fouloader@.service and the
+# optional fouloader-metrics.service/.timer), and
 # /etc/fouloader/example.conf.example (never over an existing file). The unit
 # goes to $(PREFIX)/lib/systemd/system, which systemd searches for /usr/local
 # and /usr alike. The unit names /usr/local paths; install rewrites them to
@@ -135,6 +139,9 @@ MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 CONFDIR    ?= /etc/fouloader
 INSTALL    ?= install
+# The units: fouloader@.service, and the optional metrics timer for
+# node_exporter's textfile collector (enabled by nobody but the admin).
+UNITS      := fouloader@.service fouloader-metrics.service fouloader-metrics.timer
 INSTALL_SED = sed -e 's|/usr/local/sbin/fouloader|$(SBINDIR)/fouloader|g' \
 	-e 's|/etc/fouloader/|$(CONFDIR)/|g'
 
@@ -144,9 +151,12 @@ install: $(BUILD)/fouloader $(BUILD)/fouloader.8
 		$(DESTDIR)$(CONFDIR)
 	$(INSTALL) -m 0755 $(BUILD)/fouloader $(DESTDIR)$(SBINDIR)/fouloader
 	$(INSTALL) -m 0644 $(BUILD)/fouloader.8 $(DESTDIR)$(MANDIR)/man8/fouloader.8
-	$(INSTALL_SED) scripts/fouloader@.service > $(DESTDIR)$(UNITDIR)/fouloader@.service.tmp
-	$(INSTALL) -m 0644 $(DESTDIR)$(UNITDIR)/fouloader@.service.tmp $(DESTDIR)$(UNITDIR)/fouloader@.service
-	rm -f $(DESTDIR)$(UNITDIR)/fouloader@.service.tmp
+	@for u in $(UNITS); do \
+		echo "$(INSTALL) -m 0644 scripts/$$u $(DESTDIR)$(UNITDIR)/$$u"; \
+		$(INSTALL_SED) scripts/$$u > $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		$(INSTALL) -m 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u && \
+		rm -f $(DESTDIR)$(UNITDIR)/$$u.tmp || exit 1; \
+	done
 	@if [ -e $(DESTDIR)$(CONFDIR)/example.conf.example ]; then \
 		echo "  KEEP     $(DESTDIR)$(CONFDIR)/example.conf.example (exists)"; \
 	else \
@@ -158,7 +168,7 @@ install: $(BUILD)/fouloader $(BUILD)/fouloader.8
 # one shipped (an edited copy stays), and $(CONFDIR) only when empty.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fouloader $(DESTDIR)$(MANDIR)/man8/fouloader.8 \
-		$(DESTDIR)$(UNITDIR)/fouloader@.service
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	@if cmp -s scripts/example.conf.example $(DESTDIR)$(CONFDIR)/example.conf.example; then \
 		echo "rm -f $(DESTDIR)$(CONFDIR)/example.conf.example"; \
 		rm -f $(DESTDIR)$(CONFDIR)/example.conf.example; \

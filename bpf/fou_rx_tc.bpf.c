@@ -174,7 +174,7 @@ int fou_rx_tc(struct __sk_buff *skb)
 			tc_sctp_mark(skb, id, &rx);
 		}
 	}
-	count_outcome(id, &rx);
+	count_outcome(skb, HOOK_TC, id, &rx);
 	/* A matched ICMP error is consumed: the kernel has no socket for it. */
 	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? TC_ACT_SHOT : TC_ACT_OK;
 }

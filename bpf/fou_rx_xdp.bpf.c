@@ -176,7 +176,7 @@ __attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
 		id = xdp_encap_send(ctx, &s->tx, &s->fib, &verdict);
 	if (FOU_STAT_IS_TX_DROP(id))
 		verdict = XDP_DROP;
-	count_tx(id, &s->tx);
+	count_tx(ctx, HOOK_XDP, id, &s->tx);
 	return verdict;
 }
 
@@ -193,12 +193,13 @@ static __always_inline bool any_routes(void)
 /* attach --steer cpumap: the decapsulated packet goes to the CPU its inner
  * flow hashes to, which builds skbs in batches and runs GRO on them (cpumap
  * GRO, kernel 6.15+); each inner flow stays on one CPU. */
-static __always_inline int xdp_steer(int id, const struct fou_rx *rx, __u32 hash)
+static __always_inline int xdp_steer(struct xdp_md *ctx, int id, const struct fou_rx *rx,
+				      __u32 hash)
 {
 	__u32 cpu = hash % fou_steer_cpus;
 	int verdict = bpf_redirect_map(&fou_cpumap, cpu, XDP_PASS);
 
-	count_outcome(id, rx);
+	count_outcome(ctx, HOOK_XDP, id, rx);
 	stat_inc(verdict == XDP_REDIRECT ? FOU_STAT_STEER_CPUMAP : FOU_STAT_STEER_FAILED);
 	return verdict;
 }
@@ -234,7 +235,7 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		__u32 hash = fou_xdp_hints(ctx, slot1, hints_flags(id, &rx, inner_ok), rx.p.l3_off);
 
 		if (fou_steer_cpus && id != FOU_STAT_PASS_SCTP_CRC_OK)
-			return xdp_steer(id, &rx, hash);
+			return xdp_steer(ctx, id, &rx, hash);
 	}
 	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT &&
 	    any_routes()) {
@@ -243,7 +244,7 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		if (verdict >= 0)
 			return verdict;
 	}
-	count_outcome(id, &rx);
+	count_outcome(ctx, HOOK_XDP, id, &rx);
 	/* A matched ICMP error is consumed: the kernel has no socket for it. */
 	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? XDP_DROP : XDP_PASS;
 }

@@ -148,7 +148,7 @@ int fou_tx_tc(struct __sk_buff *skb)
 		if (id == FOU_CONTINUE)
 			id = fou_sctp_put_udp(skb);
 	}
-	count_tx(id, &s->tx);
+	count_tx(skb, HOOK_TC, id, &s->tx);
 	return FOU_STAT_IS_TX_DROP(id) ? TC_ACT_SHOT : verdict;
 }
 

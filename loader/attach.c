@@ -172,7 +172,7 @@ static void record_device(const struct fou_device *dev)
 	close(fd);
 }
 
-static const char *xdp_mode_name(int mode)
+const char *xdp_mode_name(int mode)
 {
 	return mode == FOU_XDP_MODE_SKB ? "skb" : "native";
 }
@@ -565,7 +565,7 @@ static bool hints_live(const struct fou_device *dev)
 	       id == dev->hints_prog_id;
 }
 
-static bool device_live(const struct fou_device *dev)
+bool device_live(const struct fou_device *dev)
 {
 	return rx_live(dev) && tx_live(dev) && (!dev->hints_prog_id || hints_live(dev));
 }
@@ -947,11 +947,30 @@ static void print_device(const struct fou_device *dev, bool json, bool first)
 	printf("}");
 }
 
+/* Call @fn for every device recorded in fou_devices (open as @fd);
+ * returns how many. */
+int for_each_device(int fd, void (*fn)(const struct fou_device *, int, void *), void *arg)
+{
+	__u32 key, *prev = NULL;
+	struct fou_device dev;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		if (!bpf_map_lookup_elem(fd, &key, &dev))
+			fn(&dev, n++, arg);
+		prev = &key;
+	}
+	return n;
+}
+
+static void print_device_cb(const struct fou_device *dev, int i, void *json)
+{
+	print_device(dev, *(bool *)json, i == 0);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	bool json = false, first = true;
-	__u32 key, *prev = NULL;
-	struct fou_device dev;
 	int fd = -1;
 
 	for (int i = 0; i < argc; i++) {
@@ -970,13 +989,8 @@ int cmd_status(int argc, char **argv)
 		printf("pin root %s: %s\n", g_opts.pin_root,
 		       fd < 0 ? "no state (nothing attached or configured)" : "present");
 	}
-	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &key)) {
-		if (!bpf_map_lookup_elem(fd, &key, &dev)) {
-			print_device(&dev, json, first);
-			first = false;
-		}
-		prev = &key;
-	}
+	if (fd >= 0)
+		first = !for_each_device(fd, print_device_cb, &json);
 	if (json)
 		printf("]}\n");
 	else if (fd >= 0 && first)

@@ -249,6 +249,36 @@ int tunnel_same_key(int fd, const struct fou_tunnel *t, struct fou_tunnel *other
 void tunnel_icmp_sum(__u32 slot, struct fou_tun_icmp *t);
 int tunnel_icmp_fields(const struct fou_tun_icmp *t, const char **names, __u64 *vals);
 
+/* pmtu.c: the learned path state, as 'pmtu show' reads it. */
+struct pmtu_reader {
+	int path_fd; /* fou_tun_path, -1 if absent */
+	__u64 now, expire_s;
+};
+void pmtu_reader_open(struct pmtu_reader *r);
+void pmtu_reader_close(struct pmtu_reader *r);
+__u32 pmtu_reader_get(const struct pmtu_reader *r, __u32 slot, struct fou_tun_path *p);
+
+/* stats.c: the counters summed over CPUs, as 'stats' prints them. */
+const char *stat_name(int id);
+const char *stat_desc(int id);
+void stats_sum_counters(__u64 *totals); /* FOU_STAT__COUNT entries; zero without state */
+void stats_sum_gro(int fd, __u32 slot, struct fou_gro_stats *g); /* fd < 0: zero */
+void stats_sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t);
+double segs_per_skb(const struct fou_gro_stats *g);
+
+/* sctp.c: learned peers (over UDP, native) and tags, counted. */
+void sctp_learned_counts(int *udp, int *native, int *vtags);
+
+/* attach.c: the recorded devices and whether the kernel still runs them. */
+int for_each_device(int fd, void (*fn)(const struct fou_device *, int, void *), void *arg);
+bool device_live(const struct fou_device *dev);
+const char *xdp_mode_name(int mode);
+
+/* prom.c: every metric in the Prometheus text format (0 or -errno). */
+int prom_write(FILE *f);
+int cmd_exporter(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+
 /* Text output in the grammar of the add commands; @verb is "" or " add". */
 void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb);
 void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, bool first);

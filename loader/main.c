@@ -173,7 +173,8 @@ const struct command commands[] = {
 	  "FILE' and 'fouloader apply FILE' round-trip. Learned peers and path MTUs\n"
 	  "are state, not configuration.",
 	  cmd_show_config },
-	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]",
+	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]\n"
+	  "         | --prometheus [--output FILE]",
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
 	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
 	  "port's and tunnel's own counters (a tunnel's ICMP ones as in 'pmtu show'),\n"
@@ -182,8 +183,35 @@ const struct command commands[] = {
 	  "--all includes counters that are zero.\n"
 	  "--watch SECONDS prints the rate of every counter that moved over each\n"
 	  "interval (--json: one object per line), N times with --count, else until\n"
-	  "interrupted.",
+	  "interrupted.\n"
+	  "--prometheus prints every counter and gauge in the Prometheus text format\n"
+	  "(names under METRICS in fouloader(8)): outcomes by reason, ports, tunnels\n"
+	  "(learned path MTU too), SCTP learned peers, attach state per device.\n"
+	  "--output FILE writes them to FILE through a temporary file renamed over it,\n"
+	  "for node_exporter's textfile collector (fouloader-metrics.timer).",
 	  cmd_stats },
+	{ "exporter", "--listen ADDR:PORT",
+	  "Serve the metrics of 'stats --prometheus' over HTTP at /metrics, read\n"
+	  "afresh for every scrape, on ADDR:PORT only (IPv4, or [IPv6]:PORT; e.g.\n"
+	  "127.0.0.1:9477). Runs until SIGTERM or SIGINT, then exits 0.",
+	  cmd_exporter },
+	{ "monitor",
+	  "[--drops | --all] [--port P | --tunnel NAME] [--count N] [--snaplen B]\n"
+	  "         [--rate N] [--pcap FILE | --json]",
+	  "Show packets the programs dropped as they are dropped (--drops, the\n"
+	  "default), or every outcome (--all): the reason (as in 'stats'), the hook\n"
+	  "(xdp, tc-ingress, tc-egress), the device, the receive port or tunnel, the\n"
+	  "packet's length and its first B bytes (--snaplen, 1-256, default 128), as\n"
+	  "they were when the outcome was counted. --port P: only receive outcomes of\n"
+	  "UDP port P; --tunnel NAME: only transmit outcomes of tunnel NAME.\n"
+	  "Events come through a BPF ring buffer, at most N per second per CPU\n"
+	  "(--rate, default 1000; the rest are counted as held back). Output: a line\n"
+	  "per event; --json: an object per line; --pcap FILE: pcapng for tshark and\n"
+	  "Wireshark, the reason in each packet's comment. Stops after --count N\n"
+	  "events, or on SIGINT/SIGTERM, and prints how many were shown, held back\n"
+	  "and lost. One monitor at a time; while none runs, the programs only check\n"
+	  "a switch.",
+	  cmd_monitor },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -193,7 +221,8 @@ static void print_usage(FILE *f)
 		   "FOU and GUE tunnels in BPF: receive ports (XDP or TC ingress), and\n"
 		   "encapsulation by inner destination (TC egress, XDP forwarding); SCTP\n"
 		   "CRC32c checks and an RFC 6951 SCTP-over-UDP gateway; ICMP errors about\n"
-		   "tunnel packets matched to their tunnel (path MTU, Redirect).\n\n"
+		   "tunnel packets matched to their tunnel (path MTU, Redirect); Prometheus\n"
+		   "metrics and a drop monitor (pcapng).\n\n"
 		   "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  fouloader %s%s%s\n", c->name, *c->synopsis ? " " : "", c->synopsis);

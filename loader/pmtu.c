@@ -289,10 +289,42 @@ static void learned_age(__u64 ns, __u64 now, __u64 expire_s, struct learned_age 
 	a->left_s = a->expired ? 0 : (expire_s * NS_PER_S - age) / NS_PER_S;
 }
 
+/* What 'pmtu show' and the metrics read: fou_tun_path (-1: absent), and
+ * the clock and expiry it is judged by. */
+void pmtu_reader_open(struct pmtu_reader *r)
+{
+	struct fou_icmp_conf conf;
+
+	icmp_load_conf(&conf);
+	r->expire_s = icmp_conf_value(&conf, ICMP_OPT_EXPIRE);
+	r->now = now_ns();
+	r->path_fd = state_exists() ? map_fd(FOU_MAP_TUN_PATH) : -1;
+}
+
+void pmtu_reader_close(struct pmtu_reader *r)
+{
+	if (r->path_fd >= 0)
+		close(r->path_fd);
+	r->path_fd = -1;
+}
+
+/* @slot's path state (all zero when none); returns the path MTU in effect:
+ * 0 when none was learned or it expired. */
+__u32 pmtu_reader_get(const struct pmtu_reader *r, __u32 slot, struct fou_tun_path *p)
+{
+	struct learned_age a;
+
+	if (r->path_fd < 0 || bpf_map_lookup_elem(r->path_fd, &slot, p))
+		memset(p, 0, sizeof(*p));
+	if (!p->pmtu)
+		return 0;
+	learned_age(p->pmtu_ns, r->now, r->expire_s, &a);
+	return a.expired ? 0 : p->pmtu;
+}
+
 struct pmtu_ctx {
 	bool json, first;
-	__u64 now, expire_s;
-	int path_fd;
+	struct pmtu_reader r;
 };
 
 static void show_pmtu_part(const struct fou_tunnel *t, const struct fou_tun_path *p,
@@ -306,7 +338,7 @@ static void show_pmtu_part(const struct fou_tunnel *t, const struct fou_tun_path
 		printf(c->json ? ",\"pmtu\":null" : "  pmtu none\n");
 		return;
 	}
-	learned_age(p->pmtu_ns, c->now, c->expire_s, &a);
+	learned_age(p->pmtu_ns, c->r.now, c->r.expire_s, &a);
 	format_addr(&p->pmtu_from, t->family, from, sizeof(from));
 	inner = p->pmtu > overhead(t) ? p->pmtu - overhead(t) : 0;
 	if (c->json)
@@ -330,7 +362,7 @@ static void show_redirect_part(const struct fou_tun_path *p, const struct pmtu_c
 		printf(c->json ? ",\"redirect\":null" : "  redirect none\n");
 		return;
 	}
-	learned_age(p->redirect_ns, c->now, c->expire_s, &a);
+	learned_age(p->redirect_ns, c->r.now, c->r.expire_s, &a);
 	format_addr(&p->redirect_gw, FOU_FAMILY_IPV4, gw, sizeof(gw));
 	format_addr(&p->redirect_from, FOU_FAMILY_IPV4, from, sizeof(from));
 	if (c->json)
@@ -370,10 +402,9 @@ static void show_icmp_part(__u32 slot, const struct pmtu_ctx *c)
 static void show_tunnel(__u32 slot, const struct fou_tunnel *t, struct pmtu_ctx *c)
 {
 	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
-	struct fou_tun_path p = {};
+	struct fou_tun_path p;
 
-	if (c->path_fd >= 0 && bpf_map_lookup_elem(c->path_fd, &slot, &p))
-		memset(&p, 0, sizeof(p));
+	pmtu_reader_get(&c->r, slot, &p);
 	format_addr(&t->local, t->family, local, sizeof(local));
 	format_addr(&t->remote, t->family, remote, sizeof(remote));
 	if (c->json) {
@@ -427,19 +458,14 @@ void pmtu_parse_check(int argc, char **argv)
 
 int cmd_pmtu_show(int argc, char **argv)
 {
-	struct pmtu_ctx c = { .first = true, .path_fd = -1 };
+	struct pmtu_ctx c = { .first = true };
 	const char *name = parse_pmtu_args("pmtu show", argc, argv, &c.json);
-	struct fou_icmp_conf conf;
 	struct fou_tunnel t;
 	int tfd = state_exists() ? map_fd_or_fail(FOU_MAP_TUNNELS) : -1, only = -1;
 
 	if (name)
 		only = named_slot("pmtu show", name, tfd);
-	icmp_load_conf(&conf);
-	c.expire_s = icmp_conf_value(&conf, ICMP_OPT_EXPIRE);
-	c.now = now_ns();
-	if (tfd >= 0)
-		c.path_fd = map_fd(FOU_MAP_TUN_PATH);
+	pmtu_reader_open(&c.r);
 	if (c.json)
 		printf("[");
 	for (__u32 i = 0; tfd >= 0 && i < FOU_MAX_TUNNELS; i++) {
@@ -449,8 +475,7 @@ int cmd_pmtu_show(int argc, char **argv)
 	}
 	if (c.json)
 		printf("]\n");
-	if (c.path_fd >= 0)
-		close(c.path_fd);
+	pmtu_reader_close(&c.r);
 	if (tfd >= 0)
 		close(tfd);
 	return EXIT_OK;

@@ -518,6 +518,20 @@ static void show_learned(bool json)
 	free(peers);
 }
 
+/* What the gateway learned, counted: peers over UDP, peers speaking
+ * native SCTP, and tags (the metrics' gauges). */
+void sctp_learned_counts(int *udp, int *native, int *vtags)
+{
+	int n;
+	struct peer_entry *peers = load_peers(&n);
+
+	*udp = *native = 0;
+	for (int i = 0; i < n; i++)
+		++*(peers[i].val.flags & FOU_SCTP_PEER_F_NATIVE ? native : udp);
+	*vtags = count_keys(FOU_MAP_SCTP_VTAGS, sizeof(struct fou_sctp_vtag_key));
+	free(peers);
+}
+
 int cmd_sctp_show(int argc, char **argv)
 {
 	struct fou_sctp_conf c;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -15,7 +16,17 @@
 static const char *const stat_names[] = { FOU_STATS_LIST(STAT_NAME) };
 static const char *const stat_descs[] = { FOU_STATS_LIST(STAT_DESC) };
 
-static void sum_counters(__u64 *totals)
+const char *stat_name(int id)
+{
+	return id >= 0 && id < FOU_STAT__COUNT ? stat_names[id] : "unknown";
+}
+
+const char *stat_desc(int id)
+{
+	return id >= 0 && id < FOU_STAT__COUNT ? stat_descs[id] : "";
+}
+
+void stats_sum_counters(__u64 *totals)
 {
 	int ncpu = cpu_count(), fd;
 	__u64 *vals = calloc(ncpu, sizeof(*vals));
@@ -40,7 +51,7 @@ static void sum_counters(__u64 *totals)
 
 /* What fou_hints_tc counted for a port after GRO, summed over CPUs; zero
  * without the map (a pin root older than it). */
-static void sum_gro(int fd, __u32 slot, struct fou_gro_stats *g)
+void stats_sum_gro(int fd, __u32 slot, struct fou_gro_stats *g)
 {
 	int ncpu = cpu_count();
 	struct fou_gro_stats *vals = calloc(ncpu, sizeof(*vals));
@@ -57,7 +68,7 @@ static void sum_gro(int fd, __u32 slot, struct fou_gro_stats *g)
 	free(vals);
 }
 
-static double segs_per_skb(const struct fou_gro_stats *g)
+double segs_per_skb(const struct fou_gro_stats *g)
 {
 	return g->skbs ? (double)g->segs / g->skbs : 0;
 }
@@ -92,7 +103,7 @@ static void print_port_stats(bool json, bool all)
 
 		if (fou_port_stats_sum(&m, ports[i].slot, &t))
 			continue;
-		sum_gro(gfd, ports[i].slot, &g);
+		stats_sum_gro(gfd, ports[i].slot, &g);
 		if (json)
 			printf("%s{\"port\":%u,\"family\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
 			       "\"drop_packets\":%llu", first ? "" : ",", k->port, k->family,
@@ -111,7 +122,7 @@ static void print_port_stats(bool json, bool all)
 		close(gfd);
 }
 
-static void sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t)
+void stats_sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t)
 {
 	int ncpu = cpu_count();
 	struct fou_tun_stats *vals = calloc(ncpu, sizeof(*vals));
@@ -167,7 +178,7 @@ static void print_tunnel_stats(bool json, bool all)
 	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++) {
 		if (bpf_map_lookup_elem(tfd, &i, &tun) || !tun.name[0])
 			continue;
-		sum_tunnel(sfd, i, &t);
+		stats_sum_tunnel(sfd, i, &t);
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
 			json_str(stdout, tun.name);
@@ -187,7 +198,8 @@ static void print_tunnel_stats(bool json, bool all)
 }
 
 struct stats_args {
-	bool json, all;
+	bool json, all, prometheus;
+	const char *output; /* --prometheus --output FILE */
 	long watch; /* seconds between samples; 0: print once */
 	long count; /* samples to print with --watch; 0: until interrupted */
 };
@@ -203,6 +215,10 @@ static void parse_stats(int argc, char **argv, struct stats_args *a)
 			a->json = true;
 		else if (!strcmp(argv[i], "--all"))
 			a->all = true;
+		else if (!strcmp(argv[i], "--prometheus"))
+			a->prometheus = true;
+		else if (!strcmp(argv[i], "--output"))
+			a->output = need_arg(argc, argv, i++, "--output");
 		else if (!strcmp(argv[i], "--watch")) {
 			a->watch = parse_uint("--watch", need_arg(argc, argv, i++, "--watch"), 3600);
 			if (!a->watch)
@@ -215,6 +231,36 @@ static void parse_stats(int argc, char **argv, struct stats_args *a)
 	}
 	if (a->watch == 0 && a->count)
 		usage_error("stats: --count goes with --watch SECONDS");
+	if (a->prometheus && (a->json || a->watch || a->all))
+		usage_error("stats: --prometheus goes with neither --json, --all nor --watch");
+	if (a->output && !a->prometheus)
+		usage_error("stats: --output FILE goes with --prometheus");
+}
+
+/* The metrics into @path through a temporary file renamed over it, so that
+ * a reader (node_exporter's textfile collector) never sees half a file. */
+static int write_metrics_file(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		usage_error("stats: --output: path too long");
+	f = fopen(tmp, "w");
+	if (!f)
+		fail("stats: cannot create %s: %s", tmp, strerror(errno));
+	err = prom_write(f);
+	if (fclose(f) || err) {
+		unlink(tmp);
+		fail("stats: cannot write %s", tmp);
+	}
+	if (chmod(tmp, 0644) || rename(tmp, path)) {
+		err = errno;
+		unlink(tmp);
+		fail("stats: cannot rename %s to %s: %s", tmp, path, strerror(err));
+	}
+	return EXIT_OK;
 }
 
 void stats_parse_check(int argc, char **argv)
@@ -228,7 +274,7 @@ static void print_once(const struct stats_args *a)
 {
 	__u64 totals[FOU_STAT__COUNT];
 
-	sum_counters(totals);
+	stats_sum_counters(totals);
 	if (a->json) {
 		printf("{\"counters\":{");
 		for (int id = 0; id < FOU_STAT__COUNT; id++)
@@ -278,14 +324,18 @@ int cmd_stats(int argc, char **argv)
 	struct stats_args a = {};
 
 	parse_stats(argc, argv, &a);
+	if (a.output)
+		return write_metrics_file(a.output);
+	if (a.prometheus)
+		return prom_write(stdout) ? EXIT_FAIL : EXIT_OK;
 	if (!a.watch) {
 		print_once(&a);
 		return EXIT_OK;
 	}
-	sum_counters(before);
+	stats_sum_counters(before);
 	for (long n = 0; !a.count || n < a.count; n++) {
 		sleep(a.watch);
-		sum_counters(after);
+		stats_sum_counters(after);
 		print_rates(&a, before, after);
 		memcpy(before, after, sizeof(before));
 	}

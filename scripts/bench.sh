@@ -2,9 +2,14 @@
 # fouloader benchmarks. Figures are printed beside a baseline measured in the
 # same run; nothing here passes or fails on time.
 #
-# Sections (run all, or name some): rx_prog tx_prog crc32c tunnel_tput pmtu gro
+# Sections (run all, or name some): rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro
 #   rx_prog      cost per packet of the receive programs (BPF_PROG_TEST_RUN),
 #                beside a trivial XDP/TC program: build/selftests/bench_rx
+#   monitor      what the drop monitor's hook costs decapsulation: the programs
+#                built without it (baseline, first and last), with it idle,
+#                and with a monitor running (--drops; --all held back by the
+#                rate limit; --all sending every packet), as ratios in one run:
+#                build/selftests/bench_rx CALLS XDP_CALLS monitor
 #   tx_prog      the same for the transmit (encapsulation) program:
 #                build/selftests/bench_tx, when it has been built
 #   crc32c       SCTP CRC32c in BPF (bpf/lib/crc32c.h) per packet of 64..9000
@@ -34,7 +39,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(rx_prog tx_prog crc32c tunnel_tput pmtu gro)
+SECTIONS=(rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro)
 status=0
 
 section() {
@@ -51,6 +56,15 @@ bench_rx_prog() {
 	# BENCH_RX_CALLS / BENCH_RX_XDP_CALLS: calls per shot at TC / XDP (see
 	# bench_rx.c; XDP calls cost ~16 ms each, so keep that one small).
 	build/selftests/bench_rx ${BENCH_RX_CALLS:-400} ${BENCH_RX_XDP_CALLS:-40}
+}
+
+bench_monitor() {
+	section "monitor: drop monitor hook cost (BPF_PROG_TEST_RUN)"
+	if [ ! -x build/selftests/bench_rx ]; then
+		echo "build/selftests/bench_rx is missing: run make first" >&2
+		return 1
+	fi
+	build/selftests/bench_rx ${BENCH_RX_CALLS:-400} ${BENCH_RX_XDP_CALLS:-40} monitor
 }
 
 bench_tx_prog() {

@@ -12,6 +12,7 @@ PKGS=(
   go-md2man man-db bsdextrautils
   libusrsctp-dev libusrsctp-examples
   libclang-rt-14-dev
+  libmicrohttpd-dev prometheus
 )
 
 missing=()

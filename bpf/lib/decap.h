@@ -352,10 +352,12 @@ static __always_inline void sctp_rx_learn(int id, const struct fou_rx *rx)
 		sctp_learn_from_peer(&rx->p.saddr, rx->p.family, &rx->si, 0);
 }
 
-/* Count the outcome of one packet: the reason, and the port's own counters. */
-static __always_inline void count_outcome(int id, const struct fou_rx *rx)
+/* Count the outcome of one packet: the reason, and the port's own counters;
+ * a running monitor gets it too. @hook: HOOK_XDP or HOOK_TC, @ctx's kind. */
+static __always_inline void count_outcome(void *ctx, int hook, int id, const struct fou_rx *rx)
 {
 	stat_inc(id);
+	monitor_outcome(ctx, hook, false, id, bpf_ntohs(rx->p.dport), 0);
 	if (FOU_STAT_IS_DROP(id))
 		port_stat_drop(rx->slot);
 	else if (!FOU_STAT_IS_PASS(id))

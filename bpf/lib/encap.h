@@ -466,13 +466,15 @@ static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *dat
 	return FOU_CONTINUE;
 }
 
-/* Count one transmit outcome, and charge the tunnel once it is known. */
-static __always_inline void count_tx(int id, const struct fou_tx *tx)
+/* Count one transmit outcome, and charge the tunnel once it is known; a
+ * running monitor gets it too. @hook: HOOK_XDP or HOOK_TC, @ctx's kind. */
+static __always_inline void count_tx(void *ctx, int hook, int id, const struct fou_tx *tx)
 {
 	struct fou_tun_stats *s;
 	__u32 slot = tx->slot;
 
 	stat_inc(id);
+	monitor_outcome(ctx, hook, true, id, 0, tx->kind ? slot + 1 : 0);
 	if (!tx->kind)
 		return;
 	s = bpf_map_lookup_elem(&fou_tun_stats, &slot);

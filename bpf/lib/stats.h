@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Counting: one reason counter per packet, plus the matched port's counters. */
+/* Counting: one reason counter per packet, plus the matched port's counters;
+ * the drop monitor is fed where outcomes are counted (lib/monitor.h). */
 #ifndef FOU_BPF_STATS_H
 #define FOU_BPF_STATS_H
 
 #include "lib/maps.h"
+#include "lib/monitor.h"
 
 static __always_inline void stat_inc(__u32 id)
 {

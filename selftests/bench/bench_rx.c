@@ -41,7 +41,14 @@
  * case's packet takes): XDP then checks whether a packet not ours is to be
  * forwarded into a tunnel, which it skips while no route exists.
  *
- * Usage: bench_rx [CALLS [XDP_CALLS]]
+ * "monitor" as third argument measures instead what the drop monitor's hook
+ * (bpf/lib/monitor.h) costs decapsulation: the same programs built without
+ * it (selftests/bench/fou_rx_*_nomon.bpf.c) as the baseline, first and last,
+ * then with it idle, and with fou_monitor_conf set as a running monitor sets
+ * it (--drops; --all held back by the rate limit; --all sending every
+ * packet), each as a ratio to the baseline of the same run.
+ *
+ * Usage: bench_rx [CALLS [XDP_CALLS [monitor]]]
  *   calls per shot and program at TC (default 400) and at XDP (default 40:
  *   XDP calls cost ~16 ms each, which bounds the total to about 75 s).
  */
@@ -61,6 +68,9 @@
 #include "fou_stats.h"
 #include "fou_rx_xdp.skel.h"
 #include "fou_rx_tc.skel.h"
+#include "fou_rx_xdp_nomon.skel.h"
+#include "fou_rx_tc_nomon.skel.h"
+#include "fou_monitor.h"
 #include "trivial.skel.h"
 #include "bpfharness.h"
 #include "pktbuild.h"
@@ -148,7 +158,8 @@ static const struct bcase cases[] = {
 struct hook {
 	const char *name;
 	__u32 calls;         /* measured calls per shot and program */
-	int fou_fd, triv_fd, stats_fd;
+	int fou_fd, triv_fd, stats_fd, mon_conf_fd;
+	struct ring_buffer *ring; /* drained after every call (monitor section) */
 	int tunnels_fd, index_fd, path_fd, sctp_devs_fd, routes4_fd, route_count_fd;
 	struct fou_port_fds pfds;
 	__u32 ok_ret, drop_ret;
@@ -165,7 +176,9 @@ struct result {
 	const char *invalid; /* why the case is not measured, or NULL */
 };
 
-static struct hook hooks[2];
+/* xdp, tc; then the same programs built without the monitor hook */
+#define NHOOKS 4
+static struct hook hooks[NHOOKS];
 static struct result results[NCASES][2];
 static int ncpus;
 static uint8_t scratch[2][4096], in_long[4096], in_short[4096], want_buf[4096];
@@ -458,6 +471,8 @@ static int call_pair(const struct bcase *c, const struct hook *h, struct shot *s
 		r->invalid = ret == ~0u ? "output is not the innermost packet" : "unexpected verdict";
 	if (bh_stat_sum(h->stats_fd, stat_of(c)) - before != s->rep && !r->invalid)
 		r->invalid = "outcome counter did not rise by the repeat count";
+	if (h->ring)
+		ring_buffer__consume(h->ring);
 	s->fou[i] = ns;
 	ns = run(h->triv_fd, s, NULL, &ret);
 	if (ns < 0)
@@ -606,7 +621,7 @@ static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto)
 	struct fou_peer_spec peer = { .addr = bh_addr(fam, fam == 4 ? "192.0.2.1" : "2001:db8::1") };
 	int i, err;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NHOOKS; i++) {
 		err = fou_port_install(&hooks[i].pfds, &k, &v, &peer, 1);
 		if (err)
 			return err;
@@ -634,7 +649,7 @@ static int add_tunnel(int fam, __u32 slot)
 	int i;
 
 	snprintf(t.name, sizeof(t.name), "bench%d", fam);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < NHOOKS; i++)
 		if (bpf_map_update_elem(hooks[i].tunnels_fd, &slot, &t, BPF_ANY) ||
 		    bpf_map_update_elem(hooks[i].index_fd, &k, &v, BPF_ANY) ||
 		    bpf_map_update_elem(hooks[i].path_fd, &slot, &path, BPF_ANY) ||
@@ -654,6 +669,7 @@ static void fill(struct hook *h, struct bpf_object *obj, int fou_fd, int triv_fd
 	h->sctp_devs_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_SCTP_DEVS);
 	h->routes4_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTES4);
 	h->route_count_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTE_COUNT);
+	h->mon_conf_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_MONITOR_CONF);
 	fou_port_fds_from_obj(obj, &h->pfds);
 }
 
@@ -701,22 +717,139 @@ static int run_all(void)
 	return 0;
 }
 
+/* ---- the drop monitor's cost ---------------------------------------------- */
+
+static int count_event(void *ctx, void *data, size_t size)
+{
+	(void)data, (void)size;
+	++*(long *)ctx;
+	return 0;
+}
+
+static long monitor_events;
+
+/* Monitor variants, in the order they run: the build without the hook
+ * first and last (its two figures show the run's drift). */
+static const struct mon_variant {
+	const char *name;
+	bool nomon;   /* the program built without the hook */
+	__u32 flags;  /* fou_monitor_conf: 0 idle */
+	__u64 cost_ns; /* rate limit: ns of credit per event (0: every event) */
+} mon_variants[] = {
+	{ "no monitor hook (baseline)", true, 0, 0 },
+	{ "hook, no monitor (idle)", false, 0, 0 },
+	{ "monitor --drops running", false, FOU_MON_F_ON, 1000000000ULL / FOU_MONITOR_RATE_DEFAULT },
+	{ "monitor --all, held back", false, FOU_MON_F_ON | FOU_MON_F_ALL, 1000000000ULL },
+	{ "monitor --all, every event", false, FOU_MON_F_ON | FOU_MON_F_ALL, 0 },
+	{ "no monitor hook (again)", true, 0, 0 },
+};
+
+#define NMON (sizeof(mon_variants) / sizeof(mon_variants[0]))
+
+static int mon_variant_run(unsigned int v, int j, const struct bcase *c,
+			   const struct frame *want, struct result *r)
+{
+	const struct mon_variant *mv = &mon_variants[v];
+	struct hook *h = &hooks[mv->nomon ? j + 2 : j];
+	struct fou_monitor_conf conf = { .flags = mv->flags, .snaplen = FOU_MONITOR_SNAPLEN_DEFAULT,
+					 .cost_ns = mv->cost_ns };
+	__u32 zero = 0;
+	int err;
+
+	if (bpf_map_update_elem(h->mon_conf_fd, &zero, &conf, BPF_ANY))
+		return -errno;
+	memset(r, 0, sizeof(*r));
+	err = measure(c, h, want, r);
+	memset(&conf, 0, sizeof(conf));
+	if (bpf_map_update_elem(h->mon_conf_fd, &zero, &conf, BPF_ANY))
+		return -errno;
+	return err;
+}
+
+/* Decapsulation (the first case) with the monitor hook absent, idle and
+ * running, each as a ratio to the first baseline of the same run. */
+static int run_monitor_section(void)
+{
+	const struct bcase *c = &cases[0];
+	struct frame want = { want_buf, build(want_buf, sizeof(want_buf), c, 0) };
+	struct result r[NMON];
+	unsigned int v;
+	int j, err;
+
+	shots[0].in = (struct frame){ in_long, build(in_long, sizeof(in_long), c, c->layers) };
+	shots[0].rep = repeat_of(c);
+	shots[1].in = (struct frame){ in_short, build(in_short, sizeof(in_short), c, SHORT_REPEAT) };
+	shots[1].rep = SHORT_REPEAT;
+	printf("\nmonitor cost: %s, per packet, beside the same program built without the\n"
+	       "  monitor hook (baseline), in the same run. Running: fou_monitor_conf set as\n"
+	       "  'fouloader monitor' sets it, %d-byte snap, the ring drained after each call.\n"
+	       "  --drops: a decapsulated packet is no drop, so only the filter runs; --all,\n"
+	       "  held back: every packet passes the filter and meets the rate limit, set to\n"
+	       "  1/s so that it holds back all but one a second (what a monitor costs the\n"
+	       "  packets beyond its rate); every event: no limit, each packet's first bytes\n"
+	       "  copied into the ring. events: records read from the ring meanwhile.\n"
+	       "  Last, idle against the baseline once more, the two interleaved call by\n"
+	       "  call (the baseline in the trivial program's place).\n",
+	       case_name(c), FOU_MONITOR_SNAPLEN_DEFAULT);
+	printf("%-4s %-28s %9s %9s %9s %7s %8s\n", "hook", "variant", "ns/pkt", "trivial",
+	       "diff ns", "ratio", "events");
+	for (j = 0; j < 2; j++) {
+		for (v = 0; v < NMON; v++) {
+			long events = monitor_events;
+
+			err = mon_variant_run(v, j, c, &want, &r[v]);
+			if (err)
+				return err;
+			printf("%-4s %-28s ", hooks[j].name, mon_variants[v].name);
+			if (r[v].invalid || r[0].invalid)
+				printf("invalid: %s\n", r[v].invalid ?: r[0].invalid);
+			else
+				printf("%9.1f %9.1f %9.1f %7.3f %8ld\n", r[v].fou, r[v].triv,
+				       r[v].fou - r[v].triv, r[v].fou / r[0].fou,
+				       monitor_events - events);
+		}
+	}
+	for (j = 0; j < 2; j++) {
+		/* the baseline in the trivial program's place: both interleaved call
+		 * by call, so drift falls on both alike */
+		struct hook pair = hooks[j];
+		struct result p = {};
+
+		pair.triv_fd = hooks[j + 2].fou_fd;
+		err = mon_variant_run(1, j, c, &want, &p) ?: measure(c, &pair, &want, &p);
+		if (err)
+			return err;
+		if (p.invalid)
+			printf("%-4s idle vs baseline, interleaved: invalid: %s\n", hooks[j].name,
+			       p.invalid);
+		else
+			printf("%-4s idle vs baseline, interleaved call by call: %.1f vs %.1f ns/pkt,"
+			       " ratio %.3f\n", hooks[j].name, p.fou, p.triv, p.fou / p.triv);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fou_rx_xdp_bpf *x = NULL;
 	struct fou_rx_tc_bpf *t = NULL;
+	struct fou_rx_xdp_nomon_bpf *xn = NULL;
+	struct fou_rx_tc_nomon_bpf *tn = NULL;
 	struct trivial_bpf *tr = NULL;
+	bool only_monitor = argc > 3 && !strcmp(argv[3], "monitor");
 	int err = 1;
 
 	hooks[0] = (struct hook){ .name = "xdp", .ok_ret = 2, .drop_ret = 1, .calls = 40 };
 	hooks[1] = (struct hook){ .name = "tc", .ok_ret = 0, .drop_ret = 2, .calls = 400 };
+	hooks[2] = (struct hook){ .name = "xdp", .ok_ret = 2, .drop_ret = 1, .calls = 40 };
+	hooks[3] = (struct hook){ .name = "tc", .ok_ret = 0, .drop_ret = 2, .calls = 400 };
 	if (argc > 1)
-		hooks[1].calls = strtoul(argv[1], NULL, 0);
+		hooks[1].calls = hooks[3].calls = strtoul(argv[1], NULL, 0);
 	if (argc > 2)
-		hooks[0].calls = strtoul(argv[2], NULL, 0);
+		hooks[0].calls = hooks[2].calls = strtoul(argv[2], NULL, 0);
 	if (!hooks[0].calls || !hooks[1].calls ||
 	    hooks[0].calls > MAX_CALLS || hooks[1].calls > MAX_CALLS) {
-		fprintf(stderr, "usage: bench_rx [CALLS [XDP_CALLS]] (1..%d)\n", MAX_CALLS);
+		fprintf(stderr, "usage: bench_rx [CALLS [XDP_CALLS [monitor]]] (1..%d)\n", MAX_CALLS);
 		return 1;
 	}
 	if (geteuid() != 0) {
@@ -726,31 +859,49 @@ int main(int argc, char **argv)
 	ncpus = libbpf_num_possible_cpus();
 	x = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
 	t = x ? BH_OPEN_UNPINNED(fou_rx_tc_bpf) : NULL;
-	tr = t ? trivial_bpf__open_and_load() : NULL;
-	if (ncpus <= 0 || !x || !t || !tr)
+	xn = t ? BH_OPEN_UNPINNED(fou_rx_xdp_nomon_bpf) : NULL;
+	tn = xn ? BH_OPEN_UNPINNED(fou_rx_tc_nomon_bpf) : NULL;
+	tr = tn ? trivial_bpf__open_and_load() : NULL;
+	if (ncpus <= 0 || !x || !t || !xn || !tn || !tr)
 		goto out;
 	fill(&hooks[0], x->obj, bpf_program__fd(x->progs.fou_rx_xdp),
 	     bpf_program__fd(tr->progs.trivial_xdp));
 	fill(&hooks[1], t->obj, bpf_program__fd(t->progs.fou_rx_tc),
 	     bpf_program__fd(tr->progs.trivial_tc));
+	fill(&hooks[2], xn->obj, bpf_program__fd(xn->progs.fou_rx_xdp),
+	     bpf_program__fd(tr->progs.trivial_xdp));
+	fill(&hooks[3], tn->obj, bpf_program__fd(tn->progs.fou_rx_tc),
+	     bpf_program__fd(tr->progs.trivial_tc));
+	for (int i = 0; i < 2; i++) {
+		hooks[i].ring = ring_buffer__new(bpf_object__find_map_fd_by_name(
+			i ? t->obj : x->obj, FOU_MAP_MONITOR_RING), count_event, &monitor_events, NULL);
+		if (!hooks[i].ring)
+			goto out;
+	}
 	if (add_port(4, P_FOU4, FOU_KIND_FOU, 4) || add_port(6, P_FOU6, FOU_KIND_FOU, 41) ||
 	    add_port(4, P_GUE, FOU_KIND_GUE, 0) || add_port(6, P_GUE, FOU_KIND_GUE, 0) ||
 	    add_tunnel(4, SLOT4) || add_tunnel(6, SLOT6))
 		goto out;
 
 	print_header(bh_pin_cpu());
-	bh_prog_info(hooks[0].fou_fd, "fou_rx_xdp", 12);
-	bh_prog_info(hooks[1].fou_fd, "fou_rx_tc", 12);
-	bh_prog_info(hooks[0].triv_fd, "trivial_xdp", 12);
-	bh_prog_info(hooks[1].triv_fd, "trivial_tc", 12);
-	err = run_all();
+	bh_prog_info(hooks[0].fou_fd, "fou_rx_xdp", 16);
+	bh_prog_info(hooks[1].fou_fd, "fou_rx_tc", 16);
+	bh_prog_info(hooks[2].fou_fd, "fou_rx_xdp_nomon", 16);
+	bh_prog_info(hooks[3].fou_fd, "fou_rx_tc_nomon", 16);
+	bh_prog_info(hooks[0].triv_fd, "trivial_xdp", 16);
+	bh_prog_info(hooks[1].triv_fd, "trivial_tc", 16);
+	err = only_monitor ? run_monitor_section() : run_all();
 	if (err)
 		errno = -err;
 out:
 	if (err)
 		fprintf(stderr, "bench_rx: setup failed: %s\n", strerror(errno));
+	for (int i = 0; i < 2; i++)
+		ring_buffer__free(hooks[i].ring);
 	fou_rx_xdp_bpf__destroy(x);
 	fou_rx_tc_bpf__destroy(t);
+	fou_rx_xdp_nomon_bpf__destroy(xn);
+	fou_rx_tc_nomon_bpf__destroy(tn);
 	trivial_bpf__destroy(tr);
 	return err ? 1 : 0;
 }

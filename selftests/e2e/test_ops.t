@@ -110,8 +110,12 @@ ok $? "man page at \$DESTDIR/usr/share/man/man8/fouloader.8"
 ok $? "unit at \$DESTDIR/usr/lib/systemd/system/fouloader@.service, paths rewritten to PREFIX" ||
 	diag "$(grep '^Exec' "$UNIT" 2>&1)"
 files=$(cd "$D" && find . ! -type d | sort | tr '\n' ' ')
-[ "$files" = "./etc/fouloader/example.conf.example ./usr/lib/systemd/system/fouloader@.service ./usr/sbin/fouloader ./usr/share/man/man8/fouloader.8 " ]
-ok $? "make install installs these four files and nothing else (no helper)" || diag "installed: $files"
+[ "$files" = "./etc/fouloader/example.conf.example ./usr/lib/systemd/system/fouloader-metrics.service ./usr/lib/systemd/system/fouloader-metrics.timer ./usr/lib/systemd/system/fouloader@.service ./usr/sbin/fouloader ./usr/share/man/man8/fouloader.8 " ]
+ok $? "make install installs these six files and nothing else (no helper)" || diag "installed: $files"
+MUNIT=$D/usr/lib/systemd/system/fouloader-metrics.service
+grep -qx 'ExecStart=/usr/sbin/fouloader stats --prometheus --output /var/lib/prometheus/node-exporter/fouloader.prom' "$MUNIT"
+ok $? "metrics unit: ExecStart rewritten to PREFIX, writes the textfile collector's directory" ||
+	diag "$(grep '^Exec' "$MUNIT" 2>&1)"
 cmp -s "$EXAMPLE" scripts/example.conf.example
 ok $? "example config at \$DESTDIR/etc/fouloader/example.conf.example"
 echo "# edited" >>"$EXAMPLE"
@@ -127,11 +131,19 @@ VUNIT=$TMPD/units/fouloader@veth0.service
 sed -e "s|=/usr/|=$D/usr/|" "$UNIT" >"$VUNIT"
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	skip "systemd-analyze verify fouloader@veth0.service" "systemd-analyze not installed"
+	skip "systemd-analyze verify fouloader-metrics.timer and .service" "systemd-analyze not installed"
 else
 	out=$(MANPATH=$D/usr/share/man systemd-analyze verify "$VUNIT" 2>&1)
 	st=$?
 	[ $st -eq 0 ] && ! grep -q 'fouloader' <<<"$out"
 	ok $? "systemd-analyze verify fouloader@veth0.service (installed unit)" || diag "exit $st" "$out"
+	sed -e "s|=/usr/|=$D/usr/|" "$MUNIT" >"$TMPD/units/fouloader-metrics.service"
+	cp "$D/usr/lib/systemd/system/fouloader-metrics.timer" "$TMPD/units/"
+	out=$(MANPATH=$D/usr/share/man systemd-analyze verify "$TMPD/units/fouloader-metrics.timer" \
+		"$TMPD/units/fouloader-metrics.service" 2>&1)
+	st=$?
+	[ $st -eq 0 ] && ! grep -q 'fouloader' <<<"$out"
+	ok $? "systemd-analyze verify fouloader-metrics.timer and .service" || diag "exit $st" "$out"
 fi
 
 # ---------------------------------------------------------------- the unit's command lines
