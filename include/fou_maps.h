@@ -55,6 +55,7 @@
 #define FOU_PORT_F_ZERO_CSUM6 0x2 /* accept a zero UDP checksum over IPv6 */
 #define FOU_PORT_F_LOCAL      0x4 /* only packets to fou_port.local */
 #define FOU_PORT_F_PEERS_HASH 0x8 /* more peers than fit inline: see fou_peers */
+#define FOU_PORT_F_MULTICAST  0x10 /* also broadcast/multicast destinations */
 
 struct fou_addr {
 	union {
