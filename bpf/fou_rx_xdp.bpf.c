@@ -38,6 +38,10 @@ static __always_inline int xdp_decap(struct xdp_md *ctx, const struct fou_rx *rx
 	__u8 *dst = data + strip;
 	__be16 proto = bpf_htons(rx->inner_proto);
 
+	/* inner_off <= HDR_OFF_MASK (classify_owned) and l2_len >= 14: the
+	 * mask changes nothing; this says so where it is used. */
+	if (rx->inner_off - l2_len > HDR_OFF_MASK)
+		return -1;
 	if (l2_len == ETH_HLEN) {
 		if ((void *)(dst + ETH_HLEN) > data_end || (void *)((__u8 *)data + ETH_HLEN) > data_end)
 			return -1;

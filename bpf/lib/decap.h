@@ -18,8 +18,10 @@
 #include "lib/skb.h"
 #include "lib/stats.h"
 
-/* Offsets below this bound cover every header we parse; masking with it keeps
- * the verifier's view of derived packet pointers bounded. */
+/* Offsets below this bound cover every header we parse (the inner header
+ * starts at most 78 + 8 + 128 bytes in); masking with it keeps the verifier's
+ * view of derived packet pointers bounded. classify_owned() checks the
+ * inner offset against it first, so the masks never change what is read. */
 #define HDR_OFF_MASK 0xff
 
 struct fou_rx {
@@ -203,6 +205,8 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 		rx->inner_off += g.hdr_len;
 	}
 	rx->inner_len = rx->p.ip_end - rx->inner_off;
+	if (rx->inner_off > HDR_OFF_MASK)
+		return FOU_STAT_DROP_INNER_TRUNC;
 	ret = check_inner(data, data_end, rx, ipproto);
 	if (ret != FOU_CONTINUE)
 		return ret;

@@ -387,6 +387,7 @@ static __always_inline void build_outer(const struct fou_tunnel *t, struct fou_t
 		build_udp(tx, udp_len, tx->hdr + sizeof(struct iphdr));
 		if (csum)
 			set_udp_csum(tx, udp_len, inner_sum, tx->hdr + sizeof(struct iphdr));
+		/* 28 or 32 (GUE), 48 or 52 below: under the 0x3f masks of its users */
 		tx->hdrlen = sizeof(struct iphdr) + udp_len - tx->in.len;
 	} else {
 		build_ipv6(t, &tx->in, udp_len, flow_hash(&tx->in), tx->hdr);

@@ -35,7 +35,7 @@
 #define TC_ACT_OK_V  0
 #define TC_ACT_SHOT_V 2
 
-#define BUF_SZ 16384
+#define BUF_SZ 65600 /* the largest IP packet, and a frame around it */
 
 /* ---- programs and maps ----------------------------------------------- */
 
@@ -697,6 +697,53 @@ static void cases_sizes(void)
 	}
 }
 
+/*
+ * Datagrams past 16 KiB, which XDP sees in several buffers: the checksum
+ * must cover every byte, the last ones too (they were once read from a
+ * wrapped offset). @flip: one bit of the frame's last byte is flipped after
+ * the checksum was computed. skb test_run takes at most a page, so TC is
+ * tested at these sizes end to end (test_decap_tc.t).
+ */
+static void large_case(int fam, int ifam, size_t total, bool flip)
+{
+	struct outer o = { .fam = fam, .dport = ifam == 4 ? P_FOU4 : P_FOU6 };
+	struct inner in = { .fam = ifam, .l4 = L4_ICMP, .payload = fill_to(total, fam, ifam, false) };
+
+	case_begin(H_XDP, "FOU %sin%s frame %zu bytes (UDP length %zu), %s", fn(ifam), fn(fam),
+		   total, total - 14 - (fam == 4 ? 20 : 40),
+		   flip ? "last byte corrupted" : "valid checksum");
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+	if (T.p.len != total)
+		tap_bail("large_case: built %zu bytes, wanted %zu", T.p.len, total);
+	if (flip) {
+		T.p.buf[T.p.len - 1] ^= 0x10;
+		expect_drop(FOU_STAT_DROP_UDP_CSUM, fam, o.dport);
+	} else {
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, o.dport, 0);
+	}
+	run();
+}
+
+static void cases_large(void)
+{
+	/* Remainders mod 32 of the UDP length from 0 to 31, around 16384 from
+	 * the frame's start and from the UDP header; then up to the largest. */
+	static const size_t sizes[] = { 16300, 16383, 16384, 16385, 16388, 16401, 16415,
+					16447, 17000, 19999, 20001, 32768, 45055, 60001 };
+	unsigned int i;
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2)
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			large_case(fam, fam, sizes[i], false);
+			large_case(fam, fam, sizes[i], true);
+		}
+	large_case(4, 4, 14 + 65535, false);
+	large_case(4, 4, 14 + 65535, true);
+}
+
 /* Outer ECN oecn over inner ECN iecn (RFC 6040 decapsulation). */
 static void ecn_case(int fam, int ifam, uint8_t oecn, uint8_t iecn, bool gue)
 {
@@ -1225,6 +1272,7 @@ static void run_all_cases(void)
 	cases_peers();
 	cases_csum();
 	cases_sizes();
+	cases_large();
 	cases_ecn();
 	cases_local_dev();
 	cases_not_ours();
