@@ -93,6 +93,36 @@ static __always_inline __u32 pseudo_hdr_sum(const struct fou_pkt *p)
 	return ip_pseudo_sum(&p->saddr, &p->daddr, p->family, IPPROTO_UDP_NR, p->udp_len);
 }
 
+/*
+ * The outer IPv4 header checksum, options included: ip_rcv() checks it before
+ * the kernel's fou sees a packet, and with IPv4's usual zero UDP checksum
+ * nothing else covers the header. parse_udp() has seen the UDP header after
+ * the options in the linear data, so the whole header is there; five words
+ * are summed straight, options (rare) one word at a time.
+ */
+static __always_inline bool ip4_hdr_csum_ok(void *data, void *data_end, const struct fou_pkt *p)
+{
+	__u32 words = (p->l4_off - p->l3_off) / 4, *w;
+	__u64 acc;
+
+	if (p->l3_off > 0x1f) /* Ethernet and one VLAN tag: 14 or 18 */
+		return false;
+	w = data + verifier_mask(p->l3_off, 0x1f);
+	if ((void *)(w + 5) > data_end)
+		return false;
+	acc = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
+	for (int i = 5; i < 15 && i < words; i++) {
+		__u32 *q = w + i;
+
+		/* Keep the compiler from moving the offset onto data_end. */
+		asm volatile("" : "+r"(q));
+		if ((void *)(q + 1) > data_end)
+			return false;
+		acc += *q;
+	}
+	return csum_fold(csum_fold64(acc)) == 0;
+}
+
 /* A lone last byte is the high-order half of its 16-bit word. */
 static __always_inline __u32 odd_byte(__u8 b)
 {

@@ -179,6 +179,9 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	__u8 ipproto = port->ipproto;
 	int ret;
 
+	/* First: a header that fails its checksum may name the wrong peer. */
+	if (rx->p.family == FOU_FAMILY_IPV4 && !ip4_hdr_csum_ok(data, data_end, &rx->p))
+		return FOU_STAT_DROP_IP4_HDR_CSUM;
 	ret = check_peer(port, rx);
 	if (ret == FOU_CONTINUE)
 		ret = check_lengths(&rx->p);

@@ -514,6 +514,46 @@ static void cases_ip4_options(void)
 	}
 }
 
+/* An outer IPv4 header whose byte @at (from the IP header) changed after its
+ * checksum was computed: ours, dropped, whatever the UDP checksum says. */
+static void ip4_hdr_bad_case(uint8_t optlen, size_t at, uint8_t xor, enum pkt_csum csum,
+			     const char *what)
+{
+	struct outer o = { .fam = 4, .dport = P_FOU4, .optlen = optlen, .csum = csum };
+	struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 32 };
+
+	case_begin(H_ALL, "FOU 4in4 outer IPv4 header (ihl %d) %s", 5 + optlen / 4, what);
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+	T.p.buf[T.p.l[1].off + at] ^= xor;
+	expect_drop(FOU_STAT_DROP_IP4_HDR_CSUM, 4, P_FOU4);
+	run();
+}
+
+static void cases_ip4_hdr_csum(void)
+{
+	ip4_hdr_bad_case(0, 10, 0x01, PKT_CSUM_ZERO, "checksum off by one bit");
+	ip4_hdr_bad_case(0, 8, 0x10, PKT_CSUM_AUTO, "TTL changed, UDP checksum valid");
+	ip4_hdr_bad_case(0, 5, 0x80, PKT_CSUM_ZERO, "ID changed");
+	ip4_hdr_bad_case(4, 21, 0x02, PKT_CSUM_ZERO, "option byte changed");
+	ip4_hdr_bad_case(40, 59, 0x40, PKT_CSUM_AUTO, "last option byte changed");
+	/* the case: a checksum of 0xdead */
+	{
+		struct outer o = { .fam = 4, .dport = P_FOU4, .csum = PKT_CSUM_ZERO };
+		struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 32 };
+
+		case_begin(H_ALL, "FOU 4in4 outer IPv4 header checksum 0xdead");
+		add_outer(&o);
+		add_inner(&in);
+		finalize();
+		T.p.buf[T.p.l[1].off + 10] = 0xde;
+		T.p.buf[T.p.l[1].off + 11] = 0xad;
+		expect_drop(FOU_STAT_DROP_IP4_HDR_CSUM, 4, P_FOU4);
+		run();
+	}
+}
+
 static void cases_vlan(void)
 {
 	int fam;
@@ -1268,6 +1308,7 @@ static void run_all_cases(void)
 	cases_fou_basic();
 	cases_gue_basic();
 	cases_ip4_options();
+	cases_ip4_hdr_csum();
 	cases_vlan();
 	cases_peers();
 	cases_csum();
