@@ -657,6 +657,27 @@ static bool run_tc(void)
 	return tap_end("tc: %s", T.name);
 }
 
+/* The inner packet as a router hop sends it on: TTL or hop limit one less,
+ * the IPv4 header checksum computed afresh. */
+static const uint8_t *hop_older(const uint8_t *inner, size_t ilen)
+{
+	static uint8_t older[BUF_SZ];
+	size_t ihl = (inner[0] & 0xf) * 4;
+	uint16_t c;
+
+	memcpy(older, inner, ilen);
+	if ((inner[0] >> 4) == 6) {
+		older[7]--;
+		return older;
+	}
+	older[8]--;
+	older[10] = older[11] = 0;
+	c = ip4_hdr_csum(older, ihl);
+	older[10] = c >> 8;
+	older[11] = c & 0xff;
+	return older;
+}
+
 static void xdp_checks(void)
 {
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
@@ -683,7 +704,8 @@ static void xdp_checks(void)
 				       o.retval);
 		if (seen_xdp_ret == ~0u)
 			seen_xdp_ret = o.retval;
-		check_encap(&T.tun, T.out_buf, T.out_len, T.p.buf + ioff, ilen, MACS_RESOLVED);
+		check_encap(&T.tun, T.out_buf, T.out_len, hop_older(T.p.buf + ioff, ilen), ilen,
+			    MACS_RESOLVED);
 		break;
 	case O_PASS:
 		EXPECT_EQ(o.retval, XDP_PASS_V, "verdict");
@@ -1421,6 +1443,53 @@ static void xdp_fwd(const struct tun *t, const struct inner *in, const char *ext
 	run_xdp();
 }
 
+/*
+ * A gateway is a router hop: the inner TTL / hop limit goes out one less
+ * (and the outer one with it where the tunnel inherits it); what would
+ * expire here is left to the stack untouched, which sends Time Exceeded.
+ */
+static void xdp_ttl_case(int fam, int ifam, uint8_t ttl, bool csum, bool inherit)
+{
+	struct tun t = tdef(fam, FOU_KIND_FOU, ifam);
+	struct inner in = { .fam = ifam, .l4 = L4_UDP, .payload = 21, .ttl = ttl ? ttl : 64 };
+
+	if (csum)
+		t.flags |= fam == 4 ? FOU_TUN_F_CSUM : 0;
+	else
+		t.flags |= fam == 4 ? 0 : FOU_TUN_F_UDP6_ZERO;
+	if (inherit)
+		t.ttl = 0;
+	case_begin(&t, "forward FOU %sin%s inner %s %u, %s UDP checksum, outer ttl %s",
+		   fn(ifam), fn(fam), ifam == 4 ? "TTL" : "hop limit", ttl,
+		   csum ? "with" : "no", inherit ? "inherit" : "64");
+	add_frame(&in, true);
+	finalize();
+	if (!ttl) { /* pktbuild turns 0 into 64 */
+		T.p.buf[inner_off() + (ifam == 4 ? 8 : 7)] = 0;
+		if (ifam == 4)
+			pkt_ip4_fix_csum(&T.p, T.inner);
+	}
+	if (ttl <= 1)
+		expect(O_PASS, FOU_STAT_FWD_PASS_TTL);
+	else
+		expect(O_ENCAP, fwd_stat(&t));
+	run_xdp();
+}
+
+static void cases_xdp_ttl(void)
+{
+	static const uint8_t ttls[] = { 64, 2, 1, 0, 255 };
+	unsigned int i;
+	int fam, ifam;
+
+	for (fam = 4; fam <= 6; fam += 2)
+		for (ifam = 4; ifam <= 6; ifam += 2)
+			for (i = 0; i < sizeof(ttls) / sizeof(ttls[0]); i++) {
+				xdp_ttl_case(fam, ifam, ttls[i], true, i & 1);
+				xdp_ttl_case(fam, ifam, ttls[i], false, !(i & 1));
+			}
+}
+
 static void cases_xdp(void)
 {
 	static const enum l4kind l4s[] = { L4_TCP, L4_UDP, L4_ICMP, L4_UDP0 };
@@ -1453,6 +1522,8 @@ static void cases_xdp(void)
 		t.ttl = 0;
 		xdp_fwd(&t, &in, "tos 0x88 fixed, ttl inherit, sport 7777");
 	}
+
+	cases_xdp_ttl();
 
 	/* the next hop is not resolved: left to the stack */
 	for (fam = 4; fam <= 6; fam += 2)
