@@ -34,6 +34,7 @@
 #define FOU_MAP_GRO_STATS  "fou_gro_stats"
 #define FOU_MAP_ROUTE_COUNT "fou_route_count"
 #define FOU_MAP_CPUMAP     "fou_cpumap"
+#define FOU_MAP_LOCAL_ADDRS "fou_local_addrs"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
@@ -82,6 +83,23 @@ struct fou_port_peer {
 	struct fou_addr addr;
 	__u16 port; /* source port, host order; 0: any */
 	__u16 pad;
+};
+
+/*
+ * fou_local_addrs: this host's addresses (of the pin root's network
+ * namespace), which fouloader writes from the kernel's list at attach, port
+ * add and apply. A port without 'local' decapsulates only packets to one of
+ * them, as the kernel's fou only sees packets delivered locally. The value
+ * says what kind of address it is.
+ */
+#define FOU_MAX_LOCAL_ADDRS 4096
+#define FOU_LOCAL_UNICAST   1 /* an address of this host */
+#define FOU_LOCAL_BROADCAST 2 /* an IPv4 subnet's directed broadcast */
+
+struct fou_local_key {
+	struct fou_addr addr; /* IPv4: ip4, the rest zero */
+	__u8 family;          /* FOU_FAMILY_* */
+	__u8 pad[3];
 };
 
 /* fou_ports: one receive port per slot; port 0 marks a free slot. */

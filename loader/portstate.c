@@ -217,3 +217,18 @@ int fou_port_stats_sum(const struct fou_port_fds *m, __u32 slot, struct fou_port
 	free(vals);
 	return err;
 }
+
+int fou_local_addr_set(int fd, __u8 family, const struct fou_addr *addr, __u32 kind)
+{
+	struct fou_local_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	if (family == FOU_FAMILY_IPV4)
+		k.addr.ip4 = addr->ip4;
+	else
+		k.addr = *addr;
+	if (!kind)
+		return bpf_map_delete_elem(fd, &k) && errno != ENOENT ? -errno : 0;
+	return bpf_map_update_elem(fd, &k, &kind, BPF_ANY) ? -errno : 0;
+}

@@ -281,6 +281,50 @@ static __always_inline int sctp_rx_transit(void *ctx, int hook, __u32 ifindex, s
 	return ret == FOU_STAT_DROP_SCTP_CRC ? ret : FOU_STAT_PASS_NOT_SCTP;
 }
 
+static __always_inline bool dest_is_multicast(const struct fou_pkt *p)
+{
+	if (p->family == FOU_FAMILY_IPV4)
+		return (p->daddr.ip4 & bpf_htonl(0xf0000000)) == bpf_htonl(0xe0000000) ||
+		       p->daddr.ip4 == 0xffffffff;
+	return (p->daddr.ip6[0] & bpf_htonl(0xff000000)) == bpf_htonl(0xff000000);
+}
+
+/*
+ * Is the packet addressed to this host? The kernel's fou only sees what
+ * ip_rcv()/ip6_rcv() deliver locally; a router must not take over FOU
+ * traffic passing through it. Multicast and broadcast are known by their
+ * address (224/4, 255.255.255.255, ff00::/8), or as a subnet's broadcast
+ * from fou_local_addrs, and need the port's 'multicast'. Unicast must be
+ * one of this host's addresses, which fouloader keeps in fou_local_addrs.
+ * Why a map and not bpf_fib_lookup: the FIB helper answers FWD_DISABLED
+ * before anything on a host with forwarding off (most tunnel endpoints),
+ * tells a local address from a directed broadcast by neither answer
+ * (both NOT_FWDED), and costs several times one hash lookup. What the map
+ * cannot see is an address added after fouloader last wrote it: packets to
+ * it pass untouched (pass_not_local, counted) until the next attach, port
+ * add or apply; the stack then has them.
+ */
+static __always_inline int check_dest(const struct fou_port *port, const struct fou_pkt *p)
+{
+	struct fou_local_key k;
+	__u32 *kind;
+
+	if (dest_is_multicast(p))
+		return port->flags & FOU_PORT_F_MULTICAST ? FOU_CONTINUE : FOU_STAT_PASS_MULTICAST;
+	__builtin_memset(&k, 0, sizeof(k));
+	k.family = p->family;
+	if (p->family == FOU_FAMILY_IPV4)
+		k.addr.ip4 = p->daddr.ip4;
+	else
+		k.addr = p->daddr;
+	kind = bpf_map_lookup_elem(&fou_local_addrs, &k);
+	if (!kind)
+		return FOU_STAT_PASS_NOT_LOCAL;
+	if (*kind == FOU_LOCAL_BROADCAST && !(port->flags & FOU_PORT_F_MULTICAST))
+		return FOU_STAT_PASS_MULTICAST;
+	return FOU_CONTINUE;
+}
+
 /*
  * Classify one packet. Returns a fou_stat_id (rx_*: decapsulate; pass_*: not
  * ours; drop_*: ours and malformed or unauthorised) or FOU_NEED_PULL when
@@ -307,9 +351,15 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 		return sctp_rx_transit(ctx, hook, ifindex, rx);
 	if (port->ifindex && port->ifindex != ifindex)
 		return FOU_STAT_PASS_OTHER_DEV;
-	if ((port->flags & FOU_PORT_F_LOCAL) &&
-	    !addr_equal(&port->local, &rx->p.daddr, rx->p.family))
-		return FOU_STAT_PASS_OTHER_LOCAL;
+	/* 'local ADDR' names the one address the port takes, explicitly. */
+	if (port->flags & FOU_PORT_F_LOCAL) {
+		if (!addr_equal(&port->local, &rx->p.daddr, rx->p.family))
+			return FOU_STAT_PASS_OTHER_LOCAL;
+	} else {
+		ret = check_dest(port, &rx->p);
+		if (ret != FOU_CONTINUE)
+			return ret;
+	}
 
 	ret = classify_owned(ctx, hook, data, data_end, port, rx);
 	if (ret == FOU_NEED_PULL && !rx->p.can_pull)

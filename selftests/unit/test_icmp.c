@@ -312,7 +312,8 @@ static void put_rx_ports(void)
 		v.kind = FOU_KIND_FOU;
 		v.ipproto = fam == 4 ? 4 : 41;
 		v.flags = FOU_PORT_F_PEER_ANY;
-		if (fou_port_install(&fds, &k, &v, NULL, 0))
+		if (fou_port_install(&fds, &k, &v, NULL, 0) ||
+		    bh_add_local(xskel->obj, fam, fam == 4 ? LOCAL4 : LOCAL6, FOU_LOCAL_UNICAST))
 			tap_bail("cannot install receive port %u/%d", DPORT_FOU, fam);
 	}
 }

@@ -100,6 +100,7 @@ static int read_pstats(const struct hook_ctx *h, const struct fou_port_key *k,
 #define P_DEVLO   7002 /* FOU ipproto 4, any peer, ifindex 1 (lo) */
 #define P_DEVX    7003 /* FOU ipproto 4, any peer, ifindex 9999 */
 #define P_GUEPEER 7004 /* GUE, no peer allowed */
+#define P_MCAST   7005 /* FOU ipproto 4, any peer, multicast */
 #define P_NONE    9999 /* not configured */
 #define SPORT     4000
 
@@ -108,6 +109,9 @@ static const char *src2_addr(int fam) { return fam == 4 ? "192.0.2.2" : "2001:db
 static const char *src3_addr(int fam) { return fam == 4 ? "192.0.2.99" : "2001:db8::99"; }
 static const char *dst_addr(int fam) { return fam == 4 ? "198.51.100.1" : "2001:db8:100::1"; }
 static const char *dst2_addr(int fam) { return fam == 4 ? "198.51.100.2" : "2001:db8:100::2"; }
+/* not this host's: a transit destination */
+static const char *transit_addr(int fam) { return fam == 4 ? "203.0.113.9" : "2001:db8:200::9"; }
+#define BCAST4 "198.51.100.255" /* DST's subnet broadcast */
 
 static struct fou_port_key port_key(int fam, uint16_t port)
 {
@@ -161,6 +165,15 @@ static int configure(void)
 		err = err ?: add_port(fam, P_DEVLO, FOU_KIND_FOU, 4, any, 1);
 		err = err ?: add_port(fam, P_DEVX, FOU_KIND_FOU, 4, any, 9999);
 		err = err ?: add_port(fam, P_GUEPEER, FOU_KIND_GUE, 0, 0, 0);
+		err = err ?: add_port(fam, P_MCAST, FOU_KIND_FOU, 4, any | FOU_PORT_F_MULTICAST, 0);
+		for (int i = 0; i < 2; i++) {
+			struct bpf_object *obj = i ? tskel->obj : xskel->obj;
+
+			err = err ?: bh_add_local(obj, fam, dst_addr(fam), FOU_LOCAL_UNICAST);
+			err = err ?: bh_add_local(obj, fam, dst2_addr(fam), FOU_LOCAL_UNICAST);
+			if (fam == 4)
+				err = err ?: bh_add_local(obj, 4, BCAST4, FOU_LOCAL_BROADCAST);
+		}
 	}
 	return err ?: add_port(4, P_ONLY4, FOU_KIND_FOU, 4, any, 0);
 }
@@ -845,6 +858,48 @@ static void cases_local_dev(void)
 	}
 }
 
+/* FOU to @daddr on @port: decapsulated only if addressed to this host, and
+ * broadcast or multicast only on a port with 'multicast'. */
+static void dest_case(int fam, uint16_t port, const char *daddr, int stat, const char *what)
+{
+	struct outer o = { .fam = fam, .dport = port, .daddr = daddr };
+	struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 32 };
+
+	case_begin(H_ALL, "FOU 4in%s to %s (%s), port %u", fn(fam), daddr, what, port);
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+	if (stat == FOU_STAT_RX_DECAP_FOU)
+		expect_decap(stat, fam, port, 0);
+	else
+		expect_pass_port(stat, fam, port);
+	run();
+}
+
+static void cases_dest(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		dest_case(fam, P_FOU4, transit_addr(fam), FOU_STAT_PASS_NOT_LOCAL, "transit");
+		dest_case(fam, P_MCAST, transit_addr(fam), FOU_STAT_PASS_NOT_LOCAL,
+			  "transit, even with multicast");
+		dest_case(fam, P_FOU4, dst2_addr(fam), FOU_STAT_RX_DECAP_FOU, "another local address");
+	}
+	dest_case(4, P_FOU4, "255.255.255.255", FOU_STAT_PASS_MULTICAST, "limited broadcast");
+	dest_case(4, P_FOU4, "224.0.0.5", FOU_STAT_PASS_MULTICAST, "multicast");
+	dest_case(4, P_FOU4, BCAST4, FOU_STAT_PASS_MULTICAST, "subnet broadcast");
+	dest_case(6, P_FOU4, "ff02::1", FOU_STAT_PASS_MULTICAST, "all-nodes multicast");
+	dest_case(6, P_FOU4, "ff05::2", FOU_STAT_PASS_MULTICAST, "site-local multicast");
+	dest_case(4, P_MCAST, "255.255.255.255", FOU_STAT_RX_DECAP_FOU, "limited broadcast");
+	dest_case(4, P_MCAST, "224.0.0.5", FOU_STAT_RX_DECAP_FOU, "multicast");
+	dest_case(4, P_MCAST, BCAST4, FOU_STAT_RX_DECAP_FOU, "subnet broadcast");
+	dest_case(6, P_MCAST, "ff02::1", FOU_STAT_RX_DECAP_FOU, "all-nodes multicast");
+	dest_case(4, P_MCAST, dst_addr(4), FOU_STAT_RX_DECAP_FOU, "unicast");
+	/* 'local ADDR' decides alone, as before */
+	dest_case(4, P_LOCAL, dst_addr(4), FOU_STAT_RX_DECAP_FOU, "the port's local address");
+}
+
 static void cases_not_ours(void)
 {
 	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
@@ -1316,6 +1371,7 @@ static void run_all_cases(void)
 	cases_large();
 	cases_ecn();
 	cases_local_dev();
+	cases_dest();
 	cases_not_ours();
 	cases_frag_ext();
 	cases_gue_drops();

@@ -244,6 +244,8 @@ static int put_route(int fam, const char *prefix, uint32_t plen, uint32_t slot)
 	return 0;
 }
 
+#define RX_LOCAL4 "198.51.100.1" /* this host's, behind the receive port */
+
 /* A receive port on the XDP object (through fouloader's own code), so that
  * forwarding can be told apart from decapsulation. */
 static int put_rx_port(int fam, uint16_t port)
@@ -258,6 +260,7 @@ static int put_rx_port(int fam, uint16_t port)
 	v.ipproto = 4;
 	v.flags = FOU_PORT_F_PEER_ANY;
 	err = fou_port_fds_from_obj(xskel->obj, &fds);
+	err = err ?: bh_add_local(xskel->obj, 4, RX_LOCAL4, FOU_LOCAL_UNICAST);
 	return err ?: fou_port_install(&fds, &k, &v, NULL, 0);
 }
 
@@ -1642,6 +1645,18 @@ static void cases_xdp(void)
 		T.inner = add_inner_ip(&T.p, &in);
 		finalize();
 		expect(O_DECAP, FOU_STAT_RX_DECAP_FOU);
+		run_xdp();
+
+		/* Not this host's: a FOU packet in transit, routed into a tunnel
+		 * like any other packet, never decapsulated. */
+		case_begin(&t, "FOU packet to receive port %d, transit destination routed", RX_PORT);
+		o.daddr = pkt_a4("198.51.100.7");
+		add_eth(&T.p, bh_dev_mac, false);
+		T.inner = pkt_ip4(&T.p, &o); /* the packet the tunnel carries */
+		pkt_udp(&T.p, 1234, RX_PORT, PKT_CSUM_AUTO);
+		add_inner_ip(&T.p, &in);
+		finalize();
+		expect(O_ENCAP, fwd_stat(&t));
 		run_xdp();
 	}
 }

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * fou_local_addrs: the addresses of this host (the network namespace
+ * fouloader runs in), which the receive programs decapsulate to (see
+ * check_dest in bpf/lib/decap.h). Written from the kernel's list by every
+ * command that creates or changes configuration (ensure_maps), so attach,
+ * port add and apply leave it current: new addresses first, then the ones
+ * gone are removed, so an address present throughout never disappears.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "fouloader.h"
+#include "portstate.h"
+
+struct local_set {
+	struct fou_local_key keys[FOU_MAX_LOCAL_ADDRS];
+	int n;
+};
+
+static void set_add(struct local_set *s, int fd, __u8 family, const struct fou_addr *a,
+		    __u32 kind)
+{
+	struct fou_local_key *k;
+	int err;
+
+	if (s->n == FOU_MAX_LOCAL_ADDRS)
+		return;
+	err = fou_local_addr_set(fd, family, a, kind);
+	if (err)
+		fail("cannot update %s: %s", FOU_MAP_LOCAL_ADDRS, strerror(-err));
+	k = &s->keys[s->n++];
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	k->addr = *a;
+}
+
+static bool set_has(const struct local_set *s, const struct fou_local_key *k)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!memcmp(&s->keys[i], k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+/* Every address of every device, and each IPv4 subnet's broadcast. */
+static void add_current(struct local_set *s, int fd)
+{
+	struct ifaddrs *ifa, *i;
+	struct fou_addr a;
+
+	if (getifaddrs(&ifa))
+		fail("cannot list this host's addresses: %s", strerror(errno));
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		memset(&a, 0, sizeof(a));
+		if (i->ifa_addr->sa_family == AF_INET) {
+			a.ip4 = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+			set_add(s, fd, FOU_FAMILY_IPV4, &a, FOU_LOCAL_UNICAST);
+			if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr &&
+			    i->ifa_broadaddr->sa_family == AF_INET) {
+				a.ip4 = ((struct sockaddr_in *)i->ifa_broadaddr)->sin_addr.s_addr;
+				if (a.ip4)
+					set_add(s, fd, FOU_FAMILY_IPV4, &a, FOU_LOCAL_BROADCAST);
+			}
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			memcpy(a.ip6, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+			set_add(s, fd, FOU_FAMILY_IPV6, &a, FOU_LOCAL_UNICAST);
+		}
+	}
+	freeifaddrs(ifa);
+}
+
+void local_addrs_sync(void)
+{
+	struct local_set *s = calloc(1, sizeof(*s));
+	struct fou_local_key kept, next;
+	bool have_kept = false;
+	int fd = map_fd_or_fail(FOU_MAP_LOCAL_ADDRS);
+
+	if (!s)
+		fail("out of memory");
+	add_current(s, fd);
+	/* Then what is gone. The walk goes on from the last key kept; a
+	 * deleted key is never asked for its successor. */
+	while (!bpf_map_get_next_key(fd, have_kept ? &kept : NULL, &next)) {
+		if (set_has(s, &next)) {
+			kept = next;
+			have_kept = true;
+		} else if (fou_local_addr_set(fd, next.family, &next.addr, 0)) {
+			break;
+		}
+	}
+	free(s);
+	close(fd);
+}
