@@ -308,11 +308,21 @@ struct fou_tun_index {
 	__u32 slot;
 };
 
-/* fou_tun_path[slot]: what the path told us about a tunnel. */
+/*
+ * fou_tun_path[slot]: what the path told us about a tunnel. pmtu and
+ * pmtu_seq share one 64-bit word, which the programs change only with
+ * compare-and-swap (see bpf/lib/pmtu.h): every update and refresh bumps the
+ * sequence, so an expiry judged on an older word cannot erase a newer one.
+ */
 struct fou_tun_path {
-	__u16 pmtu;        /* outer path MTU from Frag Needed / Packet Too Big; 0: none */
-	__u16 pad;
-	__u32 pad2;
+	union {
+		struct {
+			__u16 pmtu;     /* outer path MTU from Frag Needed / Packet Too Big; 0: none */
+			__u16 pmtu_seq; /* bumped by every update and refresh of pmtu_ns */
+			__u32 pad2;
+		};
+		__u64 pmtu_word;        /* the three above, as one atomic word */
+	};
 	__u64 pmtu_ns;     /* bpf_ktime_get_ns when learned; expires after pmtu_expire_s */
 	struct fou_addr pmtu_from;     /* the router that said so */
 	struct fou_addr redirect_gw;   /* applied Redirect: the outer next hop to use */

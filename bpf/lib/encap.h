@@ -592,6 +592,8 @@ static __always_inline int tx_path_check(struct fou_tx *tx, __u32 seg_len)
 {
 	struct fou_tun_path *path = bpf_map_lookup_elem(&fou_tun_path, &tx->slot);
 	__u32 overhead = tunnel_overhead(tx);
+	__u16 mtu;
+	__u64 w;
 
 	if (!path)
 		return FOU_CONTINUE;
@@ -605,14 +607,22 @@ static __always_inline int tx_path_check(struct fou_tx *tx, __u32 seg_len)
 			tx->via_set = 1;
 		}
 	}
+	/* A plain read on the fast path: a packet that fits needs no more. */
 	if (!path->pmtu || seg_len + overhead <= path->pmtu)
 		return FOU_CONTINUE;
+	/* Race-free expiry: see lib/pmtu.h. */
+	w = pmtu_word_read(path);
+	mtu = pmtu_word_mtu(w);
+	if (!mtu)
+		return FOU_CONTINUE;
 	if (bpf_ktime_get_ns() - path->pmtu_ns > pmtu_expire_ns(icmp_conf())) {
-		path->pmtu = 0;
-		stat_inc(FOU_STAT_PMTU_EXPIRED);
+		if (pmtu_word_swap(path, w, 0))
+			stat_inc(FOU_STAT_PMTU_EXPIRED);
 		return FOU_CONTINUE;
 	}
-	return tx_too_big(tx, seg_len, path->pmtu > overhead ? path->pmtu - overhead : 0);
+	if (seg_len + overhead <= mtu)
+		return FOU_CONTINUE;
+	return tx_too_big(tx, seg_len, mtu > overhead ? mtu - overhead : 0);
 }
 
 #endif /* FOU_BPF_ENCAP_H */

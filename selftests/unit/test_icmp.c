@@ -593,6 +593,10 @@ static void check_paths(const struct fou_tun_path *before, uint64_t t0, uint64_t
 			}
 			if (w->kind == PW_CLEAR)
 				e.pmtu = 0;
+			/* every change of the word is one compare-and-swap that
+			 * bumps its sequence (lib/pmtu.h) */
+			if (w->kind == PW_PMTU || w->kind == PW_REFRESH || w->kind == PW_CLEAR)
+				e.pmtu_seq = (uint16_t)(before[slot].pmtu_seq + 1);
 			if (w->kind == PW_PMTU || w->kind == PW_REFRESH) {
 				ok = ok && fresh(a->pmtu_ns, t0, t1);
 				e.pmtu_ns = a->pmtu_ns;
