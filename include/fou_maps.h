@@ -35,6 +35,7 @@
 #define FOU_MAP_ROUTE_COUNT "fou_route_count"
 #define FOU_MAP_CPUMAP     "fou_cpumap"
 #define FOU_MAP_LOCAL_ADDRS "fou_local_addrs"
+#define FOU_MAP_LOCAL_INLINE "fou_local_inline"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
@@ -100,6 +101,23 @@ struct fou_local_key {
 	struct fou_addr addr; /* IPv4: ip4, the rest zero */
 	__u8 family;          /* FOU_FAMILY_* */
 	__u8 pad[3];
+};
+
+/*
+ * fou_local_inline[0]: the first few of them, compared in place, which
+ * costs nanoseconds where the hash lookup costs tens (most hosts have a
+ * handful of addresses); more4/more6: there are more, look the rest up in
+ * fou_local_addrs.
+ */
+#define FOU_LOCAL_INLINE 8
+
+struct fou_local_inline {
+	__u8 n4, n6;       /* entries in use */
+	__u8 more4, more6; /* more addresses than fit */
+	__be32 v4[FOU_LOCAL_INLINE];
+	__u8 kind4[FOU_LOCAL_INLINE]; /* FOU_LOCAL_* */
+	__u8 kind6[FOU_LOCAL_INLINE];
+	struct fou_addr v6[FOU_LOCAL_INLINE];
 };
 
 /* fou_ports: one receive port per slot; port 0 marks a free slot. */

@@ -23,6 +23,7 @@
 struct local_set {
 	struct fou_local_key keys[FOU_MAX_LOCAL_ADDRS];
 	int n;
+	struct fou_local_inline in; /* the first few, for fou_local_inline */
 };
 
 static void set_add(struct local_set *s, int fd, __u8 family, const struct fou_addr *a,
@@ -40,6 +41,7 @@ static void set_add(struct local_set *s, int fd, __u8 family, const struct fou_a
 	memset(k, 0, sizeof(*k));
 	k->family = family;
 	k->addr = *a;
+	fou_local_inline_add(&s->in, family, a, kind);
 }
 
 static bool set_has(const struct local_set *s, const struct fou_local_key *k)
@@ -84,11 +86,19 @@ void local_addrs_sync(void)
 	struct local_set *s = calloc(1, sizeof(*s));
 	struct fou_local_key kept, next;
 	bool have_kept = false;
-	int fd = map_fd_or_fail(FOU_MAP_LOCAL_ADDRS);
+	int fd = map_fd_or_fail(FOU_MAP_LOCAL_ADDRS), ifd;
+	__u32 zero = 0;
 
 	if (!s)
 		fail("out of memory");
 	add_current(s, fd);
+	/* The in-place set is one write: whole, between the hash's additions
+	 * and its removals, so each address is in one or the other throughout
+	 * (a reader racing the write may judge one packet by either set). */
+	ifd = map_fd_or_fail(FOU_MAP_LOCAL_INLINE);
+	if (bpf_map_update_elem(ifd, &zero, &s->in, BPF_ANY))
+		fail("cannot update %s: %s", FOU_MAP_LOCAL_INLINE, strerror(errno));
+	close(ifd);
 	/* Then what is gone. The walk goes on from the last key kept; a
 	 * deleted key is never asked for its successor. */
 	while (!bpf_map_get_next_key(fd, have_kept ? &kept : NULL, &next)) {

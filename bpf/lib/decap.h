@@ -295,7 +295,8 @@ static __always_inline bool dest_is_multicast(const struct fou_pkt *p)
  * traffic passing through it. Multicast and broadcast are known by their
  * address (224/4, 255.255.255.255, ff00::/8), or as a subnet's broadcast
  * from fou_local_addrs, and need the port's 'multicast'. Unicast must be
- * one of this host's addresses, which fouloader keeps in fou_local_addrs.
+ * one of this host's addresses, which fouloader keeps in fou_local_addrs
+ * (and the first few in fou_local_inline, compared in place).
  * Why a map and not bpf_fib_lookup: the FIB helper answers FWD_DISABLED
  * before anything on a host with forwarding off (most tunnel endpoints),
  * tells a local address from a directed broadcast by neither answer
@@ -304,13 +305,28 @@ static __always_inline bool dest_is_multicast(const struct fou_pkt *p)
  * it pass untouched (pass_not_local, counted) until the next attach, port
  * add or apply; the stack then has them.
  */
-static __always_inline int check_dest(const struct fou_port *port, const struct fou_pkt *p)
+/* The kind of this host's address @p->daddr, in place among the first few
+ * (fou_local_inline) or else in the hash; 0: not this host's. */
+static __always_inline __u32 local_kind(const struct fou_pkt *p)
 {
+	struct fou_local_inline *li;
 	struct fou_local_key k;
-	__u32 *kind;
+	__u32 zero = 0, *kind;
 
-	if (dest_is_multicast(p))
-		return port->flags & FOU_PORT_F_MULTICAST ? FOU_CONTINUE : FOU_STAT_PASS_MULTICAST;
+	li = bpf_map_lookup_elem(&fou_local_inline, &zero);
+	if (li && p->family == FOU_FAMILY_IPV4) {
+		for (int i = 0; i < FOU_LOCAL_INLINE && i < li->n4; i++)
+			if (li->v4[i] == p->daddr.ip4)
+				return li->kind4[i];
+		if (!li->more4)
+			return 0;
+	} else if (li) {
+		for (int i = 0; i < FOU_LOCAL_INLINE && i < li->n6; i++)
+			if (addr_equal(&li->v6[i], &p->daddr, FOU_FAMILY_IPV6))
+				return li->kind6[i];
+		if (!li->more6)
+			return 0;
+	}
 	__builtin_memset(&k, 0, sizeof(k));
 	k.family = p->family;
 	if (p->family == FOU_FAMILY_IPV4)
@@ -318,9 +334,19 @@ static __always_inline int check_dest(const struct fou_port *port, const struct 
 	else
 		k.addr = p->daddr;
 	kind = bpf_map_lookup_elem(&fou_local_addrs, &k);
+	return kind ? *kind : 0;
+}
+
+static __always_inline int check_dest(const struct fou_port *port, const struct fou_pkt *p)
+{
+	__u32 kind;
+
+	if (dest_is_multicast(p))
+		return port->flags & FOU_PORT_F_MULTICAST ? FOU_CONTINUE : FOU_STAT_PASS_MULTICAST;
+	kind = local_kind(p);
 	if (!kind)
 		return FOU_STAT_PASS_NOT_LOCAL;
-	if (*kind == FOU_LOCAL_BROADCAST && !(port->flags & FOU_PORT_F_MULTICAST))
+	if (kind == FOU_LOCAL_BROADCAST && !(port->flags & FOU_PORT_F_MULTICAST))
 		return FOU_STAT_PASS_MULTICAST;
 	return FOU_CONTINUE;
 }

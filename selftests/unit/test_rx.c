@@ -173,6 +173,13 @@ static int configure(void)
 			err = err ?: bh_add_local(obj, fam, dst2_addr(fam), FOU_LOCAL_UNICAST);
 			if (fam == 4)
 				err = err ?: bh_add_local(obj, 4, BCAST4, FOU_LOCAL_BROADCAST);
+			/* more than fou_local_inline holds: the last in the hash */
+			for (int j = 10; j <= 17; j++) {
+				char a[64];
+
+				snprintf(a, sizeof(a), fam == 4 ? "198.51.100.%d" : "2001:db8:100::%d", j);
+				err = err ?: bh_add_local(obj, fam, a, FOU_LOCAL_UNICAST);
+			}
 		}
 	}
 	return err ?: add_port(4, P_ONLY4, FOU_KIND_FOU, 4, any, 0);
@@ -885,6 +892,8 @@ static void cases_dest(void)
 		dest_case(fam, P_MCAST, transit_addr(fam), FOU_STAT_PASS_NOT_LOCAL,
 			  "transit, even with multicast");
 		dest_case(fam, P_FOU4, dst2_addr(fam), FOU_STAT_RX_DECAP_FOU, "another local address");
+		dest_case(fam, P_FOU4, fam == 4 ? "198.51.100.17" : "2001:db8:100::17",
+			  FOU_STAT_RX_DECAP_FOU, "local, beyond the in-place addresses");
 	}
 	dest_case(4, P_FOU4, "255.255.255.255", FOU_STAT_PASS_MULTICAST, "limited broadcast");
 	dest_case(4, P_FOU4, "224.0.0.5", FOU_STAT_PASS_MULTICAST, "multicast");
