@@ -7,6 +7,7 @@
  * port add and apply leave it current: new addresses first, then the ones
  * gone are removed, so an address present throughout never disappears.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -26,13 +27,21 @@ struct local_set {
 	struct fou_local_inline in; /* the first few, for fou_local_inline */
 };
 
+static bool set_has(const struct local_set *s, const struct fou_local_key *k);
+
+/* The first kind given for an address stays: every unicast address is
+ * added before any broadcast, so a host's own address is never taken for
+ * a broadcast one. */
 static void set_add(struct local_set *s, int fd, __u8 family, const struct fou_addr *a,
 		    __u32 kind)
 {
-	struct fou_local_key *k;
+	struct fou_local_key *k, want;
 	int err;
 
-	if (s->n == FOU_MAX_LOCAL_ADDRS)
+	memset(&want, 0, sizeof(want));
+	want.family = family;
+	want.addr = *a;
+	if (s->n == FOU_MAX_LOCAL_ADDRS || set_has(s, &want))
 		return;
 	err = fou_local_addr_set(fd, family, a, kind);
 	if (err)
@@ -52,7 +61,38 @@ static bool set_has(const struct local_set *s, const struct fou_local_key *k)
 	return false;
 }
 
-/* Every address of every device, and each IPv4 subnet's broadcast. */
+static __be32 sin_addr(const struct sockaddr *sa)
+{
+	return ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
+}
+
+/* The broadcast addresses the kernel routes as such for an IPv4 address
+ * (fib_add_ifaddr): the configured one, and on a subnet of up to /30 its
+ * all-ones and all-zeros hosts. glibc may report the address itself as
+ * ifa_broadaddr where none is configured; set_add keeps it unicast. */
+static void add_broadcasts(struct local_set *s, int fd, const struct ifaddrs *i)
+{
+	struct fou_addr a;
+	__be32 mask;
+
+	memset(&a, 0, sizeof(a));
+	if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr &&
+	    i->ifa_broadaddr->sa_family == AF_INET && sin_addr(i->ifa_broadaddr)) {
+		a.ip4 = sin_addr(i->ifa_broadaddr);
+		set_add(s, fd, FOU_FAMILY_IPV4, &a, FOU_LOCAL_BROADCAST);
+	}
+	if (!i->ifa_netmask || i->ifa_netmask->sa_family != AF_INET)
+		return;
+	mask = sin_addr(i->ifa_netmask);
+	if (ntohl(mask) > 0xfffffffcu) /* /31 and /32 have no broadcast */
+		return;
+	a.ip4 = sin_addr(i->ifa_addr) | ~mask;
+	set_add(s, fd, FOU_FAMILY_IPV4, &a, FOU_LOCAL_BROADCAST);
+	a.ip4 = sin_addr(i->ifa_addr) & mask;
+	set_add(s, fd, FOU_FAMILY_IPV4, &a, FOU_LOCAL_BROADCAST);
+}
+
+/* Every address of every device, then each IPv4 subnet's broadcasts. */
 static void add_current(struct local_set *s, int fd)
 {
 	struct ifaddrs *ifa, *i;
@@ -65,19 +105,16 @@ static void add_current(struct local_set *s, int fd)
 			continue;
 		memset(&a, 0, sizeof(a));
 		if (i->ifa_addr->sa_family == AF_INET) {
-			a.ip4 = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+			a.ip4 = sin_addr(i->ifa_addr);
 			set_add(s, fd, FOU_FAMILY_IPV4, &a, FOU_LOCAL_UNICAST);
-			if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr &&
-			    i->ifa_broadaddr->sa_family == AF_INET) {
-				a.ip4 = ((struct sockaddr_in *)i->ifa_broadaddr)->sin_addr.s_addr;
-				if (a.ip4)
-					set_add(s, fd, FOU_FAMILY_IPV4, &a, FOU_LOCAL_BROADCAST);
-			}
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
 			memcpy(a.ip6, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
 			set_add(s, fd, FOU_FAMILY_IPV6, &a, FOU_LOCAL_UNICAST);
 		}
 	}
+	for (i = ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+			add_broadcasts(s, fd, i);
 	freeifaddrs(ifa);
 }
 

@@ -343,6 +343,10 @@ static __always_inline int check_dest(const struct fou_port *port, const struct 
 
 	if (dest_is_multicast(p))
 		return port->flags & FOU_PORT_F_MULTICAST ? FOU_CONTINUE : FOU_STAT_PASS_MULTICAST;
+	/* An RFC 6951 port is a gateway's: it turns SCTP over UDP passing
+	 * through into native SCTP for the hosts behind it, transit by design. */
+	if (port->kind == FOU_KIND_FOU && port->ipproto == IPPROTO_SCTP_NR)
+		return FOU_CONTINUE;
 	kind = local_kind(p);
 	if (!kind)
 		return FOU_STAT_PASS_NOT_LOCAL;

@@ -169,6 +169,18 @@ jumbo_case() {
 	expect_delta "$what: drop_udp_csum" "$c0" "$(stat_counter "$RCV_NS" drop_udp_csum)" "$bad"
 }
 
+# not_here_case DESC FAM DST STAT: an FOU packet to port 5555 whose outer
+# destination is not a unicast address of the receiver: passed untouched
+# (STAT +1), never decapsulated (only what is delivered locally is, as with
+# the kernel's fou; broadcast and multicast only on a 'multicast' port).
+not_here_case() {
+	local desc=$1 fam=$2 dst=$3 stat=$4 s0 d0
+	s0=$(stat_counter "$RCV_NS" "$stat"); d0=$(stat_counter "$RCV_NS" rx_decap_fou)
+	send "$fam" fou 5555 4 --inner udp --dst "$dst" >/dev/null 2>&1
+	expect_delta "$desc ($dst): $stat" "$s0" "$(stat_counter "$RCV_NS" "$stat")" 1
+	expect_delta "$desc ($dst): rx_decap_fou unchanged" "$d0" "$(stat_counter "$RCV_NS" rx_decap_fou)" 0
+}
+
 # Datagrams up to 64 KiB on a 65535-MTU link: TC sees paged skbs, XDP
 # multi-buffer frames; the UDP checksum covers every byte.
 jumbo_cases() {
@@ -273,6 +285,13 @@ decap_suite() {
 	# a full-size datagram (1400 bytes of payload) on both outer families
 	udp_case 4 fou 5555 4 rx_decap_fou 1400
 	udp_case 6 gue0 6080 6 rx_decap_gue 1400
+
+	not_here_case "transit unicast" 4 "${RCV4%.*}.77" pass_not_local
+	not_here_case "transit unicast" 6 "${RCV6%::*}::77" pass_not_local
+	not_here_case "subnet broadcast" 4 "${RCV4%.*}.255" pass_multicast
+	not_here_case "limited broadcast" 4 255.255.255.255 pass_multicast
+	not_here_case "multicast" 4 224.0.0.5 pass_multicast
+	not_here_case "all-nodes multicast" 6 ff02::1 pass_multicast
 
 	jumbo_cases
 
