@@ -327,20 +327,16 @@ struct fou_tun_index {
 };
 
 /*
- * fou_tun_path[slot]: what the path told us about a tunnel. pmtu and
- * pmtu_seq share one 64-bit word, which the programs change only with
+ * fou_tun_path[slot]: what the path told us about a tunnel. pmtu, pmtu_seq
+ * and pad2 are the first 64-bit word, which the programs change only with
  * compare-and-swap (see bpf/lib/pmtu.h): every update and refresh bumps the
  * sequence, so an expiry judged on an older word cannot erase a newer one.
+ * Plain fields, so that bpftool and the loader read them by name.
  */
 struct fou_tun_path {
-	union {
-		struct {
-			__u16 pmtu;     /* outer path MTU from Frag Needed / Packet Too Big; 0: none */
-			__u16 pmtu_seq; /* bumped by every update and refresh of pmtu_ns */
-			__u32 pad2;
-		};
-		__u64 pmtu_word;        /* the three above, as one atomic word */
-	};
+	__u16 pmtu;        /* outer path MTU from Frag Needed / Packet Too Big; 0: none */
+	__u16 pmtu_seq;    /* bumped by every update and refresh of pmtu_ns */
+	__u32 pad2;
 	__u64 pmtu_ns;     /* bpf_ktime_get_ns when learned; expires after pmtu_expire_s */
 	struct fou_addr pmtu_from;     /* the router that said so */
 	struct fou_addr redirect_gw;   /* applied Redirect: the outer next hop to use */

@@ -5,7 +5,7 @@
  * the transmit side when it has expired (encap.h), on any CPUs at once.
  *
  * Why this is race-free: pmtu and a sequence number share one 64-bit word
- * (pmtu_word), which is only ever changed by compare-and-swap, and every
+ * (the struct's first), which is only ever changed by compare-and-swap, and every
  * change bumps the sequence. A writer stores pmtu_ns first, then swaps in
  * the word; BPF's compare-and-swap is fully ordered, so whoever sees the new
  * word also sees the new time. The expiry reads the word with an ordered
@@ -31,10 +31,21 @@ union pmtu_word {
 	} f;
 };
 
+_Static_assert(__builtin_offsetof(struct fou_tun_path, pmtu) == 0 &&
+	       __builtin_offsetof(struct fou_tun_path, pmtu_ns) == 8,
+	       "pmtu, pmtu_seq and pad2 are the first 64-bit word of fou_tun_path");
+
+/* The first word of @path: pmtu, pmtu_seq, pad2 (8-aligned: the struct
+ * holds 64-bit fields). */
+static __always_inline __u64 *pmtu_word(struct fou_tun_path *path)
+{
+	return (__u64 *)path;
+}
+
 /* The word now, with a full barrier: later reads (pmtu_ns) are not older. */
 static __always_inline __u64 pmtu_word_read(struct fou_tun_path *path)
 {
-	return __sync_val_compare_and_swap(&path->pmtu_word, 0, 0);
+	return __sync_val_compare_and_swap(pmtu_word(path), 0, 0);
 }
 
 static __always_inline __u16 pmtu_word_mtu(__u64 w)
@@ -52,7 +63,7 @@ static __always_inline bool pmtu_word_swap(struct fou_tun_path *path, __u64 old,
 
 	u.f.mtu = mtu;
 	u.f.seq++;
-	return __sync_val_compare_and_swap(&path->pmtu_word, old, u.w) == old;
+	return __sync_val_compare_and_swap(pmtu_word(path), old, u.w) == old;
 }
 
 #endif /* FOU_BPF_PMTU_H */
