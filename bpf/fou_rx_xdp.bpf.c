@@ -38,6 +38,10 @@ static __always_inline int xdp_decap(struct xdp_md *ctx, const struct fou_rx *rx
 	__u8 *dst = data + strip;
 	__be16 proto = bpf_htons(rx->inner_proto);
 
+	/* inner_off <= HDR_OFF_MASK (classify_owned) and l2_len >= 14: the
+	 * mask changes nothing; this says so where it is used. */
+	if (rx->inner_off - l2_len > HDR_OFF_MASK)
+		return -1;
 	if (l2_len == ETH_HLEN) {
 		if ((void *)(dst + ETH_HLEN) > data_end || (void *)((__u8 *)data + ETH_HLEN) > data_end)
 			return -1;
@@ -120,6 +124,33 @@ static __always_inline int xdp_put_headers(struct xdp_md *ctx, const struct fou_
 	return 0;
 }
 
+/* The inner TTL or hop limit tx_prepare() decremented, into the packet;
+ * the IPv4 header checksum updated for it (RFC 1624). */
+static __always_inline int xdp_inner_ttl(struct xdp_md *ctx, const struct fou_inner *in)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (in->family == FOU_FAMILY_IPV4) {
+		struct iphdr *iph = data + ETH_HLEN;
+		__be16 old, new;
+
+		if ((void *)(iph + 1) > data_end)
+			return -1;
+		old = *(__be16 *)&iph->ttl; /* the word ttl | protocol */
+		iph->ttl = in->ttl;
+		new = *(__be16 *)&iph->ttl;
+		iph->check = csum_replace16(iph->check, old, new);
+		return 0;
+	}
+	struct ipv6hdr *ip6 = data + ETH_HLEN;
+
+	if ((void *)(ip6 + 1) > data_end)
+		return -1;
+	ip6->hop_limit = in->ttl;
+	return 0;
+}
+
 /* Encapsulate and send on; the FIB answer is in before the packet changes,
  * so anything short of a complete next hop leaves it to the stack intact. */
 static __always_inline int xdp_encap_send(struct xdp_md *ctx, struct fou_tx *tx,
@@ -140,6 +171,8 @@ static __always_inline int xdp_encap_send(struct xdp_md *ctx, struct fou_tx *tx,
 	/* Ethernet padding must not trail the inner packet. */
 	if (pkt_len > ETH_HLEN + tx->in.len &&
 	    bpf_xdp_adjust_tail(ctx, -(int)(pkt_len - ETH_HLEN - tx->in.len)))
+		return FOU_STAT_TX_DROP_ADJUST;
+	if (xdp_inner_ttl(ctx, &tx->in))
 		return FOU_STAT_TX_DROP_ADJUST;
 	if (bpf_xdp_adjust_head(ctx, -(int)(tx->hdrlen & 0x3f)) || xdp_put_headers(ctx, tx, fib))
 		return FOU_STAT_TX_DROP_ADJUST;
@@ -163,7 +196,8 @@ __attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
 
 	if (!s)
 		return -1;
-	id = tx_prepare(ctx, HOOK_XDP, data, data_end, bpf_xdp_get_buff_len(ctx), false, &s->tx);
+	id = tx_prepare(ctx, HOOK_XDP, data, data_end, bpf_xdp_get_buff_len(ctx), false, true,
+			&s->tx);
 	if (id == FOU_STAT_TX_PASS_NO_ROUTE || id == FOU_STAT_TX_PASS_NOT_IP)
 		return -1;
 	/* Too big for the path: TC egress, after the stack, sends the ICMP. */

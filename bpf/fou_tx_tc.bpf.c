@@ -133,7 +133,7 @@ int fou_tx_tc(struct __sk_buff *skb)
 	}
 	pull_headers(skb, TX_PULL_LEN);
 	id = tx_prepare(skb, HOOK_TC, skb_data(skb), skb_data_end(skb), skb->len,
-			skb->gso_size != 0, &s->tx);
+			skb->gso_size != 0, false, &s->tx);
 	if (id == FOU_CONTINUE)
 		id = tx_path_check(&s->tx, tx_seg_len(skb, &s->tx.in));
 	if (id == FOU_TOO_BIG) {

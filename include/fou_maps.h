@@ -34,6 +34,8 @@
 #define FOU_MAP_GRO_STATS  "fou_gro_stats"
 #define FOU_MAP_ROUTE_COUNT "fou_route_count"
 #define FOU_MAP_CPUMAP     "fou_cpumap"
+#define FOU_MAP_LOCAL_ADDRS "fou_local_addrs"
+#define FOU_MAP_LOCAL_INLINE "fou_local_inline"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
@@ -55,6 +57,7 @@
 #define FOU_PORT_F_ZERO_CSUM6 0x2 /* accept a zero UDP checksum over IPv6 */
 #define FOU_PORT_F_LOCAL      0x4 /* only packets to fou_port.local */
 #define FOU_PORT_F_PEERS_HASH 0x8 /* more peers than fit inline: see fou_peers */
+#define FOU_PORT_F_MULTICAST  0x10 /* also broadcast/multicast destinations */
 
 struct fou_addr {
 	union {
@@ -81,6 +84,40 @@ struct fou_port_peer {
 	struct fou_addr addr;
 	__u16 port; /* source port, host order; 0: any */
 	__u16 pad;
+};
+
+/*
+ * fou_local_addrs: this host's addresses (of the pin root's network
+ * namespace), which fouloader writes from the kernel's list at attach, port
+ * add and apply. A port without 'local' decapsulates only packets to one of
+ * them, as the kernel's fou only sees packets delivered locally. The value
+ * says what kind of address it is.
+ */
+#define FOU_MAX_LOCAL_ADDRS 4096
+#define FOU_LOCAL_UNICAST   1 /* an address of this host */
+#define FOU_LOCAL_BROADCAST 2 /* an IPv4 subnet's directed broadcast */
+
+struct fou_local_key {
+	struct fou_addr addr; /* IPv4: ip4, the rest zero */
+	__u8 family;          /* FOU_FAMILY_* */
+	__u8 pad[3];
+};
+
+/*
+ * fou_local_inline[0]: the first few of them, compared in place, which
+ * costs nanoseconds where the hash lookup costs tens (most hosts have a
+ * handful of addresses); more4/more6: there are more, look the rest up in
+ * fou_local_addrs.
+ */
+#define FOU_LOCAL_INLINE 8
+
+struct fou_local_inline {
+	__u8 n4, n6;       /* entries in use */
+	__u8 more4, more6; /* more addresses than fit */
+	__be32 v4[FOU_LOCAL_INLINE];
+	__u8 kind4[FOU_LOCAL_INLINE]; /* FOU_LOCAL_* */
+	__u8 kind6[FOU_LOCAL_INLINE];
+	struct fou_addr v6[FOU_LOCAL_INLINE];
 };
 
 /* fou_ports: one receive port per slot; port 0 marks a free slot. */
@@ -289,10 +326,16 @@ struct fou_tun_index {
 	__u32 slot;
 };
 
-/* fou_tun_path[slot]: what the path told us about a tunnel. */
+/*
+ * fou_tun_path[slot]: what the path told us about a tunnel. pmtu, pmtu_seq
+ * and pad2 are the first 64-bit word, which the programs change only with
+ * compare-and-swap (see bpf/lib/pmtu.h): every update and refresh bumps the
+ * sequence, so an expiry judged on an older word cannot erase a newer one.
+ * Plain fields, so that bpftool and the loader read them by name.
+ */
 struct fou_tun_path {
 	__u16 pmtu;        /* outer path MTU from Frag Needed / Packet Too Big; 0: none */
-	__u16 pad;
+	__u16 pmtu_seq;    /* bumped by every update and refresh of pmtu_ns */
 	__u32 pad2;
 	__u64 pmtu_ns;     /* bpf_ktime_get_ns when learned; expires after pmtu_expire_s */
 	struct fou_addr pmtu_from;     /* the router that said so */

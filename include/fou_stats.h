@@ -29,6 +29,8 @@
 	X(PASS_NO_PORT,        "pass_no_port",        "UDP to a port that is not configured")         \
 	X(PASS_OTHER_DEV,      "pass_other_dev",      "port is bound to another device")              \
 	X(PASS_OTHER_LOCAL,    "pass_other_local",    "destination is not the port's local address")  \
+	X(PASS_NOT_LOCAL,      "pass_not_local",      "destination is not a unicast address of this host (transit)") \
+	X(PASS_MULTICAST,      "pass_multicast",      "broadcast or multicast destination, port without 'multicast'") \
 	X(PASS_SCTP_CRC_OK,    "pass_sctp_crc_ok",    "SCTP, native or over UDP, with a good CRC32c")  \
 	X(PASS_NOT_SCTP,       "pass_not_sctp",       "UDP on the SCTP encapsulation port, not shaped like SCTP") \
 	X(PASS_ICMP_SCTP,      "pass_icmp_sctp",      "ICMP error about an SCTP-over-UDP association: counted") \
@@ -37,6 +39,7 @@
 	X(PASS_ICMP_SHORT,     "pass_icmp_short",     "ICMP error quoting less than an IP and UDP header") \
 	X(DROP_PEER,           "drop_peer",           "source address is not an allowed peer")        \
 	X(DROP_PEER_PORT,      "drop_peer_port",      "source port is not the peer's port")           \
+	X(DROP_IP4_HDR_CSUM,   "drop_ip4_hdr_csum",   "bad outer IPv4 header checksum")               \
 	X(DROP_TRUNCATED,      "drop_truncated",      "packet shorter than its IP length")            \
 	X(DROP_UDP_LEN,        "drop_udp_len",        "UDP length disagrees with the IP length")      \
 	X(DROP_UDP_CSUM,       "drop_udp_csum",       "bad UDP checksum")                             \
@@ -63,6 +66,7 @@
 	X(FWD_ENCAP_GUE,       "fwd_encap_gue",       "XDP: encapsulated in GUE and forwarded")        \
 	X(FWD_PASS_NO_NEIGH,   "fwd_pass_no_neigh",   "XDP: next hop not resolved, left to the stack") \
 	X(FWD_PASS_TOO_BIG,    "fwd_pass_too_big",    "XDP: over the tunnel's path MTU, left to TC egress") \
+	X(FWD_PASS_TTL,        "fwd_pass_ttl",        "XDP: inner TTL/hop limit <= 1, left to the stack (Time Exceeded)") \
 	X(TX_ENCAP_FOU,        "tx_encap_fou",        "encapsulated in FOU")                          \
 	X(TX_ENCAP_GUE,        "tx_encap_gue",        "encapsulated in GUE")                          \
 	X(TX_ENCAP_SCTP,       "tx_encap_sctp",       "native SCTP put in UDP for an over-UDP peer (RFC 6951)") \

@@ -50,16 +50,18 @@ const struct command commands[] = {
 	{ "port add",
 	  "PORT { ipproto 4|41|132 | gue } [-6] [local ADDR]\n"
 	  "         { peer any | peer ADDR [peer_port P] [peer ADDR [peer_port P]]... }\n"
-	  "         [dev DEV] [zero-csum6] [mark N]",
+	  "         [dev DEV] [zero-csum6] [mark N] [multicast]",
 	  "Open a receive port. ipproto 4: FOU carrying IPv4; ipproto 41: FOU carrying\n"
 	  "IPv6; ipproto 132: SCTP over UDP (RFC 6951): the UDP checksum and the SCTP\n"
 	  "CRC32c are checked, the UDP header removed, and the peer's UDP source port\n"
 	  "learned for the way back (see 'sctp'). gue: GUE version 0 or 1.\n"
 	  "-6: the port receives over outer IPv6.\n"
+	  "Only packets to a unicast address of this host are decapsulated.\n"
 	  "local ADDR: only packets to ADDR. peer ADDR [peer_port P]: only packets from\n"
 	  "ADDR (and source port P); repeat for more peers. peer any: accept every\n"
 	  "source (must be asked for). dev DEV: only packets arriving on DEV.\n"
 	  "zero-csum6: accept a zero UDP checksum over IPv6 (RFC 6935).\n"
+	  "multicast: also decapsulate packets to broadcast and multicast addresses.\n"
 	  "mark N: the skb mark (0 to 0xffffffff, decimal or 0x hex; 0: none) of what\n"
 	  "the port decapsulates, set by fou_hints_tc: needs attach --rx xdp with hints.",
 	  cmd_port_add },

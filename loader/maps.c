@@ -214,6 +214,7 @@ int ensure_maps(void)
 	if (err)
 		fail("cannot create the maps under %s: %s (a map pinned by an "
 		     "incompatible version? see 'fouloader -v')", g_opts.pin_root, strerror(-err));
+	local_addrs_sync();
 	return 0;
 }
 

@@ -66,6 +66,9 @@ static void validate_port_add(struct port_spec *a)
 	if (a->local_family && a->local_family != family)
 		usage_error("local: address family does not match the port (%s)",
 			    family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
+	if ((a->port.flags & FOU_PORT_F_MULTICAST) && (a->port.flags & FOU_PORT_F_LOCAL))
+		usage_error("multicast: not with 'local' (the port takes only packets to its "
+			    "local address)");
 	if ((a->port.flags & FOU_PORT_F_ZERO_CSUM6) && family != FOU_FAMILY_IPV6)
 		usage_error("zero-csum6: only meaningful with -6 (IPv4 always accepts a zero checksum)");
 	if ((a->port.flags & FOU_PORT_F_ZERO_CSUM6) && a->port.kind == FOU_KIND_FOU &&
@@ -103,6 +106,8 @@ void port_parse_add(int argc, char **argv, struct port_spec *a)
 			a->dev = need_arg(argc, argv, i++, w);
 		} else if (!strcmp(w, "zero-csum6")) {
 			a->port.flags |= FOU_PORT_F_ZERO_CSUM6;
+		} else if (!strcmp(w, "multicast")) {
+			a->port.flags |= FOU_PORT_F_MULTICAST;
 		} else if (!strcmp(w, "mark")) {
 			a->port.mark = parse_uint("mark", need_arg(argc, argv, i++, w), 0xffffffffL);
 		} else if (!a->have_port && w[0] != '-') {
@@ -292,8 +297,9 @@ void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, boo
 		json_str(stdout, dev);
 	else
 		printf("null");
-	printf(",\"zero_csum6\":%s,\"peer_any\":%s,\"peers\":[",
+	printf(",\"zero_csum6\":%s,\"multicast\":%s,\"peer_any\":%s,\"peers\":[",
 	       p->flags & FOU_PORT_F_ZERO_CSUM6 ? "true" : "false",
+	       p->flags & FOU_PORT_F_MULTICAST ? "true" : "false",
 	       p->flags & FOU_PORT_F_PEER_ANY ? "true" : "false");
 	print_peers(m, p, true);
 	printf("]}");
@@ -327,6 +333,7 @@ void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, con
 	if (dev[0])
 		printf(" dev %s", dev);
 	printf("%s", p->flags & FOU_PORT_F_ZERO_CSUM6 ? " zero-csum6" : "");
+	printf("%s", p->flags & FOU_PORT_F_MULTICAST ? " multicast" : "");
 	if (p->mark)
 		printf(" mark %#x", p->mark);
 	printf("\n");

@@ -217,3 +217,38 @@ int fou_port_stats_sum(const struct fou_port_fds *m, __u32 slot, struct fou_port
 	free(vals);
 	return err;
 }
+
+int fou_local_addr_set(int fd, __u8 family, const struct fou_addr *addr, __u32 kind)
+{
+	struct fou_local_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	if (family == FOU_FAMILY_IPV4)
+		k.addr.ip4 = addr->ip4;
+	else
+		k.addr = *addr;
+	if (!kind)
+		return bpf_map_delete_elem(fd, &k) && errno != ENOENT ? -errno : 0;
+	return bpf_map_update_elem(fd, &k, &kind, BPF_ANY) ? -errno : 0;
+}
+
+void fou_local_inline_add(struct fou_local_inline *li, __u8 family, const struct fou_addr *addr,
+			  __u32 kind)
+{
+	if (family == FOU_FAMILY_IPV4) {
+		if (li->n4 == FOU_LOCAL_INLINE) {
+			li->more4 = 1;
+			return;
+		}
+		li->v4[li->n4] = addr->ip4;
+		li->kind4[li->n4++] = kind;
+		return;
+	}
+	if (li->n6 == FOU_LOCAL_INLINE) {
+		li->more6 = 1;
+		return;
+	}
+	li->v6[li->n6] = *addr;
+	li->kind6[li->n6++] = kind;
+}

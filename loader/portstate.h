@@ -51,4 +51,12 @@ int fou_port_peers(const struct fou_port_fds *m, const struct fou_port *port,
 /* A port's counters summed over CPUs. */
 int fou_port_stats_sum(const struct fou_port_fds *m, __u32 slot, struct fou_port_stats *out);
 
+/* Mark @addr (@family) as this host's in fou_local_addrs (@fd), as @kind
+ * (FOU_LOCAL_*), or forget it (@kind 0). */
+int fou_local_addr_set(int fd, __u8 family, const struct fou_addr *addr, __u32 kind);
+/* Add @addr to the in-place set @li (fou_local_inline), or mark it as having
+ * more than fit. */
+void fou_local_inline_add(struct fou_local_inline *li, __u8 family, const struct fou_addr *addr,
+			  __u32 kind);
+
 #endif /* FOU_PORTSTATE_H */

@@ -6,11 +6,18 @@
 #include "lib/parse.h"
 
 /* The slow path copies through the stack in chunks so that one loop serves
- * paged and multi-buffer data alike; 256 bytes keep the stack frame small. */
+ * paged and multi-buffer data alike; 128 bytes keep the stack frame small.
+ * It covers the largest UDP datagram (65535 bytes): a checksum is either
+ * verified over the whole datagram or the packet is not accepted. */
 #define CSUM_CHUNK      128
-#define CSUM_MAX_CHUNKS 128 /* 16 KiB: jumbo frames; larger skbs arrive verified */
+#define CSUM_MAX_CHUNKS 512 /* 64 KiB */
+/* The fast path sums linear data in place up to this many bytes from the
+ * frame's start; beyond, the slow path reads on. */
+#define CSUM_LINEAR_MAX 16384
 #define CSUM_BLOCK      32
-#define CSUM_MAX_BLOCKS (CSUM_CHUNK * CSUM_MAX_CHUNKS / CSUM_BLOCK)
+#define CSUM_MAX_BLOCKS (CSUM_LINEAR_MAX / CSUM_BLOCK)
+/* Where the fast path may start: an outer UDP header sits at most 78 bytes in. */
+#define CSUM_BASE_MAX   0x7f
 
 static __always_inline __u16 csum_fold(__u32 csum)
 {
@@ -86,6 +93,36 @@ static __always_inline __u32 pseudo_hdr_sum(const struct fou_pkt *p)
 	return ip_pseudo_sum(&p->saddr, &p->daddr, p->family, IPPROTO_UDP_NR, p->udp_len);
 }
 
+/*
+ * The outer IPv4 header checksum, options included: ip_rcv() checks it before
+ * the kernel's fou sees a packet, and with IPv4's usual zero UDP checksum
+ * nothing else covers the header. parse_udp() has seen the UDP header after
+ * the options in the linear data, so the whole header is there; five words
+ * are summed straight, options (rare) one word at a time.
+ */
+static __always_inline bool ip4_hdr_csum_ok(void *data, void *data_end, const struct fou_pkt *p)
+{
+	__u32 words = (p->l4_off - p->l3_off) / 4, *w;
+	__u64 acc;
+
+	if (p->l3_off > 0x1f) /* Ethernet and one VLAN tag: 14 or 18 */
+		return false;
+	w = data + verifier_mask(p->l3_off, 0x1f);
+	if ((void *)(w + 5) > data_end)
+		return false;
+	acc = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
+	for (int i = 5; i < 15 && i < words; i++) {
+		__u32 *q = w + i;
+
+		/* Keep the compiler from moving the offset onto data_end. */
+		asm volatile("" : "+r"(q));
+		if ((void *)(q + 1) > data_end)
+			return false;
+		acc += *q;
+	}
+	return csum_fold(csum_fold64(acc)) == 0;
+}
+
 /* A lone last byte is the high-order half of its 16-bit word. */
 static __always_inline __u32 odd_byte(__u8 b)
 {
@@ -96,20 +133,25 @@ static __always_inline __u32 odd_byte(__u8 b)
 #endif
 }
 
-/* Offsets are masked to 16 KiB before they make packet pointers, which keeps
- * every pointer's range bounded for the verifier. */
-#define CSUM_OFF_MASK (CSUM_CHUNK * CSUM_MAX_CHUNKS - 1)
+/* Offsets below this bound make packet pointers the verifier can follow;
+ * each is checked against it before the mask, which then changes nothing. */
+#define CSUM_OFF_MASK (CSUM_LINEAR_MAX - 1)
 
 /*
  * The last len % 32 bytes, summed from their own offset, so that this code
  * does not depend on how the block loop ended (which would multiply the
- * states the verifier explores). Returns false if they are not linear.
+ * states the verifier explores). Returns false if they are not linear, or
+ * start beyond what the fast path addresses: the slow path reads them.
  */
 static __always_inline bool csum_tail(void *data, void *data_end, __u32 off, __u32 rem,
 				      __u64 *acc)
 {
-	__u8 *t = data + verifier_mask(off, CSUM_OFF_MASK);
 	__u64 a = 0; /* added to *acc only if the whole tail is linear */
+	__u8 *t;
+
+	if (off > CSUM_OFF_MASK)
+		return false;
+	t = data + verifier_mask(off, CSUM_OFF_MASK);
 
 	if (rem & 16) {
 		if ((void *)(t + 16) > data_end)
@@ -156,11 +198,15 @@ static __always_inline bool csum_tail(void *data, void *data_end, __u32 off, __u
 static __always_inline __u32 csum_linear(void *data, void *data_end, __u32 off, __u32 len,
 					 __u32 *sum, bool *tail_ok)
 {
-	__u32 base = off & 0x7f, whole = len & ~(CSUM_BLOCK - 1);
+	__u32 base = verifier_mask(off, CSUM_BASE_MAX), whole = len & ~(CSUM_BLOCK - 1);
 	__u8 *q = data + base;
 	__u32 done = 0;
 	__u64 acc = 0;
 
+	if (off > CSUM_BASE_MAX) {
+		*tail_ok = false; /* all of it to the slow path */
+		return 0;
+	}
 	*tail_ok = csum_tail(data, data_end, base + whole, len & (CSUM_BLOCK - 1), &acc);
 	for (int i = 0; i < CSUM_MAX_BLOCKS; i++) {
 		if (done >= whole || (void *)(q + CSUM_BLOCK) > data_end)
@@ -200,9 +246,12 @@ __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 
 	}                                                                          \
 	if (!len)                                                                  \
 		return s;                                                          \
-	/* 1..CSUM_CHUNK-1 bytes are left; zeros after them add nothing, so    \
-	 * the sum may cover the whole buffer and keep a constant length. */   \
-	n = verifier_mask(len - 1, CSUM_CHUNK - 1) + 1;                            \
+	/* 1..CSUM_CHUNK-1 bytes are left (the loop ran while len >= CHUNK,    \
+	 * and len fits in its chunks); zeros after them add nothing, so the   \
+	 * sum may cover the whole buffer and keep a constant length. */       \
+	if (len >= CSUM_CHUNK)                                                     \
+		return -1;                                                         \
+	n = verifier_len(len, CSUM_CHUNK - 1);                                     \
 	__builtin_memset(buf, 0, sizeof(buf));                                     \
 	if (load_bytes(ctx, hook, off, buf, n))                                    \
 		return -1;                                                         \

@@ -18,8 +18,10 @@
 #include "lib/skb.h"
 #include "lib/stats.h"
 
-/* Offsets below this bound cover every header we parse; masking with it keeps
- * the verifier's view of derived packet pointers bounded. */
+/* Offsets below this bound cover every header we parse (the inner header
+ * starts at most 78 + 8 + 128 bytes in); masking with it keeps the verifier's
+ * view of derived packet pointers bounded. classify_owned() checks the
+ * inner offset against it first, so the masks never change what is read. */
 #define HDR_OFF_MASK 0xff
 
 struct fou_rx {
@@ -177,6 +179,9 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	__u8 ipproto = port->ipproto;
 	int ret;
 
+	/* First: a header that fails its checksum may name the wrong peer. */
+	if (rx->p.family == FOU_FAMILY_IPV4 && !ip4_hdr_csum_ok(data, data_end, &rx->p))
+		return FOU_STAT_DROP_IP4_HDR_CSUM;
 	ret = check_peer(port, rx);
 	if (ret == FOU_CONTINUE)
 		ret = check_lengths(&rx->p);
@@ -203,6 +208,8 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 		rx->inner_off += g.hdr_len;
 	}
 	rx->inner_len = rx->p.ip_end - rx->inner_off;
+	if (rx->inner_off > HDR_OFF_MASK)
+		return FOU_STAT_DROP_INNER_TRUNC;
 	ret = check_inner(data, data_end, rx, ipproto);
 	if (ret != FOU_CONTINUE)
 		return ret;
@@ -274,6 +281,80 @@ static __always_inline int sctp_rx_transit(void *ctx, int hook, __u32 ifindex, s
 	return ret == FOU_STAT_DROP_SCTP_CRC ? ret : FOU_STAT_PASS_NOT_SCTP;
 }
 
+static __always_inline bool dest_is_multicast(const struct fou_pkt *p)
+{
+	if (p->family == FOU_FAMILY_IPV4)
+		return (p->daddr.ip4 & bpf_htonl(0xf0000000)) == bpf_htonl(0xe0000000) ||
+		       p->daddr.ip4 == 0xffffffff;
+	return (p->daddr.ip6[0] & bpf_htonl(0xff000000)) == bpf_htonl(0xff000000);
+}
+
+/*
+ * Is the packet addressed to this host? The kernel's fou only sees what
+ * ip_rcv()/ip6_rcv() deliver locally; a router must not take over FOU
+ * traffic passing through it. Multicast and broadcast are known by their
+ * address (224/4, 255.255.255.255, ff00::/8), or as a subnet's broadcast
+ * from fou_local_addrs, and need the port's 'multicast'. Unicast must be
+ * one of this host's addresses, which fouloader keeps in fou_local_addrs
+ * (and the first few in fou_local_inline, compared in place).
+ * Why a map and not bpf_fib_lookup: the FIB helper answers FWD_DISABLED
+ * before anything on a host with forwarding off (most tunnel endpoints),
+ * tells a local address from a directed broadcast by neither answer
+ * (both NOT_FWDED), and costs several times one hash lookup. What the map
+ * cannot see is an address added after fouloader last wrote it: packets to
+ * it pass untouched (pass_not_local, counted) until the next attach, port
+ * add or apply; the stack then has them.
+ */
+/* The kind of this host's address @p->daddr, in place among the first few
+ * (fou_local_inline) or else in the hash; 0: not this host's. */
+static __always_inline __u32 local_kind(const struct fou_pkt *p)
+{
+	struct fou_local_inline *li;
+	struct fou_local_key k;
+	__u32 zero = 0, *kind;
+
+	li = bpf_map_lookup_elem(&fou_local_inline, &zero);
+	if (li && p->family == FOU_FAMILY_IPV4) {
+		for (int i = 0; i < FOU_LOCAL_INLINE && i < li->n4; i++)
+			if (li->v4[i] == p->daddr.ip4)
+				return li->kind4[i];
+		if (!li->more4)
+			return 0;
+	} else if (li) {
+		for (int i = 0; i < FOU_LOCAL_INLINE && i < li->n6; i++)
+			if (addr_equal(&li->v6[i], &p->daddr, FOU_FAMILY_IPV6))
+				return li->kind6[i];
+		if (!li->more6)
+			return 0;
+	}
+	__builtin_memset(&k, 0, sizeof(k));
+	k.family = p->family;
+	if (p->family == FOU_FAMILY_IPV4)
+		k.addr.ip4 = p->daddr.ip4;
+	else
+		k.addr = p->daddr;
+	kind = bpf_map_lookup_elem(&fou_local_addrs, &k);
+	return kind ? *kind : 0;
+}
+
+static __always_inline int check_dest(const struct fou_port *port, const struct fou_pkt *p)
+{
+	__u32 kind;
+
+	if (dest_is_multicast(p))
+		return port->flags & FOU_PORT_F_MULTICAST ? FOU_CONTINUE : FOU_STAT_PASS_MULTICAST;
+	/* An RFC 6951 port is a gateway's: it turns SCTP over UDP passing
+	 * through into native SCTP for the hosts behind it, transit by design. */
+	if (port->kind == FOU_KIND_FOU && port->ipproto == IPPROTO_SCTP_NR)
+		return FOU_CONTINUE;
+	kind = local_kind(p);
+	if (!kind)
+		return FOU_STAT_PASS_NOT_LOCAL;
+	if (kind == FOU_LOCAL_BROADCAST && !(port->flags & FOU_PORT_F_MULTICAST))
+		return FOU_STAT_PASS_MULTICAST;
+	return FOU_CONTINUE;
+}
+
 /*
  * Classify one packet. Returns a fou_stat_id (rx_*: decapsulate; pass_*: not
  * ours; drop_*: ours and malformed or unauthorised) or FOU_NEED_PULL when
@@ -300,9 +381,15 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 		return sctp_rx_transit(ctx, hook, ifindex, rx);
 	if (port->ifindex && port->ifindex != ifindex)
 		return FOU_STAT_PASS_OTHER_DEV;
-	if ((port->flags & FOU_PORT_F_LOCAL) &&
-	    !addr_equal(&port->local, &rx->p.daddr, rx->p.family))
-		return FOU_STAT_PASS_OTHER_LOCAL;
+	/* 'local ADDR' names the one address the port takes, explicitly. */
+	if (port->flags & FOU_PORT_F_LOCAL) {
+		if (!addr_equal(&port->local, &rx->p.daddr, rx->p.family))
+			return FOU_STAT_PASS_OTHER_LOCAL;
+	} else {
+		ret = check_dest(port, &rx->p);
+		if (ret != FOU_CONTINUE)
+			return ret;
+	}
 
 	ret = classify_owned(ctx, hook, data, data_end, port, rx);
 	if (ret == FOU_NEED_PULL && !rx->p.can_pull)

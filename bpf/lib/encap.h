@@ -387,6 +387,7 @@ static __always_inline void build_outer(const struct fou_tunnel *t, struct fou_t
 		build_udp(tx, udp_len, tx->hdr + sizeof(struct iphdr));
 		if (csum)
 			set_udp_csum(tx, udp_len, inner_sum, tx->hdr + sizeof(struct iphdr));
+		/* 28 or 32 (GUE), 48 or 52 below: under the 0x3f masks of its users */
 		tx->hdrlen = sizeof(struct iphdr) + udp_len - tx->in.len;
 	} else {
 		build_ipv6(t, &tx->in, udp_len, flow_hash(&tx->in), tx->hdr);
@@ -428,13 +429,31 @@ static __always_inline void tx_from_tunnel(const struct fou_tunnel *t, struct fo
 }
 
 /*
+ * The inner sum after the hop limit went from @hl + 1 to @hl: an IPv6 header
+ * has no checksum of its own, so its bytes are in the sum (an IPv4 header
+ * with its checksum updated sums to zero before and after). The word is
+ * nexthdr | hop_limit; only the second byte changes.
+ */
+static __always_inline __u32 inner_sum_hop_limit(__u32 sum, __u8 hl)
+{
+	__u8 old[2] = { 0, (__u8)(hl + 1) }, new[2] = { 0, hl };
+
+	return csum_add(csum_add(sum, (__u16)~*(__u16 *)old), *(__u16 *)new);
+}
+
+/*
  * Decide and prepare the encapsulation of the packet at @data (Ethernet,
  * untagged). Returns FOU_CONTINUE with tx ready (tx->hdr, tx->hdrlen), or a
  * fou_stat_id: tx_pass_* (not for a tunnel) or tx_drop_*. tx->kind is set
- * once the tunnel is known, so its counters can be charged.
+ * once the tunnel is known, so its counters can be charged. @fwd: XDP
+ * forwarding, where this is a router hop (RFC 1812 5.3.1, RFC 8200 section
+ * 3): what would expire here is left to the stack, which sends Time
+ * Exceeded (fwd_pass_ttl); the rest is prepared one hop older (tx->in.ttl,
+ * and the sums), which xdp_inner_ttl() writes once the packet surely leaves.
+ * At TC egress the stack has done this already.
  */
 static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *data_end,
-				      __u32 pkt_len, bool gso, struct fou_tx *tx)
+				      __u32 pkt_len, bool gso, bool fwd, struct fou_tx *tx)
 {
 	struct fou_tunnel *t;
 	struct fou_route *r;
@@ -454,6 +473,11 @@ static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *dat
 	tx_from_tunnel(t, tx);
 	if (tx->in.bad)
 		return FOU_STAT_TX_DROP_MALFORMED;
+	if (fwd) {
+		if (tx->in.ttl <= 1)
+			return FOU_STAT_FWD_PASS_TTL;
+		tx->in.ttl--;
+	}
 	ret = tunnel_admits(t, &tx->in, gso);
 	if (ret != FOU_CONTINUE)
 		return ret;
@@ -462,6 +486,8 @@ static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *dat
 		return mode;
 	if (mode == 1 && !inner_sum(ctx, hook, data, data_end, &tx->in, &isum))
 		return FOU_STAT_TX_DROP_MALFORMED;
+	if (fwd && mode == 1 && tx->in.family == FOU_FAMILY_IPV6)
+		isum = inner_sum_hop_limit(isum, tx->in.ttl);
 	build_outer(t, tx, mode == 1, isum);
 	return FOU_CONTINUE;
 }
@@ -568,6 +594,8 @@ static __always_inline int tx_path_check(struct fou_tx *tx, __u32 seg_len)
 {
 	struct fou_tun_path *path = bpf_map_lookup_elem(&fou_tun_path, &tx->slot);
 	__u32 overhead = tunnel_overhead(tx);
+	__u16 mtu;
+	__u64 w;
 
 	if (!path)
 		return FOU_CONTINUE;
@@ -581,14 +609,22 @@ static __always_inline int tx_path_check(struct fou_tx *tx, __u32 seg_len)
 			tx->via_set = 1;
 		}
 	}
+	/* A plain read on the fast path: a packet that fits needs no more. */
 	if (!path->pmtu || seg_len + overhead <= path->pmtu)
 		return FOU_CONTINUE;
+	/* Race-free expiry: see lib/pmtu.h. */
+	w = pmtu_word_read(path);
+	mtu = pmtu_word_mtu(w);
+	if (!mtu)
+		return FOU_CONTINUE;
 	if (bpf_ktime_get_ns() - path->pmtu_ns > pmtu_expire_ns(icmp_conf())) {
-		path->pmtu = 0;
-		stat_inc(FOU_STAT_PMTU_EXPIRED);
+		if (pmtu_word_swap(path, w, 0))
+			stat_inc(FOU_STAT_PMTU_EXPIRED);
 		return FOU_CONTINUE;
 	}
-	return tx_too_big(tx, seg_len, path->pmtu > overhead ? path->pmtu - overhead : 0);
+	if (seg_len + overhead <= mtu)
+		return FOU_CONTINUE;
+	return tx_too_big(tx, seg_len, mtu > overhead ? mtu - overhead : 0);
 }
 
 #endif /* FOU_BPF_ENCAP_H */

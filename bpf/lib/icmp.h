@@ -15,6 +15,7 @@
 #include "lib/csum.h"
 #include "lib/sctp.h"
 #include "lib/stats.h"
+#include "lib/pmtu.h"
 
 static __always_inline const struct fou_icmp_conf *icmp_conf(void)
 {
@@ -230,23 +231,28 @@ static __always_inline void icmp_pmtu_update(__u32 slot, __u8 family, __u32 mtu,
 		mtu = floor;
 		stat_inc(FOU_STAT_PMTU_CLAMPED);
 	}
-	if (path->pmtu && now - path->pmtu_ns <= pmtu_expire_ns(c))
-		cur = path->pmtu;
-	if (cur && mtu > cur) {
-		stat_inc(FOU_STAT_PMTU_NOT_LOWER);
-		return;
-	}
-	if (mtu == cur) {
+	/* See lib/pmtu.h: the time first, then the word by compare-and-swap;
+	 * a word changed meanwhile by another CPU is judged again. */
+	for (int i = 0; i < 4; i++) {
+		__u64 w = pmtu_word_read(path);
+
+		cur = pmtu_word_mtu(w);
+		if (cur && now - path->pmtu_ns > pmtu_expire_ns(c))
+			cur = 0;
+		if (cur && mtu > cur) {
+			stat_inc(FOU_STAT_PMTU_NOT_LOWER);
+			return;
+		}
 		path->pmtu_ns = now;
-		stat_inc(FOU_STAT_PMTU_NOT_LOWER);
-		return;
+		if (mtu != cur)
+			path->pmtu_from = *from;
+		if (pmtu_word_swap(path, w, mtu)) {
+			stat_inc(mtu == cur ? FOU_STAT_PMTU_NOT_LOWER : FOU_STAT_PMTU_LOWERED);
+			return;
+		}
 	}
-	/* The time first: the transmit side takes a path MTU with an old
-	 * time for an expired one and clears it. */
-	path->pmtu_ns = now;
-	path->pmtu_from = *from;
-	path->pmtu = mtu;
-	stat_inc(FOU_STAT_PMTU_LOWERED);
+	/* Lost four races in a row: the other CPUs' values stand. */
+	stat_inc(FOU_STAT_PMTU_NOT_LOWER);
 }
 
 /*

@@ -35,6 +35,23 @@ struct {
 } fou_peers SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FOU_MAX_LOCAL_ADDRS);
+	__type(key, struct fou_local_key);
+	__type(value, __u32); /* FOU_LOCAL_* */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_local_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fou_local_inline);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_local_inline SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FOU_MAX_PORTS);
 	__type(key, __u32); /* slot, as in fou_ports */

@@ -58,7 +58,8 @@ static __always_inline int parse_udp(void *data, void *data_end, struct fou_pkt 
 {
 	struct udphdr *udp = data + (p->l4_off & 0x7f);
 
-	if ((void *)(udp + 1) > data_end)
+	/* At most 14 + 4 + 60 = 78 bytes in, so the mask reads what it says. */
+	if (p->l4_off > 0x7f || (void *)(udp + 1) > data_end)
 		return short_or_pull(data, data_end, p, FOU_STAT_PASS_SHORT);
 	p->sport = udp->source;
 	p->dport = udp->dest;

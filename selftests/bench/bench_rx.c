@@ -88,6 +88,7 @@
 #define REMOTE6  "2001:db8::1"
 #define ROUTER6  "2001:db8:ff::fe"
 #define NOTUN4   "192.0.2.99"   /* a quoted destination that is no tunnel's */
+#define TRANSIT4 "203.0.113.9"  /* not this host's */
 #define SLOT4    1
 #define SLOT6    2
 #define TUN_SPORT 40500
@@ -103,6 +104,7 @@
 enum kind {
 	K_FOU, K_GUE0, K_GUE1,    /* nested layers, decapsulated one a repetition */
 	K_NOPORT, K_TCP,          /* not ours */
+	K_NOTLOCAL,               /* not ours: FOU to a port of ours, transit destination */
 	K_ICMP_TUN, K_ICMP_NOTUN, /* Frag Needed / Packet Too Big quoting a tunnel packet or not */
 	K_ICMP_ECHO,              /* an echo request */
 	K_SCTP, K_SCTP_NOVERIFY,  /* native SCTP, CRC32c checked or lo set noverify */
@@ -138,6 +140,7 @@ static const struct bcase cases[] = {
 	{ K_FOU,    4, true,  16, 1400, true,  false },
 	{ K_NOPORT, 4, true,   1,  512, false, false },
 	{ K_TCP,    4, false,  0,  512, false, false },
+	{ K_NOTLOCAL, 4, true, 1,  512, false, false },
 	/* the same with one route (not theirs): what XDP's forwarding check costs */
 	{ K_NOPORT, 4, true,   1,  512, false, true },
 	{ K_TCP,    4, false,  0,  512, false, true },
@@ -203,6 +206,7 @@ static __u32 stat_of(const struct bcase *c)
 	switch (c->kind) {
 	case K_FOU: return FOU_STAT_RX_DECAP_FOU;
 	case K_NOPORT: return FOU_STAT_PASS_NO_PORT;
+	case K_NOTLOCAL: return FOU_STAT_PASS_NOT_LOCAL;
 	case K_TCP: return FOU_STAT_PASS_NOT_UDP;
 	case K_ICMP_TUN: return FOU_STAT_RX_ICMP_TUNNEL;
 	case K_ICMP_NOTUN: return FOU_STAT_PASS_ICMP_NO_TUNNEL;
@@ -230,6 +234,7 @@ static const char *case_name(const struct bcase *c)
 	static const char *kinds[] = { "FOU", "GUEv0", "GUEv1" };
 	static const char *flat[] = {
 		[K_NOPORT] = "not ours: UDP", [K_TCP] = "not ours: TCP",
+		[K_NOTLOCAL] = "not ours: transit FOU",
 		[K_ICMP_TUN] = "tunnel", [K_ICMP_NOTUN] = "no tunnel",
 		[K_ICMP_ECHO] = "echo request", [K_SCTP] = "crc ok",
 		[K_SCTP_NOVERIFY] = "noverify",
@@ -305,12 +310,16 @@ static size_t build_innermost(uint8_t *buf, size_t cap, const struct bcase *c)
 static size_t wrap(uint8_t *buf, size_t cap, const struct bcase *c,
 		   const uint8_t *ip, size_t len)
 {
-	uint16_t dport = c->kind == K_NOPORT ? P_NONE : c->kind != K_FOU ? P_GUE :
+	uint16_t dport = c->kind == K_NOPORT ? P_NONE :
+			 c->kind != K_FOU && c->kind != K_NOTLOCAL ? P_GUE :
 			 c->fam == 4 ? P_FOU4 : P_FOU6;
 	struct pkt p;
 
 	pkt_init(&p, buf, cap);
-	add_ip(&p, c->fam, false);
+	if (c->kind == K_NOTLOCAL)
+		add_ip_to(&p, 4, REMOTE4, TRANSIT4, 0);
+	else
+		add_ip(&p, c->fam, false);
 	pkt_udp(&p, 4000, dport, c->csum ? PKT_CSUM_AUTO : PKT_CSUM_ZERO);
 	if (c->kind == K_GUE0) {
 		struct pkt_gue_opts g = { .proto = c->fam == 4 ? IPPROTO_IPIP : IPPROTO_IPV6 };
@@ -662,6 +671,10 @@ static void fill(struct hook *h, struct bpf_object *obj, int fou_fd, int triv_fd
 {
 	h->fou_fd = fou_fd;
 	h->triv_fd = triv_fd;
+	/* this host's addresses, as fouloader writes them */
+	if (bh_add_local(obj, 4, LOCAL4, FOU_LOCAL_UNICAST) ||
+	    bh_add_local(obj, 6, LOCAL6, FOU_LOCAL_UNICAST))
+		fprintf(stderr, "bench_rx: cannot write fou_local_addrs\n");
 	h->stats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
 	h->tunnels_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_TUNNELS);
 	h->index_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_TUN_INDEX);

@@ -147,6 +147,54 @@ accepted_udp() {
 	fi
 }
 
+# jumbo_case FAM FRAME [--flip-last-bit]: an FOU inner-IPv4 echo request in a
+# frame of FRAME bytes (outer UDP checksum set), past where the checksum's
+# tail was once read from a wrapped offset (16 KiB), up to near the largest
+# datagram. Valid: answered, rx_decap_fou +1. Last bit flipped: never
+# delivered, drop_udp_csum +1.
+jumbo_case() {
+	local fam=$1 frame=$2 flip=${3:-} what st out d0 c0 bad=0
+	[ -n "$flip" ] && bad=1
+	local plen=$((frame - 14 - (fam == 4 ? 20 : 40) - 8 - 20 - 8))
+	what="outer IPv$fam FOU 5555, $frame-byte frame${flip:+, last bit flipped}"
+	d0=$(stat_counter "$RCV_NS" rx_decap_fou); c0=$(stat_counter "$RCV_NS" drop_udp_csum)
+	out=$(send "$fam" fou 5555 4 --inner icmp --payload-len "$plen" $flip \
+		--expect-reply --timeout 2 2>&1); st=$?
+	if [ -z "$flip" ]; then
+		ok "$st" "$what: the echo reply reaches the inner source" || diag "$out"
+	else
+		ok $((!st)) "$what: no echo reply" || diag "$out"
+	fi
+	expect_delta "$what: rx_decap_fou" "$d0" "$(stat_counter "$RCV_NS" rx_decap_fou)" $((1 - bad))
+	expect_delta "$what: drop_udp_csum" "$c0" "$(stat_counter "$RCV_NS" drop_udp_csum)" "$bad"
+}
+
+# not_here_case DESC FAM DST STAT: an FOU packet to port 5555 whose outer
+# destination is not a unicast address of the receiver: passed untouched
+# (STAT +1), never decapsulated (only what is delivered locally is, as with
+# the kernel's fou; broadcast and multicast only on a 'multicast' port).
+not_here_case() {
+	local desc=$1 fam=$2 dst=$3 stat=$4 s0 d0
+	s0=$(stat_counter "$RCV_NS" "$stat"); d0=$(stat_counter "$RCV_NS" rx_decap_fou)
+	send "$fam" fou 5555 4 --inner udp --dst "$dst" >/dev/null 2>&1
+	expect_delta "$desc ($dst): $stat" "$s0" "$(stat_counter "$RCV_NS" "$stat")" 1
+	expect_delta "$desc ($dst): rx_decap_fou unchanged" "$d0" "$(stat_counter "$RCV_NS" rx_decap_fou)" 0
+}
+
+# Datagrams up to 64 KiB on a 65535-MTU link: TC sees paged skbs, XDP
+# multi-buffer frames; the UDP checksum covers every byte.
+jumbo_cases() {
+	local fam frame
+	ip -n "$SND_NS" link set "$SND_IF" mtu 65535 && ip -n "$RCV_NS" link set "$RCV_IF" mtu 65535
+	ok $? "MTU 65535 on both ends of the veth" || return
+	for fam in 4 6; do
+		for frame in 16388 16415 20001 60001; do
+			jumbo_case "$fam" "$frame"
+			jumbo_case "$fam" "$frame" --flip-last-bit
+		done
+	done
+}
+
 # ---------------------------------------------------------------- the suite
 decap_suite() {
 	HOOK=$1
@@ -237,6 +285,15 @@ decap_suite() {
 	# a full-size datagram (1400 bytes of payload) on both outer families
 	udp_case 4 fou 5555 4 rx_decap_fou 1400
 	udp_case 6 gue0 6080 6 rx_decap_gue 1400
+
+	not_here_case "transit unicast" 4 "${RCV4%.*}.77" pass_not_local
+	not_here_case "transit unicast" 6 "${RCV6%::*}::77" pass_not_local
+	not_here_case "subnet broadcast" 4 "${RCV4%.*}.255" pass_multicast
+	not_here_case "limited broadcast" 4 255.255.255.255 pass_multicast
+	not_here_case "multicast" 4 224.0.0.5 pass_multicast
+	not_here_case "all-nodes multicast" 6 ff02::1 pass_multicast
+
+	jumbo_cases
 
 	# a UDP port that is not configured passes untouched
 	local n0; n0=$(stat_counter "$RCV_NS" pass_no_port)

@@ -21,7 +21,7 @@
 # wire always carry complete checksums.
 # Return traffic S -> C is plain: E routes it back through G.
 #
-# Checks: ping C -> S, a 2 MB file C -> S byte-exact (sha256 both ends), over
+# Checks: TTL through G (Time Exceeded from G at 1, from E at 2), ping C -> S, a 2 MB file C -> S byte-exact (sha256 both ends), over
 # FOU then GUE, inner IPv6 over GUE, G's fwd_encap_* counters (XDP path used),
 # E's rx_decap_*, and the fallback when G does not know E's MAC yet
 # (fwd_pass_no_neigh, then TC egress).
@@ -109,6 +109,25 @@ transfer() {
 }
 
 declare -A g0s g1s e0s e1s
+
+# ---------------------------------------------------------------- TTL
+# G is a router hop: XDP decrements the inner TTL, and leaves a packet whose
+# TTL would expire to the stack (fwd_pass_ttl), which sends Time Exceeded;
+# traceroute through the gateway names G, then E, then reaches S.
+# ttl_hop TTL WHO: one echo request with TTL, the Time Exceeded from WHO.
+ttl_hop() {
+	local ttl=$1 who=$2 out
+	out=$(in_ns "$C" timeout 5 ping -n -c 1 -W 2 -t "$ttl" $S4 2>&1)
+	grep -q "^From $who .*Time to live exceeded" <<<"$out"
+	ok $? "ping -t $ttl C -> S: Time Exceeded from $who" || diag "$out"
+}
+stats_load g0s "$G"
+ttl_hop 1 $G4a
+ttl_hop 2 $E4
+out=$(in_ns "$C" timeout 5 ping -n -c 1 -W 2 -t 3 $S4 2>&1)
+ok $? "ping -t 3 C -> S: the echo reply (G, E, S)" || diag "$out"
+stats_load g1s "$G"
+expect_eq "TTL: G fwd_pass_ttl, the request with TTL 1" "$(sdelta g0s g1s fwd_pass_ttl)" 1
 
 # ---------------------------------------------------------------- FOU
 stats_load g0s "$G"; stats_load e0s "$E"

@@ -116,7 +116,7 @@ plant_icmp() { local s=$1; shift; bpftool map update pinned "$PINR/fou_tun_icmp"
 plant_bucket() { bpftool map update pinned "$PINR/fou_icmp_bucket" key hex $(le I "$1") value hex $(le QQ 123 456); }
 # entry MAP SLOT: one slot's formatted value ("values" of every CPU for a per-CPU map)
 entry() { bpftool -j map lookup pinned "$PINR/$1" key hex $(le I "$2") 2>&1 | j "j['formatted'].get('value', j['formatted'].get('values'))"; }
-zero_path='{"pad": 0, "pad2": 0, "pmtu": 0, "pmtu_from": {"": {"ip4": 0, "ip6": [0, 0, 0, 0]}}, "pmtu_ns": 0, "redirect_from": {"": {"ip4": 0, "ip6": [0, 0, 0, 0]}}, "redirect_gw": {"": {"ip4": 0, "ip6": [0, 0, 0, 0]}}, "redirect_ns": 0}'
+zero_path='{"pad2": 0, "pmtu": 0, "pmtu_from": {"": {"ip4": 0, "ip6": [0, 0, 0, 0]}}, "pmtu_ns": 0, "pmtu_seq": 0, "redirect_from": {"": {"ip4": 0, "ip6": [0, 0, 0, 0]}}, "redirect_gw": {"": {"ip4": 0, "ip6": [0, 0, 0, 0]}}, "redirect_ns": 0}'
 path_pmtu() { entry fou_tun_path "$1" | j "j['pmtu']"; }
 bucket() { entry fou_icmp_bucket "$1" | j "[j['tokens_ns'], j['last_ns']]"; }
 icmp_sum() { entry fou_tun_icmp "$1" | j "sum(c['value']['frag_needed'] for c in j)"; }

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfharness.h"
+#include "portstate.h"
 #include "pktbuild.h"
 #include "tap.h"
 
@@ -102,6 +103,24 @@ void bh_expect_one_counter(const char *file, int line, const uint64_t *before,
 			tap_check_fail(file, line, "counter %s moved by %lld, expected %lld (expected counter: %s)",
 				       bh_stat_names[id], d, want, bh_stat_names[stat]);
 	}
+}
+
+int bh_add_local(struct bpf_object *obj, int fam, const char *s, uint32_t kind)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_LOCAL_ADDRS);
+	int ifd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_LOCAL_INLINE);
+	struct fou_addr a = bh_addr(fam, s);
+	struct fou_local_inline li;
+	__u32 zero = 0;
+
+	if (fd < 0 || ifd < 0)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(ifd, &zero, &li))
+		return -errno;
+	fou_local_inline_add(&li, fam, &a, kind);
+	if (bpf_map_update_elem(ifd, &zero, &li, BPF_ANY))
+		return -errno;
+	return fou_local_addr_set(fd, fam, &a, kind);
 }
 
 struct fou_addr bh_addr(int fam, const char *s)

@@ -107,6 +107,10 @@ void bh_expect_one_counter(const char *file, int line, const uint64_t *before,
 /* Address s (IPv4 when fam is 4, else IPv6) as the maps store it. */
 struct fou_addr bh_addr(int fam, const char *s);
 
+/* Make address s one of this host's in obj's fou_local_addrs (what
+ * fouloader does from the kernel's list), as kind FOU_LOCAL_*; 0 or -errno. */
+int bh_add_local(struct bpf_object *obj, int fam, const char *s, uint32_t kind);
+
 /*
  * Move this process into a new network namespace with the veth pair dev <->
  * peer (MACs ...:01 and ...:02, link_opts appended to both, e.g. " mtu

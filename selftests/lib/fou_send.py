@@ -91,6 +91,10 @@ def build_frame(a, seq):
     eth = Ether(dst=a.dst_mac)
     if a.src_mac:
         eth.src = a.src_mac
+    if a.flip_last_bit:
+        raw = bytearray(bytes(eth / pkt))
+        raw[-1] ^= 0x10
+        return Ether(bytes(raw))
     return eth / pkt
 
 
@@ -158,6 +162,10 @@ def main():
     p.add_argument("--inner-tos", type=lambda s: int(s, 0), default=0)
     p.add_argument("--payload", default="fouloader-test", help="payload text")
     p.add_argument("--payload-hex", help="payload bytes in hex (wins over --payload)")
+    p.add_argument("--payload-len", type=int,
+                   help="payload of this many pattern bytes (wins over both)")
+    p.add_argument("--flip-last-bit", action="store_true",
+                   help="flip one bit of the frame's last byte, checksums left as they were")
     p.add_argument("--icmp-id", type=int, default=None)
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--interval", type=float, default=0.0)
@@ -181,6 +189,8 @@ def main():
         print("fou_send: --expect-reply needs --inner icmp", file=sys.stderr)
         return 2
     a.payload_bytes = bytes.fromhex(a.payload_hex) if a.payload_hex else a.payload.encode()
+    if a.payload_len is not None:
+        a.payload_bytes = bytes((i * 7 + 3) & 0xff for i in range(a.payload_len))
     if a.icmp_id is None:
         a.icmp_id = (os.getpid() & 0x7fff) | 0x100
 

@@ -228,7 +228,8 @@ static void add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto, uint
 	v.ipproto = ipproto;
 	v.flags = FOU_PORT_F_PEER_ANY;
 	v.mark = mark;
-	if (fou_port_install(&pfds, &k, &v, NULL, 0))
+	if (fou_port_install(&pfds, &k, &v, NULL, 0) ||
+	    bh_add_local(xon->obj, fam, local_of(fam), FOU_LOCAL_UNICAST))
 		tap_bail("cannot install port %u/%d", port, fam);
 }
 

@@ -312,7 +312,8 @@ static void put_rx_ports(void)
 		v.kind = FOU_KIND_FOU;
 		v.ipproto = fam == 4 ? 4 : 41;
 		v.flags = FOU_PORT_F_PEER_ANY;
-		if (fou_port_install(&fds, &k, &v, NULL, 0))
+		if (fou_port_install(&fds, &k, &v, NULL, 0) ||
+		    bh_add_local(xskel->obj, fam, fam == 4 ? LOCAL4 : LOCAL6, FOU_LOCAL_UNICAST))
 			tap_bail("cannot install receive port %u/%d", DPORT_FOU, fam);
 	}
 }
@@ -623,6 +624,10 @@ static void check_paths(const struct fou_tun_path *before, uint64_t t0, uint64_t
 			}
 			if (w->kind == PW_CLEAR)
 				e.pmtu = 0;
+			/* every change of the word is one compare-and-swap that
+			 * bumps its sequence (lib/pmtu.h) */
+			if (w->kind == PW_PMTU || w->kind == PW_REFRESH || w->kind == PW_CLEAR)
+				e.pmtu_seq = (uint16_t)(before[slot].pmtu_seq + 1);
 			if (w->kind == PW_PMTU || w->kind == PW_REFRESH) {
 				ok = ok && fresh(a->pmtu_ns, t0, t1);
 				e.pmtu_ns = a->pmtu_ns;

@@ -35,7 +35,7 @@
 #define TC_ACT_OK_V  0
 #define TC_ACT_SHOT_V 2
 
-#define BUF_SZ 16384
+#define BUF_SZ 65600 /* the largest IP packet, and a frame around it */
 
 /* ---- programs and maps ----------------------------------------------- */
 
@@ -100,6 +100,7 @@ static int read_pstats(const struct hook_ctx *h, const struct fou_port_key *k,
 #define P_DEVLO   7002 /* FOU ipproto 4, any peer, ifindex 1 (lo) */
 #define P_DEVX    7003 /* FOU ipproto 4, any peer, ifindex 9999 */
 #define P_GUEPEER 7004 /* GUE, no peer allowed */
+#define P_MCAST   7005 /* FOU ipproto 4, any peer, multicast */
 #define P_NONE    9999 /* not configured */
 #define SPORT     4000
 
@@ -108,6 +109,9 @@ static const char *src2_addr(int fam) { return fam == 4 ? "192.0.2.2" : "2001:db
 static const char *src3_addr(int fam) { return fam == 4 ? "192.0.2.99" : "2001:db8::99"; }
 static const char *dst_addr(int fam) { return fam == 4 ? "198.51.100.1" : "2001:db8:100::1"; }
 static const char *dst2_addr(int fam) { return fam == 4 ? "198.51.100.2" : "2001:db8:100::2"; }
+/* not this host's: a transit destination */
+static const char *transit_addr(int fam) { return fam == 4 ? "203.0.113.9" : "2001:db8:200::9"; }
+#define BCAST4 "198.51.100.255" /* DST's subnet broadcast */
 
 static struct fou_port_key port_key(int fam, uint16_t port)
 {
@@ -161,6 +165,22 @@ static int configure(void)
 		err = err ?: add_port(fam, P_DEVLO, FOU_KIND_FOU, 4, any, 1);
 		err = err ?: add_port(fam, P_DEVX, FOU_KIND_FOU, 4, any, 9999);
 		err = err ?: add_port(fam, P_GUEPEER, FOU_KIND_GUE, 0, 0, 0);
+		err = err ?: add_port(fam, P_MCAST, FOU_KIND_FOU, 4, any | FOU_PORT_F_MULTICAST, 0);
+		for (int i = 0; i < 2; i++) {
+			struct bpf_object *obj = i ? tskel->obj : xskel->obj;
+
+			err = err ?: bh_add_local(obj, fam, dst_addr(fam), FOU_LOCAL_UNICAST);
+			err = err ?: bh_add_local(obj, fam, dst2_addr(fam), FOU_LOCAL_UNICAST);
+			if (fam == 4)
+				err = err ?: bh_add_local(obj, 4, BCAST4, FOU_LOCAL_BROADCAST);
+			/* more than fou_local_inline holds: the last in the hash */
+			for (int j = 10; j <= 17; j++) {
+				char a[64];
+
+				snprintf(a, sizeof(a), fam == 4 ? "198.51.100.%d" : "2001:db8:100::%d", j);
+				err = err ?: bh_add_local(obj, fam, a, FOU_LOCAL_UNICAST);
+			}
+		}
 	}
 	return err ?: add_port(4, P_ONLY4, FOU_KIND_FOU, 4, any, 0);
 }
@@ -514,6 +534,46 @@ static void cases_ip4_options(void)
 	}
 }
 
+/* An outer IPv4 header whose byte @at (from the IP header) changed after its
+ * checksum was computed: ours, dropped, whatever the UDP checksum says. */
+static void ip4_hdr_bad_case(uint8_t optlen, size_t at, uint8_t xor, enum pkt_csum csum,
+			     const char *what)
+{
+	struct outer o = { .fam = 4, .dport = P_FOU4, .optlen = optlen, .csum = csum };
+	struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 32 };
+
+	case_begin(H_ALL, "FOU 4in4 outer IPv4 header (ihl %d) %s", 5 + optlen / 4, what);
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+	T.p.buf[T.p.l[1].off + at] ^= xor;
+	expect_drop(FOU_STAT_DROP_IP4_HDR_CSUM, 4, P_FOU4);
+	run();
+}
+
+static void cases_ip4_hdr_csum(void)
+{
+	ip4_hdr_bad_case(0, 10, 0x01, PKT_CSUM_ZERO, "checksum off by one bit");
+	ip4_hdr_bad_case(0, 8, 0x10, PKT_CSUM_AUTO, "TTL changed, UDP checksum valid");
+	ip4_hdr_bad_case(0, 5, 0x80, PKT_CSUM_ZERO, "ID changed");
+	ip4_hdr_bad_case(4, 21, 0x02, PKT_CSUM_ZERO, "option byte changed");
+	ip4_hdr_bad_case(40, 59, 0x40, PKT_CSUM_AUTO, "last option byte changed");
+	/* the issue's case: a checksum of 0xdead */
+	{
+		struct outer o = { .fam = 4, .dport = P_FOU4, .csum = PKT_CSUM_ZERO };
+		struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 32 };
+
+		case_begin(H_ALL, "FOU 4in4 outer IPv4 header checksum 0xdead");
+		add_outer(&o);
+		add_inner(&in);
+		finalize();
+		T.p.buf[T.p.l[1].off + 10] = 0xde;
+		T.p.buf[T.p.l[1].off + 11] = 0xad;
+		expect_drop(FOU_STAT_DROP_IP4_HDR_CSUM, 4, P_FOU4);
+		run();
+	}
+}
+
 static void cases_vlan(void)
 {
 	int fam;
@@ -697,6 +757,53 @@ static void cases_sizes(void)
 	}
 }
 
+/*
+ * Datagrams past 16 KiB, which XDP sees in several buffers: the checksum
+ * must cover every byte, the last ones too (they were once read from a
+ * wrapped offset). @flip: one bit of the frame's last byte is flipped after
+ * the checksum was computed. skb test_run takes at most a page, so TC is
+ * tested at these sizes end to end (test_decap_tc.t).
+ */
+static void large_case(int fam, int ifam, size_t total, bool flip)
+{
+	struct outer o = { .fam = fam, .dport = ifam == 4 ? P_FOU4 : P_FOU6 };
+	struct inner in = { .fam = ifam, .l4 = L4_ICMP, .payload = fill_to(total, fam, ifam, false) };
+
+	case_begin(H_XDP, "FOU %sin%s frame %zu bytes (UDP length %zu), %s", fn(ifam), fn(fam),
+		   total, total - 14 - (fam == 4 ? 20 : 40),
+		   flip ? "last byte corrupted" : "valid checksum");
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+	if (T.p.len != total)
+		tap_bail("large_case: built %zu bytes, wanted %zu", T.p.len, total);
+	if (flip) {
+		T.p.buf[T.p.len - 1] ^= 0x10;
+		expect_drop(FOU_STAT_DROP_UDP_CSUM, fam, o.dport);
+	} else {
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, o.dport, 0);
+	}
+	run();
+}
+
+static void cases_large(void)
+{
+	/* Remainders mod 32 of the UDP length from 0 to 31, around 16384 from
+	 * the frame's start and from the UDP header; then up to the largest. */
+	static const size_t sizes[] = { 16300, 16383, 16384, 16385, 16388, 16401, 16415,
+					16447, 17000, 19999, 20001, 32768, 45055, 60001 };
+	unsigned int i;
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2)
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			large_case(fam, fam, sizes[i], false);
+			large_case(fam, fam, sizes[i], true);
+		}
+	large_case(4, 4, 14 + 65535, false);
+	large_case(4, 4, 14 + 65535, true);
+}
+
 /* Outer ECN oecn over inner ECN iecn (RFC 6040 decapsulation). */
 static void ecn_case(int fam, int ifam, uint8_t oecn, uint8_t iecn, bool gue)
 {
@@ -756,6 +863,50 @@ static void cases_local_dev(void)
 		expect_pass_port(FOU_STAT_PASS_OTHER_DEV, fam, P_DEVX);
 		run();
 	}
+}
+
+/* FOU to @daddr on @port: decapsulated only if addressed to this host, and
+ * broadcast or multicast only on a port with 'multicast'. */
+static void dest_case(int fam, uint16_t port, const char *daddr, int stat, const char *what)
+{
+	struct outer o = { .fam = fam, .dport = port, .daddr = daddr };
+	struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 32 };
+
+	case_begin(H_ALL, "FOU 4in%s to %s (%s), port %u", fn(fam), daddr, what, port);
+	add_outer(&o);
+	add_inner(&in);
+	finalize();
+	if (stat == FOU_STAT_RX_DECAP_FOU)
+		expect_decap(stat, fam, port, 0);
+	else
+		expect_pass_port(stat, fam, port);
+	run();
+}
+
+static void cases_dest(void)
+{
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		dest_case(fam, P_FOU4, transit_addr(fam), FOU_STAT_PASS_NOT_LOCAL, "transit");
+		dest_case(fam, P_MCAST, transit_addr(fam), FOU_STAT_PASS_NOT_LOCAL,
+			  "transit, even with multicast");
+		dest_case(fam, P_FOU4, dst2_addr(fam), FOU_STAT_RX_DECAP_FOU, "another local address");
+		dest_case(fam, P_FOU4, fam == 4 ? "198.51.100.17" : "2001:db8:100::17",
+			  FOU_STAT_RX_DECAP_FOU, "local, beyond the in-place addresses");
+	}
+	dest_case(4, P_FOU4, "255.255.255.255", FOU_STAT_PASS_MULTICAST, "limited broadcast");
+	dest_case(4, P_FOU4, "224.0.0.5", FOU_STAT_PASS_MULTICAST, "multicast");
+	dest_case(4, P_FOU4, BCAST4, FOU_STAT_PASS_MULTICAST, "subnet broadcast");
+	dest_case(6, P_FOU4, "ff02::1", FOU_STAT_PASS_MULTICAST, "all-nodes multicast");
+	dest_case(6, P_FOU4, "ff05::2", FOU_STAT_PASS_MULTICAST, "site-local multicast");
+	dest_case(4, P_MCAST, "255.255.255.255", FOU_STAT_RX_DECAP_FOU, "limited broadcast");
+	dest_case(4, P_MCAST, "224.0.0.5", FOU_STAT_RX_DECAP_FOU, "multicast");
+	dest_case(4, P_MCAST, BCAST4, FOU_STAT_RX_DECAP_FOU, "subnet broadcast");
+	dest_case(6, P_MCAST, "ff02::1", FOU_STAT_RX_DECAP_FOU, "all-nodes multicast");
+	dest_case(4, P_MCAST, dst_addr(4), FOU_STAT_RX_DECAP_FOU, "unicast");
+	/* 'local ADDR' decides alone, as before */
+	dest_case(4, P_LOCAL, dst_addr(4), FOU_STAT_RX_DECAP_FOU, "the port's local address");
 }
 
 static void cases_not_ours(void)
@@ -1221,12 +1372,15 @@ static void run_all_cases(void)
 	cases_fou_basic();
 	cases_gue_basic();
 	cases_ip4_options();
+	cases_ip4_hdr_csum();
 	cases_vlan();
 	cases_peers();
 	cases_csum();
 	cases_sizes();
+	cases_large();
 	cases_ecn();
 	cases_local_dev();
+	cases_dest();
 	cases_not_ours();
 	cases_frag_ext();
 	cases_gue_drops();

@@ -417,6 +417,13 @@ static int configure_ports(void)
 	for (fam = 4; fam <= 6; fam += 2) {
 		err = err ?: add_port(fam, P_SCTP, true);
 		err = err ?: add_port(fam, P_SCTPPEER, false);
+		for (int i = 0; i < 2; i++) { /* each receive object has its own */
+			struct bpf_object *obj = i ? tskel->obj : xskel->obj;
+
+			err = err ?: bh_add_local(obj, fam, a_addr(fam), FOU_LOCAL_UNICAST);
+			err = err ?: bh_add_local(obj, fam, a2_addr(fam), FOU_LOCAL_UNICAST);
+			err = err ?: bh_add_local(obj, fam, b_addr(fam), FOU_LOCAL_UNICAST);
+		}
 	}
 	return err;
 }

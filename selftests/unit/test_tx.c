@@ -244,6 +244,8 @@ static int put_route(int fam, const char *prefix, uint32_t plen, uint32_t slot)
 	return 0;
 }
 
+#define RX_LOCAL4 "198.51.100.1" /* this host's, behind the receive port */
+
 /* A receive port on the XDP object (through fouloader's own code), so that
  * forwarding can be told apart from decapsulation. */
 static int put_rx_port(int fam, uint16_t port)
@@ -258,6 +260,7 @@ static int put_rx_port(int fam, uint16_t port)
 	v.ipproto = 4;
 	v.flags = FOU_PORT_F_PEER_ANY;
 	err = fou_port_fds_from_obj(xskel->obj, &fds);
+	err = err ?: bh_add_local(xskel->obj, 4, RX_LOCAL4, FOU_LOCAL_UNICAST);
 	return err ?: fou_port_install(&fds, &k, &v, NULL, 0);
 }
 
@@ -657,6 +660,27 @@ static bool run_tc(void)
 	return tap_end("tc: %s", T.name);
 }
 
+/* The inner packet as a router hop sends it on: TTL or hop limit one less,
+ * the IPv4 header checksum computed afresh. */
+static const uint8_t *hop_older(const uint8_t *inner, size_t ilen)
+{
+	static uint8_t older[BUF_SZ];
+	size_t ihl = (inner[0] & 0xf) * 4;
+	uint16_t c;
+
+	memcpy(older, inner, ilen);
+	if ((inner[0] >> 4) == 6) {
+		older[7]--;
+		return older;
+	}
+	older[8]--;
+	older[10] = older[11] = 0;
+	c = ip4_hdr_csum(older, ihl);
+	older[10] = c >> 8;
+	older[11] = c & 0xff;
+	return older;
+}
+
 static void xdp_checks(void)
 {
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
@@ -683,7 +707,8 @@ static void xdp_checks(void)
 				       o.retval);
 		if (seen_xdp_ret == ~0u)
 			seen_xdp_ret = o.retval;
-		check_encap(&T.tun, T.out_buf, T.out_len, T.p.buf + ioff, ilen, MACS_RESOLVED);
+		check_encap(&T.tun, T.out_buf, T.out_len, hop_older(T.p.buf + ioff, ilen), ilen,
+			    MACS_RESOLVED);
 		break;
 	case O_PASS:
 		EXPECT_EQ(o.retval, XDP_PASS_V, "verdict");
@@ -1421,6 +1446,53 @@ static void xdp_fwd(const struct tun *t, const struct inner *in, const char *ext
 	run_xdp();
 }
 
+/*
+ * A gateway is a router hop: the inner TTL / hop limit goes out one less
+ * (and the outer one with it where the tunnel inherits it); what would
+ * expire here is left to the stack untouched, which sends Time Exceeded.
+ */
+static void xdp_ttl_case(int fam, int ifam, uint8_t ttl, bool csum, bool inherit)
+{
+	struct tun t = tdef(fam, FOU_KIND_FOU, ifam);
+	struct inner in = { .fam = ifam, .l4 = L4_UDP, .payload = 21, .ttl = ttl ? ttl : 64 };
+
+	if (csum)
+		t.flags |= fam == 4 ? FOU_TUN_F_CSUM : 0;
+	else
+		t.flags |= fam == 4 ? 0 : FOU_TUN_F_UDP6_ZERO;
+	if (inherit)
+		t.ttl = 0;
+	case_begin(&t, "forward FOU %sin%s inner %s %u, %s UDP checksum, outer ttl %s",
+		   fn(ifam), fn(fam), ifam == 4 ? "TTL" : "hop limit", ttl,
+		   csum ? "with" : "no", inherit ? "inherit" : "64");
+	add_frame(&in, true);
+	finalize();
+	if (!ttl) { /* pktbuild turns 0 into 64 */
+		T.p.buf[inner_off() + (ifam == 4 ? 8 : 7)] = 0;
+		if (ifam == 4)
+			pkt_ip4_fix_csum(&T.p, T.inner);
+	}
+	if (ttl <= 1)
+		expect(O_PASS, FOU_STAT_FWD_PASS_TTL);
+	else
+		expect(O_ENCAP, fwd_stat(&t));
+	run_xdp();
+}
+
+static void cases_xdp_ttl(void)
+{
+	static const uint8_t ttls[] = { 64, 2, 1, 0, 255 };
+	unsigned int i;
+	int fam, ifam;
+
+	for (fam = 4; fam <= 6; fam += 2)
+		for (ifam = 4; ifam <= 6; ifam += 2)
+			for (i = 0; i < sizeof(ttls) / sizeof(ttls[0]); i++) {
+				xdp_ttl_case(fam, ifam, ttls[i], true, i & 1);
+				xdp_ttl_case(fam, ifam, ttls[i], false, !(i & 1));
+			}
+}
+
 static void cases_xdp(void)
 {
 	static const enum l4kind l4s[] = { L4_TCP, L4_UDP, L4_ICMP, L4_UDP0 };
@@ -1453,6 +1525,8 @@ static void cases_xdp(void)
 		t.ttl = 0;
 		xdp_fwd(&t, &in, "tos 0x88 fixed, ttl inherit, sport 7777");
 	}
+
+	cases_xdp_ttl();
 
 	/* the next hop is not resolved: left to the stack */
 	for (fam = 4; fam <= 6; fam += 2)
@@ -1571,6 +1645,18 @@ static void cases_xdp(void)
 		T.inner = add_inner_ip(&T.p, &in);
 		finalize();
 		expect(O_DECAP, FOU_STAT_RX_DECAP_FOU);
+		run_xdp();
+
+		/* Not this host's: a FOU packet in transit, routed into a tunnel
+		 * like any other packet, never decapsulated. */
+		case_begin(&t, "FOU packet to receive port %d, transit destination routed", RX_PORT);
+		o.daddr = pkt_a4("198.51.100.7");
+		add_eth(&T.p, bh_dev_mac, false);
+		T.inner = pkt_ip4(&T.p, &o); /* the packet the tunnel carries */
+		pkt_udp(&T.p, 1234, RX_PORT, PKT_CSUM_AUTO);
+		add_inner_ip(&T.p, &in);
+		finalize();
+		expect(O_ENCAP, fwd_stat(&t));
 		run_xdp();
 	}
 }
