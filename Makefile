@@ -204,7 +204,7 @@ endif
 $(FUZZ_CONFIG): selftests/fuzz/fuzz_config.c $(FUZZ_LOADER) $(LOADER_HDRS) $(SKELS)
 	@mkdir -p $(@D)
 	@echo "  FUZZ     $@"
-	@$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LOADER) -o $@ $(LDLIBS)
+	@$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LOADER) -o $@ $(LDLIBS) -lmicrohttpd
 
 .PHONY: fuzz-config
 fuzz-config: $(FUZZ_CONFIG)
