@@ -270,7 +270,8 @@ static int setup(struct hook *h, struct bpf_object *obj, struct bpf_program *pro
 				   collect, NULL, NULL);
 	if (h->conf_fd < 0 || h->cpu_fd < 0 || !h->ring || fou_port_fds_from_obj(obj, &m))
 		return -1;
-	return add_port(&m);
+	/* Only what is addressed to this host is decapsulated. */
+	return add_port(&m) ?: bh_add_local(obj, 4, LOCAL, FOU_LOCAL_UNICAST);
 }
 
 int main(void)
