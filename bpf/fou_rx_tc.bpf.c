@@ -130,7 +130,7 @@ static __always_inline int tc_sctp_decap(struct __sk_buff *skb, const struct fou
 {
 	__u32 new_len = rx->p.ip_end - UDP_HLEN;
 
-	if (udp_csum_pending(skb_ip_summed(skb), &rx->p))
+	if (skb_ip_summed(skb) == CHECKSUM_PARTIAL_NR)
 		return fou_tc_sctp_decap_partial(skb, rx->p.l4_off, rx->p.family, new_len);
 	return fou_tc_sctp_decap(skb, rx->p.l4_off, rx->p.family, new_len);
 }
