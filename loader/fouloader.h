@@ -103,8 +103,9 @@ const struct kfeature *kfeature_table(int *n);
 bool kfeature_present(const struct fou_kernel *k, const struct kfeature *f);
 void kernel_report_missing(FILE *f, const char *prefix, unsigned int uses);
 struct bpf_object;
-enum fou_obj { FOU_OBJ_RX_TC, FOU_OBJ_TX_TC };
+enum fou_obj { FOU_OBJ_RX_TC, FOU_OBJ_TX_TC, FOU_OBJ_RX_XDP, FOU_OBJ_HINTS_TC };
 struct bpf_object *open_prog_object(enum fou_obj which, bool pinned);
+struct bpf_object *open_object(enum fou_obj which, bool pinned, bool nocast);
 const char *tc_build_name(void);
 bool probe_netdev_family(void); /* probe.c */
 
@@ -149,6 +150,7 @@ int cmd_route_del(int argc, char **argv);
 int cmd_route_show(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_verifier_stats(int argc, char **argv);
 int probe_native_xdp(unsigned int ifindex);
 bool probe_xdp_rx_hash(unsigned int ifindex);
 bool dev_is_virtual(const char *dev, char *driver, size_t len);
