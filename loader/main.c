@@ -43,9 +43,9 @@ const struct command commands[] = {
 	  "kfunc, TC BPF, libxdp's dispatcher (BPF_PROG_TYPE_EXT); a clsact qdisc;\n"
 	  "the kernel's release, which build of the TC programs it gets, and a line\n"
 	  "for each BPF feature it lacks: the first kernel with it and what\n"
-	  "fouloader does without it (see KERNEL VERSIONS).",
+	  "fouloader does without it (fouloader(8), Kernel versions).",
 	  cmd_probe },
-	{ "verifier-stats", "[--json]",
+	{ "verifier stats", "[--json]",
 	  "Load each program as attach would on this kernel (the TC programs' nocast\n"
 	  "build where the kernel lacks bpf_cast_to_kern_ctx, and on newer kernels\n"
 	  "that build too; fou_rx_xdp with and without hints), with private maps, attaching and pinning nothing, and\n"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * verifier-stats: what the kernel's verifier spends on each program, as
+ * verifier stats: what the kernel's verifier spends on each program, as
  * this kernel would load it (BPF_LOG_STATS: instructions processed, states,
  * stack), with private maps: nothing is pinned or attached. Older verifiers
  * are less precise and walk more; the 1M-instruction limit must stay far.
@@ -121,7 +121,7 @@ int cmd_verifier_stats(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else
-			usage_error("verifier-stats: unexpected '%s'", argv[i]);
+			usage_error("verifier stats: unexpected '%s'", argv[i]);
 	}
 	if (!k->btf)
 		fail("kernel %s has no BTF: fouloader's CO-RE programs cannot load", k->release);
