@@ -65,6 +65,12 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h | $(BUILD)
 	@echo "  BPF      $@"
 	@$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# Variants built from another program's source (#include "fou_rx_tc.bpf.c"
+# under a build switch): rebuilt when that source changes.
+$(BUILD)/fou_rx_tc_nocast.bpf.o: bpf/fou_rx_tc.bpf.c
+$(BUILD)/fou_tx_tc_nocast.bpf.o: bpf/fou_tx_tc.bpf.c
+$(BUILD)/fou_rx_xdp_rxhash.bpf.o: bpf/fou_rx_xdp.bpf.c
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	@echo "  SKEL     $@"
 	@$(BPFTOOL) gen skeleton $< name $(subst -,_,$*_bpf) > $@.tmp && mv $@.tmp $@
