@@ -33,8 +33,9 @@ static const struct kfeature kfeatures[] = {
 	  "packets seen again not passed early (a route lookup more)" },
 	{ "BPF_F_ADJ_ROOM_DECAP_L3", "adj_room_decap_l3", "6.3",
 	  offsetof(struct fou_kernel, decap_l3), KF_RX_TC,
-	  "--rx tc drops IPv6 in IPv4 and IPv4 in IPv6 (counted drop_adjust); "
-	  "--rx xdp decapsulates them" },
+	  "--rx tc sets the new family of IPv6 in IPv4 and IPv4 in IPv6 with "
+	  "bpf_skb_change_proto, and drops such GSO packets (drop_adjust); --rx xdp "
+	  "decapsulates all" },
 	{ "netdev xdp_features", "netdev_xdp_features", "6.3",
 	  offsetof(struct fou_kernel, xdp_features), KF_XDP,
 	  "native XDP support is not known before attach; no driver RX metadata" },
