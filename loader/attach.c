@@ -724,8 +724,10 @@ int cmd_attach(int argc, char **argv)
 	if (err) {
 		rollback(&dev, oldp);
 		if (unloaded)
-			fail("%s: cannot load %s: %s (run with -v for the verifier log)", a.dev,
-			     unloaded, strerror(-err));
+			fail("%s: cannot load %s (kernel %s%s%s): %s (run with -v for the verifier "
+			     "log)", a.dev, unloaded, kernel_features()->release,
+			     use_tc ? ", TC build " : "", use_tc ? tc_build_name() : "",
+			     strerror(-err));
 		if (!use_tc)
 			explain_xdp_error(&a, err);
 		fail("%s: TC ingress attach failed: %s", a.dev, strerror(-err));
