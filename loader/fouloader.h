@@ -82,6 +82,7 @@ struct fou_kernel {
 	bool xdp_features; /* the netdev generic netlink family, 6.3 */
 	bool xdp_meta;     /* XDP rx metadata kfuncs, 6.3 */
 	bool cpumap_gro;   /* GRO in cpumap, 6.15 */
+	bool xdp_adjust_meta; /* XDP may call bpf_xdp_adjust_meta (hints), 4.15 */
 };
 /* What a missing feature touches: attach reports those of its mode. */
 #define KF_TC         0x1 /* every attach (fou_tx_tc) */
@@ -89,7 +90,8 @@ struct fou_kernel {
 #define KF_XDP        0x4
 #define KF_XDP_NATIVE 0x8
 #define KF_STEER      0x10
-#define KF_ALL        0x1f
+#define KF_HINTS      0x20 /* XDP receive with hints (the default) */
+#define KF_ALL        0x3f
 struct kfeature {
 	const char *name;     /* as people look for it */
 	const char *key;      /* its JSON key in probe --json */

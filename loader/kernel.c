@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -44,6 +45,11 @@ static const struct kfeature kfeatures[] = {
 	  "native XDP computes the inner flow hash (no rxhash variant)" },
 	{ "cpumap GRO", "cpumap_gro", "6.15", offsetof(struct fou_kernel, cpumap_gro), KF_STEER,
 	  "--steer cpumap hands packets to the stack without GRO" },
+	{ "bpf_xdp_adjust_meta for XDP programs", "xdp_adjust_meta", "4.15",
+	  offsetof(struct fou_kernel, xdp_adjust_meta), KF_HINTS,
+	  "this kernel's build refuses it: XDP hints off (fou_rx_xdp leaves no metadata: "
+	  "no hash, mark, checksum level or GRO counters from fou_hints_tc); --hints on "
+	  "is refused" },
 };
 
 const struct kfeature *kfeature_table(int *n)
@@ -91,6 +97,27 @@ static bool btf_has_member(const struct btf *btf, const char *type, const char *
 	return false;
 }
 
+/* Whether XDP programs may call bpf_xdp_adjust_meta: every kernel since
+ * 4.15 has it, but not every build lets XDP use it (the verifier says
+ * "program of this type cannot use helper", which libbpf's helper probe
+ * takes for support): load the smallest such program. */
+static bool probe_xdp_adjust_meta(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_xdp_adjust_meta },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 2 /* XDP_PASS */ },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static bool btf_has_func(const struct btf *btf, const char *name)
 {
 	return btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
@@ -125,6 +152,7 @@ const struct fou_kernel *kernel_features(void)
 	/* 6.15 gave each cpumap entry its own GRO (struct gro_node gro). */
 	k.cpumap_gro = btf_has_member(btf, "bpf_cpu_map_entry", "gro");
 	k.xdp_features = probe_netdev_family();
+	k.xdp_adjust_meta = probe_xdp_adjust_meta();
 	btf__free(btf);
 	return &k;
 }

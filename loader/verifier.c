@@ -18,6 +18,7 @@
 
 struct vstats {
 	const char *prog, *build;
+	const char *skipped;    /* why it was not loaded, or NULL */
 	int err;
 	unsigned int insns;     /* after linking the subprograms */
 	long processed, limit, max_states, total_states, peak_states, time_us;
@@ -96,13 +97,19 @@ static void measure_obj(enum fou_obj which, bool nocast, const char *prog, struc
 static void print_row(const struct vstats *v, bool json, bool first)
 {
 	if (json) {
-		printf("%s{\"program\":\"%s\",\"build\":\"%s\",\"loaded\":%s,\"error\":", first ? "" : ",",
-		       v->prog, v->build, v->err ? "false" : "true");
+		printf("%s{\"program\":\"%s\",\"build\":\"%s\",\"loaded\":%s,\"skipped\":",
+		       first ? "" : ",", v->prog, v->build, v->err || v->skipped ? "false" : "true");
+		json_str(stdout, v->skipped ? v->skipped : "");
+		printf(",\"error\":");
 		json_str(stdout, v->err ? strerror(-v->err) : "");
 		printf(",\"insns\":%u,\"processed\":%ld,\"limit\":%ld,\"max_states_per_insn\":%ld,"
 		       "\"total_states\":%ld,\"peak_states\":%ld,\"stack_depth\":\"%s\","
 		       "\"verification_us\":%ld}", v->insns, v->processed, v->limit, v->max_states,
 		       v->total_states, v->peak_states, v->stack, v->time_us);
+		return;
+	}
+	if (v->skipped) {
+		printf("%-13s %-8s not measured: %s\n", v->prog, v->build, v->skipped);
 		return;
 	}
 	printf("%-13s %-8s %6u %10ld %7ld %6ld %9ld  %-40s %8ld%s%s\n", v->prog, v->build, v->insns,
@@ -127,7 +134,13 @@ int cmd_verifier_stats(int argc, char **argv)
 		fail("kernel %s has no BTF: fouloader's CO-RE programs cannot load", k->release);
 	measure_obj(FOU_OBJ_RX_TC, false, "fou_rx_tc", &v[n++]);
 	measure_obj(FOU_OBJ_TX_TC, false, "fou_tx_tc", &v[n++]);
-	measure_xdp(true, &v[n++]);
+	if (k->xdp_adjust_meta) {
+		measure_xdp(true, &v[n++]);
+	} else {
+		v[n] = (struct vstats){ .prog = "fou_rx_xdp", .build = "hints",
+					.skipped = "the kernel lets no XDP program call bpf_xdp_adjust_meta" };
+		snprintf(v[n++].stack, sizeof(v[0].stack), "-");
+	}
 	measure_xdp(false, &v[n++]);
 	measure_obj(FOU_OBJ_HINTS_TC, false, "fou_hints_tc", &v[n++]);
 	/* The fallback build too, where the kernel would not need it. */
