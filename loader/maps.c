@@ -218,14 +218,17 @@ static void refuse_incompatible_pins(struct bpf_object *obj)
 			continue;
 		}
 		close(fd);
+		/* What libbpf compares before it reuses a pin. */
 		if (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
 		    info.value_size != bpf_map__value_size(m) ||
+		    info.max_entries != bpf_map__max_entries(m) ||
 		    info.map_flags != bpf_map__map_flags(m))
-			fail("map %s is pinned by an incompatible fouloader (type %u, key %u, value %u "
-			     "bytes, flags 0x%x; this one wants %u, %u, %u, 0x%x): detach every device "
-			     "and remove %s", path, info.type, info.key_size, info.value_size,
-			     info.map_flags, bpf_map__type(m), bpf_map__key_size(m),
-			     bpf_map__value_size(m), bpf_map__map_flags(m), g_opts.pin_root);
+			fail("map %s is pinned by an incompatible version of fouloader (type %u, key "
+			     "%u, value %u bytes, %u entries, flags 0x%x; this one wants %u, %u, %u, "
+			     "%u, 0x%x): detach every device and remove %s", path, info.type,
+			     info.key_size, info.value_size, info.max_entries, info.map_flags,
+			     bpf_map__type(m), bpf_map__key_size(m), bpf_map__value_size(m),
+			     bpf_map__max_entries(m), bpf_map__map_flags(m), g_opts.pin_root);
 	}
 }
 

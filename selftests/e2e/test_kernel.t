@@ -103,7 +103,7 @@ ERR=$(timeout 20 nsenter --net="/run/netns/$NS" -- "$FOULOADER" --pin-root "$OLD
 	port add 5555 ipproto 4 peer any 2>&1 >/dev/null) || RC=$?
 check "port add over a fou_ports pinned by an incompatible version exits 1" test "$RC" -eq 1 ||
 	diag "exit $RC: $ERR"
-grep -q "map $OLD/fou_ports is pinned by an incompatible fouloader" <<<"$ERR"
+grep -q "map $OLD/fou_ports is pinned by an incompatible version of fouloader" <<<"$ERR"
 check "... and the message names that map (not a bare 'Invalid argument')" test $? -eq 0 ||
 	diag "$ERR"
 check "... and nothing else was pinned there" test "$(ls "$OLD")" = fou_ports || diag "$(ls "$OLD")"
