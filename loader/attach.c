@@ -18,10 +18,8 @@
 
 #include "fouloader.h"
 #include "fou_hints_tc.skel.h"
-#include "fou_rx_tc.skel.h"
 #include "fou_rx_xdp.skel.h"
 #include "fou_rx_xdp_rxhash.skel.h"
-#include "fou_tx_tc.skel.h"
 
 /* Load only bound to one device (uapi linux/bpf.h of kernel 6.3; this
  * system's headers are older). What a program calling an XDP metadata
@@ -38,6 +36,7 @@ struct attach_args {
 	enum rx_choice rx;
 	int xdp_mode;   /* FOU_XDP_MODE_* */
 	int hints;      /* -1: not given (on with XDP), 0 off, 1 on */
+	bool hints_dropped; /* not given, and off: the kernel cannot */
 	bool steer;     /* --steer cpumap */
 	int steer_cpus; /* --steer-cpus N; 0: not given (all of CPUs 0..N-1 online) */
 };
@@ -366,46 +365,47 @@ static bool choose_tc(struct attach_args *a, char *why, size_t len)
 static int attach_tc(const struct attach_args *a, const struct fou_device *old,
 		     struct fou_device *dev, const char **unloaded)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
-	struct fou_rx_tc_bpf *skel = fou_rx_tc_bpf__open_opts(&opts);
+	struct bpf_object *obj = open_prog_object(FOU_OBJ_RX_TC, true);
+	struct bpf_program *prog;
 	int err;
 
 	*unloaded = "fou_rx_tc";
-	if (!skel)
+	if (!obj)
 		return -errno;
-	err = fou_rx_tc_bpf__load(skel);
+	err = bpf_object__load(obj);
 	if (err) {
-		fou_rx_tc_bpf__destroy(skel);
+		bpf_object__close(obj);
 		return err;
 	}
 	*unloaded = NULL;
-	err = tc_attach(a->ifindex, BPF_TC_INGRESS, bpf_program__fd(skel->progs.fou_rx_tc),
-			old != NULL, dev);
+	prog = bpf_object__find_program_by_name(obj, "fou_rx_tc");
+	err = tc_attach(a->ifindex, BPF_TC_INGRESS, bpf_program__fd(prog), old != NULL, dev);
 	if (!err) {
 		dev->hook = FOU_HOOK_TC;
-		dev->prog_id = prog_id_of(bpf_program__fd(skel->progs.fou_rx_tc));
+		dev->prog_id = prog_id_of(bpf_program__fd(prog));
 	}
-	fou_rx_tc_bpf__destroy(skel);
+	bpf_object__close(obj);
 	return err;
 }
 
 /* The transmit side: encapsulation at TC egress, on every attached device. */
 static int attach_tx(const struct attach_args *a, bool replace, struct fou_device *dev)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
-	struct fou_tx_tc_bpf *skel = fou_tx_tc_bpf__open_opts(&opts);
+	struct bpf_object *obj = open_prog_object(FOU_OBJ_TX_TC, true);
+	struct bpf_program *prog;
 	int err;
 
-	if (!skel)
+	if (!obj)
 		fail("cannot open the TC egress program: %s", strerror(errno));
-	err = fou_tx_tc_bpf__load(skel);
+	err = bpf_object__load(obj);
 	if (err)
-		fail("cannot load fou_tx_tc: %s (run with -v for the verifier log)", strerror(-err));
-	err = tc_attach(a->ifindex, BPF_TC_EGRESS, bpf_program__fd(skel->progs.fou_tx_tc),
-			replace, dev);
+		fail("cannot load fou_tx_tc (%s build, kernel %s): %s (run with -v for the "
+		     "verifier log)", tc_build_name(), kernel_features()->release, strerror(-err));
+	prog = bpf_object__find_program_by_name(obj, "fou_tx_tc");
+	err = tc_attach(a->ifindex, BPF_TC_EGRESS, bpf_program__fd(prog), replace, dev);
 	if (!err)
-		dev->tx_prog_id = prog_id_of(bpf_program__fd(skel->progs.fou_tx_tc));
-	fou_tx_tc_bpf__destroy(skel);
+		dev->tx_prog_id = prog_id_of(bpf_program__fd(prog));
+	bpf_object__close(obj);
 	return err;
 }
 
@@ -651,6 +651,14 @@ static void resolve_xdp_options(struct attach_args *a, bool use_tc)
 		usage_error("--steer: cpumap steering redirects in XDP: needs --rx xdp");
 	if (a->steer_cpus && !a->steer)
 		usage_error("--steer-cpus: goes with --steer cpumap");
+	if (!use_tc && a->hints != 0 && !kernel_features()->xdp_adjust_meta) {
+		if (a->hints > 0)
+			fail("--hints on: kernel %s does not let XDP programs call "
+			     "bpf_xdp_adjust_meta, which hints need: use --hints off",
+			     kernel_features()->release);
+		a->hints = 0; /* named by kernel_report_missing (KF_HINTS) */
+		a->hints_dropped = true;
+	}
 	if (a->hints < 0)
 		a->hints = !use_tc;
 	if (!a->steer)
@@ -686,6 +694,15 @@ static void attach_finish(const struct attach_args *a, bool have_old,
 	}
 	record_device(dev);
 	steer_trim();
+}
+
+/* The kernel features (KF_*) this attachment would use. */
+static unsigned int attach_feature_uses(const struct attach_args *a, bool use_tc)
+{
+	if (use_tc)
+		return KF_TC | KF_RX_TC;
+	return KF_TC | KF_XDP | (a->xdp_mode == FOU_XDP_MODE_NATIVE ? KF_XDP_NATIVE : 0) |
+	       (a->steer ? KF_STEER : 0) | (a->hints_dropped ? KF_HINTS : 0);
 }
 
 int cmd_attach(int argc, char **argv)
@@ -736,14 +753,17 @@ int cmd_attach(int argc, char **argv)
 	if (err) {
 		rollback(&dev, oldp);
 		if (unloaded)
-			fail("%s: cannot load %s: %s (run with -v for the verifier log)", a.dev,
-			     unloaded, strerror(-err));
+			fail("%s: cannot load %s (kernel %s%s%s): %s (run with -v for the verifier "
+			     "log)", a.dev, unloaded, kernel_features()->release,
+			     use_tc ? ", TC build " : "", use_tc ? tc_build_name() : "",
+			     strerror(-err));
 		if (!use_tc)
 			explain_xdp_error(&a, err);
 		fail("%s: TC ingress attach failed: %s", a.dev, strerror(-err));
 	}
 	attach_finish(&a, have_old, &old, &dev);
 	report_attach(&a, &dev, why[0] ? why : NULL, oldp);
+	kernel_report_missing(stdout, a.dev, attach_feature_uses(&a, use_tc));
 	return EXIT_OK;
 }
 

@@ -88,7 +88,6 @@ static __always_inline int check_lengths(const struct fou_pkt *p)
 
 /* TC only: the stack already vouches for the checksum (verified by the
  * device, or a local packet whose checksum is still to be filled in). */
-
 static __always_inline bool skb_csum_trusted(void *ctx)
 {
 	__u8 ip_summed = skb_ip_summed(ctx);

@@ -51,12 +51,48 @@ static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
 #define CHECKSUM_COMPLETE_NR    2
 #define CHECKSUM_PARTIAL_NR     3
 
+/*
+ * Build switch (the house style: features as build switches). The default
+ * objects read sk_buff fields through bpf_cast_to_kern_ctx (kfunc, 6.2+),
+ * with plain CO-RE loads of the trusted pointer, no probe reads. Objects
+ * built with FOU_KERN_CTX 0 (the *_nocast variants the loader picks on older
+ * kernels) call no kfunc and learn what they need from helpers instead; each
+ * fallback says what it costs or gives up.
+ */
+#ifndef FOU_KERN_CTX
+#define FOU_KERN_CTX 1
+#endif
+
+#if FOU_KERN_CTX
+/* kfunc (6.2+): the kernel object behind a program's context. */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
 static __always_inline __u8 skb_ip_summed(void *ctx)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(ctx);
 
-	return BPF_CORE_READ_BITFIELD_PROBED(kskb, ip_summed);
+	return BPF_CORE_READ_BITFIELD(kskb, ip_summed);
 }
+#else
+/*
+ * Without the kernel's skb, helpers tell all four apart and leave the skb
+ * as it was: bpf_csum_level gives a level only for UNNECESSARY, and raises
+ * only NONE (to UNNECESSARY level 0, which lowering undoes exactly);
+ * bpf_csum_update adds 0 to skb->csum and answers only for COMPLETE.
+ */
+static __always_inline __u8 skb_ip_summed(void *ctx)
+{
+	if (bpf_csum_level(ctx, BPF_CSUM_LEVEL_QUERY) >= 0)
+		return CHECKSUM_UNNECESSARY_NR;
+	if (bpf_csum_update(ctx, 0) >= 0)
+		return CHECKSUM_COMPLETE_NR;
+	bpf_csum_level(ctx, BPF_CSUM_LEVEL_INC);
+	if (bpf_csum_level(ctx, BPF_CSUM_LEVEL_QUERY) < 0)
+		return CHECKSUM_PARTIAL_NR;
+	bpf_csum_level(ctx, BPF_CSUM_LEVEL_DEC);
+	return CHECKSUM_NONE_NR;
+}
+#endif
 
 /*
  * Tell the stack one more checksum is verified (bpf_csum_level INC, which

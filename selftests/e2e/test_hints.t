@@ -25,6 +25,7 @@ require_root
 require_cmd ip tc nsenter timeout bpftool sha256sum
 require_fouloader
 require_tunnel_cmd
+require_xdp_hints
 "$FOULOADER" attach --help 2>&1 | grep -q -- --hints || skip_all "$FOULOADER has no attach --hints yet"
 [ -e "$GRO_COUNT_OBJ" ] || skip_all "$GRO_COUNT_OBJ not built (run make)"
 

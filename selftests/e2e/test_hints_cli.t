@@ -25,6 +25,7 @@ require_root
 require_cmd ip tc nsenter bpftool timeout md5sum
 require_fouloader
 require_tunnel_cmd
+require_xdp_hints
 "$FOULOADER" attach --help 2>/dev/null | grep -q -- --hints || skip_all "$FOULOADER has no --hints yet"
 
 make_tmpd hintscli

@@ -113,6 +113,13 @@ require_fouloader() {
 require_tunnel_cmd() {
 	"$FOULOADER" tunnel --help >/dev/null 2>&1 || skip_all "$FOULOADER has no 'tunnel' command yet"
 }
+# XDP hints need XDP programs to call bpf_xdp_adjust_meta, which some kernel
+# builds refuse (fouloader probe's kernel.xdp_adjust_meta): skip, naming it.
+require_xdp_hints() {
+	"$FOULOADER" probe lo --json 2>/dev/null | grep -q '"xdp_adjust_meta":false' &&
+		skip_all "this kernel lets no XDP program call bpf_xdp_adjust_meta (XDP hints need it; see fouloader probe)"
+	return 0
+}
 require_scapy() {
 	"$PY" -c 'import scapy.all' >/dev/null 2>&1 || skip_all "$PY has no scapy (apt install python3-scapy)"
 }

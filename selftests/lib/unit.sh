@@ -18,6 +18,15 @@ unit_require_bpf() {
 	fi
 }
 
+# unit_require_xdp_hints: skip where XDP programs may not call
+# bpf_xdp_adjust_meta (some kernel builds; fouloader probe says).
+unit_require_xdp_hints() {
+	if build/fouloader probe lo --json 2>/dev/null | grep -q '"xdp_adjust_meta":false'; then
+		echo "1..0 # SKIP this kernel lets no XDP program call bpf_xdp_adjust_meta (XDP hints need it)"
+		exit 0
+	fi
+}
+
 # unit_require_cmd CMD WHAT: CMD on PATH, else skip saying "needs WHAT".
 unit_require_cmd() {
 	if ! command -v "$1" >/dev/null 2>&1; then

@@ -7,4 +7,5 @@ cd "$(dirname "$0")/../.." || { echo "1..0 # SKIP cannot cd to the repository ro
 . selftests/lib/unit.sh
 
 unit_require_bpf "BPF_PROG_TEST_RUN, a private network namespace"
+unit_require_xdp_hints
 unit_exec test_hints
