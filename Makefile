@@ -4,6 +4,7 @@
 #   make check    all tests (unit + end to end), TAP through prove
 #   make demo     a two-namespace demo that cleans up after itself
 #   make bench    benchmarks (figures beside baselines, never pass/fail)
+#   make vmcheck  the guest tier: Debian's 6.1 and 6.12 kernels under qemu
 
 BUILD    ?= build
 CLANG    ?= clang
@@ -38,7 +39,7 @@ vpath %.bpf.c bpf selftests/bench
 # Keep the BPF objects: they are products too, not just skeleton inputs.
 .SECONDARY:
 
-.PHONY: all deps check unit e2e demo bench clean
+.PHONY: all deps check unit e2e demo bench clean vmcheck
 all: $(BUILD)/fouloader $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS) $(BUILD)/fouloader.8
 
 deps:
@@ -108,6 +109,14 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	./scripts/bench.sh
+
+# The guest tier (selftests/vm): boots Debian's kernels under qemu and runs
+# fouloader inside. Kernels and initramfs are cached in $(VMCACHE), which
+# 'make clean' leaves alone (delete it to download again).
+VMCACHE ?= /var/cache/fouloader-vm
+vmcheck: deps
+	$(MAKE) all
+	VMCACHE=$(VMCACHE) prove -r --timer selftests/vm/
 
 clean:
 	rm -rf $(BUILD)

@@ -11,6 +11,7 @@ PKGS=(
   python3 python3-scapy perl
   go-md2man man-db bsdextrautils
   libusrsctp-dev libusrsctp-examples
+  qemu-system-x86 busybox-static cpio kmod xz-utils systemd
 )
 
 missing=()
