@@ -38,8 +38,12 @@ static __always_inline int tc_decap(struct __sk_buff *skb, const struct fou_rx *
 	__s32 strip = rx->inner_off - ETH_HLEN;
 	struct ethhdr *eth;
 
-	flags |= rx->inner_proto == ETH_P_IP ? BPF_F_ADJ_ROOM_DECAP_L3_IPV4
-					     : BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
+	/* A new L3 protocol needs the DECAP_L3 flags (6.3+) to set
+	 * skb->protocol; an older kernel refuses them (drop_adjust), and a
+	 * same-family decap, which needs none, works everywhere. */
+	if ((rx->inner_proto == ETH_P_IP) != (rx->p.family == FOU_FAMILY_IPV4))
+		flags |= rx->inner_proto == ETH_P_IP ? BPF_F_ADJ_ROOM_DECAP_L3_IPV4
+						     : BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
 	if (bpf_skb_adjust_room(skb, -strip, BPF_ADJ_ROOM_MAC, flags))
 		return -1;
 	/* Ethernet padding after the outer packet would trail the inner one. */
@@ -126,7 +130,7 @@ static __always_inline int tc_sctp_decap(struct __sk_buff *skb, const struct fou
 {
 	__u32 new_len = rx->p.ip_end - UDP_HLEN;
 
-	if (skb_ip_summed(skb) == CHECKSUM_PARTIAL_NR)
+	if (udp_csum_pending(skb_ip_summed(skb), &rx->p))
 		return fou_tc_sctp_decap_partial(skb, rx->p.l4_off, rx->p.family, new_len);
 	return fou_tc_sctp_decap(skb, rx->p.l4_off, rx->p.family, new_len);
 }

@@ -43,7 +43,8 @@ static __always_inline int put_headers(struct __sk_buff *skb, const struct fou_t
 	 * UDP-L4 inside a UDP tunnel (tried: dropped at the device, uncounted). */
 	if (bpf_skb_adjust_room(skb, hdrlen, BPF_ADJ_ROOM_MAC, adjust_flags(tx)))
 		return -1;
-	if (bpf_skb_store_bytes(skb, ETH_HLEN, tx->hdr, hdrlen, 0))
+	/* Bounds the verifier sees at the call (6.12's loses the lower one). */
+	if (bpf_skb_store_bytes(skb, ETH_HLEN, tx->hdr, verifier_len(hdrlen, OUTER_MAX_HLEN), 0))
 		return -1;
 	eth = skb_data(skb);
 	if ((void *)(eth + 1) > skb_data_end(skb))
@@ -110,12 +111,19 @@ static __always_inline int encapsulate(struct __sk_buff *skb, struct fou_tx *tx,
 /* An skb the stack or we already encapsulated (skb->encapsulation): a packet
  * we handed back through bpf_redirect_neigh passes here a second time, and
  * the kernel refuses a second encapsulation layer anyway. Cheaper than the
- * route lookup it saves. */
+ * route lookup it saves. Without the kernel's skb (FOU_KERN_CTX 0) the
+ * lookup is done: the outer packet matches no tunnel route (tx_pass_no_route),
+ * or its encapsulation is refused (tx_drop_adjust). */
 static __always_inline bool already_encapsulated(struct __sk_buff *skb)
 {
+#if FOU_KERN_CTX
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 
-	return BPF_CORE_READ_BITFIELD_PROBED(kskb, encapsulation);
+	return BPF_CORE_READ_BITFIELD(kskb, encapsulation);
+#else
+	(void)skb;
+	return false;
+#endif
 }
 
 SEC("tc")

@@ -18,10 +18,8 @@
 
 #include "fouloader.h"
 #include "fou_hints_tc.skel.h"
-#include "fou_rx_tc.skel.h"
 #include "fou_rx_xdp.skel.h"
 #include "fou_rx_xdp_rxhash.skel.h"
-#include "fou_tx_tc.skel.h"
 
 /* Load only bound to one device (uapi linux/bpf.h of kernel 6.3; this
  * system's headers are older). What a program calling an XDP metadata
@@ -346,46 +344,47 @@ static bool choose_tc(struct attach_args *a, char *why, size_t len)
 static int attach_tc(const struct attach_args *a, const struct fou_device *old,
 		     struct fou_device *dev, const char **unloaded)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
-	struct fou_rx_tc_bpf *skel = fou_rx_tc_bpf__open_opts(&opts);
+	struct bpf_object *obj = open_prog_object(FOU_OBJ_RX_TC, true);
+	struct bpf_program *prog;
 	int err;
 
 	*unloaded = "fou_rx_tc";
-	if (!skel)
+	if (!obj)
 		return -errno;
-	err = fou_rx_tc_bpf__load(skel);
+	err = bpf_object__load(obj);
 	if (err) {
-		fou_rx_tc_bpf__destroy(skel);
+		bpf_object__close(obj);
 		return err;
 	}
 	*unloaded = NULL;
-	err = tc_attach(a->ifindex, BPF_TC_INGRESS, bpf_program__fd(skel->progs.fou_rx_tc),
-			old != NULL, dev);
+	prog = bpf_object__find_program_by_name(obj, "fou_rx_tc");
+	err = tc_attach(a->ifindex, BPF_TC_INGRESS, bpf_program__fd(prog), old != NULL, dev);
 	if (!err) {
 		dev->hook = FOU_HOOK_TC;
-		dev->prog_id = prog_id_of(bpf_program__fd(skel->progs.fou_rx_tc));
+		dev->prog_id = prog_id_of(bpf_program__fd(prog));
 	}
-	fou_rx_tc_bpf__destroy(skel);
+	bpf_object__close(obj);
 	return err;
 }
 
 /* The transmit side: encapsulation at TC egress, on every attached device. */
 static int attach_tx(const struct attach_args *a, bool replace, struct fou_device *dev)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
-	struct fou_tx_tc_bpf *skel = fou_tx_tc_bpf__open_opts(&opts);
+	struct bpf_object *obj = open_prog_object(FOU_OBJ_TX_TC, true);
+	struct bpf_program *prog;
 	int err;
 
-	if (!skel)
+	if (!obj)
 		fail("cannot open the TC egress program: %s", strerror(errno));
-	err = fou_tx_tc_bpf__load(skel);
+	err = bpf_object__load(obj);
 	if (err)
-		fail("cannot load fou_tx_tc: %s (run with -v for the verifier log)", strerror(-err));
-	err = tc_attach(a->ifindex, BPF_TC_EGRESS, bpf_program__fd(skel->progs.fou_tx_tc),
-			replace, dev);
+		fail("cannot load fou_tx_tc (%s build, kernel %s): %s (run with -v for the "
+		     "verifier log)", tc_build_name(), kernel_features()->release, strerror(-err));
+	prog = bpf_object__find_program_by_name(obj, "fou_tx_tc");
+	err = tc_attach(a->ifindex, BPF_TC_EGRESS, bpf_program__fd(prog), replace, dev);
 	if (!err)
-		dev->tx_prog_id = prog_id_of(bpf_program__fd(skel->progs.fou_tx_tc));
-	fou_tx_tc_bpf__destroy(skel);
+		dev->tx_prog_id = prog_id_of(bpf_program__fd(prog));
+	bpf_object__close(obj);
 	return err;
 }
 
@@ -668,6 +667,15 @@ static void attach_finish(const struct attach_args *a, bool have_old,
 	steer_trim();
 }
 
+/* The kernel features (KF_*) this attachment would use. */
+static unsigned int attach_feature_uses(const struct attach_args *a, bool use_tc)
+{
+	if (use_tc)
+		return KF_TC | KF_RX_TC;
+	return KF_TC | KF_XDP | (a->xdp_mode == FOU_XDP_MODE_NATIVE ? KF_XDP_NATIVE : 0) |
+	       (a->steer ? KF_STEER : 0);
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_args a = {};
@@ -724,6 +732,7 @@ int cmd_attach(int argc, char **argv)
 	}
 	attach_finish(&a, have_old, &old, &dev);
 	report_attach(&a, &dev, why[0] ? why : NULL, oldp);
+	kernel_report_missing(stdout, a.dev, attach_feature_uses(&a, use_tc));
 	return EXIT_OK;
 }
 

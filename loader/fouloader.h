@@ -72,6 +72,42 @@ void setup_libbpf_logging(void);
 void settings_load(const char *name, void *out, size_t size); /* ARRAY[1]; zero if absent */
 int settings_put(const char *name, const void *val);
 
+/* kernel.c: what the running kernel offers, probed once. */
+struct fou_kernel {
+	char release[65];  /* uname -r */
+	char version[16];  /* major.minor */
+	bool btf;          /* /sys/kernel/btf/vmlinux: CO-RE needs it */
+	bool kern_ctx;     /* kfunc bpf_cast_to_kern_ctx, 6.2 */
+	bool decap_l3;     /* BPF_F_ADJ_ROOM_DECAP_L3_*, 6.3 */
+	bool xdp_features; /* the netdev generic netlink family, 6.3 */
+	bool xdp_meta;     /* XDP rx metadata kfuncs, 6.3 */
+	bool cpumap_gro;   /* GRO in cpumap, 6.15 */
+};
+/* What a missing feature touches: attach reports those of its mode. */
+#define KF_TC         0x1 /* every attach (fou_tx_tc) */
+#define KF_RX_TC      0x2
+#define KF_XDP        0x4
+#define KF_XDP_NATIVE 0x8
+#define KF_STEER      0x10
+#define KF_ALL        0x1f
+struct kfeature {
+	const char *name;     /* as people look for it */
+	const char *key;      /* its JSON key in probe --json */
+	const char *since;    /* the first kernel with it */
+	size_t offset;        /* its bool in struct fou_kernel */
+	unsigned int uses;    /* KF_* */
+	const char *degraded; /* what fouloader does without it */
+};
+const struct fou_kernel *kernel_features(void);
+const struct kfeature *kfeature_table(int *n);
+bool kfeature_present(const struct fou_kernel *k, const struct kfeature *f);
+void kernel_report_missing(FILE *f, const char *prefix, unsigned int uses);
+struct bpf_object;
+enum fou_obj { FOU_OBJ_RX_TC, FOU_OBJ_TX_TC };
+struct bpf_object *open_prog_object(enum fou_obj which, bool pinned);
+const char *tc_build_name(void);
+bool probe_netdev_family(void); /* probe.c */
+
 /* tc.c: the clsact hook, touching only what fouloader created. */
 #include <bpf/libbpf.h>
 int tc_attach(unsigned int ifindex, enum bpf_tc_attach_point point, int prog_fd, bool replace,

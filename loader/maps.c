@@ -17,7 +17,6 @@
 #include <xdp/libxdp.h>
 
 #include "fouloader.h"
-#include "fou_rx_tc.skel.h"
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
 #define BPFFS_DEFAULT "/sys/fs/bpf"
@@ -196,24 +195,65 @@ bool state_exists_locked(void)
 	return true;
 }
 
+/* A map pinned by another version of fouloader: named, with what differs,
+ * before libbpf would refuse it with a bare EINVAL. */
+static void refuse_incompatible_pins(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		char path[PATH_MAX];
+		int fd;
+
+		if (!bpf_map__pin_path(m))
+			continue;
+		map_path(bpf_map__name(m), path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		if (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+		    info.value_size != bpf_map__value_size(m) ||
+		    info.map_flags != bpf_map__map_flags(m))
+			fail("map %s is pinned by an incompatible fouloader (type %u, key %u, value %u "
+			     "bytes, flags 0x%x; this one wants %u, %u, %u, 0x%x): detach every device "
+			     "and remove %s", path, info.type, info.key_size, info.value_size,
+			     info.map_flags, bpf_map__type(m), bpf_map__key_size(m),
+			     bpf_map__value_size(m), bpf_map__map_flags(m), g_opts.pin_root);
+	}
+}
+
 /* Loading an object with its programs switched off creates and pins the
  * maps with their BTF, so configuration can precede attach. */
 int ensure_maps(void)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
-	struct fou_rx_tc_bpf *skel;
+	const struct fou_kernel *k = kernel_features();
+	struct bpf_object *obj;
+	struct bpf_program *prog;
 	int err;
 
 	ensure_pin_root();
-	skel = fou_rx_tc_bpf__open_opts(&opts);
-	if (!skel)
+	if (!k->btf)
+		fail("kernel %s has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
+		     "fouloader's CO-RE programs need it", k->release);
+	obj = open_prog_object(FOU_OBJ_RX_TC, true);
+	if (!obj)
 		fail("cannot open the BPF object: %s", strerror(errno));
-	bpf_program__set_autoload(skel->progs.fou_rx_tc, false);
-	err = fou_rx_tc_bpf__load(skel);
-	fou_rx_tc_bpf__destroy(skel);
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoload(prog, false);
+	refuse_incompatible_pins(obj);
+	err = bpf_object__load(obj);
+	bpf_object__close(obj);
 	if (err)
-		fail("cannot create the maps under %s: %s (a map pinned by an "
-		     "incompatible version? see 'fouloader -v')", g_opts.pin_root, strerror(-err));
+		fail("cannot load the BPF object that creates the maps under %s: %s (kernel %s; "
+		     "see 'fouloader probe DEV' and 'fouloader -v')", g_opts.pin_root,
+		     strerror(-err), k->release);
 	return 0;
 }
 

@@ -90,19 +90,33 @@ static int genl_call(__u16 family, __u8 cmd, __u16 attr, const void *val, __u16 
 	return err;
 }
 
-static void probe_xdp_features(unsigned int ifindex, struct probe *p)
+/* The netdev family's id (kernel 6.3+), or 0. */
+static __u16 netdev_family(void)
 {
 	struct nlattr *attrs[CTRL_ATTR_MAX + 8];
 	char buf[8192];
-	__u16 family;
 
 	if (genl_call(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME, NETDEV_FAMILY_NAME,
 		      sizeof(NETDEV_FAMILY_NAME), attrs, CTRL_ATTR_MAX, buf, sizeof(buf)) ||
 	    !attrs[CTRL_ATTR_FAMILY_ID])
-		return;
-	family = *(__u16 *)((char *)attrs[CTRL_ATTR_FAMILY_ID] + NLA_HDRLEN);
-	if (genl_call(family, NETDEV_CMD_DEV_GET, NETDEV_A_DEV_IFINDEX, &ifindex, sizeof(ifindex),
-		      attrs, 7, buf, sizeof(buf)) || !attrs[NETDEV_A_DEV_XDP_FEATURES])
+		return 0;
+	return *(__u16 *)((char *)attrs[CTRL_ATTR_FAMILY_ID] + NLA_HDRLEN);
+}
+
+bool probe_netdev_family(void)
+{
+	return netdev_family() != 0;
+}
+
+static void probe_xdp_features(unsigned int ifindex, struct probe *p)
+{
+	struct nlattr *attrs[8];
+	char buf[8192];
+	__u16 family = netdev_family();
+
+	if (!family || genl_call(family, NETDEV_CMD_DEV_GET, NETDEV_A_DEV_IFINDEX, &ifindex,
+				 sizeof(ifindex), attrs, 7, buf, sizeof(buf)) ||
+	    !attrs[NETDEV_A_DEV_XDP_FEATURES])
 		return;
 	p->have_features = true;
 	memcpy(&p->xdp_features, (char *)attrs[NETDEV_A_DEV_XDP_FEATURES] + NLA_HDRLEN, 8);
@@ -112,16 +126,41 @@ static void probe_xdp_features(unsigned int ifindex, struct probe *p)
 
 static void probe_kernel(struct probe *p)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	const struct fou_kernel *k = kernel_features();
 
-	p->btf = !libbpf_get_error(btf) && btf;
-	if (p->btf) {
-		p->kfunc_hash = btf__find_by_name_kind(btf, "bpf_xdp_metadata_rx_hash",
-						       BTF_KIND_FUNC) > 0;
-		btf__free(btf);
-	}
+	p->btf = k->btf;
+	p->kfunc_hash = k->xdp_meta;
 	p->tc_prog = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) == 1;
 	p->ext_prog = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_EXT, NULL) == 1;
+}
+
+/* "kernel":{...}: the release, each feature of the table, the TC build. */
+static void print_kernel_json(void)
+{
+	const struct fou_kernel *k = kernel_features();
+	const struct kfeature *kf;
+	int n;
+
+	printf(",\"kernel\":{\"release\":");
+	json_str(stdout, k->release);
+	printf(",\"version\":");
+	json_str(stdout, k->version);
+	printf(",\"tc_build\":\"%s\"", k->kern_ctx ? "default" : "nocast");
+	kf = kfeature_table(&n);
+	for (int i = 0; i < n; i++)
+		printf(",\"%s\":%s", kf[i].key, kfeature_present(k, &kf[i]) ? "true" : "false");
+	printf(",\"missing\":[");
+	for (int i = 0, first = 1; i < n; i++) {
+		if (kfeature_present(k, &kf[i]))
+			continue;
+		printf("%s{\"feature\":", first ? "" : ",");
+		json_str(stdout, kf[i].name);
+		printf(",\"since\":\"%s\",\"degraded\":", kf[i].since);
+		json_str(stdout, kf[i].degraded);
+		printf("}");
+		first = 0;
+	}
+	printf("]}");
 }
 
 static const char *yesno(bool v)
@@ -143,7 +182,7 @@ static void print_probe(const char *dev, const struct probe *p, bool json)
 		       "\"xdp_native\":%s,\"xdp_redirect\":%s,\"xdp_ndo_xmit\":%s,\"xdp_frags\":%s,"
 		       "\"xdp_rx_meta_hash\":%s,\"xdp_rx_meta_timestamp\":%s,\"xdp_rx_meta_vlan\":%s,"
 		       "\"kernel_btf\":%s,\"kfunc_rx_hash\":%s,\"tc_bpf\":%s,\"libxdp_dispatcher\":%s,"
-		       "\"clsact_present\":%s}\n",
+		       "\"clsact_present\":%s",
 		       p->virt ? "true" : "false", pick, p->have_features ? "true" : "false",
 		       native ? "true" : "false",
 		       p->xdp_features & XDP_ACT_REDIRECT ? "true" : "false",
@@ -155,6 +194,8 @@ static void print_probe(const char *dev, const struct probe *p, bool json)
 		       p->btf ? "true" : "false", p->kfunc_hash ? "true" : "false",
 		       p->tc_prog ? "true" : "false", p->ext_prog ? "true" : "false",
 		       p->clsact ? "true" : "false");
+		print_kernel_json();
+		printf("}\n");
 		return;
 	}
 	printf("%s: driver %s, %s device: attach --rx auto picks %s\n", dev, p->driver,
@@ -175,6 +216,9 @@ static void print_probe(const char *dev, const struct probe *p, bool json)
 	printf("  libxdp dispatcher (BPF_PROG_TYPE_EXT): %s\n",
 	       p->ext_prog ? "loadable (libxdp may still fall back to a single program)"
 			   : "no: XDP attaches a single program");
+	printf("  kernel %s (%s): TC programs: %s build\n", kernel_features()->version,
+	       kernel_features()->release, tc_build_name());
+	kernel_report_missing(stdout, NULL, KF_ALL);
 }
 
 /* 1: the driver has native XDP, 0: it has not, -1: the kernel cannot say. */

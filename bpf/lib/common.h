@@ -48,9 +48,6 @@
 #define TC_ACT_OK   0
 #define TC_ACT_SHOT 2
 
-/* kfunc (6.3+): the kernel object behind a program's context. */
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
-
 /* Which entry point inlined a shared helper: lets one body serve both hooks
  * while the dead branch (and its hook-specific helper call) compiles away. */
 #define HOOK_XDP 0

@@ -34,7 +34,7 @@
 #define CRC32C_MAX_LEN    16384 /* jumbo frames; nothing longer is verified */
 #define CRC32C_BLOCK      32
 #define CRC32C_MAX_BLOCKS (CRC32C_MAX_LEN / CRC32C_BLOCK)
-#define CRC32C_CHUNK      128   /* the slow path's stack buffer */
+#define CRC32C_CHUNK      128   /* the slow path's copy (CSUM_CHUNK, copy_buf()) */
 #define CRC32C_MAX_CHUNKS (CRC32C_MAX_LEN / CRC32C_CHUNK)
 
 /* The in-place walk starts below this offset (masked for the verifier). */
@@ -104,11 +104,15 @@ static __always_inline const __u8 *crc32c_tables(void)
  * addressing, so this saves a shift per byte, and the mask alone bounds the
  * access for the verifier. The table's offset goes into the load
  * instruction itself (asm: the compiler would rather keep 16 or 32 table
- * addresses in registers, which it has not, and spill them).
+ * addresses in registers, which it has not, and spill them). The mask is in
+ * the asm too: where the value is known to be a byte the compiler would
+ * drop it, and verifiers like 6.1's forget all bounds across an XOR with a
+ * non-constant.
  */
 #define CRC32C_T(tb, k, v, j) ({                                                \
-	__u64 ___i = (j) ? ((v) >> (8 * (j) - 2)) & 0x3fc : ((v) << 2) & 0x3fc;  \
-	asm("%0 += %1; %0 = *(u32 *)(%0 + %2)" : "+r"(___i) : "r"(tb), "i"((k) * 1024)); \
+	__u64 ___i = (j) ? ((v) >> (8 * (j) - 2)) : ((v) << 2);                 \
+	asm("%0 &= 0x3fc; %0 += %1; %0 = *(u32 *)(%0 + %2)"                     \
+	    : "+r"(___i) : "r"(tb), "i"((k) * 1024));                           \
 	(__u32)___i; })
 
 /* Eight bytes @x, whose first byte is followed by @after more bytes in
@@ -318,9 +322,9 @@ __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 
 __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 crc) \
 {                                                                                  \
 	const __u8 *tb = crc32c_tables();                                          \
-	__u8 buf[CRC32C_CHUNK];                                                    \
+	__u8 *buf = copy_buf();                                                    \
                                                                                    \
-	if (len > CRC32C_MAX_LEN)                                                  \
+	if (!buf || len > CRC32C_MAX_LEN)                                          \
 		return -1;                                                         \
 	for (int i = 0; i < CRC32C_MAX_CHUNKS && len >= CRC32C_CHUNK; i++) {       \
 		if (load_bytes(ctx, hook, off, buf, CRC32C_CHUNK))                 \

@@ -177,6 +177,32 @@ static __always_inline __u32 csum_linear(void *data, void *data_end, __u32 off, 
 }
 
 /*
+ * The slow paths' copy buffer (checksums and CRC32c of data that is not
+ * linear): a per-CPU map, not the stack, so that their frames stay small
+ * under the deepest call chains (6.1's verifier rounds each frame up to 32
+ * bytes against the 512-byte limit). Each user fills and reads it within
+ * one call, calling no other user; one per program object, not pinned.
+ */
+struct fou_copy_buf {
+	__u8 b[CSUM_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fou_copy_buf);
+} fou_copy_scratch SEC(".maps");
+
+static __always_inline __u8 *copy_buf(void)
+{
+	__u32 zero = 0;
+	struct fou_copy_buf *b = bpf_map_lookup_elem(&fou_copy_scratch, &zero);
+
+	return b ? b->b : NULL;
+}
+
+/*
  * The slow path for what the linear walk left: the tail, and data in pages
  * or further XDP buffers. A global function, defined once per hook by the
  * entry point, so that the verifier checks it once on its own rather than
@@ -186,10 +212,10 @@ static __always_inline __u32 csum_linear(void *data, void *data_end, __u32 off, 
 #define FOU_DEFINE_CSUM_COPIED(name, ctx_type, hook)                               \
 __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 s) \
 {                                                                                  \
-	__u8 buf[CSUM_CHUNK];                                                      \
+	__u8 *buf = copy_buf();                                                    \
 	__u32 n;                                                                   \
                                                                                    \
-	if (len > CSUM_CHUNK * CSUM_MAX_CHUNKS)                                    \
+	if (!buf || len > CSUM_CHUNK * CSUM_MAX_CHUNKS)                            \
 		return -1;                                                         \
 	for (int i = 0; i < CSUM_MAX_CHUNKS && len >= CSUM_CHUNK; i++) {           \
 		if (load_bytes(ctx, hook, off, buf, CSUM_CHUNK))                   \
@@ -203,7 +229,7 @@ __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 
 	/* 1..CSUM_CHUNK-1 bytes are left; zeros after them add nothing, so    \
 	 * the sum may cover the whole buffer and keep a constant length. */   \
 	n = verifier_mask(len - 1, CSUM_CHUNK - 1) + 1;                            \
-	__builtin_memset(buf, 0, sizeof(buf));                                     \
+	__builtin_memset(buf, 0, CSUM_CHUNK);                                      \
 	if (load_bytes(ctx, hook, off, buf, n))                                    \
 		return -1;                                                         \
 	return (__u32)bpf_csum_diff(0, 0, (void *)buf, CSUM_CHUNK, s);             \

@@ -153,6 +153,7 @@ static __always_inline struct fou_tunnel *icmp_find_tunnel(const struct icmp_quo
 	struct fou_tun_index_key k;
 	struct fou_tun_index *ix;
 	struct fou_tunnel *t;
+	__u32 s;
 
 	__builtin_memset(&k, 0, sizeof(k));
 	k.local = q->saddr;
@@ -163,7 +164,10 @@ static __always_inline struct fou_tunnel *icmp_find_tunnel(const struct icmp_quo
 	if (!ix)
 		return NULL;
 	*slot = ix->slot;
-	t = bpf_map_lookup_elem(&fou_tunnels, slot);
+	/* A key on the stack: @slot may point to a global function's
+	 * argument memory, which 6.1 refuses as a map key. */
+	s = ix->slot;
+	t = bpf_map_lookup_elem(&fou_tunnels, &s);
 	if (!t || !t->name[0] || t->family != family || t->dport != k.dport ||
 	    !addr_equal(&t->local, &q->saddr, family) || !addr_equal(&t->remote, &q->daddr, family))
 		return NULL;

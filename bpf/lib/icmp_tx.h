@@ -81,18 +81,44 @@ static __always_inline bool icmp_rate_ok(__u32 slot)
 	return true;
 }
 
-/* sk_buff's checksum offload state (CO-RE: the kernel's own layout). */
-static __always_inline bool skb_partial(struct __sk_buff *skb, __u32 *start, __u32 *off)
+/* sk_buff's checksum offload state: where the pending checksum of a
+ * CHECKSUM_PARTIAL skb goes (offsets from the MAC header). */
+#if FOU_KERN_CTX
+static __always_inline bool skb_partial(struct __sk_buff *skb, const struct fou_inner *in,
+					__u32 *start, __u32 *off)
 {
 	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
-	__u64 head = (__u64)BPF_CORE_READ(k, head), data = (__u64)BPF_CORE_READ(k, data);
 
+	(void)in;
 	if (skb_ip_summed(skb) != CHECKSUM_PARTIAL_NR)
 		return false;
-	*start = BPF_CORE_READ(k, csum_start) - (__u32)(data - head);
-	*off = BPF_CORE_READ(k, csum_offset);
+	/* Plain CO-RE loads of the trusted pointer (no probe reads). */
+	*start = k->csum_start - (__u32)(k->data - k->head);
+	*off = k->csum_offset;
 	return true;
 }
+#else
+/* PARTIAL is not told from COMPLETE (a forwarded packet): the pending
+ * field is the transport header's own checksum, where the stack puts it.
+ * Completing a COMPLETE packet's quote changes only its quoted checksum
+ * field, which the error's own checksum then covers. */
+static __always_inline bool skb_partial(struct __sk_buff *skb, const struct fou_inner *in,
+					__u32 *start, __u32 *off)
+{
+	if (skb_ip_summed(skb) != CHECKSUM_PARTIAL_OR_COMPLETE_NR)
+		return false;
+	if (in->frag)
+		return false;
+	if (in->proto == IPPROTO_TCP)
+		*off = offsetof(struct tcphdr, check);
+	else if (in->proto == IPPROTO_UDP_NR)
+		*off = offsetof(struct udphdr, check);
+	else
+		return false;
+	*start = ETH_HLEN + in->l4_off;
+	return true;
+}
+#endif
 
 /*
  * The quoted packet may still be CHECKSUM_PARTIAL: its transport checksum is
@@ -102,13 +128,14 @@ static __always_inline bool skb_partial(struct __sk_buff *skb, __u32 *start, __u
  * leaves unchanged: F with F = ~(S + F), S the sum of the rest, i.e. 2F = ~S
  * in one's complement, where doubling is a rotation left by one bit.
  */
-static __always_inline int icmp_fix_partial(struct __sk_buff *skb, __u32 quote_end)
+static __always_inline int icmp_fix_partial(struct __sk_buff *skb, const struct fou_inner *in,
+					    __u32 quote_end)
 {
 	__u32 start, off, s;
 	__u16 f, old;
 	__s64 sum;
 
-	if (!skb_partial(skb, &start, &off))
+	if (!skb_partial(skb, in, &start, &off))
 		return 0;
 	if (start < ETH_HLEN || start > 127 || start + off + 2 > quote_end)
 		return 0; /* the field is not in the quote: nothing to keep */
@@ -209,7 +236,7 @@ __attribute__((noinline)) int fou_icmp_too_big(struct __sk_buff *skb)
 	if (quote > in->len)
 		quote = in->len;
 	if (bpf_skb_change_tail(skb, ETH_HLEN + quote, 0) || skb->gso_size ||
-	    icmp_fix_partial(skb, ETH_HLEN + quote) ||
+	    icmp_fix_partial(skb, in, ETH_HLEN + quote) ||
 	    bpf_skb_load_bytes(skb, 0, mac, sizeof(mac)))
 		return FOU_STAT_TX_DROP_ADJUST;
 	hdrs = v4 ? icmp4_header(in, quote, mtu, hdr) : icmp6_header(in, quote, mtu, hdr);

@@ -11,28 +11,40 @@
 #include "lib/sctp.h"
 #include "lib/skb.h"
 
-/* sk_buff has csum_not_inet only in kernels built with SCTP (CONFIG_IP_SCTP):
- * a CO-RE flavour, so that the field is looked for, not assumed. */
-struct sk_buff___sctp {
-	__u8 csum_not_inet: 1;
-} __attribute__((preserve_access_index));
-
 /*
  * A stack that leaves the CRC32c to the device hands over CHECKSUM_PARTIAL
  * with csum_not_inet set (the kernel's SCTP with NETIF_F_SCTP_CRC); the
  * kernel fills it in at transmit (skb_crc32c_csum_help) over the packet as
- * it then is, checksum field included, so that field must stay zero. A
- * kernel without SCTP has no such skbs (nor the field).
+ * it then is, checksum field included, so that field must stay zero.
  */
-static __always_inline bool sctp_crc_offloaded(struct __sk_buff *skb)
+#if FOU_KERN_CTX
+/* sk_buff has csum_not_inet only in kernels built with SCTP (CONFIG_IP_SCTP):
+ * a CO-RE flavour, so that the field is looked for, not assumed. A kernel
+ * without SCTP has no such skbs (nor the field). */
+struct sk_buff___sctp {
+	__u8 csum_not_inet: 1;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool sctp_crc_offloaded(struct __sk_buff *skb, __u32 crc)
 {
 	struct sk_buff___sctp *ks = bpf_cast_to_kern_ctx(skb);
 
+	(void)crc;
 	if (!bpf_core_field_exists(ks->csum_not_inet))
 		return false;
 	return skb_ip_summed(skb) == CHECKSUM_PARTIAL_NR &&
-	       BPF_CORE_READ_BITFIELD_PROBED(ks, csum_not_inet);
+	       BPF_CORE_READ_BITFIELD(ks, csum_not_inet);
 }
+#else
+/* Native SCTP has no inet checksum for PARTIAL to be about, and a forwarded
+ * packet (COMPLETE from its NIC) carries its CRC32c: so PARTIAL-or-COMPLETE
+ * with a zero CRC32c field is the offload (a true zero CRC32c, 1 in 2^32,
+ * is left for the kernel to rewrite with the same value). */
+static __always_inline bool sctp_crc_offloaded(struct __sk_buff *skb, __u32 crc)
+{
+	return !crc && skb_ip_summed(skb) == CHECKSUM_PARTIAL_OR_COMPLETE_NR;
+}
+#endif
 
 /* The association's over-UDP peer, by the tag of a packet going to it. */
 static __always_inline struct fou_sctp_peer *sctp_peer_to(const struct fou_inner *in,
@@ -136,7 +148,7 @@ __attribute__((noinline)) int fou_sctp_egress(struct __sk_buff *skb)
 	if (skb->gso_size)
 		return flags & FOU_SCTP_DEV_F_UDP_SIDE ? FOU_STAT_TX_DROP_SCTP_GSO
 						       : FOU_STAT_TX_PASS_NO_ROUTE;
-	offloaded = sctp_crc_offloaded(skb);
+	offloaded = sctp_crc_offloaded(skb, h.crc);
 	store = !offloaded && ((flags & FOU_SCTP_DEV_F_FILL) ||
 			       ((flags & FOU_SCTP_DEV_F_UDP_SIDE) && !h.crc));
 	if (store || (offloaded && (flags & FOU_SCTP_DEV_F_UDP_SIDE))) {

@@ -50,13 +50,50 @@ static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
 #define CHECKSUM_UNNECESSARY_NR 1
 #define CHECKSUM_COMPLETE_NR    2
 #define CHECKSUM_PARTIAL_NR     3
+/* Without the kernel's skb (FOU_KERN_CTX 0): PARTIAL or COMPLETE, not known
+ * which. */
+#define CHECKSUM_PARTIAL_OR_COMPLETE_NR 4
+
+/*
+ * Build switch (the house style: features as build switches). The default
+ * objects read sk_buff fields through bpf_cast_to_kern_ctx (kfunc, 6.2+),
+ * with plain CO-RE loads of the trusted pointer, no probe reads. Objects
+ * built with FOU_KERN_CTX 0 (the *_nocast variants the loader picks on older
+ * kernels) call no kfunc and learn what they can from helpers instead; each
+ * fallback below says what it gives up.
+ */
+#ifndef FOU_KERN_CTX
+#define FOU_KERN_CTX 1
+#endif
+
+#if FOU_KERN_CTX
+/* kfunc (6.2+): the kernel object behind a program's context. */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 static __always_inline __u8 skb_ip_summed(void *ctx)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(ctx);
 
-	return BPF_CORE_READ_BITFIELD_PROBED(kskb, ip_summed);
+	return BPF_CORE_READ_BITFIELD(kskb, ip_summed);
 }
+#else
+/*
+ * bpf_csum_level tells CHECKSUM_UNNECESSARY (a level) from the rest, and
+ * raises only CHECKSUM_NONE, which a lowering undoes exactly: so NONE,
+ * UNNECESSARY, and PARTIAL-or-COMPLETE can be told apart, the skb left as
+ * it was.
+ */
+static __always_inline __u8 skb_ip_summed(void *ctx)
+{
+	if (bpf_csum_level(ctx, BPF_CSUM_LEVEL_QUERY) >= 0)
+		return CHECKSUM_UNNECESSARY_NR;
+	bpf_csum_level(ctx, BPF_CSUM_LEVEL_INC);
+	if (bpf_csum_level(ctx, BPF_CSUM_LEVEL_QUERY) < 0)
+		return CHECKSUM_PARTIAL_OR_COMPLETE_NR;
+	bpf_csum_level(ctx, BPF_CSUM_LEVEL_DEC);
+	return CHECKSUM_NONE_NR;
+}
+#endif
 
 /*
  * Tell the stack one more checksum is verified (bpf_csum_level INC, which

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What the running kernel offers the BPF programs, probed once from its BTF
+ * (and the netdev generic netlink family), and the build of each object
+ * that fits it: one set of CO-RE objects per build, with the TC programs
+ * also built without bpf_cast_to_kern_ctx (the *_nocast objects) for
+ * kernels before 6.2. Every missing feature has a line that names it, the
+ * kernel version that brought it, and what fouloader does without it.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "fouloader.h"
+#include "fou_rx_tc.skel.h"
+#include "fou_rx_tc_nocast.skel.h"
+#include "fou_tx_tc.skel.h"
+#include "fou_tx_tc_nocast.skel.h"
+
+static const struct kfeature kfeatures[] = {
+	{ "bpf_cast_to_kern_ctx", "kfunc_cast_to_kern_ctx", "6.2",
+	  offsetof(struct fou_kernel, kern_ctx), KF_TC,
+	  "the TC programs run their *_nocast build: checksum state from bpf_csum_level "
+	  "(a UDP checksum equal to its pseudo-header sum taken as CHECKSUM_PARTIAL), "
+	  "SCTP CRC offload detection by the zero CRC32c field, no early pass of "
+	  "already encapsulated packets" },
+	{ "BPF_F_ADJ_ROOM_DECAP_L3", "adj_room_decap_l3", "6.3",
+	  offsetof(struct fou_kernel, decap_l3), KF_RX_TC,
+	  "--rx tc drops IPv6 in IPv4 and IPv4 in IPv6 (counted drop_adjust); "
+	  "--rx xdp decapsulates them" },
+	{ "netdev xdp_features", "netdev_xdp_features", "6.3",
+	  offsetof(struct fou_kernel, xdp_features), KF_XDP,
+	  "native XDP support is not known before attach; no driver RX metadata" },
+	{ "XDP rx metadata kfuncs", "kfunc_xdp_rx_hash", "6.3",
+	  offsetof(struct fou_kernel, xdp_meta), KF_XDP_NATIVE,
+	  "native XDP computes the inner flow hash (no rxhash variant)" },
+	{ "cpumap GRO", "cpumap_gro", "6.15", offsetof(struct fou_kernel, cpumap_gro), KF_STEER,
+	  "--steer cpumap hands packets to the stack without GRO" },
+};
+
+const struct kfeature *kfeature_table(int *n)
+{
+	*n = sizeof(kfeatures) / sizeof(kfeatures[0]);
+	return kfeatures;
+}
+
+bool kfeature_present(const struct fou_kernel *k, const struct kfeature *f)
+{
+	return *(const bool *)((const char *)k + f->offset);
+}
+
+static bool btf_has_enum_value(const struct btf *btf, const char *name)
+{
+	__u32 n = btf__type_cnt(btf);
+
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(btf, e[i].name_off), name))
+				return true;
+	}
+	return false;
+}
+
+static bool btf_has_member(const struct btf *btf, const char *type, const char *member)
+{
+	__s32 id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t;
+	const struct btf_member *m;
+
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return true;
+	return false;
+}
+
+static bool btf_has_func(const struct btf *btf, const char *name)
+{
+	return btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+const struct fou_kernel *kernel_features(void)
+{
+	static struct fou_kernel k;
+	static bool done;
+	struct utsname u;
+	struct btf *btf;
+
+	if (done)
+		return &k;
+	done = true;
+	if (!uname(&u)) {
+		int major = 0, minor = 0;
+
+		snprintf(k.release, sizeof(k.release), "%s", u.release);
+		if (sscanf(u.release, "%d.%d", &major, &minor) == 2)
+			snprintf(k.version, sizeof(k.version), "%d.%d", major, minor);
+	}
+	if (!k.version[0])
+		snprintf(k.version, sizeof(k.version), "%.15s", k.release[0] ? k.release : "?");
+	btf = btf__load_vmlinux_btf();
+	k.btf = !libbpf_get_error(btf) && btf;
+	if (!k.btf)
+		return &k;
+	k.kern_ctx = btf_has_func(btf, "bpf_cast_to_kern_ctx");
+	k.xdp_meta = btf_has_func(btf, "bpf_xdp_metadata_rx_hash");
+	k.decap_l3 = btf_has_enum_value(btf, "BPF_F_ADJ_ROOM_DECAP_L3_IPV4");
+	/* 6.15 gave each cpumap entry its own GRO (struct gro_node gro). */
+	k.cpumap_gro = btf_has_member(btf, "bpf_cpu_map_entry", "gro");
+	k.xdp_features = probe_netdev_family();
+	btf__free(btf);
+	return &k;
+}
+
+/* One line per feature @uses needs and the kernel lacks: on @f, each led by
+ * "@dev: ", or indented when @dev is NULL. */
+void kernel_report_missing(FILE *f, const char *dev, unsigned int uses)
+{
+	const struct fou_kernel *k = kernel_features();
+
+	for (size_t i = 0; i < sizeof(kfeatures) / sizeof(kfeatures[0]); i++) {
+		const struct kfeature *kf = &kfeatures[i];
+
+		if (!(kf->uses & uses) || kfeature_present(k, kf))
+			continue;
+		fprintf(f, "%s%skernel %s: no %s (%s+): %s\n", dev ? dev : "  ", dev ? ": " : "",
+			k->version, kf->name, kf->since, kf->degraded);
+	}
+}
+
+/* The object of @prog for this kernel: the default build, or the nocast one. */
+struct bpf_object *open_prog_object(enum fou_obj which, bool pinned)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pinned ? g_opts.pin_root : NULL);
+	bool cast = kernel_features()->kern_ctx;
+	const void *elf;
+	size_t sz;
+
+	switch (which) {
+	case FOU_OBJ_RX_TC:
+		opts.object_name = "fou_rx_tc_bpf";
+		elf = cast ? fou_rx_tc_bpf__elf_bytes(&sz) : fou_rx_tc_nocast_bpf__elf_bytes(&sz);
+		break;
+	case FOU_OBJ_TX_TC:
+		opts.object_name = "fou_tx_tc_bpf";
+		elf = cast ? fou_tx_tc_bpf__elf_bytes(&sz) : fou_tx_tc_nocast_bpf__elf_bytes(&sz);
+		break;
+	default:
+		errno = EINVAL;
+		return NULL;
+	}
+	return bpf_object__open_mem(elf, sz, &opts);
+}
+
+/* Which build of the TC programs runs here. */
+const char *tc_build_name(void)
+{
+	return kernel_features()->kern_ctx ? "default" : "nocast (no bpf_cast_to_kern_ctx)";
+}
