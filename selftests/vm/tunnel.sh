@@ -36,7 +36,10 @@ VM_CASES=(
 	"4|gue4in6|gue|6|4|6080|noencap-udp6-csum|6080 gue -6 zero-csum6"
 )
 XFER_BYTES=${FOU_VM_XFER_BYTES:-1048576}
-REATTACH_BYTES=$((6 * 1048576)) REATTACH_RATE=1048576
+# paced streams across a re-attach / a unit restart: long enough to outlast
+# them on a slow, shared machine (a restart loads every program: ~6 s here)
+REATTACH_BYTES=$((8 * 1048576)) RESTART_BYTES=$((16 * 1048576)) REATTACH_RATE=1048576
+XFER_SECS=25 # per transfer, at most (1 MiB takes ~1 s here)
 
 # config_lines ME PEER DEV: this end's configuration, one command a line,
 # "FL ..." for fouloader and "IP ..." for ip; the host runs them in H_NS, the
@@ -116,12 +119,12 @@ g_stats() {
 xfer_to_guest_start() {
 	local dst=$1 src=$2 port=$3 file=$4 rate=${5:-0}
 	vm_run 30 "rm -f /run/x.*
-setsid timeout 90 python3 $FOU_LIBDIR/tcp_xfer.py recv --addr $dst --port $port --out /run/x.rx \
-	--ready /run/x.ready --timeout 80 >/run/x.log 2>&1 </dev/null &
+setsid timeout $((XFER_SECS + 5)) python3 $FOU_LIBDIR/tcp_xfer.py recv --addr $dst --port $port --out /run/x.rx \
+	--ready /run/x.ready --timeout $XFER_SECS >/run/x.log 2>&1 </dev/null &
 for i in \$(seq 200); do [ -e /run/x.ready ] && exit 0; sleep 0.1; done
 echo 'receiver not ready'; exit 1" || return 1
-	timeout 100 nsenter --net="/run/netns/$H_NS" -- "$PY" "$FOU_LIBDIR/tcp_xfer.py" send \
-		--addr "$dst" --src "$src" --port "$port" --file "$file" --rate "$rate" --timeout 80 >"$TMPD/send.log" 2>&1 &
+	timeout $((XFER_SECS + 5)) nsenter --net="/run/netns/$H_NS" -- "$PY" "$FOU_LIBDIR/tcp_xfer.py" send \
+		--addr "$dst" --src "$src" --port "$port" --file "$file" --rate "$rate" --timeout $XFER_SECS >"$TMPD/send.log" 2>&1 &
 	XFER_PID=$!
 	cleanup_pid "$XFER_PID"
 }
@@ -140,13 +143,13 @@ cat /run/x.log; sha256sum /run/x.rx'
 xfer_from_guest() {
 	local dst=$1 src=$2 port=$3 bytes=$4 rxpid got want
 	rm -f "$TMPD/rx.ready" "$TMPD/rx.out"
-	timeout 90 nsenter --net="/run/netns/$H_NS" -- "$PY" "$FOU_LIBDIR/tcp_xfer.py" recv \
-		--addr "$dst" --port "$port" --out "$TMPD/rx.out" --ready "$TMPD/rx.ready" --timeout 80 >"$TMPD/rx.log" 2>&1 &
+	timeout $((XFER_SECS + 5)) nsenter --net="/run/netns/$H_NS" -- "$PY" "$FOU_LIBDIR/tcp_xfer.py" recv \
+		--addr "$dst" --port "$port" --out "$TMPD/rx.out" --ready "$TMPD/rx.ready" --timeout $XFER_SECS >"$TMPD/rx.log" 2>&1 &
 	rxpid=$!
 	cleanup_pid "$rxpid"
 	wait_for 5 test -e "$TMPD/rx.ready" || { echo "host receiver not ready"; return 1; }
 	vm_run 90 "head -c $bytes /dev/urandom >/run/x.tx && sha256sum /run/x.tx &&
-python3 $FOU_LIBDIR/tcp_xfer.py send --addr $dst --src $src --port $port --file /run/x.tx --timeout 80"
+python3 $FOU_LIBDIR/tcp_xfer.py send --addr $dst --src $src --port $port --file /run/x.tx --timeout $XFER_SECS"
 	wait "$rxpid"
 	want=${VOUT%% *}
 	got=$(sha256sum "$TMPD/rx.out" 2>/dev/null | cut -d' ' -f1)
@@ -174,7 +177,7 @@ guest_hook_script() {
 
 # case_traffic HOOK K ...: ping both ways, TCP both ways, counters.
 case_traffic() {
-	local hook=$1 k=$2 t=$3 enc=$4 of=$5 if=$6 dp=$7
+	local hook=$1 k=$2 t=$3 enc=$4 of=$5 if=$6 dp=$7 topts=$8
 	local what="$VM_RELEASE $hook: case $k $t (${enc^^} inner IPv$if over IPv$of)"
 	local ai bi out d
 	ai=$(inner_addr a "$if" "$k") bi=$(inner_addr b "$if" "$k")
@@ -186,6 +189,10 @@ case_traffic() {
 	[[ $VOUT == *" 3 received"* ]]; ok $? "$what: ping guest $bi -> host $ai, 3 of 3 replies" || diag "$(echo "$VOUT" | tail -3)"
 
 	head -c "$XFER_BYTES" /dev/urandom >"$TMPD/blob"
+	if [ "$hook" = skb ] && [[ $topts == *encap-csum* ]]; then
+		csum_partial_case "$what" "$bi" "$ai" $((7000 + k))
+		return
+	fi
 	if xfer_to_guest_start "$bi" "$ai" $((7000 + k)) "$TMPD/blob"; then
 		out=$(xfer_to_guest_finish "$TMPD/blob"); ok $? "$what: TCP $XFER_BYTES bytes host -> guest, sha256 intact" || diag "$out"
 	else
@@ -200,9 +207,35 @@ case_traffic() {
 	expect_ge "$what: guest port $dp/$of rx_packets" "$(sdelta g0 g1 "port:$dp/$of:rx_packets")" 20
 	expect_ge "$what: host rx_decap_$enc" "$(sdelta h0 h1 "rx_decap_$enc")" 20
 	expect_ge "$what: host tx_encap_$enc" "$(sdelta h0 h1 "tx_encap_$enc")" 20
-	d=$(( $(sdelta_sum g0 g1 'tx_drop_*') + $(sdelta_sum g0 g1 'rx_drop_*') + $(sdelta_sum h0 h1 'tx_drop_*') + $(sdelta_sum h0 h1 'rx_drop_*') ))
-	expect_eq "$what: no tx_drop_*/rx_drop_* counter moved on guest or host" "$d" 0 ||
+	# receive drops are drop_*, transmit drops tx_drop_*
+	d=$(( $(sdelta_sum g0 g1 '*drop_*') + $(sdelta_sum h0 h1 '*drop_*') ))
+	expect_eq "$what: no drop_*/tx_drop_* counter moved on guest or host" "$d" 0 ||
 		{ diag_deltas guest g0 g1; diag_deltas host h0 h1; }
+}
+
+# csum_partial_case WHAT GUEST_ADDR HOST_ADDR PORT: a known limit, not a pass.
+# The host's TCP hands tap0 packets whose inner checksum is left to the NIC
+# (CHECKSUM_PARTIAL); virtio-net carries them so (VIRTIO_NET_HDR_F_NEEDS_CSUM)
+# and the guest kernel trusts them. Native XDP makes virtio_net turn those
+# guest offloads off, so the host completes the checksum first; generic (skb)
+# XDP does not, and the bytes fouloader's XDP program sees fail the outer GUE
+# UDP checksum, which covers the inner packet. An XDP program cannot see
+# ip_summed: the packets are dropped and counted (drop_udp_csum). The drop
+# being counted is asserted; the transfer is a TODO (it fails today).
+csum_partial_case() {
+	local what=$1 bi=$2 ai=$3 port=$4 out st
+	declare -A c0 c1
+	g_stats c0
+	if XFER_SECS=6 xfer_to_guest_start "$bi" "$ai" "$port" "$TMPD/blob"; then
+		out=$(xfer_to_guest_finish "$TMPD/blob"); st=$?
+	else
+		out="guest receiver did not start"; st=1
+	fi
+	todo_ok "$st" "$what: TCP host -> guest, sha256 intact" \
+		"skb XDP behind virtio-net: the host leaves inner checksums to offload; outer GUE checksum fails (drop_udp_csum)"
+	g_stats c1
+	expect_ge "$what: the packets skb XDP cannot verify are counted, guest drop_udp_csum" "$(sdelta c0 c1 drop_udp_csum)" 1 ||
+		diag_deltas guest c0 c1
 }
 
 # reattach_under_traffic HOOK: a paced TCP stream host -> guest (case 1) while
@@ -226,17 +259,23 @@ reattach_under_traffic() {
 	vm_check "$what: still on the $hook hook afterwards" 20 "$(guest_hook_script "$hook")"
 }
 
+# nothing_left_script: no XDP, filters, clsact or fouloader program on eth0.
+nothing_left_script() {
+	cat <<EOF
+ip -d link show dev $G_IF | grep -q 'prog/xdp' && { echo 'XDP still attached'; exit 1; }
+f=\$(tc filter show dev $G_IF ingress; tc filter show dev $G_IF egress)
+[ -z "\$f" ] || { echo "filters left: \$f"; exit 1; }
+tc qdisc show dev $G_IF | grep -q clsact && { echo 'clsact left'; exit 1; }
+p=\$(bpftool prog show | grep -E 'name (fou|xdp_dispatcher)')
+[ -z "\$p" ] || { echo "programs left: \$p"; exit 1; }
+EOF
+}
+
 # detach_clean HOOK
 detach_clean() {
 	local hook=$1 what="$VM_RELEASE $hook: detach"
 	vm_check "$what: fouloader detach $G_IF" 30 "\$FL detach $G_IF"
-	vm_check "$what: nothing left: no XDP, no filter, no clsact, no fouloader program" 30 "
-ip -d link show dev $G_IF | grep -q 'prog/xdp' && { echo 'XDP still attached'; ip -d link show dev $G_IF; exit 1; }
-f=\$(tc filter show dev $G_IF ingress; tc filter show dev $G_IF egress)
-[ -z \"\$f\" ] || { echo \"filters left: \$f\"; exit 1; }
-tc qdisc show dev $G_IF | grep -q clsact && { echo 'clsact left'; exit 1; }
-p=\$(bpftool prog show | grep -E 'name (fou|xdp_dispatcher)')
-[ -z \"\$p\" ] || { echo \"programs left: \$p\"; exit 1; }
+	vm_check "$what: nothing left: no XDP, no filter, no clsact, no fouloader program" 30 "$(nothing_left_script)
 echo \"pins kept (configuration): \$(ls /sys/fs/bpf/fouvm | tr '\\n' ' ')\""
 	diag "$VOUT"
 	in_ns "$H_NS" timeout 5 ping -n -c 2 -i 0.2 -W 1 "$(inner_addr b 4 1)" >/dev/null 2>&1
@@ -246,7 +285,7 @@ echo \"pins kept (configuration): \$(ls /sys/fs/bpf/fouvm | tr '\\n' ' ')\""
 # run_hook HOOK: attach, the cases, re-attach under traffic, detach.
 CONFIGURED=
 run_hook() {
-	local hook=$1 e k t enc of if dp rest
+	local hook=$1 e k t enc of if dp topts rest
 	vm_run 60 "\$FL attach $G_IF $(hook_attach_args "$hook")"
 	if ! ok "$VRC" "$VM_RELEASE $hook: guest fouloader attach $G_IF $(hook_attach_args "$hook")"; then
 		diag "$VOUT"
@@ -261,8 +300,8 @@ run_hook() {
 		CONFIGURED=1
 	fi
 	for e in "${VM_CASES[@]}"; do
-		IFS='|' read -r k t enc of if dp rest <<<"$e"
-		case_traffic "$hook" "$k" "$t" "$enc" "$of" "$if" "$dp"
+		IFS='|' read -r k t enc of if dp topts rest <<<"$e"
+		case_traffic "$hook" "$k" "$t" "$enc" "$of" "$if" "$dp" "$topts"
 	done
 	reattach_under_traffic "$hook"
 	detach_clean "$hook"

@@ -88,7 +88,7 @@ build_initramfs() {
 	root=$(mktemp -d "$VMCACHE/.initrd-$1.XXXXXX")
 	mkdir -p "$root"/{bin,dev,proc,sys,mnt,lower,upper,newroot,modules}
 	cp /bin/busybox "$root/bin/busybox"
-	for f in sh mount umount mkdir rm insmod switch_root sleep cat echo ls ln grep poweroff; do
+	for f in sh mount umount mkdir rm ln basename insmod switch_root sleep cat echo ls grep poweroff; do
 		ln -s busybox "$root/bin/$f"
 	done
 	: >"$root/modules/order"
