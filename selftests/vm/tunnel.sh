@@ -25,6 +25,10 @@
 #
 # A hook the guest's kernel or driver cannot offer is a SKIP naming the
 # feature and the kernel; fouloader failing where it should work is a FAIL.
+# Two known limits are checked for their counted outcome instead: TC before
+# 6.3 cannot decapsulate across families (no BPF_F_ADJ_ROOM_DECAP_L3: SKIP,
+# drop_adjust asserted), and skb-mode XDP cannot verify a GUE checksum over
+# an inner checksum left to offload (TODO, drop_udp_csum asserted).
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/vm.sh"
 
@@ -182,6 +186,10 @@ case_traffic() {
 	local ai bi out d
 	ai=$(inner_addr a "$if" "$k") bi=$(inner_addr b "$if" "$k")
 	declare -A h0 h1 g0 g1
+	if [ "$hook" = tc ] && [ "$of" != "$if" ] && [[ $G_PROBE == *'"adj_room_decap_l3":false'* ]]; then
+		no_decap_l3_case "$what" "$bi" "$if" "$of"
+		return
+	fi
 	stats_load h0 "$H_NS"; g_stats g0
 
 	out=$(ping_ok "$H_NS" "$bi" 3); ok $? "$what: ping host $ai -> guest $bi, 3 of 3 replies" || diag "$out"
@@ -235,6 +243,22 @@ csum_partial_case() {
 		"skb XDP behind virtio-net: the host leaves inner checksums to offload; outer GUE checksum fails (drop_udp_csum)"
 	g_stats c1
 	expect_ge "$what: the packets skb XDP cannot verify are counted, guest drop_udp_csum" "$(sdelta c0 c1 drop_udp_csum)" 1 ||
+		diag_deltas guest c0 c1
+}
+
+# no_decap_l3_case WHAT GUEST_ADDR IFAM OFAM: before 6.3 TC cannot change
+# the inner family while decapsulating (BPF_F_ADJ_ROOM_DECAP_L3_*): fouloader
+# drops such packets and counts them (drop_adjust). The traffic is a SKIP
+# naming the feature; the counted drop is asserted.
+no_decap_l3_case() {
+	local what=$1 bi=$2 if=$3 of=$4
+	declare -A c0 c1
+	g_stats c0
+	in_ns "$H_NS" timeout 5 ping -n -c 3 -i 0.2 -W 1 "$bi" >/dev/null 2>&1
+	g_stats c1
+	skip "$what: ping and TCP both ways" \
+		"kernel $VM_RELEASE: no BPF_F_ADJ_ROOM_DECAP_L3 (6.3+): --rx tc cannot decapsulate inner IPv$if from outer IPv$of"
+	expect_ge "$what: what TC cannot decapsulate is dropped and counted, guest drop_adjust" "$(sdelta c0 c1 drop_adjust)" 3 ||
 		diag_deltas guest c0 c1
 }
 
@@ -321,14 +345,15 @@ vm_tunnel_suite() {
 	check "host: fouloader attach $H_IF --rx tc (host kernel $(uname -r))" fl "$H_NS" attach "$H_IF" --rx tc ||
 		bail "the host side cannot attach"
 	out=$(host_config 2>&1); ok $? "host: ${#VM_CASES[@]} ports, tunnels, routes configured" || diag "$out"
-	vm_run 30 "ethtool -i $G_IF 2>/dev/null | head -1; \$FL probe $G_IF"
+	vm_run 30 "\$FL probe $G_IF"
 	diag "guest probe: $VOUT"
+	vm_run 30 "\$FL probe $G_IF --json"
+	G_PROBE=$VOUT
 
 	for hook in ${FOU_VM_HOOKS:-native skb tc}; do
 		if [ "$hook" = native ]; then
-			vm_run 30 "\$FL probe $G_IF --json"
 			# before 6.3 no kernel reports xdp_features: then attach decides
-			if [[ $VOUT == *'"xdp_features_known":true'* && $VOUT == *'"xdp_native":false'* ]]; then
+			if [[ $G_PROBE == *'"xdp_features_known":true'* && $G_PROBE == *'"xdp_native":false'* ]]; then
 				skip "$VM_RELEASE native: the whole native XDP hook" "kernel $VM_RELEASE: virtio_net offers no native XDP (probe: xdp_native false)"
 				continue
 			fi

@@ -66,7 +66,7 @@ vm_boot() {
 	[ "$mode" = systemd ] && extra="systemd.unit=fouloader-vm.target systemd.log_color=0"
 	mkfifo "$TMPD/ctl.in" "$TMPD/ctl.out"
 	t0=$(date +%s.%N)
-	nsenter --net="/run/netns/$H_NS" -- timeout 3600 qemu-system-x86_64 \
+	nsenter --net="/run/netns/$H_NS" -- timeout 1200 qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m "$VM_MEM" \
 		-nodefaults -display none -no-reboot \
 		-serial "file:$TMPD/console.log" \
