@@ -29,6 +29,9 @@ LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
 TESTLIB_SRCS := $(wildcard selftests/lib/*.c) loader/portstate.c
 TESTLIB_HDRS := $(wildcard selftests/lib/*.h) loader/portstate.h
 UNIT_BINS  := $(patsubst selftests/unit/%.c,$(BUILD)/selftests/%,$(wildcard selftests/unit/test_*.c))
+# The receive and transmit unit tests once more against the TC programs'
+# nocast build (kernels before 6.2): test_rx_nocast, test_tx_nocast.
+UNIT_BINS  += $(BUILD)/selftests/test_rx_nocast $(BUILD)/selftests/test_tx_nocast
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/selftests/%,$(wildcard selftests/bench/bench_*.c))
 # Test-only tools of the SCTP end-to-end tests: a peer on libusrsctp and the
 # loader of the path mangler (selftests/bench/sctp_mangle.bpf.c).
@@ -63,6 +66,12 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h | $(BUILD)
 	@echo "  BPF      $@"
 	@$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# Variants built from another program's source (#include "fou_rx_tc.bpf.c"
+# under a build switch): rebuilt when that source changes.
+$(BUILD)/fou_rx_tc_nocast.bpf.o: bpf/fou_rx_tc.bpf.c
+$(BUILD)/fou_tx_tc_nocast.bpf.o: bpf/fou_tx_tc.bpf.c
+$(BUILD)/fou_rx_xdp_rxhash.bpf.o: bpf/fou_rx_xdp.bpf.c
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	@echo "  SKEL     $@"
 	@$(BPFTOOL) gen skeleton $< name $(subst -,_,$*_bpf) > $@.tmp && mv $@.tmp $@
@@ -74,6 +83,10 @@ $(BUILD)/fouloader: $(LOADER_SRCS) $(LOADER_HDRS) $(SKELS) | $(BUILD)
 $(BUILD)/selftests/%: selftests/unit/%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS) | $(BUILD)/selftests
 	@echo "  CC       $@"
 	@$(CC) $(CFLAGS) $< $(TESTLIB_SRCS) -o $@ $(LDLIBS)
+
+$(BUILD)/selftests/%_nocast: selftests/unit/%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS) | $(BUILD)/selftests
+	@echo "  CC       $@"
+	@$(CC) $(CFLAGS) -DFOU_TEST_NOCAST $< $(TESTLIB_SRCS) -o $@ $(LDLIBS)
 
 $(BUILD)/selftests/%: selftests/bench/%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS) | $(BUILD)/selftests
 	@echo "  CC       $@"

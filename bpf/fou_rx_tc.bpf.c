@@ -29,6 +29,32 @@ static __always_inline int classify(struct __sk_buff *skb, struct fou_rx *rx, bo
 			       skb_data_end(skb), skb->ifindex, rx);
 }
 
+/* IPv4 and IPv6 base headers differ by 20 bytes. */
+#define IP_HLEN_DIFF (IPV6_HLEN - 20)
+
+/*
+ * The removal when the inner family differs from the outer: skb->protocol
+ * must follow, which the DECAP_L3 flags (6.3+) do. An older kernel refuses
+ * them; there bpf_skb_change_proto sets it, inserting (IPv4 to IPv6) or
+ * removing (IPv6 to IPv4) 20 bytes at the outer header, and the removal
+ * takes those too. It would also retype a GSO skb for an IP translation, so
+ * a GSO skb gets no such fallback (drop_adjust).
+ */
+static __always_inline int decap_new_family(struct __sk_buff *skb, const struct fou_rx *rx,
+					    __s32 strip, __u64 flags)
+{
+	bool to4 = rx->inner_proto == ETH_P_IP;
+	__s32 moved = to4 ? -IP_HLEN_DIFF : IP_HLEN_DIFF;
+
+	if (!bpf_skb_adjust_room(skb, -strip, BPF_ADJ_ROOM_MAC,
+				 flags | (to4 ? BPF_F_ADJ_ROOM_DECAP_L3_IPV4
+					      : BPF_F_ADJ_ROOM_DECAP_L3_IPV6)))
+		return 0;
+	if (skb->gso_size || bpf_skb_change_proto(skb, bpf_htons(rx->inner_proto), 0))
+		return -1;
+	return bpf_skb_adjust_room(skb, -(strip + moved), BPF_ADJ_ROOM_MAC, flags) ? -1 : 0;
+}
+
 /* Remove the outer IP, UDP and GUE headers after the MAC header. The GSO
  * size stays: for a UDP-tunnel GSO skb it already describes inner segments. */
 static __always_inline int tc_decap(struct __sk_buff *skb, const struct fou_rx *rx)
@@ -38,14 +64,12 @@ static __always_inline int tc_decap(struct __sk_buff *skb, const struct fou_rx *
 	__s32 strip = rx->inner_off - ETH_HLEN;
 	struct ethhdr *eth;
 
-	/* A new L3 protocol needs the DECAP_L3 flags (6.3+) to set
-	 * skb->protocol; an older kernel refuses them (drop_adjust), and a
-	 * same-family decap, which needs none, works everywhere. */
-	if ((rx->inner_proto == ETH_P_IP) != (rx->p.family == FOU_FAMILY_IPV4))
-		flags |= rx->inner_proto == ETH_P_IP ? BPF_F_ADJ_ROOM_DECAP_L3_IPV4
-						     : BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
-	if (bpf_skb_adjust_room(skb, -strip, BPF_ADJ_ROOM_MAC, flags))
+	if ((rx->inner_proto == ETH_P_IP) != (rx->p.family == FOU_FAMILY_IPV4)) {
+		if (decap_new_family(skb, rx, strip, flags))
+			return -1;
+	} else if (bpf_skb_adjust_room(skb, -strip, BPF_ADJ_ROOM_MAC, flags)) {
 		return -1;
+	}
 	/* Ethernet padding after the outer packet would trail the inner one. */
 	if (rx->p.pkt_len > rx->p.ip_end &&
 	    bpf_skb_change_tail(skb, rx->p.ip_end - strip, 0))
@@ -130,7 +154,7 @@ static __always_inline int tc_sctp_decap(struct __sk_buff *skb, const struct fou
 {
 	__u32 new_len = rx->p.ip_end - UDP_HLEN;
 
-	if (udp_csum_pending(skb_ip_summed(skb), &rx->p))
+	if (skb_ip_summed(skb) == CHECKSUM_PARTIAL_NR)
 		return fou_tc_sctp_decap_partial(skb, rx->p.l4_off, rx->p.family, new_len);
 	return fou_tc_sctp_decap(skb, rx->p.l4_off, rx->p.family, new_len);
 }

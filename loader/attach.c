@@ -36,6 +36,7 @@ struct attach_args {
 	enum rx_choice rx;
 	int xdp_mode;   /* FOU_XDP_MODE_* */
 	int hints;      /* -1: not given (on with XDP), 0 off, 1 on */
+	bool hints_dropped; /* not given, and off: the kernel cannot */
 	bool steer;     /* --steer cpumap */
 	int steer_cpus; /* --steer-cpus N; 0: not given (all of CPUs 0..N-1 online) */
 };
@@ -630,6 +631,14 @@ static void resolve_xdp_options(struct attach_args *a, bool use_tc)
 		usage_error("--steer: cpumap steering redirects in XDP: needs --rx xdp");
 	if (a->steer_cpus && !a->steer)
 		usage_error("--steer-cpus: goes with --steer cpumap");
+	if (!use_tc && a->hints != 0 && !kernel_features()->xdp_adjust_meta) {
+		if (a->hints > 0)
+			fail("--hints on: kernel %s does not let XDP programs call "
+			     "bpf_xdp_adjust_meta, which hints need: use --hints off",
+			     kernel_features()->release);
+		a->hints = 0; /* named by kernel_report_missing (KF_HINTS) */
+		a->hints_dropped = true;
+	}
 	if (a->hints < 0)
 		a->hints = !use_tc;
 	if (!a->steer)
@@ -673,7 +682,7 @@ static unsigned int attach_feature_uses(const struct attach_args *a, bool use_tc
 	if (use_tc)
 		return KF_TC | KF_RX_TC;
 	return KF_TC | KF_XDP | (a->xdp_mode == FOU_XDP_MODE_NATIVE ? KF_XDP_NATIVE : 0) |
-	       (a->steer ? KF_STEER : 0);
+	       (a->steer ? KF_STEER : 0) | (a->hints_dropped ? KF_HINTS : 0);
 }
 
 int cmd_attach(int argc, char **argv)
@@ -724,8 +733,10 @@ int cmd_attach(int argc, char **argv)
 	if (err) {
 		rollback(&dev, oldp);
 		if (unloaded)
-			fail("%s: cannot load %s: %s (run with -v for the verifier log)", a.dev,
-			     unloaded, strerror(-err));
+			fail("%s: cannot load %s (kernel %s%s%s): %s (run with -v for the verifier "
+			     "log)", a.dev, unloaded, kernel_features()->release,
+			     use_tc ? ", TC build " : "", use_tc ? tc_build_name() : "",
+			     strerror(-err));
 		if (!use_tc)
 			explain_xdp_error(&a, err);
 		fail("%s: TC ingress attach failed: %s", a.dev, strerror(-err));

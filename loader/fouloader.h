@@ -82,6 +82,7 @@ struct fou_kernel {
 	bool xdp_features; /* the netdev generic netlink family, 6.3 */
 	bool xdp_meta;     /* XDP rx metadata kfuncs, 6.3 */
 	bool cpumap_gro;   /* GRO in cpumap, 6.15 */
+	bool xdp_adjust_meta; /* XDP may call bpf_xdp_adjust_meta (hints), 4.15 */
 };
 /* What a missing feature touches: attach reports those of its mode. */
 #define KF_TC         0x1 /* every attach (fou_tx_tc) */
@@ -89,7 +90,8 @@ struct fou_kernel {
 #define KF_XDP        0x4
 #define KF_XDP_NATIVE 0x8
 #define KF_STEER      0x10
-#define KF_ALL        0x1f
+#define KF_HINTS      0x20 /* XDP receive with hints (the default) */
+#define KF_ALL        0x3f
 struct kfeature {
 	const char *name;     /* as people look for it */
 	const char *key;      /* its JSON key in probe --json */
@@ -103,8 +105,9 @@ const struct kfeature *kfeature_table(int *n);
 bool kfeature_present(const struct fou_kernel *k, const struct kfeature *f);
 void kernel_report_missing(FILE *f, const char *prefix, unsigned int uses);
 struct bpf_object;
-enum fou_obj { FOU_OBJ_RX_TC, FOU_OBJ_TX_TC };
+enum fou_obj { FOU_OBJ_RX_TC, FOU_OBJ_TX_TC, FOU_OBJ_RX_XDP, FOU_OBJ_HINTS_TC };
 struct bpf_object *open_prog_object(enum fou_obj which, bool pinned);
+struct bpf_object *open_object(enum fou_obj which, bool pinned, bool nocast);
 const char *tc_build_name(void);
 bool probe_netdev_family(void); /* probe.c */
 
@@ -149,6 +152,7 @@ int cmd_route_del(int argc, char **argv);
 int cmd_route_show(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_verifier_stats(int argc, char **argv);
 int probe_native_xdp(unsigned int ifindex);
 bool probe_xdp_rx_hash(unsigned int ifindex);
 bool dev_is_virtual(const char *dev, char *driver, size_t len);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -21,18 +22,21 @@
 #include "fou_rx_tc_nocast.skel.h"
 #include "fou_tx_tc.skel.h"
 #include "fou_tx_tc_nocast.skel.h"
+#include "fou_rx_xdp.skel.h"
+#include "fou_hints_tc.skel.h"
 
 static const struct kfeature kfeatures[] = {
 	{ "bpf_cast_to_kern_ctx", "kfunc_cast_to_kern_ctx", "6.2",
 	  offsetof(struct fou_kernel, kern_ctx), KF_TC,
-	  "the TC programs run their *_nocast build: checksum state from bpf_csum_level "
-	  "(a UDP checksum equal to its pseudo-header sum taken as CHECKSUM_PARTIAL), "
-	  "SCTP CRC offload detection by the zero CRC32c field, no early pass of "
-	  "already encapsulated packets" },
+	  "the TC programs run their nocast build: the skb's checksum state from "
+	  "bpf_csum_level and bpf_csum_update (a few helper calls per packet), the "
+	  "pending checksum of a quoted packet at its TCP/UDP header, encapsulated "
+	  "packets seen again not passed early (a route lookup more)" },
 	{ "BPF_F_ADJ_ROOM_DECAP_L3", "adj_room_decap_l3", "6.3",
 	  offsetof(struct fou_kernel, decap_l3), KF_RX_TC,
-	  "--rx tc drops IPv6 in IPv4 and IPv4 in IPv6 (counted drop_adjust); "
-	  "--rx xdp decapsulates them" },
+	  "--rx tc sets the new family of IPv6 in IPv4 and IPv4 in IPv6 with "
+	  "bpf_skb_change_proto, and drops such GSO packets (drop_adjust); --rx xdp "
+	  "decapsulates all" },
 	{ "netdev xdp_features", "netdev_xdp_features", "6.3",
 	  offsetof(struct fou_kernel, xdp_features), KF_XDP,
 	  "native XDP support is not known before attach; no driver RX metadata" },
@@ -41,6 +45,11 @@ static const struct kfeature kfeatures[] = {
 	  "native XDP computes the inner flow hash (no rxhash variant)" },
 	{ "cpumap GRO", "cpumap_gro", "6.15", offsetof(struct fou_kernel, cpumap_gro), KF_STEER,
 	  "--steer cpumap hands packets to the stack without GRO" },
+	{ "bpf_xdp_adjust_meta for XDP programs", "xdp_adjust_meta", "4.15",
+	  offsetof(struct fou_kernel, xdp_adjust_meta), KF_HINTS,
+	  "this kernel's build refuses it: XDP hints off (fou_rx_xdp leaves no metadata: "
+	  "no hash, mark, checksum level or GRO counters from fou_hints_tc); --hints on "
+	  "is refused" },
 };
 
 const struct kfeature *kfeature_table(int *n)
@@ -88,6 +97,27 @@ static bool btf_has_member(const struct btf *btf, const char *type, const char *
 	return false;
 }
 
+/* Whether XDP programs may call bpf_xdp_adjust_meta: every kernel since
+ * 4.15 has it, but not every build lets XDP use it (the verifier says
+ * "program of this type cannot use helper", which libbpf's helper probe
+ * takes for support): load the smallest such program. */
+static bool probe_xdp_adjust_meta(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_xdp_adjust_meta },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 2 /* XDP_PASS */ },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static bool btf_has_func(const struct btf *btf, const char *name)
 {
 	return btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
@@ -122,6 +152,7 @@ const struct fou_kernel *kernel_features(void)
 	/* 6.15 gave each cpumap entry its own GRO (struct gro_node gro). */
 	k.cpumap_gro = btf_has_member(btf, "bpf_cpu_map_entry", "gro");
 	k.xdp_features = probe_netdev_family();
+	k.xdp_adjust_meta = probe_xdp_adjust_meta();
 	btf__free(btf);
 	return &k;
 }
@@ -142,28 +173,53 @@ void kernel_report_missing(FILE *f, const char *dev, unsigned int uses)
 	}
 }
 
-/* The object of @prog for this kernel: the default build, or the nocast one. */
-struct bpf_object *open_prog_object(enum fou_obj which, bool pinned)
+/* The ELF of @which in the default build, or in the nocast one. */
+static const void *object_elf(enum fou_obj which, bool nocast, size_t *sz, const char **name)
+{
+	switch (which) {
+	case FOU_OBJ_RX_TC:
+		*name = "fou_rx_tc_bpf";
+		return nocast ? fou_rx_tc_nocast_bpf__elf_bytes(sz) : fou_rx_tc_bpf__elf_bytes(sz);
+	case FOU_OBJ_TX_TC:
+		*name = "fou_tx_tc_bpf";
+		return nocast ? fou_tx_tc_nocast_bpf__elf_bytes(sz) : fou_tx_tc_bpf__elf_bytes(sz);
+	case FOU_OBJ_RX_XDP:
+		*name = "fou_rx_xdp_bpf";
+		return fou_rx_xdp_bpf__elf_bytes(sz);
+	case FOU_OBJ_HINTS_TC:
+		*name = "fou_hints_tc_bpf";
+		return fou_hints_tc_bpf__elf_bytes(sz);
+	}
+	return NULL;
+}
+
+/* @which as built for this kernel (the nocast TC programs where it lacks
+ * bpf_cast_to_kern_ctx, or wherever @nocast asks), its maps pinned under the
+ * pin root or, !@pinned, private to it. */
+struct bpf_object *open_object(enum fou_obj which, bool pinned, bool nocast)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pinned ? g_opts.pin_root : NULL);
-	bool cast = kernel_features()->kern_ctx;
+	struct bpf_object *obj;
+	struct bpf_map *m;
 	const void *elf;
 	size_t sz;
 
-	switch (which) {
-	case FOU_OBJ_RX_TC:
-		opts.object_name = "fou_rx_tc_bpf";
-		elf = cast ? fou_rx_tc_bpf__elf_bytes(&sz) : fou_rx_tc_nocast_bpf__elf_bytes(&sz);
-		break;
-	case FOU_OBJ_TX_TC:
-		opts.object_name = "fou_tx_tc_bpf";
-		elf = cast ? fou_tx_tc_bpf__elf_bytes(&sz) : fou_tx_tc_nocast_bpf__elf_bytes(&sz);
-		break;
-	default:
+	elf = object_elf(which, nocast || !kernel_features()->kern_ctx, &sz, &opts.object_name);
+	if (!elf) {
 		errno = EINVAL;
 		return NULL;
 	}
-	return bpf_object__open_mem(elf, sz, &opts);
+	obj = bpf_object__open_mem(elf, sz, &opts);
+	if (!obj || pinned)
+		return obj;
+	bpf_object__for_each_map(m, obj)
+		bpf_map__set_pin_path(m, NULL);
+	return obj;
+}
+
+struct bpf_object *open_prog_object(enum fou_obj which, bool pinned)
+{
+	return open_object(which, pinned, false);
 }
 
 /* Which build of the TC programs runs here. */

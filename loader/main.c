@@ -40,8 +40,20 @@ const struct command commands[] = {
 	  "and the receive hook --rx auto would pick; native XDP, XDP_TX/redirect and\n"
 	  "multi-buffer (frags) support and the XDP rx metadata the driver offers\n"
 	  "(netdev xdp_features, kernel 6.3+); kernel BTF (needed), the rx-hash\n"
-	  "kfunc, TC BPF, libxdp's dispatcher (BPF_PROG_TYPE_EXT); a clsact qdisc.",
+	  "kfunc, TC BPF, libxdp's dispatcher (BPF_PROG_TYPE_EXT); a clsact qdisc;\n"
+	  "the kernel's release, which build of the TC programs it gets, and a line\n"
+	  "for each BPF feature it lacks: the first kernel with it and what\n"
+	  "fouloader does without it (fouloader(8), Kernel versions).",
 	  cmd_probe },
+	{ "verifier stats", "[--json]",
+	  "Load each program as attach would on this kernel (the TC programs' nocast\n"
+	  "build where the kernel lacks bpf_cast_to_kern_ctx, and on newer kernels\n"
+	  "that build too; fou_rx_xdp with and without hints), with private maps, attaching and pinning nothing, and\n"
+	  "print the verifier's statistics: instructions after linking, instructions\n"
+	  "processed (the limit is 1000000), states, peak states, the most states\n"
+	  "per instruction, the stack depth of each frame, verification time.\n"
+	  "Exits 1 if a program does not load.",
+	  cmd_verifier_stats },
 	{ "status", "[--json]",
 	  "Show where the receive programs are attached and whether the kernel still\n"
 	  "runs them; with XDP, which variant runs (rxhash or plain), the hints filter\n"

@@ -84,28 +84,13 @@ static __always_inline int check_lengths(const struct fou_pkt *p)
 	return FOU_CONTINUE;
 }
 
-/*
- * TC only: is the outer UDP checksum one the kernel has yet to fill in
- * (CHECKSUM_PARTIAL: a sender on this host, behind a veth, or a hypervisor
- * passing NEEDS_CSUM)? Without the kernel's skb (FOU_KERN_CTX 0) PARTIAL
- * and COMPLETE look alike; a PARTIAL skb's field holds the folded
- * pseudo-header sum (the kernel's ~csum_*_magic), which a COMPLETE one
- * (a packet from the wire) has only if its data sums to zero.
- */
-static __always_inline bool udp_csum_pending(__u8 ip_summed, const struct fou_pkt *p)
-{
-	if (FOU_KERN_CTX || ip_summed != CHECKSUM_PARTIAL_OR_COMPLETE_NR)
-		return ip_summed == CHECKSUM_PARTIAL_NR;
-	return p->udp_csum == (__be16)~csum_fold(pseudo_hdr_sum(p));
-}
-
 /* TC only: the stack already vouches for the checksum (verified by the
  * device, or a local packet whose checksum is still to be filled in). */
-static __always_inline bool skb_csum_trusted(void *ctx, const struct fou_pkt *p)
+static __always_inline bool skb_csum_trusted(void *ctx)
 {
 	__u8 ip_summed = skb_ip_summed(ctx);
 
-	return ip_summed == CHECKSUM_UNNECESSARY_NR || udp_csum_pending(ip_summed, p);
+	return ip_summed == CHECKSUM_UNNECESSARY_NR || ip_summed == CHECKSUM_PARTIAL_NR;
 }
 
 static __always_inline int check_csum(void *ctx, int hook,
@@ -119,7 +104,7 @@ static __always_inline int check_csum(void *ctx, int hook,
 			return FOU_STAT_DROP_ZERO_CSUM6;
 		return FOU_CONTINUE;
 	}
-	if (hook == HOOK_TC && skb_csum_trusted(ctx, p))
+	if (hook == HOOK_TC && skb_csum_trusted(ctx))
 		return FOU_CONTINUE;
 	if (!udp_csum_valid(ctx, hook, p))
 		return FOU_STAT_DROP_UDP_CSUM;

@@ -98,14 +98,13 @@ static __always_inline bool skb_partial(struct __sk_buff *skb, const struct fou_
 	return true;
 }
 #else
-/* PARTIAL is not told from COMPLETE (a forwarded packet): the pending
- * field is the transport header's own checksum, where the stack puts it.
- * Completing a COMPLETE packet's quote changes only its quoted checksum
- * field, which the error's own checksum then covers. */
+/* Without csum_start and csum_offset: the pending field is the transport
+ * header's own checksum, where the stack puts it (TCP and UDP; nothing else
+ * leaves CHECKSUM_PARTIAL in an inner packet we quote). */
 static __always_inline bool skb_partial(struct __sk_buff *skb, const struct fou_inner *in,
 					__u32 *start, __u32 *off)
 {
-	if (skb_ip_summed(skb) != CHECKSUM_PARTIAL_OR_COMPLETE_NR)
+	if (skb_ip_summed(skb) != CHECKSUM_PARTIAL_NR)
 		return false;
 	if (in->frag)
 		return false;

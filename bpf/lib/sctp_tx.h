@@ -36,13 +36,11 @@ static __always_inline bool sctp_crc_offloaded(struct __sk_buff *skb, __u32 crc)
 	       BPF_CORE_READ_BITFIELD(ks, csum_not_inet);
 }
 #else
-/* Native SCTP has no inet checksum for PARTIAL to be about, and a forwarded
- * packet (COMPLETE from its NIC) carries its CRC32c: so PARTIAL-or-COMPLETE
- * with a zero CRC32c field is the offload (a true zero CRC32c, 1 in 2^32,
- * is left for the kernel to rewrite with the same value). */
+/* Native SCTP has no inet checksum for CHECKSUM_PARTIAL to be about: a
+ * PARTIAL one is the offload, whose field is still zero. */
 static __always_inline bool sctp_crc_offloaded(struct __sk_buff *skb, __u32 crc)
 {
-	return !crc && skb_ip_summed(skb) == CHECKSUM_PARTIAL_OR_COMPLETE_NR;
+	return !crc && skb_ip_summed(skb) == CHECKSUM_PARTIAL_NR;
 }
 #endif
 

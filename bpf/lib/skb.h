@@ -50,17 +50,14 @@ static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
 #define CHECKSUM_UNNECESSARY_NR 1
 #define CHECKSUM_COMPLETE_NR    2
 #define CHECKSUM_PARTIAL_NR     3
-/* Without the kernel's skb (FOU_KERN_CTX 0): PARTIAL or COMPLETE, not known
- * which. */
-#define CHECKSUM_PARTIAL_OR_COMPLETE_NR 4
 
 /*
  * Build switch (the house style: features as build switches). The default
  * objects read sk_buff fields through bpf_cast_to_kern_ctx (kfunc, 6.2+),
  * with plain CO-RE loads of the trusted pointer, no probe reads. Objects
  * built with FOU_KERN_CTX 0 (the *_nocast variants the loader picks on older
- * kernels) call no kfunc and learn what they can from helpers instead; each
- * fallback below says what it gives up.
+ * kernels) call no kfunc and learn what they need from helpers instead; each
+ * fallback says what it costs or gives up.
  */
 #ifndef FOU_KERN_CTX
 #define FOU_KERN_CTX 1
@@ -78,18 +75,20 @@ static __always_inline __u8 skb_ip_summed(void *ctx)
 }
 #else
 /*
- * bpf_csum_level tells CHECKSUM_UNNECESSARY (a level) from the rest, and
- * raises only CHECKSUM_NONE, which a lowering undoes exactly: so NONE,
- * UNNECESSARY, and PARTIAL-or-COMPLETE can be told apart, the skb left as
- * it was.
+ * Without the kernel's skb, helpers tell all four apart and leave the skb
+ * as it was: bpf_csum_level gives a level only for UNNECESSARY, and raises
+ * only NONE (to UNNECESSARY level 0, which lowering undoes exactly);
+ * bpf_csum_update adds 0 to skb->csum and answers only for COMPLETE.
  */
 static __always_inline __u8 skb_ip_summed(void *ctx)
 {
 	if (bpf_csum_level(ctx, BPF_CSUM_LEVEL_QUERY) >= 0)
 		return CHECKSUM_UNNECESSARY_NR;
+	if (bpf_csum_update(ctx, 0) >= 0)
+		return CHECKSUM_COMPLETE_NR;
 	bpf_csum_level(ctx, BPF_CSUM_LEVEL_INC);
 	if (bpf_csum_level(ctx, BPF_CSUM_LEVEL_QUERY) < 0)
-		return CHECKSUM_PARTIAL_OR_COMPLETE_NR;
+		return CHECKSUM_PARTIAL_NR;
 	bpf_csum_level(ctx, BPF_CSUM_LEVEL_DEC);
 	return CHECKSUM_NONE_NR;
 }

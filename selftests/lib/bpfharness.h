@@ -62,6 +62,12 @@ int bh_share_pinned_maps(struct bpf_object *from, struct bpf_object *obj);
  * Open and load the skeleton "struct skel" with no map pinned; NULL on
  * failure, with errno kept from the failing step for the caller's message.
  */
+/* Token pasting after expansion: BH_SKEL_FN(RX_TC_SKEL, __destroy). */
+#define BH_PASTE_(a, b) a##b
+#define BH_SKEL_FN(skel, fn) BH_PASTE_(skel, fn)
+/* BH_OPEN_UNPINNED of a skeleton named by a macro (expanded first). */
+#define BH_OPEN_UNPINNED_X(skel) BH_OPEN_UNPINNED(skel)
+
 #define BH_OPEN_UNPINNED(skel) ({                                            \
 	struct skel *___s = skel##__open();                                  \
 	if (___s) {                                                          \

@@ -21,7 +21,15 @@
 #include "fou_maps.h"
 #include "fou_stats.h"
 #include "fou_rx_xdp.skel.h"
+/* FOU_TEST_NOCAST (build/selftests/test_rx_nocast): the same cases against
+ * fou_rx_tc's nocast build, which kernels before 6.2 get. */
+#ifdef FOU_TEST_NOCAST
+#include "fou_rx_tc_nocast.skel.h"
+#define RX_TC_SKEL fou_rx_tc_nocast_bpf
+#else
 #include "fou_rx_tc.skel.h"
+#define RX_TC_SKEL fou_rx_tc_bpf
+#endif
 #include "bpfharness.h"
 #include "pktbuild.h"
 #include "tap.h"
@@ -49,7 +57,7 @@ struct hook_ctx {
 
 static struct hook_ctx hooks[2];
 static struct fou_rx_xdp_bpf *xskel;
-static struct fou_rx_tc_bpf *tskel;
+static struct RX_TC_SKEL *tskel;
 
 static void fill_hook(struct hook_ctx *h, struct bpf_object *obj, struct bpf_program *prog)
 {
@@ -61,7 +69,7 @@ static void fill_hook(struct hook_ctx *h, struct bpf_object *obj, struct bpf_pro
 static int load_progs(void)
 {
 	xskel = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
-	tskel = xskel ? BH_OPEN_UNPINNED(fou_rx_tc_bpf) : NULL;
+	tskel = xskel ? BH_OPEN_UNPINNED_X(RX_TC_SKEL) : NULL;
 	if (!xskel || !tskel)
 		return -1;
 	hooks[0] = (struct hook_ctx){ .name = "xdp", .hook = H_XDP,
@@ -1249,6 +1257,6 @@ int main(void)
 		tap_bail("cannot configure the maps: %s", strerror(errno));
 	run_all_cases();
 	fou_rx_xdp_bpf__destroy(xskel);
-	fou_rx_tc_bpf__destroy(tskel);
+	BH_SKEL_FN(RX_TC_SKEL, __destroy)(tskel);
 	return tap_done();
 }

@@ -39,7 +39,15 @@
 #include "fou_maps.h"
 #include "fou_stats.h"
 #include "fou_rx_xdp.skel.h"
+/* FOU_TEST_NOCAST (build/selftests/test_tx_nocast): the same cases against
+ * fou_tx_tc's nocast build, which kernels before 6.2 get. */
+#ifdef FOU_TEST_NOCAST
+#include "fou_tx_tc_nocast.skel.h"
+#define TX_TC_SKEL fou_tx_tc_nocast_bpf
+#else
 #include "fou_tx_tc.skel.h"
+#define TX_TC_SKEL fou_tx_tc_bpf
+#endif
 #include "bpfharness.h"
 #include "pktbuild.h"
 #include "tap.h"
@@ -93,7 +101,7 @@ struct mapset {
 	int tunnels, tun_stats, routes4, routes6, stats;
 };
 
-static struct fou_tx_tc_bpf *tskel;
+static struct TX_TC_SKEL *tskel;
 static struct fou_rx_xdp_bpf *xskel;
 static struct mapset m_tc = { .name = "tc" }, m_xdp = { .name = "xdp" };
 static int tc_fd, xdp_fd;
@@ -116,7 +124,7 @@ static int fill_maps(struct mapset *m, struct bpf_object *obj)
 
 static int load_progs(void)
 {
-	tskel = BH_OPEN_UNPINNED(fou_tx_tc_bpf);
+	tskel = BH_OPEN_UNPINNED_X(TX_TC_SKEL);
 	xskel = tskel ? BH_OPEN_UNPINNED(fou_rx_xdp_bpf) : NULL;
 	if (!tskel || !xskel)
 		return -1;
@@ -1622,7 +1630,7 @@ int main(void)
 		 seen_tc_macs == 1 ? "rewritten in the program" :
 		 seen_tc_macs == 0 ? "left to bpf_redirect_neigh" : "not seen",
 		 (int)seen_tc_nn_ret, (int)seen_xdp_ret);
-	fou_tx_tc_bpf__destroy(tskel);
+	BH_SKEL_FN(TX_TC_SKEL, __destroy)(tskel);
 	fou_rx_xdp_bpf__destroy(xskel);
 	return tap_done();
 }

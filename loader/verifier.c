@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * verifier stats: what the kernel's verifier spends on each program, as
+ * this kernel would load it (BPF_LOG_STATS: instructions processed, states,
+ * stack), with private maps: nothing is pinned or attached. Older verifiers
+ * are less precise and walk more; the 1M-instruction limit must stay far.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fouloader.h"
+#include "fou_rx_xdp.skel.h"
+
+#define LOG_STATS 4 /* BPF_LOG_STATS: the summary lines only */
+
+struct vstats {
+	const char *prog, *build;
+	const char *skipped;    /* why it was not loaded, or NULL */
+	int err;
+	unsigned int insns;     /* after linking the subprograms */
+	long processed, limit, max_states, total_states, peak_states, time_us;
+	char stack[64];
+};
+
+static void parse_log(const char *log, struct vstats *v)
+{
+	const char *p = strstr(log, "processed ");
+
+	if (p)
+		sscanf(p, "processed %ld insns (limit %ld) max_states_per_insn %ld total_states %ld "
+		       "peak_states %ld", &v->processed, &v->limit, &v->max_states, &v->total_states,
+		       &v->peak_states);
+	p = strstr(log, "verification time ");
+	if (p)
+		sscanf(p, "verification time %ld usec", &v->time_us);
+	p = strstr(log, "stack depth ");
+	if (p)
+		sscanf(p, "stack depth %63s", v->stack);
+}
+
+/* Load @obj (maps private) with the verifier's statistics for @prog. */
+static void measure(struct bpf_object *obj, const char *prog, const char *build, struct vstats *v)
+{
+	static char log[1 << 16];
+	struct bpf_program *p = obj ? bpf_object__find_program_by_name(obj, prog) : NULL;
+
+	memset(v, 0, sizeof(*v));
+	v->prog = prog;
+	v->build = build;
+	snprintf(v->stack, sizeof(v->stack), "-");
+	if (!p) {
+		v->err = obj ? -ENOENT : -errno;
+		return;
+	}
+	log[0] = '\0';
+	bpf_program__set_log_buf(p, log, sizeof(log));
+	bpf_program__set_log_level(p, LOG_STATS);
+	v->err = bpf_object__load(obj);
+	v->insns = bpf_program__insn_cnt(p);
+	parse_log(log, v);
+}
+
+static void unpin_all(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj)
+		bpf_map__set_pin_path(m, NULL);
+}
+
+/* fou_rx_xdp as attach loads it: with hints (the default), or without. */
+static void measure_xdp(bool hints, struct vstats *v)
+{
+	struct fou_rx_xdp_bpf *skel = fou_rx_xdp_bpf__open();
+
+	if (skel) {
+		unpin_all(skel->obj);
+		skel->rodata->fou_hints_on = hints;
+	}
+	measure(skel ? skel->obj : NULL, "fou_rx_xdp", hints ? "hints" : "nohints", v);
+	fou_rx_xdp_bpf__destroy(skel);
+}
+
+static void measure_obj(enum fou_obj which, bool nocast, const char *prog, struct vstats *v)
+{
+	struct bpf_object *obj = open_object(which, false, nocast);
+	bool used_nocast = nocast || !kernel_features()->kern_ctx;
+
+	measure(obj, prog, which == FOU_OBJ_RX_TC || which == FOU_OBJ_TX_TC
+			   ? (used_nocast ? "nocast" : "default") : "default", v);
+	bpf_object__close(obj);
+}
+
+static void print_row(const struct vstats *v, bool json, bool first)
+{
+	if (json) {
+		printf("%s{\"program\":\"%s\",\"build\":\"%s\",\"loaded\":%s,\"skipped\":",
+		       first ? "" : ",", v->prog, v->build, v->err || v->skipped ? "false" : "true");
+		json_str(stdout, v->skipped ? v->skipped : "");
+		printf(",\"error\":");
+		json_str(stdout, v->err ? strerror(-v->err) : "");
+		printf(",\"insns\":%u,\"processed\":%ld,\"limit\":%ld,\"max_states_per_insn\":%ld,"
+		       "\"total_states\":%ld,\"peak_states\":%ld,\"stack_depth\":\"%s\","
+		       "\"verification_us\":%ld}", v->insns, v->processed, v->limit, v->max_states,
+		       v->total_states, v->peak_states, v->stack, v->time_us);
+		return;
+	}
+	if (v->skipped) {
+		printf("%-13s %-8s not measured: %s\n", v->prog, v->build, v->skipped);
+		return;
+	}
+	printf("%-13s %-8s %6u %10ld %7ld %6ld %9ld  %-40s %8ld%s%s\n", v->prog, v->build, v->insns,
+	       v->processed, v->total_states, v->peak_states, v->max_states, v->stack, v->time_us,
+	       v->err ? "  NOT LOADED: " : "", v->err ? strerror(-v->err) : "");
+}
+
+int cmd_verifier_stats(int argc, char **argv)
+{
+	const struct fou_kernel *k = kernel_features();
+	struct vstats v[7];
+	bool json = false;
+	int n = 0, failed = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			usage_error("verifier stats: unexpected '%s'", argv[i]);
+	}
+	if (!k->btf)
+		fail("kernel %s has no BTF: fouloader's CO-RE programs cannot load", k->release);
+	measure_obj(FOU_OBJ_RX_TC, false, "fou_rx_tc", &v[n++]);
+	measure_obj(FOU_OBJ_TX_TC, false, "fou_tx_tc", &v[n++]);
+	if (k->xdp_adjust_meta) {
+		measure_xdp(true, &v[n++]);
+	} else {
+		v[n] = (struct vstats){ .prog = "fou_rx_xdp", .build = "hints",
+					.skipped = "the kernel lets no XDP program call bpf_xdp_adjust_meta" };
+		snprintf(v[n++].stack, sizeof(v[0].stack), "-");
+	}
+	measure_xdp(false, &v[n++]);
+	measure_obj(FOU_OBJ_HINTS_TC, false, "fou_hints_tc", &v[n++]);
+	/* The fallback build too, where the kernel would not need it. */
+	if (k->kern_ctx) {
+		measure_obj(FOU_OBJ_RX_TC, true, "fou_rx_tc", &v[n++]);
+		measure_obj(FOU_OBJ_TX_TC, true, "fou_tx_tc", &v[n++]);
+	}
+	if (json) {
+		printf("{\"kernel\":");
+		json_str(stdout, k->release);
+		printf(",\"programs\":[");
+	} else {
+		printf("kernel %s: verifier statistics (BPF_LOG_STATS)\n", k->release);
+		printf("%-13s %-8s %6s %10s %7s %6s %9s  %-40s %8s\n", "program", "build", "insns",
+		       "processed", "states", "peak", "max/insn", "stack depth", "time_us");
+	}
+	for (int i = 0; i < n; i++) {
+		print_row(&v[i], json, i == 0);
+		failed += v[i].err != 0;
+	}
+	if (json)
+		printf("]}\n");
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
