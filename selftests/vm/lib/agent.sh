@@ -20,7 +20,11 @@ if [ "$mode" = agent ]; then
 	mount -t devpts devpts /dev/pts
 	mount -t tmpfs tmpfs /dev/shm
 	mount -t tmpfs tmpfs /run
-	mount -t tmpfs tmpfs /tmp
+	# a private /tmp, unless the tree under test lives there
+	case " $(cat /proc/cmdline) " in
+	*" fl.src=/tmp/"*) ;;
+	*) mount -t tmpfs tmpfs /tmp ;;
+	esac
 	mount -t bpf bpf /sys/fs/bpf
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	hostname fouloader-vm

@@ -49,8 +49,10 @@ vm_assets() {
 
 # vm_boot SERIES MODE TAG: sets H_NS, VM_DIR, QEMU_PID, VM_RELEASE,
 # VM_BOOT_TIME (seconds to the agent's READY, for the diagnostics only).
+# A guest that dies before its agent answers (software emulation has been
+# seen to panic in early boot, in the kernel's own init) is booted once more.
 vm_boot() {
-	local series=$1 mode=$2 tag=$3 t0 line
+	local series=$1 mode=$2 tag=$3
 	VM_DIR=$(vm_assets "$series") && [ -s "$VM_DIR/vmlinuz" ] || { echo "no assets for $series"; return 1; }
 	make_tmpd "vm$tag"
 	H_NS=fou-vm$tag-$$-h
@@ -61,34 +63,49 @@ vm_boot() {
 	ip -n "$H_NS" link set "$H_IF" up
 	H_MAC=$(ip -n "$H_NS" -br link show dev "$H_IF" | awk '{print $3}')
 	static_neigh "$H_NS" "$H_IF" "$B4" "$B6" "$VM_MAC"
-
-	local extra=
-	[ "$mode" = systemd ] && extra="systemd.unit=fouloader-vm.target systemd.log_color=0"
 	mkfifo "$TMPD/ctl.in" "$TMPD/ctl.out"
-	t0=$(date +%s.%N)
-	nsenter --net="/run/netns/$H_NS" -- timeout 1200 qemu-system-x86_64 \
-		-accel tcg -cpu max -smp 2 -m "$VM_MEM" \
-		-nodefaults -display none -no-reboot \
-		-serial "file:$TMPD/console.log" \
-		-kernel "$VM_DIR/vmlinuz" -initrd "$VM_DIR/initramfs.cpio.gz" \
-		-append "console=ttyS0 net.ifnames=0 panic=-1 fl.mode=$mode fl.src=$FOU_TOPDIR fl.modules=$VM_DIR/modules/$(cat "$VM_DIR/release") $extra" \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		-device virtio-serial-pci -chardev "pipe,id=ctl,path=$TMPD/ctl" \
-		-device virtserialport,chardev=ctl,name=fl.ctl \
-		-netdev tap,id=n0,ifname="$H_IF",script=no,downscript=no \
-		-device virtio-net-pci,netdev=n0,mac=$VM_MAC \
-		>"$TMPD/qemu.log" 2>&1 &
-	QEMU_PID=$!
-	on_cleanup "kill $QEMU_PID; wait $QEMU_PID"
 	exec {VM_W}<>"$TMPD/ctl.in" {VM_R}<>"$TMPD/ctl.out"
-	if ! IFS= read -r -t "$VM_BOOT_SECS" -u "$VM_R" line || [[ $line != READY* ]]; then
-		echo "guest did not answer within ${VM_BOOT_SECS}s ('$line'); console:"
+	_vm_start "$mode"
+}
+
+# _vm_start MODE: qemu (twice at most when the first guest dies early).
+_vm_start() {
+	local mode=$1 try t0 line extra=
+	[ "$mode" = systemd ] && extra="systemd.unit=fouloader-vm.target systemd.log_color=0"
+	for try in 1 2; do
+		t0=$(date +%s.%N)
+		nsenter --net="/run/netns/$H_NS" -- timeout 1200 qemu-system-x86_64 \
+			-accel tcg -cpu max -smp 2 -m "$VM_MEM" \
+			-nodefaults -display none -no-reboot \
+			-serial "file:$TMPD/console.log" \
+			-kernel "$VM_DIR/vmlinuz" -initrd "$VM_DIR/initramfs.cpio.gz" \
+			-append "console=ttyS0 net.ifnames=0 panic=-1 fl.mode=$mode fl.src=$FOU_TOPDIR fl.modules=$VM_DIR/modules/$(cat "$VM_DIR/release") $extra" \
+			-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+			-device virtio-serial-pci -chardev "pipe,id=ctl,path=$TMPD/ctl" \
+			-device virtserialport,chardev=ctl,name=fl.ctl \
+			-netdev tap,id=n0,ifname="$H_IF",script=no,downscript=no \
+			-device virtio-net-pci,netdev=n0,mac=$VM_MAC \
+			>"$TMPD/qemu.log" 2>&1 &
+		QEMU_PID=$!
+		on_cleanup "kill $QEMU_PID; wait $QEMU_PID"
+		line=
+		while kill -0 "$QEMU_PID" 2>/dev/null; do
+			IFS= read -r -t 1 -u "$VM_R" line && break
+			[ "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print (b - a > '"$VM_BOOT_SECS"') }')" = 1 ] && break
+		done
+		if [[ $line == READY* ]]; then
+			VM_BOOT_TIME=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+			read -r _ VM_RELEASE _ <<<"$line"
+			[ "$try" = 2 ] && echo "# (second boot: the first guest died before its agent answered)"
+			return 0
+		fi
+		echo "guest did not answer (try $try, '$line'); console:"
 		tail -25 "$TMPD/console.log"; tail -5 "$TMPD/qemu.log"
-		return 1
-	fi
-	VM_BOOT_TIME=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-	read -r _ VM_RELEASE _ <<<"$line"
-	return 0
+		kill "$QEMU_PID" 2>/dev/null; wait "$QEMU_PID" 2>/dev/null
+		# only a guest that died is booted again, never one that hangs
+		grep -q 'Kernel panic' "$TMPD/console.log" || return 1
+	done
+	return 1
 }
 
 # vm_run SECS SCRIPT: SCRIPT (bash) in the guest, killed after SECS; sets
