@@ -185,12 +185,8 @@ case_traffic() {
 	local what="$VM_RELEASE $hook: case $k $t (${enc^^} inner IPv$if over IPv$of)"
 	local ai bi out d
 	ai=$(inner_addr a "$if" "$k") bi=$(inner_addr b "$if" "$k")
-	declare -A h0 h1 g0 g1
-	if [ "$hook" = tc ] && [ "$of" != "$if" ] && [[ $G_PROBE == *'"adj_room_decap_l3":false'* ]]; then
-		head -c "$XFER_BYTES" /dev/urandom >"$TMPD/blob"
-		no_decap_l3_case "$what" "$k" "$t" "$enc" "$of" "$if"
-		return
-	fi
+	local st gso_skip=
+	declare -A h0 h1 g0 g1 gx
 	stats_load h0 "$H_NS"; g_stats g0
 
 	out=$(ping_ok "$H_NS" "$bi" 3); ok $? "$what: ping host $ai -> guest $bi, 3 of 3 replies" || diag "$out"
@@ -203,9 +199,23 @@ case_traffic() {
 		return
 	fi
 	if xfer_to_guest_start "$bi" "$ai" $((7000 + k)) "$TMPD/blob"; then
-		out=$(xfer_to_guest_finish "$TMPD/blob"); ok $? "$what: TCP $XFER_BYTES bytes host -> guest, sha256 intact" || diag "$out"
+		out=$(xfer_to_guest_finish "$TMPD/blob"); st=$?
 	else
-		fail "$what: TCP host -> guest: guest receiver did not start"; diag "$VOUT"
+		out="guest receiver did not start: $VOUT"; st=1
+	fi
+	if [ "$st" != 0 ] && [ "$hook" = tc ] && [ "$of" != "$if" ] && [[ $G_PROBE == *'"adj_room_decap_l3":false'* ]]; then
+		# Before 6.3 TC has no BPF_F_ADJ_ROOM_DECAP_L3_*: fouloader changes
+		# the inner family with bpf_skb_change_proto, which a GSO skb cannot
+		# take (virtio_net hands TC the host's TSO segments as GSO): dropped
+		# and counted. A SKIP naming the feature, the counted drop asserted.
+		gso_skip=1
+		g_stats gx
+		skip "$what: TCP host -> guest" \
+			"kernel $VM_RELEASE: no BPF_F_ADJ_ROOM_DECAP_L3 (6.3+): --rx tc drops GSO skbs of inner IPv$if in outer IPv$of"
+		expect_ge "$what: the GSO skbs TC cannot decapsulate are dropped and counted, guest drop_adjust" \
+			"$(sdelta g0 gx drop_adjust)" 1 || { diag "$out"; diag_deltas guest g0 gx; }
+	else
+		ok "$st" "$what: TCP $XFER_BYTES bytes host -> guest, sha256 intact" || diag "$out"
 	fi
 	out=$(xfer_from_guest "$ai" "$bi" $((7100 + k)) "$XFER_BYTES"); ok $? "$what: TCP $XFER_BYTES bytes guest -> host, sha256 intact" || diag "$out"
 
@@ -218,6 +228,7 @@ case_traffic() {
 	expect_ge "$what: host tx_encap_$enc" "$(sdelta h0 h1 "tx_encap_$enc")" 20
 	# receive drops are drop_*, transmit drops tx_drop_*
 	d=$(( $(sdelta_sum g0 g1 '*drop_*') + $(sdelta_sum h0 h1 '*drop_*') ))
+	[ -n "$gso_skip" ] && d=$((d - $(sdelta g0 g1 drop_adjust)))
 	expect_eq "$what: no drop_*/tx_drop_* counter moved on guest or host" "$d" 0 ||
 		{ diag_deltas guest g0 g1; diag_deltas host h0 h1; }
 }
@@ -245,38 +256,6 @@ csum_partial_case() {
 	g_stats c1
 	expect_ge "$what: the packets skb XDP cannot verify are counted, guest drop_udp_csum" "$(sdelta c0 c1 drop_udp_csum)" 1 ||
 		diag_deltas guest c0 c1
-}
-
-# no_decap_l3_case WHAT K T ENC OF IF: TC before 6.3 has no
-# BPF_F_ADJ_ROOM_DECAP_L3_*; fouloader changes the inner family with
-# bpf_skb_change_proto instead, which a GSO skb cannot take: those are dropped
-# and counted (drop_adjust). The guest's virtio_net hands TC the host's TSO
-# segments as GSO skbs, so host -> guest TCP may stall there: that transfer
-# is then a SKIP naming the feature, with the counted drop asserted. Pings
-# and guest -> host TCP must work.
-no_decap_l3_case() {
-	local what=$1 k=$2 ai bi out st
-	ai=$(inner_addr a "$6" "$k") bi=$(inner_addr b "$6" "$k")
-	declare -A c0 c1
-	out=$(ping_ok "$H_NS" "$bi" 3); ok $? "$what: ping host $ai -> guest $bi, 3 of 3 replies" || diag "$out"
-	vm_run 20 "ping -n -c 3 -i 0.2 -W 2 -I $bi $ai"
-	[[ $VOUT == *" 3 received"* ]]; ok $? "$what: ping guest $bi -> host $ai, 3 of 3 replies" || diag "$(echo "$VOUT" | tail -3)"
-	out=$(xfer_from_guest "$ai" "$bi" $((7100 + k)) "$XFER_BYTES"); ok $? "$what: TCP $XFER_BYTES bytes guest -> host, sha256 intact" || diag "$out"
-	g_stats c0
-	if XFER_SECS=8 xfer_to_guest_start "$bi" "$ai" $((7000 + k)) "$TMPD/blob"; then
-		out=$(xfer_to_guest_finish "$TMPD/blob"); st=$?
-	else
-		out="guest receiver did not start"; st=1
-	fi
-	g_stats c1
-	if [ "$st" = 0 ]; then
-		pass "$what: TCP $XFER_BYTES bytes host -> guest, sha256 intact"
-		return
-	fi
-	skip "$what: TCP host -> guest" \
-		"kernel $VM_RELEASE: no BPF_F_ADJ_ROOM_DECAP_L3 (6.3+): --rx tc drops GSO skbs of inner IPv$6 in outer IPv$5"
-	expect_ge "$what: the GSO skbs TC cannot decapsulate are dropped and counted, guest drop_adjust" \
-		"$(sdelta c0 c1 drop_adjust)" 1 || { diag "$out"; diag_deltas guest c0 c1; }
 }
 
 # reattach_under_traffic HOOK: a paced TCP stream host -> guest (case 1) while
