@@ -4,6 +4,7 @@
 #   make check    all tests (unit + end to end), TAP through prove
 #   make demo     a two-namespace demo that cleans up after itself
 #   make bench    benchmarks (figures beside baselines, never pass/fail)
+#   make vmcheck  the guest tier: Debian's 6.1 and 6.12 kernels under qemu
 
 BUILD    ?= build
 CLANG    ?= clang
@@ -41,7 +42,7 @@ vpath %.bpf.c bpf selftests/bench
 # Keep the BPF objects: they are products too, not just skeleton inputs.
 .SECONDARY:
 
-.PHONY: all deps check unit e2e demo bench clean
+.PHONY: all deps check unit e2e demo bench clean vmcheck
 all: $(BUILD)/fouloader $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS) $(BUILD)/fouloader.8
 
 deps:
@@ -106,9 +107,11 @@ $(BUILD) $(BUILD)/selftests:
 
 # The test and demo targets need root (BPF, namespaces) and install their own
 # dependencies first, so they work on a fresh machine.
+# Everything but the guest tier (selftests/vm: make vmcheck).
+CHECK_DIRS := $(filter-out selftests/vm/,$(wildcard selftests/*/))
 check: deps
 	$(MAKE) all
-	prove -r --timer selftests/
+	prove -r --timer $(CHECK_DIRS)
 
 unit: all
 	prove -r --timer selftests/unit/
@@ -123,6 +126,14 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	./scripts/bench.sh
+
+# The guest tier (selftests/vm): boots Debian's kernels under qemu and runs
+# fouloader inside. Kernels and initramfs are cached in $(VMCACHE), which
+# 'make clean' leaves alone (delete it to download again).
+VMCACHE ?= /var/cache/fouloader-vm
+vmcheck: deps
+	$(MAKE) all
+	VMCACHE=$(VMCACHE) prove -r --timer selftests/vm/
 
 clean:
 	rm -rf $(BUILD)

@@ -13,6 +13,7 @@ PKGS=(
   libusrsctp-dev libusrsctp-examples
   libclang-rt-14-dev
   libmicrohttpd-dev prometheus
+  qemu-system-x86 busybox-static cpio kmod xz-utils systemd
 )
 
 missing=()

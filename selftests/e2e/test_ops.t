@@ -334,7 +334,7 @@ unit_cycle "plain"
 
 # The same in an imitation of the unit's sandbox: a private mount namespace
 # where every mount is read-only except the bpffs (ProtectSystem=strict,
-# ProtectKernelTunables=yes, ReadWritePaths=/sys/fs/bpf), only the unit's
+# ReadOnlyPaths=/sys /proc/sys ..., ReadWritePaths=/sys/fs/bpf), only the unit's
 # CapabilityBoundingSet, and no_new_privs. Remounts are "bind,ro": they change
 # only this namespace's mounts, never a filesystem.
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$VUNIT" | tr '[:upper:]' '[:lower:]' | sed 's/cap_//g; s/ \+/,+/g')

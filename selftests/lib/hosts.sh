@@ -16,7 +16,8 @@
 #     prefix out of DEV (toward the black hole: only fouloader's
 #     encapsulation, which re-routes by the outer destination, gets it across)
 #   - stats_load ARRAY NS: one "stats --json" into an associative array
-#     (counter names; "tun:NAME:FIELD"; "port:PORT/FAM:FIELD")
+#     (counter names; "tun:NAME:FIELD"; "port:PORT/FAM:FIELD");
+#     stats_from_json ARRAY JSON the same from a document in hand
 #   - capture_start / capture_stop: a bounded tshark in a namespace
 #   - iperf_server_start NS / iperf_run NS ARGS...: bounded iperf3
 #
@@ -151,12 +152,18 @@ overhead() {
 # per-tunnel "tun:NAME:tx_packets|tx_bytes|drop_packets", per-port
 # "port:PORT/FAMILY:rx_packets|...". Returns 1 when stats failed.
 stats_load() {
+	stats_from_json "$1" "$(fl "$2" stats --json 2>/dev/null)"
+}
+
+# stats_from_json ARRAY JSON: the same from the text of a "stats --json"
+# (e.g. one a guest printed).
+stats_from_json() {
 	local -n _arr=$1
 	local k v
 	_arr=()
 	while read -r k v; do
 		[ -n "$k" ] && _arr[$k]=$v
-	done < <(fl "$2" stats --json 2>/dev/null | "$PY" -c '
+	done < <(printf '%s' "$2" | "$PY" -c '
 import json, sys
 try:
     j = json.load(sys.stdin)

@@ -6,8 +6,9 @@
       accept one connection on A:P, write everything received to FILE, print
       "received N bytes sha256 H"
   tcp_xfer.py send --addr A --port P --file FILE [--src S] [--timeout S]
-      connect to A:P (from S), send FILE, shut down, print
-      "sent N bytes sha256 H"
+                   [--rate BYTES_PER_SECOND]
+      connect to A:P (from S), send FILE (paced to RATE: a stream that lasts
+      while something else happens), shut down, print "sent N bytes sha256 H"
 
 Both give up after --timeout seconds (exit 1). No scapy: plain sockets.
 """
@@ -60,6 +61,19 @@ def recv(a):
     return 0
 
 
+def send_paced(s, data, rate):
+    if not rate:
+        s.sendall(data)
+        return
+    chunk = max(1, rate // 20)
+    t0 = time.monotonic()
+    for off in range(0, len(data), chunk):
+        s.sendall(data[off:off + chunk])
+        ahead = t0 + (off + chunk) / rate - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+
+
 def send(a):
     data = open(a.file, "rb").read()
     s = socket.socket(fam_of(a.addr), socket.SOCK_STREAM)
@@ -68,7 +82,7 @@ def send(a):
     s.settimeout(a.timeout)
     try:
         s.connect((a.addr, a.port))
-        s.sendall(data)
+        send_paced(s, data, a.rate)
         s.shutdown(socket.SHUT_WR)
         # wait for the receiver to close: everything was read
         while s.recv(4096):
@@ -95,6 +109,7 @@ def main():
     s.add_argument("--file", required=True)
     s.add_argument("--src")
     s.add_argument("--timeout", type=float, default=20.0)
+    s.add_argument("--rate", type=int, default=0)
     a = p.parse_args()
     return recv(a) if a.cmd == "recv" else send(a)
 
