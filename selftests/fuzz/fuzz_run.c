@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The fuzzer's hands: runs packets through the receive programs with
+ * BPF_PROG_TEST_RUN and prints what each one did, so that the reference
+ * model (selftests/fuzz/model.py) can judge it. No opinion of its own.
+ *
+ *   fuzz_run rx < CASES
+ *
+ * It moves into a private network namespace (bh_setup_netns: 192.0.2.1 and
+ * 2001:db8::1 are this host's addresses there), loads fou_rx_xdp and
+ * fou_rx_tc unpinned and reads lines:
+ *
+ *   port FAM PORT KIND IPPROTO FLAGS IFINDEX LOCAL|- PEER[/PPORT],...|-
+ *        configure a port on both programs through loader/portstate.c
+ *   run xdp|tc HEX
+ *        run the frame; prints one line:
+ *        ok RET OUTHEX STATS PORTSTATS STATE   or   err ERRNO
+ *        STATS: fou_stats deltas "name:+N,..." ("-": none)
+ *        PORTSTATS: per-port deltas "PORT/FAM:rx_packets,rx_bytes,drop_packets,..."
+ *        STATE: "same" or "changed": a digest of the maps a packet may
+ *        change (SCTP peers and tags, tunnel path state)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "portstate.h"
+
+#include "fou_maps.h"
+#include "fou_stats.h"
+#include "fou_rx_xdp.skel.h"
+#include "fou_rx_tc.skel.h"
+#include "bpfharness.h"
+
+#define MAX_FRAME  (64 * 1024)
+#define MAX_PORTS  64
+#define MAX_LINE   (2 * MAX_FRAME + 64)
+
+struct hook {
+	const char *name;
+	struct bpf_object *obj;
+	int prog_fd, stats_fd;
+	struct fou_port_fds pfds;
+};
+
+static struct hook hooks[2];
+static struct fou_port_key ports[MAX_PORTS];
+static int nports;
+
+/* Maps whose content a packet may change beside the counters. */
+static const char *const state_maps[] = {
+	FOU_MAP_SCTP_PEERS, FOU_MAP_SCTP_VTAGS, FOU_MAP_TUN_PATH,
+};
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static long unhex(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	while (s[0] && s[0] != '\n' && s[0] != ' ') {
+		int hi = hexval(s[0]), lo = hexval(s[1]);
+
+		if (hi < 0 || lo < 0 || n >= max)
+			return -1;
+		out[n++] = hi << 4 | lo;
+		s += 2;
+	}
+	return n;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Digest of one map's entries (their hashes summed: order does not matter).
+ * Arrays are read in one batch, hashes (empty, mostly) entry by entry. */
+static uint64_t map_digest(struct bpf_map *m)
+{
+	static uint8_t keys[1 << 16], vals[1 << 20];
+	uint32_t ksz = bpf_map__key_size(m), vsz = bpf_map__value_size(m), i;
+	uint8_t key[256], next[256];
+	int fd = bpf_map__fd(m);
+	void *prev = NULL;
+	uint64_t d = 0;
+
+	if (bpf_map__type(m) == BPF_MAP_TYPE_ARRAY) {
+		__u32 count = bpf_map__max_entries(m), batch;
+
+		if (count * ksz > sizeof(keys) || count * vsz > sizeof(vals) ||
+		    (bpf_map_lookup_batch(fd, NULL, &batch, keys, vals, &count, NULL) &&
+		     errno != ENOENT))
+			exit(3);
+		for (i = 0; i < count; i++)
+			d += fnv(fnv(0xcbf29ce484222325ULL, keys + i * ksz, ksz), vals + i * vsz, vsz);
+		return d;
+	}
+	if (ksz > sizeof(key) || vsz > sizeof(vals))
+		exit(3);
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (!bpf_map_lookup_elem(fd, next, vals))
+			d += fnv(fnv(0xcbf29ce484222325ULL, next, ksz), vals, vsz);
+		memcpy(key, next, ksz);
+		prev = key;
+	}
+	return d;
+}
+
+static uint64_t state_digest(const struct hook *h)
+{
+	uint64_t d = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(state_maps) / sizeof(state_maps[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(h->obj, state_maps[i]);
+
+		if (m)
+			d += map_digest(m);
+	}
+	return d;
+}
+
+static int load(void)
+{
+	struct fou_rx_xdp_bpf *x = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
+	struct fou_rx_tc_bpf *t = x ? BH_OPEN_UNPINNED(fou_rx_tc_bpf) : NULL;
+	int i;
+
+	if (!x || !t)
+		return -1;
+	hooks[0] = (struct hook){ .name = "xdp", .obj = x->obj,
+				   .prog_fd = bpf_program__fd(x->progs.fou_rx_xdp) };
+	hooks[1] = (struct hook){ .name = "tc", .obj = t->obj,
+				   .prog_fd = bpf_program__fd(t->progs.fou_rx_tc) };
+	for (i = 0; i < 2; i++) {
+		hooks[i].stats_fd = bpf_object__find_map_fd_by_name(hooks[i].obj, FOU_MAP_STATS);
+		if (hooks[i].stats_fd < 0 || fou_port_fds_from_obj(hooks[i].obj, &hooks[i].pfds))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_addr(int fam, const char *s, struct fou_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	return inet_pton(fam == 4 ? AF_INET : AF_INET6, s, a) == 1 ? 0 : -EINVAL;
+}
+
+/* "port FAM PORT KIND IPPROTO FLAGS IFINDEX LOCAL PEERS" */
+static int cmd_port(char *args)
+{
+	char local[64], peers[1024], *tok, *save;
+	struct fou_peer_spec spec[16];
+	unsigned fam, port, kind, ipproto, flags, ifindex;
+	struct fou_port v;
+	int n = 0, i, err;
+
+	if (sscanf(args, "%u %u %u %u %u %u %63s %1023s", &fam, &port, &kind, &ipproto,
+		   &flags, &ifindex, local, peers) != 8 || nports == MAX_PORTS)
+		return -EINVAL;
+	memset(&v, 0, sizeof(v));
+	v.kind = kind;
+	v.ipproto = ipproto;
+	v.flags = flags;
+	v.ifindex = ifindex;
+	if (strcmp(local, "-") && parse_addr(fam, local, &v.local))
+		return -EINVAL;
+	for (tok = strtok_r(peers, ",", &save); strcmp(peers, "-") && tok && n < 16;
+	     tok = strtok_r(NULL, ",", &save), n++) {
+		char *slash = strchr(tok, '/');
+
+		spec[n].peer_port = slash ? atoi(slash + 1) : 0;
+		if (slash)
+			*slash = 0;
+		if (parse_addr(fam, tok, &spec[n].addr))
+			return -EINVAL;
+	}
+	ports[nports] = (struct fou_port_key){ .port = port, .family = fam };
+	for (i = 0; i < 2; i++) {
+		err = fou_port_install(&hooks[i].pfds, &ports[nports], &v, spec, n);
+		if (err)
+			return err;
+	}
+	nports++;
+	return 0;
+}
+
+static void port_stats(const struct hook *h, struct fou_port_stats *out)
+{
+	struct fou_port v;
+	__u32 slot;
+	int i;
+
+	for (i = 0; i < nports; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		if (!fou_port_find(&h->pfds, &ports[i], &v, &slot))
+			fou_port_stats_sum(&h->pfds, slot, &out[i]);
+	}
+}
+
+static void print_hex(const uint8_t *b, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	if (!n)
+		putchar('-');
+	for (i = 0; i < n; i++) {
+		putchar(digits[b[i] >> 4]);
+		putchar(digits[b[i] & 15]);
+	}
+}
+
+static void print_deltas(const uint64_t *before, const uint64_t *after)
+{
+	const char *sep = " ";
+	int i;
+
+	for (i = 0; i < FOU_STAT__COUNT; i++) {
+		if (after[i] == before[i])
+			continue;
+		printf("%s%s:%+lld", sep, bh_stat_names[i], (long long)(after[i] - before[i]));
+		sep = ",";
+	}
+	if (*sep == ' ')
+		printf(" -");
+}
+
+static void print_port_deltas(const struct fou_port_stats *b, const struct fou_port_stats *a)
+{
+	const char *sep = " ";
+	int i;
+
+	for (i = 0; i < nports; i++) {
+		if (!memcmp(&a[i], &b[i], sizeof(a[i])))
+			continue;
+		printf("%s%u/%u:%llu,%llu,%llu", sep, ports[i].port, ports[i].family,
+		       (unsigned long long)(a[i].rx_packets - b[i].rx_packets),
+		       (unsigned long long)(a[i].rx_bytes - b[i].rx_bytes),
+		       (unsigned long long)(a[i].drop_packets - b[i].drop_packets));
+		sep = ",";
+	}
+	if (*sep == ' ')
+		printf(" -");
+}
+
+/* "run HOOK HEX" */
+static void cmd_run(char *args)
+{
+	static uint8_t in[MAX_FRAME], out[MAX_FRAME + 4096];
+	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT], d0, d1;
+	struct fou_port_stats pb[MAX_PORTS], pa[MAX_PORTS];
+	const struct hook *h = !strncmp(args, "xdp ", 4) ? &hooks[0] :
+			       !strncmp(args, "tc ", 3) ? &hooks[1] : NULL;
+	long len = h ? unhex(strchr(args, ' ') + 1, in, sizeof(in)) : -1;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = 1);
+	int err;
+
+	if (len < 0) {
+		printf("err %d\n", EINVAL);
+		return;
+	}
+	o.data_size_in = len;
+	d0 = state_digest(h);
+	if (bh_read_stats(h->stats_fd, before))
+		exit(3);
+	port_stats(h, pb);
+	err = bpf_prog_test_run_opts(h->prog_fd, &o);
+	if (err) {
+		printf("err %d\n", -err);
+		return;
+	}
+	if (bh_read_stats(h->stats_fd, after))
+		exit(3);
+	port_stats(h, pa);
+	d1 = state_digest(h);
+	printf("ok %u ", o.retval);
+	print_hex(out, o.data_size_out);
+	print_deltas(before, after);
+	print_port_deltas(pb, pa);
+	printf(" %s\n", d0 == d1 ? "same" : "changed");
+}
+
+int main(int argc, char **argv)
+{
+	static char line[MAX_LINE];
+	const char *failed;
+	int err;
+
+	if (argc != 2 || strcmp(argv[1], "rx")) {
+		fprintf(stderr, "usage: fuzz_run rx < CASES\n");
+		return 2;
+	}
+	err = bh_setup_netns("fz0", "fz1", "", &failed);
+	if (err < 0) {
+		fprintf(stderr, "fuzz_run: network namespace: %s%s%s\n", strerror(-err),
+			failed ? " in: " : "", failed ? failed : "");
+		return 1;
+	}
+	if (load()) {
+		fprintf(stderr, "fuzz_run: cannot load the receive programs: %s\n", strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), stdin)) {
+		if (!strncmp(line, "port ", 5)) {
+			err = cmd_port(line + 5);
+			if (err) {
+				fprintf(stderr, "fuzz_run: bad port line (%s): %s", strerror(-err), line);
+				return 2;
+			}
+		} else if (!strncmp(line, "run ", 4)) {
+			cmd_run(line + 4);
+		} else if (line[0] != '\n' && line[0] != '#') {
+			fprintf(stderr, "fuzz_run: unknown line: %s", line);
+			return 2;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,373 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Reference model of the receive programs fou_rx_xdp and fou_rx_tc.
+
+Written from README.md ("What the receive programs do", the SCTP and ICMP
+sections), the counter meanings in include/fou_stats.h, RFC 768/8200 (UDP
+checksum), RFC 6040 (ECN), draft-ietf-intarea-gue and RFC 6951, never from
+the BPF code. Given the port configuration and a frame, it says what a
+correct program does: verdict, output bytes, the one outcome counter, the
+port's counters, and whether map state may change.
+
+Where issue 13 fixes a defect (DEFECTS below), the model states the FIXED
+behaviour. Each fix can be switched off (legacy=...) so that the fuzzer can
+tell "the known, still unfixed defect" from a new one.
+"""
+import struct
+from dataclasses import dataclass, field
+
+# ---- what issue 13 changes, in one table ---------------------------------
+# name -> (counter the fixed programs count, short description). The counter
+# names follow branch adv-bpf; update them here when it lands.
+# The unfixed behaviour of defect 1 is either answer, so it has two legacy
+# variants ("/good": a bad checksum accepted, "/bad": a good one dropped).
+DEFECTS = {
+    "udp-csum-16k/good": ("drop_udp_csum",
+                          "defect 1: UDP checksum past 16 KiB unverified: corrupted datagram accepted"),
+    "udp-csum-16k/bad": ("drop_udp_csum",
+                         "defect 1: UDP checksum past 16 KiB misread: valid datagram dropped"),
+    "ip4-hdr-csum": ("drop_ip_csum",
+                     "defect 3: outer IPv4 header checksum not validated"),
+    "not-for-host": ("pass_not_local",
+                     "defect 4: packets not addressed to this host (transit, broadcast, multicast) decapsulated"),
+    # found by this fuzzer (not in issue 13)
+    "icmp-nonerror-short": ("pass_not_udp",
+                            "new: ICMP that is not an error, IP length past the frame, counted pass_icmp_short"),
+    "icmp-quote-past-ip-len": ("pass_icmp_short",
+                               "new: ICMP error quote read past the IP length (from padding)"),
+    "gue-pflags-order": ("drop_gue_priv_flags",
+                         "new: unknown GUE private flags beside REMCSUM counted drop_gue_remcsum"),
+}
+
+# ---- the fuzzer's world: this host and its ports --------------------------
+HOST = {4: "192.0.2.1", 6: "2001:db8::1"}          # fuzz_run's namespace
+HOST_EXTRA = {4: ["127.0.0.1"], 6: ["::1"]}
+PEER = {4: "192.0.2.2", 6: "2001:db8::2"}          # peer with peer_port 4000
+PEER_B = {4: "203.0.113.7", 6: "2001:db8:7::7"}     # peer, any source port
+OTHER = {4: "203.0.113.99", 6: "2001:db8:7::99"}    # not a peer anywhere
+TRANSIT = {4: "198.51.100.1", 6: "2001:db8:100::1"}
+BCAST = {4: ["255.255.255.255", "192.0.2.255"], 6: []}
+MCAST = {4: ["224.0.0.5", "239.1.2.3"], 6: ["ff02::1", "ff05::2"]}
+
+KIND_FOU, KIND_GUE = 1, 2
+F_PEER_ANY, F_ZERO_CSUM6, F_LOCAL = 0x1, 0x2, 0x4
+SCTP_ENCAP_PORT = 9899
+
+
+@dataclass
+class Port:
+    port: int
+    fam: int
+    kind: int
+    ipproto: int
+    flags: int
+    ifindex: int = 0
+    local: str = None
+    peers: list = field(default_factory=list)   # [(addr, peer_port or 0)]
+
+    def line(self):
+        peers = ",".join(a + ("/%d" % p if p else "") for a, p in self.peers) or "-"
+        return "port %d %d %d %d %d %d %s %s" % (self.fam, self.port, self.kind, self.ipproto,
+                                                  self.flags, self.ifindex, self.local or "-", peers)
+
+
+def default_ports():
+    """The configuration every run uses: each port kind and binding once."""
+    ports = []
+    for fam in (4, 6):
+        any_ = F_PEER_ANY
+        ports += [
+            Port(5555, fam, KIND_FOU, 4, any_),
+            Port(5556, fam, KIND_FOU, 41, any_),
+            Port(5557, fam, KIND_FOU, 41, any_ | F_ZERO_CSUM6),
+            Port(6080, fam, KIND_GUE, 0, any_),
+            Port(7000, fam, KIND_FOU, 4, 0, peers=[(PEER[fam], 4000), (PEER_B[fam], 0)]),
+            Port(7001, fam, KIND_FOU, 4, any_ | F_LOCAL, local=HOST[fam]),
+            Port(7002, fam, KIND_FOU, 4, any_, ifindex=1),      # lo: test_run's device
+            Port(7003, fam, KIND_FOU, 4, any_, ifindex=9999),
+            Port(7004, fam, KIND_GUE, 0, 0, peers=[(PEER_B[fam], 6000)]),
+        ]
+    ports.append(Port(5558, 4, KIND_FOU, 4, F_PEER_ANY))
+    return ports
+
+
+# ---- byte helpers -----------------------------------------------------------
+def csum16(data, init=0):
+    """Internet checksum (RFC 1071) of data, folded, not complemented."""
+    if len(data) % 2:
+        data = data + b"\0"
+    s = init + sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def addr_bytes(fam, a):
+    import socket
+    return socket.inet_pton(socket.AF_INET if fam == 4 else socket.AF_INET6, a)
+
+
+def addr_str(fam, b):
+    import socket
+    return socket.inet_ntop(socket.AF_INET if fam == 4 else socket.AF_INET6, bytes(b))
+
+
+def udp_csum_ok(fam, src, dst, udp):
+    """UDP checksum over the pseudo-header and the whole datagram is right."""
+    pseudo = src + dst + (struct.pack("!BBH", 0, 17, len(udp)) if fam == 4
+                          else struct.pack("!IxxxB", len(udp), 17))
+    return csum16(pseudo + udp) == 0xffff
+
+
+def is_host(fam, a):
+    return a == HOST[fam] or a in HOST_EXTRA[fam]
+
+
+def is_multicast(fam, a):
+    b = addr_bytes(fam, a)
+    return (b[0] & 0xf0) == 0xe0 if fam == 4 else b[0] == 0xff
+
+
+def is_broadcast(fam, a):
+    return fam == 4 and a in BCAST[4]
+
+
+# ---- the verdict --------------------------------------------------------------
+@dataclass
+class Expect:
+    outcome: str                 # the one outcome counter
+    action: str                  # "pass" (untouched), "drop", "decap"
+    out: bytes = None            # decap: exact output
+    port: tuple = None           # (port, fam) whose counters move
+    inner_len: int = 0
+    state_may_change: bool = False
+
+
+def verdict(hook, action):
+    if hook == "xdp":
+        return 1 if action == "drop" else 2   # XDP_DROP / XDP_PASS
+    return 2 if action == "drop" else 0       # TC_ACT_SHOT / TC_ACT_OK
+
+
+class RxModel:
+    def __init__(self, ports, legacy=()):
+        self.ports = {(p.port, p.fam): p for p in ports}
+        self.legacy = set(legacy)   # defects modelled as the unfixed code behaves
+
+    def run(self, hook, frame):
+        try:
+            return self._run(hook, frame)
+        except _Outcome as o:
+            return o.e
+
+    # Parsing raises _Outcome the moment the packet's fate is decided.
+    def _run(self, hook, f):
+        if len(f) < 14:
+            _pass("pass_short")
+        eth_len, etype = 14, struct.unpack_from("!H", f, 12)[0]
+        if hook == "xdp" and etype in (0x8100, 0x88a8):
+            if len(f) < 18:
+                _pass("pass_short")
+            eth_len, etype = 18, struct.unpack_from("!H", f, 16)[0]
+        if etype == 0x0800:
+            return self._ip4(hook, f, eth_len)
+        if etype == 0x86dd:
+            return self._ip6(hook, f, eth_len)
+        _pass("pass_not_ip")
+
+    def _ip4(self, hook, f, l3):
+        if len(f) < l3 + 20:
+            _pass("pass_short")
+        vihl, tos, tot, _id, frag, _ttl, proto = struct.unpack_from("!BBHHHBB", f, l3)
+        ihl = (vihl & 0xf) * 4
+        if vihl >> 4 != 4 or ihl < 20:
+            _pass("pass_not_ip")
+        if len(f) < l3 + ihl:
+            _pass("pass_short")
+        src, dst = f[l3 + 12:l3 + 16], f[l3 + 16:l3 + 20]
+        hdr_ok = csum16(f[l3:l3 + ihl]) == 0xffff
+        return self._l4(hook, f, l3, 4, ihl, proto, tot, src, dst, tos & 3, hdr_ok, frag & 0x3fff)
+
+    def _ip6(self, hook, f, l3):
+        if len(f) < l3 + 40:
+            _pass("pass_short")
+        vtf, plen, nh = struct.unpack_from("!IHB", f, l3)
+        if vtf >> 28 != 6:
+            _pass("pass_not_ip")
+        if nh in (0, 43, 44, 60, 51, 50, 135, 139, 140):
+            _pass("pass_ip6_exthdr")
+        src, dst = f[l3 + 8:l3 + 24], f[l3 + 24:l3 + 40]
+        return self._l4(hook, f, l3, 6, 40, nh, plen + 40, src, dst, (vtf >> 20) & 3, True, False)
+
+    def _l4(self, hook, f, l3, fam, ihl, proto, tot, src, dst, oecn, hdr_ok, fragment):
+        l4 = l3 + ihl
+        icmp = (fam, proto) in ((4, 1), (6, 58))
+        if proto != 17 and not icmp:
+            _pass("pass_not_udp")
+        if fragment:
+            _pass("pass_fragment")
+        if icmp:
+            self._icmp(f, fam, l4, l3 + tot)
+        if len(f) < l4 + 8:
+            _pass("pass_short")
+        sport, dport, ulen, ucsum = struct.unpack_from("!HHHH", f, l4)
+        port = self.ports.get((dport, fam))
+        if port is None:
+            _pass("pass_no_port")
+        key = (dport, fam)
+        if port.ifindex and port.ifindex != 1:
+            _pass("pass_other_dev")
+        dst_s, src_s = addr_str(fam, dst), addr_str(fam, src)
+        if port.flags & F_LOCAL and dst_s != port.local:
+            _pass("pass_other_local")
+        if not is_host(fam, dst_s) and "not-for-host" not in self.legacy:
+            _pass(DEFECTS["not-for-host"][0])
+        if not port.flags & F_PEER_ANY:
+            pp = [p for a, p in port.peers if a == src_s]
+            if not pp:
+                _drop("drop_peer", key)
+            if pp[0] and pp[0] != sport:
+                _drop("drop_peer_port", key)
+        if fam == 4 and not hdr_ok and "ip4-hdr-csum" not in self.legacy:
+            _drop(DEFECTS["ip4-hdr-csum"][0], key)
+        end = l3 + tot
+        if len(f) < end:
+            _drop("drop_truncated", key)
+        if ulen != tot - (l4 - l3):
+            _drop("drop_udp_len", key)
+        udp = f[l4:end]
+        wrapped = l4 + (ulen & ~31) >= 16384
+        if ucsum == 0:
+            if fam == 6 and not port.flags & F_ZERO_CSUM6:
+                _drop("drop_zero_csum6", key)
+        elif wrapped and "udp-csum-16k/bad" in self.legacy:
+            _drop("drop_udp_csum", key)
+        elif wrapped and "udp-csum-16k/good" in self.legacy:
+            pass
+        elif not udp_csum_ok(fam, src, dst, udp):
+            _drop("drop_udp_csum", key)
+        pay = l4 + 8
+        if port.kind == KIND_FOU:
+            inner_fam = {4: 4, 41: 6}[port.ipproto]
+            stat = "rx_decap_fou"
+        else:
+            pay, inner_fam = self._gue(f, pay, end, key)
+            stat = "rx_decap_gue"
+        return self._inner(f, l3, pay, end, inner_fam, oecn, key, stat)
+
+    def _icmp(self, f, fam, l4, end):
+        """ICMP errors (v4 Destination Unreachable, Redirect, Time Exceeded;
+        v6 Destination Unreachable, Packet Too Big, Time Exceeded) are matched
+        to tunnels by their quote: outer IP and UDP. This configuration has
+        no tunnels, so a full quote matches none."""
+        errors = (3, 5, 11) if fam == 4 else (1, 2, 3)
+        is_error = len(f) > l4 and f[l4] in errors
+        short = len(f) < end or end < l4 + 8
+        if short and (is_error or "icmp-nonerror-short" in self.legacy):
+            _pass("pass_icmp_short")
+        if not is_error:
+            _pass("pass_not_udp")
+        if "icmp-quote-past-ip-len" in self.legacy:
+            end = len(f)
+        q = l4 + 8
+        if end < q + 1:
+            _pass("pass_icmp_short")
+        if f[q] >> 4 != fam:
+            _pass("pass_icmp_no_tunnel")    # quotes another family: no tunnel of ours
+        qlen = max((f[q] & 0xf) * 4, 20) if fam == 4 else 40
+        if end < q + qlen:
+            _pass("pass_icmp_short")
+        if f[q + (9 if fam == 4 else 6)] != 17:
+            _pass("pass_icmp_no_tunnel")    # quotes no UDP packet: no tunnel's
+        if end < q + qlen + 8:
+            _pass("pass_icmp_short")
+        _pass("pass_icmp_no_tunnel")
+
+    def _gue(self, f, off, end, key):
+        if end - off < 1:
+            _drop("drop_gue_hlen", key)
+        ver = f[off] >> 6
+        if ver == 1:
+            nib = f[off] >> 4
+            if nib not in (4, 6):
+                _drop("drop_inner_version", key)
+            return off, nib
+        if ver != 0:
+            _drop("drop_gue_version", key)
+        if end - off < 4:
+            _drop("drop_gue_hlen", key)
+        b0, proto, flags = struct.unpack_from("!BBH", f, off)
+        if b0 & 0x20:
+            _drop("drop_gue_control", key)
+        hlen = (b0 & 0x1f) * 4
+        if off + 4 + hlen > end:
+            _drop("drop_gue_hlen", key)
+        if flags & ~0x0001:
+            _drop("drop_gue_flags", key)
+        if flags & 0x0001:
+            if hlen < 4:
+                _drop("drop_gue_optlen", key)
+            pflags = struct.unpack_from("!I", f, off + 4)[0]
+            if pflags & 0x80000000 and "gue-pflags-order" in self.legacy:
+                _drop("drop_gue_remcsum", key)
+            if pflags & ~0x80000000:
+                _drop("drop_gue_priv_flags", key)
+            if pflags & 0x80000000:
+                if hlen < 8:
+                    _drop("drop_gue_optlen", key)
+                _drop("drop_gue_remcsum", key)
+        if proto not in (4, 41):
+            _drop("drop_gue_proto", key)
+        return off + 4 + hlen, 4 if proto == 4 else 6
+
+    def _inner(self, f, l3, pay, end, inner_fam, oecn, key, stat):
+        inner = bytearray(f[pay:end])
+        if len(inner) < (20 if inner_fam == 4 else 40):
+            _drop("drop_inner_trunc", key)
+        if inner[0] >> 4 != inner_fam:
+            _drop("drop_inner_version", key)
+        if inner_fam == 4:
+            if (inner[0] & 0xf) < 5 or (inner[0] & 0xf) * 4 > len(inner):
+                _drop("drop_inner_trunc", key)
+            ilen = struct.unpack_from("!H", inner, 2)[0]
+            iecn = inner[1] & 3
+        else:
+            ilen = struct.unpack_from("!H", inner, 4)[0] + 40
+            iecn = (inner[1] >> 4) & 3
+        if ilen != len(inner):
+            _drop("drop_inner_len", key)
+        if oecn == 3 and iecn == 0:
+            _drop("drop_ecn", key)
+        if oecn == 3 and iecn in (1, 2):
+            set_ce(inner, inner_fam)
+        eth_len = l3
+        out = bytearray(f[:eth_len])
+        out[eth_len - 2:eth_len] = b"\x08\x00" if inner_fam == 4 else b"\x86\xdd"
+        return Expect(stat, "decap", bytes(out) + bytes(inner), key, len(inner))
+
+
+def set_ce(inner, fam):
+    """RFC 6040: mark CE; the IPv4 header checksum updated (RFC 1624)."""
+    if fam == 4:
+        old = struct.unpack_from("!H", inner, 0)[0]
+        inner[1] |= 3
+        new = struct.unpack_from("!H", inner, 0)[0]
+        hc = struct.unpack_from("!H", inner, 10)[0]
+        s = (~hc & 0xffff) + (~old & 0xffff) + new
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        struct.pack_into("!H", inner, 10, ~s & 0xffff)
+    else:
+        inner[1] |= 0x30
+
+
+class _Outcome(Exception):
+    def __init__(self, e):
+        self.e = e
+
+
+def _pass(stat):
+    raise _Outcome(Expect(stat, "pass"))
+
+
+def _drop(stat, key):
+    raise _Outcome(Expect(stat, "drop", port=key))
