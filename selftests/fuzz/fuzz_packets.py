@@ -32,7 +32,9 @@ CORPUS = os.path.join(ROOT, "selftests", "fuzz", "corpus", "packets")
 # unfixed behaviour explains is reported as TODO. Empty this set once adv-bpf
 # is merged (or run with --strict) and every such case must then pass.
 EXPECTED_UNTIL_FIXED = {"udp-csum-16k/good", "udp-csum-16k/bad", "ip4-hdr-csum", "not-for-host",
-                        "icmp-nonerror-short", "icmp-quote-past-ip-len", "gue-pflags-order"}
+                        "icmp-nonerror-short", "gue-pflags-order"}
+
+TRUNCATE_ALL_MAX = 600   # corpus frames up to this size are also cut at every offset
 
 INVARIANTS = ["verdict", "pass-through identical", "output bytes", "checksums after rewrite",
               "one outcome counter", "port counters", "no state change when not ours"]
@@ -133,14 +135,21 @@ class Runner:
         self.progs = {"xdp": Program("fou_rx_xdp"), "tc": Program("fou_rx_tc")}
 
     def cases(self):
-        """(source, frame): the corpus first, then generated frames."""
+        """(source, frame): the corpus first, then each of its small frames
+        truncated at every offset, then generated frames."""
+        corpus = []
         for path in sorted(os.listdir(CORPUS)) if os.path.isdir(CORPUS) else []:
             if not path.endswith(".hex"):
                 continue
             for n, line in enumerate(open(os.path.join(CORPUS, path))):
                 line = line.strip()
                 if line and not line.startswith("#"):
-                    yield "%s:%d" % (path, n + 1), bytes.fromhex(line.split()[0])
+                    corpus.append(("%s:%d" % (path, n + 1), bytes.fromhex(line.split()[0])))
+        yield from corpus
+        for src, frame in corpus:
+            if len(frame) <= TRUNCATE_ALL_MAX:
+                for cut in range(14, len(frame)):
+                    yield "%s cut at %d" % (src, cut), frame[:cut]
         r = random.Random(self.args.seed)
         for i in range(self.args.cases):
             frame, label = gen.case(r)
@@ -208,33 +217,37 @@ class Runner:
             prog.failures.append((src, frame, exp, res, bad))
 
     def report(self, out):
-        tap = self.args.tap
-        n = 0
-        if tap:
-            out.write("1..%d\n" % (len(self.progs) * (len(INVARIANTS) + len(self.known))))
+        """Per program: cases, then each invariant held (a TAP point each
+        with --tap), then each known defect seen (a TAP TODO point each)."""
+        tap, n = self.args.tap, 0
+
+        def point(ok, text, directive=""):
+            nonlocal n
+            n += 1
+            if tap:
+                out.write("%s %d - %s%s\n" % ("ok" if ok else "not ok", n, text, directive))
+            else:
+                out.write("  %s%s\n" % ("" if ok else "FAILED: ", text))
+
         for hook, prog in self.progs.items():
             line = "%s: %d cases (%d refused by test_run), %.0f cases/s" % (
                 prog.name, prog.cases, prog.refused, prog.cases / max(self.elapsed, 1e-9))
             out.write(("# " if tap else "") + line + "\n")
             for inv in INVARIANTS:
-                held = prog.checks[inv] - prog.violations[inv]
-                n += 1
-                text = "%s: %s held %d of %d" % (prog.name, inv, held, prog.checks[inv])
-                if tap:
-                    out.write("%s %d - %s\n" % ("ok" if not prog.violations[inv] else "not ok", n, text))
-                else:
-                    out.write("  %s\n" % text)
+                point(not prog.violations[inv], "%s: %s held %d of %d" % (
+                    prog.name, inv, prog.checks[inv] - prog.violations[inv], prog.checks[inv]))
             for d in self.known:
-                n += 1
-                text = "%s: known defect %s (%s): %d cases" % (prog.name, d, M.DEFECTS[d][1], prog.known[d])
-                if tap:
-                    out.write("%s %d - %s # TODO expected until adv-bpf is merged\n" % (
-                        "not ok" if prog.known[d] else "ok", n, text))
+                text = "%s: known defect %s (%s)" % (prog.name, d, M.DEFECTS[d][1])
+                if prog.known[d]:
+                    point(False, "%s: %d cases" % (text, prog.known[d]),
+                          " # TODO expected until adv-bpf is merged")
                 else:
-                    out.write("  %s\n" % text)
+                    out.write("# %s: not seen in this run\n" % text)
             for src, frame, exp, res, bad in prog.failures[:self.args.show]:
                 out.write("# FAIL %s on %s: %s\n#   expected %s\n#   observed %s\n#   frame %s\n" % (
                     ", ".join(bad), hook, src, describe(exp), observed(res), short_hex(frame)))
+        if tap:
+            out.write("1..%d\n" % n)
         return all(not p.failures for p in self.progs.values())
 
 

@@ -32,8 +32,6 @@ DEFECTS = {
     # found by this fuzzer (not in issue 13)
     "icmp-nonerror-short": ("pass_not_udp",
                             "new: ICMP that is not an error, IP length past the frame, counted pass_icmp_short"),
-    "icmp-quote-past-ip-len": ("pass_icmp_short",
-                               "new: ICMP error quote read past the IP length (from padding)"),
     "gue-pflags-order": ("drop_gue_priv_flags",
                          "new: unknown GUE private flags beside REMCSUM counted drop_gue_remcsum"),
 }
@@ -266,10 +264,8 @@ class RxModel:
             _pass("pass_icmp_short")
         if not is_error:
             _pass("pass_not_udp")
-        if "icmp-quote-past-ip-len" in self.legacy:
-            end = len(f)
         q = l4 + 8
-        if end < q + 1:
+        if end < q + 28:                    # the smallest IP and UDP header
             _pass("pass_icmp_short")
         if f[q] >> 4 != fam:
             _pass("pass_icmp_no_tunnel")    # quotes another family: no tunnel of ours
