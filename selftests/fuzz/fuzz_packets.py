@@ -12,6 +12,7 @@ A mismatch that the unfixed code of a defect in EXPECTED_UNTIL_FIXED explains
 is counted as that defect (TAP TODO), not as a failure.
 """
 import argparse
+import collections
 import itertools
 import os
 import random
@@ -58,6 +59,7 @@ class Program:
         self.violations = {i: 0 for i in INVARIANTS}
         self.known = {d: 0 for d in M.DEFECTS}
         self.failures = []
+        self.outcomes = collections.Counter()   # the model's outcome per case: coverage
 
 
 def parse_result(line):
@@ -201,6 +203,7 @@ class Runner:
             return
         prog.cases += 1
         exp = self.model.run(hook, frame)
+        prog.outcomes[exp.outcome] += 1
         bad, checked = judge(hook, frame, exp, res)
         if bad:
             for combo, lm in self.legacy.items():
@@ -233,6 +236,8 @@ class Runner:
             line = "%s: %d cases (%d refused by test_run), %.0f cases/s" % (
                 prog.name, prog.cases, prog.refused, prog.cases / max(self.elapsed, 1e-9))
             out.write(("# " if tap else "") + line + "\n")
+            out.write("# outcomes expected (%d kinds): %s\n" % (len(prog.outcomes), " ".join(
+                "%s=%d" % kv for kv in sorted(prog.outcomes.items()))))
             for inv in INVARIANTS:
                 point(not prog.violations[inv], "%s: %s held %d of %d" % (
                     prog.name, inv, prog.checks[inv] - prog.violations[inv], prog.checks[inv]))

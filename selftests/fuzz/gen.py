@@ -75,7 +75,22 @@ def gue_header(r, inner_fam):
     if r.random() < .1:
         fields += bytes(4 * r.randrange(1, 3))
         hlen = len(fields) // 4
-    return struct.pack("!BBH", hlen, proto, flags) + fields
+    b0 = hlen
+    y = r.random()              # a wrong header, one field at a time
+    if y < .04:
+        b0 |= r.choice([0x80, 0xc0])                      # version 2, 3
+    elif y < .08:
+        b0 = (b0 & 0xe0) | r.randrange(32)                # hlen lying
+    elif y < .11:
+        flags = r.choice([0x0001, 0x8000, 0x0002, r.randrange(65536)])
+    elif y < .14:
+        fields = struct.pack("!I", r.choice([1, 0x40000000, 0x80000000, r.randrange(1 << 32)])) + fields[4:]
+        flags |= 0x0001
+    elif y < .16:
+        proto = r.choice([6, 17, 47, 132, 0])
+    elif y < .18:
+        b0 |= 0x20                                        # control
+    return struct.pack("!BBH", b0, proto, flags) + fields
 
 
 def pick_addr(r, fam, choices):
@@ -136,6 +151,56 @@ def icmp_error_frame(r):
         icmp = r.choice([ICMPv6PacketTooBig(mtu=r.choice([1280, 1400, 1000])), ICMPv6DestUnreach(code=4),
                          ICMPv6TimeExceeded(), ICMPv6EchoRequest()])
     return l2(r, bytes(ip / icmp / Raw(quote)), fam), "none"
+
+
+def sctp_frame(r):
+    """Native SCTP to this host, or SCTP in UDP to or from port 9899 (not a
+    receive port here: transit checking), with DATA/INIT chunks."""
+    fam = r.choice([4, 6])
+    chunks = []
+    for _ in range(r.randrange(1, 4)):
+        if r.random() < .7:
+            chunks.append(SCTPChunkData(tsn=r.randrange(1 << 32), data=bytes(r.randrange(256) for _ in range(r.randrange(0, 60)))))
+        else:
+            chunks.append(SCTPChunkInit(init_tag=r.randrange(1, 1 << 32)))
+    sctp = SCTP(sport=r.randrange(1, 65536), dport=r.choice([7, 5000]), tag=r.randrange(1 << 32))
+    for c in chunks:
+        sctp = sctp / c
+    if r.random() < .03:
+        sctp = sctp / Raw(bytes(16400))      # past 16 KiB (XDP only)
+    ip = ip_hdr(fam, M.PEER[fam], M.HOST[fam], r)
+    if r.random() < .5:
+        body = ip / sctp
+    else:
+        sp, dp = (M.SCTP_ENCAP_PORT, r.randrange(1024, 65536)) if r.random() < .5 else (r.randrange(1024, 65536), M.SCTP_ENCAP_PORT)
+        body = ip / UDP(sport=sp, dport=dp) / sctp
+    f = bytearray(l2(r, bytes(body), fam))
+    if r.random() < .2:
+        f[-1] ^= 1 << r.randrange(8)       # a corrupted payload byte: bad CRC32c
+    return bytes(f), "auto"
+
+
+def fix_sctp_crc(f):
+    """Recompute the CRC32c of a native or UDP-carried SCTP packet whose
+    lengths are sane (after a mutation, to reach the checks past it)."""
+    l3 = l3_off(f)
+    if len(f) < l3 + 1:
+        return
+    v = f[l3] >> 4
+    if v == 4 and len(f) >= l3 + 20:
+        proto, off, end = f[l3 + 9], l3 + (f[l3] & 0xf) * 4, l3 + struct.unpack_from("!H", f, l3 + 2)[0]
+    elif v == 6 and len(f) >= l3 + 40:
+        proto, off, end = f[l3 + 6], l3 + 40, l3 + 40 + struct.unpack_from("!H", f, l3 + 4)[0]
+    else:
+        return
+    if proto == 17:
+        off += 8
+    elif proto != 132:
+        return
+    if off + 12 > end or end > len(f):
+        return
+    f[off + 8:off + 12] = b"\0\0\0\0"
+    struct.pack_into("!I", f, off + 8, M.sctp_crc32c(bytes(f[off:end])))
 
 
 def other_frame(r):
@@ -247,12 +312,15 @@ def mutate(r, f):
 def case(r):
     """One frame and its label, from structured generation plus mutation."""
     x = r.random()
-    if x < .75:
+    if x < .70:
         f, csum = tunnel_frame(r)
         label = "tunnel"
-    elif x < .87:
+    elif x < .83:
         f, csum = icmp_error_frame(r)
         label = "icmp"
+    elif x < .90:
+        f, csum = sctp_frame(r)
+        label = "sctp"
     else:
         f, csum = other_frame(r)
         label = "other"
@@ -260,6 +328,8 @@ def case(r):
     if r.random() < .45:
         m = mutate(r, f)
         label += "+" + m
+        if label.startswith("sctp") and r.random() < .6:
+            fix_sctp_crc(f)
         if r.random() < .8:
             fix_ip4_csum(f, l3_off(f))
     elif r.random() < .03:
