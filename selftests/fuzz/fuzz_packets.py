@@ -16,6 +16,7 @@ import collections
 import itertools
 import os
 import random
+import struct
 import re
 import subprocess
 import sys
@@ -34,7 +35,11 @@ CORPUS = os.path.join(ROOT, "selftests", "fuzz", "corpus", "packets")
 # is merged (or run with --strict) and every such case must then pass.
 EXPECTED_UNTIL_FIXED = {"udp-csum-16k/good", "udp-csum-16k/bad", "ip4-hdr-csum", "not-for-host",
                         "icmp-nonerror-short", "gue-pflags-order"}
+EXPECTED_UNTIL_FIXED_TX = {"tx-mtu-padding", "tx-csum-past-ip-len"}
 
+TX_INVARIANTS = ["verdict", "pass-through identical", "output bytes", "checksums after rewrite",
+                 "source port in range, stable per flow", "one outcome counter", "tunnel counters",
+                 "no state change when not ours"]
 TRUNCATE_ALL_MAX = 600   # corpus frames up to this size are also cut at every offset
 
 INVARIANTS = ["verdict", "pass-through identical", "output bytes", "checksums after rewrite",
@@ -51,13 +56,15 @@ ALL_STATS, EVENTS = stat_names()
 
 
 class Program:
-    def __init__(self, name):
+    def __init__(self, name, invariants=INVARIANTS):
         self.name = name
+        self.elapsed = 0.0
         self.cases = 0
         self.refused = 0          # test_run refused the frame (size limits of skb test_run)
-        self.checks = {i: 0 for i in INVARIANTS}
-        self.violations = {i: 0 for i in INVARIANTS}
-        self.known = {d: 0 for d in M.DEFECTS}
+        self.checks = {i: 0 for i in invariants}
+        self.violations = {i: 0 for i in invariants}
+        self.known = {d: 0 for d in M.DEFECTS}   # cases each known defect explains
+        self.expected = []                        # the known defects looked for
         self.failures = []
         self.outcomes = collections.Counter()   # the model's outcome per case: coverage
 
@@ -123,6 +130,15 @@ def observed(res):
 
 
 class Runner:
+    """fou_rx_xdp and fou_rx_tc: frames arriving, judged by model.RxModel."""
+    MODE = "rx"
+
+    def config_lines(self):
+        return [p.line() for p in self.ports]
+
+    def hooks_for(self, frame):
+        return ["xdp"] + (["tc"] if len(frame) <= gen.TC_MAX else [])
+
     def __init__(self, args):
         self.args = args
         self.ports = M.default_ports()
@@ -133,20 +149,24 @@ class Runner:
         for n in range(1, len(known) + 1):
             for combo in itertools.combinations(sorted(known), n):
                 self.legacy[combo] = M.RxModel(self.ports, legacy=set(combo))
-        self.known = sorted(known)
         self.progs = {"xdp": Program("fou_rx_xdp"), "tc": Program("fou_rx_tc")}
+        for p in self.progs.values():
+            p.expected = sorted(known)
 
-    def cases(self):
-        """(source, frame): the corpus first, then each of its small frames
-        truncated at every offset, then generated frames."""
-        corpus = []
+    def corpus(self):
+        """(source, frame) of the saved corpus files of this runner."""
         for path in sorted(os.listdir(CORPUS)) if os.path.isdir(CORPUS) else []:
-            if not path.endswith(".hex"):
+            if not path.endswith(".hex") or path.startswith("tx-") != (self.MODE == "tx"):
                 continue
             for n, line in enumerate(open(os.path.join(CORPUS, path))):
                 line = line.strip()
                 if line and not line.startswith("#"):
-                    corpus.append(("%s:%d" % (path, n + 1), bytes.fromhex(line.split()[0])))
+                    yield "%s:%d" % (path, n + 1), bytes.fromhex(line.split()[0])
+
+    def cases(self):
+        """(source, frame): the corpus first, then each of its small frames
+        truncated at every offset, then generated frames."""
+        corpus = list(self.corpus())
         yield from corpus
         for src, frame in corpus:
             if len(frame) <= TRUNCATE_ALL_MAX:
@@ -159,7 +179,7 @@ class Runner:
 
     def run(self):
         binary = os.path.join(ROOT, self.args.build, "selftests", "fuzz_run")
-        proc = subprocess.Popen([binary, "rx"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        proc = subprocess.Popen([binary, self.MODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 text=True, bufsize=1 << 20)
         pending = []
         lock = threading.Condition()
@@ -168,11 +188,10 @@ class Runner:
 
         def feed():
             try:
-                for p in self.ports:
-                    proc.stdin.write(p.line() + "\n")
+                for line in self.config_lines():
+                    proc.stdin.write(line + "\n")
                 for src, frame in self.cases():
-                    hooks = ["xdp"] + (["tc"] if len(frame) <= gen.TC_MAX else [])
-                    for h in hooks:
+                    for h in self.hooks_for(frame):
                         with lock:
                             pending.append((src, h, frame))
                         proc.stdin.write("run %s %s\n" % (h, frame.hex()))
@@ -193,22 +212,32 @@ class Runner:
             raise failed[0]
         rc = proc.wait()
         self.elapsed = time.monotonic() - start
+        for p in self.progs.values():
+            p.elapsed = self.elapsed
         if rc:
             raise SystemExit("fuzz_run exited with %d" % rc)
 
+    def expect(self, model, hook, frame):
+        return model.run(hook, frame)
+
+    def judge(self, hook, frame, exp, res):
+        return judge(hook, frame, exp, res)
+
     def check(self, src, hook, frame, res):
+        """Judge one result; a mismatch the unfixed code of known defects
+        explains counts for those defects instead."""
         prog = self.progs[hook]
         if "err" in res:
             prog.refused += 1
             return
         prog.cases += 1
-        exp = self.model.run(hook, frame)
+        exp = self.expect(self.model, hook, frame)
         prog.outcomes[exp.outcome] += 1
-        bad, checked = judge(hook, frame, exp, res)
+        bad, checked = self.judge(hook, frame, exp, res)
         if bad:
             for combo, lm in self.legacy.items():
-                lexp = lm.run(hook, frame)
-                if lexp != exp and not judge(hook, frame, lexp, res)[0]:
+                lexp = self.expect(lm, hook, frame)
+                if lexp != exp and not self.judge(hook, frame, lexp, res)[0]:
                     for d in combo:
                         prog.known[d] += 1
                     return
@@ -230,22 +259,23 @@ class Runner:
             if tap:
                 out.write("%s %d - %s%s\n" % ("ok" if ok else "not ok", n, text, directive))
             else:
-                out.write("  %s%s\n" % ("" if ok else "FAILED: ", text))
+                out.write("  %s%s\n" % ("" if ok else "KNOWN: " if directive else "FAILED: ", text))
 
         for hook, prog in self.progs.items():
             line = "%s: %d cases (%d refused by test_run), %.0f cases/s" % (
-                prog.name, prog.cases, prog.refused, prog.cases / max(self.elapsed, 1e-9))
+                prog.name, prog.cases, prog.refused, prog.cases / max(prog.elapsed, 1e-9))
             out.write(("# " if tap else "") + line + "\n")
             out.write("# outcomes expected (%d kinds): %s\n" % (len(prog.outcomes), " ".join(
                 "%s=%d" % kv for kv in sorted(prog.outcomes.items()))))
-            for inv in INVARIANTS:
+            for inv in prog.checks:
                 point(not prog.violations[inv], "%s: %s held %d of %d" % (
                     prog.name, inv, prog.checks[inv] - prog.violations[inv], prog.checks[inv]))
-            for d in self.known:
+            for d in prog.expected:
                 text = "%s: known defect %s (%s)" % (prog.name, d, M.DEFECTS[d][1])
                 if prog.known[d]:
                     point(False, "%s: %d cases" % (text, prog.known[d]),
-                          " # TODO expected until adv-bpf is merged")
+                          " # TODO found by this fuzzer, not fixed yet" if M.DEFECTS[d][1].startswith("new:")
+                          else " # TODO issue 13, being fixed on branch adv-bpf")
                 else:
                     out.write("# %s: not seen in this run\n" % text)
             for src, frame, exp, res, bad in prog.failures[:self.args.show]:
@@ -256,9 +286,92 @@ class Runner:
         return all(not p.failures for p in self.progs.values())
 
 
+def udp_csum_field(out, fam):
+    l4 = 14 + (20 if fam == 4 else 40)
+    return struct.unpack_from("!H", out, l4 + 6)[0] if len(out) >= l4 + 8 else None
+
+
+def judge_tx(frame, exp, res, sports):
+    """The invariants a fou_tx_tc result violates, and those checked."""
+    bad, checked = [], []
+
+    def check(name, ok):
+        checked.append(name)
+        if not ok:
+            bad.append(name)
+
+    check("verdict", res["ret"] == {"pass": 0, "encap": 0, "drop": 2}[exp.action])
+    if exp.action == "pass":
+        check("pass-through identical", res["out"] == frame)
+    if exp.action == "encap":
+        t, out = exp.tunnel, res["out"]
+        check("output bytes", M.mask_tx(out, t) == M.mask_tx(exp.out, t))
+        l4 = 14 + (20 if t.fam == 4 else 40)
+        ok = len(out) >= l4 + 8 and (t.fam == 6 or M.csum16(out[14:34]) == 0xffff)
+        zero = (t.fam == 4 and not t.flags & M.F_CSUM) or (t.fam == 6 and t.flags & M.F_UDP6_ZERO)
+        if ok:
+            c = udp_csum_field(out, t.fam)
+            src, dst = (out[26:30], out[30:34]) if t.fam == 4 else (out[22:38], out[38:54])
+            # a wrong inner checksum is carried into the derived outer one
+            ok = c == 0 if zero else c != 0 and (exp.inner_csum_ok == "any" or M.udp_csum_ok(
+                t.fam, src, dst, out[l4:]) == (exp.inner_csum_ok is not False))
+        check("checksums after rewrite", ok)
+        sport = struct.unpack_from("!H", out, l4)[0] if len(out) >= l4 + 2 else -1
+        if t.flags & M.F_SPORT_FIXED:
+            ok = sport == t.sport
+        else:
+            ok = t.smin <= sport <= t.smax and sports.setdefault(exp.flow, sport) == sport
+        check("source port in range, stable per flow", ok)
+    outcomes = {k: v for k, v in res["stats"].items() if k not in EVENTS}
+    check("one outcome counter", outcomes == {exp.outcome: 1})
+    want = {}
+    if exp.slot is not None and exp.action != "pass":
+        want[str(exp.slot)] = (1, exp.inner_len, 0) if exp.action == "encap" else (0, 0, 1)
+    check("tunnel counters", res["ports"] == want)
+    if exp.action == "pass":
+        check("no state change when not ours", res["state"] == "same")
+    return bad, checked
+
+
+class TxRunner(Runner):
+    """fou_tx_tc: frames leaving the device, judged by model.TxModel."""
+    MODE = "tx"
+
+    def hooks_for(self, frame):
+        return ["tx"]
+
+    def __init__(self, args):
+        self.args = args
+        self.tunnels, self.routes = M.default_tunnels()
+        self.model = M.TxModel(self.tunnels, self.routes)
+        known = set() if args.strict else EXPECTED_UNTIL_FIXED_TX
+        self.legacy = {(d,): M.TxModel(self.tunnels, self.routes, legacy={d}) for d in known}
+        self.progs = {"tx": Program("fou_tx_tc", TX_INVARIANTS)}
+        self.progs["tx"].expected = sorted(known)
+        self.sports = {}
+
+    def config_lines(self):
+        return [t.line() for t in self.tunnels] + ["route %d %s %d %d" % r for r in self.routes]
+
+    def cases(self):
+        yield from self.corpus()
+        r = random.Random(self.args.seed)
+        for i in range(self.args.tx_cases):
+            frame, label = gen.tx_case(r)
+            yield "seed %d tx case %d (%s)" % (self.args.seed, i, label), frame
+
+    def expect(self, model, hook, frame):
+        return model.run(frame)
+
+    def judge(self, hook, frame, exp, res):
+        return judge_tx(frame, exp, res, self.sports)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", type=int, default=1000, help="generated frames (each run on both hooks)")
+    ap.add_argument("--tx-cases", type=int, default=None,
+                    help="frames through fou_tx_tc (default: a fifth of --cases)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tap", action="store_true", help="TAP output for prove")
     ap.add_argument("--strict", action="store_true",
@@ -266,10 +379,31 @@ def main():
     ap.add_argument("--show", type=int, default=5, help="failures shown per program")
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
     args = ap.parse_args()
-    r = Runner(args)
-    r.run()
-    ok = r.report(sys.stdout)
+    if args.tx_cases is None:
+        args.tx_cases = max(args.cases // 5, 0)
+    runners = [Runner(args), TxRunner(args)]
+    ok = True
+    for r in runners:
+        r.run()
+    if args.tap:
+        # one plan over all programs: the points are numbered across runners
+        merged = Merged(runners)
+        ok = merged.report(sys.stdout)
+    else:
+        for r in runners:
+            ok = r.report(sys.stdout) and ok
     return 0 if ok or args.tap else 1
+
+
+class Merged(Runner):
+    """The programs of several runners, reported as one TAP stream."""
+
+    def __init__(self, runners):
+        self.args = runners[0].args
+        self.progs = {}
+        for r in runners:
+            self.progs.update(r.progs)
+
 
 
 if __name__ == "__main__":

@@ -4,23 +4,29 @@
  * BPF_PROG_TEST_RUN and prints what each one did, so that the reference
  * model (selftests/fuzz/model.py) can judge it. No opinion of its own.
  *
- *   fuzz_run rx < CASES
+ *   fuzz_run rx|tx < CASES
  *
  * It moves into a private network namespace (bh_setup_netns: 192.0.2.1 and
- * 2001:db8::1 are this host's addresses there), loads fou_rx_xdp and
- * fou_rx_tc unpinned and reads lines:
+ * 2001:db8::1 are this host's addresses on fz0 there, 192.0.2.2 and
+ * 2001:db8::2 neighbours), loads fou_rx_xdp and fou_rx_tc (rx) or fou_tx_tc
+ * (tx) unpinned and reads lines:
  *
  *   port FAM PORT KIND IPPROTO FLAGS IFINDEX LOCAL|- PEER[/PPORT],...|-
- *        configure a port on both programs through loader/portstate.c
- *   run xdp|tc HEX
- *        run the frame; prints one line:
- *        ok RET OUTHEX STATS PORTSTATS STATE   or   err ERRNO
+ *        rx: configure a port on both programs through loader/portstate.c
+ *   tunnel SLOT FAM KIND IPPROTO TTL TOS FLAGS MTU DPORT SPORT SMIN SMAX LOCAL REMOTE
+ *   route FAM ADDR PLEN SLOT
+ *        tx: a tunnel (struct fou_tunnel) and a route to it
+ *   run xdp|tc|tx HEX
+ *        run the frame (tx: at TC egress of fz0); prints one line:
+ *        ok RET OUTHEX STATS COUNTERS STATE   or   err ERRNO
  *        STATS: fou_stats deltas "name:+N,..." ("-": none)
- *        PORTSTATS: per-port deltas "PORT/FAM:rx_packets,rx_bytes,drop_packets,..."
+ *        COUNTERS: per-port deltas "PORT/FAM:rx_packets,rx_bytes,drop_packets,..."
+ *        (rx) or per-tunnel "SLOT:tx_packets,tx_bytes,drop_packets,..." (tx)
  *        STATE: "same" or "changed": a digest of the maps a packet may
  *        change (SCTP peers and tags, tunnel path state)
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +40,7 @@
 #include "fou_stats.h"
 #include "fou_rx_xdp.skel.h"
 #include "fou_rx_tc.skel.h"
+#include "fou_tx_tc.skel.h"
 #include "bpfharness.h"
 
 #define MAX_FRAME  (64 * 1024)
@@ -47,9 +54,13 @@ struct hook {
 	struct fou_port_fds pfds;
 };
 
-static struct hook hooks[2];
+#define MAX_TUNNELS 16
+
+static struct hook hooks[3]; /* xdp, tc (receive); tx */
 static struct fou_port_key ports[MAX_PORTS];
 static int nports;
+static __u32 tunnels[MAX_TUNNELS];
+static int ntunnels, ifindex;
 
 /* Maps whose content a packet may change beside the counters. */
 static const char *const state_maps[] = {
@@ -138,7 +149,7 @@ static uint64_t state_digest(const struct hook *h)
 	return d;
 }
 
-static int load(void)
+static int load_rx(void)
 {
 	struct fou_rx_xdp_bpf *x = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
 	struct fou_rx_tc_bpf *t = x ? BH_OPEN_UNPINNED(fou_rx_tc_bpf) : NULL;
@@ -156,6 +167,18 @@ static int load(void)
 			return -1;
 	}
 	return 0;
+}
+
+static int load_tx(void)
+{
+	struct fou_tx_tc_bpf *t = BH_OPEN_UNPINNED(fou_tx_tc_bpf);
+
+	if (!t)
+		return -1;
+	hooks[2] = (struct hook){ .name = "tx", .obj = t->obj,
+				   .prog_fd = bpf_program__fd(t->progs.fou_tx_tc) };
+	hooks[2].stats_fd = bpf_object__find_map_fd_by_name(t->obj, FOU_MAP_STATS);
+	return hooks[2].stats_fd < 0 ? -1 : 0;
 }
 
 static int parse_addr(int fam, const char *s, struct fou_addr *a)
@@ -203,12 +226,103 @@ static int cmd_port(char *args)
 	return 0;
 }
 
+static int map_fd(const struct hook *h, const char *name)
+{
+	int fd = bpf_object__find_map_fd_by_name(h->obj, name);
+
+	if (fd < 0) {
+		fprintf(stderr, "fuzz_run: no map %s\n", name);
+		exit(1);
+	}
+	return fd;
+}
+
+/* "tunnel SLOT FAM KIND IPPROTO TTL TOS FLAGS MTU DPORT SPORT SMIN SMAX LOCAL REMOTE" */
+static int cmd_tunnel(char *args)
+{
+	unsigned slot, fam, kind, ipproto, ttl, tos, flags, mtu, dport, sport, smin, smax;
+	char local[64], remote[64];
+	struct fou_tunnel v;
+
+	if (sscanf(args, "%u %u %u %u %u %u %u %u %u %u %u %u %63s %63s", &slot, &fam, &kind,
+		   &ipproto, &ttl, &tos, &flags, &mtu, &dport, &sport, &smin, &smax, local,
+		   remote) != 14 || ntunnels == MAX_TUNNELS)
+		return -EINVAL;
+	memset(&v, 0, sizeof(v));
+	snprintf(v.name, sizeof(v.name), "fz%u", slot);
+	v.family = fam;
+	v.kind = kind;
+	v.ipproto = ipproto;
+	v.ttl = ttl;
+	v.tos = tos;
+	v.flags = flags;
+	v.mtu = mtu;
+	v.dport = dport;
+	v.sport = sport;
+	v.sport_min = smin;
+	v.sport_max = smax;
+	if (parse_addr(fam, local, &v.local) || parse_addr(fam, remote, &v.remote))
+		return -EINVAL;
+	if (bpf_map_update_elem(map_fd(&hooks[2], FOU_MAP_TUNNELS), &slot, &v, BPF_ANY))
+		return -errno;
+	tunnels[ntunnels++] = slot;
+	return 0;
+}
+
+/* "route FAM ADDR PLEN SLOT": also counted in fou_route_count, as fouloader does */
+static int cmd_route(char *args)
+{
+	unsigned fam, plen, slot;
+	struct fou_route r;
+	struct fou_addr a;
+	char addr[64];
+	int err;
+
+	if (sscanf(args, "%u %63s %u %u", &fam, addr, &plen, &slot) != 4 ||
+	    parse_addr(fam, addr, &a))
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	r.tunnel = slot;
+	if (fam == 4) {
+		struct fou_route4_key k = { .prefixlen = plen, .addr = a.ip4 };
+
+		err = bpf_map_update_elem(map_fd(&hooks[2], FOU_MAP_ROUTES4), &k, &r, BPF_ANY);
+	} else {
+		struct fou_route6_key k = { .prefixlen = plen };
+
+		memcpy(k.addr, a.ip6, 16);
+		err = bpf_map_update_elem(map_fd(&hooks[2], FOU_MAP_ROUTES6), &k, &r, BPF_ANY);
+	}
+	return err ? -errno : bh_routes_present(hooks[2].obj);
+}
+
+static void tunnel_stats(const struct hook *h, struct fou_port_stats *out)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd = map_fd(h, FOU_MAP_TUN_STATS), i, c;
+	struct fou_tun_stats vals[ncpus > 0 ? ncpus : 1];
+
+	for (i = 0; i < ntunnels; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		if (bpf_map_lookup_elem(fd, &tunnels[i], vals))
+			continue;
+		for (c = 0; c < ncpus; c++) {
+			out[i].rx_packets += vals[c].tx_packets;
+			out[i].rx_bytes += vals[c].tx_bytes;
+			out[i].drop_packets += vals[c].drop_packets;
+		}
+	}
+}
+
 static void port_stats(const struct hook *h, struct fou_port_stats *out)
 {
 	struct fou_port v;
 	__u32 slot;
 	int i;
 
+	if (h == &hooks[2]) {
+		tunnel_stats(h, out);
+		return;
+	}
 	for (i = 0; i < nports; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		if (!fou_port_find(&h->pfds, &ports[i], &v, &slot))
@@ -244,15 +358,21 @@ static void print_deltas(const uint64_t *before, const uint64_t *after)
 		printf(" -");
 }
 
-static void print_port_deltas(const struct fou_port_stats *b, const struct fou_port_stats *a)
+static void print_port_deltas(const struct hook *h, const struct fou_port_stats *b,
+			      const struct fou_port_stats *a)
 {
+	bool tx = h == &hooks[2];
 	const char *sep = " ";
 	int i;
 
-	for (i = 0; i < nports; i++) {
+	for (i = 0; i < (tx ? ntunnels : nports); i++) {
 		if (!memcmp(&a[i], &b[i], sizeof(a[i])))
 			continue;
-		printf("%s%u/%u:%llu,%llu,%llu", sep, ports[i].port, ports[i].family,
+		if (tx)
+			printf("%s%u:", sep, tunnels[i]);
+		else
+			printf("%s%u/%u:", sep, ports[i].port, ports[i].family);
+		printf("%llu,%llu,%llu",
 		       (unsigned long long)(a[i].rx_packets - b[i].rx_packets),
 		       (unsigned long long)(a[i].rx_bytes - b[i].rx_bytes),
 		       (unsigned long long)(a[i].drop_packets - b[i].drop_packets));
@@ -269,17 +389,23 @@ static void cmd_run(char *args)
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT], d0, d1;
 	struct fou_port_stats pb[MAX_PORTS], pa[MAX_PORTS];
 	const struct hook *h = !strncmp(args, "xdp ", 4) ? &hooks[0] :
-			       !strncmp(args, "tc ", 3) ? &hooks[1] : NULL;
+			       !strncmp(args, "tc ", 3) ? &hooks[1] :
+			       !strncmp(args, "tx ", 3) ? &hooks[2] : NULL;
+	struct __sk_buff ctx = { .ifindex = ifindex };
 	long len = h ? unhex(strchr(args, ' ') + 1, in, sizeof(in)) : -1;
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
 		    .data_size_out = sizeof(out), .repeat = 1);
 	int err;
 
-	if (len < 0) {
+	if (len < 0 || !h->obj) {
 		printf("err %d\n", EINVAL);
 		return;
 	}
 	o.data_size_in = len;
+	if (h == &hooks[2]) {   /* egress of fz0: the device bpf_fib_lookup starts from */
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
 	d0 = state_digest(h);
 	if (bh_read_stats(h->stats_fd, before))
 		exit(3);
@@ -296,41 +422,50 @@ static void cmd_run(char *args)
 	printf("ok %u ", o.retval);
 	print_hex(out, o.data_size_out);
 	print_deltas(before, after);
-	print_port_deltas(pb, pa);
+	print_port_deltas(h, pb, pa);
 	printf(" %s\n", d0 == d1 ? "same" : "changed");
+}
+
+static int command(char *line)
+{
+	if (!strncmp(line, "port ", 5))
+		return hooks[0].obj ? cmd_port(line + 5) : -EINVAL;
+	if (!strncmp(line, "tunnel ", 7))
+		return hooks[2].obj ? cmd_tunnel(line + 7) : -EINVAL;
+	if (!strncmp(line, "route ", 6))
+		return hooks[2].obj ? cmd_route(line + 6) : -EINVAL;
+	if (!strncmp(line, "run ", 4))
+		cmd_run(line + 4);
+	else if (line[0] != '\n' && line[0] != '#')
+		return -EINVAL;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static char line[MAX_LINE];
 	const char *failed;
+	bool tx = argc == 2 && !strcmp(argv[1], "tx");
 	int err;
 
-	if (argc != 2 || strcmp(argv[1], "rx")) {
-		fprintf(stderr, "usage: fuzz_run rx < CASES\n");
+	if (argc != 2 || (strcmp(argv[1], "rx") && !tx)) {
+		fprintf(stderr, "usage: fuzz_run rx|tx < CASES\n");
 		return 2;
 	}
-	err = bh_setup_netns("fz0", "fz1", "", &failed);
-	if (err < 0) {
-		fprintf(stderr, "fuzz_run: network namespace: %s%s%s\n", strerror(-err),
+	ifindex = bh_setup_netns("fz0", "fz1", "", &failed);
+	if (ifindex < 0) {
+		fprintf(stderr, "fuzz_run: network namespace: %s%s%s\n", strerror(-ifindex),
 			failed ? " in: " : "", failed ? failed : "");
 		return 1;
 	}
-	if (load()) {
-		fprintf(stderr, "fuzz_run: cannot load the receive programs: %s\n", strerror(errno));
+	if (tx ? load_tx() : load_rx()) {
+		fprintf(stderr, "fuzz_run: cannot load the programs: %s\n", strerror(errno));
 		return 1;
 	}
 	while (fgets(line, sizeof(line), stdin)) {
-		if (!strncmp(line, "port ", 5)) {
-			err = cmd_port(line + 5);
-			if (err) {
-				fprintf(stderr, "fuzz_run: bad port line (%s): %s", strerror(-err), line);
-				return 2;
-			}
-		} else if (!strncmp(line, "run ", 4)) {
-			cmd_run(line + 4);
-		} else if (line[0] != '\n' && line[0] != '#') {
-			fprintf(stderr, "fuzz_run: unknown line: %s", line);
+		err = command(line);
+		if (err) {
+			fprintf(stderr, "fuzz_run: bad line (%s): %.200s", strerror(-err), line);
 			return 2;
 		}
 	}

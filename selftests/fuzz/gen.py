@@ -338,3 +338,32 @@ def case(r):
     if csum != "none" and ("lie" not in label or r.random() < .5):
         set_udp_csum(f, csum, r)
     return bytes(f), label
+
+
+# ---- transmit ----------------------------------------------------------------
+TX_DST = {4: ["10.1.0.2", "10.1.200.9", "10.2.0.2", "10.3.0.2", "10.4.0.2", "10.5.0.2", "10.6.0.2",
+              "10.99.0.2", M.PEER[4]],
+          6: ["fd00:1::2", "fd00:1:ff::9", "fd00:3::2", "fd00:99::2", M.PEER[6]]}
+
+
+def tx_case(r):
+    """A frame leaving the device: an inner packet for a tunnel route (or
+    none), possibly mutated. TC egress sees it with the stack's MACs."""
+    fam = r.choice([4, 6])
+    if r.random() < .04:
+        return bytes(Ether(dst="ff:ff:ff:ff:ff:ff", src=MAC_DEV) / ARP()), "arp"
+    src = "10.0.0.%d" % r.randrange(1, 4) if fam == 4 else "fd00::%x" % r.randrange(1, 4)
+    dst = r.choice(TX_DST[fam])
+    size = r.choice([r.randrange(0, 200), r.randrange(0, 1500), r.randrange(900, 1500)])
+    inner = inner_pkt(r, fam, size)
+    inner.dst = dst
+    inner.src = src
+    if fam == 4:
+        inner.flags = "DF" if r.random() < .7 else 0
+    f = bytearray(bytes(Ether(dst="02:00:00:00:00:aa", src=MAC_DEV) / inner))
+    label = "tx"
+    if r.random() < .3:
+        label += "+" + mutate(r, f)
+        if r.random() < .8:
+            fix_ip4_csum(f, 14)
+    return bytes(f), label

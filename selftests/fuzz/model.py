@@ -34,6 +34,10 @@ DEFECTS = {
     # found by this fuzzer (not in issue 13)
     "icmp-nonerror-short": ("pass_not_udp",
                             "new: ICMP that is not an error, IP length past the frame, counted pass_icmp_short"),
+    "tx-mtu-padding": ("tx_drop_mtu",
+                       "new: TC egress compares the frame, Ethernet padding included, with the tunnel MTU"),
+    "tx-csum-past-ip-len": ("tx_encap_fou",
+                            "new: TC egress derives the outer UDP checksum from an inner L4 checksum past the inner IP length"),
     "gue-pflags-order": ("drop_gue_priv_flags",
                          "new: unknown GUE private flags beside REMCSUM counted drop_gue_remcsum"),
 }
@@ -414,3 +418,207 @@ def _pass(stat):
 
 def _drop(stat, key):
     raise _Outcome(Expect(stat, "drop", port=key))
+
+
+# ---- transmit: fou_tx_tc (README "Sending into a tunnel") -------------------
+F_CSUM, F_UDP6_ZERO, F_SPORT_FIXED, F_TOS_FIXED = 0x1, 0x2, 0x4, 0x8
+DEV_MTU = 1500
+MAC_NEIGH, MAC_DEV = bytes.fromhex("020000000099"), bytes.fromhex("020000000001")
+NOFIB = {4: "198.18.0.1", 6: "2001:db8:ffff::1"}
+
+
+@dataclass
+class Tunnel:
+    slot: int
+    fam: int
+    kind: int
+    ipproto: int
+    remote: str
+    dport: int
+    ttl: int = 64
+    tos: int = 0
+    flags: int = 0
+    mtu: int = 0
+    sport: int = 0
+    smin: int = 49152
+    smax: int = 65535
+
+    def line(self):
+        return "tunnel %d %d %d %d %d %d %d %d %d %d %d %d %s %s" % (
+            self.slot, self.fam, self.kind, self.ipproto, self.ttl, self.tos, self.flags,
+            self.mtu, self.dport, self.sport, self.smin, self.smax, HOST[self.fam], self.remote)
+
+    def overhead(self):
+        return (20 if self.fam == 4 else 40) + 8 + (4 if self.kind == KIND_GUE else 0)
+
+
+def default_tunnels():
+    """Tunnels and routes: (tunnels, [(fam, prefix, plen, slot)])."""
+    t = [
+        Tunnel(1, 4, KIND_FOU, 4, PEER[4], 5555),
+        Tunnel(2, 6, KIND_GUE, 0, PEER[6], 6080, smin=1024, smax=2047),
+        Tunnel(3, 4, KIND_FOU, 41, PEER[4], 5556, ttl=9, tos=0x20, mtu=1000, sport=7777,
+               flags=F_CSUM | F_SPORT_FIXED | F_TOS_FIXED),
+        Tunnel(5, 4, KIND_FOU, 4, NOFIB[4], 5555),
+        Tunnel(6, 6, KIND_FOU, 4, PEER[6], 5557, flags=F_UDP6_ZERO),
+    ]
+    routes = [(4, "10.1.0.0", 16, 1), (4, PEER[4], 32, 1), (6, "fd00:1::", 32, 2),
+              (4, "10.2.0.0", 16, 2), (6, "fd00:3::", 32, 3), (4, "10.3.0.0", 16, 3),
+              (4, "10.4.0.0", 16, 4), (4, "10.5.0.0", 16, 5), (4, "10.6.0.0", 16, 6)]
+    return t, routes
+
+
+@dataclass
+class TxExpect:
+    outcome: str
+    action: str                  # "pass", "drop", "encap"
+    out: bytes = None            # encap: output with the hashed fields zeroed (see mask_tx)
+    slot: int = None             # tunnel whose counters move
+    inner_len: int = 0
+    flow: tuple = None           # encap: the inner flow, for source-port stability
+    tunnel: Tunnel = None
+    inner_csum_ok: bool = None   # encap: inner_l4_csum_ok()
+
+
+def in_prefix(fam, addr, prefix, plen):
+    a, p = addr_bytes(fam, addr), addr_bytes(fam, prefix)
+    full, rest = divmod(plen, 8)
+    return a[:full] == p[:full] and (not rest or (a[full] ^ p[full]) >> (8 - rest) == 0)
+
+
+class TxModel:
+    def __init__(self, tunnels, routes, legacy=()):
+        self.tunnels = {t.slot: t for t in tunnels}
+        self.routes = routes
+        self.legacy = set(legacy)
+
+    def route(self, fam, dst):
+        best = None
+        for rf, prefix, plen, slot in self.routes:
+            if rf == fam and in_prefix(fam, dst, prefix, plen) and (best is None or plen > best[0]):
+                best = (plen, slot)
+        return best and best[1]
+
+    def run(self, f):
+        etype = struct.unpack_from("!H", f, 12)[0] if len(f) >= 14 else 0
+        if etype not in (0x0800, 0x86dd):
+            return TxExpect("tx_pass_not_ip", "pass")
+        fam = 4 if etype == 0x0800 else 6
+        ip = f[14:]
+        if len(ip) < 1 or ip[0] >> 4 != fam or (fam == 4 and ip[0] & 0xf < 5):
+            return TxExpect("tx_pass_not_ip", "pass")
+        if len(ip) < (20 if fam == 4 else 40):
+            return TxExpect("tx_drop_malformed", "drop")
+        dst = addr_str(4, ip[16:20]) if fam == 4 else addr_str(6, ip[24:40])
+        slot = self.route(fam, dst)
+        if slot is None:
+            return TxExpect("tx_pass_no_route", "pass")
+        if fam == 4:
+            ihl = (ip[0] & 0xf) * 4
+            ilen = struct.unpack_from("!H", ip, 2)[0]
+            bad = ihl < 20 or len(ip) < ihl or ilen < ihl
+        else:
+            ilen = struct.unpack_from("!H", ip, 4)[0] + 40
+            bad = False
+        t = self.tunnels.get(slot)
+        if t is None:
+            return TxExpect("tx_drop_no_tunnel", "drop")
+        if bad or ilen > len(ip):
+            return TxExpect("tx_drop_malformed", "drop", slot=slot)
+        inner = bytes(ip[:ilen])
+        if t.kind == KIND_FOU and {4: 4, 41: 6}[t.ipproto] != fam:
+            return TxExpect("tx_drop_family", "drop", slot=slot)
+        if dst == t.remote:
+            return TxExpect("tx_drop_loop", "drop", slot=slot)
+        size = len(ip) if "tx-mtu-padding" in self.legacy else len(inner)
+        if size > (t.mtu or DEV_MTU - t.overhead()):
+            return TxExpect("tx_drop_mtu", "drop", slot=slot)
+        if t.remote == NOFIB[t.fam]:
+            return TxExpect("tx_drop_no_fib", "drop", slot=slot)
+        e = self.encap(t, fam, inner, slot)
+        if "tx-csum-past-ip-len" in self.legacy and len(ip) > ilen and inner_l4_cut(fam, inner):
+            e.inner_csum_ok = "any"
+        return e
+
+    def encap(self, t, fam, inner, slot):
+        gue = struct.pack("!BBH", 0, 4 if fam == 4 else 41, 0) if t.kind == KIND_GUE else b""
+        ulen = 8 + len(gue) + len(inner)
+        iecn = inner[1] & 3 if fam == 4 else (inner[1] >> 4) & 3
+        itos = inner[1] if fam == 4 else ((inner[0] & 0xf) << 4) | (inner[1] >> 4)
+        tos = (t.tos & ~3) | iecn if t.flags & F_TOS_FIXED else itos
+        df = bool(inner[6] & 0x40) if fam == 4 else True
+        src, dst = addr_bytes(t.fam, HOST[t.fam]), addr_bytes(t.fam, t.remote)
+        sport = t.sport if t.flags & F_SPORT_FIXED else 0       # hashed: masked
+        udp = bytearray(struct.pack("!HHHH", sport, t.dport, ulen, 0) + gue + inner)
+        if t.fam == 4:
+            oh = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + ulen, 0, 0x4000 if df else 0,
+                                       t.ttl, 17, 0, src, dst))
+        else:
+            oh = bytearray(struct.pack("!IHBB16s16s", (6 << 28) | (tos << 20), ulen, 17, t.ttl, src, dst))
+        eth = MAC_NEIGH + MAC_DEV + (b"\x08\x00" if t.fam == 4 else b"\x86\xdd")
+        flow = (slot, fam, inner_flow(fam, inner))
+        return TxExpect("tx_encap_gue" if t.kind == KIND_GUE else "tx_encap_fou", "encap",
+                        eth + bytes(oh) + bytes(udp), slot, len(inner), flow, t,
+                        inner_l4_csum_ok(fam, inner))
+
+
+def inner_flow(fam, inner):
+    """Addresses, protocol and ports: what one flow's packets share."""
+    if fam == 4:
+        ihl, proto, addrs = (inner[0] & 0xf) * 4, inner[9], inner[12:20]
+    else:
+        ihl, proto, addrs = 40, inner[6], inner[8:40]
+    ports = inner[ihl:ihl + 4] if proto in (6, 17) else b""
+    return (bytes(addrs), proto, bytes(ports))
+
+
+def inner_l4_csum_ok(fam, inner):
+    """Whether the inner TCP/UDP/ICMP checksum is right; None when it pins
+    nothing (other protocols, a fragment, UDP checksum 0, a short packet).
+    README: the outer UDP checksum is derived from it, so a wrong inner
+    checksum is carried into the outer one."""
+    if fam == 4:
+        ihl, proto = (inner[0] & 0xf) * 4, inner[9]
+        if struct.unpack_from("!H", inner, 6)[0] & 0x3fff:
+            return None
+        src, dst = inner[12:16], inner[16:20]
+    else:
+        ihl, proto, src, dst = 40, inner[6], inner[8:24], inner[24:40]
+    l4 = inner[ihl:]
+    off = {6: 16, 17: 6, 1: 2, 58: 2}.get(proto)
+    if off is None or len(l4) < off + 2 or (fam, proto) == (6, 1) or (fam, proto) == (4, 58):
+        return None
+    if proto == 17 and struct.unpack_from("!H", l4, 6)[0] == 0:
+        return None
+    if proto == 1:
+        return csum16(bytes(l4)) == 0xffff
+    pseudo = src + dst + (struct.pack("!BBH", 0, proto, len(l4)) if fam == 4
+                          else struct.pack("!IxxxB", len(l4), proto))
+    return csum16(bytes(pseudo) + bytes(l4)) == 0xffff
+
+
+def inner_l4_cut(fam, inner):
+    """The inner IP length ends inside its TCP/UDP/ICMP checksum field."""
+    ihl, proto = ((inner[0] & 0xf) * 4, inner[9]) if fam == 4 else (40, inner[6])
+    off = {6: 16, 17: 6, 1: 2, 58: 2}.get(proto)
+    return off is not None and len(inner) < ihl + off + 2
+
+
+def mask_tx(out, t):
+    """The output with what the model cannot know zeroed: the IPv4 ID (and so
+    the header checksum), the IPv6 flow label (a flow hash), a hashed UDP
+    source port and the UDP checksum (both checked on their own)."""
+    o = bytearray(out)
+    if len(o) < 14 + (20 if t.fam == 4 else 40) + 8:
+        return bytes(o)
+    l4 = 14 + (20 if t.fam == 4 else 40)
+    if t.fam == 4:
+        o[18:20] = b"\0\0"
+        o[24:26] = b"\0\0"
+    else:
+        o[15] &= 0xf0
+        o[16:18] = b"\0\0"
+    if not t.flags & F_SPORT_FIXED:
+        o[l4:l4 + 2] = b"\0\0"
+    o[l4 + 6:l4 + 8] = b"\0\0"
+    return bytes(o)

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The packet fuzzer's short deterministic run (make fuzz-packets is the long
 # one): the saved corpus, each small corpus frame cut at every offset, and
-# FUZZ_SHORT_CASES generated frames from seed 1, through fou_rx_xdp and
-# fou_rx_tc, judged by the reference model. Known defects still being fixed
+# FUZZ_SHORT_CASES generated frames from seed 1 through fou_rx_xdp and
+# fou_rx_tc (a fifth as many through fou_tx_tc), judged by the reference
+# model. Known defects still being fixed
 # are TAP TODO points (see EXPECTED_UNTIL_FIXED in fuzz_packets.py).
 cd "$(dirname "$0")/../.." || { echo "1..0 # SKIP cannot cd to the repository root"; exit 0; }
 . selftests/lib/unit.sh
