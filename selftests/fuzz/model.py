@@ -18,18 +18,27 @@ from dataclasses import dataclass, field
 from scapy.layers.sctp import crc32c as sctp_crc32c
 
 # ---- what issue 13 changes, in one table ---------------------------------
-# name -> (counter the fixed programs count, short description). The counter
-# names follow branch adv-bpf; update them here when it lands.
-# The unfixed behaviour of defect 1 is either answer, so it has two legacy
-# variants ("/good": a bad checksum accepted, "/bad": a good one dropped).
+# The counters and the port word of the fixed behaviour, as branch adv-bpf
+# names them (include/fou_stats.h, include/fou_maps.h there).
+FIXED = {
+    "drop_ip4_hdr_csum": "drop_ip4_hdr_csum",   # defect 3: bad outer IPv4 header checksum
+    "pass_not_local": "pass_not_local",         # defect 4: transit, not this host's unicast address
+    "pass_multicast": "pass_multicast",         # defect 4: broadcast/multicast, port without 'multicast'
+}
+F_MULTICAST = 0x10                              # port word 'multicast' (FOU_PORT_F_MULTICAST)
+
+# Known defects by name: the model can behave as the unfixed code does
+# (legacy=...), so that the fuzzer tells "that known defect" from a new one.
+# The unfixed behaviour of defect 1 is either answer, so it has two variants
+# ("/good": a bad checksum accepted, "/bad": a good one dropped).
 DEFECTS = {
     "udp-csum-16k/good": ("drop_udp_csum",
                           "defect 1: UDP checksum past 16 KiB unverified: corrupted datagram accepted"),
     "udp-csum-16k/bad": ("drop_udp_csum",
                          "defect 1: UDP checksum past 16 KiB misread: valid datagram dropped"),
-    "ip4-hdr-csum": ("drop_ip_csum",
+    "ip4-hdr-csum": (FIXED["drop_ip4_hdr_csum"],
                      "defect 3: outer IPv4 header checksum not validated"),
-    "not-for-host": ("pass_not_local",
+    "not-for-host": (FIXED["pass_not_local"],
                      "defect 4: packets not addressed to this host (transit, broadcast, multicast) decapsulated"),
     # found by this fuzzer (not in issue 13)
     "icmp-nonerror-short": ("pass_not_udp",
@@ -89,6 +98,7 @@ def default_ports():
             Port(7002, fam, KIND_FOU, 4, any_, ifindex=1),      # lo: test_run's device
             Port(7003, fam, KIND_FOU, 4, any_, ifindex=9999),
             Port(7004, fam, KIND_GUE, 0, 0, peers=[(PEER_B[fam], 6000)]),
+            Port(7005, fam, KIND_FOU, 4, any_ | F_MULTICAST),
         ]
     ports.append(Port(5558, 4, KIND_FOU, 4, F_PEER_ANY))
     return ports
@@ -229,16 +239,20 @@ class RxModel:
         dst_s, src_s = addr_str(fam, dst), addr_str(fam, src)
         if port.flags & F_LOCAL and dst_s != port.local:
             _pass("pass_other_local")
-        if not is_host(fam, dst_s) and "not-for-host" not in self.legacy:
-            _pass(DEFECTS["not-for-host"][0])
+        if "not-for-host" not in self.legacy:
+            if is_broadcast(fam, dst_s) or is_multicast(fam, dst_s):
+                if not port.flags & F_MULTICAST:
+                    _pass(FIXED["pass_multicast"])
+            elif not is_host(fam, dst_s):
+                _pass(FIXED["pass_not_local"])
+        if fam == 4 and not hdr_ok and "ip4-hdr-csum" not in self.legacy:
+            _drop(FIXED["drop_ip4_hdr_csum"], key)
         if not port.flags & F_PEER_ANY:
             pp = [p for a, p in port.peers if a == src_s]
             if not pp:
                 _drop("drop_peer", key)
             if pp[0] and pp[0] != sport:
                 _drop("drop_peer_port", key)
-        if fam == 4 and not hdr_ok and "ip4-hdr-csum" not in self.legacy:
-            _drop(DEFECTS["ip4-hdr-csum"][0], key)
         end = l3 + tot
         if len(f) < end:
             _drop("drop_truncated", key)
