@@ -40,6 +40,7 @@ EXPECTED_UNTIL_FIXED_TX = {"tx-mtu-padding", "tx-csum-past-ip-len"}
 TX_INVARIANTS = ["verdict", "pass-through identical", "output bytes", "checksums after rewrite",
                  "source port in range, stable per flow", "one outcome counter", "tunnel counters",
                  "no state change when not ours"]
+HINTS_INVARIANTS = ["verdict", "pass-through identical", "no counter", "no state change"]
 TRUNCATE_ALL_MAX = 600   # corpus frames up to this size are also cut at every offset
 
 INVARIANTS = ["verdict", "pass-through identical", "output bytes", "checksums after rewrite",
@@ -117,6 +118,15 @@ def judge(hook, frame, exp, res):
     return bad, checked
 
 
+def judge_hints(frame, res):
+    """fou_hints_tc without XDP metadata (README: missing metadata changes
+    nothing): TC_ACT_OK, the frame untouched, no counter, no state."""
+    results = [("verdict", res["ret"] == 0), ("pass-through identical", res["out"] == frame),
+               ("no counter", not res["stats"] and not res["ports"]),
+               ("no state change", res["state"] == "same")]
+    return [n for n, ok in results if not ok], [n for n, _ in results]
+
+
 def short_hex(b, n=160):
     return b.hex() if len(b) <= n else "%s... (%d bytes)" % (b[:n].hex(), len(b))
 
@@ -137,7 +147,13 @@ class Runner:
         return [p.line() for p in self.ports]
 
     def hooks_for(self, frame):
-        return ["xdp"] + (["tc"] if len(frame) <= gen.TC_MAX else [])
+        """Every frame on XDP; on TC what skb test_run takes; every second
+        of those also through fou_hints_tc (which must leave it alone: skb
+        test_run cannot give it XDP metadata)."""
+        if len(frame) > gen.TC_MAX:
+            return ["xdp"]
+        self.nth = getattr(self, "nth", 0) + 1
+        return ["xdp", "tc"] + (["hints"] if self.nth % 2 else [])
 
     def __init__(self, args):
         self.args = args
@@ -152,6 +168,7 @@ class Runner:
         self.progs = {"xdp": Program("fou_rx_xdp"), "tc": Program("fou_rx_tc")}
         for p in self.progs.values():
             p.expected = sorted(known)
+        self.progs["hints"] = Program("fou_hints_tc", HINTS_INVARIANTS)
 
     def corpus(self):
         """(source, frame) of the saved corpus files of this runner."""
@@ -218,9 +235,13 @@ class Runner:
             raise SystemExit("fuzz_run exited with %d" % rc)
 
     def expect(self, model, hook, frame):
+        if hook == "hints":
+            return M.Expect("none", "pass")
         return model.run(hook, frame)
 
     def judge(self, hook, frame, exp, res):
+        if hook == "hints":
+            return judge_hints(frame, res)
         return judge(hook, frame, exp, res)
 
     def check(self, src, hook, frame, res):

@@ -16,8 +16,9 @@
  *   tunnel SLOT FAM KIND IPPROTO TTL TOS FLAGS MTU DPORT SPORT SMIN SMAX LOCAL REMOTE
  *   route FAM ADDR PLEN SLOT
  *        tx: a tunnel (struct fou_tunnel) and a route to it
- *   run xdp|tc|tx HEX
- *        run the frame (tx: at TC egress of fz0); prints one line:
+ *   run xdp|tc|hints|tx HEX
+ *        run the frame (hints: fou_hints_tc, which skb test_run can give
+ *        no XDP metadata; tx: at TC egress of fz0); prints one line:
  *        ok RET OUTHEX STATS COUNTERS STATE   or   err ERRNO
  *        STATS: fou_stats deltas "name:+N,..." ("-": none)
  *        COUNTERS: per-port deltas "PORT/FAM:rx_packets,rx_bytes,drop_packets,..."
@@ -41,6 +42,7 @@
 #include "fou_rx_xdp.skel.h"
 #include "fou_rx_tc.skel.h"
 #include "fou_tx_tc.skel.h"
+#include "fou_hints_tc.skel.h"
 #include "bpfharness.h"
 
 #define MAX_FRAME  (64 * 1024)
@@ -56,7 +58,7 @@ struct hook {
 
 #define MAX_TUNNELS 16
 
-static struct hook hooks[3]; /* xdp, tc (receive); tx */
+static struct hook hooks[4]; /* xdp, tc (receive); tx; hints (fou_hints_tc) */
 static struct fou_port_key ports[MAX_PORTS];
 static int nports;
 static __u32 tunnels[MAX_TUNNELS];
@@ -153,10 +155,15 @@ static int load_rx(void)
 {
 	struct fou_rx_xdp_bpf *x = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
 	struct fou_rx_tc_bpf *t = x ? BH_OPEN_UNPINNED(fou_rx_tc_bpf) : NULL;
+	struct fou_hints_tc_bpf *g = t ? fou_hints_tc_bpf__open() : NULL;
 	int i;
 
-	if (!x || !t)
+	/* fou_hints_tc shares fou_rx_tc's maps, as pinning shares them */
+	if (!g || bh_share_pinned_maps(t->obj, g->obj) || fou_hints_tc_bpf__load(g))
 		return -1;
+	hooks[3] = (struct hook){ .name = "hints", .obj = g->obj,
+				   .prog_fd = bpf_program__fd(g->progs.fou_hints_tc) };
+	hooks[3].stats_fd = bpf_object__find_map_fd_by_name(g->obj, FOU_MAP_STATS);
 	hooks[0] = (struct hook){ .name = "xdp", .obj = x->obj,
 				   .prog_fd = bpf_program__fd(x->progs.fou_rx_xdp) };
 	hooks[1] = (struct hook){ .name = "tc", .obj = t->obj,
@@ -319,6 +326,8 @@ static void port_stats(const struct hook *h, struct fou_port_stats *out)
 	__u32 slot;
 	int i;
 
+	if (h == &hooks[3])
+		h = &hooks[1];   /* the same maps */
 	if (h == &hooks[2]) {
 		tunnel_stats(h, out);
 		return;
@@ -390,7 +399,8 @@ static void cmd_run(char *args)
 	struct fou_port_stats pb[MAX_PORTS], pa[MAX_PORTS];
 	const struct hook *h = !strncmp(args, "xdp ", 4) ? &hooks[0] :
 			       !strncmp(args, "tc ", 3) ? &hooks[1] :
-			       !strncmp(args, "tx ", 3) ? &hooks[2] : NULL;
+			       !strncmp(args, "tx ", 3) ? &hooks[2] :
+			       !strncmp(args, "hints ", 6) ? &hooks[3] : NULL;
 	struct __sk_buff ctx = { .ifindex = ifindex };
 	long len = h ? unhex(strchr(args, ' ') + 1, in, sizeof(in)) : -1;
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
