@@ -321,7 +321,14 @@ def judge_tx(frame, exp, res, sports):
         if not ok:
             bad.append(name)
 
-    check("verdict", res["ret"] == {"pass": 0, "encap": 0, "drop": 2}[exp.action])
+    check("verdict", res["ret"] == {"pass": 0, "encap": 0, "drop": 2, "icmp": 7}[exp.action])
+    if exp.action == "icmp":        # Frag Needed / Packet Too Big, sent in: exact bytes
+        check("output bytes", res["out"] == exp.out)
+        fam = 4 if exp.out[12:14] == b"\x08\x00" else 6
+        out = res["out"]
+        ok = (M.csum16(out[14:34]) == 0xffff and M.csum16(out[34:]) == 0xffff if fam == 4 else
+              M.csum16(out[22:54] + struct.pack("!IxxxB", len(out) - 54, 58) + out[54:]) == 0xffff)
+        check("checksums after rewrite", ok)
     if exp.action == "pass":
         check("pass-through identical", res["out"] == frame)
     if exp.action == "encap":
@@ -341,7 +348,8 @@ def judge_tx(frame, exp, res, sports):
         if t.flags & M.F_SPORT_FIXED:
             ok = sport == t.sport
         else:
-            ok = t.smin <= sport <= t.smax and sports.setdefault(exp.flow, sport) == sport
+            ok = t.smin <= sport <= t.smax and (exp.flow is None or
+                                                sports.setdefault(exp.flow, sport) == sport)
         check("source port in range, stable per flow", ok)
     outcomes = {k: v for k, v in res["stats"].items() if k not in EVENTS}
     check("one outcome counter", outcomes == {exp.outcome: 1})
@@ -372,7 +380,8 @@ class TxRunner(Runner):
         self.sports = {}
 
     def config_lines(self):
-        return [t.line() for t in self.tunnels] + ["route %d %s %d %d" % r for r in self.routes]
+        return ([t.line() for t in self.tunnels] + ["route %d %s %d %d" % r for r in self.routes] +
+                ["pmtu %d %d" % (t.slot, t.pmtu) for t in self.tunnels if t.pmtu])
 
     def cases(self):
         yield from self.corpus()

@@ -15,7 +15,10 @@
  *        rx: configure a port on both programs through loader/portstate.c
  *   tunnel SLOT FAM KIND IPPROTO TTL TOS FLAGS MTU DPORT SPORT SMIN SMAX LOCAL REMOTE
  *   route FAM ADDR PLEN SLOT
- *        tx: a tunnel (struct fou_tunnel) and a route to it
+ *   pmtu SLOT MTU
+ *        tx: a tunnel (struct fou_tunnel), a route to it, its learned path
+ *        MTU (now; ICMP rate limit and expiry set out of reach, so that
+ *        results do not depend on timing)
  *   run xdp|tc|hints|tx HEX
  *        run the frame (hints: fou_hints_tc, which skb test_run can give
  *        no XDP metadata; tx: at TC egress of fz0); prints one line:
@@ -31,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -303,6 +307,27 @@ static int cmd_route(char *args)
 	return err ? -errno : bh_routes_present(hooks[2].obj);
 }
 
+/* "pmtu SLOT MTU" */
+static int cmd_pmtu(char *args)
+{
+	struct fou_icmp_conf conf = { .pmtu_expire_s = 1000000000, .rate = 1000000000,
+				      .burst = 1000000000 };
+	struct fou_tun_path path;
+	unsigned slot, mtu;
+	struct timespec ts;
+	__u32 zero = 0;
+
+	if (sscanf(args, "%u %u", &slot, &mtu) != 2 || clock_gettime(CLOCK_MONOTONIC, &ts))
+		return -EINVAL;
+	memset(&path, 0, sizeof(path));
+	path.pmtu = mtu;
+	path.pmtu_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (bpf_map_update_elem(map_fd(&hooks[2], FOU_MAP_ICMP_CONF), &zero, &conf, BPF_ANY) ||
+	    bpf_map_update_elem(map_fd(&hooks[2], FOU_MAP_TUN_PATH), &slot, &path, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 static void tunnel_stats(const struct hook *h, struct fou_port_stats *out)
 {
 	int ncpus = libbpf_num_possible_cpus(), fd = map_fd(h, FOU_MAP_TUN_STATS), i, c;
@@ -444,6 +469,8 @@ static int command(char *line)
 		return hooks[2].obj ? cmd_tunnel(line + 7) : -EINVAL;
 	if (!strncmp(line, "route ", 6))
 		return hooks[2].obj ? cmd_route(line + 6) : -EINVAL;
+	if (!strncmp(line, "pmtu ", 5))
+		return hooks[2].obj ? cmd_pmtu(line + 5) : -EINVAL;
 	if (!strncmp(line, "run ", 4))
 		cmd_run(line + 4);
 	else if (line[0] != '\n' && line[0] != '#')

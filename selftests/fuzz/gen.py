@@ -342,8 +342,9 @@ def case(r):
 
 # ---- transmit ----------------------------------------------------------------
 TX_DST = {4: ["10.1.0.2", "10.1.200.9", "10.2.0.2", "10.3.0.2", "10.4.0.2", "10.5.0.2", "10.6.0.2",
-              "10.99.0.2", M.PEER[4]],
-          6: ["fd00:1::2", "fd00:1:ff::9", "fd00:3::2", "fd00:99::2", M.PEER[6]]}
+              "10.7.0.2", "10.7.1.1", "10.8.0.2", "10.99.0.2", M.PEER[4]],
+          6: ["fd00:1::2", "fd00:1:ff::9", "fd00:3::2", "fd00:8::2", "fd00:8::7", "fd00:99::2", M.PEER[6]]}
+TX_SRC_ODD = {4: ["0.0.0.0", "224.0.0.9", "255.255.255.255"], 6: ["::", "ff02::1"]}
 
 
 def tx_case(r):
@@ -353,13 +354,22 @@ def tx_case(r):
     if r.random() < .04:
         return bytes(Ether(dst="ff:ff:ff:ff:ff:ff", src=MAC_DEV) / ARP()), "arp"
     src = "10.0.0.%d" % r.randrange(1, 4) if fam == 4 else "fd00::%x" % r.randrange(1, 4)
+    if r.random() < .05:
+        src = r.choice(TX_SRC_ODD[fam])
     dst = r.choice(TX_DST[fam])
     size = r.choice([r.randrange(0, 200), r.randrange(0, 1500), r.randrange(900, 1500)])
     inner = inner_pkt(r, fam, size)
+    if r.random() < .05:        # an ICMP error about something: never answered with one
+        err = ICMP(type=3, code=1) if fam == 4 else ICMPv6DestUnreach()
+        inner = inner.getlayer(0).copy()
+        inner.remove_payload()
+        inner = inner / err / Raw(bytes(size))
     inner.dst = dst
     inner.src = src
     if fam == 4:
         inner.flags = "DF" if r.random() < .7 else 0
+        if r.random() < .03:
+            inner.flags, inner.frag = "MF", 0
     f = bytearray(bytes(Ether(dst="02:00:00:00:00:aa", src=MAC_DEV) / inner))
     label = "tx"
     if r.random() < .3:

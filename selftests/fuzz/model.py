@@ -456,6 +456,7 @@ class Tunnel:
     sport: int = 0
     smin: int = 49152
     smax: int = 65535
+    pmtu: int = 0                # a path MTU learned from ICMP (fuzz_run "pmtu")
 
     def line(self):
         return "tunnel %d %d %d %d %d %d %d %d %d %d %d %d %s %s" % (
@@ -475,10 +476,13 @@ def default_tunnels():
                flags=F_CSUM | F_SPORT_FIXED | F_TOS_FIXED),
         Tunnel(5, 4, KIND_FOU, 4, NOFIB[4], 5555),
         Tunnel(6, 6, KIND_FOU, 4, PEER[6], 5557, flags=F_UDP6_ZERO),
+        Tunnel(7, 4, KIND_FOU, 4, PEER[4], 5555, pmtu=1200),
+        Tunnel(8, 6, KIND_GUE, 0, PEER[6], 6080, pmtu=1400),
     ]
     routes = [(4, "10.1.0.0", 16, 1), (4, PEER[4], 32, 1), (6, "fd00:1::", 32, 2),
               (4, "10.2.0.0", 16, 2), (6, "fd00:3::", 32, 3), (4, "10.3.0.0", 16, 3),
-              (4, "10.4.0.0", 16, 4), (4, "10.5.0.0", 16, 5), (4, "10.6.0.0", 16, 6)]
+              (4, "10.4.0.0", 16, 4), (4, "10.5.0.0", 16, 5), (4, "10.6.0.0", 16, 6),
+              (4, "10.7.0.0", 16, 7), (4, "10.8.0.0", 16, 8), (6, "fd00:8::", 32, 8)]
     return t, routes
 
 
@@ -514,6 +518,7 @@ class TxModel:
         return best and best[1]
 
     def run(self, f):
+        """What fou_tx_tc does with frame f leaving the device."""
         etype = struct.unpack_from("!H", f, 12)[0] if len(f) >= 14 else 0
         if etype not in (0x0800, 0x86dd):
             return TxExpect("tx_pass_not_ip", "pass")
@@ -544,6 +549,10 @@ class TxModel:
             return TxExpect("tx_drop_family", "drop", slot=slot)
         if dst == t.remote:
             return TxExpect("tx_drop_loop", "drop", slot=slot)
+        if t.pmtu and len(inner) > t.pmtu - t.overhead():     # the smaller MTU first
+            e = self.too_big(t, fam, inner, f, slot)
+            if e:
+                return e
         size = len(ip) if "tx-mtu-padding" in self.legacy else len(inner)
         if size > (t.mtu or DEV_MTU - t.overhead()):
             return TxExpect("tx_drop_mtu", "drop", slot=slot)
@@ -553,6 +562,38 @@ class TxModel:
         if "tx-csum-past-ip-len" in self.legacy and len(ip) > ilen and inner_l4_cut(fam, inner):
             e.inner_csum_ok = "any"
         return e
+
+    def too_big(self, t, fam, inner, f, slot):
+        """README "Telling inner senders": over the path MTU less the
+        overhead, IPv4 without DF goes out (outer DF clear) over IPv4; else
+        the sender gets Frag Needed / Packet Too Big (RFC 792, RFC 4443),
+        built in place and sent in through the device's ingress: never
+        about an ICMP error or a fragment, never to a multicast, broadcast
+        or unspecified source, never Packet Too Big below 1280."""
+        mtu = t.pmtu - t.overhead()
+        df = bool(inner[6] & 0x40) if fam == 4 else True
+        if fam == 4 and not df and t.fam == 4:
+            return None
+        src = addr_str(fam, inner[12:16] if fam == 4 else inner[8:24])
+        frag = fam == 4 and struct.unpack_from("!H", inner, 6)[0] & 0x3fff
+        bad_src = (is_multicast(fam, src) or src in ("0.0.0.0", "255.255.255.255", "::"))
+        if frag or bad_src or is_icmp_error(fam, inner) or (fam == 6 and mtu < 1280):
+            return TxExpect("tx_drop_pmtu", "drop", slot=slot)
+        eth = f[6:12] + f[0:6] + f[12:14]            # back in: the MACs swapped
+        if fam == 4:
+            n = min(576, 28 + len(inner))
+            ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0xc0, n, 0, 0, 64, 1, 0,
+                                       inner[16:20], inner[12:16]))
+            struct.pack_into("!H", ip, 10, ~csum16(bytes(ip)) & 0xffff)
+            icmp = bytearray(struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + inner[:n - 28])
+            struct.pack_into("!H", icmp, 2, ~csum16(bytes(icmp)) & 0xffff)
+            return TxExpect("tx_icmp_frag_needed", "icmp", eth + bytes(ip) + bytes(icmp))
+        n = min(1280, 48 + len(inner))
+        icmp = bytearray(struct.pack("!BBHI", 2, 0, 0, mtu) + inner[:n - 48])
+        pseudo = inner[24:40] + inner[8:24] + struct.pack("!IxxxB", len(icmp), 58)
+        struct.pack_into("!H", icmp, 2, ~csum16(bytes(pseudo) + bytes(icmp)) & 0xffff)
+        ip = struct.pack("!IHBB16s16s", 6 << 28, len(icmp), 58, 64, inner[24:40], inner[8:24])
+        return TxExpect("tx_icmp_pkt_too_big", "icmp", eth + ip + bytes(icmp))
 
     def encap(self, t, fam, inner, slot):
         gue = struct.pack("!BBH", 0, 4 if fam == 4 else 41, 0) if t.kind == KIND_GUE else b""
@@ -570,20 +611,33 @@ class TxModel:
         else:
             oh = bytearray(struct.pack("!IHBB16s16s", (6 << 28) | (tos << 20), ulen, 17, t.ttl, src, dst))
         eth = MAC_NEIGH + MAC_DEV + (b"\x08\x00" if t.fam == 4 else b"\x86\xdd")
-        flow = (slot, fam, inner_flow(fam, inner))
+        flow = inner_flow(fam, inner) and (slot, fam, inner_flow(fam, inner))
         return TxExpect("tx_encap_gue" if t.kind == KIND_GUE else "tx_encap_fou", "encap",
                         eth + bytes(oh) + bytes(udp), slot, len(inner), flow, t,
                         inner_l4_csum_ok(fam, inner))
 
 
+def is_icmp_error(fam, inner):
+    """An ICMP error message (RFC 1122 3.2.2, RFC 4443 2.4(e))."""
+    if fam == 4:
+        ihl = (inner[0] & 0xf) * 4
+        return inner[9] == 1 and len(inner) > ihl and inner[ihl] in (3, 4, 5, 11, 12)
+    return inner[6] == 58 and len(inner) > 40 and inner[40] < 128
+
+
 def inner_flow(fam, inner):
-    """Addresses, protocol and ports: what one flow's packets share."""
+    """Addresses, protocol and ports: what one TCP or UDP flow's packets
+    share; None for other protocols (which fields make their flow is the
+    implementation's choice)."""
     if fam == 4:
         ihl, proto, addrs = (inner[0] & 0xf) * 4, inner[9], inner[12:20]
     else:
         ihl, proto, addrs = 40, inner[6], inner[8:40]
-    ports = inner[ihl:ihl + 4] if proto in (6, 17) else b""
-    return (bytes(addrs), proto, bytes(ports))
+    if proto not in (6, 17) or len(inner) < ihl + 4:
+        return None
+    if fam == 4 and struct.unpack_from("!H", inner, 6)[0] & 0x3fff:
+        return None                     # a fragment: its ports are not the flow's to read
+    return (bytes(addrs), proto, bytes(inner[ihl:ihl + 4]))
 
 
 def inner_l4_csum_ok(fam, inner):
