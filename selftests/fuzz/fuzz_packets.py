@@ -35,7 +35,7 @@ CORPUS = os.path.join(ROOT, "selftests", "fuzz", "corpus", "packets")
 # is merged (or run with --strict) and every such case must then pass.
 EXPECTED_UNTIL_FIXED = {"udp-csum-16k/good", "udp-csum-16k/bad", "ip4-hdr-csum", "not-for-host",
                         "icmp-nonerror-short", "gue-pflags-order"}
-EXPECTED_UNTIL_FIXED_TX = {"tx-mtu-padding", "tx-csum-past-ip-len"}
+EXPECTED_UNTIL_FIXED_TX = {"tx-mtu-padding", "tx-csum-past-ip-len", "tx-sctp6-unreadable"}
 
 TX_INVARIANTS = ["verdict", "pass-through identical", "output bytes", "checksums after rewrite",
                  "source port in range, stable per flow", "one outcome counter", "tunnel counters",
@@ -321,14 +321,19 @@ def judge_tx(frame, exp, res, sports):
         if not ok:
             bad.append(name)
 
-    check("verdict", res["ret"] == {"pass": 0, "encap": 0, "drop": 2, "icmp": 7}[exp.action])
-    if exp.action == "icmp":        # Frag Needed / Packet Too Big, sent in: exact bytes
+    check("verdict", res["ret"] == {"pass": 0, "encap": 0, "sctp": 0, "drop": 2, "icmp": 7}[exp.action])
+    if exp.action == "sctp":        # RFC 6951: SCTP put in UDP, exact bytes
         check("output bytes", res["out"] == exp.out)
         fam = 4 if exp.out[12:14] == b"\x08\x00" else 6
         out = res["out"]
-        ok = (M.csum16(out[14:34]) == 0xffff and M.csum16(out[34:]) == 0xffff if fam == 4 else
-              M.csum16(out[22:54] + struct.pack("!IxxxB", len(out) - 54, 58) + out[54:]) == 0xffff)
-        check("checksums after rewrite", ok)
+        if exp.outcome == "tx_encap_sctp" and len(out) >= 14 + (20 if fam == 4 else 40):
+            ihl = (out[14] & 0xf) * 4 if fam == 4 else 40
+            end = 14 + (struct.unpack_from("!H", out, 16)[0] if fam == 4 else
+                        40 + struct.unpack_from("!H", out, 18)[0])
+            src, dst = (out[26:30], out[30:34]) if fam == 4 else (out[22:38], out[38:54])
+            hdr_was_ok = fam == 4 and M.csum16(frame[14:14 + ihl]) == 0xffff
+            check("checksums after rewrite", end <= len(out) and M.udp_csum_ok(
+                fam, src, dst, out[14 + ihl:end]) and (not hdr_was_ok or M.csum16(out[14:14 + ihl]) == 0xffff))
     if exp.action == "pass":
         check("pass-through identical", res["out"] == frame)
     if exp.action == "encap":
@@ -381,7 +386,8 @@ class TxRunner(Runner):
 
     def config_lines(self):
         return ([t.line() for t in self.tunnels] + ["route %d %s %d %d" % r for r in self.routes] +
-                ["pmtu %d %d" % (t.slot, t.pmtu) for t in self.tunnels if t.pmtu])
+                ["pmtu %d %d" % (t.slot, t.pmtu) for t in self.tunnels if t.pmtu] +
+                M.sctp_config_lines())
 
     def cases(self):
         yield from self.corpus()

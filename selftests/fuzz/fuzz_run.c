@@ -16,9 +16,12 @@
  *   tunnel SLOT FAM KIND IPPROTO TTL TOS FLAGS MTU DPORT SPORT SMIN SMAX LOCAL REMOTE
  *   route FAM ADDR PLEN SLOT
  *   pmtu SLOT MTU
+ *   sctpdev FLAGS
+ *   sctppeer FAM ADDR VTAG PORT FLAGS
  *        tx: a tunnel (struct fou_tunnel), a route to it, its learned path
  *        MTU (now; ICMP rate limit and expiry set out of reach, so that
- *        results do not depend on timing)
+ *        results do not depend on timing), fz0's SCTP flags (struct
+ *        fou_sctp_dev), a learned RFC 6951 peer (struct fou_sctp_peer)
  *   run xdp|tc|hints|tx HEX
  *        run the frame (hints: fou_hints_tc, which skb test_run can give
  *        no XDP metadata; tx: at TC egress of fz0); prints one line:
@@ -328,6 +331,39 @@ static int cmd_pmtu(char *args)
 	return 0;
 }
 
+/* "sctpdev FLAGS": fz0's entry in fou_sctp_devs */
+static int cmd_sctpdev(char *args)
+{
+	struct fou_sctp_dev d = { 0 };
+	__u32 key = ifindex;
+
+	if (sscanf(args, "%u", &d.flags) != 1)
+		return -EINVAL;
+	return bpf_map_update_elem(map_fd(&hooks[2], FOU_MAP_SCTP_DEVS), &key, &d, BPF_ANY) ?
+	       -errno : 0;
+}
+
+/* "sctppeer FAM ADDR VTAG PORT FLAGS": what the gateway learned of a peer */
+static int cmd_sctppeer(char *args)
+{
+	struct fou_sctp_peer_key k;
+	struct fou_sctp_peer v;
+	unsigned fam, vtag, port, flags;
+	char addr[64];
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	if (sscanf(args, "%u %63s %u %u %u", &fam, addr, &vtag, &port, &flags) != 5 ||
+	    parse_addr(fam, addr, &k.addr))
+		return -EINVAL;
+	k.vtag = vtag;
+	k.family = fam;
+	v.encap_port = port;
+	v.flags = flags;
+	return bpf_map_update_elem(map_fd(&hooks[2], FOU_MAP_SCTP_PEERS), &k, &v, BPF_ANY) ?
+	       -errno : 0;
+}
+
 static void tunnel_stats(const struct hook *h, struct fou_port_stats *out)
 {
 	int ncpus = libbpf_num_possible_cpus(), fd = map_fd(h, FOU_MAP_TUN_STATS), i, c;
@@ -471,6 +507,10 @@ static int command(char *line)
 		return hooks[2].obj ? cmd_route(line + 6) : -EINVAL;
 	if (!strncmp(line, "pmtu ", 5))
 		return hooks[2].obj ? cmd_pmtu(line + 5) : -EINVAL;
+	if (!strncmp(line, "sctpdev ", 8))
+		return hooks[2].obj ? cmd_sctpdev(line + 8) : -EINVAL;
+	if (!strncmp(line, "sctppeer ", 9))
+		return hooks[2].obj ? cmd_sctppeer(line + 9) : -EINVAL;
 	if (!strncmp(line, "run ", 4))
 		cmd_run(line + 4);
 	else if (line[0] != '\n' && line[0] != '#')

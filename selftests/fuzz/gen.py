@@ -347,12 +347,37 @@ TX_DST = {4: ["10.1.0.2", "10.1.200.9", "10.2.0.2", "10.3.0.2", "10.4.0.2", "10.
 TX_SRC_ODD = {4: ["0.0.0.0", "224.0.0.9", "255.255.255.255"], 6: ["::", "ff02::1"]}
 
 
+def tx_sctp(r, fam):
+    """Native SCTP leaving for an over-UDP peer (learned, native or not yet
+    known), its CRC32c right, zero (to be filled) or wrong."""
+    tag = r.choice([0x1111, 0x2222, r.randrange(1 << 32)])
+    sctp = SCTP(sport=5000, dport=7, tag=tag) / SCTPChunkData(data=bytes(r.randrange(256) for _ in range(r.randrange(0, 80))))
+    ip = ip_hdr(fam, M.HOST[fam], r.choice([M.PEER_B[fam], M.OTHER[fam]]), r)
+    f = bytearray(bytes(Ether(dst="02:00:00:00:00:aa", src=MAC_DEV) / ip / sctp))
+    l4 = 14 + (20 if fam == 4 else 40)
+    x = r.random()
+    if x < .3:
+        f[l4 + 8:l4 + 12] = b"\0\0\0\0"
+    elif x < .4:
+        f[l4 + 8] ^= 0x5a
+    return f
+
+
 def tx_case(r):
     """A frame leaving the device: an inner packet for a tunnel route (or
-    none), possibly mutated. TC egress sees it with the stack's MACs."""
+    none), native SCTP, possibly mutated. TC egress sees it with the
+    stack's MACs."""
     fam = r.choice([4, 6])
     if r.random() < .04:
         return bytes(Ether(dst="ff:ff:ff:ff:ff:ff", src=MAC_DEV) / ARP()), "arp"
+    if r.random() < .12:
+        f = tx_sctp(r, fam)
+        label = "tx-sctp"
+        if r.random() < .3:
+            label += "+" + mutate(r, f)
+            if r.random() < .8:
+                fix_ip4_csum(f, 14)
+        return bytes(f), label
     src = "10.0.0.%d" % r.randrange(1, 4) if fam == 4 else "fd00::%x" % r.randrange(1, 4)
     if r.random() < .05:
         src = r.choice(TX_SRC_ODD[fam])

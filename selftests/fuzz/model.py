@@ -47,6 +47,8 @@ DEFECTS = {
                        "new: TC egress compares the frame, Ethernet padding included, with the tunnel MTU"),
     "tx-csum-past-ip-len": ("tx_encap_fou",
                             "new: TC egress derives the outer UDP checksum from an inner L4 checksum past the inner IP length"),
+    "tx-sctp6-unreadable": ("tx_drop_sctp_malformed",
+                            "new: IPv6 SCTP for an over-UDP peer, payload length past the frame, passed as tx_pass_no_route"),
     "gue-pflags-order": ("drop_gue_priv_flags",
                          "new: unknown GUE private flags beside REMCSUM counted drop_gue_remcsum"),
 }
@@ -406,6 +408,14 @@ class RxModel:
         return Expect(stat, "decap", bytes(out) + bytes(inner), key, len(inner))
 
 
+def csum_update(hc, old, new):
+    """RFC 1624 eqn. 3: header checksum hc after the words old became new."""
+    s = (~hc & 0xffff) + (~csum16(old) & 0xffff) + csum16(new)
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
 def set_ce(inner, fam):
     """RFC 6040: mark CE; the IPv4 header checksum updated (RFC 1624)."""
     if fam == 4:
@@ -465,6 +475,19 @@ class Tunnel:
 
     def overhead(self):
         return (20 if self.fam == 4 else 40) + 8 + (4 if self.kind == KIND_GUE else 0)
+
+
+F_SCTP_UDP_SIDE = 0x4                 # FOU_SCTP_DEV_F_UDP_SIDE: fz0's peers speak SCTP over UDP
+SCTP_PEERS = {(4, PEER_B[4], 0x1111): (40000, False), (4, PEER_B[4], 0x2222): (0, True),
+              (6, PEER_B[6], 0x1111): (40001, False), (6, PEER_B[6], 0x2222): (0, True)}
+
+
+def sctp_config_lines():
+    """fz0 is 'side udp'; learned peers by (family, address, their tag):
+    encapsulation port, or native (encapsulation off)."""
+    return ["sctpdev %d" % F_SCTP_UDP_SIDE] + [
+        "sctppeer %d %s %d %d %d" % (fam, a, tag, port, 1 if native else 0)
+        for (fam, a, tag), (port, native) in SCTP_PEERS.items()]
 
 
 def default_tunnels():
@@ -529,7 +552,10 @@ class TxModel:
         if len(ip) < (20 if fam == 4 else 40):
             return TxExpect("tx_drop_malformed", "drop")
         dst = addr_str(4, ip[16:20]) if fam == 4 else addr_str(6, ip[24:40])
+        proto = ip[9] if fam == 4 else ip[6]
         slot = self.route(fam, dst)
+        if slot is None and proto == 132:
+            return self.sctp(f, fam, ip, dst)
         if slot is None:
             return TxExpect("tx_pass_no_route", "pass")
         if fam == 4:
@@ -562,6 +588,46 @@ class TxModel:
         if "tx-csum-past-ip-len" in self.legacy and len(ip) > ilen and inner_l4_cut(fam, inner):
             e.inner_csum_ok = "any"
         return e
+
+    def sctp(self, f, fam, ip, dst):
+        """README "native -> UDP": SCTP leaving a 'side udp' device gets a
+        UDP header (source port the encapsulation port, destination the
+        learned one or 9899, length SCTP + 8, checksum computed), a zero
+        CRC32c filled; a peer that spoke native SCTP gets it as it is."""
+        ihl = (ip[0] & 0xf) * 4 if fam == 4 else 40
+        ilen = struct.unpack_from("!H", ip, 2)[0] if fam == 4 else struct.unpack_from("!H", ip, 4)[0] + 40
+        if (ilen > len(ip) or ilen < ihl) and fam == 6 and "tx-sctp6-unreadable" in self.legacy:
+            return TxExpect("tx_pass_no_route", "pass")
+        if fam == 4 and struct.unpack_from("!H", ip, 6)[0] & 0x3fff:
+            return TxExpect("tx_pass_no_route", "pass")     # a fragment: no SCTP header to see
+        if ilen > len(ip) or ilen < ihl + 16:               # common header and a chunk header
+            return TxExpect("tx_drop_sctp_malformed", "drop")
+        sctp = bytearray(ip[ihl:ilen])
+        if sctp[8:12] == b"\0\0\0\0":
+            struct.pack_into("!I", sctp, 8, sctp_crc32c(bytes(sctp)))
+        port, native = SCTP_PEERS.get((fam, dst, struct.unpack_from("!I", sctp, 4)[0]), (0, False))
+        if native:      # as it is, but with the CRC32c the stack left to us
+            return TxExpect("tx_pass_sctp_native", "sctp", bytes(f[:14 + ihl]) + bytes(sctp) +
+                            bytes(f[14 + ilen:]))
+        hdr = bytearray(ip[:ihl])
+        if fam == 4:
+            old = bytes(hdr)
+            hdr[9] = 17
+            struct.pack_into("!H", hdr, 2, ilen + 8)
+            struct.pack_into("!H", hdr, 10, csum_update(struct.unpack_from("!H", old, 10)[0],
+                                                         old[:10], bytes(hdr[:10])))
+            src, dsta = hdr[12:16], hdr[16:20]
+        else:
+            hdr[6] = 17
+            struct.pack_into("!H", hdr, 4, ilen - 40 + 8)
+            src, dsta = hdr[8:24], hdr[24:40]
+        udp = bytearray(struct.pack("!HHHH", SCTP_ENCAP_PORT, port or SCTP_ENCAP_PORT,
+                                    len(sctp) + 8, 0)) + sctp
+        pseudo = bytes(src) + bytes(dsta) + (struct.pack("!BBH", 0, 17, len(udp)) if fam == 4
+                                             else struct.pack("!IxxxB", len(udp), 17))
+        struct.pack_into("!H", udp, 6, (~csum16(pseudo + bytes(udp)) & 0xffff) or 0xffff)
+        return TxExpect("tx_encap_sctp", "sctp", bytes(f[:14]) + bytes(hdr) + bytes(udp) +
+                        bytes(f[14 + ilen:]))      # trailing bytes stay trailing
 
     def too_big(self, t, fam, inner, f, slot):
         """README "Telling inner senders": over the path MTU less the
