@@ -371,13 +371,7 @@ def tx_case(r):
     if r.random() < .04:
         return bytes(Ether(dst="ff:ff:ff:ff:ff:ff", src=MAC_DEV) / ARP()), "arp"
     if r.random() < .12:
-        f = tx_sctp(r, fam)
-        label = "tx-sctp"
-        if r.random() < .3:
-            label += "+" + mutate(r, f)
-            if r.random() < .8:
-                fix_ip4_csum(f, 14)
-        return bytes(f), label
+        return maybe_mutate(r, tx_sctp(r, fam), "tx-sctp")
     src = "10.0.0.%d" % r.randrange(1, 4) if fam == 4 else "fd00::%x" % r.randrange(1, 4)
     if r.random() < .05:
         src = r.choice(TX_SRC_ODD[fam])
@@ -395,8 +389,12 @@ def tx_case(r):
         inner.flags = "DF" if r.random() < .7 else 0
         if r.random() < .03:
             inner.flags, inner.frag = "MF", 0
-    f = bytearray(bytes(Ether(dst="02:00:00:00:00:aa", src=MAC_DEV) / inner))
-    label = "tx"
+    return maybe_mutate(r, bytearray(bytes(Ether(dst="02:00:00:00:00:aa", src=MAC_DEV) / inner)), "tx")
+
+
+def maybe_mutate(r, f, label):
+    """A transmit frame mutated one time in three, its IPv4 header checksum
+    then mostly fixed (so the mutation reaches past the header)."""
     if r.random() < .3:
         label += "+" + mutate(r, f)
         if r.random() < .8:
