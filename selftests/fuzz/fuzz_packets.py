@@ -59,7 +59,7 @@ ALL_STATS, EVENTS = stat_names()
 class Program:
     def __init__(self, name, invariants=INVARIANTS):
         self.name = name
-        self.elapsed = 0.0
+        self.elapsed = self.stream_rate = 0.0
         self.cases = 0
         self.refused = 0          # test_run refused the frame (size limits of skb test_run)
         self.checks = {i: 0 for i in invariants}
@@ -229,8 +229,9 @@ class Runner:
             raise failed[0]
         rc = proc.wait()
         self.elapsed = time.monotonic() - start
+        runs = sum(p.cases + p.refused for p in self.progs.values())
         for p in self.progs.values():
-            p.elapsed = self.elapsed
+            p.elapsed, p.stream_rate = self.elapsed, runs / max(self.elapsed, 1e-9)
         if rc:
             raise SystemExit("fuzz_run exited with %d" % rc)
 
@@ -283,8 +284,8 @@ class Runner:
                 out.write("  %s%s\n" % ("" if ok else "KNOWN: " if directive else "FAILED: ", text))
 
         for hook, prog in self.progs.items():
-            line = "%s: %d cases (%d refused by test_run), %.0f cases/s" % (
-                prog.name, prog.cases, prog.refused, prog.cases / max(prog.elapsed, 1e-9))
+            line = "%s: %d cases (%d refused by test_run); its stream ran %.0f test_runs/s" % (
+                prog.name, prog.cases, prog.refused, prog.stream_rate)
             out.write(("# " if tap else "") + line + "\n")
             out.write("# outcomes expected (%d kinds): %s\n" % (len(prog.outcomes), " ".join(
                 "%s=%d" % kv for kv in sorted(prog.outcomes.items()))))

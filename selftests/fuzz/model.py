@@ -293,7 +293,7 @@ class RxModel:
         if not is_error:
             _pass("pass_not_udp")
         q = l4 + 8
-        if end < q + 28:                    # the smallest IP and UDP header
+        if end < q + 1:
             _pass("pass_icmp_short")
         if f[q] >> 4 in (4, 6) and f[q] >> 4 != fam:
             _pass("pass_icmp_no_tunnel")    # quotes another family: no tunnel of ours
