@@ -144,7 +144,7 @@ class Runner:
     MODE = "rx"
 
     def config_lines(self):
-        return [p.line() for p in self.ports]
+        return [p.line() for p in self.ports] + M.local_lines()
 
     def hooks_for(self, frame):
         """Every frame on XDP; on TC what skb test_run takes; every second

@@ -13,6 +13,9 @@
  *
  *   port FAM PORT KIND IPPROTO FLAGS IFINDEX LOCAL|- PEER[/PPORT],...|-
  *        rx: configure a port on both programs through loader/portstate.c
+ *   local FAM ADDR KIND
+ *        rx: an address of this host, as fouloader writes fou_local_addrs
+ *        (ignored where the programs have no such map)
  *   tunnel SLOT FAM KIND IPPROTO TTL TOS FLAGS MTU DPORT SPORT SMIN SMAX LOCAL REMOTE
  *   route FAM ADDR PLEN SLOT
  *   pmtu SLOT MTU
@@ -237,6 +240,30 @@ static int cmd_port(char *args)
 			return err;
 	}
 	nports++;
+	return 0;
+}
+
+/* "local FAM ADDR KIND" */
+static int cmd_local(char *args)
+{
+	unsigned fam, kind;
+	struct fou_addr a;
+	char addr[64];
+	int i;
+
+	if (sscanf(args, "%u %63s %u", &fam, addr, &kind) != 3 || parse_addr(fam, addr, &a))
+		return -EINVAL;
+#ifdef FOU_MAP_LOCAL_ADDRS
+	for (i = 0; i < 2; i++) {
+		int fd = bpf_object__find_map_fd_by_name(hooks[i].obj, FOU_MAP_LOCAL_ADDRS);
+		int err = fd < 0 ? fd : fou_local_addr_set(fd, fam, &a, kind);
+
+		if (err)
+			return err;
+	}
+#else
+	(void)i;
+#endif
 	return 0;
 }
 
@@ -501,6 +528,8 @@ static int command(char *line)
 {
 	if (!strncmp(line, "port ", 5))
 		return hooks[0].obj ? cmd_port(line + 5) : -EINVAL;
+	if (!strncmp(line, "local ", 6))
+		return hooks[0].obj ? cmd_local(line + 6) : -EINVAL;
 	if (!strncmp(line, "tunnel ", 7))
 		return hooks[2].obj ? cmd_tunnel(line + 7) : -EINVAL;
 	if (!strncmp(line, "route ", 6))

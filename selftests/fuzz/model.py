@@ -85,6 +85,13 @@ class Port:
                                                   self.flags, self.ifindex, self.local or "-", peers)
 
 
+def local_lines():
+    """This host's addresses as fouloader keeps them (fou_local_addrs):
+    unicast (1), and the subnet's directed broadcast (2)."""
+    return (["local %d %s 1" % (fam, a) for fam in (4, 6) for a in [HOST[fam]] + HOST_EXTRA[fam]] +
+            ["local 4 192.0.2.255 2"])
+
+
 def default_ports():
     """The configuration every run uses: each port kind and binding once."""
     ports = []
