@@ -42,7 +42,7 @@ DEFECTS = {
                      "defect 4: packets not addressed to this host (transit, broadcast, multicast) decapsulated"),
     # found by this fuzzer (not in issue 13)
     "icmp-nonerror-short": ("pass_not_udp",
-                            "new: ICMP that is not an error, IP length past the frame, counted pass_icmp_short"),
+                            "new: ICMP not an error or its outer header incomplete, IP length past the frame, counted pass_icmp_short"),
     "tx-mtu-padding": ("tx_drop_mtu",
                        "new: TC egress compares the frame, Ethernet padding included, with the tunnel MTU"),
     "tx-csum-past-ip-len": ("tx_encap_fou",
@@ -205,7 +205,8 @@ class RxModel:
         if vihl >> 4 != 4 or ihl < 20:
             _pass("pass_not_ip")
         if len(f) < l3 + ihl:
-            _pass("pass_short")
+            _pass("pass_icmp_short" if proto == 1 and "icmp-nonerror-short" in self.legacy
+                  else "pass_short")
         src, dst = f[l3 + 12:l3 + 16], f[l3 + 16:l3 + 20]
         hdr_ok = csum16(f[l3:l3 + ihl]) == 0xffff
         return self._l4(hook, f, l3, 4, ihl, proto, tot, src, dst, tos & 3, hdr_ok, frag & 0x3fff)
@@ -302,17 +303,22 @@ class RxModel:
         q = l4 + 8
         if end < q + 1:
             _pass("pass_icmp_short")
-        if f[q] >> 4 in (4, 6) and f[q] >> 4 != fam:
-            _pass("pass_icmp_no_tunnel")    # quotes another family: no tunnel of ours
-        if f[q] >> 4 != fam:                # quotes no IP at all: short of one
+        qv = f[q] >> 4                      # the quote is read as its version says
+        if qv not in (4, 6):                # quotes no IP: short of the ICMP family's
             if end < q + (28 if fam == 4 else 48):
                 _pass("pass_icmp_short")
             _pass("pass_icmp_no_tunnel")
-        qlen = max((f[q] & 0xf) * 4, 20) if fam == 4 else 40
+        if qv == 4 and f[q] & 0xf < 5:      # no valid IPv4 header: no tunnel's
+            _pass("pass_icmp_no_tunnel")
+        qlen = (f[q] & 0xf) * 4 if qv == 4 else 40
         if end < q + qlen:
             _pass("pass_icmp_short")
+        if qv != fam:                       # quotes another family: no tunnel of ours
+            _pass("pass_icmp_no_tunnel")
         if f[q + (9 if fam == 4 else 6)] != 17:
             _pass("pass_icmp_no_tunnel")    # quotes no UDP packet: no tunnel's
+        if fam == 4 and struct.unpack_from("!H", f, q + 6)[0] & 0x1fff:
+            _pass("pass_icmp_no_tunnel")    # a later fragment: it has no UDP header
         if end < q + qlen + 8:
             _pass("pass_icmp_short")
         _pass("pass_icmp_no_tunnel")
@@ -714,8 +720,9 @@ def inner_flow(fam, inner):
 
 
 def inner_l4_csum_ok(fam, inner):
-    """Whether the inner TCP/UDP/ICMP checksum is right; None when it pins
-    nothing (other protocols, a fragment, UDP checksum 0, a short packet).
+    """Whether the inner TCP/UDP/ICMP checksum (and an inner IPv4 header
+    checksum) is right; None when the L4 checksum pins nothing (other
+    protocols, a fragment, UDP checksum 0, a short packet).
     README: the outer UDP checksum is derived from it, so a wrong inner
     checksum is carried into the outer one."""
     if fam == 4:
@@ -732,10 +739,13 @@ def inner_l4_csum_ok(fam, inner):
     if proto == 17 and struct.unpack_from("!H", l4, 6)[0] == 0:
         return None
     if proto == 1:
-        return csum16(bytes(l4)) == 0xffff
-    pseudo = src + dst + (struct.pack("!BBH", 0, proto, len(l4)) if fam == 4
-                          else struct.pack("!IxxxB", len(l4), proto))
-    return csum16(bytes(pseudo) + bytes(l4)) == 0xffff
+        ok = csum16(bytes(l4)) == 0xffff
+    else:
+        pseudo = src + dst + (struct.pack("!BBH", 0, proto, len(l4)) if fam == 4
+                              else struct.pack("!IxxxB", len(l4), proto))
+        ok = csum16(bytes(pseudo) + bytes(l4)) == 0xffff
+    # a derived sum takes a valid inner IPv4 header as summing to zero
+    return ok and (fam == 6 or csum16(bytes(inner[:ihl])) == 0xffff)
 
 
 def inner_l4_cut(fam, inner):
