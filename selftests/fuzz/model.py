@@ -311,7 +311,7 @@ class RxModel:
         if qv == 4 and f[q] & 0xf < 5:      # no valid IPv4 header: no tunnel's
             _pass("pass_icmp_no_tunnel")
         qlen = (f[q] & 0xf) * 4 if qv == 4 else 40
-        if end < q + qlen:
+        if end < q + (20 if qv == 4 else 40):   # the fixed header; options come with UDP
             _pass("pass_icmp_short")
         if qv != fam:                       # quotes another family: no tunnel of ours
             _pass("pass_icmp_no_tunnel")
