@@ -133,7 +133,7 @@ $(FUZZ_BIN): selftests/fuzz/fuzz_run.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS) 
 fuzz: fuzz-packets fuzz-config
 
 fuzz-packets: $(FUZZ_BIN)
-	/usr/bin/python3 selftests/fuzz/fuzz_packets.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
+	/usr/bin/python3 selftests/fuzz/fuzz_packets.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --build $(BUILD)
 
 # ---------------------------------------------------------------- man page, install
 # fouloader(8) from doc/fouloader.8.md; its COUNTERS list comes from
