@@ -304,15 +304,12 @@ class RxModel:
         if end < q + 1:
             _pass("pass_icmp_short")
         qv = f[q] >> 4                      # the quote is read as its version says
-        if qv not in (4, 6):                # quotes no IP: short of the ICMP family's
-            if end < q + (28 if fam == 4 else 48):
-                _pass("pass_icmp_short")
-            _pass("pass_icmp_no_tunnel")
-        if qv == 4 and f[q] & 0xf < 5:      # no valid IPv4 header: no tunnel's
-            _pass("pass_icmp_no_tunnel")
-        qlen = (f[q] & 0xf) * 4 if qv == 4 else 40
-        if end < q + (20 if qv == 4 else 40):   # the fixed header; options come with UDP
+        base = {4: 20, 6: 40}.get(qv, 20 if fam == 4 else 40)
+        if end < q + base:                  # not even a fixed IP header
             _pass("pass_icmp_short")
+        if qv not in (4, 6) or (qv == 4 and f[q] & 0xf < 5):
+            _pass("pass_icmp_no_tunnel")    # no valid IP header: no tunnel's
+        qlen = (f[q] & 0xf) * 4 if qv == 4 else 40
         if qv != fam:                       # quotes another family: no tunnel of ours
             _pass("pass_icmp_no_tunnel")
         if f[q + (9 if fam == 4 else 6)] != 17:
