@@ -138,6 +138,29 @@ vmcheck: deps
 clean:
 	rm -rf $(BUILD)
 
+# ---------------------------------------------------------------- fuzzing
+# make fuzz: the packet fuzzer (fuzz-packets, this block) and the config-parser
+# fuzzer (fuzz-config). fuzz-packets runs selftests/fuzz/fuzz_run (the BPF
+# programs through BPF_PROG_TEST_RUN) against the reference model
+# selftests/fuzz/model.py: FUZZ_CASES per program from FUZZ_SEED, after the
+# saved corpus selftests/fuzz/corpus/packets/. A short run of it is
+# selftests/fuzz/test_fuzz_packets.t in make check.
+FUZZ_CASES ?= 100000
+FUZZ_SEED  ?= 1
+FUZZ_BIN   := $(BUILD)/selftests/fuzz_run
+
+.PHONY: fuzz fuzz-packets
+all: $(FUZZ_BIN)
+
+$(FUZZ_BIN): selftests/fuzz/fuzz_run.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS) | $(BUILD)/selftests
+	@echo "  CC       $@"
+	@$(CC) $(CFLAGS) $< $(TESTLIB_SRCS) -o $@ $(LDLIBS)
+
+fuzz: fuzz-packets fuzz-config
+
+fuzz-packets: $(FUZZ_BIN)
+	/usr/bin/python3 selftests/fuzz/fuzz_packets.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --build $(BUILD)
+
 # ---------------------------------------------------------------- man page, install
 # fouloader(8) from doc/fouloader.8.md; its COUNTERS list comes from
 # include/fou_stats.h (scripts/man-counters.sh), so it cannot drift.
