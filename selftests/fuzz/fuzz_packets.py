@@ -32,9 +32,9 @@ CORPUS = os.path.join(ROOT, "selftests", "fuzz", "corpus", "packets")
 
 # Known defects not fixed in this tree (model.DEFECTS): a mismatch their
 # unfixed behaviour explains is reported as TAP TODO, not as a failure.
-# Issue 13's defects 1, 3 and 4, fixed on branch adv-bpf: make this set()
-# when adv-bpf is merged, and every such case must then pass.
-ISSUE13_ON_ADV_BPF = {"udp-csum-16k/good", "udp-csum-16k/bad", "ip4-hdr-csum", "not-for-host"}
+# Issue 13's defects 1, 3 and 4 are fixed (branch adv-bpf, merged): every such
+# case must pass, none is excused.
+ISSUE13_ON_ADV_BPF = set()
 # Found by this fuzzer, reproducers in corpus/packets/: delete each as it is fixed.
 FOUND_BY_FUZZER = {"icmp-nonerror-short", "gue-pflags-order"}
 EXPECTED_UNTIL_FIXED = ISSUE13_ON_ADV_BPF | FOUND_BY_FUZZER

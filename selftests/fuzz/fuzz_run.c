@@ -243,7 +243,8 @@ static int cmd_port(char *args)
 	return 0;
 }
 
-/* "local FAM ADDR KIND" */
+/* "local FAM ADDR KIND": through the harness's bh_add_local, which fills
+ * both the in-place set (fou_local_inline) and the hash, as fouloader does. */
 static int cmd_local(char *args)
 {
 	unsigned fam, kind;
@@ -253,17 +254,12 @@ static int cmd_local(char *args)
 
 	if (sscanf(args, "%u %63s %u", &fam, addr, &kind) != 3 || parse_addr(fam, addr, &a))
 		return -EINVAL;
-#ifdef FOU_MAP_LOCAL_ADDRS
 	for (i = 0; i < 2; i++) {
-		int fd = bpf_object__find_map_fd_by_name(hooks[i].obj, FOU_MAP_LOCAL_ADDRS);
-		int err = fd < 0 ? fd : fou_local_addr_set(fd, fam, &a, kind);
+		int err = bh_add_local(hooks[i].obj, fam, addr, kind);
 
 		if (err)
 			return err;
 	}
-#else
-	(void)i;
-#endif
 	return 0;
 }
 
