@@ -57,4 +57,13 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
+/* A length of 1..@max the verifier can see at the point of use (a helper's
+ * size argument); the caller has already checked it. */
+static __always_inline __u32 verifier_len(__u32 n, const __u32 max)
+{
+	n -= 1;
+	asm volatile("if %0 <= %1 goto +1; %0 = %1" : "+r"(n) : "i"(max - 1));
+	return n + 1;
+}
+
 #endif /* FOU_BPF_COMMON_H */

@@ -104,6 +104,8 @@ static __always_inline __u64 monitor_cap(const struct fou_monitor_conf *c, __u64
 	if (len > FOU_MONITOR_SNAPLEN_MAX)
 		len = FOU_MONITOR_SNAPLEN_MAX;
 	asm volatile("" : "+r"(len)); /* no recomputing it from an unchecked copy */
+	/* The callers hand it on as verifier_len(len): 6.1's verifier learns no
+	 * lower bound from "len > 0" and refuses a size that may be 0. */
 	return len;
 }
 
@@ -129,7 +131,7 @@ static __noinline int monitor_emit_xdp(struct xdp_md *ctx, const struct fou_moni
 	if (!e)
 		return 0;
 	len = monitor_cap(c, pkt_len);
-	if (len > 0 && !bpf_xdp_load_bytes(ctx, 0, e->data, len))
+	if (len > 0 && !bpf_xdp_load_bytes(ctx, 0, e->data, verifier_len(len, FOU_MONITOR_SNAPLEN_MAX)))
 		e->cap_len = len;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
@@ -146,7 +148,7 @@ static __noinline int monitor_emit_skb(struct __sk_buff *skb, const struct fou_m
 	if (!e)
 		return 0;
 	len = monitor_cap(c, skb->len);
-	if (len > 0 && !bpf_skb_load_bytes(skb, 0, e->data, len))
+	if (len > 0 && !bpf_skb_load_bytes(skb, 0, e->data, verifier_len(len, FOU_MONITOR_SNAPLEN_MAX)))
 		e->cap_len = len;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
