@@ -179,9 +179,12 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	__u8 ipproto = port->ipproto;
 	int ret;
 
-	/* First: a header that fails its checksum may name the wrong peer. */
+	/* First: a header that fails its checksum may name the wrong peer;
+	 * IPv6 options the kernel would drop the packet for, it never reaches UDP. */
 	if (rx->p.family == FOU_FAMILY_IPV4 && !ip4_hdr_csum_ok(data, data_end, &rx->p))
 		return FOU_STAT_DROP_IP4_HDR_CSUM;
+	if (rx->p.ip6_ext_verdict)
+		return rx->p.ip6_ext_verdict;
 	ret = check_peer(port, rx);
 	if (ret == FOU_CONTINUE)
 		ret = check_lengths(&rx->p);
@@ -193,6 +196,9 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	payload_len = rx->p.udp_len - UDP_HLEN;
 	rx->inner_off = payload_off;
 	if (port->kind == FOU_KIND_FOU && ipproto == IPPROTO_SCTP_NR) {
+		/* The native header is rewritten in place, without a chain. */
+		if (rx->p.family == FOU_FAMILY_IPV6 && rx->p.l4_off != rx->p.l3_off + IPV6_HLEN)
+			return FOU_STAT_PASS_IP6_EXTHDR;
 		/* RFC 6951: the UDP payload is a whole SCTP packet. */
 		ret = sctp_check(ctx, hook, payload_off, payload_len, &rx->si);
 		rx->inner_len = payload_len;
@@ -336,7 +342,10 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	struct fou_port *port;
 	int ret;
 
-	ret = parse_outer(data, data_end, hook == HOOK_XDP, &rx->p);
+	ret = parse_outer(ctx, hook, data, data_end, &rx->p);
+	/* Native SCTP or ICMP with options the kernel drops it for: the kernel's. */
+	if ((ret == FOU_SCTP || ret == FOU_ICMP) && rx->p.ip6_ext_verdict)
+		return FOU_STAT_PASS_IP6_EXTHDR;
 	if (ret == FOU_SCTP)
 		return sctp_rx_native(ctx, hook, ifindex, rx);
 	if (ret == FOU_ICMP) {
