@@ -45,7 +45,7 @@
 	X(DROP_TRUNCATED,      "drop_truncated",      "packet shorter than its IP length")            \
 	X(DROP_UDP_LEN,        "drop_udp_len",        "UDP length disagrees with the IP length")      \
 	X(DROP_UDP_CSUM,       "drop_udp_csum",       "bad UDP checksum")                             \
-	X(DROP_ZERO_CSUM6,     "drop_zero_csum6",     "zero UDP checksum over IPv6 not allowed")      \
+	X(DROP_ZERO_CSUM6,     "drop_zero_csum6",     "zero UDP checksum over IPv6 on a 'peer any' port without zero-csum6, or an SCTP port") \
 	X(DROP_GUE_VERSION,    "drop_gue_version",    "GUE version other than 0 or 1")                \
 	X(DROP_GUE_CONTROL,    "drop_gue_control",    "GUE control message")                          \
 	X(DROP_GUE_HLEN,       "drop_gue_hlen",       "GUE header longer than the UDP payload")       \
@@ -84,7 +84,6 @@
 	X(TX_DROP_FAMILY,      "tx_drop_family",      "inner family not carried by the FOU ipproto")  \
 	X(TX_DROP_LOOP,        "tx_drop_loop",        "destination is the tunnel's own remote")       \
 	X(TX_DROP_MTU,         "tx_drop_mtu",         "inner packet larger than the tunnel MTU")      \
-	X(TX_DROP_GSO_CSUM6,   "tx_drop_gso_csum6",   "GSO over IPv6 needs noencap-udp6-csum")        \
 	X(TX_DROP_NO_FIB,      "tx_drop_no_fib",      "no route to the tunnel's remote")              \
 	X(TX_DROP_SCTP_GSO,    "tx_drop_sctp_gso",    "SCTP GSO packet: cannot fill CRC32c or add UDP") \
 	X(TX_DROP_SCTP_MALFORMED, "tx_drop_sctp_malformed", "SCTP packet too short or unreadable to fill or encapsulate") \

@@ -96,14 +96,32 @@ static __always_inline bool skb_csum_trusted(void *ctx)
 	return ip_summed == CHECKSUM_UNNECESSARY_NR || ip_summed == CHECKSUM_PARTIAL_NR;
 }
 
+/*
+ * A zero UDP checksum over IPv6 (RFC 6935/6936: for tunnels, where the
+ * endpoint checks what the checksum would have covered). GSO packets from
+ * fouloader and from the kernel with noencap-udp6-csum carry one, and the
+ * kernel's fou6 socket accepts it always. We accept it where the source
+ * address was checked against configured peers (check_peer runs first) and
+ * the destination against this host's addresses, and the inner packet's
+ * own checksums still protect its payload; a 'peer any' port needs
+ * zero-csum6. Never for SCTP over UDP (RFC 6951 8.1: a real checksum).
+ */
+static __always_inline bool zero_csum6_ok(const struct fou_port *port)
+{
+	if (port->flags & FOU_PORT_F_ZERO_CSUM6)
+		return true;
+	if (port->kind == FOU_KIND_FOU && port->ipproto == IPPROTO_SCTP_NR)
+		return false;
+	return !(port->flags & FOU_PORT_F_PEER_ANY);
+}
+
 static __always_inline int check_csum(void *ctx, int hook,
 				      const struct fou_port *port, struct fou_rx *rx)
 {
 	const struct fou_pkt *p = &rx->p;
 
 	if (!p->udp_csum) {
-		/* RFC 6935/6936: a zero checksum over IPv6 only where configured. */
-		if (p->family == FOU_FAMILY_IPV6 && !(port->flags & FOU_PORT_F_ZERO_CSUM6))
+		if (p->family == FOU_FAMILY_IPV6 && !zero_csum6_ok(port))
 			return FOU_STAT_DROP_ZERO_CSUM6;
 		return FOU_CONTINUE;
 	}

@@ -681,6 +681,16 @@ static void cases_csum(void)
 	simple(H_ALL, 6, NULL, SPORT, P_FOU6Z, PKT_CSUM_ZERO, "zero UDP checksum over IPv6 with ZERO_CSUM6");
 	expect_decap(FOU_STAT_RX_DECAP_FOU, 6, P_FOU6Z, 0);
 	run();
+	/* Named peers: the source was checked, so zero is fine (GSO from
+	 * fouloader and the kernel's noencap-udp6-csum send it). */
+	simple(H_ALL, 6, src2_addr(6), 5123, P_PEER, PKT_CSUM_ZERO,
+	       "zero UDP checksum over IPv6, port with named peers");
+	expect_decap(FOU_STAT_RX_DECAP_FOU, 6, P_PEER, 0);
+	run();
+	simple(H_ALL, 6, src3_addr(6), SPORT, P_PEER, PKT_CSUM_ZERO,
+	       "zero UDP checksum over IPv6 from a source not a peer");
+	expect_drop(FOU_STAT_DROP_PEER, 6, P_PEER);
+	run();
 	{
 		struct outer o = { .fam = 6, .dport = P_GUE, .csum = PKT_CSUM_BAD };
 		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 10 };
