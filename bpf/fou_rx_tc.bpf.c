@@ -16,8 +16,9 @@ FOU_DEFINE_SCTP_CHECK(fou_sctp_check_tc, struct __sk_buff, HOOK_TC, fou_crc32c_t
  
 /* Outer Ethernet + the largest IPv4 header + UDP: enough to find our port. */
 #define OUTER_PULL_LEN (ETH_HLEN + 60 + UDP_HLEN)
-/* ... plus the largest GUE header and inner IP header. */
-#define FULL_PULL_LEN  (OUTER_PULL_LEN + GUE_HLEN + 124 + 60)
+/* ... or IPv6 with its extension headers, plus the largest GUE header and
+ * inner IP header. */
+#define FULL_PULL_LEN  (ETH_HLEN + IPV6_HLEN + IP6_EXT_MAX_LEN + UDP_HLEN + GUE_HLEN + 124 + 60)
 
 static __always_inline int classify(struct __sk_buff *skb, struct fou_rx *rx, bool can_pull)
 {
@@ -176,33 +177,47 @@ static __always_inline void tc_sctp_mark(struct __sk_buff *skb, int id, const st
 		stat_inc(FOU_STAT_SCTP_CSUM_MARKED);
 }
 
+/* The per-packet state, off the stack: with the IPv6 extension header walk,
+ * the deepest call chain would pass the verifier's 512 bytes. TC ingress
+ * runs with bottom halves off, so one CPU handles one packet at a time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fou_rx);
+} fou_rx_tc_scratch SEC(".maps");
+
 SEC("tc")
 int fou_rx_tc(struct __sk_buff *skb)
 {
-	struct fou_rx rx;
+	__u32 zero = 0;
+	struct fou_rx *rx = bpf_map_lookup_elem(&fou_rx_tc_scratch, &zero);
 	int id;
 
+	if (!rx)
+		return TC_ACT_OK;
+
 	pull_headers(skb, OUTER_PULL_LEN);
-	id = classify(skb, &rx, true);
+	id = classify(skb, rx, true);
 	if (id == FOU_NEED_PULL) {
 		pull_headers(skb, FULL_PULL_LEN);
-		id = classify(skb, &rx, false);
+		id = classify(skb, rx, false);
 	}
 	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
 		void *data = skb_data(skb);
 		void *data_end = skb_data_end(skb);
 
-		if ((rx.set_ce && inner_set_ce(data, data_end, &rx)) || tc_decap(skb, &rx))
+		if ((rx->set_ce && inner_set_ce(data, data_end, rx)) || tc_decap(skb, rx))
 			id = FOU_STAT_DROP_ADJUST;
 	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
-		if (id == FOU_STAT_RX_DECAP_SCTP && tc_sctp_decap(skb, &rx)) {
+		if (id == FOU_STAT_RX_DECAP_SCTP && tc_sctp_decap(skb, rx)) {
 			id = FOU_STAT_DROP_ADJUST;
 		} else {
-			sctp_rx_learn(id, &rx);
-			tc_sctp_mark(skb, id, &rx);
+			sctp_rx_learn(id, rx);
+			tc_sctp_mark(skb, id, rx);
 		}
 	}
-	count_outcome(skb, HOOK_TC, id, &rx);
+	count_outcome(skb, HOOK_TC, id, rx);
 	/* A matched ICMP error is consumed: the kernel has no socket for it. */
 	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? TC_ACT_SHOT : TC_ACT_OK;
 }

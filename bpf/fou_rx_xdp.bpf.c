@@ -238,38 +238,53 @@ static __always_inline int xdp_steer(struct xdp_md *ctx, int id, const struct fo
 	return verdict;
 }
 
+/* The per-packet state, off the stack: the deepest call chain leaves the
+ * verifier's 512 bytes no room for it. XDP runs in NAPI, one packet at a
+ * time per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fou_rx);
+} fou_rx_xdp_scratch SEC(".maps");
+
 SEC("xdp.frags")
 int fou_rx_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct fou_rx rx = {};
+	__u32 zero = 0;
+	struct fou_rx *rx = bpf_map_lookup_elem(&fou_rx_xdp_scratch, &zero);
 	bool inner_ok = false;
 	int id;
 
-	rx.p.pkt_len = bpf_xdp_get_buff_len(ctx);
-	id = fou_rx_classify(ctx, HOOK_XDP, data, data_end, ctx->ingress_ifindex, &rx);
+	if (!rx)
+		return XDP_PASS;
+	__builtin_memset(rx, 0, sizeof(*rx));
+
+	rx->p.pkt_len = bpf_xdp_get_buff_len(ctx);
+	id = fou_rx_classify(ctx, HOOK_XDP, data, data_end, ctx->ingress_ifindex, rx);
 	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
 		if (fou_hints_on)
-			inner_ok = fou_xdp_inner_csum(ctx, &rx);
-		if ((rx.set_ce && inner_set_ce(data, data_end, &rx)) || xdp_decap(ctx, &rx))
+			inner_ok = fou_xdp_inner_csum(ctx, rx);
+		if ((rx->set_ce && inner_set_ce(data, data_end, rx)) || xdp_decap(ctx, rx))
 			id = FOU_STAT_DROP_ADJUST;
 	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
 		if (id == FOU_STAT_RX_DECAP_SCTP &&
-		    fou_xdp_sctp_decap(ctx, rx.p.l3_off, rx.p.l4_off, rx.p.family,
-				       rx.p.pkt_len - rx.p.ip_end))
+		    fou_xdp_sctp_decap(ctx, rx->p.l3_off, rx->p.l4_off, rx->p.family,
+				       rx->p.pkt_len - rx->p.ip_end))
 			id = FOU_STAT_DROP_ADJUST;
 		else
-			sctp_rx_learn(id, &rx);
+			sctp_rx_learn(id, rx);
 	}
 	if ((fou_hints_on || fou_steer_cpus) &&
 	    (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE ||
 	     id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK)) {
-		__u32 slot1 = rx.slot < FOU_MAX_PORTS ? rx.slot + 1 : 0;
-		__u32 hash = fou_xdp_hints(ctx, slot1, hints_flags(id, &rx, inner_ok), rx.p.l3_off);
+		__u32 slot1 = rx->slot < FOU_MAX_PORTS ? rx->slot + 1 : 0;
+		__u32 hash = fou_xdp_hints(ctx, slot1, hints_flags(id, rx, inner_ok), rx->p.l3_off);
 
 		if (fou_steer_cpus && id != FOU_STAT_PASS_SCTP_CRC_OK)
-			return xdp_steer(ctx, id, &rx, hash);
+			return xdp_steer(ctx, id, rx, hash);
 	}
 	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT &&
 	    any_routes()) {
@@ -278,7 +293,7 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		if (verdict >= 0)
 			return verdict;
 	}
-	count_outcome(ctx, HOOK_XDP, id, &rx);
+	count_outcome(ctx, HOOK_XDP, id, rx);
 	/* A matched ICMP error is consumed: the kernel has no socket for it. */
 	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? XDP_DROP : XDP_PASS;
 }

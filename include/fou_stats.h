@@ -25,7 +25,7 @@
 	X(PASS_NOT_UDP,        "pass_not_udp",        "IP but not UDP")                               \
 	X(PASS_SHORT,          "pass_short",          "too short for an outer IP/UDP header")         \
 	X(PASS_FRAGMENT,       "pass_fragment",       "outer IPv4 fragment")                          \
-	X(PASS_IP6_EXTHDR,     "pass_ip6_exthdr",     "IPv6 extension header before UDP")             \
+	X(PASS_IP6_EXTHDR,     "pass_ip6_exthdr",     "IPv6 extension header before UDP other than Hop-by-Hop/Destination Options (or over 2 of them, 48 bytes), or an option the kernel interprets (Jumbo, Home Address, CALIPSO)") \
 	X(PASS_NO_PORT,        "pass_no_port",        "UDP to a port that is not configured")         \
 	X(PASS_OTHER_DEV,      "pass_other_dev",      "port is bound to another device")              \
 	X(PASS_OTHER_LOCAL,    "pass_other_local",    "destination is not the port's local address")  \
@@ -39,11 +39,13 @@
 	X(PASS_ICMP_SHORT,     "pass_icmp_short",     "ICMP error quoting less than an IP and UDP header") \
 	X(DROP_PEER,           "drop_peer",           "source address is not an allowed peer")        \
 	X(DROP_PEER_PORT,      "drop_peer_port",      "source port is not the peer's port")           \
+	X(DROP_IP6_OPT_DISCARD, "drop_ip6_opt_discard", "unknown IPv6 Hop-by-Hop/Destination option whose type says discard (RFC 8200 4.2)") \
+	X(DROP_IP6_OPT_MALFORMED, "drop_ip6_opt_malformed", "IPv6 options malformed: past their header, padding over 7 bytes or not zero, over 8 options, Hop-by-Hop not first") \
 	X(DROP_IP4_HDR_CSUM,   "drop_ip4_hdr_csum",   "bad outer IPv4 header checksum")               \
 	X(DROP_TRUNCATED,      "drop_truncated",      "packet shorter than its IP length")            \
 	X(DROP_UDP_LEN,        "drop_udp_len",        "UDP length disagrees with the IP length")      \
 	X(DROP_UDP_CSUM,       "drop_udp_csum",       "bad UDP checksum")                             \
-	X(DROP_ZERO_CSUM6,     "drop_zero_csum6",     "zero UDP checksum over IPv6 not allowed")      \
+	X(DROP_ZERO_CSUM6,     "drop_zero_csum6",     "zero UDP checksum over IPv6 on a 'peer any' port without zero-csum6, or an SCTP port") \
 	X(DROP_GUE_VERSION,    "drop_gue_version",    "GUE version other than 0 or 1")                \
 	X(DROP_GUE_CONTROL,    "drop_gue_control",    "GUE control message")                          \
 	X(DROP_GUE_HLEN,       "drop_gue_hlen",       "GUE header longer than the UDP payload")       \
@@ -82,7 +84,6 @@
 	X(TX_DROP_FAMILY,      "tx_drop_family",      "inner family not carried by the FOU ipproto")  \
 	X(TX_DROP_LOOP,        "tx_drop_loop",        "destination is the tunnel's own remote")       \
 	X(TX_DROP_MTU,         "tx_drop_mtu",         "inner packet larger than the tunnel MTU")      \
-	X(TX_DROP_GSO_CSUM6,   "tx_drop_gso_csum6",   "GSO over IPv6 needs noencap-udp6-csum")        \
 	X(TX_DROP_NO_FIB,      "tx_drop_no_fib",      "no route to the tunnel's remote")              \
 	X(TX_DROP_SCTP_GSO,    "tx_drop_sctp_gso",    "SCTP GSO packet: cannot fill CRC32c or add UDP") \
 	X(TX_DROP_SCTP_MALFORMED, "tx_drop_sctp_malformed", "SCTP packet too short or unreadable to fill or encapsulate") \

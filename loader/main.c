@@ -72,7 +72,9 @@ const struct command commands[] = {
 	  "local ADDR: only packets to ADDR. peer ADDR [peer_port P]: only packets from\n"
 	  "ADDR (and source port P); repeat for more peers. peer any: accept every\n"
 	  "source (must be asked for). dev DEV: only packets arriving on DEV.\n"
-	  "zero-csum6: accept a zero UDP checksum over IPv6 (RFC 6935).\n"
+	  "zero-csum6: accept a zero UDP checksum over IPv6 (RFC 6935) from any peer;\n"
+	  "without it only a port with named peers accepts one (GSO packets of IPv6\n"
+	  "tunnels carry zero), and an SCTP port never.\n"
 	  "multicast: also decapsulate packets to broadcast and multicast addresses.\n"
 	  "mark N: the skb mark (0 to 0xffffffff, decimal or 0x hex; 0: none) of what\n"
 	  "the port decapsulates, set by fou_hints_tc: needs attach --rx xdp with hints.",
@@ -91,9 +93,9 @@ const struct command commands[] = {
 	  "GUE carries both. encap-dport: the peer's receive port. encap-sport auto\n"
 	  "(default): a hash of the inner flow, stable per flow, in the local port range;\n"
 	  "or a fixed port. encap-csum: a UDP checksum over IPv4 too (default: zero, like\n"
-	  "the kernel). Over IPv6 the checksum is computed, except that GSO packets can\n"
-	  "only carry zero: noencap-udp6-csum sends zero always (the peer's port needs\n"
-	  "zero-csum6); without it GSO packets are dropped (tx_drop_gso_csum6).\n"
+	  "the kernel). Over IPv6 the checksum is computed, except on GSO packets, whose\n"
+	  "segments share one header and carry zero (RFC 6935; the kernel's fou and a\n"
+	  "fouloader port with named peers accept it); noencap-udp6-csum: zero always.\n"
 	  "ttl: 1-255 (default 64), or inherit (0) from the inner packet. tos: inherit\n"
 	  "(default) or fixed; the inner ECN bits are copied either way (RFC 6040).\n"
 	  "mtu: the largest inner packet (default: the device MTU less the overhead).",

@@ -197,6 +197,13 @@ int cmd_port_add(int argc, char **argv)
 		fail("cannot add port %u: all %d port slots are in use", a.key.port, FOU_MAX_PORTS);
 	if (err)
 		fail("cannot add port %u: %s", a.key.port, strerror(-err));
+	if (a.key.family == FOU_FAMILY_IPV6 && (a.port.flags & FOU_PORT_F_PEER_ANY) &&
+	    !(a.port.flags & FOU_PORT_F_ZERO_CSUM6) &&
+	    !(a.port.kind == FOU_KIND_FOU && a.port.ipproto == FOU_IPPROTO_SCTP))
+		warnx_("port %u -6: 'peer any' without zero-csum6 drops zero UDP checksums "
+		       "(drop_zero_csum6): the GSO (TCP) packets of fouloader tunnels and of the "
+		       "kernel's noencap-udp6-csum carry zero; name the peers, or add zero-csum6",
+		       a.key.port);
 	return EXIT_OK;
 }
 

@@ -379,10 +379,6 @@ int cmd_tunnel_add(int argc, char **argv)
 		fail("cannot add tunnel %s: %s", a.t.name, strerror(-slot));
 	close(fd);
 	tunnel_index_sync();
-	if (a.t.family == FOU_FAMILY_IPV6 && !(a.t.flags & FOU_TUN_F_UDP6_ZERO))
-		warnx_("tunnel %s: GSO (TSO'd TCP) packets over IPv6 can only carry a zero UDP "
-		       "checksum; they are dropped unless you add noencap-udp6-csum (the peer's "
-		       "port then needs zero-csum6) or turn GSO off on the device", a.t.name);
 	return EXIT_OK;
 }
 

@@ -53,9 +53,19 @@
 #define HOOK_XDP 0
 #define HOOK_TC  1
 
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
+/* The packet's linear data, from either hook's context: read again after a
+ * call rather than kept, so that no pointer has to be saved across it. */
+static __always_inline void *pkt_data(void *ctx, int hook)
+{
+	return hook == HOOK_XDP ? (void *)(long)((struct xdp_md *)ctx)->data
+				: (void *)(long)((struct __sk_buff *)ctx)->data;
+}
+
+static __always_inline void *pkt_data_end(void *ctx, int hook)
+{
+	return hook == HOOK_XDP ? (void *)(long)((struct xdp_md *)ctx)->data_end
+				: (void *)(long)((struct __sk_buff *)ctx)->data_end;
+}
 
 /* A length of 1..@max the verifier can see at the point of use (a helper's
  * size argument); the caller has already checked it. */
@@ -65,5 +75,16 @@ static __always_inline __u32 verifier_len(__u32 n, const __u32 max)
 	asm volatile("if %0 <= %1 goto +1; %0 = %1" : "+r"(n) : "i"(max - 1));
 	return n + 1;
 }
+
+static __always_inline long load_bytes(void *ctx, int hook, __u32 off, void *to, __u32 len)
+{
+	if (hook == HOOK_XDP)
+		return bpf_xdp_load_bytes(ctx, off, to, len);
+	return bpf_skb_load_bytes(ctx, off, to, len);
+}
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
 
 #endif /* FOU_BPF_COMMON_H */

@@ -56,13 +56,6 @@ static __always_inline __u32 verifier_mask(__u32 v, const __u32 mask)
 	return v;
 }
 
-static __always_inline long load_bytes(void *ctx, int hook, __u32 off, void *to, __u32 len)
-{
-	if (hook == HOOK_XDP)
-		return bpf_xdp_load_bytes(ctx, off, to, len);
-	return bpf_skb_load_bytes(ctx, off, to, len);
-}
-
 /* Sums below are of network-order data read in host order; the result is
  * checked with csum_fold() == 0, which holds in either byte order. */
 static __always_inline __u32 ip_pseudo_sum(const struct fou_addr *saddr,

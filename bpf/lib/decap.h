@@ -95,14 +95,32 @@ static __always_inline bool skb_csum_trusted(void *ctx)
 	return ip_summed == CHECKSUM_UNNECESSARY_NR || ip_summed == CHECKSUM_PARTIAL_NR;
 }
 
+/*
+ * A zero UDP checksum over IPv6 (RFC 6935/6936: for tunnels, where the
+ * endpoint checks what the checksum would have covered). GSO packets from
+ * fouloader and from the kernel with noencap-udp6-csum carry one, and the
+ * kernel's fou6 socket accepts it always. We accept it where the source
+ * address was checked against configured peers (check_peer runs first) and
+ * the destination against this host's addresses, and the inner packet's
+ * own checksums still protect its payload; a 'peer any' port needs
+ * zero-csum6. Never for SCTP over UDP (RFC 6951 8.1: a real checksum).
+ */
+static __always_inline bool zero_csum6_ok(const struct fou_port *port)
+{
+	if (port->flags & FOU_PORT_F_ZERO_CSUM6)
+		return true;
+	if (port->kind == FOU_KIND_FOU && port->ipproto == IPPROTO_SCTP_NR)
+		return false;
+	return !(port->flags & FOU_PORT_F_PEER_ANY);
+}
+
 static __always_inline int check_csum(void *ctx, int hook,
 				      const struct fou_port *port, struct fou_rx *rx)
 {
 	const struct fou_pkt *p = &rx->p;
 
 	if (!p->udp_csum) {
-		/* RFC 6935/6936: a zero checksum over IPv6 only where configured. */
-		if (p->family == FOU_FAMILY_IPV6 && !(port->flags & FOU_PORT_F_ZERO_CSUM6))
+		if (p->family == FOU_FAMILY_IPV6 && !zero_csum6_ok(port))
 			return FOU_STAT_DROP_ZERO_CSUM6;
 		return FOU_CONTINUE;
 	}
@@ -178,9 +196,12 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	__u8 ipproto = port->ipproto;
 	int ret;
 
-	/* First: a header that fails its checksum may name the wrong peer. */
+	/* First: a header that fails its checksum may name the wrong peer;
+	 * IPv6 options the kernel would drop the packet for, it never reaches UDP. */
 	if (rx->p.family == FOU_FAMILY_IPV4 && !ip4_hdr_csum_ok(data, data_end, &rx->p))
 		return FOU_STAT_DROP_IP4_HDR_CSUM;
+	if (rx->p.ip6_ext_verdict)
+		return rx->p.ip6_ext_verdict;
 	ret = check_peer(port, rx);
 	if (ret == FOU_CONTINUE)
 		ret = check_lengths(&rx->p);
@@ -192,6 +213,9 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	payload_len = rx->p.udp_len - UDP_HLEN;
 	rx->inner_off = payload_off;
 	if (port->kind == FOU_KIND_FOU && ipproto == IPPROTO_SCTP_NR) {
+		/* The native header is rewritten in place, without a chain. */
+		if (rx->p.family == FOU_FAMILY_IPV6 && rx->p.l4_off != rx->p.l3_off + IPV6_HLEN)
+			return FOU_STAT_PASS_IP6_EXTHDR;
 		/* RFC 6951: the UDP payload is a whole SCTP packet. */
 		ret = sctp_check(ctx, hook, payload_off, payload_len, &rx->si);
 		rx->inner_len = payload_len;
@@ -365,7 +389,10 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	struct fou_port *port;
 	int ret;
 
-	ret = parse_outer(data, data_end, hook == HOOK_XDP, &rx->p);
+	ret = parse_outer(ctx, hook, data, data_end, &rx->p);
+	/* Native SCTP or ICMP with options the kernel drops it for: the kernel's. */
+	if ((ret == FOU_SCTP || ret == FOU_ICMP) && rx->p.ip6_ext_verdict)
+		return FOU_STAT_PASS_IP6_EXTHDR;
 	if (ret == FOU_SCTP)
 		return sctp_rx_native(ctx, hook, ifindex, rx);
 	if (ret == FOU_ICMP) {

@@ -311,19 +311,21 @@ static __always_inline __u32 build_ipv6(const struct fou_tunnel *t, const struct
 	return sizeof(*ip6);
 }
 
-/* Which checksum the outer UDP header carries: 0 = none, 1 = computed,
- * or a drop reason. GSO segments share one header, so only zero works for
- * them (SKB_GSO_UDP_TUNNEL); over IPv6 that has to be configured. */
+/* Which checksum the outer UDP header carries: 0 = none, 1 = computed.
+ * GSO segments share one header: bpf_skb_adjust_room marks the skb
+ * SKB_GSO_UDP_TUNNEL, never _CSUM, so the kernel copies the field into
+ * every segment unchanged, and only zero is right for all of them. Over
+ * IPv6 that is the tunnel exception of RFC 6935/6936; the kernel's fou6
+ * socket accepts it (udp_sock_create6 without use_udp6_rx_checksums), and
+ * so does a fouloader port with configured peers. Every packet that is not
+ * GSO carries a computed checksum over IPv6 unless noencap-udp6-csum. */
 static __always_inline int csum_mode(const struct fou_tunnel *t, bool gso)
 {
-	if (t->family == FOU_FAMILY_IPV4) {
-		if (!(t->flags & FOU_TUN_F_CSUM) || gso)
-			return 0;
-		return 1;
-	}
-	if (t->flags & FOU_TUN_F_UDP6_ZERO)
+	if (gso)
 		return 0;
-	return gso ? FOU_STAT_TX_DROP_GSO_CSUM6 : 1;
+	if (t->family == FOU_FAMILY_IPV4)
+		return !!(t->flags & FOU_TUN_F_CSUM);
+	return !(t->flags & FOU_TUN_F_UDP6_ZERO);
 }
 
 /* Checks that need the tunnel; a drop reason or FOU_CONTINUE. */

@@ -25,8 +25,9 @@
 #   6  gue-o4    GUE   IPv4  IPv6  encap-csum                yes
 #   7  gue-o6    GUE   IPv6  IPv4  zero (noencap-udp6-csum)  yes
 #   8  gue-o6    GUE   IPv6  IPv6  zero                      yes
-#   9  fou4in6c  FOU   IPv6  IPv4  full IPv6 checksums: ping and UDP only; TCP
-#                                  (GSO) must be dropped, tx_drop_gso_csum6
+#   9  fou4in6c  FOU   IPv6  IPv4  defaults (IPv6 checksums on, port with named
+#                                  peers): computed on pings and UDP, zero on
+#                                  GSO; a TCP bulk transfer, sha256 checked
 #  10  fou4in4m  FOU   IPv4  IPv4  tunnel mtu 1000: larger inner packets are
 #                                  dropped (tx_drop_mtu)
 #
@@ -35,8 +36,8 @@
 # entropy; counters per case. (2) the captures: every tunnel packet checked
 # with scapy (wire_check.py: lengths, GUE header, checksum mode, source port
 # per flow), no inner packet left plain, tshark's own FOU decoding (-d
-# udp.port==P,ip|ipv6). (3) iperf3 TCP both ways per TCP case. (4) the
-# contract's drops: GSO over a checksummed IPv6 tunnel, tunnel mtu. (5) detach.
+# udp.port==P,ip|ipv6). (3) iperf3 TCP both ways per TCP case. (4) TCP bulk
+# over an IPv6 tunnel on defaults; the contract's drop: tunnel mtu. (5) detach.
 #
 # What a capture sees (checked on 6.18): a tap on the sending veth sees the
 # packet after TC egress (encapsulated). On the receiving veth a tap runs
@@ -75,7 +76,7 @@ CASES=(
 	"6|gue-o4|gue|4|6|6080|valid|tcp"
 	"7|gue-o6|gue|6|4|6080|zero|tcp"
 	"8|gue-o6|gue|6|6|6080|zero|tcp"
-	"9|fou4in6c|fou|6|4|5557|valid|gso-drop"
+	"9|fou4in6c|fou|6|4|5557|valid|gso-zero"
 	"10|fou4in4m|fou|4|4|5558|zero|mtu"
 )
 NCASES=10
@@ -306,23 +307,34 @@ tunnel_suite() {
 		[ "$kind" = tcp ] && tcp_case "$k" "$t" "$enc" "$of" "$if"
 	done
 
-	# ---- phase 4: the contract's drops
-	declare -A s0 s1
-	# 9: TCP over an IPv6 tunnel with checksums: GSO packets cannot carry one
-	head -c 1000000 /dev/urandom >"$TMPD/blob"
-	stats_load s0 "$A_NS"
-	timeout 8 nsenter --net="/run/netns/$B_NS" -- "$PY" "$FOU_LIBDIR/tcp_xfer.py" recv \
-		--addr "$(inner_addr b 4 9)" --port 7001 --out "$TMPD/blob.rx" --ready "$TMPD/rx.ready" --timeout 5 >"$TMPD/rx.log" 2>&1 &
+	# ---- phase 4: TCP bulk on defaults, and the contract's drop
+	declare -A s0 s1 r0 r1
+	# 9: TCP over an IPv6 tunnel on defaults: non-GSO packets carry a computed
+	# checksum (phase 2), GSO packets zero, which B's port (named peers) takes
+	local h_tx h_rx
+	head -c 4000000 /dev/urandom >"$TMPD/blob"
+	stats_load s0 "$A_NS"; stats_load r0 "$B_NS"
+	timeout 20 nsenter --net="/run/netns/$B_NS" -- "$PY" "$FOU_LIBDIR/tcp_xfer.py" recv \
+		--addr "$(inner_addr b 4 9)" --port 7001 --out "$TMPD/blob.rx" --ready "$TMPD/rx.ready" --timeout 15 >"$TMPD/rx.log" 2>&1 &
 	local rxpid=$!
 	cleanup_pid "$rxpid"
 	wait_for 5 test -e "$TMPD/rx.ready"
-	out=$(timeout 8 nsenter --net="/run/netns/$A_NS" -- "$PY" "$FOU_LIBDIR/tcp_xfer.py" send \
-		--addr "$(inner_addr b 4 9)" --port 7001 --file "$TMPD/blob" --timeout 4 2>&1)
+	out=$(timeout 20 nsenter --net="/run/netns/$A_NS" -- "$PY" "$FOU_LIBDIR/tcp_xfer.py" send \
+		--addr "$(inner_addr b 4 9)" --port 7001 --file "$TMPD/blob" --timeout 15 2>&1)
 	wait "$rxpid" 2>/dev/null
-	stats_load s1 "$A_NS"
-	expect_ge "case 9 fou4in6c (IPv6 checksums on): TCP's GSO packets dropped, A tx_drop_gso_csum6" \
-		"$(sdelta s0 s1 tx_drop_gso_csum6)" 1 || diag_deltas A s0 s1
-	diag "case 9 TCP transfer (expected to stall): sender: $out; receiver: $(cat "$TMPD/rx.log" 2>/dev/null)"
+	stats_load s1 "$A_NS"; stats_load r1 "$B_NS"
+	h_tx=$(sha256sum <"$TMPD/blob" | cut -d' ' -f1)
+	h_rx=$( (sha256sum <"$TMPD/blob.rx" | cut -d' ' -f1) 2>/dev/null)
+	[ -n "$h_rx" ] && [ "$h_tx" = "$h_rx" ]
+	ok $? "case 9 fou4in6c (IPv6 defaults): 4 MB over TCP arrive intact (sha256 equal)" ||
+		diag "sender: $out; receiver: $(cat "$TMPD/rx.log" 2>/dev/null)"
+	local gp gb
+	gp=$(sdelta s0 s1 tun:fou4in6c:tx_packets) gb=$(sdelta s0 s1 tun:fou4in6c:tx_bytes)
+	[ "${gp:-0}" -gt 0 ] && [ $((gb / gp)) -gt 1500 ]
+	ok $? "case 9 fou4in6c: A encapsulated GSO skbs whole ($gb bytes in $gp skbs)" || diag_deltas A s0 s1
+	expect_eq "case 9 fou4in6c: A tx_drop_* none" "$(sdelta_sum s0 s1 'tx_drop_*')" 0 || diag_deltas A s0 s1
+	expect_eq "case 9 fou4in6c: B drop_zero_csum6 none" "$(sdelta r0 r1 drop_zero_csum6)" 0 || diag_deltas B r0 r1
+	expect_ge "case 9 fou4in6c: B rx_decap_fou (GRO'd skbs)" "$(sdelta r0 r1 rx_decap_fou)" 10 || diag_deltas B r0 r1
 
 	# 10: tunnel mtu 1000: a 900-byte ping fits, a 1200-byte DF one does not
 	stats_load s0 "$A_NS"

@@ -696,6 +696,16 @@ static void cases_csum(void)
 	simple(H_ALL, 6, NULL, SPORT, P_FOU6Z, PKT_CSUM_ZERO, "zero UDP checksum over IPv6 with ZERO_CSUM6");
 	expect_decap(FOU_STAT_RX_DECAP_FOU, 6, P_FOU6Z, 0);
 	run();
+	/* Named peers: the source was checked, so zero is fine (GSO from
+	 * fouloader and the kernel's noencap-udp6-csum send it). */
+	simple(H_ALL, 6, src2_addr(6), 5123, P_PEER, PKT_CSUM_ZERO,
+	       "zero UDP checksum over IPv6, port with named peers");
+	expect_decap(FOU_STAT_RX_DECAP_FOU, 6, P_PEER, 0);
+	run();
+	simple(H_ALL, 6, src3_addr(6), SPORT, P_PEER, PKT_CSUM_ZERO,
+	       "zero UDP checksum over IPv6 from a source not a peer");
+	expect_drop(FOU_STAT_DROP_PEER, 6, P_PEER);
+	run();
 	{
 		struct outer o = { .fam = 6, .dport = P_GUE, .csum = PKT_CSUM_BAD };
 		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 10 };
@@ -1009,10 +1019,111 @@ static void cases_frag_ext(void)
 	frag_case(PKT_IP4_MF | 100, FOU_STAT_PASS_FRAGMENT, "middle fragment (MF, offset 800)");
 	frag_case(185, FOU_STAT_PASS_FRAGMENT, "last fragment (offset 1480)");
 	frag_case(PKT_IP4_DF, FOU_STAT_RX_DECAP_FOU, "DF set (not a fragment)");
-	ext6_case(0, "hop-by-hop");
 	ext6_case(43, "routing");
 	ext6_case(44, "fragment");
-	ext6_case(60, "destination options");
+}
+
+/* One Hop-by-Hop (0) or Destination Options (60) header: @opts from its
+ * third byte on; what @n bytes leave of (len8 + 1) * 8 - 2 stays zero. */
+struct ext6 {
+	uint8_t type, len8, n;
+	uint8_t opts[64];
+};
+
+#define EXT6(t, l, ...) { .type = t, .len8 = l, .n = sizeof((uint8_t[]){ __VA_ARGS__ }), \
+			  .opts = { __VA_ARGS__ } }
+#define HBH   0
+#define DSTOPT 60
+/* Padding that fills an 8-byte header after a 3-byte option. */
+#define PAD3  0x01, 0x01, 0x00
+
+/* FOU over IPv6 through @next extension headers to port @dport; @stat says
+ * what becomes of it: decapsulated, passed untouched, or dropped. */
+static void ext6_chain(const struct ext6 *e, int next, uint16_t dport, int stat,
+		       const char *what)
+{
+	struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
+
+	case_begin(H_ALL, "IPv6 extension headers: %s", what);
+	add_eth(&T.p, false);
+	add_ip(&T.p, 6, src_addr(6), dst_addr(6), 0, 0, 0);
+	for (int i = 0; i < next; i++) {
+		int l = pkt_ip6_ext(&T.p, e[i].type, e[i].len8);
+		uint8_t *h = T.p.buf + T.p.l[l].off;
+
+		memset(h + 2, 0, (e[i].len8 + 1) * 8 - 2);
+		memcpy(h + 2, e[i].opts, e[i].n);
+	}
+	T.udp = pkt_udp(&T.p, SPORT, dport, PKT_CSUM_AUTO);
+	add_inner(&in);
+	finalize();
+	if (stat == FOU_STAT_RX_DECAP_FOU)
+		expect_decap(stat, 6, dport, 0);
+	else if (FOU_STAT_IS_DROP(stat))
+		expect_drop(stat, 6, dport);
+	else
+		expect_pass(stat);
+	run();
+}
+
+#define CHAIN(stat, what, ...) do {                                                   \
+		const struct ext6 e_[] = { __VA_ARGS__ };                              \
+		ext6_chain(e_, sizeof(e_) / sizeof(e_[0]), P_FOU4, FOU_STAT_##stat, what); \
+	} while (0)
+
+static void cases_ip6_ext(void)
+{
+	const struct ext6 discard = EXT6(DSTOPT, 0, 0x5e, 0x01, 0x00, PAD3);
+
+	CHAIN(RX_DECAP_FOU, "Hop-by-Hop, padding only", EXT6(HBH, 0, 0x01, 0x04));
+	CHAIN(RX_DECAP_FOU, "Destination Options, padding only", EXT6(DSTOPT, 0, 0x01, 0x04));
+	CHAIN(RX_DECAP_FOU, "ip6tnl's encapsulation limit 4 (RFC 2473)",
+	      EXT6(DSTOPT, 0, 0x04, 0x01, 0x04, PAD3));
+	CHAIN(RX_DECAP_FOU, "encapsulation limit 0: we decapsulate, not encapsulate",
+	      EXT6(DSTOPT, 0, 0x04, 0x01, 0x00, PAD3));
+	CHAIN(RX_DECAP_FOU, "Hop-by-Hop then Destination Options",
+	      EXT6(HBH, 0, 0x05, 0x02, 0x00, 0x00, 0x01, 0x00),
+	      EXT6(DSTOPT, 0, 0x04, 0x01, 0x04, PAD3));
+	CHAIN(RX_DECAP_FOU, "unknown option, action 00 (skip)",
+	      EXT6(DSTOPT, 0, 0x1e, 0x01, 0x00, PAD3));
+	CHAIN(RX_DECAP_FOU, "Pad1s and PadN, 7 padding bytes in a row at most",
+	      EXT6(DSTOPT, 1, 0x00, 0x00, 0x01, 0x03, 0, 0, 0, 0x1e, 0x00, 0x00, 0x01, 0x01, 0x00));
+	CHAIN(DROP_IP6_OPT_DISCARD, "unknown option, action 01 (discard)",
+	      EXT6(DSTOPT, 0, 0x5e, 0x01, 0x00, PAD3));
+	CHAIN(DROP_IP6_OPT_DISCARD, "unknown option, action 10 (discard, ICMP)",
+	      EXT6(DSTOPT, 0, 0x9e, 0x01, 0x00, PAD3));
+	CHAIN(DROP_IP6_OPT_DISCARD, "unknown option, action 11 in Hop-by-Hop",
+	      EXT6(HBH, 0, 0xde, 0x01, 0x00, PAD3));
+	CHAIN(DROP_IP6_OPT_DISCARD, "discard option after a skipped one",
+	      EXT6(DSTOPT, 0, 0x1e, 0x00, 0x5e, 0x00, 0x01, 0x00));
+	CHAIN(DROP_IP6_OPT_MALFORMED, "PadN with non-zero padding",
+	      EXT6(DSTOPT, 0, 0x01, 0x04, 0x00, 0x00, 0x07, 0x00));
+	CHAIN(DROP_IP6_OPT_MALFORMED, "option longer than its header",
+	      EXT6(DSTOPT, 0, 0x04, 0x09, 0x04, PAD3));
+	CHAIN(DROP_IP6_OPT_MALFORMED, "a type byte last, no length",
+	      EXT6(DSTOPT, 0, 0x01, 0x03, 0x00, 0x00, 0x00, 0x1e));
+	CHAIN(DROP_IP6_OPT_MALFORMED, "14 Pad1 bytes in a row",
+	      EXT6(DSTOPT, 1, 0x00));
+	CHAIN(DROP_IP6_OPT_MALFORMED, "more than 8 options",
+	      EXT6(DSTOPT, 2, 0x1e, 0, 0x1e, 0, 0x1e, 0, 0x1e, 0, 0x1e, 0, 0x1e, 0, 0x1e, 0,
+		   0x1e, 0, 0x1e, 0, 0x1e, 0, 0x1e, 0));
+	CHAIN(DROP_IP6_OPT_MALFORMED, "Router Alert of the wrong length",
+	      EXT6(HBH, 0, 0x05, 0x01, 0x00, PAD3));
+	CHAIN(DROP_IP6_OPT_MALFORMED, "Hop-by-Hop after Destination Options",
+	      EXT6(DSTOPT, 0, 0x01, 0x04), EXT6(HBH, 0, 0x01, 0x04));
+	CHAIN(PASS_IP6_EXTHDR, "Jumbo Payload: the kernel's to judge",
+	      EXT6(HBH, 0, 0xc2, 0x04, 0x00, 0x00, 0x00, 0x00));
+	CHAIN(PASS_IP6_EXTHDR, "Home Address: the kernel's to judge",
+	      EXT6(DSTOPT, 2, 0xc9, 0x10));
+	CHAIN(PASS_IP6_EXTHDR, "three headers (over the bound of 2)",
+	      EXT6(HBH, 0, 0x01, 0x04), EXT6(DSTOPT, 0, 0x01, 0x04), EXT6(DSTOPT, 0, 0x01, 0x04));
+	CHAIN(PASS_IP6_EXTHDR, "56 bytes of options (over the bound of 48)",
+	      EXT6(DSTOPT, 6, 0x01, 0x04));
+	CHAIN(PASS_IP6_EXTHDR, "Destination Options, then Routing",
+	      EXT6(DSTOPT, 0, 0x01, 0x04), { .type = 43 });
+	/* Not ours at all: the options are the kernel's business. */
+	ext6_chain(&discard, 1, P_NONE, FOU_STAT_PASS_NO_PORT,
+		   "discard option to a port not configured");
 }
 
 /* Build a GUE v0 4inX packet; the caller corrupts and expects. */
@@ -1391,6 +1502,7 @@ static void run_all_cases(void)
 	cases_dest();
 	cases_not_ours();
 	cases_frag_ext();
+	cases_ip6_ext();
 	cases_gue_drops();
 	cases_inner_version();
 	cases_inner_len();

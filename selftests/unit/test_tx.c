@@ -1238,24 +1238,6 @@ static void cases_mtu(void)
 		}
 }
 
-static void cases_gso(void)
-{
-	int ifam;
-
-	for (ifam = 4; ifam <= 6; ifam += 2) {
-		struct tun t = tdef(6, FOU_KIND_GUE, ifam);
-		struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 600 };
-
-		case_begin(&t, "GSO packet (gso_size 500) %sin6 with udp6 csum", fn(ifam));
-		add_frame(&in, false);
-		finalize();
-		T.gso_size = 500;
-		expect(O_DROP, FOU_STAT_TX_DROP_GSO_CSUM6);
-		T.tun_drop = true;
-		run_tc();
-	}
-}
-
 /* ---- malformed inner packets ---------------------------------------------------- */
 
 /*
@@ -1683,7 +1665,6 @@ static void run_all_cases(void)
 	cases_pass();
 	cases_drop();
 	cases_mtu();
-	cases_gso();
 	cases_malformed();
 	cases_no_neigh_tc();
 	cases_xdp();
