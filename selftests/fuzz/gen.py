@@ -7,7 +7,7 @@ import struct
 from scapy.layers.inet import IP, TCP, UDP, ICMP, IPOption_NOP, IPOption_RR
 from scapy.layers.inet6 import (IPv6, ICMPv6EchoRequest, ICMPv6PacketTooBig,
                                 ICMPv6DestUnreach, ICMPv6TimeExceeded,
-                                IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop)
+                                IPv6ExtHdrRouting, IPv6ExtHdrFragment)
 from scapy.layers.l2 import Ether, Dot1Q, ARP
 from scapy.layers.sctp import SCTP, SCTPChunkData, SCTPChunkInit
 from scapy.packet import Raw
@@ -101,6 +101,56 @@ def pick_addr(r, fam, choices):
     return getattr(M, c)[fam]
 
 
+def opts_hdr(nh, tlvs):
+    """A Hop-by-Hop or Destination Options header (RFC 8200 4.3, 4.6) holding
+    tlvs, padded to 8 bytes with Pad1/PadN."""
+    pad = -(2 + len(tlvs)) % 8
+    tlvs += b"\0" if pad == 1 else bytes([1, pad - 2]) + bytes(pad - 2) if pad else b""
+    return bytes([nh, (2 + len(tlvs)) // 8 - 1]) + tlvs
+
+
+HOP, DEST = 0, 60
+TNL_LIMIT = 0x04            # RFC 2473 4.1.1: type 4, length 1, the limit
+
+
+def ip6_chain(r):
+    """Extension headers before the outer UDP header: (first next-header,
+    bytes). Mostly what the kernel's ip6tnl sends (a Destination Options
+    header with the tunnel encapsulation limit and a PadN), the rest each
+    rule of README "What the receive programs do" step 3."""
+    tnl = bytes([TNL_LIMIT, 1, r.choice([0, 1, 4, 255])])
+    kind = r.choices(["ip6tnl", "ra+tnl", "pad", "unknown", "special", "ra-len", "bad-pad",
+                      "overrun", "many", "hbh-second", "three", "long", "routing"],
+                     weights=[8, 3, 2, 4, 2, 1, 2, 1, 1, 1, 1, 1, 1])[0]
+    if kind == "ip6tnl":
+        return DEST, opts_hdr(17, tnl)
+    if kind == "ra+tnl":                    # Router Alert (RFC 2711), then the limit
+        return HOP, opts_hdr(DEST, b"\x05\x02\0\0") + opts_hdr(17, tnl)
+    if kind == "pad":
+        return r.choice([HOP, DEST]), opts_hdr(17, r.choice([b"", b"\0" * 6, b"\x01\x04\0\0\0\0"]))
+    if kind == "unknown":                   # action bits 00 (also with the change bit), 01, 10, 11
+        t = r.choice([0x1e, 0x3e, 0x5e, 0x9e, 0xde])
+        return r.choice([HOP, DEST]), opts_hdr(17, tnl + bytes([t, 2, 0xab, 0xcd]))
+    if kind == "special":                   # CALIPSO, Jumbo Payload, Home Address
+        t, n = r.choice([(0x07, 8), (0xc2, 4), (0xc9, 16)])
+        return (HOP if t != 0xc9 else DEST), opts_hdr(17, bytes([t, n]) + bytes(n))
+    if kind == "ra-len":
+        return HOP, opts_hdr(17, b"\x05\x03\0\0\0")
+    if kind == "bad-pad":
+        return DEST, opts_hdr(17, r.choice([b"\x01\x02\0\x01", b"\0" * 8, b"\x01\x04\0\0\0\0\0\0"]))
+    if kind == "overrun":                   # the last option's length past the header
+        return DEST, bytes([17, 0]) + tnl + b"\x1e\x05\0"
+    if kind == "many":                      # 8 options pass, 9 do not
+        return DEST, opts_hdr(17, b"\x1e\0" * r.choice([8, 9]))
+    if kind == "hbh-second":
+        return DEST, opts_hdr(HOP, tnl) + opts_hdr(17, b"")
+    if kind == "three":
+        return DEST, opts_hdr(DEST, tnl) + opts_hdr(DEST, b"") + opts_hdr(17, b"")
+    if kind == "long":                      # one header over 48 bytes
+        return DEST, opts_hdr(17, tnl + b"\x1e\x30" + bytes(48))
+    return DEST, opts_hdr(43, tnl) + bytes([17, 0, 0, 0, 0, 0, 0, 0])   # then Routing
+
+
 def tunnel_frame(r, fam=None, src=None, dst=None):
     fam = fam or r.choice([4, 6])
     dport = r.choice(CONFIGURED + [9999, 53])
@@ -122,7 +172,13 @@ def tunnel_frame(r, fam=None, src=None, dst=None):
     gue = gue_header(r, inner_fam) if port and port.kind == M.KIND_GUE else b""
     outer = ip_hdr(fam, src, dst, r, tos=(r.randrange(64) << 2) | oecn,
                    options=fam == 4 and r.random() < .15)
-    body = bytes(outer / UDP(sport=sport, dport=dport) / Raw(gue + bytes(inner)))
+    udp = UDP(sport=sport, dport=dport) / Raw(gue + bytes(inner))
+    if fam == 6 and r.random() < .15:      # set_udp_csum computes it
+        outer.nh, chain = ip6_chain(r)
+        udp.chksum = 0
+        body = bytes(outer / Raw(chain + bytes(udp)))
+    else:
+        body = bytes(outer / udp)
     csum = r.choices(["auto", "zero", "bad"], weights=[6, 3, 1])[0]
     return l2(r, body, fam), csum
 
@@ -216,7 +272,8 @@ def other_frame(r):
     elif kind == "echo":
         body = ip / (ICMP() if fam == 4 else ICMPv6EchoRequest()) / Raw(b"x" * r.randrange(64))
     elif kind == "exthdr" and fam == 6:
-        ext = IPv6ExtHdrDestOpt() if r.random() < .5 else IPv6ExtHdrHopByHop()
+        # Options headers are decapsulated through (ip6_chain); these are not
+        ext = IPv6ExtHdrRouting() if r.random() < .5 else IPv6ExtHdrFragment()
         body = ip / ext / UDP(sport=4000, dport=5555) / inner_pkt(r, 4, 20)
     elif kind == "frag" and fam == 4:
         ip.flags = "MF"
@@ -251,9 +308,12 @@ def udp_span(f):
         l4 = l3 + (f[l3] & 0xf) * 4
         end = l3 + struct.unpack_from("!H", f, l3 + 2)[0]
         return (4, l4, end) if l4 + 8 <= end <= len(f) else None
-    if v == 6 and len(f) >= l3 + 40 and f[l3 + 6] == 17:
+    if v == 6 and len(f) >= l3 + 40:
+        nh, l4 = f[l3 + 6], l3 + 40
+        while nh in (HOP, DEST) and l4 + 2 <= len(f):      # options headers
+            nh, l4 = f[l4], l4 + (f[l4 + 1] + 1) * 8
         end = l3 + 40 + struct.unpack_from("!H", f, l3 + 4)[0]
-        return (6, l3 + 40, end) if l3 + 48 <= end <= len(f) else None
+        return (6, l4, end) if nh == 17 and l4 + 8 <= end <= len(f) else None
     return None
 
 
