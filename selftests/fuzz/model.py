@@ -284,9 +284,13 @@ class RxModel:
         ihl = (vihl & 0xf) * 4
         if vihl >> 4 != 4 or ihl < 20:
             _pass("pass_not_ip")
-        if len(f) < l3 + ihl:
-            _pass("pass_icmp_short" if proto == 1 and "icmp-nonerror-short" in self.legacy
-                  else "pass_short")
+        # An IPv4 header whose options the frame cuts: the documents do not
+        # order pass_short against the protocol and fragment checks; as
+        # parse_ipv4 does, the protocol decides first (TCP: pass_not_udp; a
+        # fragment: pass_fragment; native SCTP: judged by its lengths; UDP:
+        # pass_short in _l4, its header not within the frame).
+        if len(f) < l3 + ihl and proto == 1:
+            _pass("pass_icmp_short" if "icmp-nonerror-short" in self.legacy else "pass_short")
         src, dst = f[l3 + 12:l3 + 16], f[l3 + 16:l3 + 20]
         hdr_ok = csum16(f[l3:l3 + ihl]) == 0xffff
         return self._l4(hook, f, l3, 4, ihl, proto, tot, src, dst, tos & 3, hdr_ok, frag & 0x3fff)
