@@ -220,6 +220,16 @@ static __always_inline __u16 sport_from_hash(__u32 hash, __u16 min, __u16 max)
 	return (__u16)(((__u64)hash * (max - min)) >> 32) + min;
 }
 
+/* Where a transport header's checksum field ends, from its start. */
+static __always_inline __u32 l4_csum_end(__u8 proto)
+{
+	if (proto == IPPROTO_TCP_NR)
+		return 18;
+	if (proto == IPPROTO_UDP_NR)
+		return 8;
+	return 4; /* ICMP, ICMPv6; other transports are not derived */
+}
+
 /*
  * The sum of the inner packet's bytes, derived without reading the payload
  * where a valid (or offloaded, still to be filled) transport checksum pins it
@@ -234,7 +244,8 @@ static __always_inline bool inner_sum_derived(void *data, void *data_end,
 {
 	__u32 s = 0;
 
-	if (in->frag)
+	/* A checksum field past the IP length covers bytes that do not go out. */
+	if (in->frag || in->l4_off + l4_csum_end(in->proto) > in->len)
 		return false;
 	if (in->family == FOU_FAMILY_IPV4 && in->proto == IPPROTO_ICMP_NR) {
 		*sum = 0;

@@ -882,6 +882,42 @@ static void cases_csum_edges(void)
 	}
 }
 
+/* The inner IP length ends before (or inside) the transport header that
+ * follows in the frame: that checksum covers bytes which do not go out, so
+ * the outer one is summed from the bytes that do (found by the fuzzer). */
+static void csum_past_ip_len(int fam, int ifam, size_t keep)
+{
+	struct tun t = tdef(fam, FOU_KIND_GUE, ifam);
+	struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 21 };
+	size_t ioff, hl = ifam == 4 ? 20 : 40;
+
+	if (fam == 4)
+		t.flags |= FOU_TUN_F_CSUM;
+	case_begin(&t, "GUE %sin%s %s, IP length ends %zu bytes into the TCP header", fn(ifam),
+		   fn(fam), csn(&t), keep);
+	add_frame(&in, false);
+	finalize();
+	ioff = inner_off();
+	if (ifam == 4) {
+		pkt_put16(&T.p, ioff + 2, hl + keep);
+		pkt_ip4_fix_csum(&T.p, T.inner);
+	} else {
+		pkt_put16(&T.p, ioff + 4, keep);
+	}
+	T.trail = T.p.len - ioff - hl - keep;
+	expect(O_ENCAP, FOU_STAT_TX_ENCAP_GUE);
+	run_tc();
+}
+
+static void cases_csum_past_ip_len(void)
+{
+	for (int fam = 4; fam <= 6; fam += 2)
+		for (int ifam = 4; ifam <= 6; ifam += 2) {
+			csum_past_ip_len(fam, ifam, 0);
+			csum_past_ip_len(fam, ifam, 10);
+		}
+}
+
 /* A payload word chosen so that the outer UDP checksum computes to 0: it
  * must go out as 0xffff. Needs a fixed source port to be predictable. */
 static void cases_csum_ffff(void)
@@ -1693,6 +1729,7 @@ static void run_all_cases(void)
 	cases_pass();
 	cases_drop();
 	cases_mtu();
+	cases_csum_past_ip_len();
 	cases_gso();
 	cases_malformed();
 	cases_no_neigh_tc();
