@@ -153,11 +153,14 @@ static __always_inline int parse_inner_ipv6(struct ipv6hdr *ip6, void *data_end,
 	__builtin_memcpy(in->saddr.ip6, &ip6->saddr, 16);
 	__builtin_memcpy(in->daddr.ip6, &ip6->daddr, 16);
 	/* Behind extension headers the transport is left unknown: the flow
-	 * hash goes without ports, and a checksum is summed in full. */
-	if (!in->bad && (ip6->nexthdr == IPPROTO_TCP_NR || ip6->nexthdr == IPPROTO_UDP_NR ||
-			 ip6->nexthdr == IPPROTO_ICMPV6_NR || ip6->nexthdr == IPPROTO_SCTP_NR)) {
+	 * hash goes without ports, and a checksum is summed in full. The
+	 * protocol is known even when the lengths lie, as for IPv4, so that
+	 * SCTP with duties on this device is dropped malformed, not passed. */
+	if (ip6->nexthdr == IPPROTO_TCP_NR || ip6->nexthdr == IPPROTO_UDP_NR ||
+	    ip6->nexthdr == IPPROTO_ICMPV6_NR || ip6->nexthdr == IPPROTO_SCTP_NR) {
 		in->proto = ip6->nexthdr;
-		inner_ports(ip6 + 1, data_end, in);
+		if (!in->bad)
+			inner_ports(ip6 + 1, data_end, in);
 	}
 	return FOU_CONTINUE;
 }
