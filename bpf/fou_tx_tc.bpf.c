@@ -87,20 +87,24 @@ static __always_inline int encapsulate(struct __sk_buff *skb, struct fou_tx *tx,
 				       struct bpf_fib_lookup *fib, int *verdict)
 {
 	__u32 mtu_len = 0;
+	__s32 trail = 0;
 	int ret;
 
+	/* Trailing bytes (Ethernet padding) are cut below, so they are no
+	 * part of the size the device MTU is compared with. */
+	if (skb->len > ETH_HLEN + tx->in.len && !skb->gso_size)
+		trail = skb->len - (ETH_HLEN + tx->in.len);
 	/* The device MTU (the tunnel's own is checked in tx_prepare). A GSO
 	 * packet passes this check whole: its TCP segments shrink to fit as
 	 * the headers go in (bpf_skb_adjust_room lowers gso_size). */
-	if (bpf_check_mtu(skb, 0, &mtu_len, tx->hdrlen, 0))
+	if (bpf_check_mtu(skb, 0, &mtu_len, (__s32)tx->hdrlen - trail, 0))
 		return FOU_STAT_TX_DROP_MTU;
 	ret = fib_outer(skb, tx, skb->ifindex, 0, fib);
 	if (ret != BPF_FIB_LKUP_RET_SUCCESS && ret != BPF_FIB_LKUP_RET_NO_NEIGH &&
 	    ret != BPF_FIB_LKUP_RET_FWD_DISABLED)
 		return FOU_STAT_TX_DROP_NO_FIB;
 	/* Trailing bytes after the inner packet would trail the outer one. */
-	if (skb->len > ETH_HLEN + tx->in.len && !skb->gso_size &&
-	    bpf_skb_change_tail(skb, ETH_HLEN + tx->in.len, 0))
+	if (trail && bpf_skb_change_tail(skb, ETH_HLEN + tx->in.len, 0))
 		return FOU_STAT_TX_DROP_ADJUST;
 	if (put_headers(skb, tx))
 		return FOU_STAT_TX_DROP_ADJUST;

@@ -153,11 +153,14 @@ static __always_inline int parse_inner_ipv6(struct ipv6hdr *ip6, void *data_end,
 	__builtin_memcpy(in->saddr.ip6, &ip6->saddr, 16);
 	__builtin_memcpy(in->daddr.ip6, &ip6->daddr, 16);
 	/* Behind extension headers the transport is left unknown: the flow
-	 * hash goes without ports, and a checksum is summed in full. */
-	if (!in->bad && (ip6->nexthdr == IPPROTO_TCP_NR || ip6->nexthdr == IPPROTO_UDP_NR ||
-			 ip6->nexthdr == IPPROTO_ICMPV6_NR || ip6->nexthdr == IPPROTO_SCTP_NR)) {
+	 * hash goes without ports, and a checksum is summed in full. The
+	 * protocol is known even when the lengths lie, as for IPv4, so that
+	 * SCTP with duties on this device is dropped malformed, not passed. */
+	if (ip6->nexthdr == IPPROTO_TCP_NR || ip6->nexthdr == IPPROTO_UDP_NR ||
+	    ip6->nexthdr == IPPROTO_ICMPV6_NR || ip6->nexthdr == IPPROTO_SCTP_NR) {
 		in->proto = ip6->nexthdr;
-		inner_ports(ip6 + 1, data_end, in);
+		if (!in->bad)
+			inner_ports(ip6 + 1, data_end, in);
 	}
 	return FOU_CONTINUE;
 }
@@ -220,6 +223,16 @@ static __always_inline __u16 sport_from_hash(__u32 hash, __u16 min, __u16 max)
 	return (__u16)(((__u64)hash * (max - min)) >> 32) + min;
 }
 
+/* Where a transport header's checksum field ends, from its start. */
+static __always_inline __u32 l4_csum_end(__u8 proto)
+{
+	if (proto == IPPROTO_TCP_NR)
+		return 18;
+	if (proto == IPPROTO_UDP_NR)
+		return 8;
+	return 4; /* ICMP, ICMPv6; other transports are not derived */
+}
+
 /*
  * The sum of the inner packet's bytes, derived without reading the payload
  * where a valid (or offloaded, still to be filled) transport checksum pins it
@@ -234,7 +247,8 @@ static __always_inline bool inner_sum_derived(void *data, void *data_end,
 {
 	__u32 s = 0;
 
-	if (in->frag)
+	/* A checksum field past the IP length covers bytes that do not go out. */
+	if (in->frag || in->l4_off + l4_csum_end(in->proto) > in->len)
 		return false;
 	if (in->family == FOU_FAMILY_IPV4 && in->proto == IPPROTO_ICMP_NR) {
 		*sum = 0;

@@ -13,6 +13,7 @@
 #define GUE_FLAG_PRIV     bpf_htons(0x0001) /* the only standard flag the kernel knows */
 #define GUE_PRIV_LEN      4
 #define GUE_PFLAG_REMCSUM bpf_htonl(0x80000000)
+#define GUE_REMCSUM_LEN   4 /* its option: be16 csum_start, be16 csum_offset */
 
 /* Where the inner packet starts and which protocol it is. */
 struct gue_result {
@@ -34,13 +35,16 @@ static __always_inline int gue_check_flags(__u8 *g, void *data_end, __u32 optlen
 	if (g + GUE_HLEN + GUE_PRIV_LEN > (__u8 *)data_end)
 		return FOU_NEED_PULL;
 	pflags = *(__be32 *)(g + GUE_HLEN);
+	/* Unknown private flags first, as the kernel's validate_gue_flags. */
+	if (pflags & ~GUE_PFLAG_REMCSUM)
+		return FOU_STAT_DROP_GUE_PRIV_FLAGS;
+	if (!pflags)
+		return FOU_CONTINUE;
+	if (optlen < GUE_PRIV_LEN + GUE_REMCSUM_LEN)
+		return FOU_STAT_DROP_GUE_OPTLEN;
 	/* Remote checksum offload would make us checksum the payload on the
 	 * sender's behalf; not implemented, so refuse it by name. */
-	if (pflags & GUE_PFLAG_REMCSUM)
-		return FOU_STAT_DROP_GUE_REMCSUM;
-	if (pflags)
-		return FOU_STAT_DROP_GUE_PRIV_FLAGS;
-	return FOU_CONTINUE;
+	return FOU_STAT_DROP_GUE_REMCSUM;
 }
 
 /* @g points just past the UDP header; @payload_len is the UDP payload length

@@ -362,12 +362,21 @@ static __always_inline int icmp_match(void *ctx, int hook, const struct fou_pkt 
 	struct fou_tunnel *t;
 	int ret;
 
-	if (!p || !m || p->ip_end > p->pkt_len || p->l4_off + ICMP_HLEN > p->ip_end ||
+	if (!p || !m)
+		return FOU_STAT_PASS_ICMP_SHORT;
+	/* IPv4 options past the frame: short like any other IP header. */
+	if (p->l4_off > p->pkt_len)
+		return FOU_STAT_PASS_SHORT;
+	/* The type first: only an error's length matters to us, any other
+	 * ICMP is not ours however short. The code cannot make an error
+	 * type a non-error, so it waits for the full header. */
+	if (p->l4_off + 1 > p->pkt_len || load_bytes(ctx, hook, p->l4_off, &h.type, 1) ||
+	    icmp_kind(p->family, h.type, 0) == ICMP_KIND_NONE)
+		return FOU_STAT_PASS_NOT_UDP;
+	if (p->ip_end > p->pkt_len || p->l4_off + ICMP_HLEN > p->ip_end ||
 	    load_bytes(ctx, hook, p->l4_off, &h, sizeof(h)))
 		return FOU_STAT_PASS_ICMP_SHORT;
 	m->kind = icmp_kind(p->family, h.type, h.code);
-	if (m->kind == ICMP_KIND_NONE)
-		return FOU_STAT_PASS_NOT_UDP;
 	ret = icmp_read_quote(ctx, hook, p->l4_off + ICMP_HLEN, p->ip_end, p->family, &q);
 	if (ret != FOU_CONTINUE)
 		return ret;

@@ -36,9 +36,9 @@ CORPUS = os.path.join(ROOT, "selftests", "fuzz", "corpus", "packets")
 # case must pass, none is excused.
 ISSUE13_ON_ADV_BPF = set()
 # Found by this fuzzer, reproducers in corpus/packets/: delete each as it is fixed.
-FOUND_BY_FUZZER = {"icmp-nonerror-short", "gue-pflags-order"}
+FOUND_BY_FUZZER = set()
 EXPECTED_UNTIL_FIXED = ISSUE13_ON_ADV_BPF | FOUND_BY_FUZZER
-EXPECTED_UNTIL_FIXED_TX = {"tx-mtu-padding", "tx-csum-past-ip-len", "tx-sctp6-unreadable"}
+EXPECTED_UNTIL_FIXED_TX = set()
 
 TX_INVARIANTS = ["verdict", "pass-through identical", "output bytes", "checksums after rewrite",
                  "source port in range, stable per flow", "one outcome counter", "tunnel counters",

@@ -320,6 +320,7 @@ struct tcase {
 	enum outcome out;
 	int stat;
 	bool tun_drop;         /* fou_tun_stats[SLOT].drop_packets +1 */
+	size_t trail;          /* bytes after the inner IP packet (Ethernet padding) */
 	bool no_neigh;         /* TC: sent with bpf_redirect_neigh, MACs not resolved */
 	bool vlan;             /* XDP input carries an 802.1Q tag */
 	bool einval;           /* test_run refused the frame */
@@ -591,7 +592,7 @@ static void tc_checks(void)
 {
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
 	struct fou_tun_stats tb, ta;
-	size_t ioff = inner_off(), ilen = T.p.len - ioff;
+	size_t ioff = inner_off(), ilen = T.p.len - ioff - T.trail;
 	struct __sk_buff ctx = { .ifindex = ifidx };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = T.p.buf, .data_size_in = T.p.len,
 		    .data_out = T.out_buf, .data_size_out = sizeof(T.out_buf), .repeat = 1,
@@ -879,6 +880,42 @@ static void cases_csum_edges(void)
 			run_tc();
 		}
 	}
+}
+
+/* The inner IP length ends before (or inside) the transport header that
+ * follows in the frame: that checksum covers bytes which do not go out, so
+ * the outer one is summed from the bytes that do (found by the fuzzer). */
+static void csum_past_ip_len(int fam, int ifam, size_t keep)
+{
+	struct tun t = tdef(fam, FOU_KIND_GUE, ifam);
+	struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 21 };
+	size_t ioff, hl = ifam == 4 ? 20 : 40;
+
+	if (fam == 4)
+		t.flags |= FOU_TUN_F_CSUM;
+	case_begin(&t, "GUE %sin%s %s, IP length ends %zu bytes into the TCP header", fn(ifam),
+		   fn(fam), csn(&t), keep);
+	add_frame(&in, false);
+	finalize();
+	ioff = inner_off();
+	if (ifam == 4) {
+		pkt_put16(&T.p, ioff + 2, hl + keep);
+		pkt_ip4_fix_csum(&T.p, T.inner);
+	} else {
+		pkt_put16(&T.p, ioff + 4, keep);
+	}
+	T.trail = T.p.len - ioff - hl - keep;
+	expect(O_ENCAP, FOU_STAT_TX_ENCAP_GUE);
+	run_tc();
+}
+
+static void cases_csum_past_ip_len(void)
+{
+	for (int fam = 4; fam <= 6; fam += 2)
+		for (int ifam = 4; ifam <= 6; ifam += 2) {
+			csum_past_ip_len(fam, ifam, 0);
+			csum_past_ip_len(fam, ifam, 10);
+		}
 }
 
 /* A payload word chosen so that the outer UDP checksum computes to 0: it
@@ -1201,17 +1238,24 @@ static void cases_drop(void)
 	}
 }
 
-static void mtu_case(int fam, int ifam, uint8_t kind, uint16_t mtu, size_t ilen, bool fits)
+/* @pad bytes of Ethernet padding after the inner packet: the MTU is the IP
+ * packet's, padding is no part of it (found by the fuzzer). */
+static void mtu_case(int fam, int ifam, uint8_t kind, uint16_t mtu, size_t ilen, size_t pad,
+		     bool fits)
 {
+	static const uint8_t zeros[16];
 	struct tun t = tdef(fam, kind, ifam);
 	size_t hdr = (ifam == 4 ? 20 : 40) + 8;
 	struct inner in = { .fam = ifam, .l4 = L4_UDP, .payload = ilen - hdr, .df = true };
 
 	t.mtu = mtu;
-	case_begin(&t, "%s %sin%s tunnel mtu %u%s, inner %zu bytes", kn(kind), fn(ifam), fn(fam),
-		   mtu, mtu ? "" : " (device 1500 less the overhead)", ilen);
+	case_begin(&t, "%s %sin%s tunnel mtu %u%s, inner %zu bytes%s", kn(kind), fn(ifam),
+		   fn(fam), mtu, mtu ? "" : " (device 1500 less the overhead)", ilen,
+		   pad ? " and Ethernet padding" : "");
 	add_frame(&in, false);
 	finalize();
+	pkt_bytes(&T.p, zeros, pad < sizeof(zeros) ? pad : sizeof(zeros));
+	T.trail = pad < sizeof(zeros) ? pad : sizeof(zeros);
 	if (fits) {
 		expect(O_ENCAP, encap_stat(&t));
 	} else {
@@ -1230,11 +1274,13 @@ static void cases_mtu(void)
 			uint8_t k = fam == ifam ? FOU_KIND_FOU : FOU_KIND_GUE;
 			size_t over = (fam == 4 ? 20 : 40) + 8 + (k == FOU_KIND_GUE ? 4 : 0);
 
-			mtu_case(fam, ifam, k, 1280, 1280, true);
-			mtu_case(fam, ifam, k, 1280, 1281, false);
-			mtu_case(fam, ifam, k, 1000, 1400, false);
-			mtu_case(fam, ifam, k, 0, 1500 - over, true);
-			mtu_case(fam, ifam, k, 0, 1500 - over + 1, false);
+			mtu_case(fam, ifam, k, 1280, 1280, 0, true);
+			mtu_case(fam, ifam, k, 1280, 1280, 8, true);
+			mtu_case(fam, ifam, k, 1280, 1281, 0, false);
+			mtu_case(fam, ifam, k, 1000, 1400, 0, false);
+			mtu_case(fam, ifam, k, 0, 1500 - over, 0, true);
+			mtu_case(fam, ifam, k, 0, 1500 - over, 8, true);
+			mtu_case(fam, ifam, k, 0, 1500 - over + 1, 0, false);
 		}
 }
 
@@ -1665,6 +1711,7 @@ static void run_all_cases(void)
 	cases_pass();
 	cases_drop();
 	cases_mtu();
+	cases_csum_past_ip_len();
 	cases_malformed();
 	cases_no_neigh_tc();
 	cases_xdp();

@@ -345,6 +345,11 @@ vm_tunnel_suite() {
 	diag "guest probe: $VOUT"
 	vm_run 30 "\$FL probe $G_IF --json"
 	G_PROBE=$VOUT
+	# Every program as attach would load it, with the verifier's own figures
+	# for this kernel (it exits non-zero if one does not load).
+	vm_run 900 "\$FL verifier stats"
+	ok $? "guest $VM_RELEASE: fouloader verifier stats: every program this kernel offers loads"
+	diag "$VOUT"
 
 	for hook in ${FOU_VM_HOOKS:-native skb tc}; do
 		if [ "$hook" = native ]; then
