@@ -99,13 +99,15 @@ static __always_inline int encapsulate(struct __sk_buff *skb, struct fou_tx *tx,
 	 * the headers go in (bpf_skb_adjust_room lowers gso_size). */
 	if (bpf_check_mtu(skb, 0, &mtu_len, (__s32)tx->hdrlen - trail, 0))
 		return FOU_STAT_TX_DROP_MTU;
+	/* Trailing bytes after the inner packet would trail the outer one. Cut
+	 * before the route lookup: at TC it compares the skb as it is with the
+	 * device MTU, padding included (tx_drop_no_fib otherwise). */
+	if (trail && bpf_skb_change_tail(skb, ETH_HLEN + tx->in.len, 0))
+		return FOU_STAT_TX_DROP_ADJUST;
 	ret = fib_outer(skb, tx, skb->ifindex, 0, fib);
 	if (ret != BPF_FIB_LKUP_RET_SUCCESS && ret != BPF_FIB_LKUP_RET_NO_NEIGH &&
 	    ret != BPF_FIB_LKUP_RET_FWD_DISABLED)
 		return FOU_STAT_TX_DROP_NO_FIB;
-	/* Trailing bytes after the inner packet would trail the outer one. */
-	if (trail && bpf_skb_change_tail(skb, ETH_HLEN + tx->in.len, 0))
-		return FOU_STAT_TX_DROP_ADJUST;
 	if (put_headers(skb, tx))
 		return FOU_STAT_TX_DROP_ADJUST;
 	*verdict = next_hop(skb, ret, fib);
