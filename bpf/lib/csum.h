@@ -182,15 +182,17 @@ static __always_inline bool csum_tail(void *data, void *data_end, __u32 off, __u
 static __always_inline __u32 csum_linear(void *data, void *data_end, __u32 off, __u32 len,
 					 __u32 *sum, bool *tail_ok)
 {
-	__u32 base = verifier_mask(off, CSUM_BASE_MAX), whole = len & ~(CSUM_BLOCK - 1);
-	__u8 *q = data + base;
+	__u32 base, whole = len & ~(CSUM_BLOCK - 1);
 	__u32 done = 0;
 	__u64 acc = 0;
+	__u8 *q;
 
 	if (off > CSUM_BASE_MAX) {
 		*tail_ok = false; /* all of it to the slow path */
 		return 0;
 	}
+	base = verifier_mask(off, CSUM_BASE_MAX); /* checked just above: changes nothing */
+	q = data + base;
 	*tail_ok = csum_tail(data, data_end, base + whole, len & (CSUM_BLOCK - 1), &acc);
 	for (int i = 0; i < CSUM_MAX_BLOCKS; i++) {
 		if (done >= whole || (void *)(q + CSUM_BLOCK) > data_end)
