@@ -7,7 +7,7 @@ PKGS=(
   clang llvm make gcc pkg-config
   libbpf-dev libxdp-dev xdp-tools bpftool
   libelf-dev zlib1g-dev
-  iproute2 iputils-ping iperf3 tshark
+  iproute2 iputils-ping iperf3 tshark ethtool
   python3 python3-scapy perl
   go-md2man man-db bsdextrautils
   libusrsctp-dev libusrsctp-examples

@@ -1,0 +1,371 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# shellcheck shell=bash
+#
+# Body of the guest tier's kernel-peer tests (test_kpeer_6.1.t,
+# test_kpeer_6.12.t): vm_kpeer_suite SERIES boots Debian's kernel SERIES in a
+# guest (lib/vm.sh) whose tunnels are the KERNEL's own (modprobe fou, ipip,
+# sit, ip6_tunnel; ip fou add, ip link add ... encap fou|gue), and runs
+# fouloader on the HOST, on tap0 in a test namespace. One boot, every row of
+# KP_CASES in turn: the row's kernel tunnel and fou port are made in the guest,
+# the row's fouloader port, tunnel and route on the host, then
+#
+#   - ping both ways (inner addresses of the row);
+#   - TCP $KP_XFER_BYTES both ways, sha256 compared;
+#   - the row's UDP port captured on tap0 (both directions on one wire) and
+#     the framing checked by selftests/lib/kpeer_wire.py: each side as its
+#     settings say (ports, checksum zero or not, GUE header, ip6tnl's
+#     encapsulation limit), and fouloader's echoes framed as the kernel's;
+#   - fouloader's stats --json (decapsulated, encapsulated, per port and
+#     tunnel, no drop counter moved) and the kernel's (the tunnel device's
+#     packets up, no errors or drops; /proc/net/snmp{,6} UDP InErrors,
+#     InCsumErrors and NoPorts unmoved);
+#
+# then both sides' configuration is removed. The rows run with fouloader
+# receiving on --rx tc, then (after detach) on --rx xdp in native mode (tun's
+# own XDP). A row whose combination cannot work says why: fouloader refuses it
+# at configuration time, or the kernel counts what it refuses; it is a SKIP
+# with that reason, the refusal or the counter asserted (README: "The kernel as
+# a peer").
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib/vm.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/guest.sh"
+
+# One row per case:
+# k|hook|kernel device|ip6tnl mode|outer|inner|encap|ip link add options|ip fou add options|fouloader tunnel options|fouloader port options|expect
+#   options: @A / @B are the host's / the guest's outer address of the row's family
+#   expect:  ok | route:REASON (fouloader refuses the route) | noports:REASON
+#            (the kernel's socket refuses fouloader's packets: Udp NoPorts)
+# Defaults are left out: the kernel's (encap-sport auto, encap-csum off over
+# IPv4, udp6 checksum on, ip6tnl encaplimit 4) and fouloader's.
+KP_CASES=(
+	"1|tc|ipip|-|4|4|fou|||||ok"
+	"2|tc|ipip|-|4|4|fou|encap-csum||encap-csum||ok"
+	"3|tc|ipip|-|4|4|gue|||||ok"
+	"4|tc|ipip|-|4|4|gue|encap-csum||encap-csum||ok"
+	"5|tc|sit|-|4|6|fou|||||ok"
+	"6|tc|sit|-|4|6|gue|encap-csum||encap-csum||ok"
+	"7|tc|ipip|-|4|4|fou|encap-sport 4444|local @B peer @A peer_port 4445|encap-sport 4445|peer_port 4444|ok"
+	"8|tc|ipip|-|4|4|fou||local @B|||ok"
+	"9|tc|sit|-|4|6|gue||local @B|||ok"
+	"10|tc|ipip|-|4|4|fou||local @B peer @A peer_port 4445|||noports:the kernel's port with peer_port takes only that source port: fouloader needs encap-sport 4445"
+	"11|tc|ip6tnl|ipip6|6|4|fou|||||ok"
+	"12|tc|ip6tnl|ip6ip6|6|6|fou|||||ok"
+	"13|tc|ip6tnl|ip6ip6|6|6|gue|||||ok"
+	"14|tc|ip6tnl|ipip6|6|4|gue|||||ok"
+	"15|tc|ip6tnl|any|6|4|gue|||||ok"
+	"16|tc|ip6tnl|any|6|6|gue|||||ok"
+	"17|tc|ip6tnl|any|6|6|fou|||||ok"
+	"18|tc|ip6tnl|any|6|4|fou||ipproto41|||route:FOU names one inner protocol per port: a FOU port for ip6tnl mode any carries one family (GUE carries both)"
+	"19|tc|ip6tnl|ip6ip6|6|6|fou|noencap-udp6-csum||noencap-udp6-csum||ok"
+	"20|tc|ip6tnl|ipip6|6|4|gue|encaplimit none noencap-udp6-csum||||ok"
+	"21|tc|ip6tnl|ip6ip6|6|6|fou|encap-sport 4444|local @B peer @A peer_port 4445|encap-sport 4445|peer_port 4444|ok"
+	"31|xdp|ipip|-|4|4|fou|||||ok"
+	"32|xdp|sit|-|4|6|gue|encap-csum||encap-csum||ok"
+	"33|xdp|ip6tnl|ip6ip6|6|6|fou|||||ok"
+	"34|xdp|ip6tnl|ipip6|6|4|gue|||||ok"
+)
+KP_XFER_BYTES=${FOU_KP_XFER_BYTES:-262144}
+XFER_SECS=25
+
+# kp_sub OPTS OUTER: @A/@B replaced by the outer addresses of that family.
+kp_sub() {
+	local s=$1
+	s=${s//@A/$(outer_addr a "$2")}
+	echo "${s//@B/$(outer_addr b "$2")}"
+}
+
+# kp_port K: the row's UDP port (both directions).
+kp_port() { echo $((5500 + $1)); }
+
+# kernel_counters_script DEV: the kernel's side, "key value" lines: the
+# tunnel device's statistics and the UDP MIB counters that say a datagram
+# was refused.
+kernel_counters_script() {
+	cat <<EOF
+for f in rx_packets tx_packets rx_errors tx_errors rx_dropped tx_dropped tx_carrier_errors; do
+	echo "link:\$f \$(cat /sys/class/net/$1/statistics/\$f)"
+done
+awk '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) n[i] = \$i; h = 1 } else for (i = 2; i <= NF; i++) print "Udp:" n[i], \$i }' /proc/net/snmp
+awk '/^Udp6(InErrors|InCsumErrors|NoPorts)/ { print \$1, \$2 }' /proc/net/snmp6
+EOF
+}
+
+# kv_load ARRAY TEXT: "key value" lines into an associative array.
+kv_load() {
+	local -n _kv=$1
+	local k v
+	_kv=()
+	while read -r k v; do
+		[[ $v =~ ^[0-9]+$ ]] && _kv[$k]=$v
+	done <<<"$2"
+	[ ${#_kv[@]} -gt 0 ]
+}
+
+# kernel_setup_script K DEV MODE OF IF ENCAP LINKOPTS FOUOPTS: the row's
+# kernel tunnel, fou port, inner address and route, then its counters.
+kernel_setup_script() {
+	local k=$1 dev=$2 mode=$3 of=$4 if=$5 enc=$6 lopts fopts p kd=kp$1 fam6=
+	lopts=$(kp_sub "$7" "$of") fopts=$(kp_sub "$8" "$of") p=$(kp_port "$k")
+	[ "$of" = 6 ] && fam6=-6
+	local proto=gue
+	[ "$enc" = fou ] && proto="ipproto $([ "$if" = 4 ] && echo 4 || echo 41)"
+	# a row may name the FOU ipproto of the kernel's port itself (ipprotoN)
+	[[ $fopts == *ipproto41* ]] && { proto="ipproto 41"; fopts=${fopts//ipproto41/}; }
+	echo "set -e"
+	echo "ip fou add port $p $proto $fam6 $fopts"
+	if [ "$dev" = ip6tnl ]; then
+		echo "ip link add $kd type ip6tnl mode $mode local $(outer_addr b 6) remote $(outer_addr a 6) encap $enc encap-dport $p $lopts"
+	else
+		echo "ip link add $kd type $dev local $(outer_addr b 4) remote $(outer_addr a 4) encap $enc encap-dport $p $lopts"
+	fi
+	# an ip6tnl device that carries IPv4 only would still send its own IPv6
+	# (router solicitations, MLD) and count each as a tx error
+	[ "$mode" = ipip6 ] && echo "sysctl -qw net.ipv6.conf.$kd.disable_ipv6=1"
+	echo "ip link set $kd up"
+	if [ "$if" = 4 ]; then
+		echo "ip addr add $(inner_addr b 4 "$k")/32 dev lo"
+		echo "ip route add $(inner_prefix a 4 "$k") dev $kd src $(inner_addr b 4 "$k")"
+	else
+		echo "ip addr add $(inner_addr b 6 "$k")/128 dev lo nodad"
+		echo "ip -6 route add $(inner_prefix a 6 "$k") dev $kd src $(inner_addr b 6 "$k")"
+	fi
+	echo "set +e"
+	echo "echo \"mtu \$(cat /sys/class/net/$kd/mtu)\""
+	kernel_counters_script "$kd"
+}
+
+# host_setup K OF IF ENCAP TOPTS POPTS FOUPROTO: the row's fouloader port,
+# tunnel and route, and the host kernel's route (prints failures; ROUTE_OUT
+# keeps route add's own words).
+host_setup() {
+	local k=$1 of=$2 if=$3 enc=$4 topts=$5 popts=$6 proto=$7 p fam6= ipp= out
+	p=$(kp_port "$k")
+	[ "$of" = 6 ] && fam6=-6
+	[ "$enc" = fou ] && ipp="ipproto $proto"
+	local pa=${ipp:-gue}
+	# shellcheck disable=SC2086
+	out=$(fl "$H_NS" port add "$p" $pa $fam6 peer "$(outer_addr b "$of")" $popts 2>&1) ||
+		{ echo "port add: $out"; return 1; }
+	# shellcheck disable=SC2086
+	out=$(fl "$H_NS" tunnel add "kp$k" local "$(outer_addr a "$of")" remote "$(outer_addr b "$of")" \
+		encap "$enc" $ipp encap-dport "$p" $topts 2>&1) || { echo "tunnel add: $out"; return 1; }
+	ip -n "$H_NS" addr add "$(inner_addr a "$if" "$k")/$([ "$if" = 4 ] && echo 32 || echo 128)" dev lo $([ "$if" = 6 ] && echo nodad)
+	inner_route "$H_NS" "$H_IF" "$(inner_prefix b "$if" "$k")" "$(inner_addr a "$if" "$k")" $((1500 - $(overhead "$enc" "$of")))
+	ROUTE_OUT=$(fl "$H_NS" route add "$(inner_prefix b "$if" "$k")" tunnel "kp$k" 2>&1)
+	ROUTE_RC=$?
+	[ "$ROUTE_RC" = 0 ] || { echo "route add: $ROUTE_OUT"; return 1; }
+}
+
+# host_teardown K OF IF: remove the row's configuration (whatever was made).
+host_teardown() {
+	local k=$1 of=$2 if=$3
+	fl "$H_NS" route del "$(inner_prefix b "$if" "$k")" >/dev/null 2>&1
+	fl "$H_NS" tunnel del "kp$k" >/dev/null 2>&1
+	fl "$H_NS" port del "$(kp_port "$k")" $([ "$of" = 6 ] && echo -6) >/dev/null 2>&1
+	ip -n "$H_NS" route del "$(inner_prefix b "$if" "$k")" 2>/dev/null
+	return 0
+}
+
+# csum_class SIDE OF OPTS: the outer UDP checksum a side's settings give
+# (kpeer_wire.py's --kernel-csum / --fl-csum).
+csum_class() {
+	local side=$1 of=$2 opts=$3
+	if [ "$of" = 4 ]; then
+		# fouloader's encap-csum, like its IPv6 checksum, is zero on GSO
+		# packets (one header for every segment; zero is valid over IPv4)
+		[[ " $opts " == *" encap-csum "* ]] && { [ "$side" = kernel ] && echo set || echo nongso; } || echo zero
+	elif [[ " $opts " == *" noencap-udp6-csum "* ]]; then
+		echo zero
+	else
+		[ "$side" = kernel ] && echo set || echo nongso
+	fi
+}
+# sport_of OPTS: the fixed encap-sport, or auto.
+sport_of() { [[ $1 =~ encap-sport\ ([0-9]+) ]] && echo "${BASH_REMATCH[1]}" || echo auto; }
+
+# kp_case ROW: one row, all its checks.
+kp_case() {
+	local k hook dev mode of if enc lopts fopts topts popts expect
+	IFS='|' read -r k hook dev mode of if enc lopts fopts topts popts expect <<<"$1"
+	local p ai bi kd=kp$k out st what proto
+	p=$(kp_port "$k") ai=$(inner_addr a "$if" "$k") bi=$(inner_addr b "$if" "$k")
+	proto=$([ "$if" = 4 ] && echo 4 || echo 41)
+	[[ $fopts == *ipproto41* ]] && proto=41
+	what="$VM_RELEASE $hook #$k: kernel $dev$([ "$mode" != - ] && echo " mode $mode") encap $enc${lopts:+ $lopts}"
+	what="$what${fopts:+, ip fou add $(kp_sub "${fopts//ipproto41/ipproto 41}" "$of")}; fouloader ${topts:-defaults}${popts:+, port $popts} (IPv$if in IPv$of)"
+	declare -A h0 h1 g0 g1
+	vm_run 60 "$(kernel_setup_script "$k" "$dev" "$mode" "$of" "$if" "$enc" "$lopts" "$fopts")"
+	if ! ok "$VRC" "$what: kernel side configured"; then
+		diag "$VOUT"
+		vm_run 30 "ip link del $kd; ip fou del port $p $([ "$of" = 6 ] && echo -6)"
+		return
+	fi
+	kv_load g0 "$VOUT"
+	host_setup "$k" "$of" "$if" "$enc" "$topts" "$popts" "$proto" >"$TMPD/setup.out" 2>&1
+	st=$? out=$(cat "$TMPD/setup.out")
+	if [[ $expect == route:* ]]; then
+		# fouloader knows at configuration time: the route is refused, exit 2
+		[ "$ROUTE_RC" = 2 ] && [[ $ROUTE_OUT == *"cannot carry"* ]]
+		ok $? "$what: fouloader refuses the route (exit 2): $ROUTE_OUT" || diag "$out"
+		skip "$what: traffic" "${expect#route:}"
+		kp_teardown "$k" "$of" "$if"
+		return
+	fi
+	ok "$st" "$what: fouloader side configured" || { diag "$out"; kp_teardown "$k" "$of" "$if"; return; }
+	stats_load h0 "$H_NS"
+	# ip6tnl's encapsulation limit comes before UDP, where "udp" does not look
+	capture_start "$H_NS" "$H_IF" "$TMPD/kp$k.pcapng" 120 "udp port $p or ip6 proto 60 or ip6 proto 0" ||
+		diag "capture did not start: $(cat "$TMPD/kp$k.pcapng.err")"
+
+	if [[ $expect == noports:* ]]; then
+		kp_noports "$what" "$k" "$of" "$if" "$bi" "${expect#noports:}"
+		return
+	fi
+
+	out=$(ping_ok "$H_NS" "$bi" 3); ok $? "$what: ping host $ai -> guest $bi, 3 of 3" || diag "$out"
+	vm_run 20 "ping -n -c 3 -i 0.2 -W 2 -I $bi $ai"
+	[[ $VOUT == *" 3 received"* ]]; ok $? "$what: ping guest $bi -> host $ai, 3 of 3" || diag "$(echo "$VOUT" | tail -3)"
+
+	head -c "$KP_XFER_BYTES" /dev/urandom >"$TMPD/blob"
+	if xfer_to_guest_start "$bi" "$ai" $((7000 + k)) "$TMPD/blob"; then
+		out=$(xfer_to_guest_finish "$TMPD/blob"); st=$?
+	else
+		out="guest receiver did not start: $VOUT"; st=1
+	fi
+	ok "$st" "$what: TCP $KP_XFER_BYTES bytes host (fouloader) -> guest (kernel), sha256 intact" || diag "$out"
+	out=$(xfer_from_guest "$ai" "$bi" $((7100 + k)) "$KP_XFER_BYTES")
+	ok $? "$what: TCP $KP_XFER_BYTES bytes guest (kernel) -> host (fouloader), sha256 intact" || diag "$out"
+
+	capture_stop "$CAPTURE_PID"
+	kp_wire "$what" "$hook" "$k" "$dev" "$of" "$if" "$enc" "$lopts" "$topts"
+
+	stats_load h1 "$H_NS"
+	vm_run 30 "$(kernel_counters_script "$kd")"
+	kv_load g1 "$VOUT"
+	kp_counters "$what" "$k" "$of" "$enc" h0 h1 g0 g1
+	kp_teardown "$k" "$of" "$if"
+}
+
+# kp_wire WHAT HOOK K DEV OF IF ENCAP LINKOPTS TUNNELOPTS: the captured
+# framing. With XDP on tap0 the host's capture sees the kernel's packets only
+# after fouloader decapsulated them: fouloader's side alone is checked there
+# (the kernel's framing is the same as in the tc rows).
+kp_wire() {
+	local what=$1 hook=$2 k=$3 dev=$4 of=$5 if=$6 enc=$7 lopts=$8 topts=$9 lim=none line failed=0
+	[ "$dev" = ip6tnl ] && [[ $lopts != *"encaplimit none"* ]] && lim=4
+	while IFS= read -r line; do
+		case $line in
+		PASS*) pass "$what: wire: ${line#PASS }" ;;
+		FAIL*) fail "$what: wire: ${line#FAIL }"; failed=1 ;;
+		INFO*) diag "wire: ${line#INFO }" ;;
+		"EXIT 0") ;;
+		EXIT*) [ "$failed" = 1 ] || fail "$what: wire: kpeer_wire.py failed (${line#EXIT })" ;;
+		*) [ -n "$line" ] && diag "$line" ;;
+		esac
+	done < <("$PY" "$FOU_LIBDIR/kpeer_wire.py" --pcap "$TMPD/kp$k.pcapng" --port "$(kp_port "$k")" \
+		--encap "$enc" --ifam "$if" --kernel "$(outer_addr b "$of")" --fl "$(outer_addr a "$of")" \
+		--kernel-csum "$(csum_class kernel "$of" "$lopts")" --fl-csum "$(csum_class fl "$of" "$topts")" \
+		--kernel-sport "$(sport_of "$lopts")" --fl-sport "$(sport_of "$topts")" \
+		--range "$(in_ns "$H_NS" sysctl -n net.ipv4.ip_local_port_range | tr -s '\t ' '-')" \
+		--kernel-encaplimit "$lim" $([ "$hook" = xdp ] && echo --fl-only) 2>&1; echo "EXIT $?")
+}
+
+# kp_counters WHAT K OF ENCAP H0 H1 G0 G1: fouloader's and the kernel's.
+kp_counters() {
+	local what=$1 k=$2 of=$3 enc=$4 hb=$5 ha=$6 gb=$7 ga=$8 d c
+	expect_ge "$what: fouloader rx_decap_$enc" "$(sdelta "$hb" "$ha" "rx_decap_$enc")" 20
+	expect_ge "$what: fouloader port $(kp_port "$k")/$of rx_packets" "$(sdelta "$hb" "$ha" "port:$(kp_port "$k")/$of:rx_packets")" 20
+	expect_ge "$what: fouloader tx_encap_$enc" "$(sdelta "$hb" "$ha" "tx_encap_$enc")" 20
+	expect_ge "$what: fouloader tunnel kp$k tx_packets" "$(sdelta "$hb" "$ha" "tun:kp$k:tx_packets")" 20
+	d=$(sdelta_sum "$hb" "$ha" '*drop_*')
+	expect_eq "$what: fouloader: no drop_*/tx_drop_* counter moved" "$d" 0 || diag_deltas fouloader "$hb" "$ha"
+	expect_ge "$what: kernel kp$k rx_packets" "$(sdelta "$gb" "$ga" link:rx_packets)" 20
+	expect_ge "$what: kernel kp$k tx_packets" "$(sdelta "$gb" "$ga" link:tx_packets)" 20
+	d=0
+	for c in link:rx_errors link:tx_errors link:rx_dropped link:tx_dropped link:tx_carrier_errors \
+		Udp:InErrors Udp:InCsumErrors Udp:NoPorts Udp6InErrors Udp6InCsumErrors Udp6NoPorts; do
+		d=$((d + $(sdelta0 "$gb" "$ga" "$c")))
+	done
+	expect_eq "$what: kernel: no error or drop on kp$k, no UDP InErrors/InCsumErrors/NoPorts" "$d" 0 ||
+		diag_deltas kernel "$gb" "$ga"
+}
+
+# kp_noports WHAT K OF IF GUEST_ADDR REASON: a combination that cannot work:
+# fouloader's packets do not reach the kernel's tunnel, and the kernel says
+# so in its counters (Udp NoPorts). A SKIP with the reason, the count asserted.
+kp_noports() {
+	local what=$1 k=$2 of=$3 if=$4 bi=$5 reason=$6
+	declare -A n0 n1
+	vm_run 30 "$(kernel_counters_script "kp$k")"; kv_load n0 "$VOUT"
+	in_ns "$H_NS" timeout 5 ping -n -c 3 -i 0.2 -W 1 "$bi" >/dev/null 2>&1
+	vm_run 30 "$(kernel_counters_script "kp$k")"; kv_load n1 "$VOUT"
+	capture_stop "$CAPTURE_PID"
+	expect_ge "$what: the kernel counts fouloader's datagrams it has no socket for (Udp NoPorts)" \
+		"$(( $(sdelta0 n0 n1 Udp:NoPorts) + $(sdelta0 n0 n1 Udp6NoPorts) ))" 3 ||
+		diag_deltas kernel n0 n1
+	skip "$what: traffic" "$reason"
+	kp_teardown "$k" "$of" "$if"
+}
+
+# sdelta0 BEFORE AFTER KEY: sdelta, with a key absent on both sides as 0.
+sdelta0() { local v; v=$(sdelta "$@"); echo "${v/\?/0}"; }
+
+# kp_teardown K OF IF: both sides' configuration of the row removed.
+kp_teardown() {
+	local k=$1 of=$2 if=$3
+	host_teardown "$k" "$of" "$if"
+	vm_run 30 "ip link del kp$k; ip fou del port $(kp_port "$k") $([ "$of" = 6 ] && echo -6)
+ip addr flush dev lo scope global 2>/dev/null; true" >/dev/null
+}
+
+# kp_hook HOOK: fouloader on tap0 receiving on that hook.
+kp_hook() {
+	local hook=$1 args out
+	fl "$H_NS" detach "$H_IF" >/dev/null 2>&1
+	case $hook in
+	tc) args="--rx tc" ;;
+	xdp)
+		args="--rx xdp --xdp-mode native"
+		# A frame from the guest whose checksum virtio-net leaves to
+		# offload (VIRTIO_NET_HDR_F_NEEDS_CSUM) reaches tun's XDP with the
+		# pseudo-header sum only, which XDP cannot tell from a bad one: the
+		# guest's NIC computes its checksums itself here, as a wire's are.
+		vm_run 30 "ethtool -K $G_IF tx off >/dev/null && ethtool -k $G_IF | grep '^tx-checksumming'"
+		ok "$VRC" "guest: ethtool -K $G_IF tx off (complete checksums on the wire for XDP)" || diag "$VOUT"
+		;;
+	esac
+	# shellcheck disable=SC2086
+	out=$(fl "$H_NS" attach "$H_IF" $args 2>&1)
+	ok $? "host: fouloader attach $H_IF $args (host kernel $(uname -r))" || { diag "$out"; return 1; }
+}
+
+vm_kpeer_suite() {
+	local series=$1 only4=$2 row hook= k h of t0
+	require_vm
+	require_cmd tshark ethtool
+	if ! vm_boot "$series" agent "k${series//./}"; then
+		fail "boot Debian's $series kernel in a guest"
+		done_testing
+	fi
+	pass "boot Debian's $series kernel ($VM_RELEASE) in a guest: agent ready after ${VM_BOOT_TIME}s"
+	check "guest network (eth0 virtio_net $B4 $B6)" vm_run 30 "$(guest_base_net_script)"
+	# fou6 is not loaded on demand: without it ip6tnl's "encap fou|gue" is EINVAL
+	vm_run 60 "set -e; for m in fou fou6 ipip sit ip6_tunnel; do modprobe \$m; done; lsmod | awk '{print \$1}' | grep -E '^(fou|fou6|ipip|sit|ip6_tunnel)\$' | sort | tr '\n' ' '"
+	ok "$VRC" "guest $VM_RELEASE: modprobe fou fou6 ipip sit ip6_tunnel" || { diag "$VOUT"; done_testing; }
+	diag "guest modules: $VOUT"
+	for row in "${KP_CASES[@]}"; do
+		IFS='|' read -r k h _ _ of _ <<<"$row"
+		[ -n "$only4" ] && [ "$of" = 6 ] && continue
+		# FOU_KP_ROWS="1 11": only those rows (while developing a row)
+		[ -n "${FOU_KP_ROWS:-}" ] && [[ " $FOU_KP_ROWS " != *" $k "* ]] && continue
+		if [ "$h" != "$hook" ]; then
+			hook=$h
+			kp_hook "$hook" || { fail "$VM_RELEASE $hook: rows not run (attach failed)"; continue; }
+		fi
+		t0=$SECONDS
+		kp_case "$row"
+		diag "row $k: $((SECONDS - t0)) s"
+	done
+	vm_stop
+	done_testing
+}
