@@ -143,7 +143,9 @@ def classify(side, a, ip, pl):
             side.err("sport", "source port %d outside %d-%d" % (sport, a.lo, a.hi))
     elif sport != int(side.sport):
         side.err("sport", "source port %d, want %s" % (sport, side.sport))
-    is_echo = inner[3] in (1, 58)
+    # echo requests and replies (ICMP 8/0, ICMPv6 128/129), not the stack's
+    # own ICMPv6 (router solicitations, MLD)
+    is_echo = len(inner[4]) > 0 and (inner[3], inner[4][0]) in ((1, 8), (1, 0), (58, 128), (58, 129))
     truncated = len(udp) < ulen
     # checksum
     if ucsum == 0:
