@@ -22,7 +22,7 @@
 #
 # then both sides' configuration is removed. The rows run with fouloader
 # receiving on --rx tc, then (after detach) on --rx xdp in native mode (tun's
-# own XDP). A row whose combination cannot work says why: fouloader refuses it
+# own XDP; the guest's checksum offload off there, see vm_kpeer_suite). A row whose combination cannot work says why: fouloader refuses it
 # at configuration time, or the kernel counts what it refuses; it is a SKIP
 # with that reason, the refusal or the counter asserted (README: "The kernel as
 # a peer").
@@ -333,22 +333,14 @@ kp_offload() {
 	kp_teardown "$k" "$of" "$if"
 }
 
-# guest_txcsum on|off: the guest's eth0 checksum offload (ethtool -K tx).
-G_TXCSUM=on
-guest_txcsum() {
-	[ "$G_TXCSUM" = "$1" ] && return 0
-	vm_run 30 "ethtool -K $G_IF tx $1 >/dev/null && ethtool -k $G_IF | grep '^tx-checksumming'"
-	ok "$VRC" "guest: ethtool -K $G_IF tx $1${2:+ ($2)}" || diag "$VOUT"
-	G_TXCSUM=$1
-}
-
-# guest_gro on|off: GRO on the guest's eth0 (ethtool -K gro).
-G_GRO=on
-guest_gro() {
-	[ "$G_GRO" = "$1" ] && return 0
-	vm_run 30 "ethtool -K $G_IF gro $1 >/dev/null && ethtool -k $G_IF | grep '^generic-receive-offload'"
-	ok "$VRC" "guest: ethtool -K $G_IF gro $1${2:+ ($2)}" || diag "$VOUT"
-	G_GRO=$1
+# guest_offload FEATURE on|off [WHY]: ethtool -K on the guest's eth0 (tx:
+# checksum offload, gro), once per change; ethtool -k shows the outcome.
+declare -A G_OFFLOAD=([tx]=on [gro]=on)
+guest_offload() {
+	[ "${G_OFFLOAD[$1]}" = "$2" ] && return 0
+	vm_run 30 "ethtool -K $G_IF $1 $2 >/dev/null && ethtool -k $G_IF | grep -E '^(tx-checksumming|generic-receive-offload)'"
+	ok "$VRC" "guest: ethtool -K $G_IF $1 $2${3:+ ($3)}" || diag "$VOUT"
+	G_OFFLOAD[$1]=$2
 }
 
 # sdelta0 BEFORE AFTER KEY: sdelta, with a key absent on both sides as 0.
@@ -406,17 +398,17 @@ vm_kpeer_suite() {
 		# XDP the guest computes its checksums itself, as a wire's are
 		# (but for the row that shows what happens otherwise).
 		if [ "$h" = xdp ] && [[ $row != *"|offload:"* ]]; then
-			guest_txcsum off "complete checksums on the wire for XDP"
+			guest_offload tx off "complete checksums on the wire for XDP"
 		else
-			guest_txcsum on
+			guest_offload tx on
 		fi
 		# 6.1's GRO drops most datagrams for a fou socket bound with
 		# "local" (Udp InErrors; TCP crawls on retransmissions); 6.12 does
 		# not, and 6.1 does not with GRO off on the receiving device
 		if [[ $VM_RELEASE == 6.1.* && $row == *"|local "* ]]; then
-			guest_gro off "kernel $VM_RELEASE drops GRO'd datagrams of a fou socket bound with local"
+			guest_offload gro off "kernel $VM_RELEASE drops GRO'd datagrams of a fou socket bound with local"
 		else
-			guest_gro on
+			guest_offload gro on
 		fi
 		t0=$SECONDS
 		kp_case "$row"
