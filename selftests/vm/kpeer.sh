@@ -70,7 +70,6 @@ KP_CASES=(
 	"34|xdp|ip6tnl|ipip6|6|4|gue|||||ok"
 )
 KP_XFER_BYTES=${FOU_KP_XFER_BYTES:-262144}
-XFER_SECS=25
 
 # kp_sub OPTS OUTER: @A/@B replaced by the outer addresses of that family.
 kp_sub() {
@@ -144,7 +143,7 @@ kernel_setup_script() {
 # tunnel and route, and the host kernel's route (prints failures; ROUTE_OUT
 # keeps route add's own words).
 host_setup() {
-	local k=$1 of=$2 if=$3 enc=$4 topts=$5 popts=$6 proto=$7 p fam6= ipp= out
+	local k=$1 of=$2 if=$3 enc=$4 topts=$5 popts=$6 proto=$7 p fam6='' ipp='' out
 	p=$(kp_port "$k")
 	[ "$of" = 6 ] && fam6=-6
 	[ "$enc" = fou ] && ipp="ipproto $proto"
@@ -370,7 +369,7 @@ kp_hook() {
 }
 
 vm_kpeer_suite() {
-	local series=$1 only4=$2 row hook= k h of t0
+	local series=$1 only4=$2 row hook='' k h of t0
 	require_vm
 	require_cmd tshark ethtool
 	if ! vm_boot "$series" agent "k${series//./}"; then
