@@ -67,18 +67,21 @@ static __always_inline __u32 remcsum_tx_offset(struct __sk_buff *skb, const stru
 __attribute__((noinline)) int fou_remcsum_unpartial(struct __sk_buff *skb, __u32 k, __u32 len)
 {
 	__u8 keep[REMCSUM_KEEP_MAX];
+	/* padding only where the removal would leave less than an IPv6
+	 * header: each tail change costs as much as the removal itself */
+	bool pad = len < ETH_HLEN + k + IPV6_HLEN;
 
 	if (k < 20 + 15 || k > sizeof(keep))
 		return -1;
 	k = verifier_len(k, sizeof(keep));
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, keep, k))
 		return -1;
-	if (bpf_skb_change_tail(skb, skb->len + REMCSUM_UNPARTIAL_PAD, 0) ||
+	if ((pad && bpf_skb_change_tail(skb, len + REMCSUM_UNPARTIAL_PAD, 0)) ||
 	    bpf_skb_adjust_room(skb, -(__s32)k, BPF_ADJ_ROOM_MAC, 0) ||
 	    bpf_skb_adjust_room(skb, k, BPF_ADJ_ROOM_MAC, 0) ||
 	    bpf_skb_store_bytes(skb, ETH_HLEN, keep, k, 0))
 		return -1;
-	return bpf_skb_change_tail(skb, len, 0) ? -1 : 0;
+	return pad && bpf_skb_change_tail(skb, len, 0) ? -1 : 0;
 }
 
 /* The UDP and GUE headers at @u grow by the option; the UDP checksum covers
