@@ -68,6 +68,7 @@ expect_eq "A: tunnel show --json says encap_remcsum" \
 expect_eq "A: port show --json says remcsum (the default)" \
 	"$(fl_json_get "$A_NS" "all(p['remcsum'] for p in j)" port show)" true
 
+# shellcheck disable=SC2034 # filled and read by name (stats_load, sdelta)
 declare -A sa0 sb0 sa1 sb1
 stats_load sa0 "$A_NS"; stats_load sb0 "$B_NS"
 
