@@ -195,7 +195,7 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 {
 	__u32 payload_off = rx->p.l4_off + UDP_HLEN;
 	__u32 payload_len;
-	struct gue_result rc = {}; /* GUE's, kept for remote checksum offload */
+	struct gue_result gue = {}; /* kept for remote checksum offload */
 	__u8 ipproto = port->ipproto;
 	int ret;
 
@@ -225,18 +225,18 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 		return ret == FOU_CONTINUE ? FOU_STAT_RX_DECAP_SCTP : ret;
 	}
 	if (port->kind == FOU_KIND_GUE) {
-		ret = gue_parse(data + (payload_off & HDR_OFF_MASK), data_end, payload_len, &rc);
+		ret = gue_parse(data + (payload_off & HDR_OFF_MASK), data_end, payload_len, &gue);
 		if (ret != FOU_CONTINUE)
 			return ret;
-		ipproto = rc.ipproto;
-		rx->inner_off += rc.hdr_len;
+		ipproto = gue.ipproto;
+		rx->inner_off += gue.hdr_len;
 	}
 	rx->inner_len = rx->p.ip_end - rx->inner_off;
 	if (rx->inner_off > HDR_OFF_MASK)
 		return FOU_STAT_DROP_INNER_TRUNC;
 	ret = check_inner(data, data_end, rx, ipproto);
-	if (ret == FOU_CONTINUE && rc.remcsum)
-		ret = remcsum_check(ctx, hook, port, &rc, &rx->p, rx->inner_len,
+	if (ret == FOU_CONTINUE && gue.remcsum)
+		ret = remcsum_check(ctx, hook, port, &gue, &rx->p, rx->inner_len,
 				    rx->outer_csum_ok, &rx->rc);
 	if (ret != FOU_CONTINUE)
 		return ret;
