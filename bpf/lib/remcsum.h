@@ -48,6 +48,8 @@ static __always_inline int remcsum_check(void *ctx, int hook, const struct fou_p
 					 const struct gue_result *g, const struct fou_pkt *p,
 					 __u32 inner_len, bool outer_ok, struct remcsum *rc)
 {
+	__u8 summed;
+
 	if (port->flags & FOU_PORT_F_NOREMCSUM)
 		return FOU_STAT_DROP_GUE_REMCSUM;
 	if ((g->rc_start | g->rc_offset) & 1)
@@ -58,9 +60,11 @@ static __always_inline int remcsum_check(void *ctx, int hook, const struct fou_p
 		return FOU_STAT_DROP_GUE_REMCSUM_RANGE;
 	if (!p->udp_csum || p->gso)
 		return FOU_STAT_DROP_GUE_REMCSUM_CSUM;
-	if (outer_ok || (hook == HOOK_TC && skb_ip_summed(ctx) == CHECKSUM_UNNECESSARY_NR))
+	/* Not verified here: TC trusted what the skb says (check_csum). */
+	summed = outer_ok || hook != HOOK_TC ? CHECKSUM_NONE_NR : skb_ip_summed(ctx);
+	if (outer_ok || summed == CHECKSUM_UNNECESSARY_NR)
 		rc->mode = REMCSUM_DEDUCE;
-	else if (hook == HOOK_TC && skb_ip_summed(ctx) == CHECKSUM_PARTIAL_NR)
+	else if (summed == CHECKSUM_PARTIAL_NR)
 		rc->mode = REMCSUM_SUM;
 	else
 		return FOU_STAT_DROP_GUE_REMCSUM_CSUM;
