@@ -203,6 +203,8 @@ int fou_rx_tc(struct __sk_buff *skb)
 		pull_headers(skb, FULL_PULL_LEN);
 		id = classify(skb, rx, false);
 	}
+	if (id == FOU_STAT_RX_DECAP_GUE && rx->rc.mode)
+		id = remcsum_rx(skb, HOOK_TC, id, rx);
 	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
 		void *data = skb_data(skb);
 		void *data_end = skb_data_end(skb);

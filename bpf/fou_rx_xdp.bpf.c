@@ -264,7 +264,11 @@ int fou_rx_xdp(struct xdp_md *ctx)
 
 	rx->p.pkt_len = bpf_xdp_get_buff_len(ctx);
 	id = fou_rx_classify(ctx, HOOK_XDP, data, data_end, ctx->ingress_ifindex, rx);
+	if (id == FOU_STAT_RX_DECAP_GUE && rx->rc.mode)
+		id = remcsum_rx(ctx, HOOK_XDP, id, rx);
 	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
 		if (fou_hints_on)
 			inner_ok = fou_xdp_inner_csum(ctx, rx);
 		if ((rx->set_ce && inner_set_ce(data, data_end, rx)) || xdp_decap(ctx, rx))

@@ -5,6 +5,7 @@
  * SKB_GSO_UDP_TUNNEL) and segmented by the stack after us.
  */
 #include "lib/encap.h"
+#include "lib/remcsum_tx.h"
 #include "lib/icmp_tx.h"
 #include "lib/sctp_tx.h"
 #include "lib/skb.h"
@@ -26,7 +27,9 @@ static __always_inline __u64 adjust_flags(const struct fou_tx *tx)
 	/* GUE sits between UDP and the inner IP header: tell GSO where the
 	 * inner network header starts. */
 	if (tx->kind == FOU_KIND_GUE)
-		flags |= (__u64)GUE_HLEN << 56; /* BPF_F_ADJ_ROOM_ENCAP_L2(4) */
+		flags |= (__u64)(tx->hdrlen - UDP_HLEN -
+				 (tx->family == FOU_FAMILY_IPV4 ? sizeof(struct iphdr) : IPV6_HLEN))
+			 << 56; /* BPF_F_ADJ_ROOM_ENCAP_L2(len) */
 	return flags;
 }
 
@@ -155,7 +158,9 @@ int fou_tx_tc(struct __sk_buff *skb)
 		if (id == FOU_STAT_TX_ICMP_FRAG_NEEDED || id == FOU_STAT_TX_ICMP_PKT_TOO_BIG)
 			verdict = TC_ACT_REDIRECT;
 	} else if (id == FOU_CONTINUE) {
-		id = encapsulate(skb, &s->tx, &s->fib, &verdict);
+		id = remcsum_tx(skb, &s->tx);
+		if (id == FOU_CONTINUE)
+			id = encapsulate(skb, &s->tx, &s->fib, &verdict);
 	} else if (id == FOU_STAT_TX_PASS_NO_ROUTE && s->tx.in.proto == IPPROTO_SCTP_NR) {
 		/* Two calls in turn, not nested: the stack of the call chain. */
 		id = fou_sctp_egress(skb);

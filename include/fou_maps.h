@@ -58,6 +58,7 @@
 #define FOU_PORT_F_LOCAL      0x4 /* only packets to fou_port.local */
 #define FOU_PORT_F_PEERS_HASH 0x8 /* more peers than fit inline: see fou_peers */
 #define FOU_PORT_F_MULTICAST  0x10 /* also broadcast/multicast destinations */
+#define FOU_PORT_F_NOREMCSUM  0x20 /* GUE: refuse remote checksum offload (drop_gue_remcsum) */
 
 struct fou_addr {
 	union {
@@ -164,6 +165,7 @@ struct fou_port_stats {
 #define FOU_TUN_F_UDP6_ZERO  0x2 /* noencap-udp6-csum: zero UDP checksum over IPv6 */
 #define FOU_TUN_F_SPORT_FIXED 0x4 /* encap-sport P instead of a flow hash */
 #define FOU_TUN_F_TOS_FIXED  0x8 /* tos N instead of inheriting the inner one */
+#define FOU_TUN_F_REMCSUM    0x10 /* encap-remcsum: GUE remote checksum offload (lib/remcsum.h) */
 
 struct fou_tunnel {
 	char name[16];  /* empty: free slot */

@@ -52,7 +52,10 @@
 	X(DROP_GUE_FLAGS,      "drop_gue_flags",      "unknown GUE flags")                            \
 	X(DROP_GUE_OPTLEN,     "drop_gue_optlen",     "GUE flags need more option bytes than hlen")   \
 	X(DROP_GUE_PRIV_FLAGS, "drop_gue_priv_flags", "unknown GUE private flags")                    \
-	X(DROP_GUE_REMCSUM,    "drop_gue_remcsum",    "GUE remote checksum offload (not supported)")  \
+	X(DROP_GUE_REMCSUM,    "drop_gue_remcsum",    "GUE remote checksum offload on a port set to noremcsum") \
+	X(DROP_GUE_REMCSUM_RANGE, "drop_gue_remcsum_range", "GUE remote checksum offload: start inside the inner IP header, the field before start or past the inner packet") \
+	X(DROP_GUE_REMCSUM_ODD, "drop_gue_remcsum_odd", "GUE remote checksum offload: odd start or offset") \
+	X(DROP_GUE_REMCSUM_CSUM, "drop_gue_remcsum_csum", "GUE remote checksum offload with nothing to complete it from: zero outer UDP checksum, a GSO packet, or unreadable data") \
 	X(DROP_GUE_PROTO,      "drop_gue_proto",      "GUE inner protocol is not IPv4 or IPv6")       \
 	X(DROP_INNER_VERSION,  "drop_inner_version",  "inner IP version disagrees with the protocol")  \
 	X(DROP_INNER_TRUNC,    "drop_inner_trunc",    "inner IP header truncated or malformed")                    \

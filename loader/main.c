@@ -62,7 +62,7 @@ const struct command commands[] = {
 	{ "port add",
 	  "PORT { ipproto 4|41|132 | gue } [-6] [local ADDR]\n"
 	  "         { peer any | peer ADDR [peer_port P] [peer ADDR [peer_port P]]... }\n"
-	  "         [dev DEV] [zero-csum6] [mark N] [multicast]",
+	  "         [dev DEV] [zero-csum6] [mark N] [multicast] [remcsum | noremcsum]",
 	  "Open a receive port. ipproto 4: FOU carrying IPv4; ipproto 41: FOU carrying\n"
 	  "IPv6; ipproto 132: SCTP over UDP (RFC 6951): the UDP checksum and the SCTP\n"
 	  "CRC32c are checked, the UDP header removed, and the peer's UDP source port\n"
@@ -77,7 +77,10 @@ const struct command commands[] = {
 	  "tunnels carry zero), and an SCTP port never.\n"
 	  "multicast: also decapsulate packets to broadcast and multicast addresses.\n"
 	  "mark N: the skb mark (0 to 0xffffffff, decimal or 0x hex; 0: none) of what\n"
-	  "the port decapsulates, set by fou_hints_tc: needs attach --rx xdp with hints.",
+	  "the port decapsulates, set by fou_hints_tc: needs attach --rx xdp with hints.\n"
+	  "remcsum (gue, the default, as the kernel): GUE remote checksum offload; the\n"
+	  "inner TCP/UDP checksum is completed from the verified outer UDP checksum (a\n"
+	  "zero one cannot: dropped). noremcsum: such packets are dropped.",
 	  cmd_port_add },
 	{ "port del", "PORT [-6]", "Close a receive port and forget its peers.", cmd_port_del },
 	{ "port show", "[--json]", "List receive ports, in the grammar of 'port add'.",
@@ -85,7 +88,8 @@ const struct command commands[] = {
 	{ "tunnel add",
 	  "NAME local ADDR remote ADDR encap { fou | gue } [ipproto 4|41]\n"
 	  "         encap-dport P [encap-sport { auto | P }] [encap-csum | noencap-csum]\n"
-	  "         [noencap-udp6-csum] [ttl { N | inherit }] [tos { inherit | N }] [mtu N]",
+	  "         [noencap-udp6-csum] [encap-remcsum | noencap-remcsum]\n"
+	  "         [ttl { N | inherit }] [tos { inherit | N }] [mtu N]",
 	  "Define a tunnel: packets routed into it ('route add') leave a device where\n"
 	  "fouloader is attached encapsulated in FOU or GUE (version 0), from local to\n"
 	  "remote (both IPv4 or both IPv6; the inner family is independent).\n"
@@ -96,6 +100,11 @@ const struct command commands[] = {
 	  "the kernel). Over IPv6 the checksum is computed, except on GSO packets, whose\n"
 	  "segments share one header and carry zero (RFC 6935; the kernel's fou and a\n"
 	  "fouloader port with named peers accept it); noencap-udp6-csum: zero always.\n"
+	  "encap-remcsum (gue): remote checksum offload, as the kernel's: a TCP/UDP\n"
+	  "packet whose checksum is still to be filled leaves with it unfilled and a\n"
+	  "GUE option saying where it is, for the receiver to complete from the outer\n"
+	  "UDP checksum, which it implies (not with noencap-csum or noencap-udp6-csum).\n"
+	  "Other packets, and GSO ones, go without the option.\n"
 	  "ttl: 1-255 (default 64), or inherit (0) from the inner packet. tos: inherit\n"
 	  "(default) or fixed; the inner ECN bits are copied either way (RFC 6040).\n"
 	  "mtu: the largest inner packet (default: the device MTU less the overhead).",

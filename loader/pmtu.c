@@ -269,7 +269,9 @@ static __u64 now_ns(void)
 /* Outer IP + UDP (+ GUE): what the tunnel adds to each inner packet. */
 static unsigned int overhead(const struct fou_tunnel *t)
 {
-	return (t->family == FOU_FAMILY_IPV4 ? 20 : 40) + 8 + (t->kind == FOU_KIND_GUE ? 4 : 0);
+	/* encap-remcsum: its 8 option bytes always, as the BPF side counts */
+	return (t->family == FOU_FAMILY_IPV4 ? 20 : 40) + 8 + (t->kind == FOU_KIND_GUE ? 4 : 0) +
+	       (t->flags & FOU_TUN_F_REMCSUM ? 8 : 0);
 }
 
 /* Age and seconds left of something learned at @ns, read as the programs

@@ -17,7 +17,7 @@
 
 /* Each setting of a tunnel is given once, by one of its words. */
 enum { TW_LOCAL, TW_REMOTE, TW_ENCAP, TW_IPPROTO, TW_DPORT, TW_SPORT, TW_TTL, TW_TOS, TW_MTU,
-       TW_CSUM, TW_UDP6_CSUM, TW_COUNT };
+       TW_CSUM, TW_UDP6_CSUM, TW_REMCSUM, TW_COUNT };
 
 static const struct word_group tunnel_words[] = {
 	{ "local", TW_LOCAL }, { "remote", TW_REMOTE }, { "encap", TW_ENCAP },
@@ -25,6 +25,7 @@ static const struct word_group tunnel_words[] = {
 	{ "ttl", TW_TTL }, { "tos", TW_TOS }, { "mtu", TW_MTU },
 	{ "encap-csum", TW_CSUM }, { "noencap-csum", TW_CSUM },
 	{ "encap-udp6-csum", TW_UDP6_CSUM }, { "noencap-udp6-csum", TW_UDP6_CSUM },
+	{ "encap-remcsum", TW_REMCSUM }, { "noencap-remcsum", TW_REMCSUM },
 	{ NULL, 0 },
 };
 
@@ -140,6 +141,10 @@ static int parse_tunnel_flag(const char *w, struct fou_tunnel *t)
 		t->flags |= FOU_TUN_F_UDP6_ZERO;
 	else if (!strcmp(w, "encap-udp6-csum"))
 		t->flags &= ~FOU_TUN_F_UDP6_ZERO;
+	else if (!strcmp(w, "encap-remcsum"))
+		t->flags |= FOU_TUN_F_REMCSUM;
+	else if (!strcmp(w, "noencap-remcsum"))
+		t->flags &= ~FOU_TUN_F_REMCSUM;
 	else
 		return -1;
 	return 0;
@@ -223,6 +228,28 @@ static void validate_endpoints(const struct tunnel_args *a)
 	refuse_own_remote(t, a->seen_remote);
 }
 
+/* The receiver deduces the inner checksum from the outer one: remote
+ * checksum offload without it would leave nothing to deduce from (the
+ * kernel sends it so with noencap-csum; fouloader's receiver and the
+ * draft refuse that). So encap-remcsum implies the outer checksum. */
+static void validate_remcsum(struct tunnel_args *a)
+{
+	struct fou_tunnel *t = &a->t;
+
+	if (!(t->flags & FOU_TUN_F_REMCSUM))
+		return;
+	if (t->kind != FOU_KIND_GUE)
+		usage_error("encap-remcsum: only with encap gue (the option is GUE's)");
+	if (t->flags & FOU_TUN_F_UDP6_ZERO)
+		usage_error("encap-remcsum and noencap-udp6-csum exclude each other "
+			    "(the receiver deduces the inner checksum from the outer one)");
+	if (a->seen[TW_CSUM] && !strcmp(a->seen[TW_CSUM], "noencap-csum"))
+		usage_error("encap-remcsum and noencap-csum exclude each other "
+			    "(the receiver deduces the inner checksum from the outer one)");
+	if (a->local_family == FOU_FAMILY_IPV4)
+		t->flags |= FOU_TUN_F_CSUM;
+}
+
 static void validate_tunnel(struct tunnel_args *a)
 {
 	struct fou_tunnel *t = &a->t;
@@ -244,6 +271,7 @@ static void validate_tunnel(struct tunnel_args *a)
 	if ((t->flags & FOU_TUN_F_CSUM) && a->local_family == FOU_FAMILY_IPV6 &&
 	    (t->flags & FOU_TUN_F_UDP6_ZERO))
 		usage_error("encap-csum and noencap-udp6-csum exclude each other");
+	validate_remcsum(a);
 	t->family = a->local_family;
 	validate_endpoints(a);
 	if (t->kind == FOU_KIND_FOU && !t->ipproto)
@@ -426,6 +454,8 @@ void print_tunnel_line(const struct fou_tunnel *t, const char *verb)
 	printf(" %s", t->flags & FOU_TUN_F_CSUM ? "encap-csum" : "noencap-csum");
 	if (t->flags & FOU_TUN_F_UDP6_ZERO)
 		printf(" noencap-udp6-csum");
+	if (t->flags & FOU_TUN_F_REMCSUM)
+		printf(" encap-remcsum");
 	if (t->ttl)
 		printf(" ttl %u", t->ttl);
 	else
@@ -452,9 +482,10 @@ static void print_tunnel_json(const struct fou_tunnel *t, bool first)
 		printf("%u", t->sport);
 	else
 		printf("\"auto\"");
-	printf(",\"encap_csum\":%s,\"udp6_zero_csum\":%s,\"ttl\":",
+	printf(",\"encap_csum\":%s,\"udp6_zero_csum\":%s,\"encap_remcsum\":%s,\"ttl\":",
 	       t->flags & FOU_TUN_F_CSUM ? "true" : "false",
-	       t->flags & FOU_TUN_F_UDP6_ZERO ? "true" : "false");
+	       t->flags & FOU_TUN_F_UDP6_ZERO ? "true" : "false",
+	       t->flags & FOU_TUN_F_REMCSUM ? "true" : "false");
 	if (t->ttl)
 		printf("%u", t->ttl);
 	else

@@ -2,7 +2,7 @@
 # fouloader benchmarks. Figures are printed beside a baseline measured in the
 # same run; nothing here passes or fails on time.
 #
-# Sections (run all, or name some): rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro
+# Sections (run all, or name some): rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro remcsum
 #   rx_prog      cost per packet of the receive programs (BPF_PROG_TEST_RUN),
 #                beside a trivial XDP/TC program: build/selftests/bench_rx
 #   monitor      what the drop monitor's hook costs decapsulation: the programs
@@ -33,13 +33,23 @@
 #                beside hints off. BENCH_GRO_SECS (3) per iperf3 run,
 #                BENCH_GRO_ROUNDS (3), BENCH_GRO_FLOWS (1); see
 #                selftests/e2e/hints.sh.
+#   remcsum      the sender's cost of GUE remote checksum offload: fou_tx_tc's
+#                run time per packet (the kernel's BPF statistics, enabled for
+#                the run only: selftests/bench/bpf_stats.py) for UDP datagrams
+#                from a socket (CHECKSUM_PARTIAL) into a GUE tunnel with
+#                encap-csum (baseline: the outer checksum derived from the
+#                inner one), with encap-remcsum (the option: the inner bytes
+#                summed, the skb's CHECKSUM_PARTIAL dropped), and with the
+#                outer checksum zero; 64 and 1300-byte payloads. Per datagram:
+#                a packet handed to bpf_redirect_neigh passes egress twice.
+#                BENCH_RC_COUNT (20000) datagrams per figure.
 # More sections may be appended: add a function bench_<name> and list <name>
 # in SECTIONS.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro)
+SECTIONS=(rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro remcsum)
 status=0
 
 section() {
@@ -87,18 +97,27 @@ bench_crc32c() {
 }
 
 # ---------------------------------------------------------------- tunnel_tput
-# Runs in a subshell (see bench_tunnel_tput): selftests/lib/hosts.sh installs
-# the cleanup trap that removes the namespaces and pin roots when it exits.
+# two_hosts TAG COMMAND...: hosts A and B (selftests/lib/hosts.sh, sourced
+# by the caller: its arrays would be local here), once the commands and
+# fouloader are there. Call it in a subshell: hosts.sh installs the cleanup
+# trap that removes the namespaces and pin roots when it exits.
+two_hosts() {
+	local tag=$1 c
+	shift
+	for c in "$@"; do
+		command -v "$c" >/dev/null || { echo "needs $c"; return 1; }
+	done
+	[ -x "$FOULOADER" ] || { echo "$FOULOADER not built: run make"; return 1; }
+	make_hosts "$tag" 1 || { echo "could not build the namespaces"; return 1; }
+}
+
+# Runs in a subshell (see bench_tunnel_tput).
 tput_body() {
 	. selftests/lib/hosts.sh || return 1
 	local secs=${BENCH_TPUT_SECS:-3} npings=${BENCH_PINGS:-200}
 	local ai bi r k
 	declare -A BPS RTT
-	for c in ip iperf3 ping nsenter timeout; do
-		command -v "$c" >/dev/null || { echo "needs $c"; return 1; }
-	done
-	[ -x "$FOULOADER" ] || { echo "$FOULOADER not built: run make"; return 1; }
-	make_hosts bt 1 || { echo "could not build the namespaces"; return 1; }
+	two_hosts bt ip iperf3 ping nsenter timeout || return 1
 	ai=$(inner_addr a 4 1) bi=$(inner_addr b 4 1)
 	echo "veth pair $A_NS/$A_IF <-> $B_NS/$B_IF; TCP $ai -> $bi, iperf3 -t $secs; RTT over $npings pings at 0.01 s"
 	iperf_server_start "$B_NS" 5201 600 || { echo "iperf3 server did not start"; return 1; }
@@ -195,6 +214,49 @@ tput_body() {
 bench_tunnel_tput() {
 	section "tunnel_tput: TCP throughput and RTT through a veth pair (iperf3, ping)"
 	( tput_body )
+}
+
+# ---------------------------------------------------------------- remcsum
+remcsum_body() {
+	. selftests/lib/hosts.sh || return 1
+	local n=${BENCH_RC_COUNT:-20000} id ai bi mode size out
+	declare -A NS
+	two_hosts brc ip tc bpftool nsenter timeout || return 1
+	ai=$(inner_addr a 4 1) bi=$(inner_addr b 4 1)
+	fl "$A_NS" attach "$A_IF" --rx tc >/dev/null && fl "$B_NS" attach "$B_IF" --rx tc >/dev/null &&
+		fl "$B_NS" port add 6080 gue peer "$A4" >/dev/null || { echo "fouloader setup failed"; return 1; }
+	inner_route "$A_NS" "$A_IF" "$(inner_prefix b 4 1)" "$ai" 1400
+	id=$(tc -n "$A_NS" filter show dev "$A_IF" egress | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1)
+	[ -n "$id" ] || { echo "no fou_tx_tc on $A_IF egress"; return 1; }
+	echo "fou_tx_tc (prog id $id) on $A_NS/$A_IF; $n UDP datagrams $ai -> $bi per figure, GUE over IPv4"
+	for mode in encap-csum encap-remcsum noencap-csum; do
+		fl "$A_NS" route del "$(inner_prefix b 4 1)" >/dev/null 2>&1
+		fl "$A_NS" tunnel del rc >/dev/null 2>&1
+		fl "$A_NS" tunnel add rc local "$A4" remote "$B4" encap gue encap-dport 6080 "$mode" >/dev/null &&
+			fl "$A_NS" route add "$(inner_prefix b 4 1)" tunnel rc >/dev/null || { echo "tunnel $mode failed"; return 1; }
+		for size in 64 1300; do
+			out=$("$PY" selftests/bench/bpf_stats.py "$id" -- nsenter --net="/run/netns/$A_NS" -- \
+				"$PY" "$FOU_LIBDIR/udp_send.py" --src "$ai" --dst "$bi" --dport 9 --sport 7000 --count "$n" \
+				--payload-hex "$(head -c "$size" /dev/zero | tr '\0' 'a' | od -v -An -tx1 | tr -d ' \n')" 2>&1 | tail -1)
+			NS[$mode/$size]=$(echo "$out" | awk -v n="$n" '/ns_total/ { printf "%.1f", $4 / n }')
+			printf '  %-16s %5s-byte payload: %s ns per datagram (%s)\n' "$mode" "$size" "${NS[$mode/$size]:-?}" "$out"
+		done
+	done
+	echo
+	echo "ratios (run time per datagram, to encap-csum in the same run):"
+	for size in 64 1300; do
+		for mode in encap-remcsum noencap-csum; do
+			[ -n "${NS[$mode/$size]}" ] && [ -n "${NS[encap-csum/$size]}" ] &&
+				printf '  %-16s %5s bytes: %s\n' "$mode" "$size" \
+					"$(awk -v a="${NS[$mode/$size]}" -v b="${NS[encap-csum/$size]}" 'BEGIN { printf "%.2f", a / b }')"
+		done
+	done
+	return 0
+}
+
+bench_remcsum() {
+	section "remcsum: the sender's cost of GUE remote checksum offload (BPF run time)"
+	( remcsum_body )
 }
 
 bench_pmtu() {

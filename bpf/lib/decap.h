@@ -17,6 +17,7 @@
 #include "lib/icmp.h"
 #include "lib/skb.h"
 #include "lib/stats.h"
+#include "lib/remcsum.h"
 
 /* Offsets below this bound cover every header we parse (the inner header
  * starts at most 78 + 8 + 128 bytes in); masking with it keeps the verifier's
@@ -34,6 +35,7 @@ struct fou_rx {
 	__u8 set_ce;       /* outer CE must be copied to the inner header */
 	__u8 outer_csum_ok; /* the outer UDP checksum was verified here, in full */
 	__u8 pad[3];
+	struct remcsum rc; /* GUE remote checksum offload to apply (lib/remcsum.h) */
 	struct sctp_info si; /* SCTP, native or over UDP, once checked */
 };
 
@@ -193,6 +195,7 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 {
 	__u32 payload_off = rx->p.l4_off + UDP_HLEN;
 	__u32 payload_len;
+	struct gue_result gue = {}; /* kept for remote checksum offload */
 	__u8 ipproto = port->ipproto;
 	int ret;
 
@@ -222,18 +225,19 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 		return ret == FOU_CONTINUE ? FOU_STAT_RX_DECAP_SCTP : ret;
 	}
 	if (port->kind == FOU_KIND_GUE) {
-		struct gue_result g = {};
-
-		ret = gue_parse(data + (payload_off & HDR_OFF_MASK), data_end, payload_len, &g);
+		ret = gue_parse(data + (payload_off & HDR_OFF_MASK), data_end, payload_len, &gue);
 		if (ret != FOU_CONTINUE)
 			return ret;
-		ipproto = g.ipproto;
-		rx->inner_off += g.hdr_len;
+		ipproto = gue.ipproto;
+		rx->inner_off += gue.hdr_len;
 	}
 	rx->inner_len = rx->p.ip_end - rx->inner_off;
 	if (rx->inner_off > HDR_OFF_MASK)
 		return FOU_STAT_DROP_INNER_TRUNC;
 	ret = check_inner(data, data_end, rx, ipproto);
+	if (ret == FOU_CONTINUE && gue.remcsum)
+		ret = remcsum_check(ctx, hook, port, &gue, &rx->p, rx->inner_len,
+				    rx->outer_csum_ok, &rx->rc);
 	if (ret != FOU_CONTINUE)
 		return ret;
 	return port->kind == FOU_KIND_GUE ? FOU_STAT_RX_DECAP_GUE : FOU_STAT_RX_DECAP_FOU;
@@ -463,6 +467,16 @@ static __always_inline void sctp_rx_learn(int id, const struct fou_rx *rx)
 		sctp_learn_from_peer(&rx->p.saddr, rx->p.family, &rx->si, bpf_ntohs(rx->p.sport));
 	else if (id == FOU_STAT_PASS_SCTP_CRC_OK && rx->si.native && rx->sctp_udp_side)
 		sctp_learn_from_peer(&rx->p.saddr, rx->p.family, &rx->si, 0);
+}
+
+/* A decapsulation with remote checksum offload: the inner checksum is
+ * completed first, from the packet as it came (before RFC 6040 touches the
+ * inner header). Returns @id, or the drop reason. */
+static __always_inline int remcsum_rx(void *ctx, int hook, int id, const struct fou_rx *rx)
+{
+	int ret = remcsum_apply(ctx, hook, &rx->p, rx->inner_off, &rx->rc);
+
+	return ret == FOU_CONTINUE ? id : ret;
 }
 
 /* Count the outcome of one packet: the reason, and the port's own counters;

@@ -16,7 +16,8 @@
 #define IPPROTO_TCP_NR    6
 #define IP_DF             0x4000
 
-#define OUTER_MAX_HLEN (IPV6_HLEN + UDP_HLEN + GUE_HLEN)
+/* GUE_HLEN + 8: the private flags and the remote checksum offload option */
+#define OUTER_MAX_HLEN (IPV6_HLEN + UDP_HLEN + GUE_HLEN + 8)
 
 /* tx_path_check(): the packet is larger than the tunnel's path allows. */
 #define FOU_TOO_BIG (-5)
@@ -52,7 +53,8 @@ struct fou_tx {
 	struct fou_addr remote;
 	struct fou_addr via; /* with via_set: an applied Redirect's next hop */
 	__u8 via_set;
-	__u8 pad[3];
+	__u8 remcsum;   /* the tunnel has encap-remcsum (lib/remcsum.h) */
+	__u8 pad[2];
 	__be16 sport;
 	__be16 dport;
 	__u8 hdr[OUTER_MAX_HLEN] __attribute__((aligned(4)));
@@ -435,6 +437,7 @@ static __always_inline void tx_from_tunnel(const struct fou_tunnel *t, struct fo
 	__u16 sport = t->sport;
 
 	tx->kind = t->kind;
+	tx->remcsum = !!(t->flags & FOU_TUN_F_REMCSUM);
 	tx->family = t->family;
 	tx->local = t->local;
 	tx->remote = t->remote;
@@ -560,8 +563,9 @@ static __always_inline int fib_outer(void *ctx, const struct fou_tx *tx, __u32 i
 /* Outer IP + UDP (+ GUE): what the tunnel adds to every inner packet. */
 static __always_inline __u32 tunnel_overhead(const struct fou_tx *tx)
 {
+	/* encap-remcsum: its option counts always, as in the kernel's encap_hlen */
 	return (tx->family == FOU_FAMILY_IPV4 ? sizeof(struct iphdr) : IPV6_HLEN) + UDP_HLEN +
-	       (tx->kind == FOU_KIND_GUE ? GUE_HLEN : 0);
+	       (tx->kind == FOU_KIND_GUE ? GUE_HLEN + (tx->remcsum ? 8 : 0) : 0);
 }
 
 /* The outer IPv4 header without DF, so that routers may fragment it. */

@@ -19,9 +19,13 @@
 struct gue_result {
 	__u32 hdr_len;  /* GUE header + optional fields; 0 for version 1 */
 	__u8 ipproto;   /* IPPROTO_IPIP_NR or IPPROTO_IPV6_NR */
+	__u8 remcsum;   /* the REMCSUM private flag and its option (lib/remcsum.h) */
+	__u16 rc_start; /* its csum_start and csum_offset, from the inner packet */
+	__u16 rc_offset;
 };
 
-static __always_inline int gue_check_flags(__u8 *g, void *data_end, __u32 optlen)
+static __always_inline int gue_check_flags(__u8 *g, void *data_end, __u32 optlen,
+					   struct gue_result *r)
 {
 	__be16 flags = *(__be16 *)(g + 2);
 	__be32 pflags;
@@ -42,9 +46,14 @@ static __always_inline int gue_check_flags(__u8 *g, void *data_end, __u32 optlen
 		return FOU_CONTINUE;
 	if (optlen < GUE_PRIV_LEN + GUE_REMCSUM_LEN)
 		return FOU_STAT_DROP_GUE_OPTLEN;
-	/* Remote checksum offload would make us checksum the payload on the
-	 * sender's behalf; not implemented, so refuse it by name. */
-	return FOU_STAT_DROP_GUE_REMCSUM;
+	/* Remote checksum offload: what it asks is checked once the inner
+	 * packet's length is known (remcsum_check). */
+	if (g + GUE_HLEN + GUE_PRIV_LEN + GUE_REMCSUM_LEN > (__u8 *)data_end)
+		return FOU_NEED_PULL;
+	r->remcsum = 1;
+	r->rc_start = bpf_ntohs(*(__be16 *)(g + GUE_HLEN + GUE_PRIV_LEN));
+	r->rc_offset = bpf_ntohs(*(__be16 *)(g + GUE_HLEN + GUE_PRIV_LEN + 2));
+	return FOU_CONTINUE;
 }
 
 /* @g points just past the UDP header; @payload_len is the UDP payload length
@@ -86,7 +95,7 @@ static __always_inline int gue_parse(__u8 *g, void *data_end, __u32 payload_len,
 	optlen = (g[0] & 0x1f) * 4;
 	if (GUE_HLEN + optlen > payload_len)
 		return FOU_STAT_DROP_GUE_HLEN;
-	ret = gue_check_flags(g, data_end, optlen);
+	ret = gue_check_flags(g, data_end, optlen, r);
 	if (ret != FOU_CONTINUE)
 		return ret;
 

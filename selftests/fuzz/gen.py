@@ -69,7 +69,7 @@ def gue_header(r, inner_fam):
     x = r.random()
     if x < .25:
         flags, fields = 0x0001, b"\0\0\0\0"
-    elif x < .3:
+    elif x < .6:
         flags, fields = 0x0001, struct.pack("!IHH", 0x80000000, 0, 6)
     hlen = len(fields) // 4
     if r.random() < .1:
@@ -91,6 +91,32 @@ def gue_header(r, inner_fam):
     elif y < .18:
         b0 |= 0x20                                        # control
     return struct.pack("!BBH", b0, proto, flags) + fields
+
+
+def remcsum_sender(r, gue, inner):
+    """A GUE header with the REMCSUM option, mostly as a sender makes it
+    (the kernel's __gue_build_header): start/offset at the inner TCP/UDP
+    checksum, which holds only the pseudo-header sum; sometimes skewed."""
+    if len(gue) < 12 or gue[0] & 0xc0 or gue[4:8] != b"\x80\0\0\0" or r.random() < .2:
+        return gue, inner
+    ib = bytearray(inner)
+    v4 = ib[0] >> 4 == 4
+    hl, proto = ((ib[0] & 0xf) * 4, ib[9]) if v4 else (40, ib[6])
+    field = {6: 16, 17: 6}.get(proto)
+    if field is None or len(ib) < hl + field + 2:
+        return gue, inner
+    seg = len(ib) - hl
+    pseudo = (ib[12:20] + struct.pack("!BBH", 0, proto, seg) if v4
+              else ib[8:40] + struct.pack("!IxxxB", seg, proto))
+    struct.pack_into("!H", ib, hl + field, M.csum16(bytes(pseudo)))
+    start, off = hl, hl + field
+    if r.random() < .15:                   # skewed: odd, inside the header, past the end
+        start, off = r.choice([(start + 1, off), (start, off + 1), (start - 2, off),
+                               (off + 2, off), (start, len(ib) - 1), (start, len(ib) - 2),
+                               (r.randrange(65536), r.randrange(65536))])
+    g = bytearray(gue)
+    struct.pack_into("!HH", g, 8, start, off)
+    return bytes(g), bytes(ib)
 
 
 def pick_addr(r, fam, choices):
@@ -170,9 +196,10 @@ def tunnel_frame(r, fam=None, src=None, dst=None):
     else:
         inner.tc = (inner.tc & ~3) | iecn
     gue = gue_header(r, inner_fam) if port and port.kind == M.KIND_GUE else b""
+    gue, inner = remcsum_sender(r, gue, bytes(inner))
     outer = ip_hdr(fam, src, dst, r, tos=(r.randrange(64) << 2) | oecn,
                    options=fam == 4 and r.random() < .15)
-    udp = UDP(sport=sport, dport=dport) / Raw(gue + bytes(inner))
+    udp = UDP(sport=sport, dport=dport) / Raw(gue + inner)
     if fam == 6 and r.random() < .15:      # set_udp_csum computes it
         outer.nh, chain = ip6_chain(r)
         udp.chksum = 0

@@ -27,6 +27,7 @@ FIXED = {
     "pass_multicast": "pass_multicast",         # defect 4: broadcast/multicast, port without 'multicast'
 }
 F_MULTICAST = 0x10                              # port word 'multicast' (FOU_PORT_F_MULTICAST)
+F_NOREMCSUM = 0x20                              # port word 'noremcsum' (FOU_PORT_F_NOREMCSUM)
 
 # Known defects by name: the model can behave as the unfixed code does
 # (legacy=...), so that the fuzzer tells "that known defect" from a new one.
@@ -109,6 +110,7 @@ def default_ports():
             Port(7003, fam, KIND_FOU, 4, any_, ifindex=9999),
             Port(7004, fam, KIND_GUE, 0, 0, peers=[(PEER_B[fam], 6000)]),
             Port(7005, fam, KIND_FOU, 4, any_ | F_MULTICAST),
+            Port(7006, fam, KIND_GUE, 0, any_ | F_NOREMCSUM),
         ]
     ports.append(Port(5558, 4, KIND_FOU, 4, F_PEER_ANY))
     return ports
@@ -388,10 +390,14 @@ class RxModel:
         if port.kind == KIND_FOU:
             inner_fam = {4: 4, 41: 6}[port.ipproto]
             stat = "rx_decap_fou"
+            rc = None
         else:
-            pay, inner_fam = self._gue(f, pay, end, key)
+            pay, inner_fam, rc = self._gue(f, pay, end, key)
             stat = "rx_decap_gue"
-        return self._inner(f, l3, pay, end, inner_fam, oecn, key, stat)
+        e = self._inner(f, l3, pay, end, inner_fam, oecn, key, stat)
+        if rc:
+            e = remcsum(e, f, fam, src, dst, l3, l4, pay, inner_fam, port, ucsum, rc, key)
+        return e
 
     def _icmp(self, f, fam, l4, end):
         """ICMP errors (v4 Destination Unreachable, Redirect, Time Exceeded;
@@ -468,7 +474,7 @@ class RxModel:
             nib = f[off] >> 4
             if nib not in (4, 6):
                 _drop("drop_inner_version", key)
-            return off, nib
+            return off, nib, None
         if ver != 0:
             _drop("drop_gue_version", key)
         if end - off < 4:
@@ -477,6 +483,7 @@ class RxModel:
         if b0 & 0x20:
             _drop("drop_gue_control", key)
         hlen = (b0 & 0x1f) * 4
+        rc = None
         if off + 4 + hlen > end:
             _drop("drop_gue_hlen", key)
         if flags & ~0x0001:
@@ -492,10 +499,10 @@ class RxModel:
             if pflags & 0x80000000:
                 if hlen < 8:
                     _drop("drop_gue_optlen", key)
-                _drop("drop_gue_remcsum", key)
+                rc = struct.unpack_from("!HH", f, off + 8)
         if proto not in (4, 41):
             _drop("drop_gue_proto", key)
-        return off + 4 + hlen, 4 if proto == 4 else 6
+        return off + 4 + hlen, 4 if proto == 4 else 6, rc
 
     def _inner(self, f, l3, pay, end, inner_fam, oecn, key, stat):
         inner = bytearray(f[pay:end])
@@ -521,6 +528,33 @@ class RxModel:
         out = bytearray(f[:eth_len])
         out[eth_len - 2:eth_len] = b"\x08\x00" if inner_fam == 4 else b"\x86\xdd"
         return Expect(stat, "decap", bytes(out) + bytes(inner), key, len(inner))
+
+
+def remcsum(e, f, fam, src, dst, l3, l4, pay, inner_fam, port, ucsum, rc, key):
+    """GUE remote checksum offload (draft-herbert-remotecsumoffload; README
+    "GUE remote checksum offload"): once the inner packet is checked, the
+    option's start/offset are judged, and the inner checksum field gets
+    (outer pseudo-header + every UDP byte before start) folded, which is
+    what makes the segment from start on verify when the outer checksum
+    does (the kernel's remcsum_adjust). test_run's skbs are CHECKSUM_NONE:
+    the outer checksum is verified in software on both hooks."""
+    start, offset = rc
+    if port.flags & F_NOREMCSUM:
+        _drop("drop_gue_remcsum", key)
+    if (start | offset) & 1:
+        _drop("drop_gue_remcsum_odd", key)
+    if start < (20 if inner_fam == 4 else 40) or offset < start or offset + 2 > e.inner_len:
+        _drop("drop_gue_remcsum_range", key)
+    if ucsum == 0:
+        _drop("drop_gue_remcsum_csum", key)
+    ulen = struct.unpack_from("!H", f, l4 + 4)[0]
+    pseudo = src + dst + (struct.pack("!BBH", 0, 17, ulen) if fam == 4
+                          else struct.pack("!IxxxB", ulen, 17))
+    v = csum16(f[l4:pay + start], csum16(pseudo))
+    out = bytearray(e.out)
+    struct.pack_into("!H", out, l3 + offset, v)
+    e.out = bytes(out)
+    return e
 
 
 def csum_update(hc, old, new):

@@ -109,6 +109,7 @@ static int read_pstats(const struct hook_ctx *h, const struct fou_port_key *k,
 #define P_DEVX    7003 /* FOU ipproto 4, any peer, ifindex 9999 */
 #define P_GUEPEER 7004 /* GUE, no peer allowed */
 #define P_MCAST   7005 /* FOU ipproto 4, any peer, multicast */
+#define P_GUENORC 7006 /* GUE, any peer, noremcsum */
 #define P_NONE    9999 /* not configured */
 #define SPORT     4000
 
@@ -174,6 +175,7 @@ static int configure(void)
 		err = err ?: add_port(fam, P_DEVX, FOU_KIND_FOU, 4, any, 9999);
 		err = err ?: add_port(fam, P_GUEPEER, FOU_KIND_GUE, 0, 0, 0);
 		err = err ?: add_port(fam, P_MCAST, FOU_KIND_FOU, 4, any | FOU_PORT_F_MULTICAST, 0);
+		err = err ?: add_port(fam, P_GUENORC, FOU_KIND_GUE, 0, any | FOU_PORT_F_NOREMCSUM, 0);
 		for (int i = 0; i < 2; i++) {
 			struct bpf_object *obj = i ? tskel->obj : xskel->obj;
 
@@ -1132,6 +1134,143 @@ static void cases_ip6_ext(void)
 		   "discard option to a port not configured");
 }
 
+/* ---- GUE remote checksum offload ----------------------------------------- */
+
+/*
+ * A GUE packet with remote checksum offload as the kernel's sender makes it
+ * (__gue_build_header): the PRIV flag, private flags REMCSUM, the option
+ * (start, start + the field's offset), and the inner TCP/UDP checksum left
+ * holding its pseudo-header sum; the outer UDP checksum over all of that.
+ * T.exp gets the packet decapsulated with the inner checksum complete, as
+ * pktbuild's independent code computed it before it was replaced.
+ */
+static size_t rc_l4_off, rc_field; /* from the inner packet's start */
+
+static void remcsum_option(uint16_t start, uint16_t offset);
+
+static void remcsum_build(int fam, int ifam, enum l4kind l4, size_t payload, uint16_t port,
+			  enum pkt_csum ocsum, const char *what)
+{
+	static uint8_t zeros[BUF_SZ];
+	struct outer o = { .fam = fam, .dport = port, .csum = ocsum };
+	struct inner in = { .fam = ifam, .l4 = l4, .payload = payload };
+	uint8_t f[8] = { 0x80, 0, 0, 0 };
+	size_t ioff, l4len;
+	uint8_t *ip;
+
+	case_begin(H_ALL, "GUE remcsum %sin%s %s: %s", fn(ifam), fn(fam),
+		   l4 == L4_TCP ? "TCP" : "UDP", what);
+	add_outer(&o);
+	add_gue(0, false, 2, 0, PKT_GUE_F_PRIV, f, 8);
+	add_inner(&in);
+	finalize();
+	ioff = pkt_off(&T.p, T.inner);
+	ip = T.p.buf + ioff;
+	rc_l4_off = ifam == 4 ? 20 : 40;
+	rc_field = rc_l4_off + (l4 == L4_TCP ? 16 : 6);
+	l4len = T.p.len - ioff - rc_l4_off;
+	expect_decap(FOU_STAT_RX_DECAP_GUE, fam, port, 0);
+	/* the seed: the checksum of an all-zero segment, negated */
+	pkt_put16(&T.p, ioff + rc_field,
+		  (uint16_t)~l4_csum(ip, ifam, l4 == L4_TCP ? 6 : 17, zeros, l4len));
+	remcsum_option(rc_l4_off, rc_field);
+}
+
+/* Set the option's start and offset, and the outer checksum again. */
+static void remcsum_option(uint16_t start, uint16_t offset)
+{
+	size_t at = pkt_off(&T.p, T.gue) + 8;
+
+	pkt_put16(&T.p, at, start);
+	pkt_put16(&T.p, at + 2, offset);
+	pkt_l4_fix_csum(&T.p, T.udp, T.p.l[T.udp].csum);
+}
+
+/* The expected output must itself be a valid packet. */
+static void remcsum_expect_valid(int ifam, enum l4kind l4)
+{
+	size_t eth_len = T.p.l[0].hdr_len;
+	const uint8_t *ip = T.exp + eth_len;
+
+	if (!l4_csum_ok(ip, ifam, l4 == L4_TCP ? 6 : 17, ip + rc_l4_off,
+			T.exp_len - eth_len - rc_l4_off))
+		tap_bail("%s: the expected inner packet has a bad checksum", T.name);
+}
+
+static void cases_gue_remcsum(void)
+{
+	static const size_t sizes[] = { 0, 101, 1400 };
+	/* inner IPv4 + TCP + 100 bytes: 140 bytes; IPv6 + UDP: 148 */
+	static const struct {
+		const char *what;
+		int ifam;
+		enum l4kind l4;
+		uint16_t start, offset;
+		int stat;
+	} bad[] = {
+		{ "odd start", 4, L4_TCP, 21, 36, FOU_STAT_DROP_GUE_REMCSUM_ODD },
+		{ "odd offset", 4, L4_TCP, 20, 37, FOU_STAT_DROP_GUE_REMCSUM_ODD },
+		{ "start inside the IPv4 header", 4, L4_TCP, 18, 36, FOU_STAT_DROP_GUE_REMCSUM_RANGE },
+		{ "start inside the IPv6 header", 6, L4_UDP, 38, 46, FOU_STAT_DROP_GUE_REMCSUM_RANGE },
+		{ "offset before start", 4, L4_TCP, 40, 36, FOU_STAT_DROP_GUE_REMCSUM_RANGE },
+		{ "field past the inner packet", 4, L4_TCP, 20, 140, FOU_STAT_DROP_GUE_REMCSUM_RANGE },
+		{ "start past the inner packet", 4, L4_TCP, 0x7ffe, 0x7ffe,
+		  FOU_STAT_DROP_GUE_REMCSUM_RANGE },
+	};
+	int fam, ifam, l4, i;
+
+	for (fam = 4; fam <= 6; fam += 2)
+		for (ifam = 4; ifam <= 6; ifam += 2)
+			for (l4 = L4_TCP; l4 <= L4_UDP; l4++)
+				for (i = 0; i < 3; i++) {
+					char what[64];
+
+					snprintf(what, sizeof(what), "%zu-byte payload, completed",
+						 sizes[i]);
+					remcsum_build(fam, ifam, l4, sizes[i], P_GUE, PKT_CSUM_AUTO,
+						      what);
+					remcsum_expect_valid(ifam, l4);
+					run();
+				}
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		remcsum_build(fam, 4, L4_TCP, 100, P_GUENORC, PKT_CSUM_AUTO,
+			      "port noremcsum refuses it");
+		expect_drop(FOU_STAT_DROP_GUE_REMCSUM, fam, P_GUENORC);
+		run();
+		remcsum_build(fam, 4, L4_TCP, 100, P_GUE, PKT_CSUM_BAD, "bad outer checksum");
+		expect_drop(FOU_STAT_DROP_UDP_CSUM, fam, P_GUE);
+		run();
+		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+			remcsum_build(fam, bad[i].ifam, bad[i].l4, 100, P_GUE, PKT_CSUM_AUTO,
+				      bad[i].what);
+			remcsum_option(bad[i].start, bad[i].offset);
+			expect_drop(bad[i].stat, fam, P_GUE);
+			run();
+		}
+		/* inner packet: 20 + 20 + 100 = 140 bytes; the field's last byte
+		 * at 139 fits, at 140 does not */
+		remcsum_build(fam, 4, L4_TCP, 100, P_GUE, PKT_CSUM_AUTO, "field in the last 2 bytes");
+		remcsum_option(20, 138);
+		expect_decap(FOU_STAT_RX_DECAP_GUE, fam, P_GUE, 0);
+		{
+			/* what the kernel's remcsum_adjust writes there */
+			size_t e = T.p.l[0].hdr_len, ioff = pkt_off(&T.p, T.inner);
+			uint32_t s = csum_add(0, T.p.buf + ioff + 20, 120);
+
+			T.exp[e + 138] = csum_fold(s) >> 8;
+			T.exp[e + 139] = csum_fold(s) & 0xff;
+		}
+		run();
+	}
+	remcsum_build(4, 4, L4_TCP, 100, P_GUE, PKT_CSUM_ZERO, "zero outer checksum");
+	expect_drop(FOU_STAT_DROP_GUE_REMCSUM_CSUM, 4, P_GUE);
+	run();
+	remcsum_build(6, 4, L4_TCP, 100, P_GUE, PKT_CSUM_ZERO, "zero outer checksum over IPv6");
+	expect_drop(FOU_STAT_DROP_ZERO_CSUM6, 6, P_GUE);
+	run();
+}
+
 /* Build a GUE v0 4inX packet; the caller corrupts and expects. */
 static void gue_std(int fam, const char *what)
 {
@@ -1162,8 +1301,8 @@ static void cases_gue_drops(void)
 	} pflag_cases[] = {
 		{ "private flag 0x00000001", { 0, 0, 0, 1 }, 1, FOU_STAT_DROP_GUE_PRIV_FLAGS },
 		{ "private flag 0x40000000", { 0x40, 0, 0, 0 }, 1, FOU_STAT_DROP_GUE_PRIV_FLAGS },
-		{ "REMCSUM private flag", { 0x80, 0, 0, 0, 0, 0, 0, 0 }, 2,
-		  FOU_STAT_DROP_GUE_REMCSUM },
+		{ "REMCSUM with start 0, inside the inner IP header", { 0x80, 0, 0, 0, 0, 0, 0, 0 }, 2,
+		  FOU_STAT_DROP_GUE_REMCSUM_RANGE },
 		{ "REMCSUM beside unknown private flags 0xffff0000, hlen 1", { 0xff, 0xff, 0, 0 }, 1,
 		  FOU_STAT_DROP_GUE_PRIV_FLAGS },
 		{ "REMCSUM without its option, hlen 1", { 0x80, 0, 0, 0 }, 1,
@@ -1511,6 +1650,7 @@ static void run_all_cases(void)
 	cases_frag_ext();
 	cases_ip6_ext();
 	cases_gue_drops();
+	cases_gue_remcsum();
 	cases_inner_version();
 	cases_inner_len();
 	cases_outer_len();

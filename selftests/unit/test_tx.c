@@ -803,6 +803,35 @@ static void cases_matrix(void)
 					}
 }
 
+/*
+ * encap-remcsum (the loader adds encap-csum over IPv4): a packet whose
+ * checksum is complete, as every BPF_PROG_TEST_RUN skb is (CHECKSUM_NONE),
+ * goes without the option and with the outer checksum, as the kernel's
+ * __gue_build_header sends it; XDP forwarding likewise. The option itself
+ * (CHECKSUM_PARTIAL skbs) is checked end to end: test_tunnel_remcsum.t.
+ */
+static void cases_remcsum_fallback(void)
+{
+	static const enum l4kind l4s[] = { L4_TCP, L4_UDP };
+	int fam, ifam, i;
+
+	for (fam = 4; fam <= 6; fam += 2)
+		for (ifam = 4; ifam <= 6; ifam += 2)
+			for (i = 0; i < 2; i++) {
+				struct tun t = tdef(fam, FOU_KIND_GUE, ifam);
+				struct inner in = { .fam = ifam, .l4 = l4s[i], .payload = 333 };
+
+				t.flags |= FOU_TUN_F_REMCSUM | (fam == 4 ? FOU_TUN_F_CSUM : 0);
+				tc_encap(&t, &in, "encap-remcsum, complete checksum: no option");
+				case_begin(&t, "forward GUE %sin%s %s encap-remcsum: no option",
+					   fn(ifam), fn(fam), l4n(l4s[i]));
+				add_frame(&in, true);
+				finalize();
+				expect(O_ENCAP, fwd_stat(&t));
+				run_xdp();
+			}
+}
+
 static void cases_sizes(void)
 {
 	static const size_t odd[] = { 0, 1, 3, 5, 255, 1001, 1399 };
@@ -1702,6 +1731,7 @@ static void cases_xdp(void)
 static void run_all_cases(void)
 {
 	cases_matrix();
+	cases_remcsum_fallback();
 	cases_sizes();
 	cases_csum_edges();
 	cases_csum_ffff();
