@@ -63,16 +63,8 @@ config_lines() {
 # The guest's addresses and neighbours (hosts.sh's B side), and its lo.
 guest_net_script() {
 	local k
+	vm_base_net_script
 	cat <<EOF
-set -e
-sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.$G_IF.rp_filter=0
-sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.$G_IF.accept_dad=0
-ip link set lo up
-ip addr add $B4/24 dev $G_IF
-ip addr add $B6/64 dev $G_IF nodad
-ip link set $G_IF up
-ip neigh replace $A4 lladdr $H_MAC dev $G_IF nud permanent
-ip -6 neigh replace $A6 lladdr $H_MAC dev $G_IF nud permanent
 ip neigh replace $NH4 lladdr $NH_MAC dev $G_IF nud permanent
 ip -6 neigh replace $NH6 lladdr $NH_MAC dev $G_IF nud permanent
 EOF
@@ -112,10 +104,7 @@ guest_config_script() {
 }
 
 # g_stats ARRAY: the guest's stats --json into ARRAY (hosts.sh format).
-g_stats() {
-	vm_run 60 '$FL stats --json'
-	stats_from_json "$1" "$VOUT"
-}
+g_stats() { vm_stats "$1"; }
 
 # xfer_to_guest DST SRC PORT FILE [RATE]: FILE from the host to the guest
 # over TCP; ok when the guest's copy has FILE's sha256. The sender runs in

@@ -145,3 +145,26 @@ vm_stop() {
 	wait "$QEMU_PID" 2>/dev/null
 	return 0
 }
+
+# vm_stats ARRAY: the guest fouloader's stats --json into ARRAY (hosts.sh's
+# stats_from_json format: counters by name, tun:..., port:...).
+vm_stats() {
+	vm_run 60 '$FL stats --json'
+	stats_from_json "$1" "$VOUT"
+}
+
+# vm_base_net_script: the guest's eth0 addresses (hosts.sh's B side) and a
+# permanent neighbour for the host's tap0, as a script for vm_run.
+vm_base_net_script() {
+	cat <<EOF2
+set -e
+sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.$G_IF.rp_filter=0
+sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.$G_IF.accept_dad=0
+ip link set lo up
+ip addr add $B4/24 dev $G_IF
+ip addr add $B6/64 dev $G_IF nodad
+ip link set $G_IF up
+ip neigh replace $A4 lladdr $H_MAC dev $G_IF nud permanent
+ip -6 neigh replace $A6 lladdr $H_MAC dev $G_IF nud permanent
+EOF2
+}
