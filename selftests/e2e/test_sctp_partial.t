@@ -47,6 +47,7 @@ inject() { in_ns "$NS" timeout 10 "$PY" "$FOU_LIBDIR/tap_inject.py" t0 "$@" >/de
 
 # one CASE DESC COUNTER HEX [--partial ...]: inject, COUNTER moved by one and
 # no other outcome counter
+# shellcheck disable=SC2034 # filled and read through namerefs
 declare -A s0 s1
 one() {
 	local desc=$1 want=$2 hex=$3; shift 3

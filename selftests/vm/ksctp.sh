@@ -88,7 +88,7 @@ EOF
 # KS_ERR says why. KS_LINE: the client's summary, with its rate.
 g_xfer() {
 	local pre=$1 src=$2 bytes=$3 secs=$4 bmode=$5 st tx rx srv src_rc
-	KS_LINE= KS_ERR=
+	KS_LINE='' KS_ERR=''
 	sctp_server_start 4 "$bmode" || { KS_ERR="usrsctp server did not start in B"; return 1; }
 	vm_run $((secs + 30)) "head -c $bytes /dev/urandom >/run/k.tx; rm -f /run/k.rx
 $pre timeout $((secs + 5)) python3 $KSCTP client --addr $SB4 --bind $src --file /run/k.tx --out /run/k.rx --timeout $secs
@@ -258,6 +258,7 @@ phase_gateway() {
 		fl "$H_NS" sctp flush >/dev/null
 	ok $? "$what: host G gateway off"
 }
+host_attach() { fl "$H_NS" attach "$H_IF" --rx tc && fl "$H_NS" attach gB --rx tc; }
 gateway_g_on() { fl "$H_NS" port add "$ENCAP" ipproto 132 peer any && fl "$H_NS" sctp dev "$H_IF" side udp; }
 
 # rate_of LINE: the B/s figure of a ksctp.py client summary (0 if none).
@@ -313,8 +314,7 @@ ksctp_suite() {
 	# not through check: its subshell would lose B_NS and its cleanup
 	ks_host_net "$tag"
 	ok $? "host: namespace B behind G's gB, routes" || bail "no namespace B"
-	check "host G: fouloader attach $H_IF, gB --rx tc" eval 'fl "$H_NS" attach "$H_IF" --rx tc && fl "$H_NS" attach gB --rx tc' ||
-		bail "the host side cannot attach"
+	check "host G: fouloader attach $H_IF, gB --rx tc" host_attach || bail "the host side cannot attach"
 	vm_check "guest: fouloader attach $G_IF --rx tc" 60 "\$FL attach $G_IF --rx tc" || bail "the guest cannot attach"
 
 	# FOU_VM_KSCTP_PHASES: a subset, for a quicker look at one of them
