@@ -32,6 +32,7 @@
 	X(PASS_NOT_LOCAL,      "pass_not_local",      "destination is not a unicast address of this host (transit)") \
 	X(PASS_MULTICAST,      "pass_multicast",      "broadcast or multicast destination, port without 'multicast'") \
 	X(PASS_SCTP_CRC_OK,    "pass_sctp_crc_ok",    "SCTP, native or over UDP, with a good CRC32c")  \
+	X(PASS_SCTP_CRC_OFFLOAD, "pass_sctp_crc_offload", "TC: native SCTP from a local stack whose device is still to write its CRC32c (CHECKSUM_PARTIAL): nothing to check yet") \
 	X(PASS_NOT_SCTP,       "pass_not_sctp",       "UDP on the SCTP encapsulation port, not shaped like SCTP") \
 	X(PASS_ICMP_SCTP,      "pass_icmp_sctp",      "ICMP error about an SCTP-over-UDP association: counted") \
 	X(PASS_ICMP_NO_TUNNEL, "pass_icmp_no_tunnel", "ICMP error whose quote matches no tunnel")      \
@@ -82,6 +83,7 @@
 	X(TX_PASS_NO_ROUTE,    "tx_pass_no_route",    "destination matches no tunnel route")          \
 	X(TX_PASS_ENCAPSULATED, "tx_pass_encapsulated", "already a tunnel packet (ours leaving, or the kernel's)") \
 	X(TX_PASS_SCTP_NATIVE, "tx_pass_sctp_native", "SCTP to a peer that spoke native SCTP to us") \
+	X(TX_PASS_SCTP_CRC_OFFLOAD, "tx_pass_sctp_crc_offload", "SCTP leaving a 'fill' device whose CRC32c the device or the kernel writes (CHECKSUM_PARTIAL): left to it") \
 	X(TX_DROP_MALFORMED,   "tx_drop_malformed",   "IP header truncated or lying about its length") \
 	X(TX_DROP_NO_TUNNEL,   "tx_drop_no_tunnel",   "route names a tunnel that is gone")            \
 	X(TX_DROP_FAMILY,      "tx_drop_family",      "inner family not carried by the FOU ipproto")  \

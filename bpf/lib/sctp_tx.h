@@ -161,8 +161,12 @@ __attribute__((noinline)) int fou_sctp_egress(struct __sk_buff *skb)
 			return FOU_STAT_TX_DROP_ADJUST;
 		crc = -1;
 	}
-	if (!(flags & FOU_SCTP_DEV_F_UDP_SIDE))
-		return store ? FOU_STAT_TX_SCTP_FILLED : FOU_STAT_TX_PASS_NO_ROUTE;
+	if (!(flags & FOU_SCTP_DEV_F_UDP_SIDE)) {
+		if (store)
+			return FOU_STAT_TX_SCTP_FILLED;
+		return offloaded && (flags & FOU_SCTP_DEV_F_FILL) ? FOU_STAT_TX_PASS_SCTP_CRC_OFFLOAD
+								   : FOU_STAT_TX_PASS_NO_ROUTE;
+	}
 
 	peer = sctp_peer_to(in, &h);
 	/* Our side's INIT-ACK names the tag the peer's packets will carry. */

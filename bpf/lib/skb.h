@@ -32,13 +32,23 @@ static __always_inline void *skb_data_meta(struct __sk_buff *skb)
 	return p;
 }
 
+/* gso_size of a GSO skb segmented along its frag_list (the kernel's SCTP:
+ * one packet's headers in the head, each packet an skb of the list). */
+#define GSO_BY_FRAGS 0xFFFF
+
 /* Make the first @want bytes linear, unless they already are. Pulling may
- * copy (and unclone) the skb, so only packets that need it pay. */
+ * copy (and unclone) the skb, so only packets that need it pay. Never a
+ * GSO_BY_FRAGS skb: the pull would move the first packet's chunks from the
+ * list into the head, and skb_segment() then hits a BUG_ON (a kernel panic,
+ * seen on 6.12.118 with the kernel's SCTP under TC egress). Its head holds
+ * the IP and SCTP common headers, all a program here needs to see. */
 static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
 {
 	void *data = skb_data(skb);
 	void *data_end = skb_data_end(skb);
 
+	if (skb->gso_size == GSO_BY_FRAGS)
+		return;
 	if (want > skb->len)
 		want = skb->len;
 	if (data + want > data_end)

@@ -3,7 +3,10 @@
 """Turn a device's transmit checksum offload on or off (ethtool -K DEV tx
 on|off, for machines without ethtool), in the caller's network namespace:
 
-  txcsum.py DEV off|on
+  txcsum.py DEV off|on [gso]
+
+With "gso" it is generic segmentation offload instead (ethtool -K DEV gso):
+off, a local stack builds no packet larger than the path MTU.
 
 Why the tests need it: a veth passes TCP/UDP packets with CHECKSUM_PARTIAL
 (checksum not yet computed) to its peer. An XDP program there that forwards
@@ -21,6 +24,8 @@ import sys
 SIOCETHTOOL = 0x8946
 ETHTOOL_GTXCSUM = 0x16
 ETHTOOL_STXCSUM = 0x17
+ETHTOOL_GGSO = 0x23
+ETHTOOL_SGSO = 0x24
 
 
 def ethtool_value(sock, dev, cmd, data=0):
@@ -32,14 +37,17 @@ def ethtool_value(sock, dev, cmd, data=0):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in ("on", "off"):
+    if len(sys.argv) not in (3, 4) or sys.argv[2] not in ("on", "off") or sys.argv[3:] not in ([], ["gso"]):
         print(__doc__, file=sys.stderr)
         return 2
     dev, want = sys.argv[1], 1 if sys.argv[2] == "on" else 0
+    what, get, put = "tx checksum offload", ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM
+    if sys.argv[3:] == ["gso"]:
+        what, get, put = "generic segmentation offload", ETHTOOL_GGSO, ETHTOOL_SGSO
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    ethtool_value(s, dev, ETHTOOL_STXCSUM, want)
-    got = ethtool_value(s, dev, ETHTOOL_GTXCSUM)
-    print("%s tx checksum offload %s" % (dev, "on" if got else "off"))
+    ethtool_value(s, dev, put, want)
+    got = ethtool_value(s, dev, get)
+    print("%s %s %s" % (dev, what, "on" if got else "off"))
     return 0 if got == want else 1
 
 

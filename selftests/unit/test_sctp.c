@@ -1023,6 +1023,14 @@ static void cases_native_noverify(int fam)
 	T.ifindex = ifidx;
 	expect_rx_pass(FOU_STAT_PASS_NOT_UDP, false);
 	run();
+	/* a GSO skb holds several packets: no one CRC32c to check (TC only) */
+	dev_set(ifidx, 0);
+	case_begin(H_TC, "native SCTP GSO skb (gso_size GSO_BY_FRAGS), bad CRC, verify on (%s)", fn(fam));
+	build(&T.p, &f);
+	T.gso_size = 0xffff;
+	expect_rx_pass(FOU_STAT_PASS_NOT_UDP, false);
+	run();
+	dev_set(ifidx, FOU_SCTP_DEV_F_NOVERIFY);
 	case_begin(H_RX, "native SCTP, bad CRC, on lo while " DEV " is noverify (%s)", fn(fam));
 	build(&T.p, &f);
 	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
@@ -1677,6 +1685,15 @@ static void cases_tx_encap(int fam)
 	/* fill only: the kernel's GSO fills each segment's CRC itself */
 	tx_case(fam, FILL, "fill, GSO skb (gso_size 1400): left to the kernel's GSO");
 	T.gso_size = 1400;
+	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
+	run();
+	/* what the kernel's SCTP really sends: segmented along its frag_list */
+	tx_case(fam, UDP, "side udp, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)");
+	T.gso_size = 0xffff;
+	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_GSO);
+	run();
+	tx_case(fam, FILL, "fill, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)");
+	T.gso_size = 0xffff;
 	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
 	run();
 }

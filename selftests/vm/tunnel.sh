@@ -101,10 +101,7 @@ guest_config_script() {
 }
 
 # g_stats ARRAY: the guest's stats --json into ARRAY (hosts.sh format).
-g_stats() {
-	vm_run 60 '$FL stats --json'
-	stats_from_json "$1" "$VOUT"
-}
+g_stats() { vm_stats "$1"; }
 
 # hook_attach_args HOOK
 hook_attach_args() {

@@ -145,3 +145,11 @@ vm_stop() {
 	wait "$QEMU_PID" 2>/dev/null
 	return 0
 }
+
+# vm_stats ARRAY: the guest fouloader's stats --json into ARRAY (hosts.sh's
+# stats_from_json format: counters by name, tun:..., port:...).
+vm_stats() {
+	vm_run 60 '$FL stats --json'
+	stats_from_json "$1" "$VOUT"
+}
+
