@@ -13,11 +13,12 @@
 
 /* Each setting of a port is given once, by one of its words ("peer" may
  * repeat: one address each). */
-enum { PW_FAMILY, PW_KIND, PW_LOCAL, PW_DEV, PW_ZERO_CSUM6, PW_MARK, PW_COUNT };
+enum { PW_FAMILY, PW_KIND, PW_LOCAL, PW_DEV, PW_ZERO_CSUM6, PW_MARK, PW_GRE_KEY, PW_COUNT };
 
 static const struct word_group port_words[] = {
 	{ "-6", PW_FAMILY }, { "ipproto", PW_KIND }, { "gue", PW_KIND }, { "local", PW_LOCAL },
-	{ "dev", PW_DEV }, { "zero-csum6", PW_ZERO_CSUM6 }, { "mark", PW_MARK }, { NULL, 0 },
+	{ "dev", PW_DEV }, { "zero-csum6", PW_ZERO_CSUM6 }, { "mark", PW_MARK },
+	{ "key", PW_GRE_KEY }, { NULL, 0 },
 };
 
 static int parse_peer(int argc, char **argv, int i, struct port_spec *a)
@@ -75,6 +76,9 @@ static void validate_port_add(struct port_spec *a)
 	    a->port.ipproto == FOU_IPPROTO_SCTP)
 		usage_error("zero-csum6: not with ipproto 132 (RFC 6951: SCTP over UDP over IPv6 "
 			    "carries a UDP checksum)");
+	if ((a->port.flags & FOU_PORT_F_GRE_KEY) && a->port.kind == FOU_KIND_FOU &&
+	    a->port.ipproto != FOU_IPPROTO_GRE)
+		usage_error("key: only for GRE, 'ipproto 47' or 'gue' (GUE proto 47)");
 	if (a->dev)
 		a->port.ifindex = parse_dev(a->dev);
 }
@@ -108,6 +112,9 @@ void port_parse_add(int argc, char **argv, struct port_spec *a)
 			a->port.flags |= FOU_PORT_F_ZERO_CSUM6;
 		} else if (!strcmp(w, "multicast")) {
 			a->port.flags |= FOU_PORT_F_MULTICAST;
+		} else if (!strcmp(w, "key")) {
+			a->port.gre_key = parse_gre_key(need_arg(argc, argv, i++, w));
+			a->port.flags |= FOU_PORT_F_GRE_KEY;
 		} else if (!strcmp(w, "mark")) {
 			a->port.mark = parse_uint("mark", need_arg(argc, argv, i++, w), 0xffffffffL);
 		} else if (!a->have_port && w[0] != '-') {
@@ -304,6 +311,11 @@ void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, boo
 		json_str(stdout, dev);
 	else
 		printf("null");
+	printf(",\"gre_key\":");
+	if (p->flags & FOU_PORT_F_GRE_KEY)
+		printf("%u", p->gre_key);
+	else
+		printf("null");
 	printf(",\"zero_csum6\":%s,\"multicast\":%s,\"peer_any\":%s,\"peers\":[",
 	       p->flags & FOU_PORT_F_ZERO_CSUM6 ? "true" : "false",
 	       p->flags & FOU_PORT_F_MULTICAST ? "true" : "false",
@@ -343,6 +355,8 @@ void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, con
 	printf("%s", p->flags & FOU_PORT_F_MULTICAST ? " multicast" : "");
 	if (p->mark)
 		printf(" mark %#x", p->mark);
+	if (p->flags & FOU_PORT_F_GRE_KEY)
+		printf(" key %u", p->gre_key);
 	printf("\n");
 }
 

@@ -18,7 +18,7 @@
 /* Where the inner packet starts and which protocol it is. */
 struct gue_result {
 	__u32 hdr_len;  /* GUE header + optional fields; 0 for version 1 */
-	__u8 ipproto;   /* IPPROTO_IPIP_NR or IPPROTO_IPV6_NR */
+	__u8 ipproto;   /* IPPROTO_IPIP_NR, IPPROTO_IPV6_NR or 47 (GRE: lib/gre.h) */
 };
 
 static __always_inline int gue_check_flags(__u8 *g, void *data_end, __u32 optlen)
@@ -90,7 +90,7 @@ static __always_inline int gue_parse(__u8 *g, void *data_end, __u32 payload_len,
 	if (ret != FOU_CONTINUE)
 		return ret;
 
-	if (g[1] != IPPROTO_IPIP_NR && g[1] != IPPROTO_IPV6_NR)
+	if (g[1] != IPPROTO_IPIP_NR && g[1] != IPPROTO_IPV6_NR && g[1] != 47 /* GRE */)
 		return FOU_STAT_DROP_GUE_PROTO;
 	r->ipproto = g[1];
 	r->hdr_len = GUE_HLEN + optlen;
