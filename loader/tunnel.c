@@ -296,6 +296,15 @@ void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t)
 	*t = a.t;
 }
 
+/* Can tunnel @t carry inner packets of @family? A FOU tunnel carries the
+ * one its ipproto names; GUE and GRE (ipproto 47) say which in a header. */
+bool tunnel_carries(const struct fou_tunnel *t, int family)
+{
+	if (t->kind != FOU_KIND_FOU || t->ipproto == FOU_IPPROTO_GRE)
+		return true;
+	return t->ipproto == (family == FOU_FAMILY_IPV4 ? 4 : 41);
+}
+
 /* The slot of tunnel @name, or -1; *free_slot gets the first free one. */
 int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot)
 {
