@@ -72,6 +72,17 @@ expect_eq "port show --json: gre_key of 5600 and 6090" \
 run_fl show config
 grep -q "ipproto 47 key 16909060 csum seq" <<<"$OUT" && grep -q "port add 5600 ipproto 47 .*key 9" <<<"$OUT"
 ok $? "show config keeps the GRE settings" || show_run
+printf '%s\n' "$OUT" >"$TMPD/gre.conf"
+run_fl apply "$TMPD/gre.conf"
+[ "$RC" -eq 0 ] && grep -q "nothing to change" <<<"$OUT"
+ok $? "apply of show config's output: nothing to change" || show_run
+sed -i 's/key 16909060 csum seq/key 16909061 csum/' "$TMPD/gre.conf"
+run_fl apply "$TMPD/gre.conf"
+[ "$RC" -eq 0 ] && grep -q "tunnels +0 -0 ~1" <<<"$OUT"
+ok $? "apply: a changed GRE key and seq dropped change tunnel g1" || show_run
+expect_eq "g1 after apply: key 16909061, csum, no seq" \
+	"$(fl_json_get "$NS" "[(t['gre_key'], t['gre_csum'], t['gre_seq']) for t in j if t['name']=='g1']" tunnel show)" \
+	'[[16909061, true, false]]'
 
 # ---------------------------------------------------------------- bad
 T="tunnel add gx local 192.0.2.1 remote 192.0.2.9 encap-dport 5601"
