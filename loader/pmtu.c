@@ -266,10 +266,15 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-/* Outer IP + UDP (+ GUE): what the tunnel adds to each inner packet. */
+/* Outer IP + UDP (+ GUE) (+ GRE): what the tunnel adds to each inner packet. */
 static unsigned int overhead(const struct fou_tunnel *t)
 {
-	return (t->family == FOU_FAMILY_IPV4 ? 20 : 40) + 8 + (t->kind == FOU_KIND_GUE ? 4 : 0);
+	unsigned int gre = 0;
+
+	if (t->ipproto == FOU_IPPROTO_GRE)
+		gre = 4 + 4 * !!(t->flags & FOU_TUN_F_GRE_CSUM) + 4 * !!(t->flags & FOU_TUN_F_GRE_KEY) +
+		      4 * !!(t->flags & FOU_TUN_F_GRE_SEQ);
+	return (t->family == FOU_FAMILY_IPV4 ? 20 : 40) + 8 + (t->kind == FOU_KIND_GUE ? 4 : 0) + gre;
 }
 
 /* Age and seconds left of something learned at @ns, read as the programs

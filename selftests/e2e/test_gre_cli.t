@@ -84,6 +84,9 @@ expect_eq "g1 after apply: key 16909061, csum, no seq" \
 	"$(fl_json_get "$NS" "[(t['gre_key'], t['gre_csum'], t['gre_seq']) for t in j if t['name']=='g1']" tunnel show)" \
 	'[[16909061, true, false]]'
 
+expect_eq "pmtu show --json: g1's overhead counts its GRE header, now key and csum (20 + 8 + 12)" \
+	"$(fl_json_get "$NS" "[t['overhead'] for t in j if t['name']=='g1'][0]" pmtu show)" 40
+
 # ---------------------------------------------------------------- bad
 T="tunnel add gx local 192.0.2.1 remote 192.0.2.9 encap-dport 5601"
 # shellcheck disable=SC2086
