@@ -16,9 +16,10 @@ FOU_DEFINE_SCTP_CHECK(fou_sctp_check_tc, struct __sk_buff, HOOK_TC, fou_crc32c_t
  
 /* Outer Ethernet + the largest IPv4 header + UDP: enough to find our port. */
 #define OUTER_PULL_LEN (ETH_HLEN + 60 + UDP_HLEN)
-/* ... or IPv6 with its extension headers, plus the largest GUE header and
- * inner IP header. */
-#define FULL_PULL_LEN  (ETH_HLEN + IPV6_HLEN + IP6_EXT_MAX_LEN + UDP_HLEN + GUE_HLEN + 124 + 60)
+/* ... or IPv6 with its extension headers, plus the largest GUE and GRE
+ * headers and inner IP header. */
+#define FULL_PULL_LEN  (ETH_HLEN + IPV6_HLEN + IP6_EXT_MAX_LEN + UDP_HLEN + GUE_HLEN + 124 + \
+			GRE_MAX_HLEN + 60)
 
 static __always_inline int classify(struct __sk_buff *skb, struct fou_rx *rx, bool can_pull)
 {

@@ -24,19 +24,19 @@ static __always_inline __u64 adjust_flags(const struct fou_tx *tx)
 
 	flags |= tx->family == FOU_FAMILY_IPV4 ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV4
 					       : BPF_F_ADJ_ROOM_ENCAP_L3_IPV6;
-	/* GUE sits between UDP and the inner IP header: tell GSO where the
-	 * inner network header starts. */
-	if (tx->kind == FOU_KIND_GUE)
-		flags |= (__u64)(tx->hdrlen - UDP_HLEN -
-				 (tx->family == FOU_FAMILY_IPV4 ? sizeof(struct iphdr) : IPV6_HLEN))
-			 << 56; /* BPF_F_ADJ_ROOM_ENCAP_L2(len) */
+	/* GUE, its remote checksum offload option and GRE sit between UDP
+	 * and the inner IP header: tell GSO where the inner network header
+	 * starts; segments get copies of them. */
+	flags |= (__u64)(tx->hdrlen - UDP_HLEN -
+			 (tx->family == FOU_FAMILY_IPV4 ? sizeof(struct iphdr) : IPV6_HLEN))
+		 << 56; /* BPF_F_ADJ_ROOM_ENCAP_L2(len) */
 	return flags;
 }
 
 /* Insert the outer headers after the MAC header and set the EtherType. */
 static __always_inline int put_headers(struct __sk_buff *skb, const struct fou_tx *tx)
 {
-	__u32 hdrlen = tx->hdrlen & 0x3f;
+	__u32 hdrlen = tx->hdrlen & 0x7f;
 	struct ethhdr *eth;
 
 	if (hdrlen < sizeof(struct iphdr) + UDP_HLEN || hdrlen > OUTER_MAX_HLEN)

@@ -36,6 +36,7 @@
 #define FOU_MAP_CPUMAP     "fou_cpumap"
 #define FOU_MAP_LOCAL_ADDRS "fou_local_addrs"
 #define FOU_MAP_LOCAL_INLINE "fou_local_inline"
+#define FOU_MAP_TUN_GRE_SEQ "fou_tun_gre_seq"
 
 #define FOU_MAX_PORTS   256
 #define FOU_MAX_PEERS   4096
@@ -59,6 +60,10 @@
 #define FOU_PORT_F_PEERS_HASH 0x8 /* more peers than fit inline: see fou_peers */
 #define FOU_PORT_F_MULTICAST  0x10 /* also broadcast/multicast destinations */
 #define FOU_PORT_F_NOREMCSUM  0x20 /* GUE: refuse remote checksum offload (drop_gue_remcsum) */
+#define FOU_PORT_F_GRE_KEY    0x40 /* GRE (ipproto 47): only packets with key gre_key */
+
+/* GRE (RFC 2784/2890) as the protocol inside FOU or GUE. */
+#define FOU_IPPROTO_GRE 47
 
 struct fou_addr {
 	union {
@@ -126,14 +131,14 @@ struct fou_port {
 	__u16 port;    /* UDP port, host order */
 	__u8 family;   /* FOU_FAMILY_* of the outer header */
 	__u8 kind;     /* FOU_KIND_* */
-	__u8 ipproto;  /* FOU: inner protocol (4 or 41); GUE: 0 */
+	__u8 ipproto;  /* FOU: inner protocol (4, 41, 47 or 132); GUE: 0 */
 	__u8 npeers;   /* inline peers in use */
 	__u16 flags;   /* FOU_PORT_F_* */
 	__u32 ifindex; /* 0: any device */
 	struct fou_addr local;
 	struct fou_port_peer peers[FOU_PORT_INLINE_PEERS];
 	__u32 mark;    /* skb->mark given to what the port decapsulates; 0: none */
-	__u32 pad;
+	__u32 gre_key; /* with FOU_PORT_F_GRE_KEY, host order */
 };
 
 /* fou_peers: the allowlist of a port with more than FOU_PORT_INLINE_PEERS. */
@@ -166,12 +171,17 @@ struct fou_port_stats {
 #define FOU_TUN_F_SPORT_FIXED 0x4 /* encap-sport P instead of a flow hash */
 #define FOU_TUN_F_TOS_FIXED  0x8 /* tos N instead of inheriting the inner one */
 #define FOU_TUN_F_REMCSUM    0x10 /* encap-remcsum: GUE remote checksum offload (lib/remcsum.h) */
+#define FOU_TUN_F_GRE_KEY    0x20 /* GRE: K bit, gre_key */
+#define FOU_TUN_F_GRE_CSUM   0x40 /* GRE: C bit, checksum over GRE header and payload */
+#define FOU_TUN_F_GRE_SEQ    0x80 /* GRE: S bit, a sequence number per packet (fou_tun_gre_seq) */
+#define FOU_TUN_F_GRE_ANY    (FOU_TUN_F_GRE_KEY | FOU_TUN_F_GRE_CSUM | FOU_TUN_F_GRE_SEQ)
 
 struct fou_tunnel {
 	char name[16];  /* empty: free slot */
 	__u8 family;    /* FOU_FAMILY_* of the outer header */
 	__u8 kind;      /* FOU_KIND_* */
-	__u8 ipproto;   /* FOU: the one inner protocol it carries (4 or 41) */
+	__u8 ipproto;   /* FOU: the one inner protocol it carries (4 or 41), or 47:
+			 * GRE, which carries both; GUE: 47 for GRE, else 0 */
 	__u8 ttl;
 	__u8 tos;       /* with FOU_TUN_F_TOS_FIXED */
 	__u8 pad;
@@ -184,6 +194,15 @@ struct fou_tunnel {
 	__u16 pad2;
 	struct fou_addr local;
 	struct fou_addr remote;
+	__u32 gre_key;  /* with FOU_TUN_F_GRE_KEY, host order */
+};
+
+/* fou_tun_gre_seq[slot]: the next GRE sequence number of a tunnel with
+ * FOU_TUN_F_GRE_SEQ, taken with compare-and-swap (any CPU sends);
+ * zeroed by fouloader when a tunnel is added, as the kernel's starts
+ * at 0. A map of its own, so that 'apply' compares configuration only. */
+struct fou_tun_gre_seq {
+	__u64 next; /* the low 32 bits go on the wire */
 };
 
 struct fou_tun_stats {

@@ -56,8 +56,16 @@
 	X(DROP_GUE_REMCSUM,    "drop_gue_remcsum",    "GUE remote checksum offload on a port set to noremcsum") \
 	X(DROP_GUE_REMCSUM_RANGE, "drop_gue_remcsum_range", "GUE remote checksum offload: start inside the inner IP header, the field before start or past the inner packet") \
 	X(DROP_GUE_REMCSUM_ODD, "drop_gue_remcsum_odd", "GUE remote checksum offload: odd start or offset") \
+	X(DROP_GUE_REMCSUM_GRE, "drop_gue_remcsum_gre", "GUE remote checksum offload around GRE (proto 47): not supported") \
 	X(DROP_GUE_REMCSUM_CSUM, "drop_gue_remcsum_csum", "GUE remote checksum offload with nothing to complete it from: zero outer UDP checksum, a GSO packet, or unreadable data") \
-	X(DROP_GUE_PROTO,      "drop_gue_proto",      "GUE inner protocol is not IPv4 or IPv6")       \
+	X(DROP_GUE_PROTO,      "drop_gue_proto",      "GUE inner protocol is not IPv4, IPv6 or GRE")  \
+	X(DROP_GRE_VERSION,    "drop_gre_version",    "GRE version other than 0 (1 is PPTP's)")       \
+	X(DROP_GRE_ROUTING,    "drop_gre_routing",    "GRE with the routing bit (RFC 1701 source routes)") \
+	X(DROP_GRE_TRUNC,      "drop_gre_trunc",      "GRE header longer than what the UDP/GUE payload holds") \
+	X(DROP_GRE_CSUM,       "drop_gre_csum",       "bad GRE checksum, or one that cannot be checked (GSO)") \
+	X(DROP_GRE_KEY,        "drop_gre_key",        "GRE key absent or not the port's key") \
+	X(DROP_GRE_TEB,        "drop_gre_teb",        "GRE carrying Ethernet (0x6558): not supported") \
+	X(DROP_GRE_PROTO,      "drop_gre_proto",      "GRE protocol is not IPv4, IPv6 or Ethernet")   \
 	X(DROP_INNER_VERSION,  "drop_inner_version",  "inner IP version disagrees with the protocol")  \
 	X(DROP_INNER_TRUNC,    "drop_inner_trunc",    "inner IP header truncated or malformed")                    \
 	X(DROP_INNER_LEN,      "drop_inner_len",      "inner IP length disagrees with the UDP length") \
@@ -73,6 +81,7 @@
 	X(FWD_PASS_NO_NEIGH,   "fwd_pass_no_neigh",   "XDP: next hop not resolved, left to the stack") \
 	X(FWD_PASS_TOO_BIG,    "fwd_pass_too_big",    "XDP: over the tunnel's path MTU, left to TC egress") \
 	X(FWD_PASS_TTL,        "fwd_pass_ttl",        "XDP: inner TTL/hop limit <= 1, left to the stack (Time Exceeded)") \
+	X(FWD_PASS_GRE,        "fwd_pass_gre",        "XDP: for a GRE tunnel, left to the stack and TC egress") \
 	X(TX_ENCAP_FOU,        "tx_encap_fou",        "encapsulated in FOU")                          \
 	X(TX_ENCAP_GUE,        "tx_encap_gue",        "encapsulated in GUE")                          \
 	X(TX_ENCAP_SCTP,       "tx_encap_sctp",       "native SCTP put in UDP for an over-UDP peer (RFC 6951)") \
@@ -94,6 +103,8 @@
 	X(TX_DROP_SCTP_MALFORMED, "tx_drop_sctp_malformed", "SCTP packet too short or unreadable to fill or encapsulate") \
 	X(TX_DROP_PMTU,        "tx_drop_pmtu",        "over the path MTU; no ICMP may or can help (error, multicast source, fragment, IPv6 at 1280 over IPv6)") \
 	X(TX_DROP_PMTU_LIMITED, "tx_drop_pmtu_limited", "over the path MTU; ICMP over the rate limit") \
+	X(TX_DROP_GRE_GSO,     "tx_drop_gre_gso",     "GSO packet for a GRE tunnel with csum or seq (per-segment fields): turn GSO/TSO off") \
+	X(TX_DROP_GRE_SEQ,     "tx_drop_gre_seq",     "GRE sequence number not taken: 32 compare-and-swaps lost to other CPUs") \
 	X(TX_DROP_ADJUST,      "tx_drop_adjust",      "kernel refused to add the outer headers")     \
 	X(SCTP_PORT_LEARNED,   "sctp_port_learned",   "event: over-UDP peer's port learned from INIT/INIT-ACK") \
 	X(SCTP_PORT_CHANGED,   "sctp_port_changed",   "event: verified packet from a new port (NAT rebinding)") \

@@ -285,8 +285,7 @@ static void validate(const struct want *w)
 		if (t < 0)
 			usage_error("%s:%d: no tunnel '%s' in this file", w->file, w->route_line[i],
 				    r->tunnel);
-		if (w->tunnels[t].kind == FOU_KIND_FOU &&
-		    w->tunnels[t].ipproto != (r->p.family == FOU_FAMILY_IPV4 ? 4 : 41))
+		if (!tunnel_carries(&w->tunnels[t], r->p.family))
 			usage_error("%s:%d: tunnel %s is FOU ipproto %u and cannot carry %s packets",
 				    w->file, w->route_line[i], r->tunnel, w->tunnels[t].ipproto,
 				    r->p.family == FOU_FAMILY_IPV4 ? "IPv4" : "IPv6");

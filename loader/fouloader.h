@@ -47,8 +47,10 @@ void put_escaped(FILE *f, const char *s); /* control characters as \n, \xNN */
 /* util.c: argument parsing (usage_error on bad input, naming @what). */
 __u16 parse_port(const char *what, const char *s); /* host order */
 long parse_uint(const char *what, const char *s, long max);
-__u8 parse_tunnel_ipproto(const char *s); /* 4 or 41 */
-__u8 parse_port_ipproto(const char *s);   /* 4, 41 or 132 */
+__u8 parse_tunnel_ipproto(const char *s); /* 4, 41 or 47 */
+__u8 parse_port_ipproto(const char *s);   /* 4, 41, 47 or 132 */
+__u32 parse_gre_key(const char *s);       /* a number, or dotted like ip(8)'s */
+bool tunnel_carries(const struct fou_tunnel *t, int family);
 /* Parse an IPv4 or IPv6 address; returns its FOU_FAMILY_*. */
 int parse_addr(const char *what, const char *s, struct fou_addr *out);
 unsigned int parse_dev(const char *s);

@@ -60,13 +60,19 @@ const struct command commands[] = {
 	  "and the CPUs steered to.",
 	  cmd_status },
 	{ "port add",
-	  "PORT { ipproto 4|41|132 | gue } [-6] [local ADDR]\n"
+	  "PORT { ipproto 4|41|47|132 | gue } [-6] [local ADDR]\n"
 	  "         { peer any | peer ADDR [peer_port P] [peer ADDR [peer_port P]]... }\n"
-	  "         [dev DEV] [zero-csum6] [mark N] [multicast] [remcsum | noremcsum]",
+	  "         [dev DEV] [zero-csum6] [mark N] [multicast] [remcsum | noremcsum]\n"
+	  "         [key K]",
 	  "Open a receive port. ipproto 4: FOU carrying IPv4; ipproto 41: FOU carrying\n"
 	  "IPv6; ipproto 132: SCTP over UDP (RFC 6951): the UDP checksum and the SCTP\n"
 	  "CRC32c are checked, the UDP header removed, and the peer's UDP source port\n"
 	  "learned for the way back (see 'sctp'). gue: GUE version 0 or 1.\n"
+	  "ipproto 47: GRE (RFC 2784/2890, version 0) carrying IPv4 or IPv6, as does a\n"
+	  "gue port with GUE proto 47; a GRE checksum is checked, a sequence number\n"
+	  "read past. key K (0-4294967295 or dotted): only GRE packets with key K;\n"
+	  "without, any key or none. GRE carrying Ethernet (0x6558) is not supported:\n"
+	  "dropped and counted (drop_gre_teb).\n"
 	  "-6: the port receives over outer IPv6.\n"
 	  "Only packets to a unicast address of this host are decapsulated.\n"
 	  "local ADDR: only packets to ADDR. peer ADDR [peer_port P]: only packets from\n"
@@ -86,7 +92,8 @@ const struct command commands[] = {
 	{ "port show", "[--json]", "List receive ports, in the grammar of 'port add'.",
 	  cmd_port_show },
 	{ "tunnel add",
-	  "NAME local ADDR remote ADDR encap { fou | gue } [ipproto 4|41]\n"
+	  "NAME local ADDR remote ADDR encap { fou | gue } [ipproto 4|41|47]\n"
+	  "         [key K] [csum] [seq]\n"
 	  "         encap-dport P [encap-sport { auto | P }] [encap-csum | noencap-csum]\n"
 	  "         [noencap-udp6-csum] [encap-remcsum | noencap-remcsum]\n"
 	  "         [ttl { N | inherit }] [tos { inherit | N }] [mtu N]",
@@ -94,7 +101,12 @@ const struct command commands[] = {
 	  "fouloader is attached encapsulated in FOU or GUE (version 0), from local to\n"
 	  "remote (both IPv4 or both IPv6; the inner family is independent).\n"
 	  "ipproto: the one inner family a FOU tunnel carries (4, the default, or 41);\n"
-	  "GUE carries both. encap-dport: the peer's receive port. encap-sport auto\n"
+	  "GUE carries both. ipproto 47 (encap fou or gue): GRE carrying either, as the\n"
+	  "kernel's 'ip link add ... type gre ... encap fou|gue' sends it; key K: the GRE\n"
+	  "key; csum: the GRE checksum; seq: a sequence number per packet. With csum or\n"
+	  "seq, GSO packets are dropped (tx_drop_gre_gso): turn GSO/TSO off on the device,\n"
+	  "as the kernel does for such tunnels.\n"
+	  "encap-dport: the peer's receive port. encap-sport auto\n"
 	  "(default): a hash of the inner flow, stable per flow, in the local port range;\n"
 	  "or a fixed port. encap-csum: a UDP checksum over IPv4 too (default: zero, like\n"
 	  "the kernel). Over IPv6 the checksum is computed, except on GSO packets, whose\n"

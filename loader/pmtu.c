@@ -266,11 +266,16 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-/* Outer IP + UDP (+ GUE): what the tunnel adds to each inner packet. */
+/* Outer IP + UDP (+ GUE) (+ GRE): what the tunnel adds to each inner packet. */
 static unsigned int overhead(const struct fou_tunnel *t)
 {
+	unsigned int gre = 0;
+
+	if (t->ipproto == FOU_IPPROTO_GRE)
+		gre = 4 + 4 * !!(t->flags & FOU_TUN_F_GRE_CSUM) + 4 * !!(t->flags & FOU_TUN_F_GRE_KEY) +
+		      4 * !!(t->flags & FOU_TUN_F_GRE_SEQ);
 	/* encap-remcsum: its 8 option bytes always, as the BPF side counts */
-	return (t->family == FOU_FAMILY_IPV4 ? 20 : 40) + 8 + (t->kind == FOU_KIND_GUE ? 4 : 0) +
+	return (t->family == FOU_FAMILY_IPV4 ? 20 : 40) + 8 + (t->kind == FOU_KIND_GUE ? 4 : 0) + gre +
 	       (t->flags & FOU_TUN_F_REMCSUM ? 8 : 0);
 }
 

@@ -13,12 +13,14 @@
 
 /* Each setting of a port is given once, by one of its words ("peer" may
  * repeat: one address each). */
-enum { PW_FAMILY, PW_KIND, PW_LOCAL, PW_DEV, PW_ZERO_CSUM6, PW_MARK, PW_REMCSUM, PW_COUNT };
+enum { PW_FAMILY, PW_KIND, PW_LOCAL, PW_DEV, PW_ZERO_CSUM6, PW_MARK, PW_REMCSUM, PW_GRE_KEY,
+       PW_COUNT };
 
 static const struct word_group port_words[] = {
 	{ "-6", PW_FAMILY }, { "ipproto", PW_KIND }, { "gue", PW_KIND }, { "local", PW_LOCAL },
 	{ "dev", PW_DEV }, { "zero-csum6", PW_ZERO_CSUM6 }, { "mark", PW_MARK },
-	{ "remcsum", PW_REMCSUM }, { "noremcsum", PW_REMCSUM }, { NULL, 0 },
+	{ "remcsum", PW_REMCSUM }, { "noremcsum", PW_REMCSUM },
+	{ "key", PW_GRE_KEY }, { NULL, 0 },
 };
 
 static int parse_peer(int argc, char **argv, int i, struct port_spec *a)
@@ -78,6 +80,9 @@ static void validate_port_add(struct port_spec *a)
 			    "carries a UDP checksum)");
 	if ((a->port.flags & FOU_PORT_F_NOREMCSUM) && a->port.kind != FOU_KIND_GUE)
 		usage_error("noremcsum: only for gue ports (remote checksum offload is GUE's)");
+	if ((a->port.flags & FOU_PORT_F_GRE_KEY) && a->port.kind == FOU_KIND_FOU &&
+	    a->port.ipproto != FOU_IPPROTO_GRE)
+		usage_error("key: only for GRE, 'ipproto 47' or 'gue' (GUE proto 47)");
 	if (a->dev)
 		a->port.ifindex = parse_dev(a->dev);
 }
@@ -115,6 +120,9 @@ void port_parse_add(int argc, char **argv, struct port_spec *a)
 			/* remcsum: the default, as the kernel's gue */
 			if (w[0] == 'n')
 				a->port.flags |= FOU_PORT_F_NOREMCSUM;
+		} else if (!strcmp(w, "key")) {
+			a->port.gre_key = parse_gre_key(need_arg(argc, argv, i++, w));
+			a->port.flags |= FOU_PORT_F_GRE_KEY;
 		} else if (!strcmp(w, "mark")) {
 			a->port.mark = parse_uint("mark", need_arg(argc, argv, i++, w), 0xffffffffL);
 		} else if (!a->have_port && w[0] != '-') {
@@ -311,6 +319,11 @@ void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, boo
 		json_str(stdout, dev);
 	else
 		printf("null");
+	printf(",\"gre_key\":");
+	if (p->flags & FOU_PORT_F_GRE_KEY)
+		printf("%u", p->gre_key);
+	else
+		printf("null");
 	printf(",\"zero_csum6\":%s,\"multicast\":%s,\"remcsum\":%s,\"peer_any\":%s,\"peers\":[",
 	       p->flags & FOU_PORT_F_ZERO_CSUM6 ? "true" : "false",
 	       p->flags & FOU_PORT_F_MULTICAST ? "true" : "false",
@@ -352,6 +365,8 @@ void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, con
 	printf("%s", p->flags & FOU_PORT_F_NOREMCSUM ? " noremcsum" : "");
 	if (p->mark)
 		printf(" mark %#x", p->mark);
+	if (p->flags & FOU_PORT_F_GRE_KEY)
+		printf(" key %u", p->gre_key);
 	printf("\n");
 }
 

@@ -142,7 +142,7 @@ int cmd_route_add(int argc, char **argv)
 	close(fd);
 	if (slot < 0)
 		usage_error("route add: no tunnel '%s' (add it with 'fouloader tunnel add')", name);
-	if (t.kind == FOU_KIND_FOU && t.ipproto != (p.family == FOU_FAMILY_IPV4 ? 4 : 41))
+	if (!tunnel_carries(&t, p.family))
 		usage_error("route add: tunnel %s is FOU ipproto %u and cannot carry %s packets",
 			    name, t.ipproto, p.family == FOU_FAMILY_IPV4 ? "IPv4" : "IPv6");
 	r.tunnel = slot;

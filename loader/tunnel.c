@@ -17,7 +17,8 @@
 
 /* Each setting of a tunnel is given once, by one of its words. */
 enum { TW_LOCAL, TW_REMOTE, TW_ENCAP, TW_IPPROTO, TW_DPORT, TW_SPORT, TW_TTL, TW_TOS, TW_MTU,
-       TW_CSUM, TW_UDP6_CSUM, TW_REMCSUM, TW_COUNT };
+       TW_CSUM, TW_UDP6_CSUM, TW_REMCSUM, TW_GRE_KEY, TW_GRE_CSUM,
+       TW_GRE_SEQ, TW_COUNT };
 
 static const struct word_group tunnel_words[] = {
 	{ "local", TW_LOCAL }, { "remote", TW_REMOTE }, { "encap", TW_ENCAP },
@@ -26,6 +27,7 @@ static const struct word_group tunnel_words[] = {
 	{ "encap-csum", TW_CSUM }, { "noencap-csum", TW_CSUM },
 	{ "encap-udp6-csum", TW_UDP6_CSUM }, { "noencap-udp6-csum", TW_UDP6_CSUM },
 	{ "encap-remcsum", TW_REMCSUM }, { "noencap-remcsum", TW_REMCSUM },
+	{ "key", TW_GRE_KEY }, { "csum", TW_GRE_CSUM }, { "seq", TW_GRE_SEQ },
 	{ NULL, 0 },
 };
 
@@ -121,6 +123,9 @@ static int parse_tunnel_word(int argc, char **argv, int i, struct tunnel_args *a
 			t->tos = parse_uint("tos", v, 255);
 			t->flags |= FOU_TUN_F_TOS_FIXED;
 		}
+	} else if (!strcmp(w, "key")) {
+		t->gre_key = parse_gre_key(need_arg(argc, argv, i, w));
+		t->flags |= FOU_TUN_F_GRE_KEY;
 	} else if (!strcmp(w, "mtu")) {
 		t->mtu = parse_uint("mtu", need_arg(argc, argv, i, w), 65535);
 		if (t->mtu && t->mtu < 68)
@@ -145,6 +150,10 @@ static int parse_tunnel_flag(const char *w, struct fou_tunnel *t)
 		t->flags |= FOU_TUN_F_REMCSUM;
 	else if (!strcmp(w, "noencap-remcsum"))
 		t->flags &= ~FOU_TUN_F_REMCSUM;
+	else if (!strcmp(w, "csum"))
+		t->flags |= FOU_TUN_F_GRE_CSUM;
+	else if (!strcmp(w, "seq"))
+		t->flags |= FOU_TUN_F_GRE_SEQ;
 	else
 		return -1;
 	return 0;
@@ -240,6 +249,9 @@ static void validate_remcsum(struct tunnel_args *a)
 		return;
 	if (t->kind != FOU_KIND_GUE)
 		usage_error("encap-remcsum: only with encap gue (the option is GUE's)");
+	if (t->ipproto == FOU_IPPROTO_GRE)
+		usage_error("encap-remcsum: not with ipproto 47 (the option describes an inner "
+			    "IP packet right after GUE)");
 	if (t->flags & FOU_TUN_F_UDP6_ZERO)
 		usage_error("encap-remcsum and noencap-udp6-csum exclude each other "
 			    "(the receiver deduces the inner checksum from the outer one)");
@@ -264,8 +276,10 @@ static void validate_tunnel(struct tunnel_args *a)
 		usage_error("tunnel add: missing 'encap fou' or 'encap gue'");
 	if (!a->have_dport)
 		usage_error("tunnel add: missing 'encap-dport P'");
-	if (a->have_ipproto && t->kind == FOU_KIND_GUE)
-		usage_error("ipproto: only for encap fou (GUE names the inner protocol itself)");
+	if (a->have_ipproto && t->kind == FOU_KIND_GUE && t->ipproto != FOU_IPPROTO_GRE)
+		usage_error("ipproto: with encap gue only 47 (gre); GUE names IPv4 and IPv6 itself");
+	if ((t->flags & FOU_TUN_F_GRE_ANY) && t->ipproto != FOU_IPPROTO_GRE)
+		usage_error("key, csum and seq: only with ipproto 47 (GRE)");
 	if ((t->flags & FOU_TUN_F_UDP6_ZERO) && a->local_family != FOU_FAMILY_IPV6)
 		usage_error("noencap-udp6-csum: only for IPv6 tunnels");
 	if ((t->flags & FOU_TUN_F_CSUM) && a->local_family == FOU_FAMILY_IPV6 &&
@@ -276,7 +290,7 @@ static void validate_tunnel(struct tunnel_args *a)
 	validate_endpoints(a);
 	if (t->kind == FOU_KIND_FOU && !t->ipproto)
 		t->ipproto = 4;
-	if (t->kind == FOU_KIND_GUE)
+	if (t->kind == FOU_KIND_GUE && t->ipproto != FOU_IPPROTO_GRE)
 		t->ipproto = 0;
 }
 
@@ -314,6 +328,15 @@ void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t)
 	*t = a.t;
 }
 
+/* Can tunnel @t carry inner packets of @family? A FOU tunnel carries the
+ * one its ipproto names; GUE and GRE (ipproto 47) say which in a header. */
+bool tunnel_carries(const struct fou_tunnel *t, int family)
+{
+	if (t->kind != FOU_KIND_FOU || t->ipproto == FOU_IPPROTO_GRE)
+		return true;
+	return t->ipproto == (family == FOU_FAMILY_IPV4 ? 4 : 41);
+}
+
 /* The slot of tunnel @name, or -1; *free_slot gets the first free one. */
 int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot)
 {
@@ -349,6 +372,17 @@ static void zero_tunnel_stats(__u32 slot)
 	close(fd);
 }
 
+/* A new tunnel's GRE sequence numbers start at 0, as the kernel's do. */
+static void zero_gre_seq(__u32 slot)
+{
+	int fd = map_fd_or_fail(FOU_MAP_TUN_GRE_SEQ);
+	struct fou_tun_gre_seq zero = {};
+
+	if (bpf_map_update_elem(fd, &slot, &zero, BPF_ANY))
+		warnx_("cannot reset the GRE sequence of tunnel slot %u: %s", slot, strerror(errno));
+	close(fd);
+}
+
 /* Write @t to @slot (a free one if < 0; an empty name deletes): a new
  * tunnel starts with zeroed counters, a changed one keeps them. Its key in
  * fou_tun_index follows, and what ICMP taught about the slot's old path is
@@ -363,6 +397,7 @@ int tunnel_put(int fd, int slot, const struct fou_tunnel *t)
 		if (slot < 0)
 			return -ENOSPC;
 		zero_tunnel_stats(slot);
+		zero_gre_seq(slot);
 	}
 	if (bpf_map_lookup_elem(fd, &slot, &old))
 		memset(&old, 0, sizeof(old));
@@ -444,8 +479,12 @@ void print_tunnel_line(const struct fou_tunnel *t, const char *verb)
 	format_addr(&t->remote, t->family, remote, sizeof(remote));
 	printf("tunnel%s %s local %s remote %s encap %s", verb, t->name, local, remote,
 	       t->kind == FOU_KIND_GUE ? "gue" : "fou");
-	if (t->kind == FOU_KIND_FOU)
+	if (t->kind == FOU_KIND_FOU || t->ipproto == FOU_IPPROTO_GRE)
 		printf(" ipproto %u", t->ipproto);
+	if (t->flags & FOU_TUN_F_GRE_KEY)
+		printf(" key %u", t->gre_key);
+	printf("%s%s", t->flags & FOU_TUN_F_GRE_CSUM ? " csum" : "",
+	       t->flags & FOU_TUN_F_GRE_SEQ ? " seq" : "");
 	printf(" encap-dport %u", t->dport);
 	if (t->flags & FOU_TUN_F_SPORT_FIXED)
 		printf(" encap-sport %u", t->sport);
@@ -495,7 +534,13 @@ static void print_tunnel_json(const struct fou_tunnel *t, bool first)
 		printf("%u", t->tos);
 	else
 		printf("\"inherit\"");
-	printf(",\"mtu\":%u}", t->mtu);
+	printf(",\"mtu\":%u,\"gre_key\":", t->mtu);
+	if (t->flags & FOU_TUN_F_GRE_KEY)
+		printf("%u", t->gre_key);
+	else
+		printf("null");
+	printf(",\"gre_csum\":%s,\"gre_seq\":%s}", t->flags & FOU_TUN_F_GRE_CSUM ? "true" : "false",
+	       t->flags & FOU_TUN_F_GRE_SEQ ? "true" : "false");
 }
 
 int cmd_tunnel_show(int argc, char **argv)

@@ -112,13 +112,15 @@ __u16 parse_port(const char *what, const char *s)
 	return (__u16)v;
 }
 
-/* 4 or 41, or 0 when @s names neither. */
+/* 4, 41 or 47 (GRE, which carries either), or 0 when @s names none. */
 static __u8 ipproto_ip(const char *s)
 {
 	if (!strcmp(s, "4") || !strcmp(s, "ipip"))
 		return 4;
 	if (!strcmp(s, "41") || !strcmp(s, "ipv6"))
 		return 41;
+	if (!strcmp(s, "47") || !strcmp(s, "gre"))
+		return FOU_IPPROTO_GRE;
 	return 0;
 }
 
@@ -129,10 +131,24 @@ __u8 parse_tunnel_ipproto(const char *s)
 	__u8 p = ipproto_ip(s);
 
 	if (!p)
-		usage_error("ipproto: '%s' is not supported for tunnels; expected 4 (ipip) or 41 "
-			    "(ipv6)%s", s, strcmp(s, "132") && strcmp(s, "sctp") ? "" :
+		usage_error("ipproto: '%s' is not supported for tunnels; expected 4 (ipip), 41 "
+			    "(ipv6) or 47 (gre)%s", s, strcmp(s, "132") && strcmp(s, "sctp") ? "" :
 			    " (SCTP over UDP is sent by 'sctp dev DEV side udp')");
 	return p;
+}
+
+/* A GRE key (RFC 2890), as ip(8) takes it: 0 to 4294967295, or in the
+ * dotted form of an IPv4 address (the four bytes on the wire). */
+__u32 parse_gre_key(const char *s)
+{
+	struct in_addr a;
+
+	if (strchr(s, '.')) {
+		if (inet_pton(AF_INET, s, &a) != 1)
+			usage_error("key: '%s' is not a number or a dotted quad", s);
+		return ntohl(a.s_addr);
+	}
+	return parse_uint("key", s, 0xffffffffL);
 }
 
 /* What a receive port decapsulates: IP, or SCTP over UDP (RFC 6951). */
@@ -143,8 +159,8 @@ __u8 parse_port_ipproto(const char *s)
 	if (!p && (!strcmp(s, "132") || !strcmp(s, "sctp")))
 		p = FOU_IPPROTO_SCTP;
 	if (!p)
-		usage_error("ipproto: '%s' is not supported; expected 4 (ipip), 41 (ipv6) or "
-			    "132 (sctp)", s);
+		usage_error("ipproto: '%s' is not supported; expected 4 (ipip), 41 (ipv6), "
+			    "47 (gre) or 132 (sctp)", s);
 	return p;
 }
 

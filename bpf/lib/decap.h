@@ -13,6 +13,7 @@
 #include "lib/parse.h"
 #include "lib/csum.h"
 #include "lib/gue.h"
+#include "lib/gre.h"
 #include "lib/sctp.h"
 #include "lib/icmp.h"
 #include "lib/skb.h"
@@ -230,6 +231,17 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 			return ret;
 		ipproto = gue.ipproto;
 		rx->inner_off += gue.hdr_len;
+	}
+	if (ipproto == IPPROTO_GRE_NR) {
+		__u32 gre_len = 0;
+
+		if (rx->inner_off > HDR_OFF_MASK)
+			return FOU_STAT_DROP_INNER_TRUNC;
+		ret = gre_parse(ctx, hook, data, data_end, rx->inner_off,
+				rx->p.ip_end - rx->inner_off, rx->p.gso, port, &gre_len, &ipproto);
+		if (ret != FOU_CONTINUE)
+			return ret;
+		rx->inner_off += gre_len;
 	}
 	rx->inner_len = rx->p.ip_end - rx->inner_off;
 	if (rx->inner_off > HDR_OFF_MASK)

@@ -12,12 +12,13 @@
 #include "lib/csum.h"
 #include "lib/icmp.h"
 #include "lib/stats.h"
+#include "lib/gre.h"
 
 #define IPPROTO_TCP_NR    6
 #define IP_DF             0x4000
 
 /* GUE_HLEN + 8: the private flags and the remote checksum offload option */
-#define OUTER_MAX_HLEN (IPV6_HLEN + UDP_HLEN + GUE_HLEN + 8)
+#define OUTER_MAX_HLEN (IPV6_HLEN + UDP_HLEN + GUE_HLEN + 8 + GRE_MAX_HLEN)
 
 /* tx_path_check(): the packet is larger than the tunnel's path allows. */
 #define FOU_TOO_BIG (-5)
@@ -45,7 +46,7 @@ struct fou_inner {
 struct fou_tx {
 	struct fou_inner in;
 	__u32 slot;     /* tunnel slot */
-	__u32 hdrlen;   /* outer IP + UDP (+ GUE) */
+	__u32 hdrlen;   /* outer IP + UDP (+ GUE) (+ GRE) */
 	__u8 kind;
 	__u8 family;    /* outer */
 	__u16 mtu;      /* FOU_TOO_BIG: the inner MTU the path allows */
@@ -54,7 +55,9 @@ struct fou_tx {
 	struct fou_addr via; /* with via_set: an applied Redirect's next hop */
 	__u8 via_set;
 	__u8 remcsum;   /* the tunnel has encap-remcsum (lib/remcsum.h) */
-	__u8 pad[2];
+	__u8 gre_len;   /* GRE header after UDP/GUE; 0: none */
+	__u8 pad[1];
+	__be32 gre_seq; /* GRE sequence number, with FOU_TUN_F_GRE_SEQ */
 	__be16 sport;
 	__be16 dport;
 	__u8 hdr[OUTER_MAX_HLEN] __attribute__((aligned(4)));
@@ -348,14 +351,14 @@ static __always_inline int csum_mode(const struct fou_tunnel *t, bool gso)
 static __always_inline int tunnel_admits(const struct fou_tunnel *t, const struct fou_inner *in,
 					 bool gso)
 {
-	if (t->kind == FOU_KIND_FOU &&
+	if (t->kind == FOU_KIND_FOU && t->ipproto != IPPROTO_GRE_NR &&
 	    t->ipproto != (in->family == FOU_FAMILY_IPV4 ? IPPROTO_IPIP_NR : IPPROTO_IPV6_NR))
 		return FOU_STAT_TX_DROP_FAMILY;
 	if (in->family == t->family && addr_equal(&in->daddr, &t->remote, t->family))
 		return FOU_STAT_TX_DROP_LOOP;
 	if (t->mtu && in->len > t->mtu && !gso)
 		return FOU_STAT_TX_DROP_MTU;
-	return FOU_CONTINUE;
+	return gre_tx_admits(t, gso);
 }
 
 /* UDP (+ GUE) header at @buf, checksum left zero. */
@@ -371,23 +374,26 @@ static __always_inline void build_udp(const struct fou_tx *tx, __u32 udp_len, __
 		__u8 *g = (__u8 *)(uh + 1);
 
 		g[0] = 0; /* version 0, not control, no optional fields */
-		g[1] = tx->in.family == FOU_FAMILY_IPV4 ? IPPROTO_IPIP_NR : IPPROTO_IPV6_NR;
+		g[1] = tx->gre_len ? IPPROTO_GRE_NR
+			   : tx->in.family == FOU_FAMILY_IPV4 ? IPPROTO_IPIP_NR : IPPROTO_IPV6_NR;
 		g[2] = 0;
 		g[3] = 0;
 	}
 }
 
 /* Fill the UDP checksum at @buf (the UDP header) over pseudo-header, UDP,
- * GUE and @inner_sum. Zero would mean "no checksum", so it becomes 0xffff. */
+ * GUE, GRE and @inner_sum. Zero would mean "no checksum", so it becomes 0xffff. */
 static __always_inline void set_udp_csum(const struct fou_tx *tx, __u32 udp_len,
 					 __u32 inner_sum, __u8 *buf)
 {
 	__u32 *w = (void *)buf;
-	__u64 acc = (__u64)inner_sum + w[0] + w[1];
+	__u32 words = (UDP_HLEN + (tx->kind == FOU_KIND_GUE ? GUE_HLEN : 0) + tx->gre_len) / 4;
+	__u64 acc = (__u64)inner_sum;
 	__sum16 c;
 
-	if (tx->kind == FOU_KIND_GUE)
-		acc += w[2];
+	for (int i = 0; i < (UDP_HLEN + GUE_HLEN + GRE_MAX_HLEN) / 4; i++)
+		if (i < words)
+			acc += w[i];
 	acc += ip_pseudo_sum(&tx->local, &tx->remote, tx->family, IPPROTO_UDP_NR, udp_len);
 	c = csum_fold(csum_fold64(acc));
 	((struct udphdr *)buf)->check = c ? c : 0xffff;
@@ -398,18 +404,26 @@ static __always_inline void set_udp_csum(const struct fou_tx *tx, __u32 udp_len,
 static __always_inline void build_outer(const struct fou_tunnel *t, struct fou_tx *tx,
 					bool csum, __u32 inner_sum)
 {
-	__u32 udp_len = UDP_HLEN + (tx->kind == FOU_KIND_GUE ? GUE_HLEN : 0) + tx->in.len;
+	__u32 gue_len = tx->kind == FOU_KIND_GUE ? GUE_HLEN : 0;
+	__u32 udp_len = UDP_HLEN + gue_len + tx->gre_len + tx->in.len;
 
 	if (tx->family == FOU_FAMILY_IPV4) {
 		build_ipv4(t, &tx->in, udp_len, tx->hdr);
 		build_udp(tx, udp_len, tx->hdr + sizeof(struct iphdr));
+		if (tx->gre_len)
+			gre_build(t, tx->gre_seq, tx->in.family, inner_sum,
+				  tx->hdr + sizeof(struct iphdr) + UDP_HLEN + gue_len);
 		if (csum)
 			set_udp_csum(tx, udp_len, inner_sum, tx->hdr + sizeof(struct iphdr));
-		/* 28 or 32 (GUE), 48 or 52 below: under the 0x3f masks of its users */
+		/* 28 or 32 (GUE), 48 or 52 below, up to 16 more with GRE: under
+		 * the 0x7f masks of its users */
 		tx->hdrlen = sizeof(struct iphdr) + udp_len - tx->in.len;
 	} else {
 		build_ipv6(t, &tx->in, udp_len, flow_hash(&tx->in), tx->hdr);
 		build_udp(tx, udp_len, tx->hdr + IPV6_HLEN);
+		if (tx->gre_len)
+			gre_build(t, tx->gre_seq, tx->in.family, inner_sum,
+				  tx->hdr + IPV6_HLEN + UDP_HLEN + gue_len);
 		if (csum)
 			set_udp_csum(tx, udp_len, inner_sum, tx->hdr + IPV6_HLEN);
 		tx->hdrlen = IPV6_HLEN + udp_len - tx->in.len;
@@ -439,6 +453,7 @@ static __always_inline void tx_from_tunnel(const struct fou_tunnel *t, struct fo
 	tx->kind = t->kind;
 	tx->remcsum = !!(t->flags & FOU_TUN_F_REMCSUM);
 	tx->family = t->family;
+	tx->gre_len = gre_tx_hlen(t);
 	tx->local = t->local;
 	tx->remote = t->remote;
 	tx->dport = bpf_htons(t->dport);
@@ -493,6 +508,9 @@ static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *dat
 	if (tx->in.bad)
 		return FOU_STAT_TX_DROP_MALFORMED;
 	if (fwd) {
+		/* Variable-length headers: the stack and TC egress send these. */
+		if (tx->gre_len)
+			return FOU_STAT_FWD_PASS_GRE;
 		if (tx->in.ttl <= 1)
 			return FOU_STAT_FWD_PASS_TTL;
 		tx->in.ttl--;
@@ -503,10 +521,13 @@ static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *dat
 	mode = csum_mode(t, gso);
 	if (mode > 1)
 		return mode;
-	if (mode == 1 && !inner_sum(ctx, hook, data, data_end, &tx->in, &isum))
+	if ((mode == 1 || (tx->gre_len && (t->flags & FOU_TUN_F_GRE_CSUM))) &&
+	    !inner_sum(ctx, hook, data, data_end, &tx->in, &isum))
 		return FOU_STAT_TX_DROP_MALFORMED;
 	if (fwd && mode == 1 && tx->in.family == FOU_FAMILY_IPV6)
 		isum = inner_sum_hop_limit(isum, tx->in.ttl);
+	if ((t->flags & FOU_TUN_F_GRE_SEQ) && tx->gre_len && gre_take_seq(tx->slot, &tx->gre_seq))
+		return FOU_STAT_TX_DROP_GRE_SEQ;
 	build_outer(t, tx, mode == 1, isum);
 	return FOU_CONTINUE;
 }
@@ -560,12 +581,12 @@ static __always_inline int fib_outer(void *ctx, const struct fou_tx *tx, __u32 i
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 }
 
-/* Outer IP + UDP (+ GUE): what the tunnel adds to every inner packet. */
+/* Outer IP + UDP (+ GUE) (+ GRE): what the tunnel adds to every inner packet. */
 static __always_inline __u32 tunnel_overhead(const struct fou_tx *tx)
 {
 	/* encap-remcsum: its option counts always, as in the kernel's encap_hlen */
 	return (tx->family == FOU_FAMILY_IPV4 ? sizeof(struct iphdr) : IPV6_HLEN) + UDP_HLEN +
-	       (tx->kind == FOU_KIND_GUE ? GUE_HLEN + (tx->remcsum ? 8 : 0) : 0);
+	       (tx->kind == FOU_KIND_GUE ? GUE_HLEN + (tx->remcsum ? 8 : 0) : 0) + tx->gre_len;
 }
 
 /* The outer IPv4 header without DF, so that routers may fragment it. */

@@ -18,7 +18,7 @@
 /* Where the inner packet starts and which protocol it is. */
 struct gue_result {
 	__u32 hdr_len;  /* GUE header + optional fields; 0 for version 1 */
-	__u8 ipproto;   /* IPPROTO_IPIP_NR or IPPROTO_IPV6_NR */
+	__u8 ipproto;   /* IPPROTO_IPIP_NR, IPPROTO_IPV6_NR or 47 (GRE: lib/gre.h) */
 	__u8 remcsum;   /* the REMCSUM private flag and its option (lib/remcsum.h) */
 	__u16 rc_start; /* its csum_start and csum_offset, from the inner packet */
 	__u16 rc_offset;
@@ -99,7 +99,7 @@ static __always_inline int gue_parse(__u8 *g, void *data_end, __u32 payload_len,
 	if (ret != FOU_CONTINUE)
 		return ret;
 
-	if (g[1] != IPPROTO_IPIP_NR && g[1] != IPPROTO_IPV6_NR)
+	if (g[1] != IPPROTO_IPIP_NR && g[1] != IPPROTO_IPV6_NR && g[1] != 47 /* GRE */)
 		return FOU_STAT_DROP_GUE_PROTO;
 	r->ipproto = g[1];
 	r->hdr_len = GUE_HLEN + optlen;

@@ -169,6 +169,14 @@ struct {
 } fou_tun_path SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FOU_MAX_TUNNELS);
+	__type(key, __u32); /* slot, as in fou_tunnels */
+	__type(value, struct fou_tun_gre_seq);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_tun_gre_seq SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FOU_MAX_TUNNELS);
 	__type(key, __u32); /* slot, as in fou_tunnels */

@@ -52,6 +52,10 @@ static __always_inline int remcsum_check(void *ctx, int hook, const struct fou_p
 
 	if (port->flags & FOU_PORT_F_NOREMCSUM)
 		return FOU_STAT_DROP_GUE_REMCSUM;
+	/* Its offsets would count from the GRE header, which our senders never
+	 * do and the kernel's GRE devices do not ask for: refused, not guessed. */
+	if (g->ipproto == IPPROTO_GRE_NR)
+		return FOU_STAT_DROP_GUE_REMCSUM_GRE;
 	if ((g->rc_start | g->rc_offset) & 1)
 		return FOU_STAT_DROP_GUE_REMCSUM_ODD;
 	/* The transport starts after the inner IP header at the least. */

@@ -34,7 +34,7 @@ static __always_inline __u32 remcsum_tx_offset(struct __sk_buff *skb, const stru
 	struct sk_buff *k;
 	__u32 start, off;
 
-	if (!tx->remcsum || tx->kind != FOU_KIND_GUE || skb->gso_size)
+	if (!tx->remcsum || tx->kind != FOU_KIND_GUE || tx->gre_len || skb->gso_size)
 		return 0;
 	k = bpf_cast_to_kern_ctx(skb);
 	if (BPF_CORE_READ_BITFIELD(k, ip_summed) != CHECKSUM_PARTIAL_NR)

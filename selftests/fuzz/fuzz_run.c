@@ -204,19 +204,20 @@ static int parse_addr(int fam, const char *s, struct fou_addr *a)
 	return inet_pton(fam == 4 ? AF_INET : AF_INET6, s, a) == 1 ? 0 : -EINVAL;
 }
 
-/* "port FAM PORT KIND IPPROTO FLAGS IFINDEX LOCAL PEERS" */
+/* "port FAM PORT KIND IPPROTO FLAGS IFINDEX LOCAL PEERS [GRE_KEY]" */
 static int cmd_port(char *args)
 {
 	char local[64], peers[1024], *tok, *save;
 	struct fou_peer_spec spec[16];
-	unsigned fam, port, kind, ipproto, flags, ifindex;
+	unsigned fam, port, kind, ipproto, flags, ifindex, gre_key = 0;
 	struct fou_port v;
 	int n = 0, i, err;
 
-	if (sscanf(args, "%u %u %u %u %u %u %63s %1023s", &fam, &port, &kind, &ipproto,
-		   &flags, &ifindex, local, peers) != 8 || nports == MAX_PORTS)
+	if (sscanf(args, "%u %u %u %u %u %u %63s %1023s %u", &fam, &port, &kind, &ipproto,
+		   &flags, &ifindex, local, peers, &gre_key) < 8 || nports == MAX_PORTS)
 		return -EINVAL;
 	memset(&v, 0, sizeof(v));
+	v.gre_key = gre_key;
 	v.kind = kind;
 	v.ipproto = ipproto;
 	v.flags = flags;

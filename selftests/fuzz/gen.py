@@ -60,11 +60,12 @@ def payload_size(r):
     return r.randrange(3300, 24000)      # multi-buffer XDP, past 16 KiB
 
 
-def gue_header(r, inner_fam):
-    """GUE v0 header bytes (mostly valid, sometimes with options), or b'' for v1."""
-    if r.random() < .3:
+def gue_header(r, inner_fam, gre=False):
+    """GUE v0 header bytes (mostly valid, sometimes with options), or b'' for v1
+    (never before GRE: version 1 carries IP only)."""
+    if r.random() < .3 and not gre:
         return b""
-    proto = 4 if inner_fam == 4 else 41
+    proto = 47 if gre else 4 if inner_fam == 4 else 41
     flags, fields = 0, b""
     x = r.random()
     if x < .25:
@@ -117,6 +118,38 @@ def remcsum_sender(r, gue, inner):
     g = bytearray(gue)
     struct.pack_into("!HH", g, 8, start, off)
     return bytes(g), bytes(ib)
+
+
+def gre_header(r, inner_fam, inner):
+    """A GRE header (RFC 2784/2890) before inner: flags C, K, S at random,
+    the key mostly the keyed ports' own, the checksum mostly right; now and
+    then a wrong version, routing bit, reserved bits or protocol."""
+    flags = r.choice([0, 0x8000, 0x2000, 0x1000, 0xa000, 0x3000, 0xb000])
+    proto = 0x0800 if inner_fam == 4 else 0x86DD
+    key = M.GRE_KEY if r.random() < .8 else r.randrange(1 << 32)
+    y = r.random()
+    if y < .04:
+        flags |= r.randrange(1, 8)                        # version 1..7
+    elif y < .07:
+        flags |= 0x4000                                   # routing
+    elif y < .10:
+        flags |= r.choice([0x0800, 0x0400, 0x0078, 0x0080])  # reserved, ignored
+    elif y < .14:
+        proto = r.choice([0x6558, 0x0806, 0x8847, 0])
+    opt = b""
+    if flags & 0x8000:
+        opt += bytes(4)
+    if flags & 0x2000:
+        opt += struct.pack("!I", key)
+    if flags & 0x1000:
+        opt += struct.pack("!I", r.randrange(1 << 32))
+    h = bytearray(struct.pack("!HH", flags, proto) + opt)
+    if flags & 0x8000:
+        c = ~M.csum16(bytes(h) + bytes(inner)) & 0xffff
+        if r.random() < .1:
+            c ^= 1 << r.randrange(16)
+        struct.pack_into("!H", h, 4, c)
+    return bytes(h)
 
 
 def pick_addr(r, fam, choices):
@@ -185,7 +218,7 @@ def tunnel_frame(r, fam=None, src=None, dst=None):
     dst = dst or pick_addr(r, fam, {"HOST": 16, "TRANSIT": 1, "BCAST": 1, "MCAST": 1})
     sport = r.choice([4000, 6000, r.randrange(1, 65536)])
     if port and port.kind == M.KIND_FOU:
-        inner_fam = {4: 4, 41: 6}[port.ipproto] if r.random() < .95 else r.choice([4, 6])
+        inner_fam = ({4: 4, 41: 6}.get(port.ipproto) or r.choice([4, 6])) if r.random() < .95 else r.choice([4, 6])
     else:
         inner_fam = r.choice([4, 6])
     oecn = r.choice([0, 0, 1, 2, 3])
@@ -195,11 +228,16 @@ def tunnel_frame(r, fam=None, src=None, dst=None):
         inner.tos = (inner.tos & ~3) | iecn
     else:
         inner.tc = (inner.tc & ~3) | iecn
-    gue = gue_header(r, inner_fam) if port and port.kind == M.KIND_GUE else b""
-    gue, inner = remcsum_sender(r, gue, bytes(inner))
+    gre = b""
+    if port and (port.ipproto == M.IPPROTO_GRE or (port.kind == M.KIND_GUE and r.random() < .3)):
+        gre = gre_header(r, inner_fam, bytes(inner))
+    gue = gue_header(r, inner_fam, bool(gre)) if port and port.kind == M.KIND_GUE else b""
+    inner = bytes(inner)
+    if not gre:                            # the option describes an inner IP packet after GUE
+        gue, inner = remcsum_sender(r, gue, inner)
     outer = ip_hdr(fam, src, dst, r, tos=(r.randrange(64) << 2) | oecn,
                    options=fam == 4 and r.random() < .15)
-    udp = UDP(sport=sport, dport=dport) / Raw(gue + inner)
+    udp = UDP(sport=sport, dport=dport) / Raw(gue + gre + inner)
     if fam == 6 and r.random() < .15:      # set_udp_csum computes it
         outer.nh, chain = ip6_chain(r)
         udp.chksum = 0

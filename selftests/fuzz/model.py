@@ -4,7 +4,7 @@
 Written from README.md ("What the receive programs do", the SCTP and ICMP
 sections), the counter meanings in include/fou_stats.h, RFC 768/8200 (UDP
 checksum, 4.2 IPv6 options), RFC 2473 (encapsulation limit), RFC 6040 (ECN),
-draft-ietf-intarea-gue and RFC 6951, never from the BPF code, except where
+draft-ietf-intarea-gue, RFC 2784/2890 (GRE) and RFC 6951, never from the BPF code, except where
 the documents are silent (each such place says so). Given the port configuration and a frame, it says what a
 correct program does: verdict, output bytes, the one outcome counter, the
 port's counters, and whether map state may change.
@@ -67,6 +67,9 @@ MCAST = {4: ["224.0.0.5", "239.1.2.3"], 6: ["ff02::1", "ff05::2"]}
 
 KIND_FOU, KIND_GUE = 1, 2
 F_PEER_ANY, F_ZERO_CSUM6, F_LOCAL = 0x1, 0x2, 0x4
+F_GRE_KEY = 0x40                                 # port word 'key K' (FOU_PORT_F_GRE_KEY)
+IPPROTO_GRE = 47
+GRE_KEY = 0xa1b2c3d4                             # the keyed GRE port's key
 SCTP_ENCAP_PORT = 9899
 
 
@@ -80,11 +83,13 @@ class Port:
     ifindex: int = 0
     local: str = None
     peers: list = field(default_factory=list)   # [(addr, peer_port or 0)]
+    gre_key: int = 0                            # with F_GRE_KEY
 
     def line(self):
         peers = ",".join(a + ("/%d" % p if p else "") for a, p in self.peers) or "-"
-        return "port %d %d %d %d %d %d %s %s" % (self.fam, self.port, self.kind, self.ipproto,
-                                                  self.flags, self.ifindex, self.local or "-", peers)
+        return "port %d %d %d %d %d %d %s %s %d" % (self.fam, self.port, self.kind, self.ipproto,
+                                                     self.flags, self.ifindex, self.local or "-", peers,
+                                                     self.gre_key)
 
 
 def local_lines():
@@ -111,6 +116,9 @@ def default_ports():
             Port(7004, fam, KIND_GUE, 0, 0, peers=[(PEER_B[fam], 6000)]),
             Port(7005, fam, KIND_FOU, 4, any_ | F_MULTICAST),
             Port(7006, fam, KIND_GUE, 0, any_ | F_NOREMCSUM),
+            Port(5560, fam, KIND_FOU, IPPROTO_GRE, any_),
+            Port(5561, fam, KIND_FOU, IPPROTO_GRE, any_ | F_GRE_KEY, gre_key=GRE_KEY),
+            Port(6081, fam, KIND_GUE, 0, any_ | F_GRE_KEY, gre_key=GRE_KEY),
         ]
     ports.append(Port(5558, 4, KIND_FOU, 4, F_PEER_ANY))
     return ports
@@ -388,16 +396,49 @@ class RxModel:
                 _pass("pass_ip6_exthdr")    # README step 3: not rewritten through a chain
             raise NotImplementedError("SCTP over UDP ports are not modelled")
         if port.kind == KIND_FOU:
-            inner_fam = {4: 4, 41: 6}[port.ipproto]
+            inner_fam = {4: 4, 41: 6, IPPROTO_GRE: IPPROTO_GRE}[port.ipproto]
             stat = "rx_decap_fou"
             rc = None
         else:
             pay, inner_fam, rc = self._gue(f, pay, end, key)
             stat = "rx_decap_gue"
+        gre = inner_fam == IPPROTO_GRE
+        if gre:
+            pay, inner_fam = self._gre(f, pay, end, key, port)
         e = self._inner(f, l3, pay, end, inner_fam, oecn, key, stat)
         if rc:
-            e = remcsum(e, f, fam, src, dst, l3, l4, pay, inner_fam, port, ucsum, rc, key)
+            e = remcsum(e, f, fam, src, dst, l3, l4, pay, inner_fam, port, ucsum, rc, key, gre)
         return e
+
+    def _gre(self, f, off, end, key, port):
+        """RFC 2784/2890 as the kernel's gre_parse_header reads them (README
+        "GRE in FOU and GUE"): version 0, no routing bit, other reserved
+        bits ignored; C checked over GRE header and payload; K compared with
+        the port's key where it has one; S read past; IPv4/IPv6 inside."""
+        if off > 0xff:
+            _drop("drop_inner_trunc", key)   # silent in the documents: the parse bound
+        if end - off < 4:
+            _drop("drop_gre_trunc", key)
+        flags, proto = struct.unpack_from("!HH", f, off)
+        if flags & 0x0007:
+            _drop("drop_gre_version", key)
+        if flags & 0x4000:
+            _drop("drop_gre_routing", key)
+        hlen = 4 + 4 * sum(1 for b in (0x8000, 0x2000, 0x1000) if flags & b)
+        if end - off < hlen:
+            _drop("drop_gre_trunc", key)
+        if flags & 0x8000 and csum16(f[off:end]) != 0xffff:
+            _drop("drop_gre_csum", key)
+        if port.flags & F_GRE_KEY:
+            if not flags & 0x2000:
+                _drop("drop_gre_key", key)
+            if struct.unpack_from("!I", f, off + (8 if flags & 0x8000 else 4))[0] != port.gre_key:
+                _drop("drop_gre_key", key)
+        if proto == 0x6558:
+            _drop("drop_gre_teb", key)
+        if proto not in (0x0800, 0x86DD):
+            _drop("drop_gre_proto", key)
+        return off + hlen, 4 if proto == 0x0800 else 6
 
     def _icmp(self, f, fam, l4, end):
         """ICMP errors (v4 Destination Unreachable, Redirect, Time Exceeded;
@@ -500,9 +541,9 @@ class RxModel:
                 if hlen < 8:
                     _drop("drop_gue_optlen", key)
                 rc = struct.unpack_from("!HH", f, off + 8)
-        if proto not in (4, 41):
+        if proto not in (4, 41, IPPROTO_GRE):
             _drop("drop_gue_proto", key)
-        return off + 4 + hlen, 4 if proto == 4 else 6, rc
+        return off + 4 + hlen, {4: 4, 41: 6}.get(proto, proto), rc
 
     def _inner(self, f, l3, pay, end, inner_fam, oecn, key, stat):
         inner = bytearray(f[pay:end])
@@ -530,7 +571,7 @@ class RxModel:
         return Expect(stat, "decap", bytes(out) + bytes(inner), key, len(inner))
 
 
-def remcsum(e, f, fam, src, dst, l3, l4, pay, inner_fam, port, ucsum, rc, key):
+def remcsum(e, f, fam, src, dst, l3, l4, pay, inner_fam, port, ucsum, rc, key, gre=False):
     """GUE remote checksum offload (draft-herbert-remotecsumoffload; README
     "GUE remote checksum offload"): once the inner packet is checked, the
     option's start/offset are judged, and the inner checksum field gets
@@ -541,6 +582,8 @@ def remcsum(e, f, fam, src, dst, l3, l4, pay, inner_fam, port, ucsum, rc, key):
     start, offset = rc
     if port.flags & F_NOREMCSUM:
         _drop("drop_gue_remcsum", key)
+    if gre:                                 # README: not around GRE
+        _drop("drop_gue_remcsum_gre", key)
     if (start | offset) & 1:
         _drop("drop_gue_remcsum_odd", key)
     if start < (20 if inner_fam == 4 else 40) or offset < start or offset + 2 > e.inner_len:

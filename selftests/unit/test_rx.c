@@ -110,6 +110,10 @@ static int read_pstats(const struct hook_ctx *h, const struct fou_port_key *k,
 #define P_GUEPEER 7004 /* GUE, no peer allowed */
 #define P_MCAST   7005 /* FOU ipproto 4, any peer, multicast */
 #define P_GUENORC 7006 /* GUE, any peer, noremcsum */
+#define P_GRE     5560 /* FOU ipproto 47 (GRE), any peer, any key */
+#define P_GREK    5561 /* FOU ipproto 47, any peer, key GRE_TEST_KEY */
+#define P_GUEK    6081 /* GUE, any peer, GRE key GRE_TEST_KEY */
+#define GRE_TEST_KEY 0xa1b2c3d4u
 #define P_NONE    9999 /* not configured */
 #define SPORT     4000
 
@@ -148,6 +152,8 @@ static int add_port(int fam, uint16_t port, uint8_t kind, uint8_t ipproto,
 	v.ipproto = ipproto;
 	v.flags = flags;
 	v.ifindex = ifindex;
+	if (flags & FOU_PORT_F_GRE_KEY)
+		v.gre_key = GRE_TEST_KEY;
 	if (flags & FOU_PORT_F_LOCAL)
 		v.local = bh_addr(fam, dst_addr(fam));
 	for (i = 0; i < 2; i++) {
@@ -176,6 +182,9 @@ static int configure(void)
 		err = err ?: add_port(fam, P_GUEPEER, FOU_KIND_GUE, 0, 0, 0);
 		err = err ?: add_port(fam, P_MCAST, FOU_KIND_FOU, 4, any | FOU_PORT_F_MULTICAST, 0);
 		err = err ?: add_port(fam, P_GUENORC, FOU_KIND_GUE, 0, any | FOU_PORT_F_NOREMCSUM, 0);
+		err = err ?: add_port(fam, P_GRE, FOU_KIND_FOU, 47, any, 0);
+		err = err ?: add_port(fam, P_GREK, FOU_KIND_FOU, 47, any | FOU_PORT_F_GRE_KEY, 0);
+		err = err ?: add_port(fam, P_GUEK, FOU_KIND_GUE, 0, any | FOU_PORT_F_GRE_KEY, 0);
 		for (int i = 0; i < 2; i++) {
 			struct bpf_object *obj = i ? tskel->obj : xskel->obj;
 
@@ -1367,10 +1376,12 @@ static void cases_gue_drops(void)
 		gue_poke8(1, 17);
 		expect_drop(FOU_STAT_DROP_GUE_PROTO, fam, P_GUE);
 		run();
-		gue_std(fam, "proto 47");
+		/* GRE now: the IPv4 header's first bytes, 0x4500, read as GRE
+		 * flags, have the routing bit. */
+		gue_std(fam, "proto 47 before an IPv4 header");
 		finalize();
 		gue_poke8(1, 47);
-		expect_drop(FOU_STAT_DROP_GUE_PROTO, fam, P_GUE);
+		expect_drop(FOU_STAT_DROP_GRE_ROUTING, fam, P_GUE);
 		run();
 
 		{
@@ -1632,6 +1643,8 @@ static void cases_cuts(void)
 	}
 }
 
+#include "rx_gre_cases.h"
+
 static void run_all_cases(void)
 {
 	cases_fou_basic();
@@ -1656,6 +1669,7 @@ static void run_all_cases(void)
 	cases_outer_len();
 	cases_padding();
 	cases_cuts();
+	cases_gre();
 }
 
 int main(void)

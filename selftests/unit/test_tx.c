@@ -177,10 +177,11 @@ static int read_tstats(const struct mapset *m, uint32_t slot, struct fou_tun_sta
 struct tun {
 	int fam;            /* outer family */
 	uint8_t kind;       /* FOU_KIND_* */
-	uint8_t ipproto;    /* FOU: 4 or 41 */
+	uint8_t ipproto;    /* FOU: 4 or 41; FOU or GUE: 47 (GRE) */
 	uint8_t ttl, tos;
 	uint16_t flags, mtu, dport, sport, smin, smax;
 	const char *remote; /* NULL: the neighbour-known remote */
+	uint32_t gre_key;
 };
 
 static const char *remote_of(const struct tun *t)
@@ -217,6 +218,7 @@ static int put_tunnel(uint32_t slot, const struct tun *t)
 	v.sport = t->sport;
 	v.sport_min = t->smin;
 	v.sport_max = t->smax;
+	v.gre_key = t->gre_key;
 	v.local = bh_addr(t->fam, t->fam == 4 ? LOCAL4 : LOCAL6);
 	v.remote = bh_addr(t->fam, remote_of(t));
 	if (bpf_map_update_elem(m_tc.tunnels, &slot, &v, BPF_ANY))
@@ -442,6 +444,9 @@ enum macs { MACS_RESOLVED, MACS_ANY };
  * auto source port (range, never 0), the outer IPv4 id, the IPv6 flow label.
  * Everything else is rebuilt here with pktbuild and compared byte for byte.
  */
+static void check_encap_gre(const struct tun *t, const uint8_t *out, size_t olen,
+			    const uint8_t *inner, size_t ilen, enum macs macs);
+
 static void check_encap(const struct tun *t, const uint8_t *out, size_t olen,
 			const uint8_t *inner, size_t ilen, enum macs macs)
 {
@@ -459,6 +464,10 @@ static void check_encap(const struct tun *t, const uint8_t *out, size_t olen,
 	struct pkt e;
 	int ip, udp;
 
+	if (t->ipproto == 47) {
+		check_encap_gre(t, out, olen, inner, ilen, macs);
+		return;
+	}
 	want_len = uoff + 8 + (gue ? 4 : 0) + ilen;
 	if (!EXPECT_EQ(olen, want_len, "output length"))
 		if (olen < uoff + 8)
@@ -1728,6 +1737,8 @@ static void cases_xdp(void)
 
 /* ---- main -------------------------------------------------------------------------- */
 
+#include "tx_gre_cases.h"
+
 static void run_all_cases(void)
 {
 	cases_matrix();
@@ -1747,6 +1758,7 @@ static void run_all_cases(void)
 	cases_xdp();
 	cases_forwarding_off();
 	note_trailing();
+	cases_gre_tx();
 }
 
 int main(void)
