@@ -121,11 +121,11 @@ route add 10.9.0.0/24 tunnel t4
 route add 10.9.2.0/24 tunnel t6
 route add fd00:9:1::/64 tunnel t41
 EOF
-P5555='{"port":5555,"family":4,"kind":"fou","ipproto":4,"mark":0,"local":"10.0.0.1","dev":null,"zero_csum6":false,"multicast":false,"remcsum":false,"peer_any":false,"peers":[{"addr":"10.0.0.2","peer_port":0},{"addr":"10.0.0.3","peer_port":4000}]}'
-P6080_6='{"port":6080,"family":6,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":true,"multicast":false,"remcsum":true,"peer_any":true,"peers":[]}'
-T4='{"name":"t4","local":"10.0.0.1","remote":"10.0.0.2","encap":"fou","ipproto":4,"encap_dport":5555,"encap_sport":"auto","encap_csum":false,"udp6_zero_csum":false,"encap_remcsum":false,"ttl":64,"tos":"inherit","mtu":0}'
-T6='{"name":"t6","local":"fd00::1","remote":"fd00::2","encap":"gue","ipproto":0,"encap_dport":6080,"encap_sport":"auto","encap_csum":false,"udp6_zero_csum":true,"encap_remcsum":false,"ttl":64,"tos":"inherit","mtu":0}'
-T41='{"name":"t41","local":"10.0.0.1","remote":"10.0.0.4","encap":"fou","ipproto":41,"encap_dport":5556,"encap_sport":7000,"encap_csum":false,"udp6_zero_csum":false,"encap_remcsum":false,"ttl":32,"tos":16,"mtu":1400}'
+P5555='{"port":5555,"family":4,"kind":"fou","ipproto":4,"mark":0,"local":"10.0.0.1","dev":null,"zero_csum6":false,"multicast":false,"remcsum":false,"gre_key":null,"peer_any":false,"peers":[{"addr":"10.0.0.2","peer_port":0},{"addr":"10.0.0.3","peer_port":4000}]}'
+P6080_6='{"port":6080,"family":6,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":true,"multicast":false,"remcsum":true,"gre_key":null,"peer_any":true,"peers":[]}'
+T4='{"name":"t4","local":"10.0.0.1","remote":"10.0.0.2","encap":"fou","ipproto":4,"encap_dport":5555,"encap_sport":"auto","encap_csum":false,"udp6_zero_csum":false,"encap_remcsum":false,"gre_key":null,"gre_csum":false,"gre_seq":false,"ttl":64,"tos":"inherit","mtu":0}'
+T6='{"name":"t6","local":"fd00::1","remote":"fd00::2","encap":"gue","ipproto":0,"encap_dport":6080,"encap_sport":"auto","encap_csum":false,"udp6_zero_csum":true,"encap_remcsum":false,"gre_key":null,"gre_csum":false,"gre_seq":false,"ttl":64,"tos":"inherit","mtu":0}'
+T41='{"name":"t41","local":"10.0.0.1","remote":"10.0.0.4","encap":"fou","ipproto":41,"encap_dport":5556,"encap_sport":7000,"encap_csum":false,"udp6_zero_csum":false,"encap_remcsum":false,"gre_key":null,"gre_csum":false,"gre_seq":false,"ttl":32,"tos":16,"mtu":1400}'
 R1='{"prefix":"10.9.0.0/24","tunnel":"t4"}'
 R2='{"prefix":"10.9.2.0/24","tunnel":"t6"}'
 R3='{"prefix":"fd00:9:1::/64","tunnel":"t41"}'
@@ -258,10 +258,10 @@ route add fd00:9:1::/64 tunnel t41
 route add fd00:9::/64 tunnel t6
 route add 10.9.7.5 tunnel t5
 EOF
-P6080_6b='{"port":6080,"family":6,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":true,"multicast":false,"remcsum":true,"peer_any":false,"peers":[{"addr":"fd00::7","peer_port":6000}]}'
-P6080_4='{"port":6080,"family":4,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":false,"remcsum":true,"peer_any":true,"peers":[]}'
-P7000='{"port":7000,"family":6,"kind":"fou","ipproto":41,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":false,"remcsum":false,"peer_any":false,"peers":[{"addr":"fd00::11","peer_port":5000},{"addr":"fd00::12","peer_port":0},{"addr":"fd00::13","peer_port":0},{"addr":"fd00::14","peer_port":0},{"addr":"fd00::15","peer_port":0}]}'
-T5='{"name":"t5","local":"10.0.0.1","remote":"10.0.0.5","encap":"gue","ipproto":0,"encap_dport":6081,"encap_sport":"auto","encap_csum":true,"udp6_zero_csum":false,"encap_remcsum":false,"ttl":"inherit","tos":"inherit","mtu":0}'
+P6080_6b='{"port":6080,"family":6,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":true,"multicast":false,"remcsum":true,"gre_key":null,"peer_any":false,"peers":[{"addr":"fd00::7","peer_port":6000}]}'
+P6080_4='{"port":6080,"family":4,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":false,"remcsum":true,"gre_key":null,"peer_any":true,"peers":[]}'
+P7000='{"port":7000,"family":6,"kind":"fou","ipproto":41,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":false,"remcsum":false,"gre_key":null,"peer_any":false,"peers":[{"addr":"fd00::11","peer_port":5000},{"addr":"fd00::12","peer_port":0},{"addr":"fd00::13","peer_port":0},{"addr":"fd00::14","peer_port":0},{"addr":"fd00::15","peer_port":0}]}'
+T5='{"name":"t5","local":"10.0.0.1","remote":"10.0.0.5","encap":"gue","ipproto":0,"encap_dport":6081,"encap_sport":"auto","encap_csum":true,"udp6_zero_csum":false,"encap_remcsum":false,"gre_key":null,"gre_csum":false,"gre_seq":false,"ttl":"inherit","tos":"inherit","mtu":0}'
 R1b='{"prefix":"10.9.0.0/24","tunnel":"t6"}'
 R5='{"prefix":"10.9.7.5/32","tunnel":"t5"}'
 run_fl apply "$C4B"

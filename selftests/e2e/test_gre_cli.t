@@ -100,6 +100,7 @@ bad key "key not a number" $T encap fou ipproto 47 key abc
 bad key "key over 32 bits" $T encap fou ipproto 47 key 4294967296
 bad key "key a bad dotted quad" $T encap fou ipproto 47 key 1.2.3
 bad ipproto "encap gue ipproto 4" $T encap gue ipproto 4
+bad encap-remcsum "encap-remcsum with GRE inside GUE" $T encap gue ipproto 47 encap-remcsum
 bad key "port key on ipproto 4" port add 5602 ipproto 4 key 1 peer any
 bad key "port key given twice" port add 5602 ipproto 47 key 1 key 2 peer any
 bad key "port key without a value" port add 5602 ipproto 47 peer any key

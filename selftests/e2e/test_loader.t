@@ -389,13 +389,13 @@ expect_port() {  # expect_port PORT FAMILY JSON DESC
 	got=$(port_entry "$1" "$2"); want=$(canon "$3")
 	if [ "$got" = "$want" ]; then pass "$4"; else fail "$4"; diag "got  $got"; diag "want $want"; fi
 }
-expect_port 5555 4 '{"port":5555,"family":4,"kind":"fou","ipproto":4,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":false,"remcsum":false,"peer_any":false,"peers":[{"addr":"'"$SND4"'","peer_port":0}]}' \
+expect_port 5555 4 '{"port":5555,"family":4,"kind":"fou","ipproto":4,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":false,"remcsum":false,"gre_key":null,"peer_any":false,"peers":[{"addr":"'"$SND4"'","peer_port":0}]}' \
 	"port show --json: 5555/4 fou ipproto 4, one peer"
-expect_port 5556 6 '{"port":5556,"family":6,"kind":"fou","ipproto":41,"mark":0,"local":"'"$RCV6"'","dev":"'"$DEV"'","zero_csum6":false,"multicast":false,"remcsum":false,"peer_any":false,"peers":[{"addr":"'"$SND6"'","peer_port":5000},{"addr":"'"$SND6_ALT"'","peer_port":0}]}' \
+expect_port 5556 6 '{"port":5556,"family":6,"kind":"fou","ipproto":41,"mark":0,"local":"'"$RCV6"'","dev":"'"$DEV"'","zero_csum6":false,"multicast":false,"remcsum":false,"gre_key":null,"peer_any":false,"peers":[{"addr":"'"$SND6"'","peer_port":5000},{"addr":"'"$SND6_ALT"'","peer_port":0}]}' \
 	"port show --json: 5556/6 fou ipproto 41, local, dev, two peers"
-expect_port 6080 4 '{"port":6080,"family":4,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":false,"remcsum":true,"peer_any":true,"peers":[]}' \
+expect_port 6080 4 '{"port":6080,"family":4,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":false,"remcsum":true,"gre_key":null,"peer_any":true,"peers":[]}' \
 	"port show --json: 6080/4 gue peer any"
-expect_port 6080 6 '{"port":6080,"family":6,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":true,"multicast":false,"remcsum":true,"peer_any":true,"peers":[]}' \
+expect_port 6080 6 '{"port":6080,"family":6,"kind":"gue","ipproto":0,"mark":0,"local":null,"dev":null,"zero_csum6":true,"multicast":false,"remcsum":true,"gre_key":null,"peer_any":true,"peers":[]}' \
 	"port show --json: 6080/6 gue peer any zero-csum6"
 
 # stats --json names every counter of include/fou_stats.h, and the ports
@@ -411,7 +411,7 @@ ok $? "stats --json lists the 4 ports with rx_packets, rx_bytes, drop_packets" |
 # multicast: broadcast and multicast destinations too, in JSON and text
 run_fl port add 6082 ipproto 4 peer any multicast
 ok "$RC" "port add 6082 ipproto 4 peer any multicast" || show_run
-expect_port 6082 4 '{"port":6082,"family":4,"kind":"fou","ipproto":4,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":true,"remcsum":false,"peer_any":true,"peers":[]}' \
+expect_port 6082 4 '{"port":6082,"family":4,"kind":"fou","ipproto":4,"mark":0,"local":null,"dev":null,"zero_csum6":false,"multicast":true,"remcsum":false,"gre_key":null,"peer_any":true,"peers":[]}' \
 	"port show --json: 6082/4 multicast"
 run_fl port show
 grep -qx "port 6082 ipproto 4 peer any multicast" <<<"$OUT"

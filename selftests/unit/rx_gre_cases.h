@@ -154,6 +154,25 @@ static void cases_gre_gue(int fam)
 	gre_drop(fam, P_GUE, &bad, FOU_STAT_DROP_GRE_CSUM, "C, bad checksum");
 }
 
+/* GUE's remote checksum offload option around GRE: its offsets would count
+ * from the GRE header; refused, whatever they say. */
+static void gre_remcsum_case(int fam)
+{
+	struct outer o = { .fam = fam, .dport = P_GUE, .csum = PKT_CSUM_AUTO };
+	struct inner in = { .fam = 4, .l4 = L4_TCP, .payload = 61 };
+	const struct gre_opts plain = { .gue = true };
+	uint8_t f[8] = { 0x80, 0, 0, 0, 0, 24, 0, 40 }; /* REMCSUM, start 24, offset 40 */
+
+	case_begin(H_ALL, "GRE in GUE with the remcsum option (outer IPv%d)", fam);
+	add_outer(&o);
+	add_gue(0, false, 2, 47, PKT_GUE_F_PRIV, f, 8);
+	add_gre(&plain, 4);
+	add_inner(&in);
+	gre_finish(&plain);
+	expect_drop(FOU_STAT_DROP_GUE_REMCSUM_GRE, fam, P_GUE);
+	run();
+}
+
 /* A UDP payload that ends inside the GRE header the flags announce: the
  * packet is whole (its lengths agree), its GRE header is not. */
 static void gre_trunc_case(int fam, uint16_t flags, size_t keep, const char *what)
@@ -176,6 +195,7 @@ static void cases_gre(void)
 	for (int fam = 4; fam <= 6; fam += 2) {
 		cases_gre_parse(fam);
 		cases_gre_gue(fam);
+		gre_remcsum_case(fam);
 		gre_trunc_case(fam, 0, 0, "empty UDP payload");
 		gre_trunc_case(fam, 0, 3, "3 bytes");
 		gre_trunc_case(fam, GRE_K, 6, "K, key cut");
