@@ -2,7 +2,11 @@
 # fouloader benchmarks. Figures are printed beside a baseline measured in the
 # same run; nothing here passes or fails on time.
 #
-# Sections (run all, or name some): rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro
+# Sections (run all, or name some): progs rx_prog monitor tx_prog crc32c
+#   tunnel_tput pmtu gro
+#   progs        each program as attach loads it on this kernel: instructions
+#                (linked, xlated), JIT bytes, and what the verifier spent
+#                (processed instructions, states): fouloader verifier stats
 #   rx_prog      cost per packet of the receive programs (BPF_PROG_TEST_RUN),
 #                beside a trivial XDP/TC program: build/selftests/bench_rx
 #   monitor      what the drop monitor's hook costs decapsulation: the programs
@@ -39,12 +43,21 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro)
+SECTIONS=(progs rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro)
 status=0
 
 section() {
 	echo
 	echo "=== $1 ==="
+}
+
+bench_progs() {
+	section "progs: program sizes and verifier cost (fouloader verifier stats)"
+	if [ ! -x build/fouloader ]; then
+		echo "build/fouloader is missing: run make first" >&2
+		return 1
+	fi
+	build/fouloader verifier stats
 }
 
 bench_rx_prog() {
