@@ -230,6 +230,7 @@ static int put_route(int fam, const char *prefix, uint32_t plen, uint32_t slot)
 {
 	struct fou_route r = { .tunnel = slot };
 	const struct mapset *ms[2] = { &m_tc, &m_xdp };
+	struct bpf_object *objs[2] = { tskel->obj, xskel->obj };
 	int i;
 
 	for (i = 0; i < 2; i++) {
@@ -238,16 +239,18 @@ static int put_route(int fam, const char *prefix, uint32_t plen, uint32_t slot)
 		if (fam == 4) {
 			struct fou_route4_key k = { .prefixlen = plen, .addr = pkt_a4(prefix).s_addr };
 
-			err = bpf_map_update_elem(ms[i]->routes4, &k, &r, BPF_ANY);
+			err = bpf_map_update_elem(ms[i]->routes4, &k, &r, BPF_ANY) ? -errno :
+			      bh_route_filter_add(objs[i], 4, &k.addr, plen);
 		} else {
 			struct fou_route6_key k = { .prefixlen = plen };
 			struct in6_addr a = pkt_a6(prefix);
 
 			memcpy(k.addr, &a, 16);
-			err = bpf_map_update_elem(ms[i]->routes6, &k, &r, BPF_ANY);
+			err = bpf_map_update_elem(ms[i]->routes6, &k, &r, BPF_ANY) ? -errno :
+			      bh_route_filter_add(objs[i], 6, k.addr, plen);
 		}
 		if (err)
-			return -errno;
+			return err;
 	}
 	return 0;
 }
