@@ -278,6 +278,11 @@ smallpkt_body() {
 		fi
 	}
 	median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+	# pair_ratios A B: each round's A / B (the two measured next to each other)
+	pair_ratios() {
+		awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+			for (i = 1; i <= n; i++) if (y[i] > 0) printf " %.3f", x[i] / y[i] }'
+	}
 	echo "veth pair $A_NS/$A_IF <-> $B_NS/$B_IF; UDP $ai -> $bi:9999, sendmmsg for $secs s (at most $max packets)"
 	echo "per configuration and size; $rounds interleaved rounds, medians; pps = datagrams B's UDP took / s"
 	for ((r = 1; r <= rounds; r++)); do
@@ -290,21 +295,19 @@ smallpkt_body() {
 	done
 	detach_all
 	echo
-	printf '  %-34s %5s %12s %12s %8s  %s\n' configuration "IP B" "pps (median)" "sent pps" ratio "baseline; rounds"
+	echo "ratio: the median over rounds of each round's rate / its baseline's in that round"
+	printf '  %-34s %5s %12s %12s %8s  %s\n' configuration "IP B" "pps (median)" "sent pps" ratio "baseline; pps per round"
 	for z in $sizes; do
-		for c in "${cfgs[@]}"; do
-			local base=direct m mb
+		for c in "${cfgs[@]}" xdp/direct; do
+			local base=direct m label=${LABEL[$c]:-}
 			[ "$c" = xdp ] && base=xdp_pass
-			m=$(echo "${PPS[$c $z]:-}" | median) mb=$(echo "${PPS[$base $z]:-}" | median)
-			printf '  %-34s %5s %12s %12s %8s  %s\n' "${LABEL[$c]}" "$z" "$m" \
+			[ "$c" = xdp/direct ] && c=xdp label="FOU tunnel, --rx xdp"
+			m=$(echo "${PPS[$c $z]:-}" | median)
+			printf '  %-34s %5s %12s %12s %8s  %s\n' "$label" "$z" "$m" \
 				"$(echo "${SENT[$c $z]:-}" | median)" \
-				"$(awk -v a="$m" -v b="$mb" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" \
+				"$(pair_ratios "${PPS[$c $z]:-}" "${PPS[$base $z]:-}" | median)" \
 				"/ $base;${PPS[$c $z]:-}"
 		done
-		local mt md
-		mt=$(echo "${PPS[xdp $z]:-}" | median) md=$(echo "${PPS[direct $z]:-}" | median)
-		printf '  %-34s %5s %12s %12s %8s  %s\n' "FOU tunnel, --rx xdp" "$z" "$mt" "" \
-			"$(awk -v a="$mt" -v b="$md" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" "/ direct"
 	done
 	kill "$sink_pid" 2>/dev/null
 	return 0
