@@ -205,13 +205,17 @@ struct fou_route_count {
  * fouloader with fou_route_count. Bit fou_route_filter_index(a) of v4 (v6)
  * is set for every address a (network order) that some IPv4 (IPv6) route
  * covers; a destination whose bit is clear matches no route, so XDP skips
- * its forwarding check and the LPM lookup is spared, at one array load.
- * While @valid is 0 (never written: a test filling the tries itself) every
- * destination may match. A stale filter can only make XDP leave a packet to
- * the stack, whose TC egress still encapsulates what a route wants.
+ * its forwarding check and XDP and TC egress their LPM lookup, at two
+ * array loads. fouloader writes it right after the tries (a route takes
+ * effect then), with the route counts it was computed for: while @valid is
+ * 0 (never written: a test filling the tries itself) or those counts are
+ * not fou_route_count's (a route changed by a fouloader that predates the
+ * filter), every destination may match.
  */
 struct fou_route_filter {
 	__u32 valid;
+	__u32 v4_routes; /* fou_route_count when it was computed */
+	__u32 v6_routes;
 	__u32 pad;
 	__u64 v4[4];
 	__u64 v6[4];

@@ -228,7 +228,9 @@ void route_count_sync(void)
 	for_each_route(FOU_FAMILY_IPV6, count_one, &c.v6);
 	for_each_route(FOU_FAMILY_IPV4, filter_v4, &f);
 	for_each_route(FOU_FAMILY_IPV6, filter_v6, &f);
-	/* the filter first: a route it left out would be skipped by XDP */
+	f.v4_routes = c.v4;
+	f.v6_routes = c.v6;
+	/* the filter first: until the count matches it, it is not used */
 	write_single(FOU_MAP_ROUTE_FILTER, &f);
 	write_single(FOU_MAP_ROUTE_COUNT, &c);
 }

@@ -118,13 +118,14 @@ struct {
 } fou_route_filter SEC(".maps");
 
 /* False if no route covers @daddr (family @family; network order): see
- * struct fou_route_filter. An array lookup, inlined by the verifier. */
+ * struct fou_route_filter. Two array lookups, inlined by the verifier. */
 static __always_inline bool route_filter_may(__u8 family, const void *daddr)
 {
 	__u32 zero = 0, i;
 	const struct fou_route_filter *f = bpf_map_lookup_elem(&fou_route_filter, &zero);
+	const struct fou_route_count *c = bpf_map_lookup_elem(&fou_route_count, &zero);
 
-	if (!f || !f->valid)
+	if (!f || !c || !f->valid || f->v4_routes != c->v4 || f->v6_routes != c->v6)
 		return true;
 	i = fou_route_filter_index(daddr);
 	return ((family == FOU_FAMILY_IPV4 ? f->v4 : f->v6)[(i >> 6) & 3] >> (i & 63)) & 1;

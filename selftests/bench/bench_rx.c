@@ -546,7 +546,7 @@ static int set_case_state(const struct hook *h, const struct bcase *c)
 {
 	struct fou_sctp_dev d = { .flags = FOU_SCTP_DEV_F_NOVERIFY };
 	struct fou_route_count rc = { .v4 = c && c->routes };
-	struct fou_route_filter f = { .valid = c && c->routes == ROUTE_FILTERED };
+	struct fou_route_filter f = { .valid = c && c->routes == ROUTE_FILTERED, .v4_routes = rc.v4 };
 	__u32 ifindex = LO_IFINDEX, zero = 0;
 	__be32 route = pkt_a4(BENCH_ROUTE).s_addr;
 

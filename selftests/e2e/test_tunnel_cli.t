@@ -226,7 +226,8 @@ bad "a route prefix with a newline" route add $'10.8.0.0/24\nx' tunnel t1
 # ---------------------------------------------------------------- fou_route_filter
 # The filter XDP and TC egress consult before a route lookup (struct
 # fou_route_filter): computed here independently from route show --json,
-# it must equal what fouloader wrote, and be marked written.
+# it must equal what fouloader wrote, and be marked written for as many
+# routes as there are.
 rfilter_check() {
 	local routes filt
 	run_fl route show --json
@@ -243,8 +244,11 @@ for r in routes:
     for x in range(first, first + (1 << max(0, 16 - net.prefixlen))):
         i = (x >> 8) ^ (x & 0xff)
         want[net.version][i >> 6] |= 1 << (i & 63)
-ok = v['valid'] == 1 and v['v4'] == want[4] and v['v6'] == want[6]
-print(ok, "written", v['valid'], "v4", v['v4'], "v6", v['v6'], "expected", want[4], want[6])
+n = {f: sum(ipaddress.ip_network(r['prefix'], strict=False).version == f for r in routes) for f in (4, 6)}
+ok = (v['valid'] == 1 and v['v4'] == want[4] and v['v6'] == want[6] and
+      (v['v4_routes'], v['v6_routes']) == (n[4], n[6]))
+print(ok, "written", v['valid'], "for", v['v4_routes'], v['v6_routes'], "routes; v4", v['v4'],
+      "v6", v['v6'], "expected", want[4], want[6], "for", n[4], n[6])
 sys.exit(0 if ok else 1)
 PYEOF
 }
