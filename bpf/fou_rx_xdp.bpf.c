@@ -224,6 +224,27 @@ static __always_inline bool any_routes(void)
 	return c && (c->v4 || c->v6);
 }
 
+/* Whether a route may want this frame, its destination read as tx_prepare
+ * reads it (untagged Ethernet, IPv4 or IPv6): a destination no route covers
+ * skips the forwarding check, which would pass it. Anything else goes to
+ * the check, which decides as before. */
+static __always_inline bool fwd_may_route(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	struct iphdr *iph = (void *)(eth + 1);
+
+	if ((void *)(eth + 1) > data_end)
+		return true;
+	if (eth->h_proto == bpf_htons(ETH_P_IP) && (void *)(iph + 1) <= data_end)
+		return route_filter_may(FOU_FAMILY_IPV4, &iph->daddr);
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6) && (void *)(ip6 + 1) <= data_end)
+		return route_filter_may(FOU_FAMILY_IPV6, &ip6->daddr);
+	return true;
+}
+
 /* attach --steer cpumap: the decapsulated packet goes to the CPU its inner
  * flow hashes to, which builds skbs in batches and runs GRO on them (cpumap
  * GRO, kernel 6.15+); each inner flow stays on one CPU. */
@@ -291,7 +312,7 @@ int fou_rx_xdp(struct xdp_md *ctx)
 			return xdp_steer(ctx, id, rx, hash);
 	}
 	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT &&
-	    any_routes()) {
+	    any_routes() && fwd_may_route(ctx)) {
 		int verdict = fou_xdp_forward(ctx);
 
 		if (verdict >= 0)

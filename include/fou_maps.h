@@ -33,6 +33,7 @@
 #define FOU_MAP_ICMP_BUCKET "fou_icmp_bucket"
 #define FOU_MAP_GRO_STATS  "fou_gro_stats"
 #define FOU_MAP_ROUTE_COUNT "fou_route_count"
+#define FOU_MAP_ROUTE_FILTER "fou_route_filter"
 #define FOU_MAP_CPUMAP     "fou_cpumap"
 #define FOU_MAP_LOCAL_ADDRS "fou_local_addrs"
 #define FOU_MAP_LOCAL_INLINE "fou_local_inline"
@@ -219,6 +220,46 @@ struct fou_route_count {
 	__u32 v4;
 	__u32 v6;
 };
+
+/*
+ * fou_route_filter[0]: which destinations a route may cover, written by
+ * fouloader with fou_route_count. Bit fou_route_filter_index(a) of v4 (v6)
+ * is set for every address a (network order) that some IPv4 (IPv6) route
+ * covers; a destination whose bit is clear matches no route, so XDP skips
+ * its forwarding check and XDP and TC egress their LPM lookup, at two
+ * array loads. fouloader writes it right after the tries (a route takes
+ * effect then), with the route counts it was computed for: while @valid is
+ * 0 (never written: a test filling the tries itself) or those counts are
+ * not fou_route_count's (a route changed by a fouloader that predates the
+ * filter), every destination may match.
+ */
+struct fou_route_filter {
+	__u32 valid;
+	__u32 v4_routes; /* fou_route_count when it was computed */
+	__u32 v6_routes;
+	__u32 pad;
+	__u64 v4[4];
+	__u64 v6[4];
+};
+
+/* The bit of an address (its first two bytes folded: 10.21.x and 10.22.x
+ * differ, where the first byte alone would not). */
+static inline unsigned int fou_route_filter_index(const unsigned char *a)
+{
+	return a[0] ^ a[1];
+}
+
+/* Set in @bits the bit of every address under @a/@plen. */
+static inline void fou_route_filter_add(__u64 bits[4], const unsigned char *a, unsigned int plen)
+{
+	unsigned int span = plen >= 16 ? 1 : 1u << (16 - plen);
+	unsigned int first = (a[0] << 8 | a[1]) & ~(span - 1), v, i;
+
+	for (v = first; v < first + span; v++) {
+		i = (v >> 8) ^ (v & 0xff);
+		bits[i >> 6] |= 1ULL << (i & 63);
+	}
+}
 
 struct fou_route4_key {
 	__u32 prefixlen;

@@ -190,20 +190,49 @@ static void count_one(const struct prefix *p, __u32 slot, void *arg)
 	(*(__u32 *)arg)++;
 }
 
-/* fou_route_count from the tries themselves, after every route change (and
- * at attach, for pin roots made before it existed): XDP forwarding is
- * checked only while it says a route exists. */
+static void filter_v4(const struct prefix *p, __u32 slot, void *arg)
+{
+	(void)slot;
+	fou_route_filter_add(((struct fou_route_filter *)arg)->v4,
+			     (const unsigned char *)&p->addr.ip4, p->len);
+}
+
+static void filter_v6(const struct prefix *p, __u32 slot, void *arg)
+{
+	(void)slot;
+	fou_route_filter_add(((struct fou_route_filter *)arg)->v6,
+			     (const unsigned char *)p->addr.ip6, p->len);
+}
+
+/* Write @v into entry 0 of the pinned one-entry array @name. */
+static void write_single(const char *name, const void *v)
+{
+	__u32 zero = 0;
+	int fd = map_fd_or_fail(name);
+
+	if (bpf_map_update_elem(fd, &zero, v, BPF_ANY))
+		fail("cannot write %s: %s", name, strerror(errno));
+	close(fd);
+}
+
+/* fou_route_count and fou_route_filter from the tries themselves, after
+ * every route change (and at attach, for pin roots made before they
+ * existed): XDP checks forwarding only while a route exists, and only for
+ * destinations the filter says some route may cover. */
 void route_count_sync(void)
 {
 	struct fou_route_count c = {};
-	__u32 zero = 0;
-	int fd = map_fd_or_fail(FOU_MAP_ROUTE_COUNT);
+	struct fou_route_filter f = { .valid = 1 };
 
 	for_each_route(FOU_FAMILY_IPV4, count_one, &c.v4);
 	for_each_route(FOU_FAMILY_IPV6, count_one, &c.v6);
-	if (bpf_map_update_elem(fd, &zero, &c, BPF_ANY))
-		fail("cannot write %s: %s", FOU_MAP_ROUTE_COUNT, strerror(errno));
-	close(fd);
+	for_each_route(FOU_FAMILY_IPV4, filter_v4, &f);
+	for_each_route(FOU_FAMILY_IPV6, filter_v6, &f);
+	f.v4_routes = c.v4;
+	f.v6_routes = c.v6;
+	/* the filter first: until the count matches it, it is not used */
+	write_single(FOU_MAP_ROUTE_FILTER, &f);
+	write_single(FOU_MAP_ROUTE_COUNT, &c);
 }
 
 /* Call @fn for every route of one family. */

@@ -21,6 +21,8 @@ struct vstats {
 	const char *skipped;    /* why it was not loaded, or NULL */
 	int err;
 	unsigned int insns;     /* after linking the subprograms */
+	unsigned int xlated;    /* instructions as the kernel runs them (after rewrites) */
+	unsigned int jited;     /* bytes of machine code (0: not JIT-compiled) */
 	long processed, limit, max_states, total_states, peak_states, time_us;
 	char stack[64];
 };
@@ -39,6 +41,18 @@ static void parse_log(const char *log, struct vstats *v)
 	p = strstr(log, "stack depth ");
 	if (p)
 		sscanf(p, "stack depth %63s", v->stack);
+}
+
+/* What the kernel made of the loaded program: xlated and JIT sizes. */
+static void prog_sizes(int fd, struct vstats *v)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return;
+	v->xlated = info.xlated_prog_len / sizeof(struct bpf_insn);
+	v->jited = info.jited_prog_len;
 }
 
 /* Load @obj (maps private) with the verifier's statistics for @prog. */
@@ -61,6 +75,8 @@ static void measure(struct bpf_object *obj, const char *prog, const char *build,
 	v->err = bpf_object__load(obj);
 	v->insns = bpf_program__insn_cnt(p);
 	parse_log(log, v);
+	if (!v->err)
+		prog_sizes(bpf_program__fd(p), v);
 }
 
 static void unpin_all(struct bpf_object *obj)
@@ -102,9 +118,9 @@ static void print_row(const struct vstats *v, bool json, bool first)
 		json_str(stdout, v->skipped ? v->skipped : "");
 		printf(",\"error\":");
 		json_str(stdout, v->err ? strerror(-v->err) : "");
-		printf(",\"insns\":%u,\"processed\":%ld,\"limit\":%ld,\"max_states_per_insn\":%ld,"
+		printf(",\"insns\":%u,\"xlated_insns\":%u,\"jited_bytes\":%u,\"processed\":%ld,\"limit\":%ld,\"max_states_per_insn\":%ld,"
 		       "\"total_states\":%ld,\"peak_states\":%ld,\"stack_depth\":\"%s\","
-		       "\"verification_us\":%ld}", v->insns, v->processed, v->limit, v->max_states,
+		       "\"verification_us\":%ld}", v->insns, v->xlated, v->jited, v->processed, v->limit, v->max_states,
 		       v->total_states, v->peak_states, v->stack, v->time_us);
 		return;
 	}
@@ -112,8 +128,8 @@ static void print_row(const struct vstats *v, bool json, bool first)
 		printf("%-13s %-8s not measured: %s\n", v->prog, v->build, v->skipped);
 		return;
 	}
-	printf("%-13s %-8s %6u %10ld %7ld %6ld %9ld  %-40s %8ld%s%s\n", v->prog, v->build, v->insns,
-	       v->processed, v->total_states, v->peak_states, v->max_states, v->stack, v->time_us,
+	printf("%-13s %-8s %6u %6u %7u %10ld %7ld %6ld %9ld  %-40s %8ld%s%s\n", v->prog, v->build,
+	       v->insns, v->xlated, v->jited, v->processed, v->total_states, v->peak_states, v->max_states, v->stack, v->time_us,
 	       v->err ? "  NOT LOADED: " : "", v->err ? strerror(-v->err) : "");
 }
 
@@ -154,8 +170,8 @@ int cmd_verifier_stats(int argc, char **argv)
 		printf(",\"programs\":[");
 	} else {
 		printf("kernel %s: verifier statistics (BPF_LOG_STATS)\n", k->release);
-		printf("%-13s %-8s %6s %10s %7s %6s %9s  %-40s %8s\n", "program", "build", "insns",
-		       "processed", "states", "peak", "max/insn", "stack depth", "time_us");
+		printf("%-13s %-8s %6s %6s %7s %10s %7s %6s %9s  %-40s %8s\n", "program", "build",
+		       "insns", "xlated", "jited", "processed", "states", "peak", "max/insn", "stack depth", "time_us");
 	}
 	for (int i = 0; i < n; i++) {
 		print_row(&v[i], json, i == 0);

@@ -2,7 +2,11 @@
 # fouloader benchmarks. Figures are printed beside a baseline measured in the
 # same run; nothing here passes or fails on time.
 #
-# Sections (run all, or name some): rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro remcsum
+# Sections (run all, or name some): progs rx_prog monitor tx_prog crc32c
+#   smallpkt tunnel_tput pmtu gro remcsum
+#   progs        each program as attach loads it on this kernel: instructions
+#                (linked, xlated), JIT bytes, and what the verifier spent
+#                (processed instructions, states): fouloader verifier stats
 #   rx_prog      cost per packet of the receive programs (BPF_PROG_TEST_RUN),
 #                beside a trivial XDP/TC program: build/selftests/bench_rx
 #   monitor      what the drop monitor's hook costs decapsulation: the programs
@@ -15,6 +19,15 @@
 #   crc32c       SCTP CRC32c in BPF (bpf/lib/crc32c.h) per packet of 64..9000
 #                bytes, beside the trivial program, the same tables in C and
 #                the SSE4.2 crc32 instruction: build/selftests/bench_crc
+#   smallpkt     64- and 512-byte UDP (IP bytes) from one namespace to another
+#                over a veth pair, packets per second as B's UDP layer takes
+#                them: no BPF (baseline); FOU tunnel, TC encap + --rx tc;
+#                pass-through XDP (baseline of --rx xdp); FOU tunnel, TC encap
+#                + --rx xdp. Sender build/selftests/bench_udpflood (sendmmsg,
+#                one core). BENCH_SMALL_SECS (2) per send, BENCH_SMALL_ROUNDS
+#                (3) interleaved rounds, BENCH_SMALL_MAX (50000000) packets
+#                per send, BENCH_SMALL_SIZES ("64 512"). XDP forwarding
+#                (encapsulate + XDP_TX against plain XDP_TX) is in tx_prog.
 #   tunnel_tput  iperf3 TCP throughput and ping RTT on one veth pair between
 #                two namespaces, in one run: no BPF; fouloader FOU tunnel with
 #                --rx tc; with --rx xdp; a pass-through XDP program (baseline
@@ -49,12 +62,21 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(rx_prog monitor tx_prog crc32c tunnel_tput pmtu gro remcsum)
+SECTIONS=(progs rx_prog monitor tx_prog crc32c smallpkt tunnel_tput pmtu gro remcsum)
 status=0
 
 section() {
 	echo
 	echo "=== $1 ==="
+}
+
+bench_progs() {
+	section "progs: program sizes and verifier cost (fouloader verifier stats)"
+	if [ ! -x build/fouloader ]; then
+		echo "build/fouloader is missing: run make first" >&2
+		return 1
+	fi
+	build/fouloader verifier stats
 }
 
 bench_rx_prog() {
@@ -111,7 +133,24 @@ two_hosts() {
 	make_hosts "$tag" 1 || { echo "could not build the namespaces"; return 1; }
 }
 
-# Runs in a subshell (see bench_tunnel_tput).
+# Shared by tunnel_tput and smallpkt (selftests/lib/hosts.sh's A and B; the
+# caller's locals ai, bi: the inner addresses of set 1).
+plain_routes() {
+	inner_route "$A_NS" "$A_IF" "$(inner_prefix b 4 1)" "$ai" 1500 "$B4"
+	inner_route "$B_NS" "$B_IF" "$(inner_prefix a 4 1)" "$bi" 1500 "$A4"
+}
+tunnel_routes() {  # FOU over IPv4: 28 bytes of overhead
+	inner_route "$A_NS" "$A_IF" "$(inner_prefix b 4 1)" "$ai" 1472
+	inner_route "$B_NS" "$B_IF" "$(inner_prefix a 4 1)" "$bi" 1472
+}
+fou_config() {  # NS ME PEER
+	fl "$1" port add 5555 ipproto 4 peer "$(outer_addr "$3" 4)" &&
+	fl "$1" tunnel add tb local "$(outer_addr "$2" 4)" remote "$(outer_addr "$3" 4)" encap fou ipproto 4 encap-dport 5555 &&
+	fl "$1" route add "$(inner_prefix "$3" 4 1)" tunnel tb
+} >/dev/null
+tx_count() { fl_json_get "$1" "j['counters'].get('tx_encap_fou', 0)" stats; }
+# Runs in a subshell (see bench_tunnel_tput): selftests/lib/hosts.sh installs
+# the cleanup trap that removes the namespaces and pin roots when it exits.
 tput_body() {
 	. selftests/lib/hosts.sh || return 1
 	local secs=${BENCH_TPUT_SECS:-3} npings=${BENCH_PINGS:-200}
@@ -137,20 +176,6 @@ tput_body() {
 		printf '  %-34s %7s Gbit/s   rtt p50 %s ms p99 %s ms (%s replies)%s\n' "$label" "$(gbit "${BPS[$label]}")" \
 			$(echo "${RTT[$label]}") "$(echo "$r" | cut -s -d' ' -f3-)"
 	}
-	plain_routes() {
-		inner_route "$A_NS" "$A_IF" "$(inner_prefix b 4 1)" "$ai" 1500 "$B4"
-		inner_route "$B_NS" "$B_IF" "$(inner_prefix a 4 1)" "$bi" 1500 "$A4"
-	}
-	tunnel_routes() {  # FOU over IPv4: 28 bytes of overhead
-		inner_route "$A_NS" "$A_IF" "$(inner_prefix b 4 1)" "$ai" 1472
-		inner_route "$B_NS" "$B_IF" "$(inner_prefix a 4 1)" "$bi" 1472
-	}
-	fou_config() {  # NS ME PEER
-		fl "$1" port add 5555 ipproto 4 peer "$(outer_addr "$3" 4)" &&
-		fl "$1" tunnel add tb local "$(outer_addr "$2" 4)" remote "$(outer_addr "$3" 4)" encap fou ipproto 4 encap-dport 5555 &&
-		fl "$1" route add "$(inner_prefix "$3" 4 1)" tunnel tb
-	} >/dev/null
-	tx_count() { fl_json_get "$1" "j['counters'].get('tx_encap_fou', 0)" stats; }
 
 	echo
 	# (a) no BPF
@@ -209,6 +234,108 @@ tput_body() {
 	ratio "(e) VXLAN / (a) no BPF" "(e) kernel VXLAN" "(a) no BPF, plain routing"
 	ratio "(b) tunnel --rx tc / (e) VXLAN" "(b) fouloader FOU, --rx tc" "(e) kernel VXLAN"
 	return 0
+}
+
+# ---------------------------------------------------------------- smallpkt
+# Small UDP packets, the per-packet cost that GSO hides from tunnel_tput:
+# build/selftests/bench_udpflood sends (sendmmsg, one core) from A to B's
+# inner address; B counts what its UDP layer took (InDatagrams +
+# RcvbufErrors of a sink that reads nothing). Each configuration's rate
+# beside its baseline from the same run; rounds interleaved, medians.
+smallpkt_body() {
+	. selftests/lib/hosts.sh || return 1
+	local secs=${BENCH_SMALL_SECS:-2} rounds=${BENCH_SMALL_ROUNDS:-3}
+	local max=${BENCH_SMALL_MAX:-50000000} sizes=${BENCH_SMALL_SIZES:-"64 512"}
+	local tool=build/selftests/bench_udpflood ai bi r c z sink_pid
+	local cfgs=(direct tc xdp_pass xdp)
+	declare -A PPS SENT LABEL=(
+		[direct]="no BPF, plain routing"
+		[tc]="FOU tunnel, TC encap + --rx tc"
+		[xdp_pass]="pass-through XDP, plain routing"
+		[xdp]="FOU tunnel, TC encap + --rx xdp")
+	for c in ip nsenter timeout awk; do
+		command -v "$c" >/dev/null || { echo "needs $c"; return 1; }
+	done
+	[ -x "$tool" ] && [ -x "$FOULOADER" ] || { echo "$tool or $FOULOADER not built: run make"; return 1; }
+	make_hosts bs 1 || { echo "could not build the namespaces"; return 1; }
+	ai=$(inner_addr a 4 1) bi=$(inner_addr b 4 1)
+	in_ns "$B_NS" "$tool" sink 9999 $(( (secs + 12) * rounds * 8 + 60 )) >/dev/null &
+	sink_pid=$!
+	cleanup_pid "$sink_pid"
+	udp_in() { in_ns "$B_NS" awk '/^Udp: [0-9]/ { print $2 + $6 }' /proc/net/snmp; }
+	decap_count() { fl_json_get "$B_NS" "j['counters'].get('rx_decap_fou', 0)" stats; }
+	detach_all() {
+		fl "$A_NS" detach "$A_IF" >/dev/null 2>&1; fl "$B_NS" detach "$B_IF" >/dev/null 2>&1
+		ip -n "$A_NS" link set dev "$A_IF" xdp off 2>/dev/null; ip -n "$B_NS" link set dev "$B_IF" xdp off 2>/dev/null
+	}
+	setup() {  # CONFIG
+		detach_all
+		case $1 in
+		direct) plain_routes ;;
+		xdp_pass) plain_routes
+			ip -n "$A_NS" link set dev "$A_IF" xdp obj build/trivial.bpf.o sec xdp.frags &&
+			ip -n "$B_NS" link set dev "$B_IF" xdp obj build/trivial.bpf.o sec xdp.frags ;;
+		tc|xdp) local a=(--rx tc)
+			[ "$1" = xdp ] && a=(--rx xdp --xdp-mode native)
+			fl "$A_NS" attach "$A_IF" "${a[@]}" >/dev/null && fl "$B_NS" attach "$B_IF" "${a[@]}" >/dev/null &&
+			{ [ -n "$(fl "$A_NS" tunnel show 2>/dev/null | grep -w tb)" ] ||
+			  { fou_config "$A_NS" a b && fou_config "$B_NS" b a; }; } && tunnel_routes ;;
+		esac
+	}
+	# measure CONFIG SIZE: one bounded send; appends pps to PPS and SENT
+	measure() {
+		local u0 u1 out sent t k0 k1
+		u0=$(udp_in); k0=$(decap_count 2>/dev/null)
+		out=$(in_ns "$A_NS" timeout $((secs + 10)) "$tool" send "$bi" 9999 "$2" "$secs" "$max") || return 1
+		sleep 0.2
+		u1=$(udp_in); k1=$(decap_count 2>/dev/null)
+		sent=$(echo "$out" | awk '{print $2}') t=$(echo "$out" | awk '{print $4}')
+		PPS[$1 $2]+=" $(awk -v n=$((u1 - u0)) -v t="$t" 'BEGIN { printf "%.0f", n / t }')"
+		SENT[$1 $2]+=" $(awk -v n="$sent" -v t="$t" 'BEGIN { printf "%.0f", n / t }')"
+		if [ "$1" = tc ] || [ "$1" = xdp ]; then
+			[ $((k1 - k0)) -ge $((u1 - u0)) ] ||
+				echo "  warning: $1 $2 B: only $((k1 - k0)) of $((u1 - u0)) arrived decapsulated"
+		fi
+	}
+	median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+	# pair_ratios A B: each round's A / B (the two measured next to each other)
+	pair_ratios() {
+		awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+			for (i = 1; i <= n; i++) if (y[i] > 0) printf " %.3f", x[i] / y[i] }'
+	}
+	echo "veth pair $A_NS/$A_IF <-> $B_NS/$B_IF; UDP $ai -> $bi:9999, sendmmsg for $secs s (at most $max packets)"
+	echo "per configuration and size; $rounds interleaved rounds, medians; pps = datagrams B's UDP took / s"
+	for ((r = 1; r <= rounds; r++)); do
+		for c in "${cfgs[@]}"; do
+			setup "$c" || { echo "  $c: setup failed"; continue; }
+			for z in $sizes; do
+				measure "$c" "$z" || echo "  $c $z B: the sender failed"
+			done
+		done
+	done
+	detach_all
+	echo
+	echo "ratio: the median over rounds of each round's rate / its baseline's in that round"
+	printf '  %-34s %5s %12s %12s %8s  %s\n' configuration "IP B" "pps (median)" "sent pps" ratio "baseline; pps per round"
+	for z in $sizes; do
+		for c in "${cfgs[@]}" xdp/direct; do
+			local base=direct m label=${LABEL[$c]:-}
+			[ "$c" = xdp ] && base=xdp_pass
+			[ "$c" = xdp/direct ] && c=xdp label="FOU tunnel, --rx xdp"
+			m=$(echo "${PPS[$c $z]:-}" | median)
+			printf '  %-34s %5s %12s %12s %8s  %s\n' "$label" "$z" "$m" \
+				"$(echo "${SENT[$c $z]:-}" | median)" \
+				"$(pair_ratios "${PPS[$c $z]:-}" "${PPS[$base $z]:-}" | median)" \
+				"/ $base;${PPS[$c $z]:-}"
+		done
+	done
+	kill "$sink_pid" 2>/dev/null
+	return 0
+}
+
+bench_smallpkt() {
+	section "smallpkt: small UDP packets through the tunnel against direct (sendmmsg, pps)"
+	( smallpkt_body )
 }
 
 bench_tunnel_tput() {

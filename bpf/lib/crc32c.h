@@ -33,7 +33,6 @@
 #define CRC32C_FIELD_OFF  8     /* its checksum field */
 #define CRC32C_MAX_LEN    16384 /* jumbo frames; nothing longer is verified */
 #define CRC32C_BLOCK      32
-#define CRC32C_MAX_BLOCKS (CRC32C_MAX_LEN / CRC32C_BLOCK)
 #define CRC32C_CHUNK      128   /* the slow path's copy (CSUM_CHUNK, copy_buf()) */
 #define CRC32C_MAX_CHUNKS (CRC32C_MAX_LEN / CRC32C_CHUNK)
 
@@ -289,50 +288,137 @@ out:
 }
 
 /*
- * Whole 32-byte blocks of the @len bytes at @off, in place, while they are
- * linear. Returns the CRC in the low 32 bits and the bytes done above them.
+ * Long walks run under bpf_loop (5.17+; the verifier inlines it into a plain
+ * loop with a direct call): the verifier checks one step once, where a
+ * bounded loop is walked one iteration at a time to its bound (512 blocks,
+ * 128 chunks were most of the programs' processed instructions). A call
+ * costs here (a return thunk on this CPU: about 7 ns), so each step is
+ * long, and what is left after the steps is walked by a short bounded loop.
+ * The state lives in the caller's frame; every step re-checks what it reads.
  */
-#define FOU_DEFINE_CRC32C_BLOCKS(name, ctx_type, data_expr, data_end_expr)          \
-__attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 crc) \
-{                                                                                  \
-	void *data = (data_expr), *data_end = (data_end_expr);                     \
-	__u8 *q = data + verifier_mask(off, CRC32C_LINEAR_OFF_MASK);               \
-	const __u8 *tb = crc32c_tables();                                          \
-	__u64 done = 0, end = len; /* 64-bit: no zero-extension per block */      \
-                                                                                   \
-	if (off > CRC32C_LINEAR_OFF_MASK)                                          \
-		return crc;                                                        \
-	for (int i = 0; i < CRC32C_MAX_BLOCKS; i++) {                              \
-		if (done + CRC32C_BLOCK > end || (void *)(q + CRC32C_BLOCK) > data_end) \
-			break;                                                     \
-		crc = crc32c_32(tb, crc, q);                                           \
-		q += CRC32C_BLOCK;                                                 \
-		done += CRC32C_BLOCK;                                              \
-	}                                                                          \
-	return (__s64)done << 32 | crc;                                            \
+struct crc32c_walk {
+	void *ctx;
+	__u64 off;  /* frame offset of the next byte */
+	__u64 left; /* bytes still to do */
+	__u64 crc;
+	__s64 err;  /* a copy failed: the data cannot be read */
+};
+
+#define CRC32C_STEP_BLOCKS  16      /* blocks per in-place step */
+#define CRC32C_STEP         (CRC32C_STEP_BLOCKS * CRC32C_BLOCK)
+#define CRC32C_STEP_CHUNKS  4       /* copied chunks per step */
+#define CRC32C_WALK_MAX_OFF 0x7fff  /* in-place walks start below this */
+
+/* One in-place step: CRC32C_STEP bytes if they are all left and linear;
+ * else returns 1 (stop) and leaves the rest to the short walk. */
+static __always_inline long crc32c_step(void *data, void *data_end, struct crc32c_walk *w)
+{
+	const __u8 *tb = crc32c_tables();
+	__u64 off = w->off;
+	__u32 crc = w->crc;
+	__u8 *q;
+
+	if (off > CRC32C_WALK_MAX_OFF || w->left < CRC32C_STEP)
+		return 1;
+	q = data + off;
+	if ((void *)(q + CRC32C_STEP) > data_end)
+		return 1;
+#pragma unroll
+	for (int i = 0; i < CRC32C_STEP_BLOCKS; i++)
+		crc = crc32c_32(tb, crc, q + i * CRC32C_BLOCK);
+	w->crc = crc;
+	w->off = off + CRC32C_STEP;
+	w->left -= CRC32C_STEP;
+	return 0;
+}
+
+/* Up to CRC32C_STEP_CHUNKS chunks of the slow path, each copied to the
+ * scratch buffer; returns 1 (stop) when less than a chunk is left. */
+static __always_inline long crc32c_chunks(void *ctx, int hook, struct crc32c_walk *w)
+{
+	const __u8 *tb = crc32c_tables();
+	__u8 *buf = copy_buf();
+
+	for (int i = 0; i < CRC32C_STEP_CHUNKS; i++) {
+		if (w->left < CRC32C_CHUNK)
+			return 1;
+		if (!buf || load_bytes(ctx, hook, w->off, buf, CRC32C_CHUNK)) {
+			w->err = 1;
+			return 1;
+		}
+		w->crc = crc32c_pow2(tb, w->crc, buf, CRC32C_CHUNK);
+		w->off += CRC32C_CHUNK;
+		w->left -= CRC32C_CHUNK;
+	}
+	return 0;
 }
 
 /*
- * The slow path: @len bytes at @off through a stack buffer, whole chunks
+ * Whole 32-byte blocks of the @len bytes at @off, in place, while they are
+ * linear: long steps under bpf_loop, then fewer than a step's blocks in a
+ * short loop. Returns the CRC in the low 32 bits and the bytes done above.
+ */
+#define FOU_DEFINE_CRC32C_BLOCKS(name, ctx_type, data_expr, data_end_expr)          \
+static long name##_step(__u64 i, struct crc32c_walk *w)                            \
+{                                                                                  \
+	ctx_type *ctx = w->ctx;                                                    \
+                                                                                   \
+	return crc32c_step((data_expr), (data_end_expr), w);                       \
+}                                                                                  \
+__attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 crc) \
+{                                                                                  \
+	struct crc32c_walk w = { .ctx = ctx, .off = off, .left = len, .crc = crc }; \
+	const __u8 *tb = crc32c_tables();                                          \
+	void *data, *data_end;                                                     \
+	__u64 left;                                                                \
+	__u8 *q;                                                                   \
+                                                                                   \
+	if (len >= CRC32C_STEP)                                                    \
+		bpf_loop(CRC32C_MAX_LEN / CRC32C_STEP, name##_step, &w, 0);        \
+	data = (data_expr);                                                        \
+	data_end = (data_end_expr);                                                \
+	left = w.left;                                                             \
+	crc = w.crc;                                                               \
+	if (w.off > CRC32C_WALK_MAX_OFF)                                           \
+		return (__s64)(len - left) << 32 | crc;                            \
+	q = data + w.off;                                                          \
+	for (int i = 0; i < CRC32C_STEP_BLOCKS; i++) {                             \
+		if (left < CRC32C_BLOCK || (void *)(q + CRC32C_BLOCK) > data_end)  \
+			break;                                                     \
+		crc = crc32c_32(tb, crc, q);                                       \
+		q += CRC32C_BLOCK;                                                 \
+		left -= CRC32C_BLOCK;                                              \
+	}                                                                          \
+	return (__s64)(len - left) << 32 | crc;                                    \
+}
+
+/*
+ * The slow path: @len bytes at @off through the scratch buffer, whole chunks
  * first, then the rest as power-of-two pieces, largest first, so that every
  * copy and every walk over the buffer has a constant length. Returns the new
  * (not finished) CRC, or -1 if the data cannot be read.
  */
 #define FOU_DEFINE_CRC32C_COPIED(name, ctx_type, hook)                             \
+static long name##_chunks(__u64 i, struct crc32c_walk *w)                          \
+{                                                                                  \
+	return crc32c_chunks(w->ctx, hook, w);                                     \
+}                                                                                  \
 __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 crc) \
 {                                                                                  \
+	struct crc32c_walk w = { .ctx = ctx, .off = off, .left = len, .crc = crc }; \
 	const __u8 *tb = crc32c_tables();                                          \
 	__u8 *buf = copy_buf();                                                    \
                                                                                    \
 	if (!buf || len > CRC32C_MAX_LEN)                                          \
 		return -1;                                                         \
-	for (int i = 0; i < CRC32C_MAX_CHUNKS && len >= CRC32C_CHUNK; i++) {       \
-		if (load_bytes(ctx, hook, off, buf, CRC32C_CHUNK))                 \
+	if (len >= CRC32C_CHUNK) {                                                 \
+		bpf_loop(CRC32C_MAX_CHUNKS / CRC32C_STEP_CHUNKS, name##_chunks, &w, 0); \
+		if (w.err)                                                         \
 			return -1;                                                 \
-		crc = crc32c_pow2(tb, crc, buf, CRC32C_CHUNK);                         \
-		off += CRC32C_CHUNK;                                               \
-		len -= CRC32C_CHUNK;                                               \
 	}                                                                          \
+	off = w.off;                                                               \
+	len = w.left;                                                              \
+	crc = w.crc;                                                               \
 	CRC32C_COPY_PIECE(hook, 64)                                                    \
 	CRC32C_COPY_PIECE(hook, 32)                                                    \
 	CRC32C_COPY_PIECE(hook, 16)                                                    \

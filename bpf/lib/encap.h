@@ -188,6 +188,8 @@ static __always_inline int parse_inner(void *data, void *data_end, __u32 pkt_len
 
 static __always_inline struct fou_route *route_lookup(const struct fou_inner *in)
 {
+	if (!route_filter_may(in->family, &in->daddr))
+		return NULL;
 	if (in->family == FOU_FAMILY_IPV4) {
 		struct fou_route4_key k = { .prefixlen = 32, .addr = in->daddr.ip4 };
 

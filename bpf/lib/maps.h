@@ -109,6 +109,28 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fou_route_count SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fou_route_filter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fou_route_filter SEC(".maps");
+
+/* False if no route covers @daddr (family @family; network order): see
+ * struct fou_route_filter. Two array lookups, inlined by the verifier. */
+static __always_inline bool route_filter_may(__u8 family, const void *daddr)
+{
+	__u32 zero = 0, i;
+	const struct fou_route_filter *f = bpf_map_lookup_elem(&fou_route_filter, &zero);
+	const struct fou_route_count *c = bpf_map_lookup_elem(&fou_route_count, &zero);
+
+	if (!f || !c || !f->valid || f->v4_routes != c->v4 || f->v6_routes != c->v6)
+		return true;
+	i = fou_route_filter_index(daddr);
+	return ((family == FOU_FAMILY_IPV4 ? f->v4 : f->v6)[(i >> 6) & 3] >> (i & 63)) & 1;
+}
+
 /* Written only by fouloader: what it attached where (see struct fou_device). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

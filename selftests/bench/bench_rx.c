@@ -39,7 +39,10 @@
  * native SCTP, not another layer of its kind, so no packet can be nested for
  * repeat=N. "+route" cases count one route in fou_route_count (that no
  * case's packet takes): XDP then checks whether a packet not ours is to be
- * forwarded into a tunnel, which it skips while no route exists.
+ * forwarded into a tunnel, which it skips while no route exists; "+route"
+ * also writes fou_route_filter as fouloader does (the packet's destination
+ * is then seen to be covered by no route), "+route nofilt" leaves it
+ * unwritten, as before the filter existed (every destination checked).
  *
  * "monitor" as third argument measures instead what the drop monitor's hook
  * (bpf/lib/monitor.h) costs decapsulation: the same programs built without
@@ -119,8 +122,15 @@ struct bcase {
 			      * the IP packet's (ICMP: the error's, quoting the
 			      * start of a 1500-byte tunnel packet) */
 	bool per_byte;       /* checksum cost per byte, against its csum0 twin */
-	bool routes;         /* a route exists (fou_route_count): XDP checks forwarding */
+	int routes;          /* a route exists (fou_route_count): XDP checks forwarding;
+			      * ROUTE_FILTERED: fou_route_filter written too, as
+			      * fouloader does since it exists (ROUTE_COUNTED: not
+			      * written, every destination checked, as before) */
 };
+
+enum { ROUTE_NONE, ROUTE_COUNTED, ROUTE_FILTERED };
+#define BENCH_ROUTE     "10.99.0.0" /* the one route: no case's packet goes there */
+#define BENCH_ROUTE_LEN 16
 
 static const struct bcase cases[] = {
 	/* kind    fam  csum   layers innermost per_byte routes */
@@ -141,9 +151,12 @@ static const struct bcase cases[] = {
 	{ K_NOPORT, 4, true,   1,  512, false, false },
 	{ K_TCP,    4, false,  0,  512, false, false },
 	{ K_NOTLOCAL, 4, true, 1,  512, false, false },
-	/* the same with one route (not theirs): what XDP's forwarding check costs */
-	{ K_NOPORT, 4, true,   1,  512, false, true },
-	{ K_TCP,    4, false,  0,  512, false, true },
+	/* the same with one route (not theirs): what XDP's forwarding check costs,
+	 * without the route filter (as before it existed) and with it */
+	{ K_NOPORT, 4, true,   1,  512, false, ROUTE_COUNTED },
+	{ K_TCP,    4, false,  0,  512, false, ROUTE_COUNTED },
+	{ K_NOPORT, 4, true,   1,  512, false, ROUTE_FILTERED },
+	{ K_TCP,    4, false,  0,  512, false, ROUTE_FILTERED },
 	/* ICMP errors: Linux routers quote up to 576 (v4) / 1280 (v6) bytes */
 	{ K_ICMP_TUN,   4, false, 0,  576, false, false },
 	{ K_ICMP_TUN,   4, false, 0,   56, false, false },
@@ -163,7 +176,7 @@ struct hook {
 	__u32 calls;         /* measured calls per shot and program */
 	int fou_fd, triv_fd, stats_fd, mon_conf_fd;
 	struct ring_buffer *ring; /* drained after every call (monitor section) */
-	int tunnels_fd, index_fd, path_fd, sctp_devs_fd, routes4_fd, route_count_fd;
+	int tunnels_fd, index_fd, path_fd, sctp_devs_fd, routes4_fd, route_count_fd, route_filter_fd;
 	struct fou_port_fds pfds;
 	__u32 ok_ret, drop_ret;
 };
@@ -249,7 +262,8 @@ static const char *case_name(const struct bcase *c)
 		snprintf(s, sizeof(s), "SCTP%d %s %zu", c->fam, flat[c->kind], c->inner);
 	else if (!ours(c))
 		snprintf(s, sizeof(s), "%s %zu%s", flat[c->kind], c->inner,
-			 c->routes ? " +route" : "");
+			 c->routes == ROUTE_FILTERED ? " +route" :
+			 c->routes ? " +route nofilt" : "");
 	else
 		snprintf(s, sizeof(s), "%s %din%d %s %zuB/L+%zu", kinds[c->kind], c->fam,
 			 c->fam, c->csum ? "csum" : "csum0", overhead(c), c->inner);
@@ -532,9 +546,13 @@ static int set_case_state(const struct hook *h, const struct bcase *c)
 {
 	struct fou_sctp_dev d = { .flags = FOU_SCTP_DEV_F_NOVERIFY };
 	struct fou_route_count rc = { .v4 = c && c->routes };
+	struct fou_route_filter f = { .valid = c && c->routes == ROUTE_FILTERED, .v4_routes = rc.v4 };
 	__u32 ifindex = LO_IFINDEX, zero = 0;
+	__be32 route = pkt_a4(BENCH_ROUTE).s_addr;
 
-	if (bpf_map_update_elem(h->route_count_fd, &zero, &rc, BPF_ANY))
+	fou_route_filter_add(f.v4, (const unsigned char *)&route, BENCH_ROUTE_LEN);
+	if (bpf_map_update_elem(h->route_count_fd, &zero, &rc, BPF_ANY) ||
+	    bpf_map_update_elem(h->route_filter_fd, &zero, &f, BPF_ANY))
 		return -errno;
 	if (c && c->kind == K_SCTP_NOVERIFY)
 		return bpf_map_update_elem(h->sctp_devs_fd, &ifindex, &d, BPF_ANY) ? -errno : 0;
@@ -653,7 +671,7 @@ static int add_tunnel(int fam, __u32 slot)
 	struct fou_tun_path path = {};
 	/* a route into the tunnel that no case's packet goes to: counted only
 	 * for the +route cases (set_case_state) */
-	struct fou_route4_key rk = { .prefixlen = 16, .addr = pkt_a4("10.99.0.0").s_addr };
+	struct fou_route4_key rk = { .prefixlen = BENCH_ROUTE_LEN, .addr = pkt_a4(BENCH_ROUTE).s_addr };
 	struct fou_route r = { .tunnel = slot };
 	int i;
 
@@ -682,6 +700,7 @@ static void fill(struct hook *h, struct bpf_object *obj, int fou_fd, int triv_fd
 	h->sctp_devs_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_SCTP_DEVS);
 	h->routes4_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTES4);
 	h->route_count_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTE_COUNT);
+	h->route_filter_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTE_FILTER);
 	h->mon_conf_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_MONITOR_CONF);
 	fou_port_fds_from_obj(obj, &h->pfds);
 }

@@ -223,6 +223,42 @@ bad "an unknown word with ESC and CR" tunnel add tx local 10.0.0.1 remote 10.0.0
 grep -qF "'fr\x1bob\r'" <<<"$ERR"; ok $? "... quoted as fr\\x1bob\\r" || show_run
 bad "a route prefix with a newline" route add $'10.8.0.0/24\nx' tunnel t1
 
+# ---------------------------------------------------------------- fou_route_filter
+# The filter XDP and TC egress consult before a route lookup (struct
+# fou_route_filter): computed here independently from route show --json,
+# it must equal what fouloader wrote, and be marked written for as many
+# routes as there are.
+rfilter_check() {
+	local routes filt
+	run_fl route show --json
+	routes=$OUT
+	filt=$(bpftool -j map dump pinned "$PINR/fou_route_filter" 2>&1)
+	"$PY" - "$routes" "$filt" <<'PYEOF'
+import ipaddress, json, sys
+routes, dump = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+v = dump[0]['formatted']['value']
+want = {4: [0] * 4, 6: [0] * 4}
+for r in routes:
+    net = ipaddress.ip_network(r['prefix'], strict=False)
+    first = int(net.network_address) >> (net.max_prefixlen - 16)
+    for x in range(first, first + (1 << max(0, 16 - net.prefixlen))):
+        i = (x >> 8) ^ (x & 0xff)
+        want[net.version][i >> 6] |= 1 << (i & 63)
+n = {f: sum(ipaddress.ip_network(r['prefix'], strict=False).version == f for r in routes) for f in (4, 6)}
+ok = (v['valid'] == 1 and v['v4'] == want[4] and v['v6'] == want[6] and
+      (v['v4_routes'], v['v6_routes']) == (n[4], n[6]))
+print(ok, "written", v['valid'], "for", v['v4_routes'], v['v6_routes'], "routes; v4", v['v4'],
+      "v6", v['v6'], "expected", want[4], want[6], "for", n[4], n[6])
+sys.exit(0 if ok else 1)
+PYEOF
+}
+out=$(rfilter_check 2>&1); ok $? "fou_route_filter covers exactly the routes' destinations (0.0.0.0/0: every IPv4 bit)" || diag "$out"
+run_fl route del 0.0.0.0/0
+ok "$RC" "route del 0.0.0.0/0" || show_run
+out=$(rfilter_check 2>&1); ok $? "fou_route_filter without the default route: only the /24s' and the /32's IPv4 bits" || diag "$out"
+run_fl route add 0.0.0.0/0 tunnel t4c
+ok "$RC" "route add 0.0.0.0/0 tunnel t4c again" || show_run
+
 # ---------------------------------------------------------------- a pin root from before fou_route_count
 # route add / del create the map first (as attach and tunnel add do): the
 # route is written and counted, not written and then failed on
@@ -231,6 +267,11 @@ rm -f "$PINR/fou_route_count"
 run_fl route add 10.9.3.0/24 tunnel t6
 ok "$RC" "route add on a pin root without fou_route_count" || show_run
 expect_eq "fou_route_count is back, counting 5 IPv4 and 2 IPv6 routes" "$(rcount)" "[5, 2]"
+rm -f "$PINR/fou_route_filter"
+run_fl route add 10.9.4.0/24 tunnel t6
+ok "$RC" "route add on a pin root without fou_route_filter" || show_run
+out=$(rfilter_check 2>&1); ok $? "fou_route_filter is back, covering every route" || diag "$out"
+run_fl route del 10.9.4.0/24
 rm -f "$PINR/fou_route_count"
 run_fl route del 10.9.3.0/24
 ok "$RC" "route del on a pin root without fou_route_count" || show_run

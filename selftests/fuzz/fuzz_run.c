@@ -307,7 +307,8 @@ static int cmd_tunnel(char *args)
 	return 0;
 }
 
-/* "route FAM ADDR PLEN SLOT": also counted in fou_route_count, as fouloader does */
+/* "route FAM ADDR PLEN SLOT": also counted in fou_route_count and added to
+ * fou_route_filter, as fouloader does */
 static int cmd_route(char *args)
 {
 	unsigned fam, plen, slot;
@@ -331,7 +332,8 @@ static int cmd_route(char *args)
 		memcpy(k.addr, a.ip6, 16);
 		err = bpf_map_update_elem(map_fd(&hooks[2], FOU_MAP_ROUTES6), &k, &r, BPF_ANY);
 	}
-	return err ? -errno : bh_routes_present(hooks[2].obj);
+	return err ? -errno : bh_routes_present(hooks[2].obj) ?:
+	       bh_route_filter_add(hooks[2].obj, fam, fam == 4 ? (void *)&a.ip4 : (void *)a.ip6, plen);
 }
 
 /* "pmtu SLOT MTU" */

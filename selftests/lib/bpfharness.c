@@ -263,6 +263,25 @@ int bh_routes_present(struct bpf_object *obj)
 	return bpf_map_update_elem(fd, &zero, &c, BPF_ANY) ? -errno : 0;
 }
 
+int bh_route_filter_add(struct bpf_object *obj, int fam, const void *addr, unsigned int plen)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTE_FILTER);
+	int cfd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_ROUTE_COUNT);
+	struct fou_route_filter f;
+	struct fou_route_count c;
+	__u32 zero = 0;
+
+	if (fd < 0 || cfd < 0)
+		return fd < 0 ? fd : cfd;
+	if (bpf_map_lookup_elem(fd, &zero, &f) || bpf_map_lookup_elem(cfd, &zero, &c))
+		return -errno;
+	f.valid = 1;
+	f.v4_routes = c.v4;
+	f.v6_routes = c.v6;
+	fou_route_filter_add(fam == 4 ? f.v4 : f.v6, addr, plen);
+	return bpf_map_update_elem(fd, &zero, &f, BPF_ANY) ? -errno : 0;
+}
+
 void bh_require_bpf(const char *needs)
 {
 	if (geteuid() != 0)

@@ -50,6 +50,12 @@ void bh_require_bpf(const char *needs);
  * -errno. */
 int bh_routes_present(struct bpf_object *obj);
 
+/* Add the route @addr/@plen (family 4 or 6, network order) to the object's
+ * fou_route_filter and mark it written for the object's fou_route_count as
+ * it stands, as fouloader does for every route (without this the filter
+ * lets every destination through). 0 or -errno. */
+int bh_route_filter_add(struct bpf_object *obj, int fam, const void *addr, unsigned int plen);
+
 /* Clear every map's pin path: a test's maps must be its own, never the ones
  * a running fouloader pinned under /sys/fs/bpf. */
 void bh_unpin_all(struct bpf_object *obj);

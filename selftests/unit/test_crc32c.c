@@ -278,6 +278,22 @@ static void test_long_lengths(int h)
 	       hook_name[h], n, frags, bad);
 }
 
+/* Around every multiple of the long walks' steps (512 bytes in place, 512
+ * copied): the step, the short walk after it, and the prefix in front. */
+static void test_step_edges(int h)
+{
+	uint32_t top = max_frame[h] - 128 < 9000 ? max_frame[h] - 128 : 9000, len;
+	int bad = 0, frags = 0, n = 0;
+
+	for (uint32_t k = 12 + 512; k <= top; k += 512)
+		for (len = k - 33; len <= k + 33 && len <= top; len++, n++) {
+			check_random(h, 14, len, &bad, &frags);
+			check_random(h, 200, len, &bad, &frags);
+		}
+	tap_ok(!bad && n > 0, "%s: %d lengths around multiples of 512, in place and copied (%d wrong)",
+	       hook_name[h], n, bad);
+}
+
 /* Around the end of XDP's first buffer: blocks, prefix and header split. */
 static void test_frag_edges(int h)
 {
@@ -514,6 +530,7 @@ int main(void)
 		test_vectors(h);
 		test_short_lengths(h);
 		test_long_lengths(h);
+		test_step_edges(h);
 		if (h == H_XDP)
 			test_frag_edges(h);
 		test_copied(h);

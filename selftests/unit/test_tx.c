@@ -232,6 +232,7 @@ static int put_route(int fam, const char *prefix, uint32_t plen, uint32_t slot)
 {
 	struct fou_route r = { .tunnel = slot };
 	const struct mapset *ms[2] = { &m_tc, &m_xdp };
+	struct bpf_object *objs[2] = { tskel->obj, xskel->obj };
 	int i;
 
 	for (i = 0; i < 2; i++) {
@@ -240,16 +241,18 @@ static int put_route(int fam, const char *prefix, uint32_t plen, uint32_t slot)
 		if (fam == 4) {
 			struct fou_route4_key k = { .prefixlen = plen, .addr = pkt_a4(prefix).s_addr };
 
-			err = bpf_map_update_elem(ms[i]->routes4, &k, &r, BPF_ANY);
+			err = bpf_map_update_elem(ms[i]->routes4, &k, &r, BPF_ANY) ? -errno :
+			      bh_route_filter_add(objs[i], 4, &k.addr, plen);
 		} else {
 			struct fou_route6_key k = { .prefixlen = plen };
 			struct in6_addr a = pkt_a6(prefix);
 
 			memcpy(k.addr, &a, 16);
-			err = bpf_map_update_elem(ms[i]->routes6, &k, &r, BPF_ANY);
+			err = bpf_map_update_elem(ms[i]->routes6, &k, &r, BPF_ANY) ? -errno :
+			      bh_route_filter_add(objs[i], 6, k.addr, plen);
 		}
 		if (err)
-			return -errno;
+			return err;
 	}
 	return 0;
 }
@@ -1507,6 +1510,39 @@ static void cases_forwarding_off(void)
 	}
 }
 
+/* fou_route_filter: a destination whose bit is clear is not looked up, unless
+ * the filter was computed for other route counts than fou_route_count's (a
+ * route changed by a fouloader older than the filter). */
+static void cases_route_filter(void)
+{
+	int ffd = bpf_object__find_map_fd_by_name(tskel->obj, FOU_MAP_ROUTE_FILTER);
+	int cfd = bpf_object__find_map_fd_by_name(tskel->obj, FOU_MAP_ROUTE_COUNT);
+	struct tun t = tdef(4, FOU_KIND_GUE, 4);
+	struct inner in = { .fam = 4, .l4 = L4_TCP, .payload = 100 };
+	struct fou_route_filter saved, f;
+	struct fou_route_count sc, c;
+	__u32 zero = 0;
+
+	if (ffd < 0 || cfd < 0 || bpf_map_lookup_elem(ffd, &zero, &saved) ||
+	    bpf_map_lookup_elem(cfd, &zero, &sc))
+		tap_bail("cannot read fou_route_filter / fou_route_count");
+	f = saved;
+	memset(f.v4, 0, sizeof(f.v4));
+	if (bpf_map_update_elem(ffd, &zero, &f, BPF_ANY))
+		tap_bail("cannot write fou_route_filter");
+	tc_simple(&t, &in, O_PASS, FOU_STAT_TX_PASS_NO_ROUTE, false,
+		  "a route the filter leaves out is not looked up");
+	c = sc;
+	c.v4++;
+	if (bpf_map_update_elem(cfd, &zero, &c, BPF_ANY))
+		tap_bail("cannot write fou_route_count");
+	tc_simple(&t, &in, O_ENCAP, FOU_STAT_TX_ENCAP_GUE, false,
+		  "the same once fou_route_count no longer matches the filter's counts");
+	if (bpf_map_update_elem(ffd, &zero, &saved, BPF_ANY) ||
+	    bpf_map_update_elem(cfd, &zero, &sc, BPF_ANY))
+		tap_bail("cannot restore fou_route_filter / fou_route_count");
+}
+
 /* ---- XDP forwarding ------------------------------------------------------------ */
 
 static void xdp_fwd(const struct tun *t, const struct inner *in, const char *extra)
@@ -1757,6 +1793,7 @@ static void run_all_cases(void)
 	cases_no_neigh_tc();
 	cases_xdp();
 	cases_forwarding_off();
+	cases_route_filter();
 	note_trailing();
 	cases_gre_tx();
 }
