@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from scapy.layers.sctp import crc32c as sctp_crc32c
 
+from fuzzrun import port_line
+
 # ---- what issue 13 changes, in one table ---------------------------------
 # The counters and the port word of the fixed behaviour, as branch adv-bpf
 # names them (include/fou_stats.h, include/fou_maps.h there).
@@ -81,9 +83,8 @@ class Port:
     peers: list = field(default_factory=list)   # [(addr, peer_port or 0)]
 
     def line(self):
-        peers = ",".join(a + ("/%d" % p if p else "") for a, p in self.peers) or "-"
-        return "port %d %d %d %d %d %d %s %s" % (self.fam, self.port, self.kind, self.ipproto,
-                                                  self.flags, self.ifindex, self.local or "-", peers)
+        return port_line(self.fam, self.port, self.kind, self.ipproto, self.flags, self.ifindex,
+                         self.local, self.peers)
 
 
 def local_lines():
