@@ -31,7 +31,7 @@ struct fou_rx {
 	__u32 inner_len;
 	__u16 inner_proto; /* ETH_P_IP or ETH_P_IPV6 */
 	__u8 sctp_udp_side; /* native SCTP arrived on a FOU_SCTP_DEV_F_UDP_SIDE device */
-	__u8 set_ce;       /* outer CE must be copied to the inner header */
+	__u8 set_ecn;      /* the inner ECN field after decapsulation (RFC 6040), 0: as it is */
 	__u8 outer_csum_ok; /* the outer UDP checksum was verified here, in full */
 	__u8 pad[3];
 	struct sctp_info si; /* SCTP, native or over UDP, once checked */
@@ -179,10 +179,16 @@ static __always_inline int check_inner(void *data, void *data_end, struct fou_rx
 		ecn = check_inner_ipv6(in, data_end, rx);
 	if (ecn < 0 || ecn > ECN_MASK)
 		return ecn; /* FOU_NEED_PULL or a drop reason (all > 3) */
+	/* RFC 6040 4.2: outer CE marks an ECN-capable inner packet (a
+	 * not-ECT one is dropped); outer ECT(1) turns inner ECT(0) into
+	 * ECT(1), as the kernel's INET_ECN_decapsulate does; nothing else
+	 * changes the inner field. */
 	if (rx->p.outer_ecn == ECN_CE) {
 		if (ecn == ECN_NOT_ECT)
 			return FOU_STAT_DROP_ECN;
-		rx->set_ce = ecn != ECN_CE;
+		rx->set_ecn = ecn != ECN_CE ? ECN_CE : 0;
+	} else if (rx->p.outer_ecn == ECN_ECT_1 && ecn == ECN_ECT_0) {
+		rx->set_ecn = ECN_ECT_1;
 	}
 	return FOU_CONTINUE;
 }
@@ -423,8 +429,9 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	return ret;
 }
 
-/* Copy outer CE into the inner header (RFC 6040), fixing the IPv4 checksum. */
-static __always_inline int inner_set_ce(void *data, void *data_end, const struct fou_rx *rx)
+/* Write rx->set_ecn into the inner ECN field (RFC 6040), fixing the IPv4
+ * header checksum. */
+static __always_inline int inner_set_ecn(void *data, void *data_end, const struct fou_rx *rx)
 {
 	void *in = data + (rx->inner_off & HDR_OFF_MASK);
 
@@ -436,8 +443,8 @@ static __always_inline int inner_set_ce(void *data, void *data_end, const struct
 			return -1;
 		/* The word version/ihl/tos, before and after: tos is its low byte. */
 		old = *(__be16 *)iph;
-		new = old | bpf_htons(ECN_CE);
-		iph->tos |= ECN_CE;
+		iph->tos = (iph->tos & ~ECN_MASK) | rx->set_ecn;
+		new = *(__be16 *)iph;
 		iph->check = csum_replace16(iph->check, old, new);
 		return 0;
 	}
@@ -445,7 +452,7 @@ static __always_inline int inner_set_ce(void *data, void *data_end, const struct
 
 	if ((void *)(ip6 + 1) > data_end)
 		return -1;
-	ip6->flow_lbl[0] |= ECN_CE << 4;
+	ip6->flow_lbl[0] = (ip6->flow_lbl[0] & ~(ECN_MASK << 4)) | rx->set_ecn << 4;
 	return 0;
 }
 

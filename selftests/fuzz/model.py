@@ -517,7 +517,9 @@ class RxModel:
         if oecn == 3 and iecn == 0:
             _drop("drop_ecn", key)
         if oecn == 3 and iecn in (1, 2):
-            set_ce(inner, inner_fam)
+            set_ecn(inner, inner_fam, 3)
+        if oecn == 1 and iecn == 2:         # RFC 6040 4.2: ECT(1) over ECT(0)
+            set_ecn(inner, inner_fam, 1)
         eth_len = l3
         out = bytearray(f[:eth_len])
         out[eth_len - 2:eth_len] = b"\x08\x00" if inner_fam == 4 else b"\x86\xdd"
@@ -532,11 +534,12 @@ def csum_update(hc, old, new):
     return ~s & 0xffff
 
 
-def set_ce(inner, fam):
-    """RFC 6040: mark CE; the IPv4 header checksum updated (RFC 1624)."""
+def set_ecn(inner, fam, ecn):
+    """RFC 6040: the inner ECN field becomes ecn; the IPv4 header checksum
+    updated (RFC 1624)."""
     if fam == 4:
         old = struct.unpack_from("!H", inner, 0)[0]
-        inner[1] |= 3
+        inner[1] = (inner[1] & ~3) | ecn
         new = struct.unpack_from("!H", inner, 0)[0]
         hc = struct.unpack_from("!H", inner, 10)[0]
         s = (~hc & 0xffff) + (~old & 0xffff) + new
@@ -544,7 +547,7 @@ def set_ce(inner, fam):
             s = (s & 0xffff) + (s >> 16)
         struct.pack_into("!H", inner, 10, ~s & 0xffff)
     else:
-        inner[1] |= 0x30
+        inner[1] = (inner[1] & ~0x30) | ecn << 4
 
 
 class _Outcome(Exception):

@@ -329,7 +329,7 @@ static void expect_decap(int stat, int fam, uint16_t port, size_t inner_end)
 {
 	size_t eth_len = T.p.l[0].hdr_len, ioff = pkt_off(&T.p, T.inner);
 	int outer = 1;
-	uint8_t *in, oecn, iecn;
+	uint8_t *in, oecn, iecn, necn;
 	bool v4 = T.p.l[T.inner].type == PL_IP4;
 
 	if (!inner_end)
@@ -348,16 +348,19 @@ static void expect_decap(int stat, int fam, uint16_t port, size_t inner_end)
 					   : (pkt_get16(&T.p, T.p.l[outer].off) >> 4) & 3;
 	in = T.exp + eth_len;
 	iecn = v4 ? in[1] & 3 : (in[1] >> 4) & 3;
-	if (oecn != 3 || iecn == 0 || iecn == 3)
+	/* RFC 6040 4.2: outer CE over ECT(0)/ECT(1) gives CE, outer ECT(1)
+	 * over ECT(0) gives ECT(1) (as the kernel's tunnels do) */
+	necn = oecn == 3 && (iecn == 1 || iecn == 2) ? 3 : oecn == 1 && iecn == 2 ? 1 : iecn;
+	if (necn == iecn)
 		return;
 	if (v4) {
-		in[1] |= 3;
+		in[1] = (in[1] & ~3) | necn;
 		in[10] = in[11] = 0;
 		uint16_t c = ip4_hdr_csum(in, (in[0] & 0xf) * 4);
 		in[10] = c >> 8;
 		in[11] = c & 0xff;
 	} else {
-		in[1] |= 0x30;
+		in[1] = (in[1] & ~0x30) | necn << 4;
 	}
 }
 
@@ -855,9 +858,14 @@ static void cases_ecn(void)
 			ecn_case(fam, ifam, 3, 2, false);
 			ecn_case(fam, ifam, 3, 3, false);
 			ecn_case(fam, ifam, 2, 0, false);
-			ecn_case(fam, ifam, 1, 2, false);
+			ecn_case(fam, ifam, 2, 1, false);
+			ecn_case(fam, ifam, 1, 0, false);
+			ecn_case(fam, ifam, 1, 1, false);
+			ecn_case(fam, ifam, 1, 2, false);   /* ECT(1) wins over ECT(0) */
+			ecn_case(fam, ifam, 1, 3, false);
 		}
 		ecn_case(fam, 4, 3, 2, true);
+		ecn_case(fam, 6, 1, 2, true);
 		ecn_case(fam, 6, 3, 0, true);
 	}
 }
