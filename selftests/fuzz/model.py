@@ -152,6 +152,19 @@ def is_multicast(fam, a):
     return (b[0] & 0xf0) == 0xe0 if fam == 4 else b[0] == 0xff
 
 
+def martian_source(fam, a):
+    """README step 4: sources 'peer any' does not take, as the kernel
+    decapsulates from none of them (its martians, what ip6tnl refuses as a
+    remote, this host's own addresses)."""
+    import ipaddress
+    ip = ipaddress.ip_address(a)
+    if fam == 4:
+        return (a in ("0.0.0.0", "255.255.255.255") or ip.is_loopback or ip.is_multicast
+                or is_host(fam, a))
+    return (ip.is_unspecified or ip.is_loopback or ip.is_multicast or ip.is_link_local
+            or ip.ipv4_mapped is not None or is_host(fam, a))
+
+
 def is_broadcast(fam, a):
     return fam == 4 and a in BCAST[4]
 
@@ -359,6 +372,8 @@ class RxModel:
             if opts.startswith("pass_"):
                 _pass(opts)
             _drop(opts, key)
+        if port.flags & F_PEER_ANY and martian_source(fam, src_s):
+            _drop("drop_peer", key)
         if not port.flags & F_PEER_ANY:
             pp = [p for a, p in port.peers if a == src_s]
             if not pp:

@@ -634,6 +634,35 @@ static void simple(int hk, int fam, const char *saddr, uint16_t sport, uint16_t 
 	finalize();
 }
 
+/* 'peer any' takes any source the kernel decapsulates from (its martians,
+ * what ip6tnl refuses as a remote and this host's own addresses are
+ * drop_peer), found by the differential check against the kernel. */
+static void cases_martians(void)
+{
+	static const char *const refused[] = {
+		"0.0.0.0", "127.0.0.2", "224.0.0.5", "235.0.113.7", "255.255.255.255",
+		"198.51.100.2", "::", "::1", "ff02::1", "ff0e::1", "fe80::1",
+		"::ffff:192.0.2.1", "2001:db8:100::2",
+	};
+	static const char *const taken[] = { "0.0.0.1", BCAST4, "2001:db8:7::7", "::192.0.2.1" };
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		int fam = strchr(refused[i], ':') ? 6 : 4;
+
+		simple(H_ALL, fam, refused[i], 1234, P_FOU4, 0, "peer any, source %s", refused[i]);
+		expect_drop(FOU_STAT_DROP_PEER, fam, P_FOU4);
+		run();
+	}
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		int fam = strchr(taken[i], ':') ? 6 : 4;
+
+		simple(H_ALL, fam, taken[i], 1234, P_FOU4, 0, "peer any, source %s", taken[i]);
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
+		run();
+	}
+}
+
 static void cases_peers(void)
 {
 	int fam;
@@ -655,6 +684,7 @@ static void cases_peers(void)
 		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
 		run();
 	}
+	cases_martians();
 	{
 		struct outer o = { .fam = 6, .dport = P_GUEPEER };
 		struct inner in = { .fam = 6, .l4 = L4_TCP };
