@@ -303,6 +303,39 @@ def compare(frame, k, res):
     return ("disagree", "the kernel decapsulated, fouloader: %s" % outcome)
 
 
+def report_hook(hook, frames, labels, kres, fl, show):
+    """One program's comparison with the kernel, printed; its disagreements."""
+    n, agree, refused = 0, 0, 0
+    doc, dis, outcomes = collections.Counter(), [], collections.Counter()
+    for i, k in enumerate(kres):
+        res = fl.get((i, hook))
+        if res is None or k[0] == "lost":
+            continue
+        c = compare(frames[i], k, res)
+        if c == "refused":
+            refused += 1
+            continue
+        n += 1
+        outcomes[fouloader_outcome(res)[0]] += 1
+        if c == "agree":
+            agree += 1
+        elif c[0] == "documented":
+            doc[c[1]] += 1
+        else:
+            dis.append((i, c[1], res, k))
+    print("kdiff %s cases %d agree %d documented %d disagree %d refused_by_test_run %d" % (
+        hook, n, agree, sum(doc.values()), len(dis), refused))
+    print("kdiff %s outcomes %s" % (hook, " ".join("%s=%d" % kv for kv in sorted(outcomes.items()))))
+    for name in DOCUMENTED:
+        print("kdiff %s documented %s %d" % (hook, name, doc[name]))
+    for i, why, res, k in dis[:show]:
+        outcome, inner = fouloader_outcome(res)
+        print("kdiff DISAGREE %s %s: %s\n  frame %s\n  fouloader %s %s\n  kernel %s %s" % (
+            hook, labels[i], why, frames[i].hex(), outcome, inner.hex() if inner else "-",
+            k[0], k[1].hex() if k[0] == "decap" else ""))
+    return len(dis)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("cases")
@@ -334,40 +367,10 @@ def main():
     print("kdiff frames %d fouloader_s %.1f kernel_s %.1f lost %d" % (len(frames), t1 - t0, t2 - t1, len(lost)))
     for i in lost[:args.show]:
         print("kdiff lost %s %s" % (labels[i], frames[i].hex()))
-    bad = 0
     kout = collections.Counter(k[0] if k[0] != "decap" else "decap" if k[2] else "decap-ip-refused"
                                for k in kres)
     print("kdiff kernel %s" % " ".join("%s=%d" % kv for kv in sorted(kout.items())))
-    for hook in ("xdp", "tc"):
-        n, agree, refused = 0, 0, 0
-        doc, dis, outcomes = collections.Counter(), [], collections.Counter()
-        for i, k in enumerate(kres):
-            res = fl.get((i, hook))
-            if res is None or k[0] == "lost":
-                continue
-            c = compare(frames[i], k, res)
-            if c == "refused":
-                refused += 1
-                continue
-            n += 1
-            outcomes[fouloader_outcome(res)[0]] += 1
-            if c == "agree":
-                agree += 1
-            elif c[0] == "documented":
-                doc[c[1]] += 1
-            else:
-                dis.append((i, c[1], res, k))
-        print("kdiff %s cases %d agree %d documented %d disagree %d refused_by_test_run %d" % (
-            hook, n, agree, sum(doc.values()), len(dis), refused))
-        print("kdiff %s outcomes %s" % (hook, " ".join("%s=%d" % kv for kv in sorted(outcomes.items()))))
-        for name in DOCUMENTED:
-            print("kdiff %s documented %s %d" % (hook, name, doc[name]))
-        for i, why, res, k in dis[:args.show]:
-            outcome, inner = fouloader_outcome(res)
-            print("kdiff DISAGREE %s %s: %s\n  frame %s\n  fouloader %s %s\n  kernel %s %s" % (
-                hook, labels[i], why, frames[i].hex(), outcome, inner.hex() if inner else "-",
-                k[0], k[1].hex() if k[0] == "decap" else ""))
-        bad += len(dis)
+    bad = sum(report_hook(hook, frames, labels, kres, fl, args.show) for hook in ("xdp", "tc"))
     return 1 if bad or lost else 0
 
 
