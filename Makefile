@@ -161,6 +161,19 @@ fuzz: fuzz-packets fuzz-config
 fuzz-packets: $(FUZZ_BIN)
 	/usr/bin/python3 selftests/fuzz/fuzz_packets.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --build $(BUILD)
 
+# make fuzz-kernel [KDIFF_CASES=20000] [KDIFF_SEED=1]: the differential check
+# against the kernel's own fou/gue receive path in a guest (Debian's 6.12,
+# selftests/vm/kdiff.sh) as a long run: the saved corpus and KDIFF_CASES
+# generated frames; selftests/vm/test_kdiff_6.12.t is its short run in make
+# vmcheck. Needs what make vmcheck needs (root, qemu, $(VMCACHE)).
+KDIFF_CASES ?= 20000
+KDIFF_SEED  ?= 1
+.PHONY: fuzz-kernel
+fuzz-kernel: deps
+	$(MAKE) all
+	KDIFF_CASES=$(KDIFF_CASES) KDIFF_SEED=$(KDIFF_SEED) KDIFF_SECS=7200 VMCACHE=$(VMCACHE) \
+		prove -v selftests/vm/test_kdiff_6.12.t
+
 # ---------------------------------------------------------------- man page, install
 # fouloader(8) from doc/fouloader.8.md; its COUNTERS list comes from
 # include/fou_stats.h (scripts/man-counters.sh), so it cannot drift.

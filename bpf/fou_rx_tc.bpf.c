@@ -210,7 +210,7 @@ int fou_rx_tc(struct __sk_buff *skb)
 		void *data = skb_data(skb);
 		void *data_end = skb_data_end(skb);
 
-		if ((rx->set_ce && inner_set_ce(data, data_end, rx)) || tc_decap(skb, rx))
+		if ((rx->set_ecn && inner_set_ecn(data, data_end, rx)) || tc_decap(skb, rx))
 			id = FOU_STAT_DROP_ADJUST;
 	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
 		if (id == FOU_STAT_RX_DECAP_SCTP && tc_sctp_decap(skb, rx)) {

@@ -292,7 +292,7 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		data_end = (void *)(long)ctx->data_end;
 		if (fou_hints_on)
 			inner_ok = fou_xdp_inner_csum(ctx, rx);
-		if ((rx->set_ce && inner_set_ce(data, data_end, rx)) || xdp_decap(ctx, rx))
+		if ((rx->set_ecn && inner_set_ecn(data, data_end, rx)) || xdp_decap(ctx, rx))
 			id = FOU_STAT_DROP_ADJUST;
 	} else if (id == FOU_STAT_RX_DECAP_SCTP || id == FOU_STAT_PASS_SCTP_CRC_OK) {
 		if (id == FOU_STAT_RX_DECAP_SCTP &&

@@ -38,6 +38,8 @@
 
 #define ECN_MASK    0x3
 #define ECN_NOT_ECT 0x0
+#define ECN_ECT_1   0x1
+#define ECN_ECT_0   0x2
 #define ECN_CE      0x3
 
 #ifndef XDP_PASS

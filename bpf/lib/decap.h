@@ -33,7 +33,7 @@ struct fou_rx {
 	__u32 inner_len;
 	__u16 inner_proto; /* ETH_P_IP or ETH_P_IPV6 */
 	__u8 sctp_udp_side; /* native SCTP arrived on a FOU_SCTP_DEV_F_UDP_SIDE device */
-	__u8 set_ce;       /* outer CE must be copied to the inner header */
+	__u8 set_ecn;      /* the inner ECN field after decapsulation (RFC 6040), 0: as it is */
 	__u8 outer_csum_ok; /* the outer UDP checksum was verified here, in full */
 	__u8 pad[3];
 	struct remcsum rc; /* GUE remote checksum offload to apply (lib/remcsum.h) */
@@ -43,6 +43,65 @@ struct fou_rx {
 /* fou_ports has no such slot: SCTP outcomes outside a port charge no port. */
 #define FOU_NO_SLOT FOU_MAX_PORTS
 
+
+/* The kind of this host's address @a, in place among the first few
+ * (fou_local_inline) or else in the hash; 0: not this host's. */
+static __always_inline __u32 local_kind(__u8 family, const struct fou_addr *a)
+{
+	struct fou_local_inline *li;
+	struct fou_local_key k;
+	__u32 zero = 0, *kind;
+
+	li = bpf_map_lookup_elem(&fou_local_inline, &zero);
+	if (li && family == FOU_FAMILY_IPV4) {
+		for (int i = 0; i < FOU_LOCAL_INLINE && i < li->n4; i++)
+			if (li->v4[i] == a->ip4)
+				return li->kind4[i];
+		if (!li->more4)
+			return 0;
+	} else if (li) {
+		for (int i = 0; i < FOU_LOCAL_INLINE && i < li->n6; i++)
+			if (addr_equal(&li->v6[i], a, FOU_FAMILY_IPV6))
+				return li->kind6[i];
+		if (!li->more6)
+			return 0;
+	}
+	__builtin_memset(&k, 0, sizeof(k));
+	k.family = family;
+	if (family == FOU_FAMILY_IPV4)
+		k.addr.ip4 = a->ip4;
+	else
+		k.addr = *a;
+	kind = bpf_map_lookup_elem(&fou_local_addrs, &k);
+	return kind ? *kind : 0;
+}
+
+/*
+ * Sources the kernel never decapsulates from: its martians (ip_route_input:
+ * 0.0.0.0, 127/8, 224/4, 255.255.255.255, an address of this host) and
+ * what ip6tnl refuses as a remote (::, ::1, ff00::/8, fe80::/10,
+ * ::ffff:0:0/96, an address of this host). 'peer any' means any other
+ * source; a named peer is the operator's word and is not second-guessed.
+ */
+static __always_inline bool source_is_martian(const struct fou_pkt *p)
+{
+	if (p->family == FOU_FAMILY_IPV4) {
+		__u32 s = bpf_ntohl(p->saddr.ip4);
+
+		if (!s || s >> 24 == 127 || s >> 28 == 0xe || s == 0xffffffff)
+			return true;
+	} else {
+		const __be32 *s = p->saddr.ip6;
+		__u32 w0 = bpf_ntohl(s[0]);
+
+		if (w0 >> 24 == 0xff || w0 >> 22 == 0x3fa)
+			return true;
+		if (!s[0] && !s[1] && (s[2] == bpf_htonl(0xffff) ||
+				       (!s[2] && (!s[3] || s[3] == bpf_htonl(1)))))
+			return true;
+	}
+	return local_kind(p->family, &p->saddr) == FOU_LOCAL_UNICAST;
+}
 
 static __always_inline int peer_port_ok(__u16 want, const struct fou_rx *rx)
 {
@@ -68,7 +127,7 @@ static __always_inline int check_peer_hash(const struct fou_port *port, const st
 static __always_inline int check_peer(const struct fou_port *port, const struct fou_rx *rx)
 {
 	if (port->flags & FOU_PORT_F_PEER_ANY)
-		return FOU_CONTINUE;
+		return source_is_martian(&rx->p) ? FOU_STAT_DROP_PEER : FOU_CONTINUE;
 	if (port->flags & FOU_PORT_F_PEERS_HASH)
 		return check_peer_hash(port, rx);
 	for (int i = 0; i < FOU_PORT_INLINE_PEERS; i++) {
@@ -182,10 +241,16 @@ static __always_inline int check_inner(void *data, void *data_end, struct fou_rx
 		ecn = check_inner_ipv6(in, data_end, rx);
 	if (ecn < 0 || ecn > ECN_MASK)
 		return ecn; /* FOU_NEED_PULL or a drop reason (all > 3) */
+	/* RFC 6040 4.2: outer CE marks an ECN-capable inner packet (a
+	 * not-ECT one is dropped); outer ECT(1) turns inner ECT(0) into
+	 * ECT(1), as the kernel's INET_ECN_decapsulate does; nothing else
+	 * changes the inner field. */
 	if (rx->p.outer_ecn == ECN_CE) {
 		if (ecn == ECN_NOT_ECT)
 			return FOU_STAT_DROP_ECN;
-		rx->set_ce = ecn != ECN_CE;
+		rx->set_ecn = ecn != ECN_CE ? ECN_CE : 0;
+	} else if (rx->p.outer_ecn == ECN_ECT_1 && ecn == ECN_ECT_0) {
+		rx->set_ecn = ECN_ECT_1;
 	}
 	return FOU_CONTINUE;
 }
@@ -352,38 +417,6 @@ static __always_inline bool dest_is_multicast(const struct fou_pkt *p)
  * it pass untouched (pass_not_local, counted) until the next attach, port
  * add or apply; the stack then has them.
  */
-/* The kind of this host's address @p->daddr, in place among the first few
- * (fou_local_inline) or else in the hash; 0: not this host's. */
-static __always_inline __u32 local_kind(const struct fou_pkt *p)
-{
-	struct fou_local_inline *li;
-	struct fou_local_key k;
-	__u32 zero = 0, *kind;
-
-	li = bpf_map_lookup_elem(&fou_local_inline, &zero);
-	if (li && p->family == FOU_FAMILY_IPV4) {
-		for (int i = 0; i < FOU_LOCAL_INLINE && i < li->n4; i++)
-			if (li->v4[i] == p->daddr.ip4)
-				return li->kind4[i];
-		if (!li->more4)
-			return 0;
-	} else if (li) {
-		for (int i = 0; i < FOU_LOCAL_INLINE && i < li->n6; i++)
-			if (addr_equal(&li->v6[i], &p->daddr, FOU_FAMILY_IPV6))
-				return li->kind6[i];
-		if (!li->more6)
-			return 0;
-	}
-	__builtin_memset(&k, 0, sizeof(k));
-	k.family = p->family;
-	if (p->family == FOU_FAMILY_IPV4)
-		k.addr.ip4 = p->daddr.ip4;
-	else
-		k.addr = p->daddr;
-	kind = bpf_map_lookup_elem(&fou_local_addrs, &k);
-	return kind ? *kind : 0;
-}
-
 static __always_inline int check_dest(const struct fou_port *port, const struct fou_pkt *p)
 {
 	__u32 kind;
@@ -394,7 +427,7 @@ static __always_inline int check_dest(const struct fou_port *port, const struct 
 	 * through into native SCTP for the hosts behind it, transit by design. */
 	if (port->kind == FOU_KIND_FOU && port->ipproto == IPPROTO_SCTP_NR)
 		return FOU_CONTINUE;
-	kind = local_kind(p);
+	kind = local_kind(p->family, &p->daddr);
 	if (!kind)
 		return FOU_STAT_PASS_NOT_LOCAL;
 	if (kind == FOU_LOCAL_BROADCAST && !(port->flags & FOU_PORT_F_MULTICAST))
@@ -447,8 +480,9 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 	return ret;
 }
 
-/* Copy outer CE into the inner header (RFC 6040), fixing the IPv4 checksum. */
-static __always_inline int inner_set_ce(void *data, void *data_end, const struct fou_rx *rx)
+/* Write rx->set_ecn into the inner ECN field (RFC 6040), fixing the IPv4
+ * header checksum. */
+static __always_inline int inner_set_ecn(void *data, void *data_end, const struct fou_rx *rx)
 {
 	void *in = data + (rx->inner_off & HDR_OFF_MASK);
 
@@ -460,8 +494,8 @@ static __always_inline int inner_set_ce(void *data, void *data_end, const struct
 			return -1;
 		/* The word version/ihl/tos, before and after: tos is its low byte. */
 		old = *(__be16 *)iph;
-		new = old | bpf_htons(ECN_CE);
-		iph->tos |= ECN_CE;
+		iph->tos = (iph->tos & ~ECN_MASK) | rx->set_ecn;
+		new = *(__be16 *)iph;
 		iph->check = csum_replace16(iph->check, old, new);
 		return 0;
 	}
@@ -469,7 +503,7 @@ static __always_inline int inner_set_ce(void *data, void *data_end, const struct
 
 	if ((void *)(ip6 + 1) > data_end)
 		return -1;
-	ip6->flow_lbl[0] |= ECN_CE << 4;
+	ip6->flow_lbl[0] = (ip6->flow_lbl[0] & ~(ECN_MASK << 4)) | rx->set_ecn << 4;
 	return 0;
 }
 

@@ -17,7 +17,6 @@ import itertools
 import os
 import random
 import struct
-import re
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model as M  # noqa: E402
 import gen  # noqa: E402
+from fuzzrun import parse_result, stat_names  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CORPUS = os.path.join(ROOT, "selftests", "fuzz", "corpus", "packets")
@@ -50,12 +50,6 @@ INVARIANTS = ["verdict", "pass-through identical", "output bytes", "checksums af
               "one outcome counter", "port counters", "no state change when not ours"]
 
 
-def stat_names():
-    """Counter names from include/fou_stats.h; events are those after tx_drop_adjust."""
-    names = re.findall(r'X\(\w+,\s*"(\w+)"', open(os.path.join(ROOT, "include", "fou_stats.h")).read())
-    return names, set(names[names.index("tx_drop_adjust") + 1:])
-
-
 ALL_STATS, EVENTS = stat_names()
 
 
@@ -71,22 +65,6 @@ class Program:
         self.expected = []                        # the known defects looked for
         self.failures = []
         self.outcomes = collections.Counter()   # the model's outcome per case: coverage
-
-
-def parse_result(line):
-    p = line.split()
-    if p[0] == "err":
-        return {"err": int(p[1])}
-    stats = {} if p[3] == "-" else {k: int(v) for k, v in (x.split(":") for x in p[3].split(","))}
-    # per-port deltas: "PORT/FAM:rx,bytes,drop" items, comma joined
-    ports = {}
-    if p[4] != "-":
-        items = p[4].split(",")
-        for i in range(0, len(items), 3):
-            k, rx = items[i].split(":")
-            ports[k] = (int(rx), int(items[i + 1]), int(items[i + 2]))
-    return {"ret": int(p[1]), "out": b"" if p[2] == "-" else bytes.fromhex(p[2]),
-            "stats": stats, "ports": ports, "state": p[5]}
 
 
 def ip4_hdr_ok(b):

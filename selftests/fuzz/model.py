@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from scapy.layers.sctp import crc32c as sctp_crc32c
 
+from fuzzrun import port_line
+
 # ---- what issue 13 changes, in one table ---------------------------------
 # The counters and the port word of the fixed behaviour, as branch adv-bpf
 # names them (include/fou_stats.h, include/fou_maps.h there).
@@ -86,10 +88,8 @@ class Port:
     gre_key: int = 0                            # with F_GRE_KEY
 
     def line(self):
-        peers = ",".join(a + ("/%d" % p if p else "") for a, p in self.peers) or "-"
-        return "port %d %d %d %d %d %d %s %s %d" % (self.fam, self.port, self.kind, self.ipproto,
-                                                     self.flags, self.ifindex, self.local or "-", peers,
-                                                     self.gre_key)
+        return port_line(self.fam, self.port, self.kind, self.ipproto, self.flags, self.ifindex,
+                         self.local, self.peers, self.gre_key)
 
 
 def local_lines():
@@ -159,6 +159,19 @@ def is_host(fam, a):
 def is_multicast(fam, a):
     b = addr_bytes(fam, a)
     return (b[0] & 0xf0) == 0xe0 if fam == 4 else b[0] == 0xff
+
+
+def martian_source(fam, a):
+    """README step 4: sources 'peer any' does not take, as the kernel
+    decapsulates from none of them (its martians, what ip6tnl refuses as a
+    remote, this host's own addresses)."""
+    import ipaddress
+    ip = ipaddress.ip_address(a)
+    if fam == 4:
+        return (a in ("0.0.0.0", "255.255.255.255") or ip.is_loopback or ip.is_multicast
+                or is_host(fam, a))
+    return (ip.is_unspecified or ip.is_loopback or ip.is_multicast or ip.is_link_local
+            or ip.ipv4_mapped is not None or is_host(fam, a))
 
 
 def is_broadcast(fam, a):
@@ -368,6 +381,8 @@ class RxModel:
             if opts.startswith("pass_"):
                 _pass(opts)
             _drop(opts, key)
+        if port.flags & F_PEER_ANY and martian_source(fam, src_s):
+            _drop("drop_peer", key)
         if not port.flags & F_PEER_ANY:
             pp = [p for a, p in port.peers if a == src_s]
             if not pp:
@@ -564,7 +579,9 @@ class RxModel:
         if oecn == 3 and iecn == 0:
             _drop("drop_ecn", key)
         if oecn == 3 and iecn in (1, 2):
-            set_ce(inner, inner_fam)
+            set_ecn(inner, inner_fam, 3)
+        if oecn == 1 and iecn == 2:         # RFC 6040 4.2: ECT(1) over ECT(0)
+            set_ecn(inner, inner_fam, 1)
         eth_len = l3
         out = bytearray(f[:eth_len])
         out[eth_len - 2:eth_len] = b"\x08\x00" if inner_fam == 4 else b"\x86\xdd"
@@ -608,11 +625,12 @@ def csum_update(hc, old, new):
     return ~s & 0xffff
 
 
-def set_ce(inner, fam):
-    """RFC 6040: mark CE; the IPv4 header checksum updated (RFC 1624)."""
+def set_ecn(inner, fam, ecn):
+    """RFC 6040: the inner ECN field becomes ecn; the IPv4 header checksum
+    updated (RFC 1624)."""
     if fam == 4:
         old = struct.unpack_from("!H", inner, 0)[0]
-        inner[1] |= 3
+        inner[1] = (inner[1] & ~3) | ecn
         new = struct.unpack_from("!H", inner, 0)[0]
         hc = struct.unpack_from("!H", inner, 10)[0]
         s = (~hc & 0xffff) + (~old & 0xffff) + new
@@ -620,7 +638,7 @@ def set_ce(inner, fam):
             s = (s & 0xffff) + (s >> 16)
         struct.pack_into("!H", inner, 10, ~s & 0xffff)
     else:
-        inner[1] |= 0x30
+        inner[1] = (inner[1] & ~0x30) | ecn << 4
 
 
 class _Outcome(Exception):

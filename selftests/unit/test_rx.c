@@ -340,7 +340,7 @@ static void expect_decap(int stat, int fam, uint16_t port, size_t inner_end)
 {
 	size_t eth_len = T.p.l[0].hdr_len, ioff = pkt_off(&T.p, T.inner);
 	int outer = 1;
-	uint8_t *in, oecn, iecn;
+	uint8_t *in, oecn, iecn, necn;
 	bool v4 = T.p.l[T.inner].type == PL_IP4;
 
 	if (!inner_end)
@@ -359,16 +359,19 @@ static void expect_decap(int stat, int fam, uint16_t port, size_t inner_end)
 					   : (pkt_get16(&T.p, T.p.l[outer].off) >> 4) & 3;
 	in = T.exp + eth_len;
 	iecn = v4 ? in[1] & 3 : (in[1] >> 4) & 3;
-	if (oecn != 3 || iecn == 0 || iecn == 3)
+	/* RFC 6040 4.2: outer CE over ECT(0)/ECT(1) gives CE, outer ECT(1)
+	 * over ECT(0) gives ECT(1) (as the kernel's tunnels do) */
+	necn = oecn == 3 && (iecn == 1 || iecn == 2) ? 3 : oecn == 1 && iecn == 2 ? 1 : iecn;
+	if (necn == iecn)
 		return;
 	if (v4) {
-		in[1] |= 3;
+		in[1] = (in[1] & ~3) | necn;
 		in[10] = in[11] = 0;
 		uint16_t c = ip4_hdr_csum(in, (in[0] & 0xf) * 4);
 		in[10] = c >> 8;
 		in[11] = c & 0xff;
 	} else {
-		in[1] |= 0x30;
+		in[1] = (in[1] & ~0x30) | necn << 4;
 	}
 }
 
@@ -642,6 +645,35 @@ static void simple(int hk, int fam, const char *saddr, uint16_t sport, uint16_t 
 	finalize();
 }
 
+/* 'peer any' takes any source the kernel decapsulates from (its martians,
+ * what ip6tnl refuses as a remote and this host's own addresses are
+ * drop_peer), found by the differential check against the kernel. */
+static void cases_martians(void)
+{
+	static const char *const refused[] = {
+		"0.0.0.0", "127.0.0.2", "224.0.0.5", "235.0.113.7", "255.255.255.255",
+		"198.51.100.2", "::", "::1", "ff02::1", "ff0e::1", "fe80::1",
+		"::ffff:192.0.2.1", "2001:db8:100::2",
+	};
+	static const char *const taken[] = { "0.0.0.1", BCAST4, "2001:db8:7::7", "::192.0.2.1" };
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		int fam = strchr(refused[i], ':') ? 6 : 4;
+
+		simple(H_ALL, fam, refused[i], 1234, P_FOU4, 0, "peer any, source %s", refused[i]);
+		expect_drop(FOU_STAT_DROP_PEER, fam, P_FOU4);
+		run();
+	}
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		int fam = strchr(taken[i], ':') ? 6 : 4;
+
+		simple(H_ALL, fam, taken[i], 1234, P_FOU4, 0, "peer any, source %s", taken[i]);
+		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
+		run();
+	}
+}
+
 static void cases_peers(void)
 {
 	int fam;
@@ -663,6 +695,7 @@ static void cases_peers(void)
 		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
 		run();
 	}
+	cases_martians();
 	{
 		struct outer o = { .fam = 6, .dport = P_GUEPEER };
 		struct inner in = { .fam = 6, .l4 = L4_TCP };
@@ -866,9 +899,14 @@ static void cases_ecn(void)
 			ecn_case(fam, ifam, 3, 2, false);
 			ecn_case(fam, ifam, 3, 3, false);
 			ecn_case(fam, ifam, 2, 0, false);
-			ecn_case(fam, ifam, 1, 2, false);
+			ecn_case(fam, ifam, 2, 1, false);
+			ecn_case(fam, ifam, 1, 0, false);
+			ecn_case(fam, ifam, 1, 1, false);
+			ecn_case(fam, ifam, 1, 2, false);   /* ECT(1) wins over ECT(0) */
+			ecn_case(fam, ifam, 1, 3, false);
 		}
 		ecn_case(fam, 4, 3, 2, true);
+		ecn_case(fam, 6, 1, 2, true);
 		ecn_case(fam, 6, 3, 0, true);
 	}
 }

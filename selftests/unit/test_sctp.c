@@ -420,8 +420,9 @@ static int configure_ports(void)
 		for (int i = 0; i < 2; i++) { /* each receive object has its own */
 			struct bpf_object *obj = i ? tskel->obj : xskel->obj;
 
-			err = err ?: bh_add_local(obj, fam, a_addr(fam), FOU_LOCAL_UNICAST);
-			err = err ?: bh_add_local(obj, fam, a2_addr(fam), FOU_LOCAL_UNICAST);
+			/* the native side B is this host's; the over-UDP peer A
+			 * is not (a 'peer any' port refuses this host's own
+			 * addresses as sources, as the kernel does) */
 			err = err ?: bh_add_local(obj, fam, b_addr(fam), FOU_LOCAL_UNICAST);
 		}
 	}

@@ -153,3 +153,12 @@ vm_stats() {
 	stats_from_json "$1" "$VOUT"
 }
 
+# vm_boot_tap SERIES MODE TAG WHAT: vm_boot as one TAP point, "boot
+# Debian's SERIES kernel WHAT"; a guest that does not boot ends the test.
+vm_boot_tap() {
+	if ! vm_boot "$1" "$2" "$3"; then
+		fail "boot Debian's $1 kernel $4"
+		done_testing
+	fi
+	pass "boot Debian's $1 kernel ($VM_RELEASE) $4: agent ready after ${VM_BOOT_TIME}s"
+}
