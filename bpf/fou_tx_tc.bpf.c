@@ -36,11 +36,13 @@ static __always_inline __u64 adjust_flags(const struct fou_tx *tx)
 /* Insert the outer headers after the MAC header and set the EtherType. */
 static __always_inline int put_headers(struct __sk_buff *skb, const struct fou_tx *tx)
 {
-	__u32 hdrlen = tx->hdrlen & 0x7f;
+	__u32 hdrlen = tx->hdrlen;
 	struct ethhdr *eth;
 
+	_Static_assert(OUTER_MAX_HLEN <= 0x7f, "the mask below must not cut a header");
 	if (hdrlen < sizeof(struct iphdr) + UDP_HLEN || hdrlen > OUTER_MAX_HLEN)
 		return -1;
+	hdrlen &= 0x7f; /* changes nothing after the check: a bound every verifier keeps */
 	/* UDP GSO (UDP_SEGMENT senders) fails here (tx_drop_adjust): the
 	 * kernel grows it only with FIXED_GSO, and then its GSO cannot cut
 	 * UDP-L4 inside a UDP tunnel (tried: dropped at the device, uncounted). */

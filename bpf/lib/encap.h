@@ -417,8 +417,8 @@ static __always_inline void build_outer(const struct fou_tunnel *t, struct fou_t
 				  tx->hdr + sizeof(struct iphdr) + UDP_HLEN + gue_len);
 		if (csum)
 			set_udp_csum(tx, udp_len, inner_sum, tx->hdr + sizeof(struct iphdr));
-		/* 28 or 32 (GUE), 48 or 52 below, up to 16 more with GRE: under
-		 * the 0x7f masks of its users */
+		/* 28 or 32 (GUE), 48 or 52 below, up to 8 more with the remcsum
+		 * option or 16 with GRE: at most OUTER_MAX_HLEN */
 		tx->hdrlen = sizeof(struct iphdr) + udp_len - tx->in.len;
 	} else {
 		build_ipv6(t, &tx->in, udp_len, flow_hash(&tx->in), tx->hdr);
