@@ -27,9 +27,10 @@ static __always_inline __u64 adjust_flags(const struct fou_tx *tx)
 	/* GUE, its remote checksum offload option and GRE sit between UDP
 	 * and the inner IP header: tell GSO where the inner network header
 	 * starts; segments get copies of them. */
-	flags |= (__u64)(tx->hdrlen - UDP_HLEN -
-			 (tx->family == FOU_FAMILY_IPV4 ? sizeof(struct iphdr) : IPV6_HLEN))
-		 << 56; /* BPF_F_ADJ_ROOM_ENCAP_L2(len) */
+	flags |= ((__u64)(tx->hdrlen - UDP_HLEN -
+			  (tx->family == FOU_FAMILY_IPV4 ? sizeof(struct iphdr) : IPV6_HLEN)) &
+		  BPF_ADJ_ROOM_ENCAP_L2_MASK)
+		 << BPF_ADJ_ROOM_ENCAP_L2_SHIFT; /* BPF_F_ADJ_ROOM_ENCAP_L2(len) */
 	return flags;
 }
 
