@@ -4,7 +4,8 @@
 # Body of the guest tier's kernel-peer tests (test_kpeer_6.1.t,
 # test_kpeer_6.12.t): vm_kpeer_suite SERIES boots Debian's kernel SERIES in a
 # guest (lib/vm.sh) whose tunnels are the KERNEL's own (modprobe fou, ipip,
-# sit, ip6_tunnel; ip fou add, ip link add ... encap fou|gue), and runs
+# sit, ip6_tunnel, ip_gre, ip6_gre; ip fou add, ip link add ... encap
+# fou|gue, GRE in them and GUE remote checksum offload too), and runs
 # fouloader on the HOST, on tap0 in a test namespace. One boot, every row of
 # KP_CASES in turn: the row's kernel tunnel and fou port are made in the guest,
 # the row's fouloader port, tunnel and route on the host, then
@@ -74,11 +75,12 @@ KP_CASES=(
 	# GRE in FOU/GUE (ip link add ... type gre|ip6gre ... encap fou|gue;
 	# fouloader's port ipproto 47 / gue, tunnel ipproto 47). The guest's GRO
 	# is off for these rows but the gro: one (see vm_kpeer_suite); csum/seq
-	# rows turn the host's GSO off (fouloader drops their GSO: tx_drop_gre_gso)
+	# rows set the host tap's gso_max_segs 1 (fouloader drops their GSO
+	# packets: tx_drop_gre_gso)
+	"43|tc|gre|-|4|4|fou|||||gro:TCP to a kernel receiver with GRO on stalls: gre_gro_complete replaces SKB_GSO_UDP_TUNNEL with SKB_GSO_GRE on the merged GRE-in-FOU skb and UDP drops it (Udp InErrors); the GRE rows run with the guest's GRO off"
 	"40|tc|gre|-|4|4|fou|||||ok"
 	"41|tc|gre|-|4|6|gue|key 41||key 41|key 41|ok"
 	"42|tc|gre|-|4|4|fou|key 42 csum seq||key 42 csum seq|key 42|ok"
-	"43|tc|gre|-|4|4|fou|||||gro:TCP to a kernel receiver with GRO on stalls: gre_gro_complete replaces SKB_GSO_UDP_TUNNEL with SKB_GSO_GRE on the merged GRE-in-FOU skb and UDP drops it (Udp InErrors); the GRE rows run with the guest's GRO off"
 	"44|tc|ip6gre|-|6|6|gue|key 44 csum||key 44 csum|key 44|ok"
 	# GUE remote checksum offload: the kernel's encap-remcsum (with
 	# encap-csum) against fouloader's port (remcsum on by default) and
