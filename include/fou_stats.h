@@ -103,7 +103,7 @@
 	X(TX_DROP_SCTP_MALFORMED, "tx_drop_sctp_malformed", "SCTP packet too short or unreadable to fill or encapsulate") \
 	X(TX_DROP_PMTU,        "tx_drop_pmtu",        "over the path MTU; no ICMP may or can help (error, multicast source, fragment, IPv6 at 1280 over IPv6)") \
 	X(TX_DROP_PMTU_LIMITED, "tx_drop_pmtu_limited", "over the path MTU; ICMP over the rate limit") \
-	X(TX_DROP_GRE_GSO,     "tx_drop_gre_gso",     "GSO packet for a GRE tunnel with csum or seq (per-segment fields): turn GSO/TSO off") \
+	X(TX_DROP_GRE_GSO,     "tx_drop_gre_gso",     "GSO packet for a GRE tunnel with csum or seq (per-segment fields): gso_max_segs 1 on the device") \
 	X(TX_DROP_GRE_SEQ,     "tx_drop_gre_seq",     "GRE sequence number not taken: 32 compare-and-swaps lost to other CPUs") \
 	X(TX_DROP_ADJUST,      "tx_drop_adjust",      "kernel refused to add the outer headers")     \
 	X(SCTP_PORT_LEARNED,   "sctp_port_learned",   "event: over-UDP peer's port learned from INIT/INIT-ACK") \

@@ -8,6 +8,7 @@ on the wire between them (a pcap/pcapng of both directions of one tunnel).
                 --kernel-csum zero|set --fl-csum zero|set|nongso
                 [--kernel-sport auto|N] [--fl-sport auto|N] [--range LO-HI]
                 [--kernel-encaplimit N|none] [--fl-only]
+                [--gre [key=K,][csum,][seq]] [--remcsum]
 
 --kernel and --fl are the outer source addresses of the kernel's and of
 fouloader's packets; both send to UDP port P. Checksum settings: "zero"
@@ -19,6 +20,11 @@ pseudo-header sum, CHECKSUM_PARTIAL on virtio-net), counted as INFO.
 --kernel-encaplimit N: ip6tnl's default, a Destination Options header with
 the tunnel encapsulation limit option N between IPv6 and UDP (none: no
 extension header). fouloader never sends one.
+--gre: GRE inside (FOU ipproto 47, GUE proto 47); both sides' GRE header
+must be version 0 with the EtherType of --ifam and exactly the options
+listed (the key's value too), the sequence number rising per side.
+--remcsum: GUE remote checksum offload allowed (the REMCSUM private flag and
+its option, hlen 2); each side must send at least one such packet.
 
 Checked per side: packets and echoes seen, UDP destination port and length,
 extension headers, checksum as set, source port (fixed, or in the local port
@@ -97,7 +103,8 @@ def pseudo_partial(fam, src, dst, ulen, ucsum):
 class Side:
     def __init__(self, name, src, csum, sport, encaplimit):
         self.name, self.src, self.csum, self.sport, self.encaplimit = name, norm(src), csum, sport, encaplimit
-        self.n = self.echo = self.partial = self.tcp_zero = 0
+        self.n = self.echo = self.partial = self.tcp_zero = self.remcsum = 0
+        self.seq = None
         self.errs = {}
         self.flows = {}
         self.echo_layout = set()
@@ -127,10 +134,19 @@ def classify(side, a, ip, pl):
             side.err("gue", "no room for GUE")
             return
         ehdr = body[:4 + (body[0] & 0x1f) * 4]
-        want = bytes([0, 4 if a.ifam == 4 else 41, 0, 0])
-        if ehdr != want:
+        want = bytes([0, a.gue_proto, 0, 0])
+        if a.remcsum and ehdr[:1] == b"\x02" and ehdr[1:] == bytes([a.gue_proto, 0, 1, 0x80, 0, 0, 0]) + ehdr[8:] \
+                and len(ehdr) == 12:
+            side.remcsum += 1
+        elif ehdr != want:
             side.err("gue", "GUE header %s, want %s" % (ehdr.hex(), want.hex()))
-    inner = wire_check.parse_ip(body[len(ehdr):])
+    off = len(ehdr)
+    if a.gre is not None:
+        g = gre_check(side, a, body[off:])
+        if g is None:
+            return
+        ehdr, off = ehdr[:4] + g[1], off + g[0]
+    inner = wire_check.parse_ip(body[off:])
     if not inner:
         side.err("inner", "no inner IP header")
         return
@@ -156,7 +172,7 @@ def classify(side, a, ip, pl):
     elif side.csum == "zero":
         side.err("csum", "checksum 0x%04x, want zero" % ucsum)
     elif not truncated and not wire_check.udp_csum_ok(fam, src, dst, udp[:ulen]):
-        fixed = wire_check.complete_inner(udp[:ulen], 8 + len(ehdr))
+        fixed = wire_check.complete_inner(udp[:ulen], 8 + off)
         if fixed is not None and wire_check.udp_csum_ok(fam, src, dst, fixed):
             pass  # inner checksum left to offload, outer right for the completed packet
         elif side.name == "kernel" and pseudo_partial(fam, src, dst, ulen, ucsum):
@@ -166,6 +182,47 @@ def classify(side, a, ip, pl):
     if is_echo:
         side.echo += 1
         side.echo_layout.add((fam, dport, ehdr.hex(), inner[0], "zero" if ucsum == 0 else "non-zero"))
+
+
+def gre_opts(text):
+    """--gre "key=K,csum,seq" as a dict (key: its value, csum/seq: True)."""
+    out = {}
+    for o in filter(None, text.split(",")):
+        k, _, v = o.partition("=")
+        out[k] = int(v) if v else True
+    return out
+
+
+def gre_check(side, a, g):
+    """(length, layout) of the GRE header after checking it against --gre,
+    layout its bytes but checksum and sequence number; None when there is no
+    room for it."""
+    if len(g) < 4:
+        side.err("gre", "no room for GRE")
+        return None
+    flags, proto = struct.unpack("!HH", g[:4])
+    has = {"csum": bool(flags & 0x8000), "key": bool(flags & 0x2000), "seq": bool(flags & 0x1000)}
+    glen = 4 + 4 * sum(has.values())
+    want_proto = 0x0800 if a.ifam == 4 else 0x86DD
+    if flags & 0x4007 or proto != want_proto or len(g) < glen:
+        side.err("gre", "GRE flags 0x%04x proto 0x%04x" % (flags, proto))
+        return None
+    if any(has[o] != (o in a.gre) for o in has):
+        side.err("gre", "GRE options %s" % sorted(o for o in has if has[o]))
+    kb = g[4 + 4 * has["csum"]:][:4] if has["key"] else b""
+    if has["key"] and struct.unpack("!I", kb)[0] != a.gre.get("key"):
+        side.err("gre", "GRE key %d" % struct.unpack("!I", kb)[0])
+    # a CHECKSUM_PARTIAL inner packet is on the tap before its checksum is
+    # filled: the GRE checksum covers it as filled (local checksum offload)
+    if has["csum"] and wire_check.csum16(g) != 0xffff and \
+            wire_check.csum16(wire_check.complete_inner(g, glen) or g) != 0xffff:
+        side.err("gre", "GRE checksum 0x%04x is wrong" % struct.unpack("!H", g[4:6])[0])
+    if has["seq"]:
+        seq = struct.unpack("!I", g[glen - 4:glen])[0]
+        if side.seq is not None and seq <= side.seq:
+            side.err("gre", "GRE sequence number %d after %d" % (seq, side.seq))
+        side.seq = seq
+    return glen, g[:4] + kb
 
 
 def main():
@@ -183,7 +240,11 @@ def main():
     ap.add_argument("--range", default="32768-60999")
     ap.add_argument("--kernel-encaplimit", default="none")
     ap.add_argument("--fl-only", action="store_true", help="check fouloader's side only")
+    ap.add_argument("--gre", default=None, help="GRE inside, with these options")
+    ap.add_argument("--remcsum", action="store_true")
     a = ap.parse_args()
+    a.gre = None if a.gre is None else gre_opts(a.gre)
+    a.gue_proto = 47 if a.gre is not None else 4 if a.ifam == 4 else 41
     a.lo, a.hi = (int(x) for x in a.range.split("-"))
     sides = [Side("kernel", a.kernel, a.kernel_csum, a.kernel_sport, a.kernel_encaplimit),
              Side("fouloader", a.fl, a.fl_csum, a.fl_sport, None)]
@@ -202,7 +263,10 @@ def main():
                 classify(s, a, ip, p)
     names = {"udp_len": "UDP length = IP payload length",
              "ext": "extension headers: %s",
-             "gue": "GUE header version 0, C 0, hlen 0, flags 0, proto %d" % (4 if a.ifam == 4 else 41),
+             "gue": "GUE header version 0, C 0, hlen 0, flags 0, proto %d%s" %
+                    (a.gue_proto, " (or the REMCSUM option)" if a.remcsum else ""),
+             "gre": "GRE version 0, EtherType of IPv%d, options %s, checksum right, sequence rising" %
+                    (a.ifam, sorted(a.gre.items()) if a.gre else "none"),
              "inner": "inner IP header present", "ifam": "inner family IPv%d" % a.ifam,
              "sport": "outer source port %s",
              "csum": "outer UDP checksum %s"}
@@ -219,13 +283,16 @@ def main():
                 "sport": "in %d-%d" % (a.lo, a.hi) if s.sport == "auto" else "fixed " + s.sport,
                 "csum": csum_text[s.csum]}
         for kind, text in names.items():
-            if kind == "gue" and a.encap != "gue":
+            if (kind == "gue" and a.encap != "gue") or (kind == "gre" and a.gre is None):
                 continue
             t = "%s: %s" % (s.name, text % args[kind] if kind in args else text)
             if kind in s.errs:
                 report(False, "%s (%d packets, e.g. %s)" % (t, s.errs[kind][0], s.errs[kind][1]))
             else:
                 report(True, t)
+        if a.remcsum:
+            report(s.remcsum >= 1, "%s: %d packets with GUE remote checksum offload (REMCSUM, want >= 1)" %
+                   (s.name, s.remcsum))
         unstable = [f for f, p in s.flows.items() if len(p) != 1]
         report(not unstable, "%s: outer source port stable within each of %d inner flows" % (s.name, len(s.flows)))
         if s.partial:

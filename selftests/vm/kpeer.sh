@@ -4,7 +4,8 @@
 # Body of the guest tier's kernel-peer tests (test_kpeer_6.1.t,
 # test_kpeer_6.12.t): vm_kpeer_suite SERIES boots Debian's kernel SERIES in a
 # guest (lib/vm.sh) whose tunnels are the KERNEL's own (modprobe fou, ipip,
-# sit, ip6_tunnel; ip fou add, ip link add ... encap fou|gue), and runs
+# sit, ip6_tunnel, ip_gre, ip6_gre; ip fou add, ip link add ... encap
+# fou|gue, GRE in them and GUE remote checksum offload too), and runs
 # fouloader on the HOST, on tap0 in a test namespace. One boot, every row of
 # KP_CASES in turn: the row's kernel tunnel and fou port are made in the guest,
 # the row's fouloader port, tunnel and route on the host, then
@@ -36,7 +37,10 @@
 #   expect:  ok | route:REASON (fouloader refuses the route) | noports:REASON
 #            (the kernel's socket refuses fouloader's packets: Udp NoPorts) |
 #            offload:REASON (XDP on tap0 with the guest's checksum offload on:
-#            the guest's packets are counted drop_udp_csum). Every other row
+#            the guest's packets are counted drop_udp_csum) | gro:REASON (the
+#            guest's GRO drops fouloader's TCP: Udp InErrors) |
+#            remcsum0:REASON (fouloader drops the kernel's remote checksum
+#            offload packets: drop_gue_remcsum_csum). Every other row
 #            runs with the guest's tx checksum offload on for tc, off for xdp.
 # Defaults are left out: the kernel's (encap-sport auto, encap-csum off over
 # IPv4, udp6 checksum on, ip6tnl encaplimit 4) and fouloader's.
@@ -68,6 +72,22 @@ KP_CASES=(
 	"32|xdp|sit|-|4|6|gue|encap-csum||encap-csum||ok"
 	"33|xdp|ip6tnl|ip6ip6|6|6|fou|||||ok"
 	"34|xdp|ip6tnl|ipip6|6|4|gue|||||ok"
+	# GRE in FOU/GUE (ip link add ... type gre|ip6gre ... encap fou|gue;
+	# fouloader's port ipproto 47 / gue, tunnel ipproto 47). The guest's GRO
+	# is off for these rows but the gro: one (see vm_kpeer_suite); csum/seq
+	# rows set the host tap's gso_max_segs 1 (fouloader drops their GSO
+	# packets: tx_drop_gre_gso)
+	"43|tc|gre|-|4|4|fou|||||gro:TCP to a kernel receiver with GRO on stalls: gre_gro_complete replaces SKB_GSO_UDP_TUNNEL with SKB_GSO_GRE on the merged GRE-in-FOU skb and UDP drops it (Udp InErrors); the GRE rows run with the guest's GRO off"
+	"40|tc|gre|-|4|4|fou|||||ok"
+	"41|tc|gre|-|4|6|gue|key 41||key 41|key 41|ok"
+	"42|tc|gre|-|4|4|fou|key 42 csum seq||key 42 csum seq|key 42|ok"
+	"44|tc|ip6gre|-|6|6|gue|key 44 csum||key 44 csum|key 44|ok"
+	# GUE remote checksum offload: the kernel's encap-remcsum (with
+	# encap-csum) against fouloader's port (remcsum on by default) and
+	# fouloader's encap-remcsum against the kernel's gue port
+	"50|tc|ipip|-|4|4|gue|encap-csum encap-remcsum||encap-remcsum||ok"
+	"51|tc|sit|-|4|6|gue|encap-csum encap-remcsum||encap-remcsum||ok"
+	"52|tc|ipip|-|4|4|gue|encap-remcsum||||remcsum0:the kernel's encap-remcsum without encap-csum sends a zero outer UDP checksum, which leaves nothing to complete the inner checksum from: fouloader drops it (drop_gue_remcsum_csum); give the kernel's tunnel encap-csum"
 )
 KP_XFER_BYTES=${FOU_KP_XFER_BYTES:-262144}
 
@@ -76,6 +96,21 @@ kp_sub() {
 	local s=$1
 	s=${s//@A/$(outer_addr a "$2")}
 	echo "${s//@B/$(outer_addr b "$2")}"
+}
+
+# kp_gre DEV: the kernel device is GRE (FOU ipproto / GUE proto 47).
+kp_gre() { [[ $1 == gre || $1 == ip6gre ]]; }
+
+# kp_overhead ENCAP OF DEV TUNNELOPTS: what fouloader's tunnel adds, GRE's
+# header (4 bytes, 4 more for each of key, csum, seq) included.
+kp_overhead() {
+	local o o2
+	o=$(overhead "$1" "$2")
+	if kp_gre "$3"; then
+		o=$((o + 4))
+		for o2 in key csum seq; do [[ " $4 " == *" $o2 "* ]] && o=$((o + 4)); done
+	fi
+	echo "$o"
 }
 
 # kp_port K: the row's UDP port (both directions).
@@ -113,19 +148,17 @@ kernel_setup_script() {
 	[ "$of" = 6 ] && fam6=-6
 	local proto=gue
 	[ "$enc" = fou ] && proto="ipproto $([ "$if" = 4 ] && echo 4 || echo 41)"
+	[ "$enc" = fou ] && kp_gre "$dev" && proto="ipproto 47"
 	# a row may name the FOU ipproto of the kernel's port itself (ipprotoN)
 	[[ $fopts == *ipproto41* ]] && { proto="ipproto 41"; fopts=${fopts//ipproto41/}; }
 	echo "set -e"
 	echo "ip fou add port $p $proto $fam6 $fopts"
-	if [ "$dev" = ip6tnl ]; then
-		echo "ip link add $kd type ip6tnl mode $mode local $(outer_addr b 6) remote $(outer_addr a 6) encap $enc encap-dport $p $lopts"
-	else
-		echo "ip link add $kd type $dev local $(outer_addr b 4) remote $(outer_addr a 4) encap $enc encap-dport $p $lopts"
-	fi
-	# an ip6tnl device in a row of inner IPv4 would still send its own IPv6
-	# (router solicitations, MLD): mode ipip6 counts each as a tx error,
-	# mode any sends them into the tunnel beside the row's traffic
-	[ "$dev" = ip6tnl ] && [ "$if" = 4 ] && echo "sysctl -qw net.ipv6.conf.$kd.disable_ipv6=1"
+	echo "ip link add $kd type $dev $([ "$dev" = ip6tnl ] && echo "mode $mode ")local $(outer_addr b "$of") remote $(outer_addr a "$of") encap $enc encap-dport $p $lopts"
+	# an ip6tnl or GRE device in a row of inner IPv4 would still send its
+	# own IPv6 (router solicitations, MLD): ip6tnl mode ipip6 counts each as
+	# a tx error, mode any and GRE send them into the tunnel beside the
+	# row's traffic
+	[[ $dev == ip6tnl || $dev == gre ]] && [ "$if" = 4 ] && echo "sysctl -qw net.ipv6.conf.$kd.disable_ipv6=1"
 	echo "ip link set $kd up"
 	if [ "$if" = 4 ]; then
 		echo "ip addr add $(inner_addr b 4 "$k")/32 dev lo"
@@ -139,15 +172,16 @@ kernel_setup_script() {
 	kernel_counters_script "$kd"
 }
 
-# host_setup K OF IF ENCAP TOPTS POPTS FOUPROTO: the row's fouloader port,
+# host_setup K OF IF ENCAP TOPTS POPTS FOUPROTO DEV: the row's fouloader port,
 # tunnel and route, and the host kernel's route (prints failures; ROUTE_OUT
 # keeps route add's own words).
 host_setup() {
-	local k=$1 of=$2 if=$3 enc=$4 topts=$5 popts=$6 proto=$7 p fam6='' ipp='' out
+	local k=$1 of=$2 if=$3 enc=$4 topts=$5 popts=$6 proto=$7 dev=$8 p fam6='' ipp='' out pa=gue
 	p=$(kp_port "$k")
 	[ "$of" = 6 ] && fam6=-6
-	[ "$enc" = fou ] && ipp="ipproto $proto"
-	local pa=${ipp:-gue}
+	[ "$enc" = fou ] && pa="ipproto $proto"
+	# GUE names GRE in its header: the tunnel says ipproto 47, the port gue
+	[ "$enc" = fou ] || [ "$proto" = 47 ] && ipp="ipproto $proto"
 	# shellcheck disable=SC2086
 	out=$(fl "$H_NS" port add "$p" $pa $fam6 peer "$(outer_addr b "$of")" $popts 2>&1) ||
 		{ echo "port add: $out"; return 1; }
@@ -155,7 +189,7 @@ host_setup() {
 	out=$(fl "$H_NS" tunnel add "kp$k" local "$(outer_addr a "$of")" remote "$(outer_addr b "$of")" \
 		encap "$enc" $ipp encap-dport "$p" $topts 2>&1) || { echo "tunnel add: $out"; return 1; }
 	ip -n "$H_NS" addr add "$(inner_addr a "$if" "$k")/$([ "$if" = 4 ] && echo 32 || echo 128)" dev lo $([ "$if" = 6 ] && echo nodad)
-	inner_route "$H_NS" "$H_IF" "$(inner_prefix b "$if" "$k")" "$(inner_addr a "$if" "$k")" $((1500 - $(overhead "$enc" "$of")))
+	inner_route "$H_NS" "$H_IF" "$(inner_prefix b "$if" "$k")" "$(inner_addr a "$if" "$k")" $((1500 - $(kp_overhead "$enc" "$of" "$dev" "$topts")))
 	ROUTE_OUT=$(fl "$H_NS" route add "$(inner_prefix b "$if" "$k")" tunnel "kp$k" 2>&1)
 	ROUTE_RC=$?
 	[ "$ROUTE_RC" = 0 ] || { echo "route add: $ROUTE_OUT"; return 1; }
@@ -178,7 +212,7 @@ csum_class() {
 	if [ "$of" = 4 ]; then
 		# fouloader's encap-csum, like its IPv6 checksum, is zero on GSO
 		# packets (one header for every segment; zero is valid over IPv4)
-		[[ " $opts " == *" encap-csum "* ]] && { [ "$side" = kernel ] && echo set || echo nongso; } || echo zero
+		[[ " $opts " == *" encap-csum "* || " $opts " == *" encap-remcsum "* ]] && { [ "$side" = kernel ] && echo set || echo nongso; } || echo zero
 	elif [[ " $opts " == *" noencap-udp6-csum "* ]]; then
 		echo zero
 	else
@@ -196,6 +230,7 @@ kp_case() {
 	p=$(kp_port "$k") ai=$(inner_addr a "$if" "$k") bi=$(inner_addr b "$if" "$k")
 	proto=$([ "$if" = 4 ] && echo 4 || echo 41)
 	[[ $fopts == *ipproto41* ]] && proto=41
+	kp_gre "$dev" && proto=47
 	what="$VM_RELEASE $hook #$k: kernel $dev$([ "$mode" != - ] && echo " mode $mode") encap $enc${lopts:+ $lopts}"
 	what="$what${fopts:+, ip fou add $(kp_sub "${fopts//ipproto41/ipproto 41}" "$of")}; fouloader ${topts:-defaults}${popts:+, port $popts} (IPv$if in IPv$of)"
 	declare -A h0 h1 g0 g1
@@ -206,7 +241,7 @@ kp_case() {
 		return
 	fi
 	kv_load g0 "$VOUT"
-	host_setup "$k" "$of" "$if" "$enc" "$topts" "$popts" "$proto" >"$TMPD/setup.out" 2>&1
+	host_setup "$k" "$of" "$if" "$enc" "$topts" "$popts" "$proto" "$dev" >"$TMPD/setup.out" 2>&1
 	st=$? out=$(cat "$TMPD/setup.out")
 	if [[ $expect == route:* ]]; then
 		# fouloader knows at configuration time: the route is refused, exit 2
@@ -224,6 +259,14 @@ kp_case() {
 
 	if [[ $expect == noports:* ]]; then
 		kp_noports "$what" "$k" "$of" "$if" "$bi" "${expect#noports:}"
+		return
+	fi
+	if [[ $expect == gro:* ]]; then
+		kp_gro "$what" "$k" "$of" "$if" "$ai" "$bi" "${expect#gro:}"
+		return
+	fi
+	if [[ $expect == remcsum0:* ]]; then
+		kp_remcsum0 "$what" "$k" "$of" "$if" "$ai" "$bi" "${expect#remcsum0:}"
 		return
 	fi
 	if [[ $expect == offload:* ]]; then
@@ -261,7 +304,7 @@ kp_case() {
 # (the kernel's framing is the same as in the tc rows).
 kp_wire() {
 	local what=$1 hook=$2 k=$3 dev=$4 of=$5 if=$6 enc=$7 lopts=$8 topts=$9 lim=none line failed=0
-	[ "$dev" = ip6tnl ] && [[ $lopts != *"encaplimit none"* ]] && lim=4
+	[[ $dev == ip6tnl || $dev == ip6gre ]] && [[ $lopts != *"encaplimit none"* ]] && lim=4
 	while IFS= read -r line; do
 		case $line in
 		PASS*) pass "$what: wire: ${line#PASS }" ;;
@@ -276,7 +319,18 @@ kp_wire() {
 		--kernel-csum "$(csum_class kernel "$of" "$lopts")" --fl-csum "$(csum_class fl "$of" "$topts")" \
 		--kernel-sport "$(sport_of "$lopts")" --fl-sport "$(sport_of "$topts")" \
 		--range "$(in_ns "$H_NS" sysctl -n net.ipv4.ip_local_port_range | tr -s '\t ' '-')" \
-		--kernel-encaplimit "$lim" $([ "$hook" = xdp ] && echo --fl-only) 2>&1; echo "EXIT $?")
+		--kernel-encaplimit "$lim" $([ "$hook" = xdp ] && echo --fl-only) \
+		$(kp_gre "$dev" && echo "--gre=$(kp_gre_opts "$topts")") \
+		$([[ " $lopts " == *" encap-remcsum "* ]] && echo --remcsum) 2>&1; echo "EXIT $?")
+}
+
+# kp_gre_opts TUNNELOPTS: fouloader's GRE options for kpeer_wire.py --gre
+# (key=K,csum,seq; the rows give the kernel the same).
+kp_gre_opts() {
+	local o=() a
+	[[ $1 =~ key\ ([0-9]+) ]] && o+=("key=${BASH_REMATCH[1]}")
+	for a in csum seq; do [[ " $1 " == *" $a "* ]] && o+=("$a"); done
+	(IFS=,; echo "${o[*]}")
 }
 
 # kp_counters WHAT K OF ENCAP H0 H1 G0 G1: fouloader's and the kernel's.
@@ -332,6 +386,57 @@ kp_offload() {
 	kp_teardown "$k" "$of" "$if"
 }
 
+# kp_gro WHAT K OF IF HOST_ADDR GUEST_ADDR REASON: GRE in FOU/GUE to a
+# guest with GRO on: fouloader's TCP does not get through whole, the kernel
+# counts Udp InErrors. A SKIP with the reason, the count asserted.
+kp_gro() {
+	local what=$1 k=$2 of=$3 if=$4 ai=$5 bi=$6 reason=$7 out XFER_SECS=6
+	declare -A r0 r1
+	vm_run 30 "$(kernel_counters_script "kp$k")"; kv_load r0 "$VOUT"
+	head -c "$KP_XFER_BYTES" /dev/urandom >"$TMPD/blob"
+	if xfer_to_guest_start "$bi" "$ai" $((7000 + k)) "$TMPD/blob"; then
+		out=$(xfer_to_guest_finish "$TMPD/blob") && diag "the transfer got through this time"
+	fi
+	vm_run 30 "$(kernel_counters_script "kp$k")"; kv_load r1 "$VOUT"
+	capture_stop "$CAPTURE_PID"
+	expect_ge "$what: the kernel (GRO on) drops fouloader's TCP over GRE in UDP (Udp InErrors)" \
+		"$(sdelta0 r0 r1 Udp:InErrors)" 1 || diag_deltas kernel r0 r1
+	skip "$what: TCP host (fouloader) -> guest (kernel) with the guest's GRO on" "$reason"
+	kp_teardown "$k" "$of" "$if"
+}
+
+# kp_remcsum0 WHAT K OF IF HOST_ADDR GUEST_ADDR REASON: the kernel's UDP
+# datagrams with remote checksum offload and a zero outer checksum: fouloader
+# drops and counts them. A SKIP with the reason, the count asserted.
+kp_remcsum0() {
+	local what=$1 k=$2 of=$3 if=$4 ai=$5 bi=$6 reason=$7
+	declare -A z0 z1
+	stats_load z0 "$H_NS"
+	vm_run 20 "python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((\"$bi\", 0))
+for i in range(5): s.sendto(b\"x\" * 100, (\"$ai\", 9))'"
+	stats_load z1 "$H_NS"
+	capture_stop "$CAPTURE_PID"
+	expect_ge "$what: fouloader drops the kernel's 5 datagrams, drop_gue_remcsum_csum" "$(sdelta z0 z1 drop_gue_remcsum_csum)" 5 ||
+		{ diag "$VOUT"; diag_deltas fouloader z0 z1; }
+	skip "$what: traffic" "$reason"
+	kp_teardown "$k" "$of" "$if"
+}
+
+# host_gso on|off [WHY]: the host's tap lets TCP build GSO packets or not.
+# fouloader's GRE csum/seq tunnels take no GSO packet, and TCP builds them
+# whatever the device's tso/gso (segmenting after TC egress): one segment
+# per skb (gso_max_segs 1) is what keeps them out of TC egress.
+H_GSO=on
+host_gso() {
+	local out segs=65535
+	[ "$H_GSO" = "$1" ] && return 0
+	[ "$1" = off ] && segs=1
+	out=$(ip -n "$H_NS" link set "$H_IF" gso_max_segs $segs 2>&1)
+	ok $? "host: ip link set $H_IF gso_max_segs $segs${2:+ ($2)}" || diag "$out"
+	H_GSO=$1
+}
+
 # guest_offload FEATURE on|off [WHY]: ethtool -K on the guest's eth0 (tx:
 # checksum offload, gro), once per change; ethtool -k shows the outcome.
 declare -A G_OFFLOAD=([tx]=on [gro]=on)
@@ -369,7 +474,7 @@ kp_hook() {
 }
 
 vm_kpeer_suite() {
-	local series=$1 only4=$2 row hook='' k h of t0
+	local series=$1 only4=$2 row hook='' k h of t0 d t
 	require_vm
 	require_cmd tshark ethtool
 	if ! vm_boot "$series" agent "k${series//./}"; then
@@ -379,8 +484,8 @@ vm_kpeer_suite() {
 	pass "boot Debian's $series kernel ($VM_RELEASE) in a guest: agent ready after ${VM_BOOT_TIME}s"
 	check "guest network (eth0 virtio_net $B4 $B6)" vm_run 30 "$(guest_base_net_script)"
 	# fou6 is not loaded on demand: without it ip6tnl's "encap fou|gue" is EINVAL
-	vm_run 60 "set -e; for m in fou fou6 ipip sit ip6_tunnel; do modprobe \$m; done; lsmod | awk '{print \$1}' | grep -E '^(fou|fou6|ipip|sit|ip6_tunnel)\$' | sort | tr '\n' ' '"
-	ok "$VRC" "guest $VM_RELEASE: modprobe fou fou6 ipip sit ip6_tunnel" || { diag "$VOUT"; done_testing; }
+	vm_run 60 "set -e; for m in fou fou6 ipip sit ip6_tunnel gre ip_gre ip6_gre; do modprobe \$m; done; lsmod | awk '{print \$1}' | grep -E '^(fou|fou6|ipip|sit|ip6_tunnel|gre|ip_gre|ip6_gre)\$' | sort | tr '\n' ' '"
+	ok "$VRC" "guest $VM_RELEASE: modprobe fou fou6 ipip sit ip6_tunnel gre ip_gre ip6_gre" || { diag "$VOUT"; done_testing; }
 	diag "guest modules: $VOUT"
 	for row in "${KP_CASES[@]}"; do
 		IFS='|' read -r k h _ _ of _ <<<"$row"
@@ -406,8 +511,16 @@ vm_kpeer_suite() {
 		# not, and 6.1 does not with GRO off on the receiving device
 		if [[ $VM_RELEASE == 6.1.* && $row == *"|local "* ]]; then
 			guest_offload gro off "kernel $VM_RELEASE drops GRO'd datagrams of a fou socket bound with local"
+		elif [[ $row == *"|tc|gre|"* || $row == *"|tc|ip6gre|"* ]] && [[ $row != *"|gro:"* ]]; then
+			guest_offload gro off "the kernel's GRO drops TCP over GRE in FOU/GUE (Udp InErrors)"
 		else
 			guest_offload gro on
+		fi
+		IFS='|' read -r _ _ d _ _ _ _ _ _ t _ <<<"$row"
+		if kp_gre "$d" && [[ " $t " =~ \ (csum|seq)\  ]]; then
+			host_gso off "fouloader's GRE csum/seq tunnels take no GSO packet"
+		else
+			host_gso on
 		fi
 		t0=$SECONDS
 		kp_case "$row"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Guest tier: the kernel's own fou/gue, ipip, sit and ip6tnl on Debian's 6.12
+# Guest tier: the kernel's own fou/gue, ipip, sit, ip6tnl, gre and ip6gre on Debian's 6.12
 # kernel in a guest as the peer of fouloader on the host (see
 # selftests/vm/kpeer.sh). Needs root and qemu; boots the guest itself.
 cd "$(dirname "$0")/../.." || exit 1
