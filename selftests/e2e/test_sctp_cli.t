@@ -62,8 +62,8 @@ done
 run_fl --help
 grep -qx '  fouloader sctp dev DEV { \[side udp|native\] \[verify|noverify\] \[fill|nofill\] | default }' <<<"$OUT" &&
 	grep -qx '  fouloader sctp set \[encap-port P|default\] \[remote-encap-port P|default\]' <<<"$OUT" &&
-	grep -q '^  fouloader port add PORT { ipproto 4|41|132 | gue }' <<<"$OUT"
-ok $? "fouloader --help lists sctp set, sctp dev and port add ... ipproto 4|41|132" || show_run
+	grep -q '^  fouloader port add PORT { ipproto 4|41|47|132 | gue }' <<<"$OUT"
+ok $? "fouloader --help lists sctp set, sctp dev and port add ... ipproto 4|41|47|132" || show_run
 
 # ---------------------------------------------------------------- a fresh pin root
 run_fl sctp show --json
