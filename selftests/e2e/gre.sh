@@ -125,12 +125,11 @@ gre_suite() {
 			in_ns "$B_NS" "$PY" "$FOU_LIBDIR/txcsum.py" "$B_IF" off >/dev/null
 		ok $? "xdp: transmit checksum offload off on $A_IF and $B_IF"
 	fi
-	local ns dev args=() out e k t enc of ifs gl if
+	local ns dev out e k t enc of ifs gl if
 	for ns in "$A_NS" "$B_NS"; do
 		[ "$ns" = "$A_NS" ] && dev=$A_IF || dev=$B_IF
-		args=(attach "$dev" --rx "$HOOK")
-		[ "$HOOK" = xdp ] && args+=(--xdp-mode native)
-		check "${ns##*-}: fouloader ${args[*]}" fl "$ns" "${args[@]}" || bail "attach failed"
+		check "${ns##*-}: fouloader attach $dev --rx $HOOK" attach_rx "$ns" "$dev" "$HOOK" ||
+			bail "attach failed"
 	done
 	out=$(gre_configure "$A_NS" "$A_IF" a b 2>&1); ok $? "A: GRE ports, tunnels and routes configured" || diag "$out"
 	out=$(gre_configure "$B_NS" "$B_IF" b a 2>&1); ok $? "B: GRE ports, tunnels and routes configured" || diag "$out"

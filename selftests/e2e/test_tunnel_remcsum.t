@@ -57,9 +57,7 @@ configure() {
 
 for side in a b; do
 	if [ "$side" = a ]; then ns=$A_NS dev=$A_IF hook=tc; else ns=$B_NS dev=$B_IF hook=xdp; fi
-	args=(attach "$dev" --rx "$hook")
-	[ "$hook" = xdp ] && args+=(--xdp-mode native)
-	check "${side^^}: fouloader ${args[*]}" fl "$ns" "${args[@]}" || bail "attach failed"
+	check "${side^^}: fouloader attach $dev --rx $hook" attach_rx "$ns" "$dev" "$hook" || bail "attach failed"
 done
 out=$(configure "$A_NS" "$A_IF" a b 2>&1); ok $? "A: ports, remcsum tunnels, routes" || diag "$out"
 out=$(configure "$B_NS" "$B_IF" b a 2>&1); ok $? "B: ports, remcsum tunnels, routes" || diag "$out"

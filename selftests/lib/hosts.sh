@@ -71,6 +71,14 @@ ahead_ns() {
 		"${CLOCK_AHEAD_S:?clock_ahead first}"
 }
 
+# attach_rx NS DEV HOOK: fouloader attach DEV --rx HOOK inside NS, native
+# XDP when HOOK is xdp (veth runs it; skb mode would hide driver paths).
+attach_rx() {
+	local xdp=()
+	[ "$3" = xdp ] && xdp=(--xdp-mode native)
+	fl "$1" attach "$2" --rx "$3" "${xdp[@]}"
+}
+
 # pin_of NS: the pin root fl uses for NS.
 pin_of() { echo "${NS_PIN[$1]:-$PIN}"; }
 
