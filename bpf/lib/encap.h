@@ -383,16 +383,19 @@ static __always_inline void build_udp(const struct fou_tx *tx, __u32 udp_len, __
 	}
 }
 
-/* Fill the UDP checksum at @buf (the UDP header) over pseudo-header, UDP,
- * GUE, GRE and @inner_sum. Zero would mean "no checksum", so it becomes 0xffff. */
+/* Fill the UDP checksum at @buf (the UDP header) over pseudo-header, every
+ * header word between UDP and the inner packet (UDP, GUE and its remcsum
+ * option, GRE) and @inner_sum. Zero would mean "no checksum", so it becomes
+ * 0xffff. */
 static __always_inline void set_udp_csum(const struct fou_tx *tx, __u32 udp_len,
 					 __u32 inner_sum, __u8 *buf)
 {
 	__u32 *w = (void *)buf;
-	__u32 words = (UDP_HLEN + (tx->kind == FOU_KIND_GUE ? GUE_HLEN : 0) + tx->gre_len) / 4;
+	__u32 words = (udp_len - tx->in.len) / 4;
 	__u64 acc = (__u64)inner_sum;
 	__sum16 c;
 
+	/* GRE's 16 bytes at most, or the remcsum option's 8: never both */
 	for (int i = 0; i < (UDP_HLEN + GUE_HLEN + GRE_MAX_HLEN) / 4; i++)
 		if (i < words)
 			acc += w[i];

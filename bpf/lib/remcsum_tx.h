@@ -90,10 +90,7 @@ static __always_inline void remcsum_tx_udp(struct fou_tx *tx, __u8 *u, __u32 udp
 					   __u32 isum, __u32 off)
 {
 	struct udphdr *uh = (void *)u;
-	__u32 *w = (void *)u;
 	__u8 *g = u + UDP_HLEN;
-	__u64 acc = isum;
-	__sum16 c;
 
 	uh->len = bpf_htons(udp_len);
 	uh->check = 0;
@@ -102,11 +99,7 @@ static __always_inline void remcsum_tx_udp(struct fou_tx *tx, __u8 *u, __u32 udp
 	*(__be32 *)(g + GUE_HLEN) = GUE_PFLAG_REMCSUM;
 	*(__be16 *)(g + GUE_HLEN + GUE_PRIV_LEN) = bpf_htons(tx->in.l4_off);
 	*(__be16 *)(g + GUE_HLEN + GUE_PRIV_LEN + 2) = bpf_htons(tx->in.l4_off + off);
-	for (int i = 0; i < (UDP_HLEN + GUE_HLEN + REMCSUM_OPT_LEN) / 4; i++)
-		acc += w[i];
-	acc += ip_pseudo_sum(&tx->local, &tx->remote, tx->family, IPPROTO_UDP_NR, udp_len);
-	c = csum_fold(csum_fold64(acc));
-	uh->check = c ? c : 0xffff;
+	set_udp_csum(tx, udp_len, isum, u);
 }
 
 /* tx->hdr, built by build_outer() for plain GUE, with the option added. */
