@@ -67,16 +67,25 @@ def outer_ip4_options(frame):
     return frame[12:14] == b"\x08\x00" and len(frame) > 14 and frame[14] & 0xf > 5
 
 
-def gre_with_csum(frame):
-    """GRE with the C flag inside GUE (version 0) over IPv4 or IPv6."""
+def gue_offset(frame):
+    """Where a version 0 GUE header starts in an IPv4 or IPv6 (no extension
+    headers) UDP frame, or None."""
     if frame[12:14] == b"\x08\x00" and len(frame) > 34:
         proto, l4 = frame[23], 14 + (frame[14] & 0xf) * 4
     elif frame[12:14] == b"\x86\xdd" and len(frame) > 54:
         proto, l4 = frame[20], 54
     else:
-        return False
+        return None
     g = l4 + 8
-    if proto != 17 or len(frame) < g + 4 or frame[g] & 0xc0 or frame[g + 1] != 47:
+    if proto != 17 or len(frame) < g + 4 or frame[g] & 0xc0:
+        return None
+    return g
+
+
+def gre_with_csum(frame):
+    """GRE with the C flag inside GUE."""
+    g = gue_offset(frame)
+    if g is None or frame[g + 1] != 47:
         return False
     gre = g + 4 + (frame[g] & 0x1f) * 4
     return len(frame) > gre and bool(frame[gre] & 0x80)
@@ -133,14 +142,8 @@ FRAME_MAX = 9000 + 14              # the veth pair's MTU
 def remcsum_field(frame):
     """The inner offset of the checksum field a GUE remote checksum offload
     option names (the PRIV flag alone, private flag REMCSUM), or None."""
-    if frame[12:14] == b"\x08\x00" and len(frame) > 34:
-        proto, l4 = frame[23], 14 + (frame[14] & 0xf) * 4
-    elif frame[12:14] == b"\x86\xdd" and len(frame) > 54:
-        proto, l4 = frame[20], 54
-    else:
-        return None
-    g = l4 + 8
-    if proto != 17 or len(frame) < g + 12 or frame[g] & 0xc0 or frame[g + 2:g + 4] != b"\x00\x01":
+    g = gue_offset(frame)
+    if g is None or len(frame) < g + 12 or frame[g + 2:g + 4] != b"\x00\x01":
         return None
     if not frame[g + 4] & 0x80:
         return None
