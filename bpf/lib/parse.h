@@ -374,7 +374,8 @@ static __always_inline int parse_outer(struct __ctx_buff *ctx, void *data, void 
 	if (l3 > data_end)
 		return short_or_pull(data, data_end, p, FOU_STAT_PASS_SHORT);
 	proto = eth->h_proto;
-	if (CTX_VLAN_IN_DATA && (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))) {
+	if (CTX_VLAN_IN_DATA &&
+	    (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))) {
 		struct vlan_hdr *vh = l3;
 
 		if ((void *)(vh + 1) > data_end)
