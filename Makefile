@@ -22,7 +22,8 @@ LDLIBS   := -lxdp -lbpf -lelf -lz
 BPF_SRCS   := $(wildcard bpf/*.bpf.c) $(wildcard selftests/bench/*.bpf.c)
 BPF_OBJS   := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS      := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
-BPF_HDRS   := $(wildcard bpf/lib/*.h) $(wildcard include/*.h) $(BUILD)/crc32c_table.h
+BPF_HDRS   := $(wildcard bpf/lib/*.h) $(wildcard bpf/lib/ctx/*.h) $(wildcard selftests/bench/*.h) \
+	      $(wildcard include/*.h) $(BUILD)/crc32c_table.h
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
 # The tests configure ports through the loader's own port-state code.

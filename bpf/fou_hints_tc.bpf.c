@@ -7,9 +7,8 @@
  * counters. Metadata absent, or not ours (another magic or version), changes
  * nothing. It never drops.
  */
-#include "lib/common.h"
+#include "lib/ctx/skb.h"
 #include "lib/maps.h"
-#include "lib/skb.h"
 #include "lib/stats.h"
 
 /* What GRO made of the port's packets: one skb, gso_segs packets. */

@@ -4,15 +4,8 @@
  * devices this keeps GSO skbs whole (an XDP program makes veth segment every
  * packet), and it sees packets after GRO.
  */
+#include "lib/ctx/skb.h"
 #include "lib/decap.h"
-#include "lib/skb.h"
-
-FOU_DEFINE_CSUM_COPIED(fou_csum_copied_tc, struct __sk_buff, HOOK_TC)
-FOU_DEFINE_RANGE_SUM(fou_range_sum_tc, struct __sk_buff, skb_data(ctx), skb_data_end(ctx),
-		   fou_csum_copied_tc)
-FOU_DEFINE_CRC32C(fou_crc32c_tc, struct __sk_buff, HOOK_TC, skb_data(ctx), skb_data_end(ctx))
-FOU_DEFINE_ICMP(fou_icmp_match_tc, fou_icmp_act_tc, struct __sk_buff, HOOK_TC)
-FOU_DEFINE_SCTP_CHECK(fou_sctp_check_tc, struct __sk_buff, HOOK_TC, fou_crc32c_tc)
  
 /* Outer Ethernet + the largest IPv4 header + UDP: enough to find our port. */
 #define OUTER_PULL_LEN (ETH_HLEN + 60 + UDP_HLEN)
@@ -27,7 +20,7 @@ static __always_inline int classify(struct __sk_buff *skb, struct fou_rx *rx, bo
 	rx->p.pkt_len = skb->len;
 	rx->p.can_pull = can_pull;
 	rx->p.gso = skb->gso_size != 0;
-	return fou_rx_classify(skb, HOOK_TC, skb_data(skb),
+	return fou_rx_classify(skb, skb_data(skb),
 			       skb_data_end(skb), skb->ifindex, rx);
 }
 
@@ -91,8 +84,8 @@ static __always_inline int tc_decap(struct __sk_buff *skb, const struct fou_rx *
  * options, which BPF_ADJ_ROOM_NET would cut into. A global function, so its
  * copy stays out of the caller's frame.
  */
-__attribute__((noinline)) int fou_tc_sctp_decap(struct __sk_buff *skb, __u32 l4_off, __u32 family,
-						__u32 new_len)
+__noinline int fou_tc_sctp_decap(struct __sk_buff *skb, __u32 l4_off, __u32 family,
+				 __u32 new_len)
 {
 	__u8 hdr[60];
 	__u32 n = l4_off - ETH_HLEN;
@@ -130,8 +123,8 @@ __attribute__((noinline)) int fou_tc_sctp_decap(struct __sk_buff *skb, __u32 l4_
  * the rewritten IP header and those bytes back. The skb leaves as
  * CHECKSUM_NONE, its SCTP and IP headers intact.
  */
-__attribute__((noinline)) int fou_tc_sctp_decap_partial(struct __sk_buff *skb, __u32 l4_off,
-							__u32 family, __u32 new_len)
+__noinline int fou_tc_sctp_decap_partial(struct __sk_buff *skb, __u32 l4_off,
+					 __u32 family, __u32 new_len)
 {
 	__u8 hdr[60], keep[SCTP_PARTIAL_EXTRA];
 	__u32 n = l4_off - ETH_HLEN;
@@ -205,7 +198,7 @@ int fou_rx_tc(struct __sk_buff *skb)
 		id = classify(skb, rx, false);
 	}
 	if (id == FOU_STAT_RX_DECAP_GUE && rx->rc.mode)
-		id = remcsum_rx(skb, HOOK_TC, id, rx);
+		id = remcsum_rx(skb, id, rx);
 	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
 		void *data = skb_data(skb);
 		void *data_end = skb_data_end(skb);
@@ -220,7 +213,7 @@ int fou_rx_tc(struct __sk_buff *skb)
 			tc_sctp_mark(skb, id, rx);
 		}
 	}
-	count_outcome(skb, HOOK_TC, id, rx);
+	count_outcome(skb, id, rx);
 	/* A matched ICMP error is consumed: the kernel has no socket for it. */
 	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? TC_ACT_SHOT : TC_ACT_OK;
 }

@@ -7,6 +7,7 @@
  * in skb mode too. Frags-aware so it can attach to jumbo-MTU devices;
  * headers must sit in the first buffer.
  */
+#include "lib/ctx/xdp.h"
 #include "lib/decap.h"
 #include "lib/encap.h"
 #include "lib/hints.h"
@@ -19,14 +20,6 @@
 const volatile __u32 fou_hints_on = 0;
 const volatile __u32 fou_steer_cpus = 0;
 
-FOU_DEFINE_CSUM_COPIED(fou_csum_copied_xdp, struct xdp_md, HOOK_XDP)
-FOU_DEFINE_RANGE_SUM(fou_range_sum_xdp, struct xdp_md, (void *)(long)ctx->data,
-		   (void *)(long)ctx->data_end, fou_csum_copied_xdp)
-FOU_DEFINE_CRC32C(fou_crc32c_xdp, struct xdp_md, HOOK_XDP, (void *)(long)ctx->data,
-		  (void *)(long)ctx->data_end)
-FOU_DEFINE_ICMP(fou_icmp_match_xdp, fou_icmp_act_xdp, struct xdp_md, HOOK_XDP)
-FOU_DEFINE_SCTP_CHECK(fou_sctp_check_xdp, struct xdp_md, HOOK_XDP, fou_crc32c_xdp)
- 
 /* Move the Ethernet header (and its VLAN tag) up to just before the inner
  * packet, set the inner EtherType, and drop everything in between. */
 static __always_inline int xdp_decap(struct xdp_md *ctx, const struct fou_rx *rx)
@@ -68,8 +61,8 @@ static __always_inline int xdp_decap(struct xdp_md *ctx, const struct fou_rx *rx
  * bytes of Ethernet padding go from the end. A global function: its copy
  * would otherwise sit in the caller's frame, under the deepest call chain.
  */
-__attribute__((noinline)) int fou_xdp_sctp_decap(struct xdp_md *ctx, __u32 l3_off, __u32 l4_off,
-						 __u32 family, __u32 trim)
+__noinline int fou_xdp_sctp_decap(struct xdp_md *ctx, __u32 l3_off, __u32 l4_off,
+				  __u32 family, __u32 trim)
 {
 	__u8 hdr[ETH_HLEN + VLAN_HLEN + 60];
 	__u32 n = l4_off;
@@ -186,7 +179,7 @@ static __always_inline int xdp_encap_send(struct xdp_md *ctx, struct fou_tx *tx,
  * receive classification can end. Returns the XDP verdict, the outcome
  * counted, or -1 when no route wants the packet.
  */
-__attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
+__noinline int fou_xdp_forward(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -196,7 +189,7 @@ __attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
 
 	if (!s)
 		return -1;
-	id = tx_prepare(ctx, HOOK_XDP, data, data_end, bpf_xdp_get_buff_len(ctx), false, true,
+	id = tx_prepare(ctx, data, data_end, bpf_xdp_get_buff_len(ctx), false, true,
 			&s->tx);
 	if (id == FOU_STAT_TX_PASS_NO_ROUTE || id == FOU_STAT_TX_PASS_NOT_IP)
 		return -1;
@@ -210,7 +203,7 @@ __attribute__((noinline)) int fou_xdp_forward(struct xdp_md *ctx)
 		id = xdp_encap_send(ctx, &s->tx, &s->fib, &verdict);
 	if (FOU_STAT_IS_TX_DROP(id))
 		verdict = XDP_DROP;
-	count_tx(ctx, HOOK_XDP, id, &s->tx);
+	count_tx(ctx, id, &s->tx);
 	return verdict;
 }
 
@@ -254,7 +247,7 @@ static __always_inline int xdp_steer(struct xdp_md *ctx, int id, const struct fo
 	__u32 cpu = hash % fou_steer_cpus;
 	int verdict = bpf_redirect_map(&fou_cpumap, cpu, XDP_PASS);
 
-	count_outcome(ctx, HOOK_XDP, id, rx);
+	count_outcome(ctx, id, rx);
 	stat_inc(verdict == XDP_REDIRECT ? FOU_STAT_STEER_CPUMAP : FOU_STAT_STEER_FAILED);
 	return verdict;
 }
@@ -284,9 +277,9 @@ int fou_rx_xdp(struct xdp_md *ctx)
 	__builtin_memset(rx, 0, sizeof(*rx));
 
 	rx->p.pkt_len = bpf_xdp_get_buff_len(ctx);
-	id = fou_rx_classify(ctx, HOOK_XDP, data, data_end, ctx->ingress_ifindex, rx);
+	id = fou_rx_classify(ctx, data, data_end, ctx->ingress_ifindex, rx);
 	if (id == FOU_STAT_RX_DECAP_GUE && rx->rc.mode)
-		id = remcsum_rx(ctx, HOOK_XDP, id, rx);
+		id = remcsum_rx(ctx, id, rx);
 	if (id == FOU_STAT_RX_DECAP_FOU || id == FOU_STAT_RX_DECAP_GUE) {
 		data = (void *)(long)ctx->data;
 		data_end = (void *)(long)ctx->data_end;
@@ -318,7 +311,7 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		if (verdict >= 0)
 			return verdict;
 	}
-	count_outcome(ctx, HOOK_XDP, id, rx);
+	count_outcome(ctx, id, rx);
 	/* A matched ICMP error is consumed: the kernel has no socket for it. */
 	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? XDP_DROP : XDP_PASS;
 }

@@ -4,16 +4,11 @@
  * traffic. A GSO packet is encapsulated once (bpf_skb_adjust_room marks it
  * SKB_GSO_UDP_TUNNEL) and segmented by the stack after us.
  */
+#include "lib/ctx/skb.h"
 #include "lib/encap.h"
 #include "lib/remcsum_tx.h"
 #include "lib/icmp_tx.h"
 #include "lib/sctp_tx.h"
-#include "lib/skb.h"
-
-FOU_DEFINE_CSUM_COPIED(fou_csum_copied_tc, struct __sk_buff, HOOK_TC)
-FOU_DEFINE_RANGE_SUM(fou_range_sum_tc, struct __sk_buff, skb_data(ctx), skb_data_end(ctx),
-		     fou_csum_copied_tc)
-FOU_DEFINE_CRC32C(fou_crc32c_tc, struct __sk_buff, HOOK_TC, skb_data(ctx), skb_data_end(ctx))
 
 /* Ethernet + the largest IPv4 header + a TCP header: ports and checksum. */
 #define TX_PULL_LEN (ETH_HLEN + 60 + 20)
@@ -152,7 +147,7 @@ int fou_tx_tc(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	pull_headers(skb, TX_PULL_LEN);
-	id = tx_prepare(skb, HOOK_TC, skb_data(skb), skb_data_end(skb), skb->len,
+	id = tx_prepare(skb, skb_data(skb), skb_data_end(skb), skb->len,
 			skb->gso_size != 0, false, &s->tx);
 	if (id == FOU_CONTINUE)
 		id = tx_path_check(&s->tx, tx_seg_len(skb, &s->tx.in));
@@ -170,7 +165,7 @@ int fou_tx_tc(struct __sk_buff *skb)
 		if (id == FOU_CONTINUE)
 			id = fou_sctp_put_udp(skb);
 	}
-	count_tx(skb, HOOK_TC, id, &s->tx);
+	count_tx(skb, id, &s->tx);
 	return FOU_STAT_IS_TX_DROP(id) ? TC_ACT_SHOT : verdict;
 }
 

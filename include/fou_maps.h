@@ -480,4 +480,94 @@ struct fou_gro_stats {
 /* fou_cpumap: CPUMAP for attach --steer cpumap, one entry per CPU steered to. */
 #define FOU_MAX_STEER_CPUS 64
 
+/*
+ * The layouts the BPF programs (clang, vmlinux.h types) and fouloader (gcc,
+ * <linux/types.h>) must agree on, and pinned maps keep across upgrades:
+ * every struct's size and the offset of each field after the first. A
+ * change here is a change of map format.
+ */
+#define FOU_AT(type, field, off) (__builtin_offsetof(struct type, field) == (off))
+_Static_assert(sizeof(struct fou_addr) == 16, "struct fou_addr");
+_Static_assert(sizeof(struct fou_port_peer) == 20 && FOU_AT(fou_port_peer, port, 16),
+	       "struct fou_port_peer");
+_Static_assert(sizeof(struct fou_local_key) == 20 && FOU_AT(fou_local_key, family, 16),
+	       "struct fou_local_key");
+_Static_assert(sizeof(struct fou_local_inline) == 180 && FOU_AT(fou_local_inline, n6, 1) &&
+	       FOU_AT(fou_local_inline, more4, 2) && FOU_AT(fou_local_inline, more6, 3) &&
+	       FOU_AT(fou_local_inline, v4, 4) && FOU_AT(fou_local_inline, kind4, 36) &&
+	       FOU_AT(fou_local_inline, kind6, 44) && FOU_AT(fou_local_inline, v6, 52),
+	       "struct fou_local_inline");
+_Static_assert(sizeof(struct fou_port) == 116 && FOU_AT(fou_port, family, 2) &&
+	       FOU_AT(fou_port, kind, 3) && FOU_AT(fou_port, ipproto, 4) &&
+	       FOU_AT(fou_port, npeers, 5) && FOU_AT(fou_port, flags, 6) &&
+	       FOU_AT(fou_port, ifindex, 8) && FOU_AT(fou_port, local, 12) &&
+	       FOU_AT(fou_port, peers, 28) && FOU_AT(fou_port, mark, 108) &&
+	       FOU_AT(fou_port, gre_key, 112), "struct fou_port");
+_Static_assert(sizeof(struct fou_peer_key) == 20 && FOU_AT(fou_peer_key, family, 2) &&
+	       FOU_AT(fou_peer_key, addr, 4), "struct fou_peer_key");
+_Static_assert(sizeof(struct fou_peer) == 4, "struct fou_peer");
+_Static_assert(sizeof(struct fou_port_stats) == 24 && FOU_AT(fou_port_stats, rx_bytes, 8) &&
+	       FOU_AT(fou_port_stats, drop_packets, 16), "struct fou_port_stats");
+_Static_assert(sizeof(struct fou_tunnel) == 72 && FOU_AT(fou_tunnel, family, 16) &&
+	       FOU_AT(fou_tunnel, kind, 17) && FOU_AT(fou_tunnel, ipproto, 18) &&
+	       FOU_AT(fou_tunnel, ttl, 19) && FOU_AT(fou_tunnel, tos, 20) &&
+	       FOU_AT(fou_tunnel, flags, 22) && FOU_AT(fou_tunnel, mtu, 24) &&
+	       FOU_AT(fou_tunnel, dport, 26) && FOU_AT(fou_tunnel, sport, 28) &&
+	       FOU_AT(fou_tunnel, sport_min, 30) && FOU_AT(fou_tunnel, sport_max, 32) &&
+	       FOU_AT(fou_tunnel, local, 36) && FOU_AT(fou_tunnel, remote, 52) &&
+	       FOU_AT(fou_tunnel, gre_key, 68), "struct fou_tunnel");
+_Static_assert(sizeof(struct fou_tun_gre_seq) == 8, "struct fou_tun_gre_seq");
+_Static_assert(sizeof(struct fou_tun_stats) == 24 && FOU_AT(fou_tun_stats, tx_bytes, 8) &&
+	       FOU_AT(fou_tun_stats, drop_packets, 16), "struct fou_tun_stats");
+_Static_assert(sizeof(struct fou_route_count) == 8 && FOU_AT(fou_route_count, v6, 4),
+	       "struct fou_route_count");
+_Static_assert(sizeof(struct fou_route_filter) == 80 && FOU_AT(fou_route_filter, v4_routes, 4) &&
+	       FOU_AT(fou_route_filter, v6_routes, 8) && FOU_AT(fou_route_filter, v4, 16) &&
+	       FOU_AT(fou_route_filter, v6, 48), "struct fou_route_filter");
+_Static_assert(sizeof(struct fou_route4_key) == 8 && FOU_AT(fou_route4_key, addr, 4),
+	       "struct fou_route4_key");
+_Static_assert(sizeof(struct fou_route6_key) == 20 && FOU_AT(fou_route6_key, addr, 4),
+	       "struct fou_route6_key");
+_Static_assert(sizeof(struct fou_route) == 4, "struct fou_route");
+_Static_assert(sizeof(struct fou_device) == 48 && FOU_AT(fou_device, prog_id, 4) &&
+	       FOU_AT(fou_device, tx_prog_id, 8) && FOU_AT(fou_device, hook, 12) &&
+	       FOU_AT(fou_device, xdp_mode, 13) && FOU_AT(fou_device, flags, 14) &&
+	       FOU_AT(fou_device, tc_handle, 16) && FOU_AT(fou_device, tc_priority, 20) &&
+	       FOU_AT(fou_device, name, 24) && FOU_AT(fou_device, hints_prog_id, 40) &&
+	       FOU_AT(fou_device, steer_cpus, 44), "struct fou_device");
+_Static_assert(sizeof(struct fou_sctp_conf) == 8 && FOU_AT(fou_sctp_conf, remote_port, 2) &&
+	       FOU_AT(fou_sctp_conf, flags, 4), "struct fou_sctp_conf");
+_Static_assert(sizeof(struct fou_sctp_dev) == 4, "struct fou_sctp_dev");
+_Static_assert(sizeof(struct fou_sctp_peer_key) == 24 && FOU_AT(fou_sctp_peer_key, vtag, 16) &&
+	       FOU_AT(fou_sctp_peer_key, family, 20), "struct fou_sctp_peer_key");
+_Static_assert(sizeof(struct fou_sctp_peer) == 16 && FOU_AT(fou_sctp_peer, flags, 2) &&
+	       FOU_AT(fou_sctp_peer, peer_vtag, 4) && FOU_AT(fou_sctp_peer, updated_ns, 8),
+	       "struct fou_sctp_peer");
+_Static_assert(sizeof(struct fou_sctp_vtag_key) == 24 && FOU_AT(fou_sctp_vtag_key, vtag, 16) &&
+	       FOU_AT(fou_sctp_vtag_key, family, 20), "struct fou_sctp_vtag_key");
+_Static_assert(sizeof(struct fou_sctp_vtag) == 8, "struct fou_sctp_vtag");
+_Static_assert(sizeof(struct fou_tun_index_key) == 36 && FOU_AT(fou_tun_index_key, remote, 16) &&
+	       FOU_AT(fou_tun_index_key, dport, 32) && FOU_AT(fou_tun_index_key, family, 34),
+	       "struct fou_tun_index_key");
+_Static_assert(sizeof(struct fou_tun_index) == 4, "struct fou_tun_index");
+_Static_assert(sizeof(struct fou_tun_path) == 72 && FOU_AT(fou_tun_path, pmtu_seq, 2) &&
+	       FOU_AT(fou_tun_path, pmtu_ns, 8) && FOU_AT(fou_tun_path, pmtu_from, 16) &&
+	       FOU_AT(fou_tun_path, redirect_gw, 32) && FOU_AT(fou_tun_path, redirect_ns, 48) &&
+	       FOU_AT(fou_tun_path, redirect_from, 56), "struct fou_tun_path");
+_Static_assert(sizeof(struct fou_tun_icmp) == 56 && FOU_AT(fou_tun_icmp, pkt_too_big, 8) &&
+	       FOU_AT(fou_tun_icmp, unreachable, 16) && FOU_AT(fou_tun_icmp, time_exceeded, 24) &&
+	       FOU_AT(fou_tun_icmp, redirect, 32) && FOU_AT(fou_tun_icmp, sent_too_big, 40) &&
+	       FOU_AT(fou_tun_icmp, rate_limited, 48), "struct fou_tun_icmp");
+_Static_assert(sizeof(struct fou_icmp_conf) == 24 && FOU_AT(fou_icmp_conf, pmtu_min4, 4) &&
+	       FOU_AT(fou_icmp_conf, pmtu_min6, 6) && FOU_AT(fou_icmp_conf, rate, 8) &&
+	       FOU_AT(fou_icmp_conf, burst, 12) && FOU_AT(fou_icmp_conf, flags, 16),
+	       "struct fou_icmp_conf");
+_Static_assert(sizeof(struct fou_icmp_bucket) == 16 && FOU_AT(fou_icmp_bucket, last_ns, 8),
+	       "struct fou_icmp_bucket");
+_Static_assert(sizeof(struct fou_xdp_hints) == 12 && FOU_AT(fou_xdp_hints, version, 2) &&
+	       FOU_AT(fou_xdp_hints, flags, 3) && FOU_AT(fou_xdp_hints, slot, 4) &&
+	       FOU_AT(fou_xdp_hints, hash, 8), "struct fou_xdp_hints");
+_Static_assert(sizeof(struct fou_gro_stats) == 16 && FOU_AT(fou_gro_stats, segs, 8),
+	       "struct fou_gro_stats");
+
 #endif /* FOU_MAPS_H */

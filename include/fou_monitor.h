@@ -8,6 +8,8 @@
 #ifndef FOU_MONITOR_H
 #define FOU_MONITOR_H
 
+#include "fou_maps.h"
+
 #define FOU_MAP_MONITOR_CONF "fou_monitor_conf"
 #define FOU_MAP_MONITOR_RING "fou_monitor_ring"
 #define FOU_MAP_MONITOR_CPU  "fou_monitor_cpu"
@@ -20,7 +22,8 @@
 #define FOU_MON_F_ON  0x1 /* a monitor runs: emit events */
 #define FOU_MON_F_ALL 0x2 /* every outcome, not only drops */
 
-/* Where the outcome was counted. */
+/* Where the outcome was counted: the hook (FOU_HOOK_* of fou_devices) and,
+ * at TC, the direction; the BPF side names it with ctx_monitor_hook(). */
 enum {
 	FOU_MON_HOOK_XDP,
 	FOU_MON_HOOK_TC_INGRESS,
@@ -61,5 +64,19 @@ struct fou_monitor_event {
 	__u16 pad2[3];
 	__u8 data[FOU_MONITOR_SNAPLEN_MAX];
 };
+
+/* Layouts, as in fou_maps.h: a change here is a change of the event format. */
+_Static_assert(sizeof(struct fou_monitor_conf) == 24 && FOU_AT(fou_monitor_conf, snaplen, 4) &&
+	       FOU_AT(fou_monitor_conf, cost_ns, 8) && FOU_AT(fou_monitor_conf, owner_pid, 16) &&
+	       FOU_AT(fou_monitor_conf, port, 20) && FOU_AT(fou_monitor_conf, tunnel, 22),
+	       "struct fou_monitor_conf");
+_Static_assert(sizeof(struct fou_monitor_cpu) == 40 && FOU_AT(fou_monitor_cpu, last_ns, 8) &&
+	       FOU_AT(fou_monitor_cpu, events, 16) && FOU_AT(fou_monitor_cpu, limited, 24) &&
+	       FOU_AT(fou_monitor_cpu, lost, 32), "struct fou_monitor_cpu");
+_Static_assert(sizeof(struct fou_monitor_event) == 288 && FOU_AT(fou_monitor_event, ifindex, 8) &&
+	       FOU_AT(fou_monitor_event, pkt_len, 12) && FOU_AT(fou_monitor_event, reason, 16) &&
+	       FOU_AT(fou_monitor_event, hook, 18) && FOU_AT(fou_monitor_event, port, 20) &&
+	       FOU_AT(fou_monitor_event, tunnel, 22) && FOU_AT(fou_monitor_event, cap_len, 24) &&
+	       FOU_AT(fou_monitor_event, data, 32), "struct fou_monitor_event");
 
 #endif /* FOU_MONITOR_H */

@@ -3,7 +3,8 @@
  * Counter ids of the fou_stats per-CPU array: one per outcome, so that every
  * packet the receive programs see is counted exactly once, under the reason
  * that decided its fate. The list is an X-macro so the BPF enum and the
- * loader's names and descriptions can never drift apart.
+ * loader's names and descriptions can never drift apart; it is one list per
+ * verdict class, so the FOU_STAT_IS_* tests follow from it too.
  *
  * Receive programs: rx_ = decapsulated, pass_ = not ours (left untouched),
  * drop_ = ours but dropped. XDP forwarding: fwd_ = encapsulated and sent on
@@ -16,11 +17,13 @@
 #ifndef FOU_STATS_H
 #define FOU_STATS_H
 
-#define FOU_STATS_LIST(X)                                                              \
+#define FOU_STATS_RX(X)                                                                \
 	X(RX_DECAP_FOU,        "rx_decap_fou",        "FOU packets decapsulated")                     \
 	X(RX_DECAP_GUE,        "rx_decap_gue",        "GUE packets decapsulated")                     \
 	X(RX_DECAP_SCTP,       "rx_decap_sctp",       "SCTP over UDP turned into native SCTP (RFC 6951)") \
-	X(RX_ICMP_TUNNEL,      "rx_icmp_tunnel",      "ICMP error about a tunnel packet: recorded, consumed") \
+	X(RX_ICMP_TUNNEL,      "rx_icmp_tunnel",      "ICMP error about a tunnel packet: recorded, consumed")
+
+#define FOU_STATS_PASS(X)                                                              \
 	X(PASS_NOT_IP,         "pass_not_ip",         "not IPv4 or IPv6")                             \
 	X(PASS_NOT_UDP,        "pass_not_udp",        "IP but not UDP")                               \
 	X(PASS_SHORT,          "pass_short",          "too short for an outer IP/UDP header")         \
@@ -37,7 +40,9 @@
 	X(PASS_ICMP_SCTP,      "pass_icmp_sctp",      "ICMP error about an SCTP-over-UDP association: counted") \
 	X(PASS_ICMP_NO_TUNNEL, "pass_icmp_no_tunnel", "ICMP error whose quote matches no tunnel")      \
 	X(PASS_ICMP_BAD_SPORT, "pass_icmp_bad_sport", "ICMP quote names a tunnel, source port outside its rule") \
-	X(PASS_ICMP_SHORT,     "pass_icmp_short",     "ICMP error quoting less than an IP and UDP header") \
+	X(PASS_ICMP_SHORT,     "pass_icmp_short",     "ICMP error quoting less than an IP and UDP header")
+
+#define FOU_STATS_DROP(X)                                                              \
 	X(DROP_PEER,           "drop_peer",           "source address is not an allowed peer")        \
 	X(DROP_PEER_PORT,      "drop_peer_port",      "source port is not the peer's port")           \
 	X(DROP_IP6_OPT_DISCARD, "drop_ip6_opt_discard", "unknown IPv6 Hop-by-Hop/Destination option whose type says discard (RFC 8200 4.2)") \
@@ -75,24 +80,34 @@
 	X(DROP_SCTP_CHUNK_ZERO, "drop_sctp_chunk_zero", "SCTP chunk length below 4 (an empty chunk)") \
 	X(DROP_SCTP_CRC,       "drop_sctp_crc",       "bad SCTP CRC32c")                              \
 	X(DROP_ICMP_CSUM,      "drop_icmp_csum",      "ICMP error about a tunnel with a bad checksum") \
-	X(DROP_ADJUST,         "drop_adjust",         "kernel refused to remove the outer headers")  \
+	X(DROP_ADJUST,         "drop_adjust",         "kernel refused to remove the outer headers")
+
+#define FOU_STATS_FWD(X)                                                               \
 	X(FWD_ENCAP_FOU,       "fwd_encap_fou",       "XDP: encapsulated in FOU and forwarded")        \
-	X(FWD_ENCAP_GUE,       "fwd_encap_gue",       "XDP: encapsulated in GUE and forwarded")        \
+	X(FWD_ENCAP_GUE,       "fwd_encap_gue",       "XDP: encapsulated in GUE and forwarded")
+
+#define FOU_STATS_FWD_PASS(X)                                                          \
 	X(FWD_PASS_NO_NEIGH,   "fwd_pass_no_neigh",   "XDP: next hop not resolved, left to the stack") \
 	X(FWD_PASS_TOO_BIG,    "fwd_pass_too_big",    "XDP: over the tunnel's path MTU, left to TC egress") \
 	X(FWD_PASS_TTL,        "fwd_pass_ttl",        "XDP: inner TTL/hop limit <= 1, left to the stack (Time Exceeded)") \
-	X(FWD_PASS_GRE,        "fwd_pass_gre",        "XDP: for a GRE tunnel, left to the stack and TC egress") \
+	X(FWD_PASS_GRE,        "fwd_pass_gre",        "XDP: for a GRE tunnel, left to the stack and TC egress")
+
+#define FOU_STATS_TX(X)                                                                \
 	X(TX_ENCAP_FOU,        "tx_encap_fou",        "encapsulated in FOU")                          \
 	X(TX_ENCAP_GUE,        "tx_encap_gue",        "encapsulated in GUE")                          \
 	X(TX_ENCAP_SCTP,       "tx_encap_sctp",       "native SCTP put in UDP for an over-UDP peer (RFC 6951)") \
 	X(TX_SCTP_FILLED,      "tx_sctp_filled",      "SCTP CRC32c computed and filled in")           \
 	X(TX_ICMP_FRAG_NEEDED, "tx_icmp_frag_needed", "over the path MTU: ICMP Frag Needed sent to the inner sender") \
-	X(TX_ICMP_PKT_TOO_BIG, "tx_icmp_pkt_too_big", "over the path MTU: ICMPv6 Packet Too Big sent to the inner sender") \
+	X(TX_ICMP_PKT_TOO_BIG, "tx_icmp_pkt_too_big", "over the path MTU: ICMPv6 Packet Too Big sent to the inner sender")
+
+#define FOU_STATS_TX_PASS(X)                                                           \
 	X(TX_PASS_NOT_IP,      "tx_pass_not_ip",      "not IPv4 or IPv6")                             \
 	X(TX_PASS_NO_ROUTE,    "tx_pass_no_route",    "destination matches no tunnel route")          \
 	X(TX_PASS_ENCAPSULATED, "tx_pass_encapsulated", "already a tunnel packet (ours leaving, or the kernel's)") \
 	X(TX_PASS_SCTP_NATIVE, "tx_pass_sctp_native", "SCTP to a peer that spoke native SCTP to us") \
-	X(TX_PASS_SCTP_CRC_OFFLOAD, "tx_pass_sctp_crc_offload", "SCTP leaving a 'fill' device whose CRC32c the device or the kernel writes (CHECKSUM_PARTIAL): left to it") \
+	X(TX_PASS_SCTP_CRC_OFFLOAD, "tx_pass_sctp_crc_offload", "SCTP leaving a 'fill' device whose CRC32c the device or the kernel writes (CHECKSUM_PARTIAL): left to it")
+
+#define FOU_STATS_TX_DROP(X)                                                           \
 	X(TX_DROP_MALFORMED,   "tx_drop_malformed",   "IP header truncated or lying about its length") \
 	X(TX_DROP_NO_TUNNEL,   "tx_drop_no_tunnel",   "route names a tunnel that is gone")            \
 	X(TX_DROP_FAMILY,      "tx_drop_family",      "inner family not carried by the FOU ipproto")  \
@@ -105,7 +120,9 @@
 	X(TX_DROP_PMTU_LIMITED, "tx_drop_pmtu_limited", "over the path MTU; ICMP over the rate limit") \
 	X(TX_DROP_GRE_GSO,     "tx_drop_gre_gso",     "GSO packet for a GRE tunnel with csum or seq (per-segment fields): gso_max_segs 1 on the device") \
 	X(TX_DROP_GRE_SEQ,     "tx_drop_gre_seq",     "GRE sequence number not taken: 32 compare-and-swaps lost to other CPUs") \
-	X(TX_DROP_ADJUST,      "tx_drop_adjust",      "kernel refused to add the outer headers")     \
+	X(TX_DROP_ADJUST,      "tx_drop_adjust",      "kernel refused to add the outer headers")
+
+#define FOU_STATS_EVENT(X)                                                             \
 	X(SCTP_PORT_LEARNED,   "sctp_port_learned",   "event: over-UDP peer's port learned from INIT/INIT-ACK") \
 	X(SCTP_PORT_CHANGED,   "sctp_port_changed",   "event: verified packet from a new port (NAT rebinding)") \
 	X(SCTP_VTAG_UNKNOWN,   "sctp_vtag_unknown",   "event: over-UDP tag matches no known association, nothing learned") \
@@ -126,6 +143,17 @@
 	X(STEER_CPUMAP,        "steer_cpumap",        "event: XDP: decapsulated packet steered to a CPU by its inner flow") \
 	X(STEER_FAILED,        "steer_failed",        "event: XDP: cpumap redirect refused, packet passed on this CPU")
 
+/*
+ * All counters, class by class: the enum, the loader's names and the man
+ * page follow this order, and each class is one range of it, so a
+ * counter's class is where its line stands, never a comparison with a
+ * neighbour's id.
+ */
+#define FOU_STATS_LIST(X)                                                              \
+	FOU_STATS_RX(X) FOU_STATS_PASS(X) FOU_STATS_DROP(X) FOU_STATS_FWD(X)            \
+	FOU_STATS_FWD_PASS(X) FOU_STATS_TX(X) FOU_STATS_TX_PASS(X) FOU_STATS_TX_DROP(X) \
+	FOU_STATS_EVENT(X)
+
 #define FOU_STAT_ENUM(id, name, desc) FOU_STAT_##id,
 enum fou_stat_id {
 	FOU_STATS_LIST(FOU_STAT_ENUM)
@@ -133,11 +161,33 @@ enum fou_stat_id {
 };
 #undef FOU_STAT_ENUM
 
-/* Each block is ordered: the verdict follows from the id. */
-#define FOU_STAT_IS_PASS(id) ((id) >= FOU_STAT_PASS_NOT_IP && (id) < FOU_STAT_DROP_PEER)
-#define FOU_STAT_IS_DROP(id) ((id) >= FOU_STAT_DROP_PEER && (id) <= FOU_STAT_DROP_ADJUST)
-#define FOU_STAT_IS_TX_DROP(id) ((id) >= FOU_STAT_TX_DROP_MALFORMED && (id) <= FOU_STAT_TX_DROP_ADJUST)
+/* Where each class ends: the ids before it plus its own, in list order. */
+#define FOU_STAT_ONE(id, name, desc) +1
+enum {
+	FOU_STAT__RX_END = 0 FOU_STATS_RX(FOU_STAT_ONE),
+	FOU_STAT__PASS_END = FOU_STAT__RX_END FOU_STATS_PASS(FOU_STAT_ONE),
+	FOU_STAT__DROP_END = FOU_STAT__PASS_END FOU_STATS_DROP(FOU_STAT_ONE),
+	FOU_STAT__FWD_END = FOU_STAT__DROP_END FOU_STATS_FWD(FOU_STAT_ONE),
+	FOU_STAT__FWD_PASS_END = FOU_STAT__FWD_END FOU_STATS_FWD_PASS(FOU_STAT_ONE),
+	FOU_STAT__TX_END = FOU_STAT__FWD_PASS_END FOU_STATS_TX(FOU_STAT_ONE),
+	FOU_STAT__TX_PASS_END = FOU_STAT__TX_END FOU_STATS_TX_PASS(FOU_STAT_ONE),
+	FOU_STAT__TX_DROP_END = FOU_STAT__TX_PASS_END FOU_STATS_TX_DROP(FOU_STAT_ONE),
+	FOU_STAT__EVENT_END = FOU_STAT__TX_DROP_END FOU_STATS_EVENT(FOU_STAT_ONE),
+};
+#undef FOU_STAT_ONE
+_Static_assert((int)FOU_STAT__EVENT_END == (int)FOU_STAT__COUNT,
+	       "FOU_STATS_LIST holds every class list, in the order of the ranges above");
+
+#define FOU_STAT_IN(id, lo, hi) ((id) >= (lo) && (id) < (hi))
+#define FOU_STAT_IS_RX(id)       ((unsigned int)(id) < FOU_STAT__RX_END)
+#define FOU_STAT_IS_PASS(id)     FOU_STAT_IN(id, FOU_STAT__RX_END, FOU_STAT__PASS_END)
+#define FOU_STAT_IS_DROP(id)     FOU_STAT_IN(id, FOU_STAT__PASS_END, FOU_STAT__DROP_END)
+#define FOU_STAT_IS_FWD(id)      FOU_STAT_IN(id, FOU_STAT__DROP_END, FOU_STAT__FWD_END)
+#define FOU_STAT_IS_FWD_PASS(id) FOU_STAT_IN(id, FOU_STAT__FWD_END, FOU_STAT__FWD_PASS_END)
+#define FOU_STAT_IS_TX(id)       FOU_STAT_IN(id, FOU_STAT__FWD_PASS_END, FOU_STAT__TX_END)
+#define FOU_STAT_IS_TX_PASS(id)  FOU_STAT_IN(id, FOU_STAT__TX_END, FOU_STAT__TX_PASS_END)
+#define FOU_STAT_IS_TX_DROP(id)  FOU_STAT_IN(id, FOU_STAT__TX_PASS_END, FOU_STAT__TX_DROP_END)
 /* Events are counted beside a packet's outcome, never instead of it. */
-#define FOU_STAT_IS_EVENT(id) ((id) > FOU_STAT_TX_DROP_ADJUST)
+#define FOU_STAT_IS_EVENT(id)    ((id) >= FOU_STAT__TX_DROP_END)
 
 #endif /* FOU_STATS_H */

@@ -81,8 +81,7 @@ static const char *verdict(int id)
 {
 	if (FOU_STAT_IS_DROP(id) || FOU_STAT_IS_TX_DROP(id))
 		return "drop";
-	if (FOU_STAT_IS_PASS(id) || !strncmp(stat_name(id), "fwd_pass_", 9) ||
-	    !strncmp(stat_name(id), "tx_pass_", 8))
+	if (FOU_STAT_IS_PASS(id) || FOU_STAT_IS_FWD_PASS(id) || FOU_STAT_IS_TX_PASS(id))
 		return "pass";
 	return "handled";
 }

@@ -42,32 +42,14 @@
 #define ECN_ECT_0   0x2
 #define ECN_CE      0x3
 
-#ifndef XDP_PASS
-#define XDP_ABORTED 0
-#define XDP_DROP    1
-#define XDP_PASS    2
-#endif
 #define TC_ACT_OK   0
 #define TC_ACT_SHOT 2
 
-/* Which entry point inlined a shared helper: lets one body serve both hooks
- * while the dead branch (and its hook-specific helper call) compiles away. */
-#define HOOK_XDP 0
-#define HOOK_TC  1
-
-/* The packet's linear data, from either hook's context: read again after a
- * call rather than kept, so that no pointer has to be saved across it. */
-static __always_inline void *pkt_data(void *ctx, int hook)
-{
-	return hook == HOOK_XDP ? (void *)(long)((struct xdp_md *)ctx)->data
-				: (void *)(long)((struct __sk_buff *)ctx)->data;
-}
-
-static __always_inline void *pkt_data_end(void *ctx, int hook)
-{
-	return hook == HOOK_XDP ? (void *)(long)((struct xdp_md *)ctx)->data_end
-				: (void *)(long)((struct __sk_buff *)ctx)->data_end;
-}
+/* skb->ip_summed, which __sk_buff does not show (ctx_ip_summed()). */
+#define CHECKSUM_NONE_NR        0
+#define CHECKSUM_UNNECESSARY_NR 1
+#define CHECKSUM_COMPLETE_NR    2
+#define CHECKSUM_PARTIAL_NR     3
 
 /* A length of 1..@max the verifier can see at the point of use (a helper's
  * size argument); the caller has already checked it. */
@@ -76,13 +58,6 @@ static __always_inline __u32 verifier_len(__u32 n, const __u32 max)
 	n -= 1;
 	asm volatile("if %0 <= %1 goto +1; %0 = %1" : "+r"(n) : "i"(max - 1));
 	return n + 1;
-}
-
-static __always_inline long load_bytes(void *ctx, int hook, __u32 off, void *to, __u32 len)
-{
-	if (hook == HOOK_XDP)
-		return bpf_xdp_load_bytes(ctx, off, to, len);
-	return bpf_skb_load_bytes(ctx, off, to, len);
 }
 
 #ifndef __always_inline

@@ -10,11 +10,11 @@
  * scripts/gen-crc32c-table.c into .rodata) so that the loads are independent
  * of each other and of the running CRC, except for the first eight bytes.
  *
- * Layout, as in lib/csum.h: FOU_DEFINE_CRC32C(name, ...) defines, per hook,
- *   name           the entry: header, a short prefix in place, then the two below
- *   name_blocks    32-byte blocks over the linear data, in place
- *   name_copied    whatever is not linear (pages, further XDP buffers),
- *                  copied to the stack 128 bytes at a time
+ * Layout, as in lib/csum.h:
+ *   fou_crc32c          the entry: header, a short prefix in place, then the two below
+ *   fou_crc32c_blocks   32-byte blocks over the linear data, in place
+ *   fou_crc32c_copied   whatever is not linear (pages, further XDP buffers),
+ *                       copied to the stack 128 bytes at a time
  * all global (noinline) functions, so that the verifier walks each loop once
  * on its own instead of once for every path that reaches it.
  *
@@ -297,7 +297,7 @@ out:
  * The state lives in the caller's frame; every step re-checks what it reads.
  */
 struct crc32c_walk {
-	void *ctx;
+	struct __ctx_buff *ctx;
 	__u64 off;  /* frame offset of the next byte */
 	__u64 left; /* bytes still to do */
 	__u64 crc;
@@ -334,7 +334,7 @@ static __always_inline long crc32c_step(void *data, void *data_end, struct crc32
 
 /* Up to CRC32C_STEP_CHUNKS chunks of the slow path, each copied to the
  * scratch buffer; returns 1 (stop) when less than a chunk is left. */
-static __always_inline long crc32c_chunks(void *ctx, int hook, struct crc32c_walk *w)
+static long crc32c_chunks(__u64 i, struct crc32c_walk *w)
 {
 	const __u8 *tb = crc32c_tables();
 	__u8 *buf = copy_buf();
@@ -342,7 +342,7 @@ static __always_inline long crc32c_chunks(void *ctx, int hook, struct crc32c_wal
 	for (int i = 0; i < CRC32C_STEP_CHUNKS; i++) {
 		if (w->left < CRC32C_CHUNK)
 			return 1;
-		if (!buf || load_bytes(ctx, hook, w->off, buf, CRC32C_CHUNK)) {
+		if (!buf || ctx_load_bytes(w->ctx, w->off, buf, CRC32C_CHUNK)) {
 			w->err = 1;
 			return 1;
 		}
@@ -353,43 +353,41 @@ static __always_inline long crc32c_chunks(void *ctx, int hook, struct crc32c_wal
 	return 0;
 }
 
+static long crc32c_blocks_step(__u64 i, struct crc32c_walk *w)
+{
+	return crc32c_step(ctx_data(w->ctx), ctx_data_end(w->ctx), w);
+}
+
 /*
  * Whole 32-byte blocks of the @len bytes at @off, in place, while they are
  * linear: long steps under bpf_loop, then fewer than a step's blocks in a
  * short loop. Returns the CRC in the low 32 bits and the bytes done above.
  */
-#define FOU_DEFINE_CRC32C_BLOCKS(name, ctx_type, data_expr, data_end_expr)          \
-static long name##_step(__u64 i, struct crc32c_walk *w)                            \
-{                                                                                  \
-	ctx_type *ctx = w->ctx;                                                    \
-                                                                                   \
-	return crc32c_step((data_expr), (data_end_expr), w);                       \
-}                                                                                  \
-__attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 crc) \
-{                                                                                  \
-	struct crc32c_walk w = { .ctx = ctx, .off = off, .left = len, .crc = crc }; \
-	const __u8 *tb = crc32c_tables();                                          \
-	void *data, *data_end;                                                     \
-	__u64 left;                                                                \
-	__u8 *q;                                                                   \
-                                                                                   \
-	if (len >= CRC32C_STEP)                                                    \
-		bpf_loop(CRC32C_MAX_LEN / CRC32C_STEP, name##_step, &w, 0);        \
-	data = (data_expr);                                                        \
-	data_end = (data_end_expr);                                                \
-	left = w.left;                                                             \
-	crc = w.crc;                                                               \
-	if (w.off > CRC32C_WALK_MAX_OFF)                                           \
-		return (__s64)(len - left) << 32 | crc;                            \
-	q = data + w.off;                                                          \
-	for (int i = 0; i < CRC32C_STEP_BLOCKS; i++) {                             \
-		if (left < CRC32C_BLOCK || (void *)(q + CRC32C_BLOCK) > data_end)  \
-			break;                                                     \
-		crc = crc32c_32(tb, crc, q);                                       \
-		q += CRC32C_BLOCK;                                                 \
-		left -= CRC32C_BLOCK;                                              \
-	}                                                                          \
-	return (__s64)(len - left) << 32 | crc;                                    \
+__noinline __s64 fou_crc32c_blocks(struct __ctx_buff *ctx, __u32 off, __u32 len, __u32 crc)
+{
+	struct crc32c_walk w = { .ctx = ctx, .off = off, .left = len, .crc = crc };
+	const __u8 *tb = crc32c_tables();
+	void *data, *data_end;
+	__u64 left;
+	__u8 *q;
+
+	if (len >= CRC32C_STEP)
+		bpf_loop(CRC32C_MAX_LEN / CRC32C_STEP, crc32c_blocks_step, &w, 0);
+	data = ctx_data(ctx);
+	data_end = ctx_data_end(ctx);
+	left = w.left;
+	crc = w.crc;
+	if (w.off > CRC32C_WALK_MAX_OFF)
+		return (__s64)(len - left) << 32 | crc;
+	q = data + w.off;
+	for (int i = 0; i < CRC32C_STEP_BLOCKS; i++) {
+		if (left < CRC32C_BLOCK || (void *)(q + CRC32C_BLOCK) > data_end)
+			break;
+		crc = crc32c_32(tb, crc, q);
+		q += CRC32C_BLOCK;
+		left -= CRC32C_BLOCK;
+	}
+	return (__s64)(len - left) << 32 | crc;
 }
 
 /*
@@ -398,44 +396,34 @@ __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 
  * copy and every walk over the buffer has a constant length. Returns the new
  * (not finished) CRC, or -1 if the data cannot be read.
  */
-#define FOU_DEFINE_CRC32C_COPIED(name, ctx_type, hook)                             \
-static long name##_chunks(__u64 i, struct crc32c_walk *w)                          \
-{                                                                                  \
-	return crc32c_chunks(w->ctx, hook, w);                                     \
-}                                                                                  \
-__attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 crc) \
-{                                                                                  \
-	struct crc32c_walk w = { .ctx = ctx, .off = off, .left = len, .crc = crc }; \
-	const __u8 *tb = crc32c_tables();                                          \
-	__u8 *buf = copy_buf();                                                    \
-                                                                                   \
-	if (!buf || len > CRC32C_MAX_LEN)                                          \
-		return -1;                                                         \
-	if (len >= CRC32C_CHUNK) {                                                 \
-		bpf_loop(CRC32C_MAX_CHUNKS / CRC32C_STEP_CHUNKS, name##_chunks, &w, 0); \
-		if (w.err)                                                         \
-			return -1;                                                 \
-	}                                                                          \
-	off = w.off;                                                               \
-	len = w.left;                                                              \
-	crc = w.crc;                                                               \
-	CRC32C_COPY_PIECE(hook, 64)                                                    \
-	CRC32C_COPY_PIECE(hook, 32)                                                    \
-	CRC32C_COPY_PIECE(hook, 16)                                                    \
-	CRC32C_COPY_PIECE(hook, 8)                                                     \
-	CRC32C_COPY_PIECE(hook, 4)                                                     \
-	CRC32C_COPY_PIECE(hook, 2)                                                     \
-	CRC32C_COPY_PIECE(hook, 1)                                                     \
-	return crc;                                                                \
-}
+__noinline __s64 fou_crc32c_copied(struct __ctx_buff *ctx, __u32 off, __u32 len, __u32 crc)
+{
+	struct crc32c_walk w = { .ctx = ctx, .off = off, .left = len, .crc = crc };
+	const __u8 *tb = crc32c_tables();
+	__u8 *buf = copy_buf();
 
-#define CRC32C_COPY_PIECE(hook, n)                                                 \
-	if (len & (n)) {                                                           \
-		if (load_bytes(ctx, hook, off, buf, (n)))                          \
-			return -1;                                                 \
-		crc = crc32c_pow2(tb, crc, buf, (n));                                  \
-		off += (n);                                                        \
+	if (!buf || len > CRC32C_MAX_LEN)
+		return -1;
+	if (len >= CRC32C_CHUNK) {
+		bpf_loop(CRC32C_MAX_CHUNKS / CRC32C_STEP_CHUNKS, crc32c_chunks, &w, 0);
+		if (w.err)
+			return -1;
 	}
+	off = w.off;
+	len = w.left;
+	crc = w.crc;
+	/* Unrolled: each piece has a constant length. */
+#pragma unroll
+	for (__u32 n = 64; n; n >>= 1) {
+		if (!(len & n))
+			continue;
+		if (ctx_load_bytes(ctx, off, buf, n))
+			return -1;
+		crc = crc32c_pow2(tb, crc, buf, n);
+		off += n;
+	}
+	return crc;
+}
 
 /*
  * The finished SCTP CRC32c of the @len bytes at frame offset @off (the SCTP
@@ -447,47 +435,41 @@ __attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 
  * whole blocks, so that the block walk ends exactly at the end of the data
  * and nothing follows it but the return (or the copy of what is not linear).
  */
-#define FOU_DEFINE_CRC32C(name, ctx_type, hook, data_expr, data_end_expr)          \
-FOU_DEFINE_CRC32C_BLOCKS(name##_blocks, ctx_type, data_expr, data_end_expr)        \
-FOU_DEFINE_CRC32C_COPIED(name##_copied, ctx_type, hook)                            \
-__attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len)          \
-{                                                                                  \
-	void *data = (data_expr), *data_end = (data_end_expr);                     \
-	__u8 *p = data + verifier_mask(off, CRC32C_LINEAR_OFF_MASK);               \
-	__u32 crc, n, pre;                                                         \
-	__u64 first8;                                                              \
-	__s64 r;                                                                   \
-                                                                                   \
-	if (len < CRC32C_HDR_LEN || len > CRC32C_MAX_LEN)                          \
-		return -1;                                                         \
-	if (off <= CRC32C_LINEAR_OFF_MASK && (void *)(p + 8) <= data_end)          \
-		first8 = *(__u64 *)p;                                              \
-	else if (load_bytes(ctx, hook, off, &first8, 8))                           \
-		return -1;                                                         \
-	crc = crc32c_header(crc32c_le64(&first8));                                 \
-	off += CRC32C_HDR_LEN;                                                     \
-	len -= CRC32C_HDR_LEN;                                                     \
-	pre = len & (CRC32C_BLOCK - 1);                                            \
-	n = off <= CRC32C_LINEAR_OFF_MASK ?                                        \
-		crc32c_prefix(data, data_end, off, pre, &crc) : 0;                 \
-	off += n;                                                                  \
-	len -= n;                                                                  \
-	if (n == pre && len) {                                                     \
-		r = name##_blocks(ctx, off, len, crc);                             \
-		crc = (__u32)r;                                                    \
-		off += (__u32)(r >> 32);                                           \
-		len -= (__u32)(r >> 32);                                           \
-	}                                                                          \
-	if (len) {                                                                 \
-		r = name##_copied(ctx, off, len, crc);                             \
-		if (r < 0)                                                         \
-			return -1;                                                 \
-		crc = (__u32)r;                                                    \
-	}                                                                          \
-	return (__u32)~crc;                                                        \
-}
+__noinline __s64 fou_crc32c(struct __ctx_buff *ctx, __u32 off, __u32 len)
+{
+	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);
+	__u8 *p = data + verifier_mask(off, CRC32C_LINEAR_OFF_MASK);
+	__u32 crc, n, pre;
+	__u64 first8;
+	__s64 r;
 
-__s64 fou_crc32c_xdp(struct xdp_md *ctx, __u32 off, __u32 len);
-__s64 fou_crc32c_tc(struct __sk_buff *ctx, __u32 off, __u32 len);
+	if (len < CRC32C_HDR_LEN || len > CRC32C_MAX_LEN)
+		return -1;
+	if (off <= CRC32C_LINEAR_OFF_MASK && (void *)(p + 8) <= data_end)
+		first8 = *(__u64 *)p;
+	else if (ctx_load_bytes(ctx, off, &first8, 8))
+		return -1;
+	crc = crc32c_header(crc32c_le64(&first8));
+	off += CRC32C_HDR_LEN;
+	len -= CRC32C_HDR_LEN;
+	pre = len & (CRC32C_BLOCK - 1);
+	n = off <= CRC32C_LINEAR_OFF_MASK ?
+		crc32c_prefix(data, data_end, off, pre, &crc) : 0;
+	off += n;
+	len -= n;
+	if (n == pre && len) {
+		r = fou_crc32c_blocks(ctx, off, len, crc);
+		crc = (__u32)r;
+		off += (__u32)(r >> 32);
+		len -= (__u32)(r >> 32);
+	}
+	if (len) {
+		r = fou_crc32c_copied(ctx, off, len, crc);
+		if (r < 0)
+			return -1;
+		crc = (__u32)r;
+	}
+	return (__u32)~crc;
+}
 
 #endif /* FOU_BPF_CRC32C_H */

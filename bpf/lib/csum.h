@@ -236,74 +236,63 @@ static __always_inline __u8 *copy_buf(void)
 
 /*
  * The slow path for what the linear walk left: the tail, and data in pages
- * or further XDP buffers. A global function, defined once per hook by the
- * entry point, so that the verifier checks it once on its own rather than
- * once for every way the linear walk can end. Returns the new partial sum,
- * or -1 if the data cannot be read.
+ * or further XDP buffers. A global function, so that the verifier checks it
+ * once on its own rather than once for every way the linear walk can end.
+ * Returns the new partial sum, or -1 if the data cannot be read.
  */
-#define FOU_DEFINE_CSUM_COPIED(name, ctx_type, hook)                               \
-__attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 s) \
-{                                                                                  \
-	__u8 *buf = copy_buf();                                                    \
-	__u32 n;                                                                   \
-                                                                                   \
-	if (!buf || len > CSUM_CHUNK * CSUM_MAX_CHUNKS)                            \
-		return -1;                                                         \
-	for (int i = 0; i < CSUM_MAX_CHUNKS && len >= CSUM_CHUNK; i++) {           \
-		if (load_bytes(ctx, hook, off, buf, CSUM_CHUNK))                   \
-			return -1;                                                 \
-		s = bpf_csum_diff(0, 0, (void *)buf, CSUM_CHUNK, s);               \
-		off += CSUM_CHUNK;                                                 \
-		len -= CSUM_CHUNK;                                                 \
-	}                                                                          \
-	if (!len)                                                                  \
-		return s;                                                          \
-	/* 1..CSUM_CHUNK-1 bytes are left (the loop ran while len >= CHUNK,    \
-	 * and len fits in its chunks); zeros after them add nothing, so the   \
-	 * sum may cover the whole buffer and keep a constant length. */       \
-	if (len >= CSUM_CHUNK)                                                     \
-		return -1;                                                         \
-	n = verifier_len(len, CSUM_CHUNK - 1);                                     \
-	__builtin_memset(buf, 0, CSUM_CHUNK);                                     \
-	if (load_bytes(ctx, hook, off, buf, n))                                    \
-		return -1;                                                         \
-	return (__u32)bpf_csum_diff(0, 0, (void *)buf, CSUM_CHUNK, s);             \
-}
+__noinline __s64 fou_csum_copied(struct __ctx_buff *ctx, __u32 off, __u32 len, __u32 s)
+{
+	__u8 *buf = copy_buf();
+	__u32 n;
 
-__s64 fou_csum_copied_xdp(struct xdp_md *ctx, __u32 off, __u32 len, __u32 s);
-__s64 fou_csum_copied_tc(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 s);
+	if (!buf || len > CSUM_CHUNK * CSUM_MAX_CHUNKS)
+		return -1;
+	for (int i = 0; i < CSUM_MAX_CHUNKS && len >= CSUM_CHUNK; i++) {
+		if (ctx_load_bytes(ctx, off, buf, CSUM_CHUNK))
+			return -1;
+		s = bpf_csum_diff(0, 0, (void *)buf, CSUM_CHUNK, s);
+		off += CSUM_CHUNK;
+		len -= CSUM_CHUNK;
+	}
+	if (!len)
+		return s;
+	/* 1..CSUM_CHUNK-1 bytes are left (the loop ran while len >= CHUNK,
+	 * and len fits in its chunks); zeros after them add nothing, so the
+	 * sum may cover the whole buffer and keep a constant length. */
+	if (len >= CSUM_CHUNK)
+		return -1;
+	n = verifier_len(len, CSUM_CHUNK - 1);
+	__builtin_memset(buf, 0, CSUM_CHUNK);
+	if (ctx_load_bytes(ctx, off, buf, n))
+		return -1;
+	return (__u32)bpf_csum_diff(0, 0, (void *)buf, CSUM_CHUNK, s);
+}
 
 /*
  * The sum of @len bytes at @off onto @seed (a UDP datagram, an inner packet): in place over
- * the linear data, the rest through the slow path. A global function per hook
- * (FOU_DEFINE_RANGE_SUM), so the verifier walks its loops once, not once per
- * path that reaches it. Returns the new partial sum, or -1.
+ * the linear data, the rest through the slow path. A global function, so
+ * the verifier walks its loops once, not once per path that reaches it.
+ * Returns the new partial sum, or -1.
  */
-#define FOU_DEFINE_RANGE_SUM(name, ctx_type, data_expr, data_end_expr, copied)      \
-__attribute__((noinline)) __s64 name(ctx_type *ctx, __u32 off, __u32 len, __u32 seed) \
-{                                                                                  \
-	void *data = (data_expr), *data_end = (data_end_expr);                     \
-	__u32 sum = seed, left, done;                                              \
-	bool tail_ok;                                                              \
-                                                                                   \
-	done = csum_linear(data, data_end, off, len, &sum, &tail_ok);              \
-	/* What the linear walk could not reach: the rest of the blocks and,   \
-	 * unless it was summed, the tail. */                                  \
-	left = (tail_ok ? len & ~(CSUM_BLOCK - 1) : len) - done;                   \
-	if (!left)                                                                 \
-		return sum;                                                        \
-	return copied(ctx, off + done, left, sum);                                 \
+__noinline __s64 fou_range_sum(struct __ctx_buff *ctx, __u32 off, __u32 len, __u32 seed)
+{
+	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);
+	__u32 sum = seed, left, done;
+	bool tail_ok;
+
+	done = csum_linear(data, data_end, off, len, &sum, &tail_ok);
+	/* What the linear walk could not reach: the rest of the blocks and,
+	 * unless it was summed, the tail. */
+	left = (tail_ok ? len & ~(CSUM_BLOCK - 1) : len) - done;
+	if (!left)
+		return sum;
+	return fou_csum_copied(ctx, off + done, left, sum);
 }
 
-__s64 fou_range_sum_xdp(struct xdp_md *ctx, __u32 off, __u32 len, __u32 seed);
-__s64 fou_range_sum_tc(struct __sk_buff *ctx, __u32 off, __u32 len, __u32 seed);
-
 /* True if the outer UDP checksum (non-zero) is correct. */
-static __always_inline bool udp_csum_valid(void *ctx, int hook, const struct fou_pkt *p)
+static __always_inline bool udp_csum_valid(struct __ctx_buff *ctx, const struct fou_pkt *p)
 {
-	__s64 r = hook == HOOK_XDP
-		? fou_range_sum_xdp(ctx, p->l4_off, p->udp_len, pseudo_hdr_sum(p))
-		: fou_range_sum_tc(ctx, p->l4_off, p->udp_len, pseudo_hdr_sum(p));
+	__s64 r = fou_range_sum(ctx, p->l4_off, p->udp_len, pseudo_hdr_sum(p));
 
 	return r >= 0 && csum_fold((__u32)r) == 0;
 }

@@ -16,7 +16,6 @@
 #include "lib/gre.h"
 #include "lib/sctp.h"
 #include "lib/icmp.h"
-#include "lib/skb.h"
 #include "lib/stats.h"
 #include "lib/remcsum.h"
 
@@ -148,11 +147,11 @@ static __always_inline int check_lengths(const struct fou_pkt *p)
 	return FOU_CONTINUE;
 }
 
-/* TC only: the stack already vouches for the checksum (verified by the
- * device, or a local packet whose checksum is still to be filled in). */
-static __always_inline bool skb_csum_trusted(void *ctx)
+/* The stack already vouches for the checksum (verified by the device, or a
+ * local packet whose checksum is still to be filled in): TC only. */
+static __always_inline bool csum_trusted(struct __ctx_buff *ctx)
 {
-	__u8 ip_summed = skb_ip_summed(ctx);
+	__u8 ip_summed = ctx_ip_summed(ctx);
 
 	return ip_summed == CHECKSUM_UNNECESSARY_NR || ip_summed == CHECKSUM_PARTIAL_NR;
 }
@@ -176,7 +175,7 @@ static __always_inline bool zero_csum6_ok(const struct fou_port *port)
 	return !(port->flags & FOU_PORT_F_PEER_ANY);
 }
 
-static __always_inline int check_csum(void *ctx, int hook,
+static __always_inline int check_csum(struct __ctx_buff *ctx,
 				      const struct fou_port *port, struct fou_rx *rx)
 {
 	const struct fou_pkt *p = &rx->p;
@@ -186,9 +185,9 @@ static __always_inline int check_csum(void *ctx, int hook,
 			return FOU_STAT_DROP_ZERO_CSUM6;
 		return FOU_CONTINUE;
 	}
-	if (hook == HOOK_TC && skb_csum_trusted(ctx))
+	if (csum_trusted(ctx))
 		return FOU_CONTINUE;
-	if (!udp_csum_valid(ctx, hook, p))
+	if (!udp_csum_valid(ctx, p))
 		return FOU_STAT_DROP_UDP_CSUM;
 	rx->outer_csum_ok = 1;
 	return FOU_CONTINUE;
@@ -256,7 +255,7 @@ static __always_inline int check_inner(void *data, void *data_end, struct fou_rx
 }
 
 /* Everything after the port matched. */
-static __always_inline int classify_owned(void *ctx, int hook, void *data, void *data_end,
+static __always_inline int classify_owned(struct __ctx_buff *ctx, void *data, void *data_end,
 					  const struct fou_port *port, struct fou_rx *rx)
 {
 	__u32 payload_off = rx->p.l4_off + UDP_HLEN;
@@ -275,7 +274,7 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 	if (ret == FOU_CONTINUE)
 		ret = check_lengths(&rx->p);
 	if (ret == FOU_CONTINUE)
-		ret = check_csum(ctx, hook, port, rx);
+		ret = check_csum(ctx, port, rx);
 	if (ret != FOU_CONTINUE)
 		return ret;
 
@@ -286,7 +285,7 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 		if (rx->p.family == FOU_FAMILY_IPV6 && rx->p.l4_off != rx->p.l3_off + IPV6_HLEN)
 			return FOU_STAT_PASS_IP6_EXTHDR;
 		/* RFC 6951: the UDP payload is a whole SCTP packet. */
-		ret = sctp_check(ctx, hook, payload_off, payload_len, &rx->si);
+		ret = fou_sctp_check(ctx, payload_off, payload_len, &rx->si);
 		rx->inner_len = payload_len;
 		return ret == FOU_CONTINUE ? FOU_STAT_RX_DECAP_SCTP : ret;
 	}
@@ -302,7 +301,7 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 
 		if (rx->inner_off > HDR_OFF_MASK)
 			return FOU_STAT_DROP_INNER_TRUNC;
-		ret = gre_parse(ctx, hook, data, data_end, rx->inner_off,
+		ret = gre_parse(ctx, data, data_end, rx->inner_off,
 				rx->p.ip_end - rx->inner_off, rx->p.gso, port, &gre_len, &ipproto);
 		if (ret != FOU_CONTINUE)
 			return ret;
@@ -313,7 +312,7 @@ static __always_inline int classify_owned(void *ctx, int hook, void *data, void 
 		return FOU_STAT_DROP_INNER_TRUNC;
 	ret = check_inner(data, data_end, rx, ipproto);
 	if (ret == FOU_CONTINUE && gue.remcsum)
-		ret = remcsum_check(ctx, hook, port, &gue, &rx->p, rx->inner_len,
+		ret = remcsum_check(ctx, port, &gue, &rx->p, rx->inner_len,
 				    rx->outer_csum_ok, &rx->rc);
 	if (ret != FOU_CONTINUE)
 		return ret;
@@ -339,7 +338,7 @@ static __always_inline struct fou_port *find_port(const struct fou_pkt *p, __u32
 }
 
 /* Native SCTP: its CRC32c is checked unless the device says not to. */
-static __always_inline int sctp_rx_native(void *ctx, int hook, __u32 ifindex, struct fou_rx *rx)
+static __always_inline int sctp_rx_native(struct __ctx_buff *ctx, __u32 ifindex, struct fou_rx *rx)
 {
 	__u32 flags = sctp_dev_flags(ifindex);
 	int ret;
@@ -350,7 +349,7 @@ static __always_inline int sctp_rx_native(void *ctx, int hook, __u32 ifindex, st
 	 * field zero and the skb CHECKSUM_PARTIAL, GSO or not, for the device
 	 * or skb_crc32c_csum_help to fill in; sctp_rcv() trusts such an skb.
 	 * Nothing to check yet: passed, never marked checked. */
-	if (hook == HOOK_TC && skb_ip_summed(ctx) == CHECKSUM_PARTIAL_NR)
+	if (ctx_ip_summed(ctx) == CHECKSUM_PARTIAL_NR)
 		return FOU_STAT_PASS_SCTP_CRC_OFFLOAD;
 	/* A GSO skb holds several packets, each with its own CRC32c. */
 	if (rx->p.gso)
@@ -360,7 +359,7 @@ static __always_inline int sctp_rx_native(void *ctx, int hook, __u32 ifindex, st
 		return FOU_STAT_DROP_TRUNCATED;
 	if (rx->p.ip_end < rx->p.l4_off + SCTP_MIN_LEN)
 		return FOU_STAT_DROP_SCTP_SHORT;
-	ret = sctp_check(ctx, hook, rx->p.l4_off, rx->p.ip_end - rx->p.l4_off, &rx->si);
+	ret = fou_sctp_check(ctx, rx->p.l4_off, rx->p.ip_end - rx->p.l4_off, &rx->si);
 	if (ret != FOU_CONTINUE)
 		return ret;
 	rx->si.native = 1;
@@ -375,7 +374,7 @@ static __always_inline int sctp_rx_native(void *ctx, int hook, __u32 ifindex, st
  * is dropped; anything not shaped like SCTP (lengths, chunks) is some other
  * protocol's and passes untouched (pass_not_sctp).
  */
-static __always_inline int sctp_rx_transit(void *ctx, int hook, __u32 ifindex, struct fou_rx *rx)
+static __always_inline int sctp_rx_transit(struct __ctx_buff *ctx, __u32 ifindex, struct fou_rx *rx)
 {
 	__be16 port = bpf_htons(sctp_encap_port(sctp_conf()));
 	int ret;
@@ -387,7 +386,7 @@ static __always_inline int sctp_rx_transit(void *ctx, int hook, __u32 ifindex, s
 	rx->slot = FOU_NO_SLOT;
 	if (check_lengths(&rx->p) != FOU_CONTINUE || rx->p.udp_len < UDP_HLEN + SCTP_MIN_LEN)
 		return FOU_STAT_PASS_NOT_SCTP;
-	ret = sctp_check(ctx, hook, rx->p.l4_off + UDP_HLEN, rx->p.udp_len - UDP_HLEN, &rx->si);
+	ret = fou_sctp_check(ctx, rx->p.l4_off + UDP_HLEN, rx->p.udp_len - UDP_HLEN, &rx->si);
 	if (ret == FOU_CONTINUE)
 		return FOU_STAT_PASS_SCTP_CRC_OK;
 	return ret == FOU_STAT_DROP_SCTP_CRC ? ret : FOU_STAT_PASS_NOT_SCTP;
@@ -440,28 +439,28 @@ static __always_inline int check_dest(const struct fou_port *port, const struct 
  * ours; drop_*: ours and malformed or unauthorised) or FOU_NEED_PULL when
  * rx->p.can_pull is set and the headers continue in non-linear data.
  */
-static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void *data_end,
+static __always_inline int fou_rx_classify(struct __ctx_buff *ctx, void *data, void *data_end,
 					   __u32 ifindex, struct fou_rx *rx)
 {
 	struct fou_port *port;
 	int ret;
 
-	ret = parse_outer(ctx, hook, data, data_end, &rx->p);
+	ret = parse_outer(ctx, data, data_end, &rx->p);
 	/* Native SCTP or ICMP with options the kernel drops it for: the kernel's. */
 	if ((ret == FOU_SCTP || ret == FOU_ICMP) && rx->p.ip6_ext_verdict)
 		return FOU_STAT_PASS_IP6_EXTHDR;
 	if (ret == FOU_SCTP)
-		return sctp_rx_native(ctx, hook, ifindex, rx);
+		return sctp_rx_native(ctx, ifindex, rx);
 	if (ret == FOU_ICMP) {
 		rx->slot = FOU_NO_SLOT;
-		return icmp_rx(ctx, hook, ifindex, &rx->p);
+		return icmp_rx(ctx, ifindex, &rx->p);
 	}
 	if (ret != FOU_CONTINUE)
 		return ret;
 
 	port = find_port(&rx->p, &rx->slot);
 	if (!port)
-		return sctp_rx_transit(ctx, hook, ifindex, rx);
+		return sctp_rx_transit(ctx, ifindex, rx);
 	if (port->ifindex && port->ifindex != ifindex)
 		return FOU_STAT_PASS_OTHER_DEV;
 	/* 'local ADDR' names the one address the port takes, explicitly. */
@@ -474,7 +473,7 @@ static __always_inline int fou_rx_classify(void *ctx, int hook, void *data, void
 			return ret;
 	}
 
-	ret = classify_owned(ctx, hook, data, data_end, port, rx);
+	ret = classify_owned(ctx, data, data_end, port, rx);
 	if (ret == FOU_NEED_PULL && !rx->p.can_pull)
 		return FOU_STAT_DROP_TRUNCATED;
 	return ret;
@@ -526,19 +525,19 @@ static __always_inline void sctp_rx_learn(int id, const struct fou_rx *rx)
 /* A decapsulation with remote checksum offload: the inner checksum is
  * completed first, from the packet as it came (before RFC 6040 touches the
  * inner header). Returns @id, or the drop reason. */
-static __always_inline int remcsum_rx(void *ctx, int hook, int id, const struct fou_rx *rx)
+static __always_inline int remcsum_rx(struct __ctx_buff *ctx, int id, const struct fou_rx *rx)
 {
-	int ret = remcsum_apply(ctx, hook, &rx->p, rx->inner_off, &rx->rc);
+	int ret = remcsum_apply(ctx, &rx->p, rx->inner_off, &rx->rc);
 
 	return ret == FOU_CONTINUE ? id : ret;
 }
 
 /* Count the outcome of one packet: the reason, and the port's own counters;
- * a running monitor gets it too. @hook: HOOK_XDP or HOOK_TC, @ctx's kind. */
-static __always_inline void count_outcome(void *ctx, int hook, int id, const struct fou_rx *rx)
+ * a running monitor gets it too. */
+static __always_inline void count_outcome(struct __ctx_buff *ctx, int id, const struct fou_rx *rx)
 {
 	stat_inc(id);
-	monitor_outcome(ctx, hook, false, id, bpf_ntohs(rx->p.dport), 0);
+	monitor_outcome(ctx, false, id, bpf_ntohs(rx->p.dport), 0);
 	if (FOU_STAT_IS_DROP(id))
 		port_stat_drop(rx->slot);
 	else if (!FOU_STAT_IS_PASS(id))

@@ -436,15 +436,14 @@ static __always_inline void build_outer(const struct fou_tunnel *t, struct fou_t
 }
 
 /* The inner packet's byte sum, derived or, failing that, read. */
-static __always_inline bool inner_sum(void *ctx, int hook, void *data, void *data_end,
+static __always_inline bool inner_sum(struct __ctx_buff *ctx, void *data, void *data_end,
 				      const struct fou_inner *in, __u32 *sum)
 {
 	__s64 r;
 
 	if (inner_sum_derived(data, data_end, in, sum))
 		return true;
-	r = hook == HOOK_XDP ? fou_range_sum_xdp(ctx, ETH_HLEN, in->len, 0)
-			     : fou_range_sum_tc(ctx, ETH_HLEN, in->len, 0);
+	r = fou_range_sum(ctx, ETH_HLEN, in->len, 0);
 	if (r < 0)
 		return false;
 	*sum = (__u32)r;
@@ -491,7 +490,7 @@ static __always_inline __u32 inner_sum_hop_limit(__u32 sum, __u8 hl)
  * and the sums), which xdp_inner_ttl() writes once the packet surely leaves.
  * At TC egress the stack has done this already.
  */
-static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *data_end,
+static __always_inline int tx_prepare(struct __ctx_buff *ctx, void *data, void *data_end,
 				      __u32 pkt_len, bool gso, bool fwd, struct fou_tx *tx)
 {
 	struct fou_tunnel *t;
@@ -527,7 +526,7 @@ static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *dat
 	if (mode > 1)
 		return mode;
 	if ((mode == 1 || (tx->gre_len && (t->flags & FOU_TUN_F_GRE_CSUM))) &&
-	    !inner_sum(ctx, hook, data, data_end, &tx->in, &isum))
+	    !inner_sum(ctx, data, data_end, &tx->in, &isum))
 		return FOU_STAT_TX_DROP_MALFORMED;
 	if (fwd && mode == 1 && tx->in.family == FOU_FAMILY_IPV6)
 		isum = inner_sum_hop_limit(isum, tx->in.ttl);
@@ -538,14 +537,14 @@ static __always_inline int tx_prepare(void *ctx, int hook, void *data, void *dat
 }
 
 /* Count one transmit outcome, and charge the tunnel once it is known; a
- * running monitor gets it too. @hook: HOOK_XDP or HOOK_TC, @ctx's kind. */
-static __always_inline void count_tx(void *ctx, int hook, int id, const struct fou_tx *tx)
+ * running monitor gets it too. */
+static __always_inline void count_tx(struct __ctx_buff *ctx, int id, const struct fou_tx *tx)
 {
 	struct fou_tun_stats *s;
 	__u32 slot = tx->slot;
 
 	stat_inc(id);
-	monitor_outcome(ctx, hook, true, id, 0, tx->kind ? slot + 1 : 0);
+	monitor_outcome(ctx, true, id, 0, tx->kind ? slot + 1 : 0);
 	if (!tx->kind)
 		return;
 	s = bpf_map_lookup_elem(&fou_tun_stats, &slot);

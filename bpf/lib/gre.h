@@ -35,14 +35,13 @@ static __always_inline __u32 gre_hlen(__be16 flags)
 /* True if the checksum over [@off, @end) sums to zero, as a correct one
  * does. A GSO skb holds several packets, each with its own checksum: it
  * cannot be checked, so it is not. */
-static __always_inline bool gre_csum_ok(void *ctx, int hook, __u32 off, __u32 len, bool gso)
+static __always_inline bool gre_csum_ok(struct __ctx_buff *ctx, __u32 off, __u32 len, bool gso)
 {
 	__s64 r;
 
 	if (gso)
 		return false;
-	r = hook == HOOK_XDP ? fou_range_sum_xdp(ctx, off, len, 0)
-			     : fou_range_sum_tc(ctx, off, len, 0);
+	r = fou_range_sum(ctx, off, len, 0);
 	return r >= 0 && csum_fold((__u32)r) == 0;
 }
 
@@ -68,7 +67,7 @@ static __always_inline int gre_check_key(__u8 *g, void *data_end, __be16 flags,
  * FOU_CONTINUE, FOU_NEED_PULL or a drop reason. A sequence number is read
  * past, not checked: the port keeps no receive order.
  */
-static __always_inline int gre_parse(void *ctx, int hook, void *data, void *data_end,
+static __always_inline int gre_parse(struct __ctx_buff *ctx, void *data, void *data_end,
 				     __u32 off, __u32 len, bool gso,
 				     const struct fou_port *port, __u32 *hdr_len, __u8 *ipproto)
 {
@@ -90,7 +89,7 @@ static __always_inline int gre_parse(void *ctx, int hook, void *data, void *data
 	*hdr_len = gre_hlen(flags);
 	if (len < *hdr_len)
 		return FOU_STAT_DROP_GRE_TRUNC;
-	if ((flags & GRE_F_CSUM) && !gre_csum_ok(ctx, hook, off, len, gso))
+	if ((flags & GRE_F_CSUM) && !gre_csum_ok(ctx, off, len, gso))
 		return FOU_STAT_DROP_GRE_CSUM;
 	ret = gre_check_key(g, data_end, flags, port);
 	if (ret != FOU_CONTINUE)

@@ -63,7 +63,7 @@ static __always_inline bool inner_csum_ok(void *data, void *data_end, const stru
 
 /* A global function: its parse of the inner headers and its sums stay out
  * of the receive path's frame. Called before decapsulation. */
-__attribute__((noinline)) int fou_xdp_inner_csum(struct xdp_md *ctx, const struct fou_rx *rx)
+__noinline int fou_xdp_inner_csum(struct xdp_md *ctx, const struct fou_rx *rx)
 {
 	if (!rx)
 		return 0;
@@ -113,8 +113,8 @@ static __always_inline __u32 hints_hash(struct xdp_md *ctx, __u32 l2_len, __u8 *
  * the receive path's frame. Returns the hash written (for steering), 0 if
  * none was.
  */
-__attribute__((noinline)) int fou_xdp_hints(struct xdp_md *ctx, __u32 slot_plus1, __u32 flags,
-					    __u32 l2_len)
+__noinline int fou_xdp_hints(struct xdp_md *ctx, __u32 slot_plus1, __u32 flags,
+			     __u32 l2_len)
 {
 	struct fou_xdp_hints *h;
 	__u8 f = flags;

@@ -96,7 +96,7 @@ static __always_inline int icmp_kind(__u8 family, __u8 type, __u8 code)
  * copy of a whole header. Returns FOU_CONTINUE, or the pass_ reason the
  * quote is not about UDP we could have sent.
  */
-static __always_inline int icmp_read_quote(void *ctx, int hook, __u32 off, __u32 end,
+static __always_inline int icmp_read_quote(struct __ctx_buff *ctx, __u32 off, __u32 end,
 					   __u8 family, struct icmp_quote *q)
 {
 	__be16 w[2];
@@ -109,15 +109,15 @@ static __always_inline int icmp_read_quote(void *ctx, int hook, __u32 off, __u32
 		__u8 vihl, proto;
 
 		/* tot_len, then id and frag_off: w[0] and w[1] after two loads */
-		if (load_bytes(ctx, hook, off, &vihl, 1) || load_bytes(ctx, hook, off + 6, w, 2) ||
-		    load_bytes(ctx, hook, off + 9, &proto, 1) ||
-		    load_bytes(ctx, hook, off + 12, &q->saddr.ip4, 8))
+		if (ctx_load_bytes(ctx, off, &vihl, 1) || ctx_load_bytes(ctx, off + 6, w, 2) ||
+		    ctx_load_bytes(ctx, off + 9, &proto, 1) ||
+		    ctx_load_bytes(ctx, off + 12, &q->saddr.ip4, 8))
 			return FOU_STAT_PASS_ICMP_SHORT;
 		/* A later fragment has no UDP header to match. */
 		if ((vihl >> 4) != 4 || (vihl & 0xf) < 5 || proto != IPPROTO_UDP_NR ||
 		    (w[0] & bpf_htons(IP_OFFSET)))
 			return FOU_STAT_PASS_ICMP_NO_TUNNEL;
-		if (load_bytes(ctx, hook, off + 2, w, 2))
+		if (ctx_load_bytes(ctx, off + 2, w, 2))
 			return FOU_STAT_PASS_ICMP_SHORT;
 		q->daddr.ip4 = q->saddr.ip6[1]; /* both were read at once */
 		q->saddr.ip6[1] = 0;
@@ -126,10 +126,10 @@ static __always_inline int icmp_read_quote(void *ctx, int hook, __u32 off, __u32
 	} else {
 		__u8 ver, nexthdr;
 
-		if (load_bytes(ctx, hook, off, &ver, 1) || load_bytes(ctx, hook, off + 4, w, 2) ||
-		    load_bytes(ctx, hook, off + 6, &nexthdr, 1) ||
-		    load_bytes(ctx, hook, off + 8, q->saddr.ip6, 16) ||
-		    load_bytes(ctx, hook, off + 24, q->daddr.ip6, 16))
+		if (ctx_load_bytes(ctx, off, &ver, 1) || ctx_load_bytes(ctx, off + 4, w, 2) ||
+		    ctx_load_bytes(ctx, off + 6, &nexthdr, 1) ||
+		    ctx_load_bytes(ctx, off + 8, q->saddr.ip6, 16) ||
+		    ctx_load_bytes(ctx, off + 24, q->daddr.ip6, 16))
 			return FOU_STAT_PASS_ICMP_SHORT;
 		/* Extension headers: not a packet of ours. */
 		if ((ver >> 4) != 6 || nexthdr != IPPROTO_UDP_NR)
@@ -137,12 +137,12 @@ static __always_inline int icmp_read_quote(void *ctx, int hook, __u32 off, __u32
 		l4 = off + IPV6_HLEN;
 		q->len = IPV6_HLEN + bpf_ntohs(w[0]);
 	}
-	if (l4 + UDP_HLEN > end || load_bytes(ctx, hook, l4, w, sizeof(w)))
+	if (l4 + UDP_HLEN > end || ctx_load_bytes(ctx, l4, w, sizeof(w)))
 		return FOU_STAT_PASS_ICMP_SHORT;
 	q->sport = w[0];
 	q->dport = w[1];
 	/* SCTP over UDP: the tag follows the UDP header and the SCTP ports. */
-	if (l4 + UDP_HLEN + 8 <= end && !load_bytes(ctx, hook, l4 + UDP_HLEN + 4, &q->vtag, 4))
+	if (l4 + UDP_HLEN + 8 <= end && !ctx_load_bytes(ctx, l4 + UDP_HLEN + 4, &q->vtag, 4))
 		q->has_vtag = 1;
 	return FOU_CONTINUE;
 }
@@ -351,10 +351,10 @@ struct icmp_match {
  * FOU_CONTINUE with @m filled, or the outcome. The caller then checks the
  * message's checksum and calls the action: three steps, so that neither
  * this frame nor the action's sits under the checksum walk's (the BPF call
- * chain has 512 bytes of stack in all). Global functions per hook
- * (FOU_DEFINE_ICMP): only ICMP reaches them.
+ * chain has 512 bytes of stack in all). Global functions (fou_icmp_match,
+ * fou_icmp_act): only ICMP reaches them.
  */
-static __always_inline int icmp_match(void *ctx, int hook, const struct fou_pkt *p,
+static __always_inline int icmp_match(struct __ctx_buff *ctx, const struct fou_pkt *p,
 				      struct icmp_match *m)
 {
 	struct icmp_quote q;
@@ -370,14 +370,14 @@ static __always_inline int icmp_match(void *ctx, int hook, const struct fou_pkt 
 	/* The type first: only an error's length matters to us, any other
 	 * ICMP is not ours however short. The code cannot make an error
 	 * type a non-error, so it waits for the full header. */
-	if (p->l4_off + 1 > p->pkt_len || load_bytes(ctx, hook, p->l4_off, &h.type, 1) ||
+	if (p->l4_off + 1 > p->pkt_len || ctx_load_bytes(ctx, p->l4_off, &h.type, 1) ||
 	    icmp_kind(p->family, h.type, 0) == ICMP_KIND_NONE)
 		return FOU_STAT_PASS_NOT_UDP;
 	if (p->ip_end > p->pkt_len || p->l4_off + ICMP_HLEN > p->ip_end ||
-	    load_bytes(ctx, hook, p->l4_off, &h, sizeof(h)))
+	    ctx_load_bytes(ctx, p->l4_off, &h, sizeof(h)))
 		return FOU_STAT_PASS_ICMP_SHORT;
 	m->kind = icmp_kind(p->family, h.type, h.code);
-	ret = icmp_read_quote(ctx, hook, p->l4_off + ICMP_HLEN, p->ip_end, p->family, &q);
+	ret = icmp_read_quote(ctx, p->l4_off + ICMP_HLEN, p->ip_end, p->family, &q);
 	if (ret != FOU_CONTINUE)
 		return ret;
 	/* An error goes to the source of the packet it is about. */
@@ -409,49 +409,38 @@ static __always_inline void icmp_act(void *ctx, const struct fou_pkt *p, __u32 i
 		icmp_redirect(ctx, ifindex, m->slot, m->rest, p->saddr.ip4);
 }
 
-#define FOU_DEFINE_ICMP(match_name, act_name, ctx_type, hook)                          \
-__attribute__((noinline)) int match_name(ctx_type *ctx, const struct fou_pkt *p,       \
-					 struct icmp_match *m)                          \
-{                                                                                      \
-	return icmp_match(ctx, hook, p, m);                                            \
-}                                                                                      \
-__attribute__((noinline)) int act_name(ctx_type *ctx, const struct fou_pkt *p,         \
-				       __u32 ifindex, const struct icmp_match *m)       \
-{                                                                                      \
-	icmp_act(ctx, p, ifindex, m);                                                  \
-	return 0;                                                                      \
+__noinline int fou_icmp_match(struct __ctx_buff *ctx, const struct fou_pkt *p,
+				      struct icmp_match *m)
+{
+	return icmp_match(ctx, p, m);
 }
 
-int fou_icmp_match_xdp(struct xdp_md *ctx, const struct fou_pkt *p, struct icmp_match *m);
-int fou_icmp_match_tc(struct __sk_buff *ctx, const struct fou_pkt *p, struct icmp_match *m);
-int fou_icmp_act_xdp(struct xdp_md *ctx, const struct fou_pkt *p, __u32 ifindex,
-		     const struct icmp_match *m);
-int fou_icmp_act_tc(struct __sk_buff *ctx, const struct fou_pkt *p, __u32 ifindex,
-		    const struct icmp_match *m);
+__noinline int fou_icmp_act(struct __ctx_buff *ctx, const struct fou_pkt *p,
+				    __u32 ifindex, const struct icmp_match *m)
+{
+	icmp_act(ctx, p, ifindex, m);
+	return 0;
+}
 
 /* An ICMP error: matched, checked, acted on. Returns the outcome. */
-static __always_inline int icmp_rx(void *ctx, int hook, __u32 ifindex, const struct fou_pkt *p)
+static __always_inline int icmp_rx(struct __ctx_buff *ctx, __u32 ifindex, const struct fou_pkt *p)
 {
 	struct icmp_match m = {};
 	__u32 seed = 0;
 	__s64 sum;
 	int ret;
 
-	ret = hook == HOOK_XDP ? fou_icmp_match_xdp(ctx, p, &m) : fou_icmp_match_tc(ctx, p, &m);
+	ret = fou_icmp_match(ctx, p, &m);
 	if (ret != FOU_CONTINUE)
 		return ret;
 	/* State changes only on an intact message. */
 	if (p->family == FOU_FAMILY_IPV6)
 		seed = ip_pseudo_sum(&p->saddr, &p->daddr, p->family, IPPROTO_ICMPV6_NR,
 				     p->ip_end - p->l4_off);
-	sum = hook == HOOK_XDP ? fou_range_sum_xdp(ctx, p->l4_off, p->ip_end - p->l4_off, seed)
-			       : fou_range_sum_tc(ctx, p->l4_off, p->ip_end - p->l4_off, seed);
+	sum = fou_range_sum(ctx, p->l4_off, p->ip_end - p->l4_off, seed);
 	if (sum < 0 || csum_fold((__u32)sum) != 0)
 		return FOU_STAT_DROP_ICMP_CSUM;
-	if (hook == HOOK_XDP)
-		fou_icmp_act_xdp(ctx, p, ifindex, &m);
-	else
-		fou_icmp_act_tc(ctx, p, ifindex, &m);
+	fou_icmp_act(ctx, p, ifindex, &m);
 	return FOU_STAT_RX_ICMP_TUNNEL;
 }
 

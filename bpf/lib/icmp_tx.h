@@ -15,7 +15,6 @@
 #include "lib/skb.h"
 
 #define TC_ACT_REDIRECT 7
-#define BPF_F_INGRESS_NR 1 /* bpf_redirect(): to the device's ingress */
 
 /* An ICMP error carries at most this much of the packet it is about (the
  * whole error within the minimum MTU, RFC 1812 4.3.2.3, RFC 4443 2.4). */
@@ -143,7 +142,7 @@ static __always_inline int icmp_fix_partial(struct __sk_buff *skb, const struct 
 		return 0; /* the field is not in the quote: nothing to keep */
 	if (bpf_skb_load_bytes(skb, start + off, &old, 2))
 		return -1;
-	sum = fou_range_sum_tc(skb, start, quote_end - start, 0);
+	sum = fou_range_sum(skb, start, quote_end - start, 0);
 	if (sum < 0)
 		return -1;
 	s = csum_add((__u32)sum, (__u16)~old); /* S: the rest, without the field */
@@ -208,7 +207,7 @@ static __always_inline __u32 icmp6_header(const struct fou_inner *in, __u32 quot
  * the one rare path of the transmit program. Returns the outcome; on
  * tx_icmp_* the verdict is TC_ACT_REDIRECT.
  */
-__attribute__((noinline)) int fou_icmp_too_big(struct __sk_buff *skb)
+__noinline int fou_icmp_too_big(struct __sk_buff *skb)
 {
 	__u32 zero = 0, quote, hdrs, mtu, sum_off;
 	struct fou_tx_scratch *s = bpf_map_lookup_elem(&fou_tx_scratch, &zero);
@@ -247,7 +246,7 @@ __attribute__((noinline)) int fou_icmp_too_big(struct __sk_buff *skb)
 	    bpf_skb_store_bytes(skb, 0, mac + 6, 6, 0) || bpf_skb_store_bytes(skb, 6, mac, 6, 0))
 		return FOU_STAT_TX_DROP_ADJUST;
 	sum_off = ETH_HLEN + (v4 ? sizeof(struct iphdr) : IPV6_HLEN);
-	sum = fou_range_sum_tc(skb, sum_off, ICMP_HLEN + quote,
+	sum = fou_range_sum(skb, sum_off, ICMP_HLEN + quote,
 			       v4 ? 0 : ip_pseudo_sum(&in->daddr, &in->saddr, FOU_FAMILY_IPV6,
 						      IPPROTO_ICMPV6_NR, ICMP_HLEN + quote));
 	if (sum < 0)
@@ -257,7 +256,7 @@ __attribute__((noinline)) int fou_icmp_too_big(struct __sk_buff *skb)
 		return FOU_STAT_TX_DROP_ADJUST;
 	if (cnt)
 		cnt->sent_too_big++;
-	bpf_redirect(skb->ifindex, BPF_F_INGRESS_NR);
+	bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 	return v4 ? FOU_STAT_TX_ICMP_FRAG_NEEDED : FOU_STAT_TX_ICMP_PKT_TOO_BIG;
 }
 

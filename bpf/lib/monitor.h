@@ -11,6 +11,10 @@
 #include "lib/common.h"
 #include "fou_monitor.h"
 
+#ifndef FOU_BPF_CTX_H
+#error "an entry program includes lib/ctx/skb.h or lib/ctx/xdp.h first"
+#endif
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -67,10 +71,10 @@ monitor_admit(const struct fou_monitor_conf *c, __u32 id, __u32 where)
 	return b;
 }
 
-/* A ring record with its header filled in, or NULL (counted as lost). */
+/* A ring record with its header filled in but for the packet's device and
+ * length (the caller's), or NULL (counted as lost). */
 static __always_inline struct fou_monitor_event *
-monitor_reserve(struct fou_monitor_cpu *b, __u32 id, __u32 hook, __u32 where, __u32 ifindex,
-		__u32 pkt_len)
+monitor_reserve(struct fou_monitor_cpu *b, __u32 id, __u32 hook, __u32 where)
 {
 	struct fou_monitor_event *e = bpf_ringbuf_reserve(&fou_monitor_ring, sizeof(*e), 0);
 
@@ -80,8 +84,6 @@ monitor_reserve(struct fou_monitor_cpu *b, __u32 id, __u32 hook, __u32 where, __
 	}
 	b->events++;
 	e->ts_ns = bpf_ktime_get_ns();
-	e->ifindex = ifindex;
-	e->pkt_len = pkt_len;
 	e->reason = id;
 	e->hook = hook;
 	e->pad = 0;
@@ -111,57 +113,48 @@ static __always_inline __u64 monitor_cap(const struct fou_monitor_conf *c, __u64
 
 /* Admitted and reserved: the record with its header; NULL when not sent. */
 static __always_inline struct fou_monitor_event *
-monitor_begin(const struct fou_monitor_conf *c, __u32 id, __u32 hook, __u32 where,
-	      __u32 ifindex, __u32 pkt_len)
+monitor_begin(const struct fou_monitor_conf *c, __u32 id, __u32 hook, __u32 where)
 {
 	struct fou_monitor_cpu *b = monitor_admit(c, id, where);
 
-	return b ? monitor_reserve(b, id, hook, where, ifindex, pkt_len) : NULL;
+	return b ? monitor_reserve(b, id, hook, where) : NULL;
 }
 
-/* bpf_xdp_load_bytes reads across the fragments of a multi-buffer frame. */
-static __noinline int monitor_emit_xdp(struct xdp_md *ctx, const struct fou_monitor_conf *c,
-				       __u32 id, __u32 where)
+/*
+ * Send one event. A global function: the verifier checks it once, not
+ * again on every path to every count site. ctx_load_bytes reads paged data,
+ * and the fragments of a multi-buffer frame, as well as the linear part.
+ */
+__noinline int fou_monitor_emit(struct __ctx_buff *ctx, const struct fou_monitor_conf *c,
+				__u32 id, __u32 hook, __u32 where)
 {
-	__u32 pkt_len = bpf_xdp_get_buff_len(ctx);
 	struct fou_monitor_event *e;
+	__u32 pkt_len;
 	__u64 len;
 
-	e = monitor_begin(c, id, FOU_MON_HOOK_XDP, where, ctx->ingress_ifindex, pkt_len);
+	if (!c) /* never, but a global function's verifier cannot know */
+		return 0;
+	e = monitor_begin(c, id, hook, where);
 	if (!e)
 		return 0;
+	/* Read only now: nothing has to live across the reservation. */
+	e->ifindex = ctx_ifindex(ctx);
+	pkt_len = ctx_len(ctx);
+	e->pkt_len = pkt_len;
 	len = monitor_cap(c, pkt_len);
-	if (len > 0 && !bpf_xdp_load_bytes(ctx, 0, e->data, verifier_len(len, FOU_MONITOR_SNAPLEN_MAX)))
-		e->cap_len = len;
-	bpf_ringbuf_submit(e, 0);
-	return 0;
-}
-
-/* bpf_skb_load_bytes reads paged data as well as the linear part. */
-static __noinline int monitor_emit_skb(struct __sk_buff *skb, const struct fou_monitor_conf *c,
-				       __u32 id, __u32 hook, __u32 where)
-{
-	struct fou_monitor_event *e;
-	__u64 len;
-
-	e = monitor_begin(c, id, hook, where, skb->ifindex, skb->len);
-	if (!e)
-		return 0;
-	len = monitor_cap(c, skb->len);
-	if (len > 0 && !bpf_skb_load_bytes(skb, 0, e->data, verifier_len(len, FOU_MONITOR_SNAPLEN_MAX)))
+	if (len > 0 && !ctx_load_bytes(ctx, 0, e->data, verifier_len(len, FOU_MONITOR_SNAPLEN_MAX)))
 		e->cap_len = len;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
 /*
- * Hand a counted outcome to a running monitor. @hook: HOOK_XDP or HOOK_TC
- * (a constant, so the other context's branch compiles away); @egress: the
- * transmit side. @port: the outer UDP destination port (receive), @tunnel:
- * slot + 1 (transmit). FOU_NO_MONITOR builds the programs without it, for
- * the benchmark's baseline.
+ * Hand a counted outcome to a running monitor. @egress: the transmit side.
+ * @port: the outer UDP destination port (receive), @tunnel: slot + 1
+ * (transmit). FOU_NO_MONITOR builds the programs without it, for the
+ * benchmark's baseline.
  */
-static __always_inline void monitor_outcome(void *ctx, int hook, bool egress, __u32 id,
+static __always_inline void monitor_outcome(struct __ctx_buff *ctx, bool egress, __u32 id,
 					    __u16 port, __u16 tunnel)
 {
 #ifndef FOU_NO_MONITOR
@@ -173,11 +166,7 @@ static __always_inline void monitor_outcome(void *ctx, int hook, bool egress, __
 	/* --drops, the usual case, spares everything else the call */
 	if (!(c->flags & FOU_MON_F_ALL) && !FOU_STAT_IS_DROP(id) && !FOU_STAT_IS_TX_DROP(id))
 		return;
-	if (hook == HOOK_XDP)
-		monitor_emit_xdp(ctx, c, id, where);
-	else
-		monitor_emit_skb(ctx, c, id,
-				 egress ? FOU_MON_HOOK_TC_EGRESS : FOU_MON_HOOK_TC_INGRESS, where);
+	fou_monitor_emit(ctx, c, id, ctx_monitor_hook(egress), where);
 #endif
 }
 

@@ -8,6 +8,10 @@
 
 #include "lib/common.h"
 
+#ifndef FOU_BPF_CTX_H
+#error "an entry program includes lib/ctx/skb.h or lib/ctx/xdp.h first"
+#endif
+
 /* Classification results besides a fou_stat_id (which are all >= 0). */
 #define FOU_CONTINUE  (-1) /* go on to the next stage */
 #define FOU_NEED_PULL (-2) /* headers exist beyond the linear data */
@@ -253,7 +257,7 @@ bad:
  * 8 to IP6_EXT_MAX_LEN) and walk its options; one copy by helper reads
  * paged and multi-buffer data alike. Returns FOU_CONTINUE or
  * FOU_STAT_PASS_SHORT; notes the first verdict. */
-static __always_inline int ip6_opts_check(void *ctx, int hook, __u32 off, __u32 len,
+static __always_inline int ip6_opts_check(struct __ctx_buff *ctx, __u32 off, __u32 len,
 					  struct fou_pkt *p)
 {
 	__u32 zero = 0;
@@ -263,7 +267,7 @@ static __always_inline int ip6_opts_check(void *ctx, int hook, __u32 off, __u32 
 		return FOU_STAT_PASS_SHORT;
 	__builtin_memset(w, 0, sizeof(*w));
 	w->len = len;
-	if (load_bytes(ctx, hook, off, w->b, verifier_len(len, IP6_EXT_MAX_LEN)))
+	if (ctx_load_bytes(ctx, off, w->b, verifier_len(len, IP6_EXT_MAX_LEN)))
 		return FOU_STAT_PASS_SHORT;
 	for (__u32 i = 2; i < IP6_EXT_MAX_LEN; i++)
 		if (ip6_opt_step(w, i))
@@ -285,10 +289,10 @@ static __always_inline int ip6_opts_check(void *ctx, int hook, __u32 off, __u32 
  * room for it (the limit is 512 bytes along a call chain).
  */
 #define IP6_EXT_STOP 0x10000
-static __attribute__((noinline)) int ipv6_skip_exthdrs(void *ctx, int hook, struct fou_pkt *p)
+static __noinline int ipv6_skip_exthdrs(struct __ctx_buff *ctx, struct fou_pkt *p)
 {
-	void *data = pkt_data(ctx, hook);
-	void *data_end = pkt_data_end(ctx, hook);
+	void *data = ctx_data(ctx);
+	void *data_end = ctx_data_end(ctx);
 	struct ipv6hdr *ip6 = data + (p->l3_off & 0x1f);
 	__u32 ext = 0;
 	__u8 nh;
@@ -316,7 +320,7 @@ static __attribute__((noinline)) int ipv6_skip_exthdrs(void *ctx, int hook, stru
 		len = (h[1] + 1) * 8;
 		if (ext + len > IP6_EXT_MAX_LEN)
 			return IP6_EXT_STOP | FOU_STAT_PASS_IP6_EXTHDR;
-		ret = ip6_opts_check(ctx, hook, (void *)h - data, len, p);
+		ret = ip6_opts_check(ctx, (void *)h - data, len, p);
 		if (ret != FOU_CONTINUE)
 			return IP6_EXT_STOP | ret;
 		nh = h[0];
@@ -326,7 +330,7 @@ static __attribute__((noinline)) int ipv6_skip_exthdrs(void *ctx, int hook, stru
 	return nh;
 }
 
-static __always_inline int parse_ipv6(void *ctx, int hook, void *data, void *data_end,
+static __always_inline int parse_ipv6(struct __ctx_buff *ctx, void *data, void *data_end,
 				      struct ipv6hdr *ip6, struct fou_pkt *p)
 {
 	int nh;
@@ -337,7 +341,7 @@ static __always_inline int parse_ipv6(void *ctx, int hook, void *data, void *dat
 		return FOU_STAT_PASS_NOT_IP;
 
 	p->l3_off = (void *)ip6 - data;
-	nh = ipv6_skip_exthdrs(ctx, hook, p);
+	nh = ipv6_skip_exthdrs(ctx, p);
 	if (nh == FOU_NEED_PULL)
 		return nh;
 	if (nh & IP6_EXT_STOP)
@@ -359,7 +363,7 @@ static __always_inline int parse_ipv6(void *ctx, int hook, void *data, void *dat
  * FOU_SCTP for native SCTP, FOU_ICMP for ICMP, FOU_NEED_PULL, or the FOU_STAT_PASS_* reason
  * why it is not ours. VLAN tags
  * appear in the data only on the XDP path; TC sees them already stripped. */
-static __always_inline int parse_outer(void *ctx, int hook, void *data, void *data_end,
+static __always_inline int parse_outer(struct __ctx_buff *ctx, void *data, void *data_end,
 				       struct fou_pkt *p)
 {
 	struct ethhdr *eth = data;
@@ -370,7 +374,8 @@ static __always_inline int parse_outer(void *ctx, int hook, void *data, void *da
 	if (l3 > data_end)
 		return short_or_pull(data, data_end, p, FOU_STAT_PASS_SHORT);
 	proto = eth->h_proto;
-	if (hook == HOOK_XDP && (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))) {
+	if (CTX_VLAN_IN_DATA &&
+	    (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))) {
 		struct vlan_hdr *vh = l3;
 
 		if ((void *)(vh + 1) > data_end)
@@ -381,7 +386,7 @@ static __always_inline int parse_outer(void *ctx, int hook, void *data, void *da
 	if (proto == bpf_htons(ETH_P_IP))
 		ret = parse_ipv4(data, data_end, l3, p);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		ret = parse_ipv6(ctx, hook, data, data_end, l3, p);
+		ret = parse_ipv6(ctx, data, data_end, l3, p);
 	else
 		return FOU_STAT_PASS_NOT_IP;
 	if (ret != FOU_CONTINUE)

@@ -25,7 +25,6 @@
 
 #include "lib/gue.h"
 #include "lib/csum.h"
-#include "lib/skb.h"
 
 #define REMCSUM_NONE   0
 #define REMCSUM_DEDUCE 1 /* from the verified outer checksum */
@@ -44,7 +43,7 @@ struct remcsum {
  * sum's first byte off the 16-bit grid the transport checksum is defined
  * on; the kernel writes them anyway, which cannot give a valid packet.
  */
-static __always_inline int remcsum_check(void *ctx, int hook, const struct fou_port *port,
+static __always_inline int remcsum_check(struct __ctx_buff *ctx, const struct fou_port *port,
 					 const struct gue_result *g, const struct fou_pkt *p,
 					 __u32 inner_len, bool outer_ok, struct remcsum *rc)
 {
@@ -65,7 +64,7 @@ static __always_inline int remcsum_check(void *ctx, int hook, const struct fou_p
 	if (!p->udp_csum || p->gso)
 		return FOU_STAT_DROP_GUE_REMCSUM_CSUM;
 	/* Not verified here: TC trusted what the skb says (check_csum). */
-	summed = outer_ok || hook != HOOK_TC ? CHECKSUM_NONE_NR : skb_ip_summed(ctx);
+	summed = outer_ok ? CHECKSUM_NONE_NR : ctx_ip_summed(ctx);
 	if (outer_ok || summed == CHECKSUM_UNNECESSARY_NR)
 		rc->mode = REMCSUM_DEDUCE;
 	else if (summed == CHECKSUM_PARTIAL_NR)
@@ -75,13 +74,6 @@ static __always_inline int remcsum_check(void *ctx, int hook, const struct fou_p
 	rc->start = g->rc_start;
 	rc->offset = g->rc_offset;
 	return FOU_CONTINUE;
-}
-
-static __always_inline __s64 remcsum_range_sum(void *ctx, int hook, __u32 off, __u32 len,
-					       __u32 seed)
-{
-	return hook == HOOK_XDP ? fou_range_sum_xdp(ctx, off, len, seed)
-				: fou_range_sum_tc(ctx, off, len, seed);
 }
 
 /*
@@ -94,7 +86,7 @@ static __always_inline __s64 remcsum_range_sum(void *ctx, int hook, __u32 off, _
  * write keeps a CHECKSUM_COMPLETE skb's csum right. Returns FOU_CONTINUE or
  * a drop reason.
  */
-static __always_inline int remcsum_apply(void *ctx, int hook, const struct fou_pkt *p,
+static __always_inline int remcsum_apply(struct __ctx_buff *ctx, const struct fou_pkt *p,
 					 __u32 inner_off, const struct remcsum *rc)
 {
 	__u32 at = inner_off + rc->start;
@@ -102,19 +94,15 @@ static __always_inline int remcsum_apply(void *ctx, int hook, const struct fou_p
 	__s64 r;
 
 	if (rc->mode == REMCSUM_DEDUCE) {
-		r = remcsum_range_sum(ctx, hook, p->l4_off, at - p->l4_off, pseudo_hdr_sum(p));
+		r = fou_range_sum(ctx, p->l4_off, at - p->l4_off, pseudo_hdr_sum(p));
 		v = (__u16)~csum_fold((__u32)r);
 	} else {
-		r = remcsum_range_sum(ctx, hook, at, p->ip_end - at, 0);
+		r = fou_range_sum(ctx, at, p->ip_end - at, 0);
 		v = csum_fold((__u32)r);
 	}
 	if (r < 0)
 		return FOU_STAT_DROP_GUE_REMCSUM_CSUM;
-	if (hook == HOOK_XDP)
-		r = bpf_xdp_store_bytes(ctx, inner_off + rc->offset, &v, sizeof(v));
-	else
-		r = bpf_skb_store_bytes(ctx, inner_off + rc->offset, &v, sizeof(v),
-					BPF_F_RECOMPUTE_CSUM);
+	r = ctx_store_bytes(ctx, inner_off + rc->offset, &v, sizeof(v));
 	return r ? FOU_STAT_DROP_GUE_REMCSUM_CSUM : FOU_CONTINUE;
 }
 

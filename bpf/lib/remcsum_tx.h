@@ -64,7 +64,7 @@ static __always_inline __u32 remcsum_tx_offset(struct __sk_buff *skb, const stru
  * (the same move as fou_tc_sctp_decap_partial). A global function: the
  * copy stays out of the caller's frame.
  */
-__attribute__((noinline)) int fou_remcsum_unpartial(struct __sk_buff *skb, __u32 k, __u32 len)
+__noinline int fou_remcsum_unpartial(struct __sk_buff *skb, __u32 k, __u32 len)
 {
 	__u8 keep[REMCSUM_KEEP_MAX];
 	/* padding only where the removal would leave less than an IPv6
@@ -131,7 +131,7 @@ static __always_inline int remcsum_tx(struct __sk_buff *skb, struct fou_tx *tx)
 	if (!off)
 		return FOU_CONTINUE;
 	/* The sender's cost: every inner byte is read once, here. */
-	isum = fou_range_sum_tc(skb, ETH_HLEN, tx->in.len, 0);
+	isum = fou_range_sum(skb, ETH_HLEN, tx->in.len, 0);
 	if (isum < 0)
 		return FOU_STAT_TX_DROP_MALFORMED;
 	if (fou_remcsum_unpartial(skb, tx->in.l4_off + 15, skb->len))

@@ -59,7 +59,7 @@ static __always_inline bool sctp_tag_reflected(const struct sctp_info *si)
  * chunk header long and inside the packet. The last chunk's padding may be
  * missing. Returns FOU_CONTINUE or the drop reason.
  */
-static __always_inline int sctp_walk(void *ctx, int hook, __u32 off, __u32 len)
+static __always_inline int sctp_walk(struct __ctx_buff *ctx, __u32 off, __u32 len)
 {
 	__u32 o = SCTP_HLEN;
 
@@ -71,7 +71,7 @@ static __always_inline int sctp_walk(void *ctx, int hook, __u32 off, __u32 len)
 			return FOU_CONTINUE;
 		if (o + SCTP_CHUNK_HLEN > len)
 			return FOU_STAT_DROP_SCTP_CHUNK_LEN;
-		if (load_bytes(ctx, hook, off + o, ch, sizeof(ch)))
+		if (ctx_load_bytes(ctx, off + o, ch, sizeof(ch)))
 			return FOU_STAT_DROP_TRUNCATED;
 		clen = bpf_ntohs(ch[1]);
 		if (clen < SCTP_CHUNK_HLEN)
@@ -86,57 +86,46 @@ static __always_inline int sctp_walk(void *ctx, int hook, __u32 off, __u32 len)
 /*
  * Check the SCTP packet of @len bytes at frame offset @off (< 128): common
  * header, chunk walk, and, with @crc, the CRC32c. Fills @si. A global
- * function per hook (FOU_DEFINE_SCTP_CHECK in the entry program), so the
- * verifier walks its loops once. Returns FOU_CONTINUE or a drop reason.
+ * function, so the verifier walks its loops once. Returns FOU_CONTINUE or
+ * a drop reason.
  */
-#define FOU_DEFINE_SCTP_CHECK(name, ctx_type, hook, crc32c_fn)                     \
-__attribute__((noinline)) int name(ctx_type *ctx, __u32 off, __u32 len,            \
-				   struct sctp_info *si)                            \
-{                                                                                  \
-	struct sctp_head h = {};                                                   \
-	__s64 crc;                                                                 \
-	int ret;                                                                   \
-                                                                                   \
-	if (!si)                                                                   \
-		return FOU_STAT_DROP_SCTP_SHORT;                                   \
-	if (len < SCTP_MIN_LEN || off > 127)                                       \
-		return FOU_STAT_DROP_SCTP_SHORT;                                   \
-	if (load_bytes(ctx, hook, off, &h, len >= sizeof(h) ? sizeof(h) : SCTP_MIN_LEN)) \
-		return FOU_STAT_DROP_TRUNCATED;                                    \
-	ret = sctp_walk(ctx, hook, off, len);                                      \
-	if (ret != FOU_CONTINUE)                                                   \
-		return ret;                                                        \
-	/* Beyond jumbo frames (64K-MTU devices) the walk would not verify in  \
-	 * bounds: the endpoint checks the CRC32c; we say so. */               \
-	si->crc_ok = 0;                                                            \
-	if (len > CRC32C_MAX_LEN) {                                                \
-		stat_inc(FOU_STAT_SCTP_CRC_UNCHECKED);                             \
-	} else {                                                                   \
-		crc = crc32c_fn(ctx, off, len);                                    \
-		if (crc < 0)                                                       \
-			return FOU_STAT_DROP_TRUNCATED;                            \
-		if (!crc32c_matches((__u32)crc, h.crc))                            \
-			return FOU_STAT_DROP_SCTP_CRC;                             \
-		si->crc_ok = 1;                                                    \
-	}                                                                          \
-	si->vtag = bpf_ntohl(h.vtag);                                              \
-	si->type = h.type;                                                         \
-	si->flags = h.flags;                                                       \
-	si->init_tag = 0;                                                          \
-	if ((h.type == SCTP_CID_INIT || h.type == SCTP_CID_INIT_ACK) &&            \
-	    bpf_ntohs(h.clen) >= SCTP_INIT_LEN && len >= sizeof(h))                \
-		si->init_tag = bpf_ntohl(h.init_tag);                              \
-	return FOU_CONTINUE;                                                       \
-}
-
-int fou_sctp_check_xdp(struct xdp_md *ctx, __u32 off, __u32 len, struct sctp_info *si);
-int fou_sctp_check_tc(struct __sk_buff *ctx, __u32 off, __u32 len, struct sctp_info *si);
-
-static __always_inline int sctp_check(void *ctx, int hook, __u32 off, __u32 len,
+__noinline int fou_sctp_check(struct __ctx_buff *ctx, __u32 off, __u32 len,
 				      struct sctp_info *si)
 {
-	return hook == HOOK_XDP ? fou_sctp_check_xdp(ctx, off, len, si)
-				: fou_sctp_check_tc(ctx, off, len, si);
+	struct sctp_head h = {};
+	__s64 crc;
+	int ret;
+
+	if (!si)
+		return FOU_STAT_DROP_SCTP_SHORT;
+	if (len < SCTP_MIN_LEN || off > 127)
+		return FOU_STAT_DROP_SCTP_SHORT;
+	if (ctx_load_bytes(ctx, off, &h, len >= sizeof(h) ? sizeof(h) : SCTP_MIN_LEN))
+		return FOU_STAT_DROP_TRUNCATED;
+	ret = sctp_walk(ctx, off, len);
+	if (ret != FOU_CONTINUE)
+		return ret;
+	/* Beyond jumbo frames (64K-MTU devices) the walk would not verify in
+	 * bounds: the endpoint checks the CRC32c; we say so. */
+	si->crc_ok = 0;
+	if (len > CRC32C_MAX_LEN) {
+		stat_inc(FOU_STAT_SCTP_CRC_UNCHECKED);
+	} else {
+		crc = fou_crc32c(ctx, off, len);
+		if (crc < 0)
+			return FOU_STAT_DROP_TRUNCATED;
+		if (!crc32c_matches((__u32)crc, h.crc))
+			return FOU_STAT_DROP_SCTP_CRC;
+		si->crc_ok = 1;
+	}
+	si->vtag = bpf_ntohl(h.vtag);
+	si->type = h.type;
+	si->flags = h.flags;
+	si->init_tag = 0;
+	if ((h.type == SCTP_CID_INIT || h.type == SCTP_CID_INIT_ACK) &&
+	    bpf_ntohs(h.clen) >= SCTP_INIT_LEN && len >= sizeof(h))
+		si->init_tag = bpf_ntohl(h.init_tag);
+	return FOU_CONTINUE;
 }
 
 /* Rewrite an IP header (a copy, in @ip) for a transport @delta bytes longer

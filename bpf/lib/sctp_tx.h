@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * TC egress only: native SCTP leaving a device with SCTP duties (RFC 6951
- * gateway towards over-UDP peers, CRC32c fill). Included by fou_tx_tc after
- * it has instantiated fou_crc32c_tc and fou_range_sum_tc.
+ * gateway towards over-UDP peers, CRC32c fill). Included by fou_tx_tc.
  */
 #ifndef FOU_BPF_SCTP_TX_H
 #define FOU_BPF_SCTP_TX_H
@@ -66,7 +65,7 @@ static __always_inline struct fou_sctp_peer *sctp_peer_to(const struct fou_inner
  * A global function, so that its copy of the IP header is not on the stack
  * under the CRC32c walk.
  */
-__attribute__((noinline)) int fou_sctp_put_udp(struct __sk_buff *skb)
+__noinline int fou_sctp_put_udp(struct __sk_buff *skb)
 {
 	__u32 zero = 0, n, udp_len;
 	struct fou_tx_scratch *s = bpf_map_lookup_elem(&fou_tx_scratch, &zero);
@@ -94,7 +93,7 @@ __attribute__((noinline)) int fou_sctp_put_udp(struct __sk_buff *skb)
 	if (bpf_skb_store_bytes(skb, ETH_HLEN, hdr, n, 0) ||
 	    bpf_skb_store_bytes(skb, ETH_HLEN + n, &uh, sizeof(uh), 0))
 		return FOU_STAT_TX_DROP_ADJUST;
-	sum = fou_range_sum_tc(skb, ETH_HLEN + n, udp_len,
+	sum = fou_range_sum(skb, ETH_HLEN + n, udp_len,
 			       ip_pseudo_sum(&in->saddr, &in->daddr, in->family, IPPROTO_UDP_NR,
 					     udp_len));
 	if (sum < 0)
@@ -118,7 +117,7 @@ __attribute__((noinline)) int fou_sctp_put_udp(struct __sk_buff *skb)
  * or FOU_CONTINUE when fou_sctp_put_udp() is to encapsulate it (ports and
  * any pending CRC32c in the scratch state).
  */
-__attribute__((noinline)) int fou_sctp_egress(struct __sk_buff *skb)
+__noinline int fou_sctp_egress(struct __sk_buff *skb)
 {
 	__u32 zero = 0, flags = sctp_dev_flags(skb->ifindex);
 	struct fou_tx_scratch *s = bpf_map_lookup_elem(&fou_tx_scratch, &zero);
@@ -150,7 +149,7 @@ __attribute__((noinline)) int fou_sctp_egress(struct __sk_buff *skb)
 	store = !offloaded && ((flags & FOU_SCTP_DEV_F_FILL) ||
 			       ((flags & FOU_SCTP_DEV_F_UDP_SIDE) && !h.crc));
 	if (store || (offloaded && (flags & FOU_SCTP_DEV_F_UDP_SIDE))) {
-		crc = fou_crc32c_tc(skb, off, len);
+		crc = fou_crc32c(skb, off, len);
 		if (crc < 0)
 			return FOU_STAT_TX_DROP_SCTP_MALFORMED;
 	}

@@ -55,12 +55,6 @@ static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
 		bpf_skb_pull_data(skb, want);
 }
 
-/* skb->ip_summed, which __sk_buff does not show. */
-#define CHECKSUM_NONE_NR        0
-#define CHECKSUM_UNNECESSARY_NR 1
-#define CHECKSUM_COMPLETE_NR    2
-#define CHECKSUM_PARTIAL_NR     3
-
 /*
  * Build switch (the house style: features as build switches). The default
  * objects read sk_buff fields through bpf_cast_to_kern_ctx (kfunc, 6.2+),

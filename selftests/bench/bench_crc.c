@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Cost of the SCTP CRC32c in BPF (bpf/lib/crc32c.h through crc.bpf.c),
+ * Cost of the SCTP CRC32c in BPF (bpf/lib/crc32c.h through crc_{xdp,tc}.bpf.c),
  * beside, in the same run: the trivial program on the same packet (the cost
  * of running any program), the same slicing algorithm and tables in
  * user-space C, and the CPU's own crc32 instruction (SSE4.2). Never a
@@ -32,7 +32,7 @@
 #include <bpf/libbpf.h>
 
 #include "crc32c_table.h"
-#include "crc.skel.h"
+#include "crcprogs.h"
 #include "trivial.skel.h"
 #include "bpfharness.h"
 
@@ -46,7 +46,6 @@
 static const unsigned int sizes[] = { 64, 512, 1500, 9000 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 
-enum { H_XDP, H_TC, H_N };
 
 struct hook {
 	const char *name;
@@ -56,7 +55,7 @@ struct hook {
 };
 
 static struct hook hooks[H_N];
-static struct crc_bpf *skel;
+static struct crc_progs progs;
 static uint8_t frame[9100], sctp_zeroed[9100];
 static uint64_t t_crc[2][MAX_CALLS], t_triv[2][MAX_CALLS];
 
@@ -197,11 +196,11 @@ static int measure(const struct hook *h, size_t flen, uint32_t want, double *crc
 
 	for (i = 0; i < h->calls + 1; i++)     /* the first call warms up */
 		for (k = 0; k < 2; k++) {
-			skel->bss->crc_result = -2;
+			progs.bss[h - hooks]->crc_result = -2;
 			ns = run(h->crc_fd, flen, reps[k]);
 			if (ns < 0)
 				return ns;
-			if (skel->bss->crc_result != want)
+			if (progs.bss[h - hooks]->crc_result != want)
 				return -EBADMSG;
 			t_crc[k][i ? i - 1 : 0] = ns;
 			ns = run(h->triv_fd, flen, reps[k]);
@@ -242,8 +241,8 @@ static int bench_size(unsigned int ip_len)
 			       "-", "-", "-", "-", "-", h->max_frame);
 			continue;
 		}
-		skel->bss->crc_off = SCTP_OFF;
-		skel->bss->crc_len = slen;
+		progs.bss[j]->crc_off = SCTP_OFF;
+		progs.bss[j]->crc_len = slen;
 		err = measure(h, flen, want, &crc, &triv, &min_diff);
 		if (err == -EBADMSG) {
 			printf("invalid: wrong CRC from BPF\n");
@@ -298,13 +297,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_crc: needs root (BPF_PROG_TEST_RUN)\n");
 		return 1;
 	}
-	skel = BH_OPEN_UNPINNED(crc_bpf);
-	tr = skel ? trivial_bpf__open_and_load() : NULL;
+	tr = crc_progs_load(&progs) ? NULL : trivial_bpf__open_and_load();
 	if (!tr)
 		goto out;
-	hooks[H_XDP].crc_fd = bpf_program__fd(skel->progs.crc_xdp);
+	hooks[H_XDP].crc_fd = progs.fd[H_XDP];
 	hooks[H_XDP].triv_fd = bpf_program__fd(tr->progs.trivial_xdp);
-	hooks[H_TC].crc_fd = bpf_program__fd(skel->progs.crc_tc);
+	hooks[H_TC].crc_fd = progs.fd[H_TC];
 	hooks[H_TC].triv_fd = bpf_program__fd(tr->progs.trivial_tc);
 	for (i = 0; i < H_N; i++)
 		hooks[i].max_frame = probe_max_frame(hooks[i].crc_fd);
@@ -331,7 +329,7 @@ int main(int argc, char **argv)
 out:
 	if (err)
 		fprintf(stderr, "bench_crc: failed: %s\n", strerror(errno));
-	crc_bpf__destroy(skel);
+	crc_progs_destroy(&progs);
 	trivial_bpf__destroy(tr);
 	return err ? 1 : 0;
 }

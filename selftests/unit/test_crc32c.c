@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests of bpf/lib/crc32c.h through selftests/bench/crc.bpf.c
- * (fou_crc32c_xdp / fou_crc32c_tc run with BPF_PROG_TEST_RUN), against a
+ * Unit tests of bpf/lib/crc32c.h through selftests/bench/crc_{xdp,tc}.bpf.c
+ * (fou_crc32c at either hook, run with BPF_PROG_TEST_RUN), against a
  * bitwise CRC32c written here from the polynomial, independent of the
  * slicing tables: known vectors, every length 12..300, lengths up to 9000
  * (XDP multi-buffer frames beyond a page), the checksum field taken as
@@ -16,8 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "crc.skel.h"
-#include "bpfharness.h"
+#include "crcprogs.h"
 #include "tap.h"
 
 #define POLY      0x82F63B78u
@@ -26,11 +25,9 @@
 #define ETYPE_HI  0x88 /* a local experimental EtherType (0x88B5): TC test_run */
 #define ETYPE_LO  0xB5 /* parses no IP header out of the random frames */
 
-enum { H_XDP, H_TC, H_N };
 static const char *const hook_name[H_N] = { "xdp", "tc" };
 
-static struct crc_bpf *skel;
-static int prog_fd[H_N];
+static struct crc_progs progs;
 static uint8_t frame[MAX_FRAME];
 
 /* ---- the reference: one bit at a time, straight from the definition ---- */
@@ -101,18 +98,18 @@ static struct run run_prog(int h, const uint8_t *buf, size_t len, uint32_t off, 
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = len, .repeat = 1);
 	struct run r = { 0 };
 
-	skel->bss->crc_off = off;
-	skel->bss->crc_len = clen;
-	skel->bss->crc_result = -2;
-	if (bpf_prog_test_run_opts(prog_fd[h], &o)) {
+	progs.bss[h]->crc_off = off;
+	progs.bss[h]->crc_len = clen;
+	progs.bss[h]->crc_result = -2;
+	if (bpf_prog_test_run_opts(progs.fd[h], &o)) {
 		r.err = -errno;
 		return r;
 	}
 	if (o.retval != (h == H_XDP ? 2 : 0))
 		r.err = -EPROTO;
-	r.crc = skel->bss->crc_result;
-	r.frame_len = skel->bss->frame_len;
-	r.linear_len = skel->bss->linear_len;
+	r.crc = progs.bss[h]->crc_result;
+	r.frame_len = progs.bss[h]->frame_len;
+	r.linear_len = progs.bss[h]->linear_len;
 	return r;
 }
 
@@ -513,16 +510,14 @@ int main(void)
 		tap_skip_all("needs root (BPF_PROG_TEST_RUN)");
 	srand(4242);
 	t0 = now_ms();
-	skel = BH_OPEN_UNPINNED(crc_bpf);
+	if (crc_progs_load(&progs))
+		tap_bail("crc_xdp.bpf.o or crc_tc.bpf.o does not load: %s", strerror(errno));
 	load_ms = now_ms() - t0;
-	if (!skel)
-		tap_bail("crc.bpf.o does not load: %s", strerror(errno));
-	prog_fd[H_XDP] = bpf_program__fd(skel->progs.crc_xdp);
-	prog_fd[H_TC] = bpf_program__fd(skel->progs.crc_tc);
-	report_prog(prog_fd[H_XDP], "crc_xdp");
-	report_prog(prog_fd[H_TC], "crc_tc");
-	/* both programs with their six global functions, checked in one load */
-	tap_ok(load_ms < 1000, "load and verification of crc.bpf.o took %.0f ms (< 1000)", load_ms);
+	report_prog(progs.fd[H_XDP], "crc_xdp");
+	report_prog(progs.fd[H_TC], "crc_tc");
+	/* both programs with their three global functions each, checked at load */
+	tap_ok(load_ms < 1000, "load and verification of crc_xdp.bpf.o and crc_tc.bpf.o took %.0f ms"
+	       " (< 1000)", load_ms);
 	test_reference();
 	for (h = 0; h < H_N; h++) {
 		max_frame[h] = probe_max_frame(h);
@@ -541,6 +536,6 @@ int main(void)
 	if (max_frame[H_TC] < 9000)
 		tap_note("tc: non-linear skbs cannot be made with test_run; the TC copy path is "
 			 "covered by offsets >= 128 instead");
-	crc_bpf__destroy(skel);
+	crc_progs_destroy(&progs);
 	return tap_done();
 }
