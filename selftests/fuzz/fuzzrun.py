@@ -34,6 +34,8 @@ def parse_result(line):
 
 
 def stat_names():
-    """Counter names from include/fou_stats.h; events are those after tx_drop_adjust."""
-    names = re.findall(r'X\(\w+,\s*"(\w+)"', open(os.path.join(ROOT, "include", "fou_stats.h")).read())
-    return names, set(names[names.index("tx_drop_adjust") + 1:])
+    """Counter names from include/fou_stats.h; events are the FOU_STATS_EVENT class."""
+    text = open(os.path.join(ROOT, "include", "fou_stats.h")).read()
+    names = re.findall(r'X\(\w+,\s*"(\w+)"', text)
+    block = re.search(r'#define FOU_STATS_EVENT\(X\)(.*?)\n\n', text, re.S).group(1)
+    return names, set(re.findall(r'X\(\w+,\s*"(\w+)"', block))
