@@ -11,6 +11,7 @@
 #include "fou_maps.h"
 #include "fou_stats.h"
 #include "portstate.h"
+#include "tunstate.h"
 
 /* Exit statuses: 2 means the command line was wrong and nothing changed. */
 #define EXIT_OK    0
@@ -80,6 +81,9 @@ int map_fd_or_fail(const char *name);
 int cpu_count(void);
 void open_port_fds(struct fou_port_fds *m);
 void close_port_fds(struct fou_port_fds *m);
+/* The tunnel and route maps; fou_tunnels as a dup of @tunnels_fd if >= 0. */
+void open_tun_fds(struct fou_tun_fds *m, int tunnels_fd);
+void close_tun_fds(struct fou_tun_fds *m);
 void setup_libbpf_logging(void);
 void settings_load(const char *name, void *out, size_t size); /* ARRAY[1]; zero if absent */
 int settings_put(const char *name, const void *val);
@@ -193,12 +197,6 @@ struct port_spec {
 	bool have_kind, have_port;
 };
 
-struct prefix {
-	int family;
-	__u32 len;
-	struct fou_addr addr;
-};
-
 struct route_spec {
 	struct prefix p;
 	const char *tunnel;
@@ -215,13 +213,15 @@ void pmtu_parse_check(int argc, char **argv); /* pmtu show's grammar */
 void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t);
 void route_parse_add(int argc, char **argv, struct route_spec *r);
 
-/* tunnel.c / route.c: the maps, written the way the commands write them. */
-int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot);
+/* tunnel.c / route.c: tunstate on the pinned maps (@fd: fou_tunnels). */
+int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot); /* or -1 */
 int tunnel_put(int fd, int slot, const struct fou_tunnel *t); /* slot < 0: a free one */
-int routes_using(__u32 slot);
+bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b);
+void tunnel_index_sync(void); /* fou_tun_index from fou_tunnels: repairs old pin roots */
 int route_put(const struct prefix *p, __u32 tunnel_slot);
 int route_remove(const struct prefix *p);
 void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg);
+void route_count_sync(void); /* fou_route_count and fou_route_filter from the tries */
 void format_prefix(const struct prefix *p, char *buf, size_t len);
 
 /* sctp.c: one "sctp set" or "sctp dev" line, as the commands and "apply"
@@ -278,16 +278,7 @@ void icmp_load_conf(struct fou_icmp_conf *out);                 /* zero: all def
 int icmp_put_conf(const struct fou_icmp_conf *c);
 void icmp_print_config(void);
 
-/* pmtu.c: fou_tun_index in step with fou_tunnels, and the per-slot ICMP
- * state reset when a slot gets another tunnel or a tunnel another path.
- * tunnel_put() calls the two halves around its write. */
-bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b);
-void tunnel_index_before(__u32 slot, const struct fou_tunnel *old, const struct fou_tunnel *new);
-void tunnel_index_after(__u32 slot, const struct fou_tunnel *new);
-void tunnel_index_sync(void); /* rebuild from fou_tunnels: repairs old pin roots */
-void route_count_sync(void);  /* fou_route_count from the route tries */
-int tunnel_same_key(int fd, const struct fou_tunnel *t, struct fou_tunnel *other);
-
+/* pmtu.c: the per-tunnel ICMP counters, as 'stats' and 'pmtu show' read them. */
 #define TUN_ICMP_FIELDS 7
 void tunnel_icmp_sum(__u32 slot, struct fou_tun_icmp *t);
 int tunnel_icmp_fields(const struct fou_tun_icmp *t, const char **names, __u64 *vals);

@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * What ICMP errors taught about each tunnel's path, and the index the
- * receive path matches them with.
- *
- * fou_tun_index ({local, remote, dport, family} -> slot) is written only
- * here, in step with fou_tunnels: the BPF finds a tunnel from the quote of
- * an error with it. fou_tun_path, fou_icmp_bucket and fou_tun_icmp are per
- * slot, so a slot that gets another tunnel, or a tunnel another path, must
- * not inherit what was learned about the old one.
+ * What ICMP errors taught about each tunnel's path (fou_tun_path, kept in
+ * step with the tunnels by tunstate.c), and its ICMP counters.
  *
  * pmtu show / flush: that state, per tunnel.
  */
@@ -23,193 +17,6 @@
 #include "fouloader.h"
 
 #define NS_PER_S 1000000000ULL
-
-/* ---------------------------------------------------------------- the index */
-
-static void index_key(const struct fou_tunnel *t, struct fou_tun_index_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->local = t->local;
-	k->remote = t->remote;
-	k->dport = t->dport;
-	k->family = t->family;
-}
-
-bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b)
-{
-	struct fou_tun_index_key x, y;
-
-	index_key(a, &x);
-	index_key(b, &y);
-	return !memcmp(&x, &y, sizeof(x));
-}
-
-/* Forget @t's key, unless another slot owns it now (apply may give the key
- * to a new tunnel before the old one goes). */
-static void index_drop(int fd, const struct fou_tunnel *t, __u32 slot)
-{
-	struct fou_tun_index_key k;
-	struct fou_tun_index v;
-
-	if (!t->name[0])
-		return;
-	index_key(t, &k);
-	if (!bpf_map_lookup_elem(fd, &k, &v) && v.slot == slot &&
-	    bpf_map_delete_elem(fd, &k) && errno != ENOENT)
-		warnx_("cannot remove tunnel %s from %s: %s", t->name, FOU_MAP_TUN_INDEX,
-		       strerror(errno));
-}
-
-static void index_put(int fd, const struct fou_tunnel *t, __u32 slot)
-{
-	struct fou_tun_index_key k;
-	struct fou_tun_index v = { .slot = slot };
-
-	index_key(t, &k);
-	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
-		warnx_("cannot add tunnel %s to %s: %s", t->name, FOU_MAP_TUN_INDEX,
-		       strerror(errno));
-}
-
-/* The ICMP maps are absent from a pin root made before them until a command
- * that creates maps runs (map_fd() < 0): then there is nothing to keep. */
-static void zero_slot(const char *map, __u32 slot, size_t size, bool percpu)
-{
-	int fd = map_fd(map), n = percpu ? cpu_count() : 1;
-	void *zero;
-
-	if (fd < 0)
-		return;
-	zero = calloc(n, size);
-	if (!zero || bpf_map_update_elem(fd, &slot, zero, BPF_ANY))
-		warnx_("cannot reset %s[%u]: %s", map, slot, strerror(errno));
-	free(zero);
-	close(fd);
-}
-
-/* Path state of @slot back to nothing learned; with @counters, its ICMP
- * counters too (a new tunnel starts from zero, like its packet counters). */
-static void reset_path(__u32 slot, bool counters)
-{
-	zero_slot(FOU_MAP_TUN_PATH, slot, sizeof(struct fou_tun_path), false);
-	zero_slot(FOU_MAP_ICMP_BUCKET, slot, sizeof(struct fou_icmp_bucket), false);
-	if (counters)
-		zero_slot(FOU_MAP_TUN_ICMP, slot, sizeof(struct fou_tun_icmp), true);
-}
-
-/*
- * Before @slot changes from @old to @new (empty name: no tunnel): when the
- * path changes, the old key goes and the path state is reset, so from here
- * until tunnel_index_after() no error can match the slot and nothing learned
- * about the old path survives.
- */
-void tunnel_index_before(__u32 slot, const struct fou_tunnel *old, const struct fou_tunnel *new)
-{
-	bool other = !old->name[0] || strncmp(old->name, new->name, sizeof(old->name));
-	int fd;
-
-	if (!other && tunnel_same_path(old, new))
-		return;
-	fd = map_fd(FOU_MAP_TUN_INDEX);
-	if (fd < 0)
-		return;
-	index_drop(fd, old, slot);
-	close(fd);
-	reset_path(slot, other);
-}
-
-/* After the write: @new's key names @slot. */
-void tunnel_index_after(__u32 slot, const struct fou_tunnel *new)
-{
-	int fd;
-
-	if (!new->name[0])
-		return;
-	fd = map_fd(FOU_MAP_TUN_INDEX);
-	if (fd < 0)
-		return;
-	index_put(fd, new, slot);
-	close(fd);
-}
-
-/* The slot each tunnel's key should name: the lowest slot of a key (two
- * tunnels with one key exist only in state written before the index). */
-static int wanted_slot(const struct fou_tunnel *tunnels, const struct fou_tun_index_key *k)
-{
-	struct fou_tun_index_key x;
-
-	for (int i = 0; i < FOU_MAX_TUNNELS; i++) {
-		if (!tunnels[i].name[0])
-			continue;
-		index_key(&tunnels[i], &x);
-		if (!memcmp(&x, k, sizeof(x)))
-			return i;
-	}
-	return -1;
-}
-
-static void drop_stale_keys(int fd, const struct fou_tunnel *tunnels)
-{
-	struct fou_tun_index_key keys[FOU_MAX_TUNNELS * 2];
-	struct fou_tun_index v;
-	int n = 0;
-
-	while (n < FOU_MAX_TUNNELS * 2 &&
-	       !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
-		n++;
-	for (int i = 0; i < n; i++)
-		if (!bpf_map_lookup_elem(fd, &keys[i], &v) &&
-		    (int)v.slot != wanted_slot(tunnels, &keys[i]))
-			bpf_map_delete_elem(fd, &keys[i]);
-}
-
-/*
- * Make fou_tun_index exactly the keys of fou_tunnels. The commands keep it
- * so as they write; this also repairs a pin root whose tunnels were written
- * before the index existed, or by a command that was killed half way.
- */
-void tunnel_index_sync(void)
-{
-	static struct fou_tunnel tunnels[FOU_MAX_TUNNELS];
-	int tfd, fd;
-
-	if (!state_exists())
-		return;
-	fd = map_fd(FOU_MAP_TUN_INDEX);
-	if (fd < 0)
-		return;
-	tfd = map_fd_or_fail(FOU_MAP_TUNNELS);
-	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++)
-		if (bpf_map_lookup_elem(tfd, &i, &tunnels[i]))
-			memset(&tunnels[i], 0, sizeof(tunnels[i]));
-	close(tfd);
-	drop_stale_keys(fd, tunnels);
-	for (int i = 0; i < FOU_MAX_TUNNELS; i++) {
-		struct fou_tun_index_key k;
-		struct fou_tun_index v;
-
-		if (!tunnels[i].name[0])
-			continue;
-		index_key(&tunnels[i], &k);
-		if (wanted_slot(tunnels, &k) == i &&
-		    (bpf_map_lookup_elem(fd, &k, &v) || (int)v.slot != i))
-			index_put(fd, &tunnels[i], i);
-	}
-	close(fd);
-}
-
-/* The tunnel other than @name whose key @t would share, or -1. */
-int tunnel_same_key(int fd, const struct fou_tunnel *t, struct fou_tunnel *other)
-{
-	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++) {
-		if (bpf_map_lookup_elem(fd, &i, other) || !other->name[0] ||
-		    !strncmp(other->name, t->name, sizeof(t->name)))
-			continue;
-		if (tunnel_same_path(other, t))
-			return i;
-	}
-	return -1;
-}
 
 /* ---------------------------------------------------------------- counters */
 
@@ -434,7 +241,8 @@ static void show_tunnel(__u32 slot, const struct fou_tunnel *t, struct pmtu_ctx 
 /* The slot of tunnel @name; exit 2 if there is none. */
 static int named_slot(const char *cmd, const char *name, int tfd)
 {
-	int slot = tfd >= 0 ? tunnel_find(tfd, name, NULL, NULL) : -1;
+	struct fou_tun_fds m = { .tunnels = tfd };
+	int slot = tfd >= 0 ? fou_tunnel_find(&m, name, NULL, NULL) : -1;
 
 	if (slot < 0)
 		usage_error("%s: tunnel %s does not exist", cmd, name);
@@ -469,6 +277,7 @@ int cmd_pmtu_show(int argc, char **argv)
 	const char *name = parse_pmtu_args("pmtu show", argc, argv, &c.json);
 	struct fou_tunnel t;
 	int tfd = state_exists() ? map_fd_or_fail(FOU_MAP_TUNNELS) : -1, only = -1;
+	struct fou_tun_fds m = { .tunnels = tfd };
 
 	if (name)
 		only = named_slot("pmtu show", name, tfd);
@@ -476,7 +285,7 @@ int cmd_pmtu_show(int argc, char **argv)
 	if (c.json)
 		printf("[");
 	for (__u32 i = 0; tfd >= 0 && i < FOU_MAX_TUNNELS; i++) {
-		if ((only >= 0 && (int)i != only) || bpf_map_lookup_elem(tfd, &i, &t) || !t.name[0])
+		if ((only >= 0 && (int)i != only) || fou_tunnel_get(&m, i, &t))
 			continue;
 		show_tunnel(i, &t, &c);
 	}
@@ -496,14 +305,15 @@ static int flush_slot(int pfd, int tfd, __u32 slot)
 {
 	static const struct fou_tun_path zero;
 	struct fou_tun_path p;
-	struct fou_tunnel t = {};
+	struct fou_tun_fds m = { .tunnels = tfd };
+	struct fou_tunnel t;
 	char gw[INET_ADDRSTRLEN];
 
 	if (bpf_map_lookup_elem(pfd, &slot, &p) || (!p.pmtu && !p.redirect_ns))
 		return 0;
 	if (bpf_map_update_elem(pfd, &slot, &zero, BPF_ANY))
 		fail("pmtu flush: cannot write %s: %s", FOU_MAP_TUN_PATH, strerror(errno));
-	if (bpf_map_lookup_elem(tfd, &slot, &t) || !t.name[0])
+	if (fou_tunnel_get(&m, slot, &t))
 		snprintf(t.name, sizeof(t.name), "(slot %u)", slot);
 	printf("tunnel %s:", t.name);
 	if (p.pmtu)
