@@ -3,14 +3,11 @@
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include <linux/ethtool.h>
 #include <linux/if_link.h>
-#include <linux/sockios.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -40,27 +37,6 @@ struct attach_args {
 	bool steer;     /* --steer cpumap */
 	int steer_cpus; /* --steer-cpus N; 0: not given (all of CPUs 0..N-1 online) */
 };
-
-/* The driver name, and whether it is a software device (no bus). */
-bool dev_is_virtual(const char *dev, char *driver, size_t len)
-{
-	struct ethtool_drvinfo drv = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool virt = true;
-
-	snprintf(driver, len, "unknown");
-	strncpy(ifr.ifr_name, dev, IF_NAMESIZE - 1);
-	ifr.ifr_data = (void *)&drv;
-	if (fd >= 0 && ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
-		snprintf(driver, len, "%s", drv.driver);
-		virt = drv.bus_info[0] == '\0' || !strcmp(drv.driver, "tun") ||
-		       !strcmp(drv.driver, "veth");
-	}
-	if (fd >= 0)
-		close(fd);
-	return virt;
-}
 
 static bool parse_on_off(const char *opt, const char *v)
 {

@@ -125,7 +125,13 @@ enum fou_obj { FOU_OBJ_RX_TC, FOU_OBJ_TX_TC, FOU_OBJ_RX_XDP, FOU_OBJ_HINTS_TC };
 struct bpf_object *open_prog_object(enum fou_obj which, bool pinned);
 struct bpf_object *open_object(enum fou_obj which, bool pinned, bool nocast);
 const char *tc_build_name(void);
-bool probe_netdev_family(void); /* probe.c */
+/* genl.c: one generic netlink request (attrs of the answer to @attrs, up
+ * to @max), and the netdev family's id (0: none). */
+struct nlattr;
+int genl_call(__u16 family, __u8 cmd, __u16 attr, const void *val, __u16 len,
+	      struct nlattr **attrs, int max, char *buf, size_t bufsz);
+__u16 netdev_family(void);
+bool probe_netdev_family(void);
 
 /* tc.c: the clsact hook, touching only what fouloader created. */
 #include <bpf/libbpf.h>
