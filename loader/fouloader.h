@@ -75,7 +75,9 @@ int ensure_pin_root(void);        /* mount bpffs if needed, mkdir the root */
 bool state_exists(void);          /* maps pinned under the pin root */
 bool state_exists_locked(void);   /* the same, holding the pin root's lock */
 int ensure_maps(void);            /* create and pin the maps if missing; local_addrs_sync() */
-void local_addrs_sync(void);      /* fou_local_addrs := this host's addresses */
+/* localaddr.c: fou_local_addrs (@fd) and fou_local_inline (@inline_fd)
+ * := this host's addresses. */
+void local_addrs_sync(int fd, int inline_fd);
 int map_fd(const char *name);     /* open a pinned map; -1 if absent */
 int map_fd_or_fail(const char *name);
 int cpu_count(void);

@@ -287,7 +287,7 @@ int ensure_maps(void)
 	const struct fou_kernel *k = kernel_features();
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	int err;
+	int err, fd, ifd;
 
 	ensure_pin_root();
 	if (!k->btf)
@@ -305,7 +305,11 @@ int ensure_maps(void)
 		fail("cannot load the BPF object that creates the maps under %s: %s (kernel %s; "
 		     "see 'fouloader probe DEV' and 'fouloader -v')", g_opts.pin_root,
 		     strerror(-err), k->release);
-	local_addrs_sync();
+	fd = map_fd_or_fail(FOU_MAP_LOCAL_ADDRS);
+	ifd = map_fd_or_fail(FOU_MAP_LOCAL_INLINE);
+	local_addrs_sync(fd, ifd);
+	close(ifd);
+	close(fd);
 	return 0;
 }
 

@@ -10,6 +10,9 @@
 
 #include "fouloader.h"
 
+/* Here, at the bottom, not in main.c: every layer reads it, main() sets it. */
+struct global_opts g_opts = { .pin_root = FOU_PIN_ROOT_DEFAULT };
+
 /* @s with every control character (and DEL) escaped: a message quotes
  * arguments and file words, and one with a newline must stay one line. */
 void put_escaped(FILE *f, const char *s)
