@@ -300,7 +300,7 @@ void pmtu_reader_open(struct pmtu_reader *r);
 void pmtu_reader_close(struct pmtu_reader *r);
 __u32 pmtu_reader_get(const struct pmtu_reader *r, __u32 slot, struct fou_tun_path *p);
 
-/* stats.c: the counters summed over CPUs, as 'stats' prints them. */
+/* counters.c: the counters summed over CPUs, as 'stats' and the metrics read them. */
 const char *stat_name(int id);
 const char *stat_desc(int id);
 void stats_sum_counters(__u64 *totals); /* FOU_STAT__COUNT entries; zero without state */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* stats: the per-CPU reason counters and per-port counters, summed. */
+/* stats: the reason, port and tunnel counters (counters.c) as text or JSON. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -10,68 +10,6 @@
 #include <bpf/bpf.h>
 
 #include "fouloader.h"
-
-#define STAT_NAME(id, name, desc) name,
-#define STAT_DESC(id, name, desc) desc,
-static const char *const stat_names[] = { FOU_STATS_LIST(STAT_NAME) };
-static const char *const stat_descs[] = { FOU_STATS_LIST(STAT_DESC) };
-
-const char *stat_name(int id)
-{
-	return id >= 0 && id < FOU_STAT__COUNT ? stat_names[id] : "unknown";
-}
-
-const char *stat_desc(int id)
-{
-	return id >= 0 && id < FOU_STAT__COUNT ? stat_descs[id] : "";
-}
-
-void stats_sum_counters(__u64 *totals)
-{
-	int ncpu = cpu_count(), fd;
-	__u64 *vals = calloc(ncpu, sizeof(*vals));
-
-	memset(totals, 0, FOU_STAT__COUNT * sizeof(*totals));
-	if (!vals)
-		fail("out of memory");
-	if (!state_exists()) {
-		free(vals);
-		return;
-	}
-	fd = map_fd_or_fail(FOU_MAP_STATS);
-	for (__u32 id = 0; id < FOU_STAT__COUNT; id++) {
-		if (bpf_map_lookup_elem(fd, &id, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			totals[id] += vals[c];
-	}
-	close(fd);
-	free(vals);
-}
-
-/* What fou_hints_tc counted for a port after GRO, summed over CPUs; zero
- * without the map (a pin root older than it). */
-void stats_sum_gro(int fd, __u32 slot, struct fou_gro_stats *g)
-{
-	int ncpu = cpu_count();
-	struct fou_gro_stats *vals = calloc(ncpu, sizeof(*vals));
-
-	memset(g, 0, sizeof(*g));
-	if (!vals)
-		fail("out of memory");
-	if (fd >= 0 && !bpf_map_lookup_elem(fd, &slot, vals)) {
-		for (int c = 0; c < ncpu; c++) {
-			g->skbs += vals[c].skbs;
-			g->segs += vals[c].segs;
-		}
-	}
-	free(vals);
-}
-
-double segs_per_skb(const struct fou_gro_stats *g)
-{
-	return g->skbs ? (double)g->segs / g->skbs : 0;
-}
 
 /* JSON: gro_skbs, gro_segs and gro_segs_per_skb in the port's object; text:
  * a line of their own when fou_hints_tc counted anything (or --all). */
@@ -120,24 +58,6 @@ static void print_port_stats(bool json, bool all)
 	close_port_fds(&m);
 	if (gfd >= 0)
 		close(gfd);
-}
-
-void stats_sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t)
-{
-	int ncpu = cpu_count();
-	struct fou_tun_stats *vals = calloc(ncpu, sizeof(*vals));
-
-	memset(t, 0, sizeof(*t));
-	if (!vals)
-		fail("out of memory");
-	if (!bpf_map_lookup_elem(fd, &slot, vals)) {
-		for (int c = 0; c < ncpu; c++) {
-			t->tx_packets += vals[c].tx_packets;
-			t->tx_bytes += vals[c].tx_bytes;
-			t->drop_packets += vals[c].drop_packets;
-		}
-	}
-	free(vals);
 }
 
 /* The tunnel's ICMP counters: JSON fields "icmp_NAME" beside its packet
@@ -278,7 +198,7 @@ static void print_once(const struct stats_args *a)
 	if (a->json) {
 		printf("{\"counters\":{");
 		for (int id = 0; id < FOU_STAT__COUNT; id++)
-			printf("%s\"%s\":%llu", id ? "," : "", stat_names[id], totals[id]);
+			printf("%s\"%s\":%llu", id ? "," : "", stat_name(id), totals[id]);
 		printf("},\"ports\":[");
 		print_port_stats(true, a->all);
 		printf("],\"tunnels\":[");
@@ -288,7 +208,7 @@ static void print_once(const struct stats_args *a)
 	}
 	for (int id = 0; id < FOU_STAT__COUNT; id++)
 		if (a->all || totals[id])
-			printf("%-22s %12llu  %s\n", stat_names[id], totals[id], stat_descs[id]);
+			printf("%-22s %12llu  %s\n", stat_name(id), totals[id], stat_desc(id));
 	print_port_stats(false, a->all);
 	print_tunnel_stats(false, a->all);
 }
@@ -305,10 +225,10 @@ static void print_rates(const struct stats_args *a, const __u64 *before, const _
 		double rate = (double)(after[id] - before[id]) / a->watch;
 
 		if (a->json) {
-			printf("%s\"%s\":%.1f", first ? "" : ",", stat_names[id], rate);
+			printf("%s\"%s\":%.1f", first ? "" : ",", stat_name(id), rate);
 			first = false;
 		} else if (a->all || after[id] != before[id]) {
-			printf("%-22s %12.1f/s %14llu total\n", stat_names[id], rate, after[id]);
+			printf("%-22s %12.1f/s %14llu total\n", stat_name(id), rate, after[id]);
 		}
 	}
 	if (a->json)
