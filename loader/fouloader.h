@@ -12,6 +12,7 @@
 #include "fou_stats.h"
 #include "portstate.h"
 #include "tunstate.h"
+#include "json.h"
 
 /* Exit statuses: 2 means the command line was wrong and nothing changed. */
 #define EXIT_OK    0
@@ -67,8 +68,6 @@ void word_once(const char *cmd, const struct word_group *tab, const char **seen,
 bool is_help(const char *s);
 void format_addr(const struct fou_addr *a, int family, char *buf, size_t len);
 
-/* util.c: JSON output, just enough for flat objects and arrays. */
-void json_str(FILE *f, const char *s);
 
 /* maps.c: the pinned state. */
 int ensure_pin_root(void);        /* mount bpffs if needed, mkdir the root */
@@ -323,7 +322,7 @@ int cmd_monitor(int argc, char **argv);
 
 /* Text output in the grammar of the add commands; @verb is "" or " add". */
 void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb);
-void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, bool first);
+void print_port_json(struct json *j, const struct fou_port_fds *m, const struct fou_port *p);
 void print_tunnel_line(const struct fou_tunnel *t, const char *verb);
 
 #endif /* FOULOADER_H */

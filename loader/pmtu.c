@@ -137,29 +137,44 @@ __u32 pmtu_reader_get(const struct pmtu_reader *r, __u32 slot, struct fou_tun_pa
 }
 
 struct pmtu_ctx {
-	bool json, first;
+	bool json;
+	struct json j;
 	struct pmtu_reader r;
 };
 
+/* The JSON members age_s, expires_s and expired, closing the object. */
+static void end_learned(struct json *j, const struct learned_age *a)
+{
+	json_ku64(j, "age_s", a->age_s);
+	json_ku64(j, "expires_s", a->left_s);
+	json_kbool(j, "expired", a->expired);
+	json_end(j);
+}
+
 static void show_pmtu_part(const struct fou_tunnel *t, const struct fou_tun_path *p,
-			   const struct pmtu_ctx *c)
+			   struct pmtu_ctx *c)
 {
 	char from[INET6_ADDRSTRLEN];
 	struct learned_age a;
 	unsigned int inner;
 
 	if (!p->pmtu) {
-		printf(c->json ? ",\"pmtu\":null" : "  pmtu none\n");
+		if (c->json)
+			json_knull(&c->j, "pmtu");
+		else
+			printf("  pmtu none\n");
 		return;
 	}
 	learned_age(p->pmtu_ns, c->r.now, c->r.expire_s, &a);
 	format_addr(&p->pmtu_from, t->family, from, sizeof(from));
 	inner = p->pmtu > overhead(t) ? p->pmtu - overhead(t) : 0;
-	if (c->json)
-		printf(",\"pmtu\":{\"mtu\":%u,\"inner_mtu\":%u,\"from\":\"%s\",\"age_s\":%llu,"
-		       "\"expires_s\":%llu,\"expired\":%s}", p->pmtu, inner, from, a.age_s,
-		       a.left_s, a.expired ? "true" : "false");
-	else if (a.expired)
+	if (c->json) {
+		json_kobject(&c->j, "pmtu");
+		json_ku64(&c->j, "mtu", p->pmtu);
+		json_ku64(&c->j, "inner_mtu", inner);
+		json_kstr(&c->j, "from", from);
+		end_learned(&c->j, &a);
+	} else if (a.expired)
 		printf("  pmtu %u inner-mtu %u from %s age %llus expired\n", p->pmtu, inner, from,
 		       a.age_s);
 	else
@@ -167,30 +182,34 @@ static void show_pmtu_part(const struct fou_tunnel *t, const struct fou_tun_path
 		       from, a.age_s, a.left_s);
 }
 
-static void show_redirect_part(const struct fou_tun_path *p, const struct pmtu_ctx *c)
+static void show_redirect_part(const struct fou_tun_path *p, struct pmtu_ctx *c)
 {
 	char gw[INET_ADDRSTRLEN], from[INET_ADDRSTRLEN];
 	struct learned_age a;
 
 	if (!p->redirect_ns) {
-		printf(c->json ? ",\"redirect\":null" : "  redirect none\n");
+		if (c->json)
+			json_knull(&c->j, "redirect");
+		else
+			printf("  redirect none\n");
 		return;
 	}
 	learned_age(p->redirect_ns, c->r.now, c->r.expire_s, &a);
 	format_addr(&p->redirect_gw, FOU_FAMILY_IPV4, gw, sizeof(gw));
 	format_addr(&p->redirect_from, FOU_FAMILY_IPV4, from, sizeof(from));
-	if (c->json)
-		printf(",\"redirect\":{\"gateway\":\"%s\",\"from\":\"%s\",\"age_s\":%llu,"
-		       "\"expires_s\":%llu,\"expired\":%s}", gw, from, a.age_s, a.left_s,
-		       a.expired ? "true" : "false");
-	else if (a.expired)
+	if (c->json) {
+		json_kobject(&c->j, "redirect");
+		json_kstr(&c->j, "gateway", gw);
+		json_kstr(&c->j, "from", from);
+		end_learned(&c->j, &a);
+	} else if (a.expired)
 		printf("  redirect gateway %s from %s age %llus expired\n", gw, from, a.age_s);
 	else
 		printf("  redirect gateway %s from %s age %llus expires %llus\n", gw, from, a.age_s,
 		       a.left_s);
 }
 
-static void show_icmp_part(__u32 slot, const struct pmtu_ctx *c)
+static void show_icmp_part(__u32 slot, struct pmtu_ctx *c)
 {
 	const char *names[TUN_ICMP_FIELDS];
 	__u64 vals[TUN_ICMP_FIELDS];
@@ -199,10 +218,13 @@ static void show_icmp_part(__u32 slot, const struct pmtu_ctx *c)
 
 	tunnel_icmp_sum(slot, &s);
 	n = tunnel_icmp_fields(&s, names, vals);
-	printf(c->json ? ",\"icmp\":{" : "  icmp");
+	if (c->json)
+		json_kobject(&c->j, "icmp");
+	else
+		printf("  icmp");
 	for (int i = 0; i < n; i++) {
 		if (c->json) {
-			printf("%s\"%s\":%llu", i ? "," : "", names[i], vals[i]);
+			json_ku64(&c->j, names[i], vals[i]);
 			continue;
 		}
 		printf(" ");
@@ -210,7 +232,10 @@ static void show_icmp_part(__u32 slot, const struct pmtu_ctx *c)
 			putchar(*ch == '_' ? '-' : *ch);
 		printf(" %llu", vals[i]);
 	}
-	printf(c->json ? "}" : "\n");
+	if (c->json)
+		json_end(&c->j);
+	else
+		printf("\n");
 }
 
 static void show_tunnel(__u32 slot, const struct fou_tunnel *t, struct pmtu_ctx *c)
@@ -222,10 +247,13 @@ static void show_tunnel(__u32 slot, const struct fou_tunnel *t, struct pmtu_ctx 
 	format_addr(&t->local, t->family, local, sizeof(local));
 	format_addr(&t->remote, t->family, remote, sizeof(remote));
 	if (c->json) {
-		printf("%s{\"name\":", c->first ? "" : ",");
-		json_str(stdout, t->name);
-		printf(",\"family\":%u,\"local\":\"%s\",\"remote\":\"%s\",\"encap_dport\":%u,"
-		       "\"overhead\":%u", t->family, local, remote, t->dport, overhead(t));
+		json_object(&c->j);
+		json_kstr(&c->j, "name", t->name);
+		json_ku64(&c->j, "family", t->family);
+		json_kstr(&c->j, "local", local);
+		json_kstr(&c->j, "remote", remote);
+		json_ku64(&c->j, "encap_dport", t->dport);
+		json_ku64(&c->j, "overhead", overhead(t));
 	} else {
 		printf("tunnel %s local %s remote %s encap-dport %u overhead %u\n", t->name, local,
 		       remote, t->dport, overhead(t));
@@ -234,8 +262,7 @@ static void show_tunnel(__u32 slot, const struct fou_tunnel *t, struct pmtu_ctx 
 	show_redirect_part(&p, c);
 	show_icmp_part(slot, c);
 	if (c->json)
-		printf("}");
-	c->first = false;
+		json_end(&c->j);
 }
 
 /* The slot of tunnel @name; exit 2 if there is none. */
@@ -273,7 +300,7 @@ void pmtu_parse_check(int argc, char **argv)
 
 int cmd_pmtu_show(int argc, char **argv)
 {
-	struct pmtu_ctx c = { .first = true };
+	struct pmtu_ctx c = {};
 	const char *name = parse_pmtu_args("pmtu show", argc, argv, &c.json);
 	struct fou_tunnel t;
 	int tfd = state_exists() ? map_fd_or_fail(FOU_MAP_TUNNELS) : -1, only = -1;
@@ -282,15 +309,18 @@ int cmd_pmtu_show(int argc, char **argv)
 	if (name)
 		only = named_slot("pmtu show", name, tfd);
 	pmtu_reader_open(&c.r);
+	json_start(&c.j, stdout);
 	if (c.json)
-		printf("[");
+		json_array(&c.j);
 	for (__u32 i = 0; tfd >= 0 && i < FOU_MAX_TUNNELS; i++) {
 		if ((only >= 0 && (int)i != only) || fou_tunnel_get(&m, i, &t))
 			continue;
 		show_tunnel(i, &t, &c);
 	}
-	if (c.json)
-		printf("]\n");
+	if (c.json) {
+		json_end(&c.j);
+		printf("\n");
+	}
 	pmtu_reader_close(&c.r);
 	if (tfd >= 0)
 		close(tfd);

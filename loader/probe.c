@@ -93,32 +93,59 @@ static void probe_kernel(struct probe *p)
 }
 
 /* "kernel":{...}: the release, each feature of the table, the TC build. */
-static void print_kernel_json(void)
+static void print_kernel_json(struct json *j)
 {
 	const struct fou_kernel *k = kernel_features();
 	const struct kfeature *kf;
 	int n;
 
-	printf(",\"kernel\":{\"release\":");
-	json_str(stdout, k->release);
-	printf(",\"version\":");
-	json_str(stdout, k->version);
-	printf(",\"tc_build\":\"%s\"", k->kern_ctx ? "default" : "nocast");
+	json_kobject(j, "kernel");
+	json_kstr(j, "release", k->release);
+	json_kstr(j, "version", k->version);
+	json_kstr(j, "tc_build", k->kern_ctx ? "default" : "nocast");
 	kf = kfeature_table(&n);
 	for (int i = 0; i < n; i++)
-		printf(",\"%s\":%s", kf[i].key, kfeature_present(k, &kf[i]) ? "true" : "false");
-	printf(",\"missing\":[");
-	for (int i = 0, first = 1; i < n; i++) {
+		json_kbool(j, kf[i].key, kfeature_present(k, &kf[i]));
+	json_karray(j, "missing");
+	for (int i = 0; i < n; i++) {
 		if (kfeature_present(k, &kf[i]))
 			continue;
-		printf("%s{\"feature\":", first ? "" : ",");
-		json_str(stdout, kf[i].name);
-		printf(",\"since\":\"%s\",\"degraded\":", kf[i].since);
-		json_str(stdout, kf[i].degraded);
-		printf("}");
-		first = 0;
+		json_object(j);
+		json_kstr(j, "feature", kf[i].name);
+		json_kstr(j, "since", kf[i].since);
+		json_kstr(j, "degraded", kf[i].degraded);
+		json_end(j);
 	}
-	printf("]}");
+	json_end(j);
+	json_end(j);
+}
+
+static void print_probe_json(const char *dev, const struct probe *p)
+{
+	struct json j;
+
+	json_start(&j, stdout);
+	json_object(&j);
+	json_kstr(&j, "dev", dev);
+	json_kstr(&j, "driver", p->driver);
+	json_kbool(&j, "virtual", p->virt);
+	json_kstr(&j, "rx_auto", p->virt ? "tc" : "xdp");
+	json_kbool(&j, "xdp_features_known", p->have_features);
+	json_kbool(&j, "xdp_native", p->xdp_features & XDP_ACT_BASIC);
+	json_kbool(&j, "xdp_redirect", p->xdp_features & XDP_ACT_REDIRECT);
+	json_kbool(&j, "xdp_ndo_xmit", p->xdp_features & XDP_ACT_NDO_XMIT);
+	json_kbool(&j, "xdp_frags", p->xdp_features & XDP_ACT_RX_SG);
+	json_kbool(&j, "xdp_rx_meta_hash", p->rx_meta & XDP_META_HASH);
+	json_kbool(&j, "xdp_rx_meta_timestamp", p->rx_meta & XDP_META_TIMESTAMP);
+	json_kbool(&j, "xdp_rx_meta_vlan", p->rx_meta & XDP_META_VLAN_TAG);
+	json_kbool(&j, "kernel_btf", p->btf);
+	json_kbool(&j, "kfunc_rx_hash", p->kfunc_hash);
+	json_kbool(&j, "tc_bpf", p->tc_prog);
+	json_kbool(&j, "libxdp_dispatcher", p->ext_prog);
+	json_kbool(&j, "clsact_present", p->clsact);
+	print_kernel_json(&j);
+	json_end(&j);
+	printf("\n");
 }
 
 static const char *yesno(bool v)
@@ -132,28 +159,7 @@ static void print_probe(const char *dev, const struct probe *p, bool json)
 	const char *pick = p->virt ? "tc" : "xdp";
 
 	if (json) {
-		printf("{\"dev\":");
-		json_str(stdout, dev);
-		printf(",\"driver\":");
-		json_str(stdout, p->driver);
-		printf(",\"virtual\":%s,\"rx_auto\":\"%s\",\"xdp_features_known\":%s,"
-		       "\"xdp_native\":%s,\"xdp_redirect\":%s,\"xdp_ndo_xmit\":%s,\"xdp_frags\":%s,"
-		       "\"xdp_rx_meta_hash\":%s,\"xdp_rx_meta_timestamp\":%s,\"xdp_rx_meta_vlan\":%s,"
-		       "\"kernel_btf\":%s,\"kfunc_rx_hash\":%s,\"tc_bpf\":%s,\"libxdp_dispatcher\":%s,"
-		       "\"clsact_present\":%s",
-		       p->virt ? "true" : "false", pick, p->have_features ? "true" : "false",
-		       native ? "true" : "false",
-		       p->xdp_features & XDP_ACT_REDIRECT ? "true" : "false",
-		       p->xdp_features & XDP_ACT_NDO_XMIT ? "true" : "false",
-		       p->xdp_features & XDP_ACT_RX_SG ? "true" : "false",
-		       p->rx_meta & XDP_META_HASH ? "true" : "false",
-		       p->rx_meta & XDP_META_TIMESTAMP ? "true" : "false",
-		       p->rx_meta & XDP_META_VLAN_TAG ? "true" : "false",
-		       p->btf ? "true" : "false", p->kfunc_hash ? "true" : "false",
-		       p->tc_prog ? "true" : "false", p->ext_prog ? "true" : "false",
-		       p->clsact ? "true" : "false");
-		print_kernel_json();
-		printf("}\n");
+		print_probe_json(dev, p);
 		return;
 	}
 	printf("%s: driver %s, %s device: attach --rx auto picks %s\n", dev, p->driver,

@@ -185,32 +185,33 @@ int cmd_route_del(int argc, char **argv)
 }
 
 struct show_ctx {
-	bool json, first;
+	bool json;
+	struct json j;
 	struct fou_tun_fds m;
 };
 
 static void show_route(const struct prefix *p, __u32 slot, void *arg)
 {
 	struct show_ctx *s = arg;
-	char addr[INET6_ADDRSTRLEN];
+	char prefix[INET6_ADDRSTRLEN + 8];
 	struct fou_tunnel t = {};
 
-	format_addr(&p->addr, p->family, addr, sizeof(addr));
+	format_prefix(p, prefix, sizeof(prefix));
 	if (fou_tunnel_get(&s->m, slot, &t))
 		snprintf(t.name, sizeof(t.name), "?slot%u", slot);
-	if (s->json) {
-		printf("%s{\"prefix\":\"%s/%u\",\"tunnel\":", s->first ? "" : ",", addr, p->len);
-		json_str(stdout, t.name);
-		printf("}");
-	} else {
-		printf("route %s/%u tunnel %s\n", addr, p->len, t.name);
+	if (!s->json) {
+		printf("route %s tunnel %s\n", prefix, t.name);
+		return;
 	}
-	s->first = false;
+	json_object(&s->j);
+	json_kstr(&s->j, "prefix", prefix);
+	json_kstr(&s->j, "tunnel", t.name);
+	json_end(&s->j);
 }
 
 int cmd_route_show(int argc, char **argv)
 {
-	struct show_ctx s = { .first = true };
+	struct show_ctx s = {};
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -218,15 +219,18 @@ int cmd_route_show(int argc, char **argv)
 		else
 			usage_error("route show: unexpected argument '%s'", argv[i]);
 	}
+	json_start(&s.j, stdout);
 	if (s.json)
-		printf("[");
+		json_array(&s.j);
 	if (state_exists()) {
 		open_tun_fds(&s.m, -1);
 		fou_route_each(&s.m, FOU_FAMILY_IPV4, show_route, &s);
 		fou_route_each(&s.m, FOU_FAMILY_IPV6, show_route, &s);
 		close_tun_fds(&s.m);
 	}
-	if (s.json)
-		printf("]\n");
+	if (s.json) {
+		json_end(&s.j);
+		printf("\n");
+	}
 	return EXIT_OK;
 }

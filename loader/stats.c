@@ -11,24 +11,28 @@
 
 #include "fouloader.h"
 
+/* The printers below write text, or JSON to @j when it is set. */
+
 /* JSON: gro_skbs, gro_segs and gro_segs_per_skb in the port's object; text:
  * a line of their own when fou_hints_tc counted anything (or --all). */
-static void print_port_gro(const struct fou_gro_stats *g, bool json, bool all)
+static void print_port_gro(struct json *j, const struct fou_gro_stats *g, bool all)
 {
-	if (json)
-		printf(",\"gro_skbs\":%llu,\"gro_segs\":%llu,\"gro_segs_per_skb\":%.2f",
-		       g->skbs, g->segs, segs_per_skb(g));
-	else if (g->skbs || all)
+	if (j) {
+		json_ku64(j, "gro_skbs", g->skbs);
+		json_ku64(j, "gro_segs", g->segs);
+		json_key(j, "gro_segs_per_skb");
+		json_double(j, "%.2f", segs_per_skb(g));
+	} else if (g->skbs || all) {
 		printf("%-10s gro %llu skbs %llu segments, %.2f segments per skb\n", "",
 		       g->skbs, g->segs, segs_per_skb(g));
+	}
 }
 
-static void print_port_stats(bool json, bool all)
+static void print_port_stats(struct json *j, bool all)
 {
 	static struct port_entry ports[FOU_MAX_PORTS];
 	int n = load_ports(ports, FOU_MAX_PORTS), gfd;
 	struct fou_port_fds m;
-	bool first = true;
 
 	if (!n)
 		return;
@@ -42,18 +46,21 @@ static void print_port_stats(bool json, bool all)
 		if (fou_port_stats_sum(&m, ports[i].slot, &t))
 			continue;
 		stats_sum_gro(gfd, ports[i].slot, &g);
-		if (json)
-			printf("%s{\"port\":%u,\"family\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
-			       "\"drop_packets\":%llu", first ? "" : ",", k->port, k->family,
-			       t.rx_packets, t.rx_bytes, t.drop_packets);
-		else
+		if (j) {
+			json_object(j);
+			json_ku64(j, "port", k->port);
+			json_ku64(j, "family", k->family);
+			json_ku64(j, "rx_packets", t.rx_packets);
+			json_ku64(j, "rx_bytes", t.rx_bytes);
+			json_ku64(j, "drop_packets", t.drop_packets);
+		} else {
 			printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n", k->port,
 			       k->family == FOU_FAMILY_IPV6 ? "-6" : "  ", t.rx_packets,
 			       t.rx_bytes, t.drop_packets);
-		print_port_gro(&g, json, all);
-		if (json)
-			printf("}");
-		first = false;
+		}
+		print_port_gro(j, &g, all);
+		if (j)
+			json_end(j);
 	}
 	close_port_fds(&m);
 	if (gfd >= 0)
@@ -63,57 +70,64 @@ static void print_port_stats(bool json, bool all)
 /* The tunnel's ICMP counters: JSON fields "icmp_NAME" beside its packet
  * counters, so that scripts read them as the others; in text a line of
  * their own when one is not zero (or with --all). */
-static void print_tunnel_icmp(__u32 slot, bool json, bool all)
+static void print_tunnel_icmp(struct json *j, __u32 slot, bool all)
 {
 	const char *names[TUN_ICMP_FIELDS];
 	__u64 vals[TUN_ICMP_FIELDS], any = 0;
 	struct fou_tun_icmp s;
+	char key[64];
 	int n;
 
 	tunnel_icmp_sum(slot, &s);
 	n = tunnel_icmp_fields(&s, names, vals);
 	for (int i = 0; i < n; i++)
 		any |= vals[i];
-	if (!json && !any && !all)
+	if (!j && !any && !all)
 		return;
-	if (!json)
+	if (!j)
 		printf("%-22s icmp", "");
-	for (int i = 0; i < n; i++)
-		printf(json ? ",\"icmp_%s\":%llu" : " %s %llu", names[i], vals[i]);
-	if (!json)
+	for (int i = 0; i < n; i++) {
+		if (!j) {
+			printf(" %s %llu", names[i], vals[i]);
+			continue;
+		}
+		snprintf(key, sizeof(key), "icmp_%s", names[i]);
+		json_ku64(j, key, vals[i]);
+	}
+	if (!j)
 		printf("\n");
 }
 
-static void print_tunnel_stats(bool json, bool all)
+static void print_tunnel_stats(struct json *j, bool all)
 {
+	struct fou_tun_fds m = { .tunnels = -1 };
 	struct fou_tunnel tun;
 	struct fou_tun_stats t;
-	bool first = true;
-	int tfd, sfd;
+	int sfd;
 
 	if (!state_exists())
 		return;
-	tfd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	m.tunnels = map_fd_or_fail(FOU_MAP_TUNNELS);
 	sfd = map_fd_or_fail(FOU_MAP_TUN_STATS);
 	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++) {
-		if (bpf_map_lookup_elem(tfd, &i, &tun) || !tun.name[0])
+		if (fou_tunnel_get(&m, i, &tun))
 			continue;
 		stats_sum_tunnel(sfd, i, &t);
-		if (json) {
-			printf("%s{\"name\":", first ? "" : ",");
-			json_str(stdout, tun.name);
-			printf(",\"tx_packets\":%llu,\"tx_bytes\":%llu,\"drop_packets\":%llu",
-			       t.tx_packets, t.tx_bytes, t.drop_packets);
-			print_tunnel_icmp(i, true, all);
-			printf("}");
+		if (j) {
+			json_object(j);
+			json_kstr(j, "name", tun.name);
+			json_ku64(j, "tx_packets", t.tx_packets);
+			json_ku64(j, "tx_bytes", t.tx_bytes);
+			json_ku64(j, "drop_packets", t.drop_packets);
+			print_tunnel_icmp(j, i, all);
+			json_end(j);
 		} else {
 			printf("tunnel %-15s tx %llu packets %llu bytes, dropped %llu\n", tun.name,
 			       t.tx_packets, t.tx_bytes, t.drop_packets);
-			print_tunnel_icmp(i, false, all);
+			print_tunnel_icmp(NULL, i, all);
 		}
-		first = false;
 	}
-	close(tfd);
+	close(m.tunnels);
 	close(sfd);
 }
 
@@ -196,45 +210,60 @@ static void print_once(const struct stats_args *a)
 
 	stats_sum_counters(totals);
 	if (a->json) {
-		printf("{\"counters\":{");
+		struct json j;
+
+		json_start(&j, stdout);
+		json_object(&j);
+		json_kobject(&j, "counters");
 		for (int id = 0; id < FOU_STAT__COUNT; id++)
-			printf("%s\"%s\":%llu", id ? "," : "", stat_name(id), totals[id]);
-		printf("},\"ports\":[");
-		print_port_stats(true, a->all);
-		printf("],\"tunnels\":[");
-		print_tunnel_stats(true, a->all);
-		printf("]}\n");
+			json_ku64(&j, stat_name(id), totals[id]);
+		json_end(&j);
+		json_karray(&j, "ports");
+		print_port_stats(&j, a->all);
+		json_end(&j);
+		json_karray(&j, "tunnels");
+		print_tunnel_stats(&j, a->all);
+		json_end(&j);
+		json_end(&j);
+		printf("\n");
 		return;
 	}
 	for (int id = 0; id < FOU_STAT__COUNT; id++)
 		if (a->all || totals[id])
 			printf("%-22s %12llu  %s\n", stat_name(id), totals[id], stat_desc(id));
-	print_port_stats(false, a->all);
-	print_tunnel_stats(false, a->all);
+	print_port_stats(NULL, a->all);
+	print_tunnel_stats(NULL, a->all);
 }
 
 /* One sample of rates: packets per second of every counter over the last
  * interval (JSON: one object per line, for scripts that tail it). */
 static void print_rates(const struct stats_args *a, const __u64 *before, const __u64 *after)
 {
-	bool first = true;
+	struct json j;
 
-	if (a->json)
-		printf("{\"interval\":%ld,\"rates\":{", a->watch);
+	json_start(&j, stdout);
+	if (a->json) {
+		json_object(&j);
+		json_ku64(&j, "interval", a->watch);
+		json_kobject(&j, "rates");
+	}
 	for (int id = 0; id < FOU_STAT__COUNT; id++) {
 		double rate = (double)(after[id] - before[id]) / a->watch;
 
 		if (a->json) {
-			printf("%s\"%s\":%.1f", first ? "" : ",", stat_name(id), rate);
-			first = false;
+			json_key(&j, stat_name(id));
+			json_double(&j, "%.1f", rate);
 		} else if (a->all || after[id] != before[id]) {
 			printf("%-22s %12.1f/s %14llu total\n", stat_name(id), rate, after[id]);
 		}
 	}
-	if (a->json)
-		printf("}}\n");
-	else
+	if (a->json) {
+		json_end(&j);
+		json_end(&j);
+		printf("\n");
+	} else {
 		printf("--\n");
+	}
 	fflush(stdout);
 }
 

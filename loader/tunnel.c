@@ -474,48 +474,50 @@ void print_tunnel_line(const struct fou_tunnel *t, const char *verb)
 	printf(" mtu %u\n", t->mtu);
 }
 
-static void print_tunnel_json(const struct fou_tunnel *t, bool first)
+/* "auto" or "inherit" where a number is not set, as in the text. */
+static void number_or(struct json *j, const char *key, bool set, unsigned int v, const char *word)
+{
+	if (set)
+		json_ku64(j, key, v);
+	else
+		json_kstr(j, key, word);
+}
+
+static void print_tunnel_json(struct json *j, const struct fou_tunnel *t)
 {
 	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
 
 	format_addr(&t->local, t->family, local, sizeof(local));
 	format_addr(&t->remote, t->family, remote, sizeof(remote));
-	printf("%s{\"name\":", first ? "" : ",");
-	json_str(stdout, t->name);
-	printf(",\"local\":\"%s\",\"remote\":\"%s\",\"encap\":\"%s\",\"ipproto\":%u,"
-	       "\"encap_dport\":%u,\"encap_sport\":", local, remote,
-	       t->kind == FOU_KIND_GUE ? "gue" : "fou", t->ipproto, t->dport);
-	if (t->flags & FOU_TUN_F_SPORT_FIXED)
-		printf("%u", t->sport);
-	else
-		printf("\"auto\"");
-	printf(",\"encap_csum\":%s,\"udp6_zero_csum\":%s,\"encap_remcsum\":%s,\"ttl\":",
-	       t->flags & FOU_TUN_F_CSUM ? "true" : "false",
-	       t->flags & FOU_TUN_F_UDP6_ZERO ? "true" : "false",
-	       t->flags & FOU_TUN_F_REMCSUM ? "true" : "false");
-	if (t->ttl)
-		printf("%u", t->ttl);
-	else
-		printf("\"inherit\"");
-	printf(",\"tos\":");
-	if (t->flags & FOU_TUN_F_TOS_FIXED)
-		printf("%u", t->tos);
-	else
-		printf("\"inherit\"");
-	printf(",\"mtu\":%u,\"gre_key\":", t->mtu);
+	json_object(j);
+	json_kstr(j, "name", t->name);
+	json_kstr(j, "local", local);
+	json_kstr(j, "remote", remote);
+	json_kstr(j, "encap", t->kind == FOU_KIND_GUE ? "gue" : "fou");
+	json_ku64(j, "ipproto", t->ipproto);
+	json_ku64(j, "encap_dport", t->dport);
+	number_or(j, "encap_sport", t->flags & FOU_TUN_F_SPORT_FIXED, t->sport, "auto");
+	json_kbool(j, "encap_csum", t->flags & FOU_TUN_F_CSUM);
+	json_kbool(j, "udp6_zero_csum", t->flags & FOU_TUN_F_UDP6_ZERO);
+	json_kbool(j, "encap_remcsum", t->flags & FOU_TUN_F_REMCSUM);
+	number_or(j, "ttl", t->ttl, t->ttl, "inherit");
+	number_or(j, "tos", t->flags & FOU_TUN_F_TOS_FIXED, t->tos, "inherit");
+	json_ku64(j, "mtu", t->mtu);
 	if (t->flags & FOU_TUN_F_GRE_KEY)
-		printf("%u", t->gre_key);
+		json_ku64(j, "gre_key", t->gre_key);
 	else
-		printf("null");
-	printf(",\"gre_csum\":%s,\"gre_seq\":%s}", t->flags & FOU_TUN_F_GRE_CSUM ? "true" : "false",
-	       t->flags & FOU_TUN_F_GRE_SEQ ? "true" : "false");
+		json_knull(j, "gre_key");
+	json_kbool(j, "gre_csum", t->flags & FOU_TUN_F_GRE_CSUM);
+	json_kbool(j, "gre_seq", t->flags & FOU_TUN_F_GRE_SEQ);
+	json_end(j);
 }
 
 int cmd_tunnel_show(int argc, char **argv)
 {
-	bool json = false, first = true;
 	struct fou_tun_fds m = { .tunnels = -1 };
 	struct fou_tunnel t;
+	bool json = false;
+	struct json j;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -525,19 +527,21 @@ int cmd_tunnel_show(int argc, char **argv)
 	}
 	if (state_exists())
 		m.tunnels = map_fd_or_fail(FOU_MAP_TUNNELS);
+	json_start(&j, stdout);
 	if (json)
-		printf("[");
+		json_array(&j);
 	for (__u32 i = 0; m.tunnels >= 0 && i < FOU_MAX_TUNNELS; i++) {
 		if (fou_tunnel_get(&m, i, &t))
 			continue;
 		if (json)
-			print_tunnel_json(&t, first);
+			print_tunnel_json(&j, &t);
 		else
 			print_tunnel_line(&t, "");
-		first = false;
 	}
-	if (json)
-		printf("]\n");
+	if (json) {
+		json_end(&j);
+		printf("\n");
+	}
 	if (m.tunnels >= 0)
 		close(m.tunnels);
 	return EXIT_OK;
