@@ -282,15 +282,15 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void load_tunnel_names(struct monitor *m)
 {
-	int fd = map_fd(FOU_MAP_TUNNELS);
+	struct fou_tun_fds tm = { .tunnels = map_fd(FOU_MAP_TUNNELS) };
 	struct fou_tunnel t;
 
-	for (__u32 i = 0; fd >= 0 && i < FOU_MAX_TUNNELS; i++)
-		if (!bpf_map_lookup_elem(fd, &i, &t))
+	for (__u32 i = 0; tm.tunnels >= 0 && i < FOU_MAX_TUNNELS; i++)
+		if (!fou_tunnel_get(&tm, i, &t))
 			snprintf(m->tunnels[i], sizeof(m->tunnels[i]), "%.*s", (int)sizeof(t.name),
 				 t.name);
-	if (fd >= 0)
-		close(fd);
+	if (tm.tunnels >= 0)
+		close(tm.tunnels);
 }
 
 static __s64 realtime_offset(void)

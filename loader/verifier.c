@@ -142,22 +142,11 @@ static void print_row(const struct vstats *v)
 	       v->err ? "  NOT LOADED: " : "", v->err ? strerror(-v->err) : "");
 }
 
-int cmd_verifier_stats(int argc, char **argv)
+/* Every program as attach would load it; returns how many rows (at most 7). */
+static int measure_all(const struct fou_kernel *k, struct vstats *v)
 {
-	const struct fou_kernel *k = kernel_features();
-	struct vstats v[7];
-	bool json = false;
-	struct json j;
-	int n = 0, failed = 0;
+	int n = 0;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("verifier stats: unexpected '%s'", argv[i]);
-	}
-	if (!k->btf)
-		fail("kernel %s has no BTF: fouloader's CO-RE programs cannot load", k->release);
 	measure_obj(FOU_OBJ_RX_TC, false, "fou_rx_tc", &v[n++]);
 	measure_obj(FOU_OBJ_TX_TC, false, "fou_tx_tc", &v[n++]);
 	if (k->xdp_adjust_meta) {
@@ -174,13 +163,22 @@ int cmd_verifier_stats(int argc, char **argv)
 		measure_obj(FOU_OBJ_RX_TC, true, "fou_rx_tc", &v[n++]);
 		measure_obj(FOU_OBJ_TX_TC, true, "fou_tx_tc", &v[n++]);
 	}
+	return n;
+}
+
+/* The rows as a table, or as one JSON document; returns how many failed. */
+static int print_stats(const char *release, const struct vstats *v, int n, bool json)
+{
+	struct json j;
+	int failed = 0;
+
 	json_start(&j, stdout);
 	if (json) {
 		json_object(&j);
-		json_kstr(&j, "kernel", k->release);
+		json_kstr(&j, "kernel", release);
 		json_karray(&j, "programs");
 	} else {
-		printf("kernel %s: verifier statistics (BPF_LOG_STATS)\n", k->release);
+		printf("kernel %s: verifier statistics (BPF_LOG_STATS)\n", release);
 		printf("%-13s %-8s %6s %6s %7s %10s %7s %6s %9s  %-40s %8s\n", "program", "build",
 		       "insns", "xlated", "jited", "processed", "states", "peak", "max/insn", "stack depth", "time_us");
 	}
@@ -196,5 +194,24 @@ int cmd_verifier_stats(int argc, char **argv)
 		json_end(&j);
 		printf("\n");
 	}
-	return failed ? EXIT_FAIL : EXIT_OK;
+	return failed;
+}
+
+int cmd_verifier_stats(int argc, char **argv)
+{
+	const struct fou_kernel *k = kernel_features();
+	struct vstats v[7];
+	bool json = false;
+	int n;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			usage_error("verifier stats: unexpected '%s'", argv[i]);
+	}
+	if (!k->btf)
+		fail("kernel %s has no BTF: fouloader's CO-RE programs cannot load", k->release);
+	n = measure_all(k, v);
+	return print_stats(k->release, v, n, json) ? EXIT_FAIL : EXIT_OK;
 }
