@@ -52,6 +52,9 @@ struct prefix {
 /* The maps of a loaded (unpinned) object, for tests and benchmarks. */
 int fou_tun_fds_from_obj(struct bpf_object *obj, struct fou_tun_fds *m);
 
+/* fou_tunnel_find, _get and _same_key read @m->tunnels only: a reader may
+ * fill in just that. */
+
 /* The slot of tunnel @name (-ENOENT if none), copied to @out if set;
  * *free_slot, if set, gets the first free slot (-ENOSPC if none). */
 int fou_tunnel_find(const struct fou_tun_fds *m, const char *name, struct fou_tunnel *out,
