@@ -142,6 +142,15 @@ struct pmtu_ctx {
 	struct pmtu_reader r;
 };
 
+/* Nothing learned: @what null, or "  @what none". */
+static void show_none(struct pmtu_ctx *c, const char *what)
+{
+	if (c->json)
+		json_knull(&c->j, what);
+	else
+		printf("  %s none\n", what);
+}
+
 /* The JSON members age_s, expires_s and expired, closing the object. */
 static void end_learned(struct json *j, const struct learned_age *a)
 {
@@ -159,10 +168,7 @@ static void show_pmtu_part(const struct fou_tunnel *t, const struct fou_tun_path
 	unsigned int inner;
 
 	if (!p->pmtu) {
-		if (c->json)
-			json_knull(&c->j, "pmtu");
-		else
-			printf("  pmtu none\n");
+		show_none(c, "pmtu");
 		return;
 	}
 	learned_age(p->pmtu_ns, c->r.now, c->r.expire_s, &a);
@@ -188,10 +194,7 @@ static void show_redirect_part(const struct fou_tun_path *p, struct pmtu_ctx *c)
 	struct learned_age a;
 
 	if (!p->redirect_ns) {
-		if (c->json)
-			json_knull(&c->j, "redirect");
-		else
-			printf("  redirect none\n");
+		show_none(c, "redirect");
 		return;
 	}
 	learned_age(p->redirect_ns, c->r.now, c->r.expire_s, &a);
