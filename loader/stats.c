@@ -28,6 +28,24 @@ static void print_port_gro(struct json *j, const struct fou_gro_stats *g, bool a
 	}
 }
 
+/* A port's line; in JSON its object, left open for the GRO counters. */
+static void print_port_counts(struct json *j, const struct fou_port *k,
+			      const struct fou_port_stats *t)
+{
+	if (!j) {
+		printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n", k->port,
+		       k->family == FOU_FAMILY_IPV6 ? "-6" : "  ", t->rx_packets, t->rx_bytes,
+		       t->drop_packets);
+		return;
+	}
+	json_object(j);
+	json_ku64(j, "port", k->port);
+	json_ku64(j, "family", k->family);
+	json_ku64(j, "rx_packets", t->rx_packets);
+	json_ku64(j, "rx_bytes", t->rx_bytes);
+	json_ku64(j, "drop_packets", t->drop_packets);
+}
+
 static void print_port_stats(struct json *j, bool all)
 {
 	static struct port_entry ports[FOU_MAX_PORTS];
@@ -39,25 +57,13 @@ static void print_port_stats(struct json *j, bool all)
 	open_port_fds(&m);
 	gfd = map_fd(FOU_MAP_GRO_STATS);
 	for (int i = 0; i < n; i++) {
-		const struct fou_port *k = &ports[i].port;
 		struct fou_port_stats t;
 		struct fou_gro_stats g;
 
 		if (fou_port_stats_sum(&m, ports[i].slot, &t))
 			continue;
 		stats_sum_gro(gfd, ports[i].slot, &g);
-		if (j) {
-			json_object(j);
-			json_ku64(j, "port", k->port);
-			json_ku64(j, "family", k->family);
-			json_ku64(j, "rx_packets", t.rx_packets);
-			json_ku64(j, "rx_bytes", t.rx_bytes);
-			json_ku64(j, "drop_packets", t.drop_packets);
-		} else {
-			printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n", k->port,
-			       k->family == FOU_FAMILY_IPV6 ? "-6" : "  ", t.rx_packets,
-			       t.rx_bytes, t.drop_packets);
-		}
+		print_port_counts(j, &ports[i].port, &t);
 		print_port_gro(j, &g, all);
 		if (j)
 			json_end(j);
