@@ -46,23 +46,30 @@ void stats_sum_counters(__u64 *totals)
 	free(vals);
 }
 
+/* Entry @slot of the per-CPU map @fd, summed over CPUs into @out: @size
+ * bytes of __u64 counters, as every counter struct is. Zero if @fd < 0 (a
+ * map a pin root made before it lacks) or the entry cannot be read. */
+void percpu_sum_u64(int fd, __u32 slot, size_t size, void *out)
+{
+	int ncpu = cpu_count();
+	size_t n = size / sizeof(__u64);
+	__u64 *vals = calloc(ncpu, size), *sum = out;
+
+	memset(out, 0, size);
+	if (!vals)
+		fail("out of memory");
+	if (fd >= 0 && !bpf_map_lookup_elem(fd, &slot, vals))
+		for (int c = 0; c < ncpu; c++)
+			for (size_t i = 0; i < n; i++)
+				sum[i] += vals[c * n + i];
+	free(vals);
+}
+
 /* What fou_hints_tc counted for a port after GRO, summed over CPUs; zero
  * without the map (a pin root older than it). */
 void stats_sum_gro(int fd, __u32 slot, struct fou_gro_stats *g)
 {
-	int ncpu = cpu_count();
-	struct fou_gro_stats *vals = calloc(ncpu, sizeof(*vals));
-
-	memset(g, 0, sizeof(*g));
-	if (!vals)
-		fail("out of memory");
-	if (fd >= 0 && !bpf_map_lookup_elem(fd, &slot, vals)) {
-		for (int c = 0; c < ncpu; c++) {
-			g->skbs += vals[c].skbs;
-			g->segs += vals[c].segs;
-		}
-	}
-	free(vals);
+	percpu_sum_u64(fd, slot, sizeof(*g), g);
 }
 
 double segs_per_skb(const struct fou_gro_stats *g)
@@ -72,18 +79,5 @@ double segs_per_skb(const struct fou_gro_stats *g)
 
 void stats_sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t)
 {
-	int ncpu = cpu_count();
-	struct fou_tun_stats *vals = calloc(ncpu, sizeof(*vals));
-
-	memset(t, 0, sizeof(*t));
-	if (!vals)
-		fail("out of memory");
-	if (!bpf_map_lookup_elem(fd, &slot, vals)) {
-		for (int c = 0; c < ncpu; c++) {
-			t->tx_packets += vals[c].tx_packets;
-			t->tx_bytes += vals[c].tx_bytes;
-			t->drop_packets += vals[c].drop_packets;
-		}
-	}
-	free(vals);
+	percpu_sum_u64(fd, slot, sizeof(*t), t);
 }

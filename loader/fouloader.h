@@ -303,6 +303,7 @@ __u32 pmtu_reader_get(const struct pmtu_reader *r, __u32 slot, struct fou_tun_pa
 const char *stat_name(int id);
 const char *stat_desc(int id);
 void stats_sum_counters(__u64 *totals); /* FOU_STAT__COUNT entries; zero without state */
+void percpu_sum_u64(int fd, __u32 slot, size_t size, void *out); /* fd < 0: zero */
 void stats_sum_gro(int fd, __u32 slot, struct fou_gro_stats *g); /* fd < 0: zero */
 void stats_sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t);
 double segs_per_skb(const struct fou_gro_stats *g);

@@ -22,28 +22,11 @@
 
 void tunnel_icmp_sum(__u32 slot, struct fou_tun_icmp *t)
 {
-	int fd = map_fd(FOU_MAP_TUN_ICMP), ncpu = cpu_count();
-	struct fou_tun_icmp *v;
+	int fd = map_fd(FOU_MAP_TUN_ICMP);
 
-	memset(t, 0, sizeof(*t));
-	if (fd < 0)
-		return;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		fail("out of memory");
-	if (!bpf_map_lookup_elem(fd, &slot, v)) {
-		for (int c = 0; c < ncpu; c++) {
-			t->frag_needed += v[c].frag_needed;
-			t->pkt_too_big += v[c].pkt_too_big;
-			t->unreachable += v[c].unreachable;
-			t->time_exceeded += v[c].time_exceeded;
-			t->redirect += v[c].redirect;
-			t->sent_too_big += v[c].sent_too_big;
-			t->rate_limited += v[c].rate_limited;
-		}
-	}
-	free(v);
-	close(fd);
+	percpu_sum_u64(fd, slot, sizeof(*t), t);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* The counters as name/value pairs, in the struct's order: what 'stats'
