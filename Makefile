@@ -26,9 +26,10 @@ BPF_HDRS   := $(wildcard bpf/lib/*.h) $(wildcard bpf/lib/ctx/*.h) $(wildcard sel
 	      $(wildcard include/*.h) $(BUILD)/crc32c_table.h
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
-# The tests configure ports through the loader's own port-state code.
-TESTLIB_SRCS := $(wildcard selftests/lib/*.c) loader/portstate.c
-TESTLIB_HDRS := $(wildcard selftests/lib/*.h) loader/portstate.h $(wildcard selftests/unit/*.h)
+# The tests configure ports, tunnels and routes through the loader's own state code
+# (and test its JSON writer).
+TESTLIB_SRCS := $(wildcard selftests/lib/*.c) loader/portstate.c loader/tunstate.c loader/json.c
+TESTLIB_HDRS := $(wildcard selftests/lib/*.h) loader/portstate.h loader/tunstate.h loader/json.h $(wildcard selftests/unit/*.h)
 UNIT_BINS  := $(patsubst selftests/unit/%.c,$(BUILD)/selftests/%,$(wildcard selftests/unit/test_*.c))
 # The receive and transmit unit tests once more against the TC programs'
 # nocast build (kernels before 6.2): test_rx_nocast, test_tx_nocast.

@@ -3,14 +3,11 @@
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include <linux/ethtool.h>
 #include <linux/if_link.h>
-#include <linux/sockios.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -40,27 +37,6 @@ struct attach_args {
 	bool steer;     /* --steer cpumap */
 	int steer_cpus; /* --steer-cpus N; 0: not given (all of CPUs 0..N-1 online) */
 };
-
-/* The driver name, and whether it is a software device (no bus). */
-bool dev_is_virtual(const char *dev, char *driver, size_t len)
-{
-	struct ethtool_drvinfo drv = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool virt = true;
-
-	snprintf(driver, len, "unknown");
-	strncpy(ifr.ifr_name, dev, IF_NAMESIZE - 1);
-	ifr.ifr_data = (void *)&drv;
-	if (fd >= 0 && ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
-		snprintf(driver, len, "%s", drv.driver);
-		virt = drv.bus_info[0] == '\0' || !strcmp(drv.driver, "tun") ||
-		       !strcmp(drv.driver, "veth");
-	}
-	if (fd >= 0)
-		close(fd);
-	return virt;
-}
 
 static bool parse_on_off(const char *opt, const char *v)
 {
@@ -917,25 +893,25 @@ static void print_xdp_extras(const struct fou_device *dev)
 		printf(", steer none\n");
 }
 
-static void print_xdp_extras_json(const struct fou_device *dev)
+static void print_xdp_extras_json(struct json *j, const struct fou_device *dev)
 {
 	bool xdp = dev->hook == FOU_HOOK_XDP;
 
-	printf(",\"xdp_variant\":");
-	if (xdp)
-		printf("\"%s\"", xdp_variant(dev));
-	else
-		printf("null");
-	printf(",\"hints\":%s,\"hints_prog_id\":", xdp && dev->hints_prog_id ? "true" : "false");
-	if (xdp && dev->hints_prog_id)
-		printf("%u,\"hints_live\":%s", dev->hints_prog_id, hints_live(dev) ? "true" : "false");
-	else
-		printf("null,\"hints_live\":null");
-	printf(",\"steer\":\"%s\",\"steer_cpus\":%u", xdp && dev->steer_cpus ? "cpumap" : "none",
-	       xdp ? dev->steer_cpus : 0);
+	json_kstr_or_null(j, "xdp_variant", xdp ? xdp_variant(dev) : NULL);
+	json_kbool(j, "hints", xdp && dev->hints_prog_id);
+	if (xdp && dev->hints_prog_id) {
+		json_ku64(j, "hints_prog_id", dev->hints_prog_id);
+		json_kbool(j, "hints_live", hints_live(dev));
+	} else {
+		json_knull(j, "hints_prog_id");
+		json_knull(j, "hints_live");
+	}
+	json_kstr(j, "steer", xdp && dev->steer_cpus ? "cpumap" : "none");
+	json_ku64(j, "steer_cpus", xdp ? dev->steer_cpus : 0);
 }
 
-static void print_device(const struct fou_device *dev, bool json, bool first)
+/* Text, or a JSON object to @j when set. */
+static void print_device(const struct fou_device *dev, struct json *j)
 {
 	char name[IF_NAMESIZE] = "";
 	bool live = device_live(dev);
@@ -943,7 +919,7 @@ static void print_device(const struct fou_device *dev, bool json, bool first)
 
 	if (!if_indextoname(dev->ifindex, name))
 		snprintf(name, sizeof(name), "%s", dev->name);
-	if (!json) {
+	if (!j) {
 		printf("%-16s rx %-4s %-7s prog %-6u tx tc egress prog %-6u %s%s\n", name,
 		       xdp ? "xdp" : "tc", xdp ? xdp_mode_name(dev->xdp_mode) : "ingress",
 		       dev->prog_id, dev->tx_prog_id,
@@ -953,18 +929,17 @@ static void print_device(const struct fou_device *dev, bool json, bool first)
 			print_xdp_extras(dev);
 		return;
 	}
-	printf("%s{\"dev\":", first ? "" : ",");
-	json_str(stdout, name);
-	printf(",\"ifindex\":%u,\"hook\":\"%s\",\"xdp_mode\":", dev->ifindex, xdp ? "xdp" : "tc");
-	if (xdp)
-		printf("\"%s\"", xdp_mode_name(dev->xdp_mode));
-	else
-		printf("null");
-	printf(",\"prog_id\":%u,\"tx_prog_id\":%u,\"live\":%s,\"qdisc_created\":%s",
-	       dev->prog_id, dev->tx_prog_id, live ? "true" : "false",
-	       dev->flags & FOU_DEV_F_QDISC_CREATED ? "true" : "false");
-	print_xdp_extras_json(dev);
-	printf("}");
+	json_object(j);
+	json_kstr(j, "dev", name);
+	json_ku64(j, "ifindex", dev->ifindex);
+	json_kstr(j, "hook", xdp ? "xdp" : "tc");
+	json_kstr_or_null(j, "xdp_mode", xdp ? xdp_mode_name(dev->xdp_mode) : NULL);
+	json_ku64(j, "prog_id", dev->prog_id);
+	json_ku64(j, "tx_prog_id", dev->tx_prog_id);
+	json_kbool(j, "live", live);
+	json_kbool(j, "qdisc_created", dev->flags & FOU_DEV_F_QDISC_CREATED);
+	print_xdp_extras_json(j, dev);
+	json_end(j);
 }
 
 /* Call @fn for every device recorded in fou_devices (open as @fd);
@@ -983,14 +958,16 @@ int for_each_device(int fd, void (*fn)(const struct fou_device *, int, void *), 
 	return n;
 }
 
-static void print_device_cb(const struct fou_device *dev, int i, void *json)
+static void print_device_cb(const struct fou_device *dev, int i, void *j)
 {
-	print_device(dev, *(bool *)json, i == 0);
+	(void)i;
+	print_device(dev, j);
 }
 
 int cmd_status(int argc, char **argv)
 {
 	bool json = false, first = true;
+	struct json j;
 	int fd = -1;
 
 	for (int i = 0; i < argc; i++) {
@@ -1001,19 +978,22 @@ int cmd_status(int argc, char **argv)
 	}
 	if (state_exists())
 		fd = map_fd(FOU_MAP_DEVICES);
+	json_start(&j, stdout);
 	if (json) {
-		printf("{\"pin_root\":");
-		json_str(stdout, g_opts.pin_root);
-		printf(",\"devices\":[");
+		json_object(&j);
+		json_kstr(&j, "pin_root", g_opts.pin_root);
+		json_karray(&j, "devices");
 	} else {
 		printf("pin root %s: %s\n", g_opts.pin_root,
 		       fd < 0 ? "no state (nothing attached or configured)" : "present");
 	}
 	if (fd >= 0)
-		first = !for_each_device(fd, print_device_cb, &json);
-	if (json)
-		printf("]}\n");
-	else if (fd >= 0 && first)
+		first = !for_each_device(fd, print_device_cb, json ? &j : NULL);
+	if (json) {
+		json_end(&j);
+		json_end(&j);
+		printf("\n");
+	} else if (fd >= 0 && first)
 		printf("no device attached\n");
 	if (fd >= 0)
 		close(fd);

@@ -11,6 +11,8 @@
 #include "fou_maps.h"
 #include "fou_stats.h"
 #include "portstate.h"
+#include "tunstate.h"
+#include "json.h"
 
 /* Exit statuses: 2 means the command line was wrong and nothing changed. */
 #define EXIT_OK    0
@@ -66,20 +68,23 @@ void word_once(const char *cmd, const struct word_group *tab, const char **seen,
 bool is_help(const char *s);
 void format_addr(const struct fou_addr *a, int family, char *buf, size_t len);
 
-/* util.c: JSON output, just enough for flat objects and arrays. */
-void json_str(FILE *f, const char *s);
 
 /* maps.c: the pinned state. */
 int ensure_pin_root(void);        /* mount bpffs if needed, mkdir the root */
 bool state_exists(void);          /* maps pinned under the pin root */
 bool state_exists_locked(void);   /* the same, holding the pin root's lock */
 int ensure_maps(void);            /* create and pin the maps if missing; local_addrs_sync() */
-void local_addrs_sync(void);      /* fou_local_addrs := this host's addresses */
+/* localaddr.c: fou_local_addrs (@fd) and fou_local_inline (@inline_fd)
+ * := this host's addresses. */
+void local_addrs_sync(int fd, int inline_fd);
 int map_fd(const char *name);     /* open a pinned map; -1 if absent */
 int map_fd_or_fail(const char *name);
 int cpu_count(void);
 void open_port_fds(struct fou_port_fds *m);
 void close_port_fds(struct fou_port_fds *m);
+/* The tunnel and route maps; fou_tunnels as a dup of @tunnels_fd if >= 0. */
+void open_tun_fds(struct fou_tun_fds *m, int tunnels_fd);
+void close_tun_fds(struct fou_tun_fds *m);
 void setup_libbpf_logging(void);
 void settings_load(const char *name, void *out, size_t size); /* ARRAY[1]; zero if absent */
 int settings_put(const char *name, const void *val);
@@ -121,7 +126,13 @@ enum fou_obj { FOU_OBJ_RX_TC, FOU_OBJ_TX_TC, FOU_OBJ_RX_XDP, FOU_OBJ_HINTS_TC };
 struct bpf_object *open_prog_object(enum fou_obj which, bool pinned);
 struct bpf_object *open_object(enum fou_obj which, bool pinned, bool nocast);
 const char *tc_build_name(void);
-bool probe_netdev_family(void); /* probe.c */
+/* genl.c: one generic netlink request (attrs of the answer to @attrs, up
+ * to @max), and the netdev family's id (0: none). */
+struct nlattr;
+int genl_call(__u16 family, __u8 cmd, __u16 attr, const void *val, __u16 len,
+	      struct nlattr **attrs, int max, char *buf, size_t bufsz);
+__u16 netdev_family(void);
+bool probe_netdev_family(void);
 
 /* tc.c: the clsact hook, touching only what fouloader created. */
 #include <bpf/libbpf.h>
@@ -193,12 +204,6 @@ struct port_spec {
 	bool have_kind, have_port;
 };
 
-struct prefix {
-	int family;
-	__u32 len;
-	struct fou_addr addr;
-};
-
 struct route_spec {
 	struct prefix p;
 	const char *tunnel;
@@ -215,13 +220,15 @@ void pmtu_parse_check(int argc, char **argv); /* pmtu show's grammar */
 void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t);
 void route_parse_add(int argc, char **argv, struct route_spec *r);
 
-/* tunnel.c / route.c: the maps, written the way the commands write them. */
-int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot);
+/* tunnel.c / route.c: tunstate on the pinned maps (@fd: fou_tunnels). */
+int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot); /* or -1 */
 int tunnel_put(int fd, int slot, const struct fou_tunnel *t); /* slot < 0: a free one */
-int routes_using(__u32 slot);
+bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b);
+void tunnel_index_sync(void); /* fou_tun_index from fou_tunnels: repairs old pin roots */
 int route_put(const struct prefix *p, __u32 tunnel_slot);
 int route_remove(const struct prefix *p);
 void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg);
+void route_count_sync(void); /* fou_route_count and fou_route_filter from the tries */
 void format_prefix(const struct prefix *p, char *buf, size_t len);
 
 /* sctp.c: one "sctp set" or "sctp dev" line, as the commands and "apply"
@@ -278,16 +285,7 @@ void icmp_load_conf(struct fou_icmp_conf *out);                 /* zero: all def
 int icmp_put_conf(const struct fou_icmp_conf *c);
 void icmp_print_config(void);
 
-/* pmtu.c: fou_tun_index in step with fou_tunnels, and the per-slot ICMP
- * state reset when a slot gets another tunnel or a tunnel another path.
- * tunnel_put() calls the two halves around its write. */
-bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b);
-void tunnel_index_before(__u32 slot, const struct fou_tunnel *old, const struct fou_tunnel *new);
-void tunnel_index_after(__u32 slot, const struct fou_tunnel *new);
-void tunnel_index_sync(void); /* rebuild from fou_tunnels: repairs old pin roots */
-void route_count_sync(void);  /* fou_route_count from the route tries */
-int tunnel_same_key(int fd, const struct fou_tunnel *t, struct fou_tunnel *other);
-
+/* pmtu.c: the per-tunnel ICMP counters, as 'stats' and 'pmtu show' read them. */
 #define TUN_ICMP_FIELDS 7
 void tunnel_icmp_sum(__u32 slot, struct fou_tun_icmp *t);
 int tunnel_icmp_fields(const struct fou_tun_icmp *t, const char **names, __u64 *vals);
@@ -301,10 +299,11 @@ void pmtu_reader_open(struct pmtu_reader *r);
 void pmtu_reader_close(struct pmtu_reader *r);
 __u32 pmtu_reader_get(const struct pmtu_reader *r, __u32 slot, struct fou_tun_path *p);
 
-/* stats.c: the counters summed over CPUs, as 'stats' prints them. */
+/* counters.c: the counters summed over CPUs, as 'stats' and the metrics read them. */
 const char *stat_name(int id);
 const char *stat_desc(int id);
 void stats_sum_counters(__u64 *totals); /* FOU_STAT__COUNT entries; zero without state */
+void percpu_sum_u64(int fd, __u32 slot, size_t size, void *out); /* fd < 0: zero */
 void stats_sum_gro(int fd, __u32 slot, struct fou_gro_stats *g); /* fd < 0: zero */
 void stats_sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t);
 double segs_per_skb(const struct fou_gro_stats *g);
@@ -324,7 +323,7 @@ int cmd_monitor(int argc, char **argv);
 
 /* Text output in the grammar of the add commands; @verb is "" or " add". */
 void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb);
-void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, bool first);
+void print_port_json(struct json *j, const struct fou_port_fds *m, const struct fou_port *p);
 void print_tunnel_line(const struct fou_tunnel *t, const char *verb);
 
 #endif /* FOULOADER_H */

@@ -213,18 +213,23 @@ static void show_text(const struct fou_icmp_conf *c)
 
 static void show_json(const struct fou_icmp_conf *c)
 {
-	printf("{");
+	char key[64];
+	struct json j;
+
+	json_start(&j, stdout);
+	json_object(&j);
 	for (int i = 0; i < ICMP_OPT_COUNT; i++) {
 		__u32 v = icmp_conf_value(c, i);
 
-		printf("%s\"%s\":", i ? "," : "", opts[i].json);
 		if (i == ICMP_OPT_REDIRECTS)
-			printf("\"%s\"", redirects_word(v));
+			json_kstr(&j, opts[i].json, redirects_word(v));
 		else
-			printf("%u", v);
-		printf(",\"%s_default\":%s", opts[i].json, conf_get(c, i) ? "false" : "true");
+			json_ku64(&j, opts[i].json, v);
+		snprintf(key, sizeof(key), "%s_default", opts[i].json);
+		json_kbool(&j, key, !conf_get(c, i));
 	}
-	printf("}\n");
+	json_end(&j);
+	printf("\n");
 }
 
 int cmd_icmp_show(int argc, char **argv)

@@ -118,12 +118,11 @@ static void add_current(struct local_set *s, int fd)
 	freeifaddrs(ifa);
 }
 
-void local_addrs_sync(void)
+void local_addrs_sync(int fd, int ifd)
 {
 	struct local_set *s = calloc(1, sizeof(*s));
 	struct fou_local_key kept, next;
 	bool have_kept = false;
-	int fd = map_fd_or_fail(FOU_MAP_LOCAL_ADDRS), ifd;
 	__u32 zero = 0;
 
 	if (!s)
@@ -132,10 +131,8 @@ void local_addrs_sync(void)
 	/* The in-place set is one write: whole, between the hash's additions
 	 * and its removals, so each address is in one or the other throughout
 	 * (a reader racing the write may judge one packet by either set). */
-	ifd = map_fd_or_fail(FOU_MAP_LOCAL_INLINE);
 	if (bpf_map_update_elem(ifd, &zero, &s->in, BPF_ANY))
 		fail("cannot update %s: %s", FOU_MAP_LOCAL_INLINE, strerror(errno));
-	close(ifd);
 	/* Then what is gone. The walk goes on from the last key kept; a
 	 * deleted key is never asked for its successor. */
 	while (!bpf_map_get_next_key(fd, have_kept ? &kept : NULL, &next)) {
@@ -147,5 +144,4 @@ void local_addrs_sync(void)
 		}
 	}
 	free(s);
-	close(fd);
 }

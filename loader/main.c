@@ -5,8 +5,6 @@
 
 #include "fouloader.h"
 
-struct global_opts g_opts = { .pin_root = FOU_PIN_ROOT_DEFAULT };
-
 const struct command commands[] = {
 	{ "attach",
 	  "DEV [--rx auto|xdp|tc] [--xdp-mode native|skb] [--hints on|off]\n"

@@ -177,6 +177,54 @@ void close_port_fds(struct fou_port_fds *m)
 	close(m->port_stats);
 }
 
+/* What tunstate could not keep in step, said as the commands always said it. */
+static void tun_warn(int step, const char *map, const char *name, __u32 slot, int err)
+{
+	const char *why = strerror(-err);
+
+	if (step == FOU_TUN_STEP_STATS)
+		warnx_("cannot reset the counters of tunnel slot %u: %s", slot, why);
+	else if (step == FOU_TUN_STEP_GRE_SEQ)
+		warnx_("cannot reset the GRE sequence of tunnel slot %u: %s", slot, why);
+	else if (step == FOU_TUN_STEP_INDEX_DEL)
+		warnx_("cannot remove tunnel %s from %s: %s", name, map, why);
+	else if (step == FOU_TUN_STEP_INDEX_ADD)
+		warnx_("cannot add tunnel %s to %s: %s", name, map, why);
+	else
+		warnx_("cannot reset %s[%u]: %s", map, slot, why);
+}
+
+void open_tun_fds(struct fou_tun_fds *m, int tunnels_fd)
+{
+	m->tunnels = tunnels_fd >= 0 ? dup(tunnels_fd) : map_fd_or_fail(FOU_MAP_TUNNELS);
+	if (m->tunnels < 0)
+		fail("map %s/%s: %s", g_opts.pin_root, FOU_MAP_TUNNELS, strerror(errno));
+	m->routes4 = map_fd_or_fail(FOU_MAP_ROUTES4);
+	m->routes6 = map_fd_or_fail(FOU_MAP_ROUTES6);
+	/* absent from pin roots made before them, until ensure_maps() */
+	m->stats = map_fd(FOU_MAP_TUN_STATS);
+	m->gre_seq = map_fd(FOU_MAP_TUN_GRE_SEQ);
+	m->index = map_fd(FOU_MAP_TUN_INDEX);
+	m->path = map_fd(FOU_MAP_TUN_PATH);
+	m->icmp_bucket = map_fd(FOU_MAP_ICMP_BUCKET);
+	m->icmp = map_fd(FOU_MAP_TUN_ICMP);
+	m->route_count = map_fd(FOU_MAP_ROUTE_COUNT);
+	m->route_filter = map_fd(FOU_MAP_ROUTE_FILTER);
+	m->warn = tun_warn;
+}
+
+void close_tun_fds(struct fou_tun_fds *m)
+{
+	int *fds[] = { &m->tunnels, &m->routes4, &m->routes6, &m->stats, &m->gre_seq, &m->index,
+		       &m->path, &m->icmp_bucket, &m->icmp, &m->route_count, &m->route_filter };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
 bool state_exists(void)
 {
 	char path[PATH_MAX];
@@ -239,7 +287,7 @@ int ensure_maps(void)
 	const struct fou_kernel *k = kernel_features();
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	int err;
+	int err, fd, ifd;
 
 	ensure_pin_root();
 	if (!k->btf)
@@ -257,7 +305,11 @@ int ensure_maps(void)
 		fail("cannot load the BPF object that creates the maps under %s: %s (kernel %s; "
 		     "see 'fouloader probe DEV' and 'fouloader -v')", g_opts.pin_root,
 		     strerror(-err), k->release);
-	local_addrs_sync();
+	fd = map_fd_or_fail(FOU_MAP_LOCAL_ADDRS);
+	ifd = map_fd_or_fail(FOU_MAP_LOCAL_INLINE);
+	local_addrs_sync(fd, ifd);
+	close(ifd);
+	close(fd);
 	return 0;
 }
 

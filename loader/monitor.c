@@ -187,10 +187,13 @@ static void event_where(const struct monitor *m, const struct fou_monitor_event 
 		buf[0] = 0;
 }
 
-static void print_hex(const __u8 *p, unsigned int n)
+/* @n bytes as hex into @out (2 * @n + 1 bytes). */
+static const char *hex(const __u8 *p, unsigned int n, char *out)
 {
 	for (unsigned int i = 0; i < n; i++)
-		printf("%02x", p[i]);
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+	out[2 * n] = '\0';
+	return out;
 }
 
 static void write_pcap(struct monitor *m, const struct fou_monitor_event *e, const char *dev,
@@ -222,29 +225,34 @@ static void print_event(const struct monitor *m, const struct fou_monitor_event 
 			const char *dev, const char *where)
 {
 	double t = (double)(e->ts_ns + m->realtime_off_ns) / 1e9;
+	char data[2 * FOU_MONITOR_SNAPLEN_MAX + 1];
+	struct json j;
 
+	hex(e->data, e->cap_len, data);
 	if (!m->a->json) {
-		printf("%.6f %s %s %s%s%s len %u:", t, stat_name(e->reason), hook_name(e->hook),
-		       dev, *where ? " " : "", where, e->pkt_len);
-		if (e->cap_len)
-			printf(" ");
-		print_hex(e->data, e->cap_len);
-		printf("\n");
+		printf("%.6f %s %s %s%s%s len %u:%s%s\n", t, stat_name(e->reason), hook_name(e->hook),
+		       dev, *where ? " " : "", where, e->pkt_len, e->cap_len ? " " : "", data);
 		return;
 	}
-	printf("{\"time\":%.6f,\"reason\":\"%s\",\"drop\":%s,\"hook\":\"%s\",\"dev\":", t,
-	       stat_name(e->reason), is_drop(e->reason) ? "true" : "false", hook_name(e->hook));
-	json_str(stdout, dev);
-	printf(",\"ifindex\":%u,\"port\":", e->ifindex);
-	printf(e->port ? "%u" : "null", e->port);
-	printf(",\"tunnel\":");
-	if (e->tunnel && m->tunnels[e->tunnel - 1][0])
-		json_str(stdout, m->tunnels[e->tunnel - 1]);
+	json_start(&j, stdout);
+	json_object(&j);
+	json_key(&j, "time");
+	json_double(&j, "%.6f", t);
+	json_kstr(&j, "reason", stat_name(e->reason));
+	json_kbool(&j, "drop", is_drop(e->reason));
+	json_kstr(&j, "hook", hook_name(e->hook));
+	json_kstr(&j, "dev", dev);
+	json_ku64(&j, "ifindex", e->ifindex);
+	if (e->port)
+		json_ku64(&j, "port", e->port);
 	else
-		printf("null");
-	printf(",\"len\":%u,\"cap_len\":%u,\"data\":\"", e->pkt_len, e->cap_len);
-	print_hex(e->data, e->cap_len);
-	printf("\"}\n");
+		json_knull(&j, "port");
+	json_kstr_or_null(&j, "tunnel", e->tunnel ? m->tunnels[e->tunnel - 1] : NULL);
+	json_ku64(&j, "len", e->pkt_len);
+	json_ku64(&j, "cap_len", e->cap_len);
+	json_kstr(&j, "data", data);
+	json_end(&j);
+	printf("\n");
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -274,15 +282,15 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void load_tunnel_names(struct monitor *m)
 {
-	int fd = map_fd(FOU_MAP_TUNNELS);
+	struct fou_tun_fds tm = { .tunnels = map_fd(FOU_MAP_TUNNELS) };
 	struct fou_tunnel t;
 
-	for (__u32 i = 0; fd >= 0 && i < FOU_MAX_TUNNELS; i++)
-		if (!bpf_map_lookup_elem(fd, &i, &t))
+	for (__u32 i = 0; tm.tunnels >= 0 && i < FOU_MAX_TUNNELS; i++)
+		if (!fou_tunnel_get(&tm, i, &t))
 			snprintf(m->tunnels[i], sizeof(m->tunnels[i]), "%.*s", (int)sizeof(t.name),
 				 t.name);
-	if (fd >= 0)
-		close(fd);
+	if (tm.tunnels >= 0)
+		close(tm.tunnels);
 }
 
 static __s64 realtime_offset(void)

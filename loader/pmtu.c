@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * What ICMP errors taught about each tunnel's path, and the index the
- * receive path matches them with.
- *
- * fou_tun_index ({local, remote, dport, family} -> slot) is written only
- * here, in step with fou_tunnels: the BPF finds a tunnel from the quote of
- * an error with it. fou_tun_path, fou_icmp_bucket and fou_tun_icmp are per
- * slot, so a slot that gets another tunnel, or a tunnel another path, must
- * not inherit what was learned about the old one.
+ * What ICMP errors taught about each tunnel's path (fou_tun_path, kept in
+ * step with the tunnels by tunstate.c), and its ICMP counters.
  *
  * pmtu show / flush: that state, per tunnel.
  */
@@ -24,219 +18,15 @@
 
 #define NS_PER_S 1000000000ULL
 
-/* ---------------------------------------------------------------- the index */
-
-static void index_key(const struct fou_tunnel *t, struct fou_tun_index_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->local = t->local;
-	k->remote = t->remote;
-	k->dport = t->dport;
-	k->family = t->family;
-}
-
-bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b)
-{
-	struct fou_tun_index_key x, y;
-
-	index_key(a, &x);
-	index_key(b, &y);
-	return !memcmp(&x, &y, sizeof(x));
-}
-
-/* Forget @t's key, unless another slot owns it now (apply may give the key
- * to a new tunnel before the old one goes). */
-static void index_drop(int fd, const struct fou_tunnel *t, __u32 slot)
-{
-	struct fou_tun_index_key k;
-	struct fou_tun_index v;
-
-	if (!t->name[0])
-		return;
-	index_key(t, &k);
-	if (!bpf_map_lookup_elem(fd, &k, &v) && v.slot == slot &&
-	    bpf_map_delete_elem(fd, &k) && errno != ENOENT)
-		warnx_("cannot remove tunnel %s from %s: %s", t->name, FOU_MAP_TUN_INDEX,
-		       strerror(errno));
-}
-
-static void index_put(int fd, const struct fou_tunnel *t, __u32 slot)
-{
-	struct fou_tun_index_key k;
-	struct fou_tun_index v = { .slot = slot };
-
-	index_key(t, &k);
-	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
-		warnx_("cannot add tunnel %s to %s: %s", t->name, FOU_MAP_TUN_INDEX,
-		       strerror(errno));
-}
-
-/* The ICMP maps are absent from a pin root made before them until a command
- * that creates maps runs (map_fd() < 0): then there is nothing to keep. */
-static void zero_slot(const char *map, __u32 slot, size_t size, bool percpu)
-{
-	int fd = map_fd(map), n = percpu ? cpu_count() : 1;
-	void *zero;
-
-	if (fd < 0)
-		return;
-	zero = calloc(n, size);
-	if (!zero || bpf_map_update_elem(fd, &slot, zero, BPF_ANY))
-		warnx_("cannot reset %s[%u]: %s", map, slot, strerror(errno));
-	free(zero);
-	close(fd);
-}
-
-/* Path state of @slot back to nothing learned; with @counters, its ICMP
- * counters too (a new tunnel starts from zero, like its packet counters). */
-static void reset_path(__u32 slot, bool counters)
-{
-	zero_slot(FOU_MAP_TUN_PATH, slot, sizeof(struct fou_tun_path), false);
-	zero_slot(FOU_MAP_ICMP_BUCKET, slot, sizeof(struct fou_icmp_bucket), false);
-	if (counters)
-		zero_slot(FOU_MAP_TUN_ICMP, slot, sizeof(struct fou_tun_icmp), true);
-}
-
-/*
- * Before @slot changes from @old to @new (empty name: no tunnel): when the
- * path changes, the old key goes and the path state is reset, so from here
- * until tunnel_index_after() no error can match the slot and nothing learned
- * about the old path survives.
- */
-void tunnel_index_before(__u32 slot, const struct fou_tunnel *old, const struct fou_tunnel *new)
-{
-	bool other = !old->name[0] || strncmp(old->name, new->name, sizeof(old->name));
-	int fd;
-
-	if (!other && tunnel_same_path(old, new))
-		return;
-	fd = map_fd(FOU_MAP_TUN_INDEX);
-	if (fd < 0)
-		return;
-	index_drop(fd, old, slot);
-	close(fd);
-	reset_path(slot, other);
-}
-
-/* After the write: @new's key names @slot. */
-void tunnel_index_after(__u32 slot, const struct fou_tunnel *new)
-{
-	int fd;
-
-	if (!new->name[0])
-		return;
-	fd = map_fd(FOU_MAP_TUN_INDEX);
-	if (fd < 0)
-		return;
-	index_put(fd, new, slot);
-	close(fd);
-}
-
-/* The slot each tunnel's key should name: the lowest slot of a key (two
- * tunnels with one key exist only in state written before the index). */
-static int wanted_slot(const struct fou_tunnel *tunnels, const struct fou_tun_index_key *k)
-{
-	struct fou_tun_index_key x;
-
-	for (int i = 0; i < FOU_MAX_TUNNELS; i++) {
-		if (!tunnels[i].name[0])
-			continue;
-		index_key(&tunnels[i], &x);
-		if (!memcmp(&x, k, sizeof(x)))
-			return i;
-	}
-	return -1;
-}
-
-static void drop_stale_keys(int fd, const struct fou_tunnel *tunnels)
-{
-	struct fou_tun_index_key keys[FOU_MAX_TUNNELS * 2];
-	struct fou_tun_index v;
-	int n = 0;
-
-	while (n < FOU_MAX_TUNNELS * 2 &&
-	       !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
-		n++;
-	for (int i = 0; i < n; i++)
-		if (!bpf_map_lookup_elem(fd, &keys[i], &v) &&
-		    (int)v.slot != wanted_slot(tunnels, &keys[i]))
-			bpf_map_delete_elem(fd, &keys[i]);
-}
-
-/*
- * Make fou_tun_index exactly the keys of fou_tunnels. The commands keep it
- * so as they write; this also repairs a pin root whose tunnels were written
- * before the index existed, or by a command that was killed half way.
- */
-void tunnel_index_sync(void)
-{
-	static struct fou_tunnel tunnels[FOU_MAX_TUNNELS];
-	int tfd, fd;
-
-	if (!state_exists())
-		return;
-	fd = map_fd(FOU_MAP_TUN_INDEX);
-	if (fd < 0)
-		return;
-	tfd = map_fd_or_fail(FOU_MAP_TUNNELS);
-	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++)
-		if (bpf_map_lookup_elem(tfd, &i, &tunnels[i]))
-			memset(&tunnels[i], 0, sizeof(tunnels[i]));
-	close(tfd);
-	drop_stale_keys(fd, tunnels);
-	for (int i = 0; i < FOU_MAX_TUNNELS; i++) {
-		struct fou_tun_index_key k;
-		struct fou_tun_index v;
-
-		if (!tunnels[i].name[0])
-			continue;
-		index_key(&tunnels[i], &k);
-		if (wanted_slot(tunnels, &k) == i &&
-		    (bpf_map_lookup_elem(fd, &k, &v) || (int)v.slot != i))
-			index_put(fd, &tunnels[i], i);
-	}
-	close(fd);
-}
-
-/* The tunnel other than @name whose key @t would share, or -1. */
-int tunnel_same_key(int fd, const struct fou_tunnel *t, struct fou_tunnel *other)
-{
-	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++) {
-		if (bpf_map_lookup_elem(fd, &i, other) || !other->name[0] ||
-		    !strncmp(other->name, t->name, sizeof(t->name)))
-			continue;
-		if (tunnel_same_path(other, t))
-			return i;
-	}
-	return -1;
-}
-
 /* ---------------------------------------------------------------- counters */
 
 void tunnel_icmp_sum(__u32 slot, struct fou_tun_icmp *t)
 {
-	int fd = map_fd(FOU_MAP_TUN_ICMP), ncpu = cpu_count();
-	struct fou_tun_icmp *v;
+	int fd = map_fd(FOU_MAP_TUN_ICMP);
 
-	memset(t, 0, sizeof(*t));
-	if (fd < 0)
-		return;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		fail("out of memory");
-	if (!bpf_map_lookup_elem(fd, &slot, v)) {
-		for (int c = 0; c < ncpu; c++) {
-			t->frag_needed += v[c].frag_needed;
-			t->pkt_too_big += v[c].pkt_too_big;
-			t->unreachable += v[c].unreachable;
-			t->time_exceeded += v[c].time_exceeded;
-			t->redirect += v[c].redirect;
-			t->sent_too_big += v[c].sent_too_big;
-			t->rate_limited += v[c].rate_limited;
-		}
-	}
-	free(v);
-	close(fd);
+	percpu_sum_u64(fd, slot, sizeof(*t), t);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* The counters as name/value pairs, in the struct's order: what 'stats'
@@ -330,29 +120,50 @@ __u32 pmtu_reader_get(const struct pmtu_reader *r, __u32 slot, struct fou_tun_pa
 }
 
 struct pmtu_ctx {
-	bool json, first;
+	bool json;
+	struct json j;
 	struct pmtu_reader r;
 };
 
+/* Nothing learned: @what null, or "  @what none". */
+static void show_none(struct pmtu_ctx *c, const char *what)
+{
+	if (c->json)
+		json_knull(&c->j, what);
+	else
+		printf("  %s none\n", what);
+}
+
+/* The JSON members age_s, expires_s and expired, closing the object. */
+static void end_learned(struct json *j, const struct learned_age *a)
+{
+	json_ku64(j, "age_s", a->age_s);
+	json_ku64(j, "expires_s", a->left_s);
+	json_kbool(j, "expired", a->expired);
+	json_end(j);
+}
+
 static void show_pmtu_part(const struct fou_tunnel *t, const struct fou_tun_path *p,
-			   const struct pmtu_ctx *c)
+			   struct pmtu_ctx *c)
 {
 	char from[INET6_ADDRSTRLEN];
 	struct learned_age a;
 	unsigned int inner;
 
 	if (!p->pmtu) {
-		printf(c->json ? ",\"pmtu\":null" : "  pmtu none\n");
+		show_none(c, "pmtu");
 		return;
 	}
 	learned_age(p->pmtu_ns, c->r.now, c->r.expire_s, &a);
 	format_addr(&p->pmtu_from, t->family, from, sizeof(from));
 	inner = p->pmtu > overhead(t) ? p->pmtu - overhead(t) : 0;
-	if (c->json)
-		printf(",\"pmtu\":{\"mtu\":%u,\"inner_mtu\":%u,\"from\":\"%s\",\"age_s\":%llu,"
-		       "\"expires_s\":%llu,\"expired\":%s}", p->pmtu, inner, from, a.age_s,
-		       a.left_s, a.expired ? "true" : "false");
-	else if (a.expired)
+	if (c->json) {
+		json_kobject(&c->j, "pmtu");
+		json_ku64(&c->j, "mtu", p->pmtu);
+		json_ku64(&c->j, "inner_mtu", inner);
+		json_kstr(&c->j, "from", from);
+		end_learned(&c->j, &a);
+	} else if (a.expired)
 		printf("  pmtu %u inner-mtu %u from %s age %llus expired\n", p->pmtu, inner, from,
 		       a.age_s);
 	else
@@ -360,30 +171,31 @@ static void show_pmtu_part(const struct fou_tunnel *t, const struct fou_tun_path
 		       from, a.age_s, a.left_s);
 }
 
-static void show_redirect_part(const struct fou_tun_path *p, const struct pmtu_ctx *c)
+static void show_redirect_part(const struct fou_tun_path *p, struct pmtu_ctx *c)
 {
 	char gw[INET_ADDRSTRLEN], from[INET_ADDRSTRLEN];
 	struct learned_age a;
 
 	if (!p->redirect_ns) {
-		printf(c->json ? ",\"redirect\":null" : "  redirect none\n");
+		show_none(c, "redirect");
 		return;
 	}
 	learned_age(p->redirect_ns, c->r.now, c->r.expire_s, &a);
 	format_addr(&p->redirect_gw, FOU_FAMILY_IPV4, gw, sizeof(gw));
 	format_addr(&p->redirect_from, FOU_FAMILY_IPV4, from, sizeof(from));
-	if (c->json)
-		printf(",\"redirect\":{\"gateway\":\"%s\",\"from\":\"%s\",\"age_s\":%llu,"
-		       "\"expires_s\":%llu,\"expired\":%s}", gw, from, a.age_s, a.left_s,
-		       a.expired ? "true" : "false");
-	else if (a.expired)
+	if (c->json) {
+		json_kobject(&c->j, "redirect");
+		json_kstr(&c->j, "gateway", gw);
+		json_kstr(&c->j, "from", from);
+		end_learned(&c->j, &a);
+	} else if (a.expired)
 		printf("  redirect gateway %s from %s age %llus expired\n", gw, from, a.age_s);
 	else
 		printf("  redirect gateway %s from %s age %llus expires %llus\n", gw, from, a.age_s,
 		       a.left_s);
 }
 
-static void show_icmp_part(__u32 slot, const struct pmtu_ctx *c)
+static void show_icmp_part(__u32 slot, struct pmtu_ctx *c)
 {
 	const char *names[TUN_ICMP_FIELDS];
 	__u64 vals[TUN_ICMP_FIELDS];
@@ -392,10 +204,13 @@ static void show_icmp_part(__u32 slot, const struct pmtu_ctx *c)
 
 	tunnel_icmp_sum(slot, &s);
 	n = tunnel_icmp_fields(&s, names, vals);
-	printf(c->json ? ",\"icmp\":{" : "  icmp");
+	if (c->json)
+		json_kobject(&c->j, "icmp");
+	else
+		printf("  icmp");
 	for (int i = 0; i < n; i++) {
 		if (c->json) {
-			printf("%s\"%s\":%llu", i ? "," : "", names[i], vals[i]);
+			json_ku64(&c->j, names[i], vals[i]);
 			continue;
 		}
 		printf(" ");
@@ -403,7 +218,10 @@ static void show_icmp_part(__u32 slot, const struct pmtu_ctx *c)
 			putchar(*ch == '_' ? '-' : *ch);
 		printf(" %llu", vals[i]);
 	}
-	printf(c->json ? "}" : "\n");
+	if (c->json)
+		json_end(&c->j);
+	else
+		printf("\n");
 }
 
 static void show_tunnel(__u32 slot, const struct fou_tunnel *t, struct pmtu_ctx *c)
@@ -415,10 +233,13 @@ static void show_tunnel(__u32 slot, const struct fou_tunnel *t, struct pmtu_ctx 
 	format_addr(&t->local, t->family, local, sizeof(local));
 	format_addr(&t->remote, t->family, remote, sizeof(remote));
 	if (c->json) {
-		printf("%s{\"name\":", c->first ? "" : ",");
-		json_str(stdout, t->name);
-		printf(",\"family\":%u,\"local\":\"%s\",\"remote\":\"%s\",\"encap_dport\":%u,"
-		       "\"overhead\":%u", t->family, local, remote, t->dport, overhead(t));
+		json_object(&c->j);
+		json_kstr(&c->j, "name", t->name);
+		json_ku64(&c->j, "family", t->family);
+		json_kstr(&c->j, "local", local);
+		json_kstr(&c->j, "remote", remote);
+		json_ku64(&c->j, "encap_dport", t->dport);
+		json_ku64(&c->j, "overhead", overhead(t));
 	} else {
 		printf("tunnel %s local %s remote %s encap-dport %u overhead %u\n", t->name, local,
 		       remote, t->dport, overhead(t));
@@ -427,14 +248,14 @@ static void show_tunnel(__u32 slot, const struct fou_tunnel *t, struct pmtu_ctx 
 	show_redirect_part(&p, c);
 	show_icmp_part(slot, c);
 	if (c->json)
-		printf("}");
-	c->first = false;
+		json_end(&c->j);
 }
 
 /* The slot of tunnel @name; exit 2 if there is none. */
 static int named_slot(const char *cmd, const char *name, int tfd)
 {
-	int slot = tfd >= 0 ? tunnel_find(tfd, name, NULL, NULL) : -1;
+	struct fou_tun_fds m = { .tunnels = tfd };
+	int slot = tfd >= 0 ? fou_tunnel_find(&m, name, NULL, NULL) : -1;
 
 	if (slot < 0)
 		usage_error("%s: tunnel %s does not exist", cmd, name);
@@ -465,23 +286,27 @@ void pmtu_parse_check(int argc, char **argv)
 
 int cmd_pmtu_show(int argc, char **argv)
 {
-	struct pmtu_ctx c = { .first = true };
+	struct pmtu_ctx c = {};
 	const char *name = parse_pmtu_args("pmtu show", argc, argv, &c.json);
 	struct fou_tunnel t;
 	int tfd = state_exists() ? map_fd_or_fail(FOU_MAP_TUNNELS) : -1, only = -1;
+	struct fou_tun_fds m = { .tunnels = tfd };
 
 	if (name)
 		only = named_slot("pmtu show", name, tfd);
 	pmtu_reader_open(&c.r);
+	json_start(&c.j, stdout);
 	if (c.json)
-		printf("[");
+		json_array(&c.j);
 	for (__u32 i = 0; tfd >= 0 && i < FOU_MAX_TUNNELS; i++) {
-		if ((only >= 0 && (int)i != only) || bpf_map_lookup_elem(tfd, &i, &t) || !t.name[0])
+		if ((only >= 0 && (int)i != only) || fou_tunnel_get(&m, i, &t))
 			continue;
 		show_tunnel(i, &t, &c);
 	}
-	if (c.json)
-		printf("]\n");
+	if (c.json) {
+		json_end(&c.j);
+		printf("\n");
+	}
 	pmtu_reader_close(&c.r);
 	if (tfd >= 0)
 		close(tfd);
@@ -496,14 +321,15 @@ static int flush_slot(int pfd, int tfd, __u32 slot)
 {
 	static const struct fou_tun_path zero;
 	struct fou_tun_path p;
-	struct fou_tunnel t = {};
+	struct fou_tun_fds m = { .tunnels = tfd };
+	struct fou_tunnel t;
 	char gw[INET_ADDRSTRLEN];
 
 	if (bpf_map_lookup_elem(pfd, &slot, &p) || (!p.pmtu && !p.redirect_ns))
 		return 0;
 	if (bpf_map_update_elem(pfd, &slot, &zero, BPF_ANY))
 		fail("pmtu flush: cannot write %s: %s", FOU_MAP_TUN_PATH, strerror(errno));
-	if (bpf_map_lookup_elem(tfd, &slot, &t) || !t.name[0])
+	if (fou_tunnel_get(&m, slot, &t))
 		snprintf(t.name, sizeof(t.name), "(slot %u)", slot);
 	printf("tunnel %s:", t.name);
 	if (p.pmtu)

@@ -276,7 +276,8 @@ static int cmp_peers(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct fou_addr));
 }
 
-static void print_peers(const struct fou_port_fds *m, const struct fou_port *p, bool json)
+/* Text, or JSON objects to @j when set. */
+static void print_peers(const struct fou_port_fds *m, const struct fou_port *p, struct json *j)
 {
 	static struct fou_peer_spec peers[FOU_MAX_PEERS];
 	int n = fou_port_peers(m, p, peers, FOU_MAX_PEERS);
@@ -288,18 +289,21 @@ static void print_peers(const struct fou_port_fds *m, const struct fou_port *p, 
 
 	for (int i = 0; i < n; i++) {
 		format_addr(&peers[i].addr, p->family, buf, sizeof(buf));
-		if (json)
-			printf("%s{\"addr\":\"%s\",\"peer_port\":%u}", i ? "," : "", buf,
-			       peers[i].peer_port);
-		else if (peers[i].peer_port)
+		if (j) {
+			json_object(j);
+			json_kstr(j, "addr", buf);
+			json_ku64(j, "peer_port", peers[i].peer_port);
+			json_end(j);
+		} else if (peers[i].peer_port) {
 			printf(" peer %s peer_port %u", buf, peers[i].peer_port);
-		else
+		} else {
 			printf(" peer %s", buf);
+		}
 	}
 }
 
 /* The JSON object of one port (the text form is print_port_line). */
-void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, bool first)
+void print_port_json(struct json *j, const struct fou_port_fds *m, const struct fou_port *p)
 {
 	char local[INET6_ADDRSTRLEN] = "", dev[IF_NAMESIZE] = "";
 
@@ -307,30 +311,26 @@ void print_port_json(const struct fou_port_fds *m, const struct fou_port *p, boo
 		format_addr(&p->local, p->family, local, sizeof(local));
 	if (p->ifindex && !if_indextoname(p->ifindex, dev))
 		snprintf(dev, sizeof(dev), "ifindex%u", p->ifindex);
-	printf("%s{\"port\":%u,\"family\":%u,\"kind\":\"%s\",\"ipproto\":%u,\"mark\":%u,"
-	       "\"local\":", first ? "" : ",", p->port, p->family,
-	       p->kind == FOU_KIND_GUE ? "gue" : "fou", p->ipproto, p->mark);
-	if (local[0])
-		printf("\"%s\"", local);
-	else
-		printf("null");
-	printf(",\"dev\":");
-	if (dev[0])
-		json_str(stdout, dev);
-	else
-		printf("null");
-	printf(",\"gre_key\":");
+	json_object(j);
+	json_ku64(j, "port", p->port);
+	json_ku64(j, "family", p->family);
+	json_kstr(j, "kind", p->kind == FOU_KIND_GUE ? "gue" : "fou");
+	json_ku64(j, "ipproto", p->ipproto);
+	json_ku64(j, "mark", p->mark);
+	json_kstr_or_null(j, "local", local);
+	json_kstr_or_null(j, "dev", dev);
 	if (p->flags & FOU_PORT_F_GRE_KEY)
-		printf("%u", p->gre_key);
+		json_ku64(j, "gre_key", p->gre_key);
 	else
-		printf("null");
-	printf(",\"zero_csum6\":%s,\"multicast\":%s,\"remcsum\":%s,\"peer_any\":%s,\"peers\":[",
-	       p->flags & FOU_PORT_F_ZERO_CSUM6 ? "true" : "false",
-	       p->flags & FOU_PORT_F_MULTICAST ? "true" : "false",
-	       p->kind == FOU_KIND_GUE && !(p->flags & FOU_PORT_F_NOREMCSUM) ? "true" : "false",
-	       p->flags & FOU_PORT_F_PEER_ANY ? "true" : "false");
-	print_peers(m, p, true);
-	printf("]}");
+		json_knull(j, "gre_key");
+	json_kbool(j, "zero_csum6", p->flags & FOU_PORT_F_ZERO_CSUM6);
+	json_kbool(j, "multicast", p->flags & FOU_PORT_F_MULTICAST);
+	json_kbool(j, "remcsum", p->kind == FOU_KIND_GUE && !(p->flags & FOU_PORT_F_NOREMCSUM));
+	json_kbool(j, "peer_any", p->flags & FOU_PORT_F_PEER_ANY);
+	json_karray(j, "peers");
+	print_peers(m, p, j);
+	json_end(j);
+	json_end(j);
 }
 
 void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, const char *verb)
@@ -357,7 +357,7 @@ void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, con
 		printf(" local %s", local);
 	if (p->flags & FOU_PORT_F_PEER_ANY)
 		printf(" peer any");
-	print_peers(m, p, false);
+	print_peers(m, p, NULL);
 	if (dev[0])
 		printf(" dev %s", dev);
 	printf("%s", p->flags & FOU_PORT_F_ZERO_CSUM6 ? " zero-csum6" : "");
@@ -375,6 +375,7 @@ int cmd_port_show(int argc, char **argv)
 	static struct port_entry entries[FOU_MAX_PORTS];
 	struct fou_port_fds m;
 	bool json = false;
+	struct json j;
 	int n;
 
 	for (int i = 0; i < argc; i++) {
@@ -386,16 +387,19 @@ int cmd_port_show(int argc, char **argv)
 	n = load_ports(entries, FOU_MAX_PORTS);
 	if (n)
 		open_port_fds(&m);
+	json_start(&j, stdout);
 	if (json)
-		printf("[");
+		json_array(&j);
 	for (int i = 0; i < n; i++) {
 		if (json)
-			print_port_json(&m, &entries[i].port, i == 0);
+			print_port_json(&j, &m, &entries[i].port);
 		else
 			print_port_line(&m, &entries[i].port, "");
 	}
-	if (json)
-		printf("]\n");
+	if (json) {
+		json_end(&j);
+		printf("\n");
+	}
 	if (n)
 		close_port_fds(&m);
 	return EXIT_OK;

@@ -67,15 +67,14 @@ static int free_slot(int ports_fd, __u32 *slot)
 	return -ENOSPC;
 }
 
-static int zero_stats(int fd, __u32 slot)
+int fou_slot_zero(int fd, __u32 slot, size_t size, bool percpu)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct fou_port_stats *zero;
-	int err = 0;
+	int n = percpu ? libbpf_num_possible_cpus() : 1, err = 0;
+	void *zero;
 
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	zero = calloc(ncpu, sizeof(*zero));
+	if (n <= 0)
+		return n ? n : -EINVAL;
+	zero = calloc(n, size);
 	if (!zero)
 		return -ENOMEM;
 	if (bpf_map_update_elem(fd, &slot, zero, BPF_ANY))
@@ -124,7 +123,7 @@ int fou_port_install(const struct fou_port_fds *m, const struct fou_port_key *ke
 	memset(port->peers, 0, sizeof(port->peers));
 	err = free_slot(m->ports, &slot);
 	if (!err)
-		err = zero_stats(m->port_stats, slot);
+		err = fou_slot_zero(m->port_stats, slot, sizeof(struct fou_port_stats), true);
 	if (!err)
 		err = place_peers(m->peers, port, peers, npeers);
 	if (!err && bpf_map_update_elem(m->ports, &slot, port, BPF_ANY))

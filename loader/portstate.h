@@ -8,6 +8,8 @@
 #ifndef FOU_PORTSTATE_H
 #define FOU_PORTSTATE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 #include "fou_maps.h"
 
@@ -50,6 +52,10 @@ int fou_port_peers(const struct fou_port_fds *m, const struct fou_port *port,
 		   struct fou_peer_spec *out, int max);
 /* A port's counters summed over CPUs. */
 int fou_port_stats_sum(const struct fou_port_fds *m, __u32 slot, struct fou_port_stats *out);
+
+/* Entry @slot of the array @fd back to zero (on every CPU when @percpu,
+ * @size bytes each). */
+int fou_slot_zero(int fd, __u32 slot, size_t size, bool percpu);
 
 /* Mark @addr (@family) as this host's in fou_local_addrs (@fd), as @kind
  * (FOU_LOCAL_*), or forget it (@kind 0). */

@@ -12,7 +12,10 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -21,7 +24,6 @@
 #include "fouloader.h"
 
 /* From the kernel's uapi linux/netdev.h (newer than this system's headers). */
-#define NETDEV_FAMILY_NAME          "netdev"
 #define NETDEV_CMD_DEV_GET          1
 #define NETDEV_A_DEV_IFINDEX        1
 #define NETDEV_A_DEV_XDP_FEATURES   3
@@ -43,69 +45,25 @@ struct probe {
 	bool virt;
 };
 
-/* One generic netlink request, one answer; attrs of the answer to @attrs. */
-static int genl_call(__u16 family, __u8 cmd, __u16 attr, const void *val, __u16 len,
-		     struct nlattr **attrs, int max, char *buf, size_t bufsz)
+/* The driver name, and whether it is a software device (no bus). */
+bool dev_is_virtual(const char *dev, char *driver, size_t len)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct genlmsghdr gh;
-		char attrs[64];
-	} req = {};
-	struct nlattr *a = (void *)req.attrs;
-	int fd, n, err = 0;
+	struct ethtool_drvinfo drv = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool virt = true;
 
-	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN) + NLA_ALIGN(NLA_HDRLEN + len);
-	req.nh.nlmsg_type = family;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.gh.cmd = cmd;
-	req.gh.version = 1;
-	a->nla_type = attr;
-	a->nla_len = NLA_HDRLEN + len;
-	memcpy((char *)a + NLA_HDRLEN, val, len);
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0 || (n = recv(fd, buf, bufsz, 0)) < 0) {
-		err = -errno;
-	} else {
-		struct nlmsghdr *nh = (void *)buf;
-
-		if (!NLMSG_OK(nh, (unsigned int)n) || nh->nlmsg_type == NLMSG_ERROR) {
-			err = nh->nlmsg_type == NLMSG_ERROR ? ((struct nlmsgerr *)NLMSG_DATA(nh))->error
-							    : -EIO;
-		} else {
-			char *p = (char *)NLMSG_DATA(nh) + GENL_HDRLEN;
-			int left = nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-
-			memset(attrs, 0, (max + 1) * sizeof(*attrs));
-			for (a = (void *)p; left >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
-			     a->nla_len <= left; left -= NLA_ALIGN(a->nla_len),
-			     a = (void *)((char *)a + NLA_ALIGN(a->nla_len)))
-				if ((a->nla_type & NLA_TYPE_MASK) <= max)
-					attrs[a->nla_type & NLA_TYPE_MASK] = a;
-		}
+	snprintf(driver, len, "unknown");
+	strncpy(ifr.ifr_name, dev, IF_NAMESIZE - 1);
+	ifr.ifr_data = (void *)&drv;
+	if (fd >= 0 && ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
+		snprintf(driver, len, "%s", drv.driver);
+		virt = drv.bus_info[0] == '\0' || !strcmp(drv.driver, "tun") ||
+		       !strcmp(drv.driver, "veth");
 	}
-	close(fd);
-	return err;
-}
-
-/* The netdev family's id (kernel 6.3+), or 0. */
-static __u16 netdev_family(void)
-{
-	struct nlattr *attrs[CTRL_ATTR_MAX + 8];
-	char buf[8192];
-
-	if (genl_call(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME, NETDEV_FAMILY_NAME,
-		      sizeof(NETDEV_FAMILY_NAME), attrs, CTRL_ATTR_MAX, buf, sizeof(buf)) ||
-	    !attrs[CTRL_ATTR_FAMILY_ID])
-		return 0;
-	return *(__u16 *)((char *)attrs[CTRL_ATTR_FAMILY_ID] + NLA_HDRLEN);
-}
-
-bool probe_netdev_family(void)
-{
-	return netdev_family() != 0;
+	if (fd >= 0)
+		close(fd);
+	return virt;
 }
 
 static void probe_xdp_features(unsigned int ifindex, struct probe *p)
@@ -135,32 +93,59 @@ static void probe_kernel(struct probe *p)
 }
 
 /* "kernel":{...}: the release, each feature of the table, the TC build. */
-static void print_kernel_json(void)
+static void print_kernel_json(struct json *j)
 {
 	const struct fou_kernel *k = kernel_features();
 	const struct kfeature *kf;
 	int n;
 
-	printf(",\"kernel\":{\"release\":");
-	json_str(stdout, k->release);
-	printf(",\"version\":");
-	json_str(stdout, k->version);
-	printf(",\"tc_build\":\"%s\"", k->kern_ctx ? "default" : "nocast");
+	json_kobject(j, "kernel");
+	json_kstr(j, "release", k->release);
+	json_kstr(j, "version", k->version);
+	json_kstr(j, "tc_build", k->kern_ctx ? "default" : "nocast");
 	kf = kfeature_table(&n);
 	for (int i = 0; i < n; i++)
-		printf(",\"%s\":%s", kf[i].key, kfeature_present(k, &kf[i]) ? "true" : "false");
-	printf(",\"missing\":[");
-	for (int i = 0, first = 1; i < n; i++) {
+		json_kbool(j, kf[i].key, kfeature_present(k, &kf[i]));
+	json_karray(j, "missing");
+	for (int i = 0; i < n; i++) {
 		if (kfeature_present(k, &kf[i]))
 			continue;
-		printf("%s{\"feature\":", first ? "" : ",");
-		json_str(stdout, kf[i].name);
-		printf(",\"since\":\"%s\",\"degraded\":", kf[i].since);
-		json_str(stdout, kf[i].degraded);
-		printf("}");
-		first = 0;
+		json_object(j);
+		json_kstr(j, "feature", kf[i].name);
+		json_kstr(j, "since", kf[i].since);
+		json_kstr(j, "degraded", kf[i].degraded);
+		json_end(j);
 	}
-	printf("]}");
+	json_end(j);
+	json_end(j);
+}
+
+static void print_probe_json(const char *dev, const struct probe *p)
+{
+	struct json j;
+
+	json_start(&j, stdout);
+	json_object(&j);
+	json_kstr(&j, "dev", dev);
+	json_kstr(&j, "driver", p->driver);
+	json_kbool(&j, "virtual", p->virt);
+	json_kstr(&j, "rx_auto", p->virt ? "tc" : "xdp");
+	json_kbool(&j, "xdp_features_known", p->have_features);
+	json_kbool(&j, "xdp_native", p->xdp_features & XDP_ACT_BASIC);
+	json_kbool(&j, "xdp_redirect", p->xdp_features & XDP_ACT_REDIRECT);
+	json_kbool(&j, "xdp_ndo_xmit", p->xdp_features & XDP_ACT_NDO_XMIT);
+	json_kbool(&j, "xdp_frags", p->xdp_features & XDP_ACT_RX_SG);
+	json_kbool(&j, "xdp_rx_meta_hash", p->rx_meta & XDP_META_HASH);
+	json_kbool(&j, "xdp_rx_meta_timestamp", p->rx_meta & XDP_META_TIMESTAMP);
+	json_kbool(&j, "xdp_rx_meta_vlan", p->rx_meta & XDP_META_VLAN_TAG);
+	json_kbool(&j, "kernel_btf", p->btf);
+	json_kbool(&j, "kfunc_rx_hash", p->kfunc_hash);
+	json_kbool(&j, "tc_bpf", p->tc_prog);
+	json_kbool(&j, "libxdp_dispatcher", p->ext_prog);
+	json_kbool(&j, "clsact_present", p->clsact);
+	print_kernel_json(&j);
+	json_end(&j);
+	printf("\n");
 }
 
 static const char *yesno(bool v)
@@ -174,28 +159,7 @@ static void print_probe(const char *dev, const struct probe *p, bool json)
 	const char *pick = p->virt ? "tc" : "xdp";
 
 	if (json) {
-		printf("{\"dev\":");
-		json_str(stdout, dev);
-		printf(",\"driver\":");
-		json_str(stdout, p->driver);
-		printf(",\"virtual\":%s,\"rx_auto\":\"%s\",\"xdp_features_known\":%s,"
-		       "\"xdp_native\":%s,\"xdp_redirect\":%s,\"xdp_ndo_xmit\":%s,\"xdp_frags\":%s,"
-		       "\"xdp_rx_meta_hash\":%s,\"xdp_rx_meta_timestamp\":%s,\"xdp_rx_meta_vlan\":%s,"
-		       "\"kernel_btf\":%s,\"kfunc_rx_hash\":%s,\"tc_bpf\":%s,\"libxdp_dispatcher\":%s,"
-		       "\"clsact_present\":%s",
-		       p->virt ? "true" : "false", pick, p->have_features ? "true" : "false",
-		       native ? "true" : "false",
-		       p->xdp_features & XDP_ACT_REDIRECT ? "true" : "false",
-		       p->xdp_features & XDP_ACT_NDO_XMIT ? "true" : "false",
-		       p->xdp_features & XDP_ACT_RX_SG ? "true" : "false",
-		       p->rx_meta & XDP_META_HASH ? "true" : "false",
-		       p->rx_meta & XDP_META_TIMESTAMP ? "true" : "false",
-		       p->rx_meta & XDP_META_VLAN_TAG ? "true" : "false",
-		       p->btf ? "true" : "false", p->kfunc_hash ? "true" : "false",
-		       p->tc_prog ? "true" : "false", p->ext_prog ? "true" : "false",
-		       p->clsact ? "true" : "false");
-		print_kernel_json();
-		printf("}\n");
+		print_probe_json(dev, p);
 		return;
 	}
 	printf("%s: driver %s, %s device: attach --rx auto picks %s\n", dev, p->driver,

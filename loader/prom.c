@@ -197,16 +197,17 @@ static int read_tunnels(struct prom_tunnel *out)
 {
 	struct pmtu_reader r;
 	struct fou_tun_path p;
+	struct fou_tun_fds m;
 	struct fou_tunnel t;
-	int tfd, sfd, n = 0;
+	int sfd, n = 0;
 
 	if (!state_exists())
 		return 0;
-	tfd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	m.tunnels = map_fd_or_fail(FOU_MAP_TUNNELS);
 	sfd = map_fd_or_fail(FOU_MAP_TUN_STATS);
 	pmtu_reader_open(&r);
 	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++) {
-		if (bpf_map_lookup_elem(tfd, &i, &t) || !t.name[0])
+		if (fou_tunnel_get(&m, i, &t))
 			continue;
 		snprintf(out[n].name, sizeof(out[n].name), "%.*s", (int)sizeof(t.name), t.name);
 		stats_sum_tunnel(sfd, i, &out[n].s);
@@ -216,7 +217,7 @@ static int read_tunnels(struct prom_tunnel *out)
 	}
 	pmtu_reader_close(&r);
 	close(sfd);
-	close(tfd);
+	close(m.tunnels);
 	return n;
 }
 

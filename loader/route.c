@@ -41,28 +41,6 @@ static void parse_prefix(const char *s, struct prefix *p)
 		usage_error("'%s': host bits set for a /%u prefix", s, p->len);
 }
 
-static int route_map(int family)
-{
-	return map_fd_or_fail(family == FOU_FAMILY_IPV4 ? FOU_MAP_ROUTES4 : FOU_MAP_ROUTES6);
-}
-
-/* Fill the LPM key for @p into @key; returns the map's key size. */
-static size_t route_key(const struct prefix *p, void *key)
-{
-	if (p->family == FOU_FAMILY_IPV4) {
-		struct fou_route4_key *k = key;
-
-		k->prefixlen = p->len;
-		k->addr = p->addr.ip4;
-		return sizeof(*k);
-	}
-	struct fou_route6_key *k6 = key;
-
-	k6->prefixlen = p->len;
-	memcpy(k6->addr, p->addr.ip6, 16);
-	return sizeof(*k6);
-}
-
 void route_parse_add(int argc, char **argv, struct route_spec *r)
 {
 	bool have_prefix = false;
@@ -97,39 +75,69 @@ void format_prefix(const struct prefix *p, char *buf, size_t len)
 /* Add or change (atomically) the route for @p. */
 int route_put(const struct prefix *p, __u32 tunnel_slot)
 {
-	union { struct fou_route4_key k4; struct fou_route6_key k6; } key = {};
-	struct fou_route r = { .tunnel = tunnel_slot };
-	int fd = route_map(p->family), err = 0;
+	struct fou_tun_fds m;
+	int err;
 
-	route_key(p, &key);
-	if (bpf_map_update_elem(fd, &key, &r, BPF_ANY))
-		err = -errno;
-	close(fd);
+	open_tun_fds(&m, -1);
+	err = fou_route_put(&m, p, tunnel_slot, BPF_ANY);
+	close_tun_fds(&m);
 	return err;
 }
 
 int route_remove(const struct prefix *p)
 {
-	union { struct fou_route4_key k4; struct fou_route6_key k6; } key = {};
-	int fd = route_map(p->family), err = 0;
+	struct fou_tun_fds m;
+	int err;
 
-	route_key(p, &key);
-	if (bpf_map_delete_elem(fd, &key))
-		err = -errno;
-	close(fd);
+	open_tun_fds(&m, -1);
+	err = fou_route_remove(&m, p);
+	close_tun_fds(&m);
 	return err;
+}
+
+/* fou_route_count and fou_route_filter after every route change (and at
+ * attach, for pin roots made before they existed). */
+static void route_sync(const struct fou_tun_fds *m)
+{
+	int err;
+
+	if (m->route_filter < 0)
+		map_fd_or_fail(FOU_MAP_ROUTE_FILTER); /* says which is missing */
+	if (m->route_count < 0)
+		map_fd_or_fail(FOU_MAP_ROUTE_COUNT);
+	err = fou_route_sync(m);
+	if (err)
+		fail("cannot write %s: %s", FOU_MAP_ROUTE_COUNT, strerror(-err));
+}
+
+void route_count_sync(void)
+{
+	struct fou_tun_fds m;
+
+	open_tun_fds(&m, -1);
+	route_sync(&m);
+	close_tun_fds(&m);
+}
+
+/* Call @fn for every route of one family. */
+void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg)
+{
+	struct fou_tun_fds m;
+
+	open_tun_fds(&m, -1);
+	fou_route_each(&m, family, fn, arg);
+	close_tun_fds(&m);
 }
 
 int cmd_route_add(int argc, char **argv)
 {
-	union { struct fou_route4_key k4; struct fou_route6_key k6; } key = {};
 	struct route_spec rs = {};
+	struct fou_tun_fds m;
 	struct prefix p;
 	const char *name;
 	struct fou_tunnel t;
-	struct fou_route r;
 	char buf[64];
-	int fd, slot;
+	int slot, err;
 
 	route_parse_add(argc, argv, &rs);
 	p = rs.p;
@@ -137,35 +145,29 @@ int cmd_route_add(int argc, char **argv)
 	if (!state_exists_locked())
 		usage_error("route add: no tunnel '%s' (add it with 'fouloader tunnel add')", name);
 	ensure_maps(); /* fou_route_count, on a pin root made before it */
-	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
-	slot = tunnel_find(fd, name, &t, NULL);
-	close(fd);
+	open_tun_fds(&m, -1);
+	slot = fou_tunnel_find(&m, name, &t, NULL);
 	if (slot < 0)
 		usage_error("route add: no tunnel '%s' (add it with 'fouloader tunnel add')", name);
 	if (!tunnel_carries(&t, p.family))
 		usage_error("route add: tunnel %s is FOU ipproto %u and cannot carry %s packets",
 			    name, t.ipproto, p.family == FOU_FAMILY_IPV4 ? "IPv4" : "IPv6");
-	r.tunnel = slot;
-	route_key(&p, &key);
-	fd = route_map(p.family);
-	if (bpf_map_update_elem(fd, &key, &r, BPF_NOEXIST)) {
-		int e = errno;
-
+	err = fou_route_put(&m, &p, slot, BPF_NOEXIST);
+	if (err) {
 		format_prefix(&p, buf, sizeof(buf));
-		if (e == EEXIST)
+		if (err == -EEXIST)
 			usage_error("route %s exists; 'fouloader route del %s' first", buf, buf);
-		fail("cannot add route %s: %s", buf, strerror(e));
+		fail("cannot add route %s: %s", buf, strerror(-err));
 	}
-	close(fd);
-	route_count_sync();
+	route_sync(&m);
+	close_tun_fds(&m);
 	return EXIT_OK;
 }
 
 int cmd_route_del(int argc, char **argv)
 {
-	union { struct fou_route4_key k4; struct fou_route6_key k6; } key = {};
+	struct fou_tun_fds m;
 	struct prefix p;
-	int fd;
 
 	if (argc != 1 || argv[0][0] == '-')
 		usage_error(argc > 1 ? "route del: unexpected '%s'" : "route del: expected PREFIX%s",
@@ -174,137 +176,42 @@ int cmd_route_del(int argc, char **argv)
 	if (!state_exists_locked())
 		fail("route %s does not exist", argv[0]);
 	ensure_maps(); /* fou_route_count, on a pin root made before it */
-	route_key(&p, &key);
-	fd = route_map(p.family);
-	if (bpf_map_delete_elem(fd, &key))
+	open_tun_fds(&m, -1);
+	if (fou_route_remove(&m, &p))
 		fail("route %s does not exist", argv[0]);
-	close(fd);
-	route_count_sync();
+	route_sync(&m);
+	close_tun_fds(&m);
 	return EXIT_OK;
 }
 
-static void count_one(const struct prefix *p, __u32 slot, void *arg)
-{
-	(void)p;
-	(void)slot;
-	(*(__u32 *)arg)++;
-}
-
-static void filter_v4(const struct prefix *p, __u32 slot, void *arg)
-{
-	(void)slot;
-	fou_route_filter_add(((struct fou_route_filter *)arg)->v4,
-			     (const unsigned char *)&p->addr.ip4, p->len);
-}
-
-static void filter_v6(const struct prefix *p, __u32 slot, void *arg)
-{
-	(void)slot;
-	fou_route_filter_add(((struct fou_route_filter *)arg)->v6,
-			     (const unsigned char *)p->addr.ip6, p->len);
-}
-
-/* Write @v into entry 0 of the pinned one-entry array @name. */
-static void write_single(const char *name, const void *v)
-{
-	__u32 zero = 0;
-	int fd = map_fd_or_fail(name);
-
-	if (bpf_map_update_elem(fd, &zero, v, BPF_ANY))
-		fail("cannot write %s: %s", name, strerror(errno));
-	close(fd);
-}
-
-/* fou_route_count and fou_route_filter from the tries themselves, after
- * every route change (and at attach, for pin roots made before they
- * existed): XDP checks forwarding only while a route exists, and only for
- * destinations the filter says some route may cover. */
-void route_count_sync(void)
-{
-	struct fou_route_count c = {};
-	struct fou_route_filter f = { .valid = 1 };
-
-	for_each_route(FOU_FAMILY_IPV4, count_one, &c.v4);
-	for_each_route(FOU_FAMILY_IPV6, count_one, &c.v6);
-	for_each_route(FOU_FAMILY_IPV4, filter_v4, &f);
-	for_each_route(FOU_FAMILY_IPV6, filter_v6, &f);
-	f.v4_routes = c.v4;
-	f.v6_routes = c.v6;
-	/* the filter first: until the count matches it, it is not used */
-	write_single(FOU_MAP_ROUTE_FILTER, &f);
-	write_single(FOU_MAP_ROUTE_COUNT, &c);
-}
-
-/* Call @fn for every route of one family. */
-void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg)
-{
-	union { struct fou_route4_key k4; struct fou_route6_key k6; } key, *prev = NULL;
-	struct fou_route r;
-	int fd = route_map(family);
-
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		struct prefix p = { .family = family };
-
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &r))
-			continue;
-		if (family == FOU_FAMILY_IPV4) {
-			p.len = key.k4.prefixlen;
-			p.addr.ip4 = key.k4.addr;
-		} else {
-			p.len = key.k6.prefixlen;
-			memcpy(p.addr.ip6, key.k6.addr, 16);
-		}
-		fn(&p, r.tunnel, arg);
-	}
-	close(fd);
-}
-
-static void count_user(const struct prefix *p, __u32 slot, void *arg)
-{
-	struct { __u32 slot; int n; } *c = arg;
-
-	(void)p;
-	if (slot == c->slot)
-		c->n++;
-}
-
-int routes_using(__u32 slot)
-{
-	struct { __u32 slot; int n; } c = { slot, 0 };
-
-	for_each_route(FOU_FAMILY_IPV4, count_user, &c);
-	for_each_route(FOU_FAMILY_IPV6, count_user, &c);
-	return c.n;
-}
-
 struct show_ctx {
-	bool json, first;
-	int tunnels_fd;
+	bool json;
+	struct json j;
+	struct fou_tun_fds m;
 };
 
 static void show_route(const struct prefix *p, __u32 slot, void *arg)
 {
 	struct show_ctx *s = arg;
-	char addr[INET6_ADDRSTRLEN];
+	char prefix[INET6_ADDRSTRLEN + 8];
 	struct fou_tunnel t = {};
 
-	format_addr(&p->addr, p->family, addr, sizeof(addr));
-	if (bpf_map_lookup_elem(s->tunnels_fd, &slot, &t) || !t.name[0])
+	format_prefix(p, prefix, sizeof(prefix));
+	if (fou_tunnel_get(&s->m, slot, &t))
 		snprintf(t.name, sizeof(t.name), "?slot%u", slot);
-	if (s->json) {
-		printf("%s{\"prefix\":\"%s/%u\",\"tunnel\":", s->first ? "" : ",", addr, p->len);
-		json_str(stdout, t.name);
-		printf("}");
-	} else {
-		printf("route %s/%u tunnel %s\n", addr, p->len, t.name);
+	if (!s->json) {
+		printf("route %s tunnel %s\n", prefix, t.name);
+		return;
 	}
-	s->first = false;
+	json_object(&s->j);
+	json_kstr(&s->j, "prefix", prefix);
+	json_kstr(&s->j, "tunnel", t.name);
+	json_end(&s->j);
 }
 
 int cmd_route_show(int argc, char **argv)
 {
-	struct show_ctx s = { .first = true, .tunnels_fd = -1 };
+	struct show_ctx s = {};
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -312,15 +219,18 @@ int cmd_route_show(int argc, char **argv)
 		else
 			usage_error("route show: unexpected argument '%s'", argv[i]);
 	}
+	json_start(&s.j, stdout);
 	if (s.json)
-		printf("[");
+		json_array(&s.j);
 	if (state_exists()) {
-		s.tunnels_fd = map_fd_or_fail(FOU_MAP_TUNNELS);
-		for_each_route(FOU_FAMILY_IPV4, show_route, &s);
-		for_each_route(FOU_FAMILY_IPV6, show_route, &s);
-		close(s.tunnels_fd);
+		open_tun_fds(&s.m, -1);
+		fou_route_each(&s.m, FOU_FAMILY_IPV4, show_route, &s);
+		fou_route_each(&s.m, FOU_FAMILY_IPV6, show_route, &s);
+		close_tun_fds(&s.m);
 	}
-	if (s.json)
-		printf("]\n");
+	if (s.json) {
+		json_end(&s.j);
+		printf("\n");
+	}
 	return EXIT_OK;
 }

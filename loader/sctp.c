@@ -322,13 +322,16 @@ static __u16 effective(__u16 port)
 	return port ? port : FOU_SCTP_PORT_DEFAULT;
 }
 
-static void show_conf(const struct fou_sctp_conf *c, bool json)
+/* The show_* below write text, or JSON members to @j when it is set. */
+static void show_conf(const struct fou_sctp_conf *c, struct json *j)
 {
-	if (json) {
-		printf("\"config\":{\"encap_port\":%u,\"encap_port_default\":%s,"
-		       "\"remote_encap_port\":%u,\"remote_encap_port_default\":%s}",
-		       effective(c->encap_port), c->encap_port ? "false" : "true",
-		       effective(c->remote_port), c->remote_port ? "false" : "true");
+	if (j) {
+		json_kobject(j, "config");
+		json_ku64(j, "encap_port", effective(c->encap_port));
+		json_kbool(j, "encap_port_default", !c->encap_port);
+		json_ku64(j, "remote_encap_port", effective(c->remote_port));
+		json_kbool(j, "remote_encap_port_default", !c->remote_port);
+		json_end(j);
 		return;
 	}
 	printf("encap-port %u%s\n", effective(c->encap_port), c->encap_port ? "" : " (default)");
@@ -336,30 +339,28 @@ static void show_conf(const struct fou_sctp_conf *c, bool json)
 	       c->remote_port ? "" : " (default)");
 }
 
-static void show_devs(bool json)
+static void show_devs(struct json *j)
 {
 	struct sctp_dev_entry devs[FOU_MAX_DEVICES];
 	int n = sctp_load_devs(devs, FOU_MAX_DEVICES);
 	char name[IF_NAMESIZE];
 
-	if (json)
-		printf(",\"devs\":[");
+	if (j)
+		json_karray(j, "devs");
 	else if (!n)
 		printf("dev (none): every device side native, verify, nofill\n");
 	for (int i = 0; i < n; i++) {
 		__u32 f = devs[i].flags;
 		bool gone = !if_indextoname(devs[i].ifindex, name);
 
-		if (json) {
-			printf("%s{\"dev\":", i ? "," : "");
-			if (gone)
-				printf("null");
-			else
-				json_str(stdout, name);
-			printf(",\"ifindex\":%u,\"side\":\"%s\",\"verify\":%s,\"fill\":%s}",
-			       devs[i].ifindex, f & FOU_SCTP_DEV_F_UDP_SIDE ? "udp" : "native",
-			       f & FOU_SCTP_DEV_F_NOVERIFY ? "false" : "true",
-			       f & FOU_SCTP_DEV_F_FILL ? "true" : "false");
+		if (j) {
+			json_object(j);
+			json_kstr_or_null(j, "dev", gone ? NULL : name);
+			json_ku64(j, "ifindex", devs[i].ifindex);
+			json_kstr(j, "side", f & FOU_SCTP_DEV_F_UDP_SIDE ? "udp" : "native");
+			json_kbool(j, "verify", !(f & FOU_SCTP_DEV_F_NOVERIFY));
+			json_kbool(j, "fill", f & FOU_SCTP_DEV_F_FILL);
+			json_end(j);
 			continue;
 		}
 		dev_name(devs[i].ifindex, name);
@@ -368,19 +369,19 @@ static void show_devs(bool json)
 		       f & FOU_SCTP_DEV_F_NOVERIFY ? "noverify" : "verify",
 		       f & FOU_SCTP_DEV_F_FILL ? "fill" : "nofill", gone ? " (device gone)" : "");
 	}
-	if (json)
-		printf("]");
+	if (j)
+		json_end(j);
 }
 
 /* The receive ports that speak RFC 6951, in the grammar of 'port add'. */
-static void show_ports(bool json)
+static void show_ports(struct json *j)
 {
 	static struct port_entry ports[FOU_MAX_PORTS];
 	int n = load_ports(ports, FOU_MAX_PORTS), shown = 0;
 	struct fou_port_fds m;
 
-	if (json)
-		printf(",\"ports\":[");
+	if (j)
+		json_karray(j, "ports");
 	if (n)
 		open_port_fds(&m);
 	for (int i = 0; i < n; i++) {
@@ -388,16 +389,16 @@ static void show_ports(bool json)
 
 		if (p->kind != FOU_KIND_FOU || p->ipproto != FOU_IPPROTO_SCTP)
 			continue;
-		if (json)
-			print_port_json(&m, p, !shown);
+		if (j)
+			print_port_json(j, &m, p);
 		else
 			print_port_line(&m, p, "");
 		shown++;
 	}
 	if (n)
 		close_port_fds(&m);
-	if (json)
-		printf("]");
+	if (j)
+		json_end(j);
 	else if (!shown)
 		printf("port (none): no RFC 6951 receive port ('port add PORT ipproto 132 ...')\n");
 }
@@ -484,35 +485,46 @@ static unsigned long long age_s(__u64 ns)
 	return now > ns ? (now - ns) / 1000000000ULL : 0;
 }
 
-static void show_peer(const struct peer_entry *p, bool json, bool first)
+static void show_peer(const struct peer_entry *p, struct json *j)
 {
-	char addr[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN], tag[16];
 	bool native = p->val.flags & FOU_SCTP_PEER_F_NATIVE;
 
 	format_addr(&p->key.addr, p->key.family, addr, sizeof(addr));
-	if (json)
-		printf("%s{\"family\":%u,\"addr\":\"%s\",\"vtag\":\"0x%08x\",\"peer_vtag\":\"0x%08x\","
-		       "\"encap_port\":%u,\"native\":%s,\"age_s\":%llu}", first ? "" : ",",
-		       p->key.family, addr, p->key.vtag, p->val.peer_vtag, p->val.encap_port,
-		       native ? "true" : "false", age_s(p->val.updated_ns));
-	else
+	if (j) {
+		json_object(j);
+		json_ku64(j, "family", p->key.family);
+		json_kstr(j, "addr", addr);
+		snprintf(tag, sizeof(tag), "0x%08x", p->key.vtag);
+		json_kstr(j, "vtag", tag);
+		snprintf(tag, sizeof(tag), "0x%08x", p->val.peer_vtag);
+		json_kstr(j, "peer_vtag", tag);
+		json_ku64(j, "encap_port", p->val.encap_port);
+		json_kbool(j, "native", native);
+		json_ku64(j, "age_s", age_s(p->val.updated_ns));
+		json_end(j);
+	} else
 		printf("peer %s vtag 0x%08x peer-vtag 0x%08x encap-port %u %s age %llus\n", addr,
 		       p->key.vtag, p->val.peer_vtag, p->val.encap_port, native ? "native" : "udp",
 		       age_s(p->val.updated_ns));
 }
 
-static void show_learned(bool json)
+static void show_learned(struct json *j)
 {
 	int n, ntags = count_keys(FOU_MAP_SCTP_VTAGS, sizeof(struct fou_sctp_vtag_key));
 	struct peer_entry *peers = load_peers(&n);
 
-	if (json)
-		printf(",\"peers\":[");
+	if (j)
+		json_karray(j, "peers");
 	for (int i = 0; i < n; i++)
-		show_peer(&peers[i], json, i == 0);
-	if (json)
-		printf("],\"counts\":{\"peers\":%d,\"vtags\":%d}", n, ntags);
-	else
+		show_peer(&peers[i], j);
+	if (j) {
+		json_end(j);
+		json_kobject(j, "counts");
+		json_ku64(j, "peers", n);
+		json_ku64(j, "vtags", ntags);
+		json_end(j);
+	} else
 		printf("learned: %d peer%s, %d tag%s\n", n, n == 1 ? "" : "s", ntags,
 		       ntags == 1 ? "" : "s");
 	free(peers);
@@ -536,6 +548,7 @@ int cmd_sctp_show(int argc, char **argv)
 {
 	struct fou_sctp_conf c;
 	bool json = false;
+	struct json j, *jp = NULL;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -544,14 +557,19 @@ int cmd_sctp_show(int argc, char **argv)
 			usage_error("sctp show: unexpected '%s'; expected --json", argv[i]);
 	}
 	sctp_load_conf(&c);
-	if (json)
-		printf("{");
-	show_conf(&c, json);
-	show_devs(json);
-	show_ports(json);
-	show_learned(json);
-	if (json)
-		printf("}\n");
+	if (json) {
+		jp = &j;
+		json_start(jp, stdout);
+		json_object(jp);
+	}
+	show_conf(&c, jp);
+	show_devs(jp);
+	show_ports(jp);
+	show_learned(jp);
+	if (jp) {
+		json_end(jp);
+		printf("\n");
+	}
 	return EXIT_OK;
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* stats: the per-CPU reason counters and per-port counters, summed. */
+/* stats: the reason, port and tunnel counters (counters.c) as text or JSON. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -11,189 +11,129 @@
 
 #include "fouloader.h"
 
-#define STAT_NAME(id, name, desc) name,
-#define STAT_DESC(id, name, desc) desc,
-static const char *const stat_names[] = { FOU_STATS_LIST(STAT_NAME) };
-static const char *const stat_descs[] = { FOU_STATS_LIST(STAT_DESC) };
-
-const char *stat_name(int id)
-{
-	return id >= 0 && id < FOU_STAT__COUNT ? stat_names[id] : "unknown";
-}
-
-const char *stat_desc(int id)
-{
-	return id >= 0 && id < FOU_STAT__COUNT ? stat_descs[id] : "";
-}
-
-void stats_sum_counters(__u64 *totals)
-{
-	int ncpu = cpu_count(), fd;
-	__u64 *vals = calloc(ncpu, sizeof(*vals));
-
-	memset(totals, 0, FOU_STAT__COUNT * sizeof(*totals));
-	if (!vals)
-		fail("out of memory");
-	if (!state_exists()) {
-		free(vals);
-		return;
-	}
-	fd = map_fd_or_fail(FOU_MAP_STATS);
-	for (__u32 id = 0; id < FOU_STAT__COUNT; id++) {
-		if (bpf_map_lookup_elem(fd, &id, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			totals[id] += vals[c];
-	}
-	close(fd);
-	free(vals);
-}
-
-/* What fou_hints_tc counted for a port after GRO, summed over CPUs; zero
- * without the map (a pin root older than it). */
-void stats_sum_gro(int fd, __u32 slot, struct fou_gro_stats *g)
-{
-	int ncpu = cpu_count();
-	struct fou_gro_stats *vals = calloc(ncpu, sizeof(*vals));
-
-	memset(g, 0, sizeof(*g));
-	if (!vals)
-		fail("out of memory");
-	if (fd >= 0 && !bpf_map_lookup_elem(fd, &slot, vals)) {
-		for (int c = 0; c < ncpu; c++) {
-			g->skbs += vals[c].skbs;
-			g->segs += vals[c].segs;
-		}
-	}
-	free(vals);
-}
-
-double segs_per_skb(const struct fou_gro_stats *g)
-{
-	return g->skbs ? (double)g->segs / g->skbs : 0;
-}
+/* The printers below write text, or JSON to @j when it is set. */
 
 /* JSON: gro_skbs, gro_segs and gro_segs_per_skb in the port's object; text:
  * a line of their own when fou_hints_tc counted anything (or --all). */
-static void print_port_gro(const struct fou_gro_stats *g, bool json, bool all)
+static void print_port_gro(struct json *j, const struct fou_gro_stats *g, bool all)
 {
-	if (json)
-		printf(",\"gro_skbs\":%llu,\"gro_segs\":%llu,\"gro_segs_per_skb\":%.2f",
-		       g->skbs, g->segs, segs_per_skb(g));
-	else if (g->skbs || all)
+	if (j) {
+		json_ku64(j, "gro_skbs", g->skbs);
+		json_ku64(j, "gro_segs", g->segs);
+		json_key(j, "gro_segs_per_skb");
+		json_double(j, "%.2f", segs_per_skb(g));
+	} else if (g->skbs || all) {
 		printf("%-10s gro %llu skbs %llu segments, %.2f segments per skb\n", "",
 		       g->skbs, g->segs, segs_per_skb(g));
+	}
 }
 
-static void print_port_stats(bool json, bool all)
+/* A port's line; in JSON its object, left open for the GRO counters. */
+static void print_port_counts(struct json *j, const struct fou_port *k,
+			      const struct fou_port_stats *t)
+{
+	if (!j) {
+		printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n", k->port,
+		       k->family == FOU_FAMILY_IPV6 ? "-6" : "  ", t->rx_packets, t->rx_bytes,
+		       t->drop_packets);
+		return;
+	}
+	json_object(j);
+	json_ku64(j, "port", k->port);
+	json_ku64(j, "family", k->family);
+	json_ku64(j, "rx_packets", t->rx_packets);
+	json_ku64(j, "rx_bytes", t->rx_bytes);
+	json_ku64(j, "drop_packets", t->drop_packets);
+}
+
+static void print_port_stats(struct json *j, bool all)
 {
 	static struct port_entry ports[FOU_MAX_PORTS];
 	int n = load_ports(ports, FOU_MAX_PORTS), gfd;
 	struct fou_port_fds m;
-	bool first = true;
 
 	if (!n)
 		return;
 	open_port_fds(&m);
 	gfd = map_fd(FOU_MAP_GRO_STATS);
 	for (int i = 0; i < n; i++) {
-		const struct fou_port *k = &ports[i].port;
 		struct fou_port_stats t;
 		struct fou_gro_stats g;
 
 		if (fou_port_stats_sum(&m, ports[i].slot, &t))
 			continue;
 		stats_sum_gro(gfd, ports[i].slot, &g);
-		if (json)
-			printf("%s{\"port\":%u,\"family\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
-			       "\"drop_packets\":%llu", first ? "" : ",", k->port, k->family,
-			       t.rx_packets, t.rx_bytes, t.drop_packets);
-		else
-			printf("port %5u %s  rx %llu packets %llu bytes, dropped %llu\n", k->port,
-			       k->family == FOU_FAMILY_IPV6 ? "-6" : "  ", t.rx_packets,
-			       t.rx_bytes, t.drop_packets);
-		print_port_gro(&g, json, all);
-		if (json)
-			printf("}");
-		first = false;
+		print_port_counts(j, &ports[i].port, &t);
+		print_port_gro(j, &g, all);
+		if (j)
+			json_end(j);
 	}
 	close_port_fds(&m);
 	if (gfd >= 0)
 		close(gfd);
 }
 
-void stats_sum_tunnel(int fd, __u32 slot, struct fou_tun_stats *t)
-{
-	int ncpu = cpu_count();
-	struct fou_tun_stats *vals = calloc(ncpu, sizeof(*vals));
-
-	memset(t, 0, sizeof(*t));
-	if (!vals)
-		fail("out of memory");
-	if (!bpf_map_lookup_elem(fd, &slot, vals)) {
-		for (int c = 0; c < ncpu; c++) {
-			t->tx_packets += vals[c].tx_packets;
-			t->tx_bytes += vals[c].tx_bytes;
-			t->drop_packets += vals[c].drop_packets;
-		}
-	}
-	free(vals);
-}
-
 /* The tunnel's ICMP counters: JSON fields "icmp_NAME" beside its packet
  * counters, so that scripts read them as the others; in text a line of
  * their own when one is not zero (or with --all). */
-static void print_tunnel_icmp(__u32 slot, bool json, bool all)
+static void print_tunnel_icmp(struct json *j, __u32 slot, bool all)
 {
 	const char *names[TUN_ICMP_FIELDS];
 	__u64 vals[TUN_ICMP_FIELDS], any = 0;
 	struct fou_tun_icmp s;
+	char key[64];
 	int n;
 
 	tunnel_icmp_sum(slot, &s);
 	n = tunnel_icmp_fields(&s, names, vals);
 	for (int i = 0; i < n; i++)
 		any |= vals[i];
-	if (!json && !any && !all)
+	if (!j && !any && !all)
 		return;
-	if (!json)
+	if (!j)
 		printf("%-22s icmp", "");
-	for (int i = 0; i < n; i++)
-		printf(json ? ",\"icmp_%s\":%llu" : " %s %llu", names[i], vals[i]);
-	if (!json)
+	for (int i = 0; i < n; i++) {
+		if (!j) {
+			printf(" %s %llu", names[i], vals[i]);
+			continue;
+		}
+		snprintf(key, sizeof(key), "icmp_%s", names[i]);
+		json_ku64(j, key, vals[i]);
+	}
+	if (!j)
 		printf("\n");
 }
 
-static void print_tunnel_stats(bool json, bool all)
+static void print_tunnel_stats(struct json *j, bool all)
 {
+	struct fou_tun_fds m = { .tunnels = -1 };
 	struct fou_tunnel tun;
 	struct fou_tun_stats t;
-	bool first = true;
-	int tfd, sfd;
+	int sfd;
 
 	if (!state_exists())
 		return;
-	tfd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	m.tunnels = map_fd_or_fail(FOU_MAP_TUNNELS);
 	sfd = map_fd_or_fail(FOU_MAP_TUN_STATS);
 	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++) {
-		if (bpf_map_lookup_elem(tfd, &i, &tun) || !tun.name[0])
+		if (fou_tunnel_get(&m, i, &tun))
 			continue;
 		stats_sum_tunnel(sfd, i, &t);
-		if (json) {
-			printf("%s{\"name\":", first ? "" : ",");
-			json_str(stdout, tun.name);
-			printf(",\"tx_packets\":%llu,\"tx_bytes\":%llu,\"drop_packets\":%llu",
-			       t.tx_packets, t.tx_bytes, t.drop_packets);
-			print_tunnel_icmp(i, true, all);
-			printf("}");
+		if (j) {
+			json_object(j);
+			json_kstr(j, "name", tun.name);
+			json_ku64(j, "tx_packets", t.tx_packets);
+			json_ku64(j, "tx_bytes", t.tx_bytes);
+			json_ku64(j, "drop_packets", t.drop_packets);
+			print_tunnel_icmp(j, i, all);
+			json_end(j);
 		} else {
 			printf("tunnel %-15s tx %llu packets %llu bytes, dropped %llu\n", tun.name,
 			       t.tx_packets, t.tx_bytes, t.drop_packets);
-			print_tunnel_icmp(i, false, all);
+			print_tunnel_icmp(NULL, i, all);
 		}
-		first = false;
 	}
-	close(tfd);
+	close(m.tunnels);
 	close(sfd);
 }
 
@@ -276,45 +216,60 @@ static void print_once(const struct stats_args *a)
 
 	stats_sum_counters(totals);
 	if (a->json) {
-		printf("{\"counters\":{");
+		struct json j;
+
+		json_start(&j, stdout);
+		json_object(&j);
+		json_kobject(&j, "counters");
 		for (int id = 0; id < FOU_STAT__COUNT; id++)
-			printf("%s\"%s\":%llu", id ? "," : "", stat_names[id], totals[id]);
-		printf("},\"ports\":[");
-		print_port_stats(true, a->all);
-		printf("],\"tunnels\":[");
-		print_tunnel_stats(true, a->all);
-		printf("]}\n");
+			json_ku64(&j, stat_name(id), totals[id]);
+		json_end(&j);
+		json_karray(&j, "ports");
+		print_port_stats(&j, a->all);
+		json_end(&j);
+		json_karray(&j, "tunnels");
+		print_tunnel_stats(&j, a->all);
+		json_end(&j);
+		json_end(&j);
+		printf("\n");
 		return;
 	}
 	for (int id = 0; id < FOU_STAT__COUNT; id++)
 		if (a->all || totals[id])
-			printf("%-22s %12llu  %s\n", stat_names[id], totals[id], stat_descs[id]);
-	print_port_stats(false, a->all);
-	print_tunnel_stats(false, a->all);
+			printf("%-22s %12llu  %s\n", stat_name(id), totals[id], stat_desc(id));
+	print_port_stats(NULL, a->all);
+	print_tunnel_stats(NULL, a->all);
 }
 
 /* One sample of rates: packets per second of every counter over the last
  * interval (JSON: one object per line, for scripts that tail it). */
 static void print_rates(const struct stats_args *a, const __u64 *before, const __u64 *after)
 {
-	bool first = true;
+	struct json j;
 
-	if (a->json)
-		printf("{\"interval\":%ld,\"rates\":{", a->watch);
+	json_start(&j, stdout);
+	if (a->json) {
+		json_object(&j);
+		json_ku64(&j, "interval", a->watch);
+		json_kobject(&j, "rates");
+	}
 	for (int id = 0; id < FOU_STAT__COUNT; id++) {
 		double rate = (double)(after[id] - before[id]) / a->watch;
 
 		if (a->json) {
-			printf("%s\"%s\":%.1f", first ? "" : ",", stat_names[id], rate);
-			first = false;
+			json_key(&j, stat_name(id));
+			json_double(&j, "%.1f", rate);
 		} else if (a->all || after[id] != before[id]) {
-			printf("%-22s %12.1f/s %14llu total\n", stat_names[id], rate, after[id]);
+			printf("%-22s %12.1f/s %14llu total\n", stat_name(id), rate, after[id]);
 		}
 	}
-	if (a->json)
-		printf("}}\n");
-	else
+	if (a->json) {
+		json_end(&j);
+		json_end(&j);
+		printf("\n");
+	} else {
 		printf("--\n");
+	}
 	fflush(stdout);
 }
 

@@ -340,83 +340,49 @@ bool tunnel_carries(const struct fou_tunnel *t, int family)
 /* The slot of tunnel @name, or -1; *free_slot gets the first free one. */
 int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot)
 {
-	struct fou_tunnel t;
+	struct fou_tun_fds m = { .tunnels = fd };
+	int slot = fou_tunnel_find(&m, name, out, free_slot);
 
-	if (free_slot)
+	if (free_slot && *free_slot < 0)
 		*free_slot = -1;
-	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++) {
-		if (bpf_map_lookup_elem(fd, &i, &t))
-			continue;
-		if (!t.name[0]) {
-			if (free_slot && *free_slot < 0)
-				*free_slot = i;
-			continue;
-		}
-		if (!strncmp(t.name, name, sizeof(t.name))) {
-			if (out)
-				*out = t;
-			return i;
-		}
-	}
-	return -1;
+	return slot < 0 ? -1 : slot;
 }
 
-static void zero_tunnel_stats(__u32 slot)
-{
-	int fd = map_fd_or_fail(FOU_MAP_TUN_STATS), ncpu = cpu_count();
-	struct fou_tun_stats *zero = calloc(ncpu, sizeof(*zero));
-
-	if (!zero || bpf_map_update_elem(fd, &slot, zero, BPF_ANY))
-		warnx_("cannot reset the counters of tunnel slot %u: %s", slot, strerror(errno));
-	free(zero);
-	close(fd);
-}
-
-/* A new tunnel's GRE sequence numbers start at 0, as the kernel's do. */
-static void zero_gre_seq(__u32 slot)
-{
-	int fd = map_fd_or_fail(FOU_MAP_TUN_GRE_SEQ);
-	struct fou_tun_gre_seq zero = {};
-
-	if (bpf_map_update_elem(fd, &slot, &zero, BPF_ANY))
-		warnx_("cannot reset the GRE sequence of tunnel slot %u: %s", slot, strerror(errno));
-	close(fd);
-}
-
-/* Write @t to @slot (a free one if < 0; an empty name deletes): a new
- * tunnel starts with zeroed counters, a changed one keeps them. Its key in
- * fou_tun_index follows, and what ICMP taught about the slot's old path is
- * forgotten. Returns the slot or -errno. */
 int tunnel_put(int fd, int slot, const struct fou_tunnel *t)
 {
-	struct fou_tunnel old = {};
-	int err = 0;
+	struct fou_tun_fds m;
 
-	if (slot < 0) {
-		tunnel_find(fd, t->name, NULL, &slot);
-		if (slot < 0)
-			return -ENOSPC;
-		zero_tunnel_stats(slot);
-		zero_gre_seq(slot);
-	}
-	if (bpf_map_lookup_elem(fd, &slot, &old))
-		memset(&old, 0, sizeof(old));
-	tunnel_index_before(slot, &old, t);
-	if (bpf_map_update_elem(fd, &slot, t, BPF_ANY))
-		err = -errno;
-	tunnel_index_after(slot, err ? &old : t);
-	return err ? err : slot;
+	open_tun_fds(&m, fd);
+	slot = fou_tunnel_put(&m, slot, t);
+	close_tun_fds(&m);
+	return slot;
+}
+
+bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b)
+{
+	return fou_tunnel_same_path(a, b);
+}
+
+void tunnel_index_sync(void)
+{
+	struct fou_tun_fds m;
+
+	if (!state_exists())
+		return;
+	open_tun_fds(&m, -1);
+	fou_tun_index_sync(&m);
+	close_tun_fds(&m);
 }
 
 /* One tunnel per local, remote, encap-dport: an ICMP error quotes only
  * those (and a source port), so two such tunnels could not be told apart,
  * and the peer's receive port cannot tell them apart either. */
-static void refuse_same_key(int fd, const struct fou_tunnel *t)
+static void refuse_same_key(const struct fou_tun_fds *m, const struct fou_tunnel *t)
 {
 	struct fou_tunnel other;
 	char remote[INET6_ADDRSTRLEN];
 
-	if (tunnel_same_key(fd, t, &other) < 0)
+	if (fou_tunnel_same_key(m, t, &other) < 0)
 		return;
 	format_addr(&t->remote, t->family, remote, sizeof(remote));
 	usage_error("tunnel %s: tunnel %s already goes from the same local address to %s port %u "
@@ -426,48 +392,50 @@ static void refuse_same_key(int fd, const struct fou_tunnel *t)
 int cmd_tunnel_add(int argc, char **argv)
 {
 	struct tunnel_args a = {};
-	int fd, slot;
+	struct fou_tun_fds m;
+	int slot;
 
 	parse_tunnel_args(argc, argv, &a);
 	ensure_maps();
-	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
-	if (tunnel_find(fd, a.t.name, NULL, &slot) >= 0)
+	open_tun_fds(&m, -1);
+	if (fou_tunnel_find(&m, a.t.name, NULL, NULL) >= 0)
 		usage_error("tunnel %s already exists; 'fouloader tunnel del %s' first", a.t.name,
 			    a.t.name);
-	refuse_same_key(fd, &a.t);
-	slot = tunnel_put(fd, -1, &a.t);
+	refuse_same_key(&m, &a.t);
+	slot = fou_tunnel_put(&m, -1, &a.t);
 	if (slot == -ENOSPC)
 		fail("cannot add tunnel %s: all %d tunnel slots are in use", a.t.name, FOU_MAX_TUNNELS);
 	if (slot < 0)
 		fail("cannot add tunnel %s: %s", a.t.name, strerror(-slot));
-	close(fd);
-	tunnel_index_sync();
+	fou_tun_index_sync(&m);
+	close_tun_fds(&m);
 	return EXIT_OK;
 }
 
 int cmd_tunnel_del(int argc, char **argv)
 {
 	struct fou_tunnel empty = {};
-	int fd, slot, users;
+	struct fou_tun_fds m;
+	int slot, users;
 
 	if (argc != 1 || argv[0][0] == '-')
 		usage_error(argc > 1 ? "tunnel del: unexpected '%s'" : "tunnel del: expected NAME%s",
 			    argc > 1 ? argv[1] : "");
 	if (!state_exists_locked())
 		fail("tunnel %s does not exist", argv[0]);
-	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
-	slot = tunnel_find(fd, argv[0], NULL, NULL);
+	open_tun_fds(&m, -1);
+	slot = fou_tunnel_find(&m, argv[0], NULL, NULL);
 	if (slot < 0)
 		fail("tunnel %s does not exist", argv[0]);
-	users = routes_using(slot);
+	users = fou_routes_using(&m, slot);
 	if (users)
 		usage_error("tunnel %s is used by %d route%s; delete them first ('fouloader route show')",
 			    argv[0], users, users == 1 ? "" : "s");
-	slot = tunnel_put(fd, slot, &empty);
+	slot = fou_tunnel_put(&m, slot, &empty);
 	if (slot < 0)
 		fail("cannot delete tunnel %s: %s", argv[0], strerror(-slot));
-	close(fd);
-	tunnel_index_sync();
+	fou_tun_index_sync(&m);
+	close_tun_fds(&m);
 	return EXIT_OK;
 }
 
@@ -506,48 +474,50 @@ void print_tunnel_line(const struct fou_tunnel *t, const char *verb)
 	printf(" mtu %u\n", t->mtu);
 }
 
-static void print_tunnel_json(const struct fou_tunnel *t, bool first)
+/* "auto" or "inherit" where a number is not set, as in the text. */
+static void number_or(struct json *j, const char *key, bool set, unsigned int v, const char *word)
+{
+	if (set)
+		json_ku64(j, key, v);
+	else
+		json_kstr(j, key, word);
+}
+
+static void print_tunnel_json(struct json *j, const struct fou_tunnel *t)
 {
 	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
 
 	format_addr(&t->local, t->family, local, sizeof(local));
 	format_addr(&t->remote, t->family, remote, sizeof(remote));
-	printf("%s{\"name\":", first ? "" : ",");
-	json_str(stdout, t->name);
-	printf(",\"local\":\"%s\",\"remote\":\"%s\",\"encap\":\"%s\",\"ipproto\":%u,"
-	       "\"encap_dport\":%u,\"encap_sport\":", local, remote,
-	       t->kind == FOU_KIND_GUE ? "gue" : "fou", t->ipproto, t->dport);
-	if (t->flags & FOU_TUN_F_SPORT_FIXED)
-		printf("%u", t->sport);
-	else
-		printf("\"auto\"");
-	printf(",\"encap_csum\":%s,\"udp6_zero_csum\":%s,\"encap_remcsum\":%s,\"ttl\":",
-	       t->flags & FOU_TUN_F_CSUM ? "true" : "false",
-	       t->flags & FOU_TUN_F_UDP6_ZERO ? "true" : "false",
-	       t->flags & FOU_TUN_F_REMCSUM ? "true" : "false");
-	if (t->ttl)
-		printf("%u", t->ttl);
-	else
-		printf("\"inherit\"");
-	printf(",\"tos\":");
-	if (t->flags & FOU_TUN_F_TOS_FIXED)
-		printf("%u", t->tos);
-	else
-		printf("\"inherit\"");
-	printf(",\"mtu\":%u,\"gre_key\":", t->mtu);
+	json_object(j);
+	json_kstr(j, "name", t->name);
+	json_kstr(j, "local", local);
+	json_kstr(j, "remote", remote);
+	json_kstr(j, "encap", t->kind == FOU_KIND_GUE ? "gue" : "fou");
+	json_ku64(j, "ipproto", t->ipproto);
+	json_ku64(j, "encap_dport", t->dport);
+	number_or(j, "encap_sport", t->flags & FOU_TUN_F_SPORT_FIXED, t->sport, "auto");
+	json_kbool(j, "encap_csum", t->flags & FOU_TUN_F_CSUM);
+	json_kbool(j, "udp6_zero_csum", t->flags & FOU_TUN_F_UDP6_ZERO);
+	json_kbool(j, "encap_remcsum", t->flags & FOU_TUN_F_REMCSUM);
+	number_or(j, "ttl", t->ttl, t->ttl, "inherit");
+	number_or(j, "tos", t->flags & FOU_TUN_F_TOS_FIXED, t->tos, "inherit");
+	json_ku64(j, "mtu", t->mtu);
 	if (t->flags & FOU_TUN_F_GRE_KEY)
-		printf("%u", t->gre_key);
+		json_ku64(j, "gre_key", t->gre_key);
 	else
-		printf("null");
-	printf(",\"gre_csum\":%s,\"gre_seq\":%s}", t->flags & FOU_TUN_F_GRE_CSUM ? "true" : "false",
-	       t->flags & FOU_TUN_F_GRE_SEQ ? "true" : "false");
+		json_knull(j, "gre_key");
+	json_kbool(j, "gre_csum", t->flags & FOU_TUN_F_GRE_CSUM);
+	json_kbool(j, "gre_seq", t->flags & FOU_TUN_F_GRE_SEQ);
+	json_end(j);
 }
 
 int cmd_tunnel_show(int argc, char **argv)
 {
-	bool json = false, first = true;
+	struct fou_tun_fds m = { .tunnels = -1 };
 	struct fou_tunnel t;
-	int fd = -1;
+	bool json = false;
+	struct json j;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -556,21 +526,23 @@ int cmd_tunnel_show(int argc, char **argv)
 			usage_error("tunnel show: unexpected argument '%s'", argv[i]);
 	}
 	if (state_exists())
-		fd = map_fd_or_fail(FOU_MAP_TUNNELS);
+		m.tunnels = map_fd_or_fail(FOU_MAP_TUNNELS);
+	json_start(&j, stdout);
 	if (json)
-		printf("[");
-	for (__u32 i = 0; fd >= 0 && i < FOU_MAX_TUNNELS; i++) {
-		if (bpf_map_lookup_elem(fd, &i, &t) || !t.name[0])
+		json_array(&j);
+	for (__u32 i = 0; m.tunnels >= 0 && i < FOU_MAX_TUNNELS; i++) {
+		if (fou_tunnel_get(&m, i, &t))
 			continue;
 		if (json)
-			print_tunnel_json(&t, first);
+			print_tunnel_json(&j, &t);
 		else
 			print_tunnel_line(&t, "");
-		first = false;
 	}
-	if (json)
-		printf("]\n");
-	if (fd >= 0)
-		close(fd);
+	if (json) {
+		json_end(&j);
+		printf("\n");
+	}
+	if (m.tunnels >= 0)
+		close(m.tunnels);
 	return EXIT_OK;
 }

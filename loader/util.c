@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Diagnostics, argument parsing and JSON output for fouloader. */
+/* Diagnostics and argument parsing for fouloader. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "fouloader.h"
+
+/* Here, at the bottom, not in main.c: every layer reads it, main() sets it. */
+struct global_opts g_opts = { .pin_root = FOU_PIN_ROOT_DEFAULT };
 
 /* @s with every control character (and DEL) escaped: a message quotes
  * arguments and file words, and one with a newline must stay one line. */
@@ -224,51 +227,4 @@ void format_addr(const struct fou_addr *a, int family, char *buf, size_t len)
 	inet_ntop(family == FOU_FAMILY_IPV4 ? AF_INET : AF_INET6,
 		  family == FOU_FAMILY_IPV4 ? (const void *)&a->ip4 : (const void *)a->ip6,
 		  buf, len);
-}
-
-/* The length of the well-formed UTF-8 sequence at @s (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), 0 if there is none. */
-static int utf8_len(const unsigned char *s)
-{
-	int n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (int i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/* A JSON string. Device names are bytes, not necessarily UTF-8: a byte that
- * is not part of a well-formed sequence becomes \u00XX (its Latin-1
- * reading), so the document always parses; valid UTF-8 is kept as it is. */
-void json_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	while (*p) {
-		int n = *p >= 0x80 ? utf8_len(p) : 1;
-
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || !n)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fwrite(p, 1, n, f);
-		p += n ? n : 1;
-	}
-	fputc('"', f);
 }

@@ -110,20 +110,29 @@ static void measure_obj(enum fou_obj which, bool nocast, const char *prog, struc
 	bpf_object__close(obj);
 }
 
-static void print_row(const struct vstats *v, bool json, bool first)
+static void print_row_json(struct json *j, const struct vstats *v)
 {
-	if (json) {
-		printf("%s{\"program\":\"%s\",\"build\":\"%s\",\"loaded\":%s,\"skipped\":",
-		       first ? "" : ",", v->prog, v->build, v->err || v->skipped ? "false" : "true");
-		json_str(stdout, v->skipped ? v->skipped : "");
-		printf(",\"error\":");
-		json_str(stdout, v->err ? strerror(-v->err) : "");
-		printf(",\"insns\":%u,\"xlated_insns\":%u,\"jited_bytes\":%u,\"processed\":%ld,\"limit\":%ld,\"max_states_per_insn\":%ld,"
-		       "\"total_states\":%ld,\"peak_states\":%ld,\"stack_depth\":\"%s\","
-		       "\"verification_us\":%ld}", v->insns, v->xlated, v->jited, v->processed, v->limit, v->max_states,
-		       v->total_states, v->peak_states, v->stack, v->time_us);
-		return;
-	}
+	json_object(j);
+	json_kstr(j, "program", v->prog);
+	json_kstr(j, "build", v->build);
+	json_kbool(j, "loaded", !v->err && !v->skipped);
+	json_kstr(j, "skipped", v->skipped ? v->skipped : "");
+	json_kstr(j, "error", v->err ? strerror(-v->err) : "");
+	json_ku64(j, "insns", v->insns);
+	json_ku64(j, "xlated_insns", v->xlated);
+	json_ku64(j, "jited_bytes", v->jited);
+	json_ki64(j, "processed", v->processed);
+	json_ki64(j, "limit", v->limit);
+	json_ki64(j, "max_states_per_insn", v->max_states);
+	json_ki64(j, "total_states", v->total_states);
+	json_ki64(j, "peak_states", v->peak_states);
+	json_kstr(j, "stack_depth", v->stack);
+	json_ki64(j, "verification_us", v->time_us);
+	json_end(j);
+}
+
+static void print_row(const struct vstats *v)
+{
 	if (v->skipped) {
 		printf("%-13s %-8s not measured: %s\n", v->prog, v->build, v->skipped);
 		return;
@@ -133,21 +142,11 @@ static void print_row(const struct vstats *v, bool json, bool first)
 	       v->err ? "  NOT LOADED: " : "", v->err ? strerror(-v->err) : "");
 }
 
-int cmd_verifier_stats(int argc, char **argv)
+/* Every program as attach would load it; returns how many rows (at most 7). */
+static int measure_all(const struct fou_kernel *k, struct vstats *v)
 {
-	const struct fou_kernel *k = kernel_features();
-	struct vstats v[7];
-	bool json = false;
-	int n = 0, failed = 0;
+	int n = 0;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("verifier stats: unexpected '%s'", argv[i]);
-	}
-	if (!k->btf)
-		fail("kernel %s has no BTF: fouloader's CO-RE programs cannot load", k->release);
 	measure_obj(FOU_OBJ_RX_TC, false, "fou_rx_tc", &v[n++]);
 	measure_obj(FOU_OBJ_TX_TC, false, "fou_tx_tc", &v[n++]);
 	if (k->xdp_adjust_meta) {
@@ -164,20 +163,55 @@ int cmd_verifier_stats(int argc, char **argv)
 		measure_obj(FOU_OBJ_RX_TC, true, "fou_rx_tc", &v[n++]);
 		measure_obj(FOU_OBJ_TX_TC, true, "fou_tx_tc", &v[n++]);
 	}
+	return n;
+}
+
+/* The rows as a table, or as one JSON document; returns how many failed. */
+static int print_stats(const char *release, const struct vstats *v, int n, bool json)
+{
+	struct json j;
+	int failed = 0;
+
+	json_start(&j, stdout);
 	if (json) {
-		printf("{\"kernel\":");
-		json_str(stdout, k->release);
-		printf(",\"programs\":[");
+		json_object(&j);
+		json_kstr(&j, "kernel", release);
+		json_karray(&j, "programs");
 	} else {
-		printf("kernel %s: verifier statistics (BPF_LOG_STATS)\n", k->release);
+		printf("kernel %s: verifier statistics (BPF_LOG_STATS)\n", release);
 		printf("%-13s %-8s %6s %6s %7s %10s %7s %6s %9s  %-40s %8s\n", "program", "build",
 		       "insns", "xlated", "jited", "processed", "states", "peak", "max/insn", "stack depth", "time_us");
 	}
 	for (int i = 0; i < n; i++) {
-		print_row(&v[i], json, i == 0);
+		if (json)
+			print_row_json(&j, &v[i]);
+		else
+			print_row(&v[i]);
 		failed += v[i].err != 0;
 	}
-	if (json)
-		printf("]}\n");
-	return failed ? EXIT_FAIL : EXIT_OK;
+	if (json) {
+		json_end(&j);
+		json_end(&j);
+		printf("\n");
+	}
+	return failed;
+}
+
+int cmd_verifier_stats(int argc, char **argv)
+{
+	const struct fou_kernel *k = kernel_features();
+	struct vstats v[7];
+	bool json = false;
+	int n;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			usage_error("verifier stats: unexpected '%s'", argv[i]);
+	}
+	if (!k->btf)
+		fail("kernel %s has no BTF: fouloader's CO-RE programs cannot load", k->release);
+	n = measure_all(k, v);
+	return print_stats(k->release, v, n, json) ? EXIT_FAIL : EXIT_OK;
 }

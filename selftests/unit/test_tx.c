@@ -35,6 +35,7 @@
 #include <bpf/libbpf.h>
 
 #include "portstate.h"
+#include "tunstate.h"
 
 #include "fou_maps.h"
 #include "fou_stats.h"
@@ -221,40 +222,32 @@ static int put_tunnel(uint32_t slot, const struct tun *t)
 	v.gre_key = t->gre_key;
 	v.local = bh_addr(t->fam, t->fam == 4 ? LOCAL4 : LOCAL6);
 	v.remote = bh_addr(t->fam, remote_of(t));
-	if (bpf_map_update_elem(m_tc.tunnels, &slot, &v, BPF_ANY))
-		err = -errno;
-	if (!err && bpf_map_update_elem(m_xdp.tunnels, &slot, &v, BPF_ANY))
-		err = -errno;
+	/* through fouloader's own tunnel state, on both objects */
+	for (int i = 0; i < 2 && !err; i++) {
+		struct fou_tun_fds fds;
+
+		err = fou_tun_fds_from_obj(i ? xskel->obj : tskel->obj, &fds);
+		err = err ?: fou_tunnel_put(&fds, slot, &v);
+		if (err > 0) /* the slot */
+			err = 0;
+	}
 	return err;
 }
 
 static int put_route(int fam, const char *prefix, uint32_t plen, uint32_t slot)
 {
-	struct fou_route r = { .tunnel = slot };
-	const struct mapset *ms[2] = { &m_tc, &m_xdp };
-	struct bpf_object *objs[2] = { tskel->obj, xskel->obj };
-	int i;
+	struct prefix p = { .family = fam, .len = plen, .addr = bh_addr(fam, prefix) };
+	int err = 0;
 
-	for (i = 0; i < 2; i++) {
-		int err;
+	/* fouloader's way: the route, then the count and filter from the tries */
+	for (int i = 0; i < 2 && !err; i++) {
+		struct fou_tun_fds fds;
 
-		if (fam == 4) {
-			struct fou_route4_key k = { .prefixlen = plen, .addr = pkt_a4(prefix).s_addr };
-
-			err = bpf_map_update_elem(ms[i]->routes4, &k, &r, BPF_ANY) ? -errno :
-			      bh_route_filter_add(objs[i], 4, &k.addr, plen);
-		} else {
-			struct fou_route6_key k = { .prefixlen = plen };
-			struct in6_addr a = pkt_a6(prefix);
-
-			memcpy(k.addr, &a, 16);
-			err = bpf_map_update_elem(ms[i]->routes6, &k, &r, BPF_ANY) ? -errno :
-			      bh_route_filter_add(objs[i], 6, k.addr, plen);
-		}
-		if (err)
-			return err;
+		err = fou_tun_fds_from_obj(i ? xskel->obj : tskel->obj, &fds);
+		err = err ?: fou_route_put(&fds, &p, slot, BPF_ANY);
+		err = err ?: fou_route_sync(&fds);
 	}
-	return 0;
+	return err;
 }
 
 #define RX_LOCAL4 "198.51.100.1" /* this host's, behind the receive port */
