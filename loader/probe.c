@@ -259,6 +259,8 @@ int cmd_probe(int argc, char **argv)
 	if (!dev)
 		usage_error("probe: missing DEV");
 	ifindex = parse_dev(dev);
+	if (!ifindex)
+		usage_exit();
 	p.virt = dev_is_virtual(dev, p.driver, sizeof(p.driver));
 	probe_xdp_features(ifindex, &p);
 	probe_kernel(&p);
