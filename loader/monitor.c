@@ -51,17 +51,19 @@ static void on_signal(int sig)
 #define MON_OPT(w, kind, g, field, max, syn) \
 	{ w, kind, g, OPT_AT(struct monitor_args, field), max, NULL, NULL, syn, NULL }
 
-/* In the order of the synopsis. */
+enum { MW_DROPS, MW_ALL, MW_PORT, MW_TUNNEL, MW_COUNT, MW_SNAPLEN, MW_RATE, MW_PCAP, MW_JSON };
+
+/* In the order of the synopsis; each word once. */
 static const struct opt monitor_opts[] = {
-	MON_OPT("--drops", OPT_FLAG, OPT_ANY, drops, 0, "[--drops"),
-	MON_OPT("--all", OPT_FLAG, OPT_ANY, all, 0, "| --all]"),
-	MON_OPT("--port", OPT_PORT, OPT_ANY, port, 0, "[--port P"),
-	MON_OPT("--tunnel", OPT_STR, OPT_ANY, tunnel, 0, "| --tunnel NAME]"),
-	MON_OPT("--count", OPT_UINT, OPT_ANY, count, 1000000000, "[--count N]"),
-	MON_OPT("--snaplen", OPT_UINT, OPT_ANY, snaplen, FOU_MONITOR_SNAPLEN_MAX, "[--snaplen B]"),
-	MON_OPT("--rate", OPT_UINT, OPT_ANY, rate, 1000000, "\n[--rate N]"),
-	MON_OPT("--pcap", OPT_STR, OPT_ANY, pcap, 0, "[--pcap FILE"),
-	MON_OPT("--json", OPT_FLAG, OPT_ANY, json, 0, "| --json]"),
+	MON_OPT("--drops", OPT_FLAG, MW_DROPS, drops, 0, "[--drops"),
+	MON_OPT("--all", OPT_FLAG, MW_ALL, all, 0, "| --all]"),
+	MON_OPT("--port", OPT_PORT, MW_PORT, port, 0, "[--port P"),
+	MON_OPT("--tunnel", OPT_STR, MW_TUNNEL, tunnel, 0, "| --tunnel NAME]"),
+	MON_OPT("--count", OPT_UINT, MW_COUNT, count, 1000000000, "[--count N]"),
+	MON_OPT("--snaplen", OPT_UINT, MW_SNAPLEN, snaplen, FOU_MONITOR_SNAPLEN_MAX, "[--snaplen B]"),
+	MON_OPT("--rate", OPT_UINT, MW_RATE, rate, 1000000, "\n[--rate N]"),
+	MON_OPT("--pcap", OPT_STR, MW_PCAP, pcap, 0, "[--pcap FILE"),
+	MON_OPT("--json", OPT_FLAG, MW_JSON, json, 0, "| --json]"),
 	OPT_END,
 };
 

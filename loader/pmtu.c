@@ -458,7 +458,7 @@ static int set_tunnel_name(void *spec, const char *w)
 }
 
 static const struct opt pmtu_show_opts[] = {
-	{ "--json", OPT_FLAG, OPT_ANY, OPT_AT(struct pmtu_args, json), 0, NULL, NULL, "[--json]", NULL },
+	{ "--json", OPT_FLAG, 0, OPT_AT(struct pmtu_args, json), 0, NULL, NULL, "[--json]", NULL },
 	OPT_END,
 };
 

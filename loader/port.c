@@ -121,7 +121,7 @@ static const struct opt port_add_opts[] = {
 	PORT_FLAG("zero-csum6", PW_ZERO_CSUM6, FOU_PORT_F_ZERO_CSUM6, "[zero-csum6]"),
 	{ "mark", OPT_UINT, PW_MARK, OPT_AT(struct port_spec, port.mark), 0xffffffffL, NULL, NULL,
 	  "[mark N]", NULL },
-	PORT_FLAG("multicast", OPT_ANY, FOU_PORT_F_MULTICAST, "[multicast]"),
+	PORT_FLAG("multicast", PW_MULTICAST, FOU_PORT_F_MULTICAST, "[multicast]"),
 	PORT_FLAG("remcsum", PW_REMCSUM, 0, "[remcsum"),
 	PORT_FLAG("noremcsum", PW_REMCSUM, FOU_PORT_F_NOREMCSUM, "| noremcsum]"),
 	{ "key", OPT_ARG, PW_GRE_KEY, 0, 0, 0, set_key, NULL, "\n[key K]", NULL },

@@ -429,7 +429,7 @@ static void parse_listen(const char *s, struct sockaddr_storage *ss)
 }
 
 static const struct opt exporter_opts[] = {
-	{ "--listen", OPT_STR, OPT_ANY, 0, sizeof(const char *), 0, NULL, NULL, "--listen ADDR:PORT",
+	{ "--listen", OPT_STR, 0, 0, sizeof(const char *), 0, NULL, NULL, "--listen ADDR:PORT",
 	  NULL },
 	OPT_END,
 };

@@ -224,13 +224,13 @@ enum { SW_WATCH, SW_COUNT, SW_JSON, SW_ALL, SW_PROMETHEUS, SW_OUTPUT };
 
 /* In the order of the synopsis: two forms, --prometheus's second. */
 static const struct opt stats_opts[] = {
-	STATS_FLAG("--json", OPT_ANY, json, "[--json]"),
-	STATS_FLAG("--all", OPT_ANY, all, "[--all]"),
+	STATS_FLAG("--json", SW_JSON, json, "[--json]"),
+	STATS_FLAG("--all", SW_ALL, all, "[--all]"),
 	{ "--watch", OPT_ARG, SW_WATCH, 0, 0, 0, set_watch, NULL, "[--watch SECONDS", NULL },
 	{ "--count", OPT_UINT, SW_COUNT, OPT_AT(struct stats_args, count), 1000000, NULL, NULL,
 	  "[--count N]]", NULL },
-	STATS_FLAG("--prometheus", OPT_ANY, prometheus, "\n| --prometheus"),
-	{ "--output", OPT_STR, OPT_ANY, OPT_AT(struct stats_args, output), 0, NULL, NULL,
+	STATS_FLAG("--prometheus", SW_PROMETHEUS, prometheus, "\n| --prometheus"),
+	{ "--output", OPT_STR, SW_OUTPUT, OPT_AT(struct stats_args, output), 0, NULL, NULL,
 	  "[--output FILE]", NULL },
 	OPT_END,
 };
