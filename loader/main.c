@@ -327,11 +327,11 @@ static const struct command *find_command(int argc, char **argv, int *used)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* The global options before COMMAND: the index of COMMAND, or 0 after --help. */
+static int parse_global_opts(int argc, char **argv)
 {
-	const struct command *cmd;
 	bool pin_root = false;
-	int i = 1, used;
+	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--pin-root")) {
@@ -345,11 +345,21 @@ int main(int argc, char **argv)
 			g_opts.verbose = true;
 		} else if (is_help(argv[i])) {
 			print_usage(stdout);
-			return EXIT_OK;
+			return 0;
 		} else {
 			usage_error("unknown option '%s' (see 'fouloader --help')", argv[i]);
 		}
 	}
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+	int i = parse_global_opts(argc, argv), used;
+
+	if (!i)
+		return EXIT_OK;
 	if (i >= argc)
 		usage_error("missing COMMAND (see 'fouloader --help')");
 	if (g_opts.pin_root[0] != '/')

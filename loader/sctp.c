@@ -94,12 +94,16 @@ static __u32 parse_sctp_dev_name(const char *name, bool reset)
 		return parse_dev(name);
 	errno = 0;
 	ifindex = strtoul(name + 7, &end, 10);
-	if (errno || *end || !ifindex || ifindex > UINT_MAX)
-		return usage_err("sctp dev %s: no such device, and not an ifindex (1 to %u)", name,
-				 UINT_MAX), 0;
-	if (!sctp_dev_entry_exists(ifindex))
-		return usage_err("sctp dev %s: no such device, and no entry for ifindex %lu", name,
-				 ifindex), 0;
+	if (errno || *end || !ifindex || ifindex > UINT_MAX) {
+		usage_err("sctp dev %s: no such device, and not an ifindex (1 to %u)", name,
+			  UINT_MAX);
+		return 0;
+	}
+	if (!sctp_dev_entry_exists(ifindex)) {
+		usage_err("sctp dev %s: no such device, and no entry for ifindex %lu", name,
+			  ifindex);
+		return 0;
+	}
 	return ifindex;
 }
 

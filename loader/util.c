@@ -115,8 +115,10 @@ __u16 parse_port(const char *what, const char *s)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < 1 || v > 65535)
-		return usage_err("%s: '%s' is not a UDP port (1-65535)", what, s), 0;
+	if (!*s || *end || errno || v < 1 || v > 65535) {
+		usage_err("%s: '%s' is not a UDP port (1-65535)", what, s);
+		return 0;
+	}
 	return (__u16)v;
 }
 
@@ -185,15 +187,18 @@ int parse_addr(const char *what, const char *s, struct fou_addr *out)
 		return FOU_FAMILY_IPV4;
 	if (inet_pton(AF_INET6, s, out->ip6) == 1)
 		return FOU_FAMILY_IPV6;
-	return usage_err("%s: '%s' is not an IPv4 or IPv6 address", what, s), 0;
+	usage_err("%s: '%s' is not an IPv4 or IPv6 address", what, s);
+	return 0;
 }
 
 unsigned int parse_dev(const char *s)
 {
 	unsigned int ifindex;
 
-	if (strlen(s) >= IF_NAMESIZE)
-		return usage_err("device name '%s' is too long", s), 0;
+	if (strlen(s) >= IF_NAMESIZE) {
+		usage_err("device name '%s' is too long", s);
+		return 0;
+	}
 	ifindex = if_nametoindex(s);
 	if (!ifindex)
 		usage_err("no such device '%s' in this network namespace", s);
@@ -202,8 +207,10 @@ unsigned int parse_dev(const char *s)
 
 const char *need_arg(int argc, char **argv, int i, const char *opt)
 {
-	if (i + 1 >= argc)
-		return usage_err("'%s' needs an argument", opt), NULL;
+	if (i + 1 >= argc) {
+		usage_err("'%s' needs an argument", opt);
+		return NULL;
+	}
 	return argv[i + 1];
 }
 
