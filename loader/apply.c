@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 #define MAX_ROUTES_FILE 16384
 #define MAX_WORDS       256
@@ -442,6 +443,22 @@ static int want_route(const struct want *w, const struct prefix *p)
 struct plan {
 	struct counts ports, tunnels, routes, sctp, icmp;
 	bool dry_run;
+	const char *file; /* FILE, as the command line gives it */
+};
+
+static int set_file(void *spec, const char *w)
+{
+	return opts_one_word(&((struct plan *)spec)->file, w);
+}
+
+static const struct opt apply_opts[] = {
+	{ "--dry-run", OPT_FLAG, 0, OPT_AT(struct plan, dry_run), 0, NULL, NULL, "[--dry-run]",
+	  NULL },
+	OPT_END,
+};
+
+const struct opt_cmd apply_cmd = {
+	"apply", apply_opts, set_file, "apply: unexpected '%s'", "FILE", NULL,
 };
 
 static void check(int err, const char *what, const char *name)
@@ -721,14 +738,9 @@ int cmd_apply(int argc, char **argv)
 	static struct current c;
 	struct plan pl = {};
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run"))
-			pl.dry_run = true;
-		else if (!w.file && argv[i][0] != '-')
-			w.file = argv[i];
-		else
-			usage_error("apply: unexpected '%s'", argv[i]);
-	}
+	if (opts_parse(&apply_cmd, argc, argv, &pl, NULL))
+		usage_exit();
+	w.file = pl.file;
 	if (!w.file)
 		usage_error("apply: missing FILE");
 	if (parse_checked(&w, read_file(w.file)))

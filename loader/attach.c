@@ -987,17 +987,17 @@ static void print_device_cb(const struct fou_device *dev, int i, void *json)
 	print_device(dev, *(bool *)json, i == 0);
 }
 
+const struct opt_cmd status_cmd = {
+	"status", json_opts, NULL, "status: unexpected argument '%s'", NULL, NULL,
+};
+
 int cmd_status(int argc, char **argv)
 {
 	bool json = false, first = true;
 	int fd = -1;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("status: unexpected argument '%s'", argv[i]);
-	}
+	if (opts_parse(&status_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	if (state_exists())
 		fd = map_fd(FOU_MAP_DEVICES);
 	if (json) {

@@ -245,17 +245,17 @@ static void show_json(const struct fou_icmp_conf *c)
 	printf("}\n");
 }
 
+const struct opt_cmd icmp_show_cmd = {
+	"icmp show", json_opts, NULL, "icmp show: unexpected '%s'; expected --json", NULL, NULL,
+};
+
 int cmd_icmp_show(int argc, char **argv)
 {
 	struct fou_icmp_conf c;
 	bool json = false;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("icmp show: unexpected '%s'; expected --json", argv[i]);
-	}
+	if (opts_parse(&icmp_show_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	icmp_load_conf(&c);
 	if (json)
 		show_json(&c);

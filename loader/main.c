@@ -34,7 +34,7 @@ const struct command commands[] = {
 	  "nothing else uses it; fou_cpumap entries no attached device steers to.\n"
 	  "Maps and configuration stay pinned.",
 	  cmd_detach, NULL },
-	{ "probe", "DEV [--json]",
+	{ "probe", NULL,
 	  "Report what the kernel and DEV's driver offer, changing nothing: the driver\n"
 	  "and the receive hook --rx auto would pick; native XDP, XDP_TX/redirect and\n"
 	  "multi-buffer (frags) support and the XDP rx metadata the driver offers\n"
@@ -43,8 +43,8 @@ const struct command commands[] = {
 	  "the kernel's release, which build of the TC programs it gets, and a line\n"
 	  "for each BPF feature it lacks: the first kernel with it and what\n"
 	  "fouloader does without it (fouloader(8), Kernel versions).",
-	  cmd_probe, NULL },
-	{ "verifier stats", "[--json]",
+	  cmd_probe, &probe_cmd },
+	{ "verifier stats", NULL,
 	  "Load each program as attach would on this kernel (the TC programs' nocast\n"
 	  "build where the kernel lacks bpf_cast_to_kern_ctx, and on newer kernels\n"
 	  "that build too; fou_rx_xdp with and without hints), with private maps, attaching and pinning nothing, and\n"
@@ -53,12 +53,12 @@ const struct command commands[] = {
 	  "processed (the limit is 1000000), states, peak states, the most states\n"
 	  "per instruction, the stack depth of each frame, verification time.\n"
 	  "Exits 1 if a program does not load.",
-	  cmd_verifier_stats, NULL },
-	{ "status", "[--json]",
+	  cmd_verifier_stats, &verifier_stats_cmd },
+	{ "status", NULL,
 	  "Show where the receive programs are attached and whether the kernel still\n"
 	  "runs them; with XDP, which variant runs (rxhash or plain), the hints filter\n"
 	  "and the CPUs steered to.",
-	  cmd_status, NULL },
+	  cmd_status, &status_cmd },
 	{ "port add", NULL,
 	  "Open a receive port. ipproto 4: FOU carrying IPv4; ipproto 41: FOU carrying\n"
 	  "IPv6; ipproto 132: SCTP over UDP (RFC 6951): the UDP checksum and the SCTP\n"
@@ -85,8 +85,8 @@ const struct command commands[] = {
 	  "zero one cannot: dropped). noremcsum: such packets are dropped.",
 	  cmd_port_add, &port_add_cmd },
 	{ "port del", NULL, "Close a receive port and forget its peers.", cmd_port_del, &port_del_cmd },
-	{ "port show", "[--json]", "List receive ports, in the grammar of 'port add'.",
-	  cmd_port_show, NULL },
+	{ "port show", NULL, "List receive ports, in the grammar of 'port add'.",
+	  cmd_port_show, &port_show_cmd },
 	{ "tunnel add", NULL,
 	  "Define a tunnel: packets routed into it ('route add') leave a device where\n"
 	  "fouloader is attached encapsulated in FOU or GUE (version 0), from local to\n"
@@ -113,8 +113,8 @@ const struct command commands[] = {
 	  "mtu: the largest inner packet (default: the device MTU less the overhead).",
 	  cmd_tunnel_add, &tunnel_add_cmd },
 	{ "tunnel del", "NAME", "Delete a tunnel no route uses any more.", cmd_tunnel_del, NULL },
-	{ "tunnel show", "[--json]", "List tunnels, in the grammar of 'tunnel add'.",
-	  cmd_tunnel_show, NULL },
+	{ "tunnel show", NULL, "List tunnels, in the grammar of 'tunnel add'.",
+	  cmd_tunnel_show, &tunnel_show_cmd },
 	{ "route add", NULL,
 	  "Send packets for PREFIX (ADDR or ADDR/LEN, IPv4 or IPv6) into tunnel NAME.\n"
 	  "The longest matching prefix wins. The kernel still needs a route for PREFIX\n"
@@ -122,7 +122,7 @@ const struct command commands[] = {
 	  "the encapsulated packet by its outer destination.",
 	  cmd_route_add, &route_add_cmd },
 	{ "route del", "PREFIX", "Stop sending PREFIX into a tunnel.", cmd_route_del, NULL },
-	{ "route show", "[--json]", "List routes.", cmd_route_show, NULL },
+	{ "route show", NULL, "List routes.", cmd_route_show, &route_show_cmd },
 	{ "sctp set", NULL,
 	  "Set the SCTP over UDP ports (RFC 6951); an option not given is kept, default\n"
 	  "restores 9899. encap-port: the local encapsulation port: the source port of\n"
@@ -142,12 +142,12 @@ const struct command commands[] = {
 	  "only where it must be (after translation, or left to the device by the\n"
 	  "stack). default: every setting back to its default (the entry is removed).",
 	  cmd_sctp_dev, &sctp_dev_cmd },
-	{ "sctp show", "[--json]",
+	{ "sctp show", NULL,
 	  "Show the SCTP settings (effective values, and which are defaults), the\n"
 	  "devices with settings of their own, the RFC 6951 receive ports, and the\n"
 	  "peers the gateway learned: address, verification tags, encapsulation port\n"
 	  "(or native), seconds since the last change; and how many tags it knows.",
-	  cmd_sctp_show, NULL },
+	  cmd_sctp_show, &sctp_show_cmd },
 	{ "sctp flush", "",
 	  "Forget every learned peer and tag, and print how many. Until a peer's port\n"
 	  "is learned again (from an INIT or INIT-ACK), SCTP toward it goes to\n"
@@ -164,9 +164,9 @@ const struct command commands[] = {
 	  "remote from the gateway in use to an on-link one; ignore (the default):\n"
 	  "count it only.",
 	  cmd_icmp_set, &icmp_set_cmd },
-	{ "icmp show", "[--json]",
+	{ "icmp show", NULL,
 	  "Show the ICMP settings: effective values, and which are defaults.",
-	  cmd_icmp_show, NULL },
+	  cmd_icmp_show, &icmp_show_cmd },
 	{ "pmtu show", NULL,
 	  "Show what ICMP errors taught about each tunnel (or TUNNEL): the learned\n"
 	  "path MTU, the inner MTU it leaves (less the outer IP, UDP and GUE headers),\n"
@@ -179,7 +179,7 @@ const struct command commands[] = {
 	  "Forget the learned path MTUs and applied Redirects of every tunnel (or of\n"
 	  "TUNNEL), and print what went. Counters and settings are kept.",
 	  cmd_pmtu_flush, &pmtu_flush_cmd },
-	{ "apply", "FILE [--dry-run]",
+	{ "apply", NULL,
 	  "Make the ports, tunnels, routes, SCTP and ICMP settings exactly those of\n"
 	  "FILE: lines of 'port add', 'tunnel add', 'route add', 'sctp set', 'sctp dev'\n"
 	  "and 'icmp set' in their usual grammar (a leading 'fouloader' is allowed; '#'\n"
@@ -191,7 +191,7 @@ const struct command commands[] = {
 	  "changed, the rest added, and a summary printed. Applying the same file twice\n"
 	  "changes nothing.\n"
 	  "--dry-run prints the summary and changes nothing.",
-	  cmd_apply, NULL },
+	  cmd_apply, &apply_cmd },
 	{ "show config", "",
 	  "Print the ports, tunnels, routes, SCTP and ICMP settings as 'port add',\n"
 	  "'tunnel add', 'route add', 'sctp set', 'sctp dev' and 'icmp set' lines\n"

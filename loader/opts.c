@@ -8,6 +8,11 @@
 
 #define MAX_GROUPS 32
 
+const struct opt json_opts[] = {
+	{ "--json", OPT_FLAG, 0, 0, sizeof(bool), 0, NULL, NULL, "[--json]", NULL },
+	OPT_END,
+};
+
 static const struct opt *find_opt(const struct opt *o, const char *w)
 {
 	for (; o->word; o++)
@@ -157,6 +162,14 @@ int opts_parse(const struct opt_cmd *c, int argc, char **argv, void *spec, const
 			return usage_err(c->unexpected, argv[i]);
 		i++;
 	}
+	return 0;
+}
+
+int opts_one_word(const char **slot, const char *w)
+{
+	if (*slot || w[0] == '-')
+		return 1;
+	*slot = w;
 	return 0;
 }
 

@@ -59,12 +59,20 @@ struct opt_cmd {
 };
 
 /* @seen: one entry per group, NULL at first (the word that set it), or NULL. */
+/* The table of commands whose one word is --json: their spec is the bool. */
+extern const struct opt json_opts[];
+
 /* The commands' tables, for main's --help. */
 extern const struct opt_cmd port_add_cmd, port_del_cmd, tunnel_add_cmd, route_add_cmd,
 	sctp_set_cmd, sctp_dev_cmd, icmp_set_cmd, attach_cmd, stats_cmd, monitor_cmd,
-	pmtu_show_cmd, pmtu_flush_cmd, exporter_cmd;
+	pmtu_show_cmd, pmtu_flush_cmd, exporter_cmd, status_cmd, verifier_stats_cmd,
+	port_show_cmd, tunnel_show_cmd, route_show_cmd, sctp_show_cmd, icmp_show_cmd,
+	probe_cmd, apply_cmd;
 
 int opts_parse(const struct opt_cmd *c, int argc, char **argv, void *spec, const char **seen);
+/* A positional for a command of one word (FILE, DEV): @w into *slot if that
+ * is empty and @w is no option; 0 taken, 1 not. */
+int opts_one_word(const char **slot, const char *w);
 /* The synopsis: syn_head, each word's syn, syn_tail. */
 void opts_synopsis(const struct opt_cmd *c, char *buf, size_t len);
 

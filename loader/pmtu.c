@@ -449,12 +449,7 @@ struct pmtu_args {
 
 static int set_tunnel_name(void *spec, const char *w)
 {
-	struct pmtu_args *a = spec;
-
-	if (a->name || w[0] == '-')
-		return 1;
-	a->name = w;
-	return 0;
+	return opts_one_word(&((struct pmtu_args *)spec)->name, w);
 }
 
 static const struct opt pmtu_show_opts[] = {

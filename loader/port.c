@@ -421,6 +421,10 @@ void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, con
 	printf("\n");
 }
 
+const struct opt_cmd port_show_cmd = {
+	"port show", json_opts, NULL, "port show: unexpected argument '%s'", NULL, NULL,
+};
+
 int cmd_port_show(int argc, char **argv)
 {
 	static struct port_entry entries[FOU_MAX_PORTS];
@@ -428,12 +432,8 @@ int cmd_port_show(int argc, char **argv)
 	bool json = false;
 	int n;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("port show: unexpected argument '%s'", argv[i]);
-	}
+	if (opts_parse(&port_show_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	n = load_ports(entries, FOU_MAX_PORTS);
 	if (n)
 		open_port_fds(&m);

@@ -320,16 +320,16 @@ static void show_route(const struct prefix *p, __u32 slot, void *arg)
 	s->first = false;
 }
 
+const struct opt_cmd route_show_cmd = {
+	"route show", json_opts, NULL, "route show: unexpected argument '%s'", NULL, NULL,
+};
+
 int cmd_route_show(int argc, char **argv)
 {
 	struct show_ctx s = { .first = true, .tunnels_fd = -1 };
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			s.json = true;
-		else
-			usage_error("route show: unexpected argument '%s'", argv[i]);
-	}
+	if (opts_parse(&route_show_cmd, argc, argv, &s.json, NULL))
+		usage_exit();
 	if (s.json)
 		printf("[");
 	if (state_exists()) {

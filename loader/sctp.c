@@ -548,17 +548,17 @@ void sctp_learned_counts(int *udp, int *native, int *vtags)
 	free(peers);
 }
 
+const struct opt_cmd sctp_show_cmd = {
+	"sctp show", json_opts, NULL, "sctp show: unexpected '%s'; expected --json", NULL, NULL,
+};
+
 int cmd_sctp_show(int argc, char **argv)
 {
 	struct fou_sctp_conf c;
 	bool json = false;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("sctp show: unexpected '%s'; expected --json", argv[i]);
-	}
+	if (opts_parse(&sctp_show_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	sctp_load_conf(&c);
 	if (json)
 		printf("{");

@@ -567,18 +567,18 @@ static void print_tunnel_json(const struct fou_tunnel *t, bool first)
 	       t->flags & FOU_TUN_F_GRE_SEQ ? "true" : "false");
 }
 
+const struct opt_cmd tunnel_show_cmd = {
+	"tunnel show", json_opts, NULL, "tunnel show: unexpected argument '%s'", NULL, NULL,
+};
+
 int cmd_tunnel_show(int argc, char **argv)
 {
 	bool json = false, first = true;
 	struct fou_tunnel t;
 	int fd = -1;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("tunnel show: unexpected argument '%s'", argv[i]);
-	}
+	if (opts_parse(&tunnel_show_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	if (state_exists())
 		fd = map_fd_or_fail(FOU_MAP_TUNNELS);
 	if (json)

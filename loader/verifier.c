@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 #include "fou_rx_xdp.skel.h"
 
 #define LOG_STATS 4 /* BPF_LOG_STATS: the summary lines only */
@@ -133,6 +134,10 @@ static void print_row(const struct vstats *v, bool json, bool first)
 	       v->err ? "  NOT LOADED: " : "", v->err ? strerror(-v->err) : "");
 }
 
+const struct opt_cmd verifier_stats_cmd = {
+	"verifier stats", json_opts, NULL, "verifier stats: unexpected '%s'", NULL, NULL,
+};
+
 int cmd_verifier_stats(int argc, char **argv)
 {
 	const struct fou_kernel *k = kernel_features();
@@ -140,12 +145,8 @@ int cmd_verifier_stats(int argc, char **argv)
 	bool json = false;
 	int n = 0, failed = 0;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("verifier stats: unexpected '%s'", argv[i]);
-	}
+	if (opts_parse(&verifier_stats_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	if (!k->btf)
 		fail("kernel %s has no BTF: fouloader's CO-RE programs cannot load", k->release);
 	measure_obj(FOU_OBJ_RX_TC, false, "fou_rx_tc", &v[n++]);

@@ -544,6 +544,8 @@ bad_named "'--count' given twice"      "monitor --count twice"      monitor --co
 bad_named "'--output' given twice"     "stats --output twice"       stats --prometheus --output "$TMPD/m1" --output "$TMPD/m2" --frobnicate
 bad_named "'--listen' given twice"     "exporter --listen twice"    exporter --listen 127.0.0.1:1 --listen 127.0.0.1:2 --frobnicate
 bad_named "'--json' given twice"       "pmtu show --json twice"     pmtu show --json --json
+bad_named "'--json' given twice"       "port show --json twice"     port show --json --json
+bad_named "'--dry-run' given twice"    "apply --dry-run twice"      apply /dev/null --dry-run --dry-run
 bad_named "'5557\nx'"                 "a PORT with a newline: escaped, one line" port add $'5557\nx' gue peer any
 
 done_testing
