@@ -191,8 +191,8 @@ static int parse_command(struct want *w, int argc, char **argv, int line)
 			 argc > 1 ? argv[1] : "");
 }
 
-/* A line's error, as FILE:LINE: error (the line's message cut where the
- * one-line buffer of a parser ends). */
+/* A line's error, as FILE:LINE: error (the line's own message cut at 255
+ * characters, as apply always has). */
 static int parse_line(struct want *w, char *text, int line)
 {
 	/* The specs keep pointers to the words (in @text), not to this array. */
@@ -206,7 +206,7 @@ static int parse_line(struct want *w, char *text, int line)
 	skip = n > 0 && !strcmp(words[0], "fouloader");
 	if (n <= skip || !parse_command(w, n - skip, words + skip, line))
 		return 0;
-	snprintf(msg, sizeof(msg), "%s", usage_msg);
+	snprintf(msg, sizeof(msg), "%.*s", (int)sizeof(msg) - 1, usage_msg);
 	return usage_err("%s:%d: %s", w->file, line, msg);
 }
 

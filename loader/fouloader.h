@@ -38,7 +38,7 @@ extern const struct command commands[];
 /* util.c: diagnostics. usage_error() (exit 2) and fail() (exit 1) do not
  * return. Parsers return usage_err(), which records its text in usage_msg
  * and returns -EINVAL; usage_exit() prints that text and exits 2. */
-extern char usage_msg[256];
+extern char usage_msg[1024];
 int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void usage_exit(void) __attribute__((noreturn));
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

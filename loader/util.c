@@ -37,7 +37,7 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-char usage_msg[256];
+char usage_msg[1024]; /* as long as a message printed at once */
 
 /* A parse error: recorded for the caller to print (main) or to place
  * (apply: FILE:LINE), and -EINVAL to return. */

@@ -546,6 +546,8 @@ bad_named "'--listen' given twice"     "exporter --listen twice"    exporter --l
 bad_named "'--json' given twice"       "pmtu show --json twice"     pmtu show --json --json
 bad_named "'--json' given twice"       "port show --json twice"     port show --json --json
 bad_named "'--dry-run' given twice"    "apply --dry-run twice"      apply /dev/null --dry-run --dry-run
+LONG=$(printf 'w%.0s' {1..400})
+bad_named "'$LONG'"                   "a 400-character word: named in full" port add 5557 gue peer any "$LONG"
 bad_named "'5557\nx'"                 "a PORT with a newline: escaped, one line" port add $'5557\nx' gue peer any
 
 done_testing
