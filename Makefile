@@ -88,6 +88,12 @@ $(BUILD)/selftests/%: selftests/unit/%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS
 	@echo "  CC       $@"
 	@$(CC) $(CFLAGS) $< $(TESTLIB_SRCS) -o $@ $(LDLIBS)
 
+# The word tables' unit test: the loader's parsing engine alone, no BPF.
+$(BUILD)/selftests/test_opts: selftests/unit/test_opts.c loader/opts.c loader/util.c \
+		selftests/lib/tap.c $(LOADER_HDRS) | $(BUILD)/selftests
+	@echo "  CC       $@"
+	@$(CC) $(CFLAGS) $< loader/opts.c loader/util.c selftests/lib/tap.c -o $@
+
 $(BUILD)/selftests/%_nocast: selftests/unit/%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(SKELS) | $(BUILD)/selftests
 	@echo "  CC       $@"
 	@$(CC) $(CFLAGS) -DFOU_TEST_NOCAST $< $(TESTLIB_SRCS) -o $@ $(LDLIBS)

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 #define MAX_ROUTES_FILE 16384
 #define MAX_WORDS       256
@@ -94,15 +95,18 @@ static int split_words(char *line, char **argv)
 }
 
 /* "sctp set" lines add up; each port is set on one line only. */
-static void want_sctp_set(struct want *w, int argc, char **argv, int line)
+static int want_sctp_set(struct want *w, int argc, char **argv, int line)
 {
 	struct sctp_set_spec s = {};
+	int err = sctp_parse_set(argc, argv, &s);
 
-	sctp_parse_set(argc, argv, &s);
+	if (err)
+		return err;
 	if (s.have_encap && w->encap_port_line)
-		usage_error("encap-port is already set on line %d", w->encap_port_line);
+		return usage_err("encap-port is already set on line %d", w->encap_port_line);
 	if (s.have_remote && w->remote_port_line)
-		usage_error("remote-encap-port is already set on line %d", w->remote_port_line);
+		return usage_err("remote-encap-port is already set on line %d",
+				 w->remote_port_line);
 	if (s.have_encap) {
 		w->sctp_conf.encap_port = s.conf.encap_port;
 		w->encap_port_line = line;
@@ -111,115 +115,112 @@ static void want_sctp_set(struct want *w, int argc, char **argv, int line)
 		w->sctp_conf.remote_port = s.conf.remote_port;
 		w->remote_port_line = line;
 	}
+	return 0;
 }
 
-static void want_sctp_dev(struct want *w, int argc, char **argv, int line)
+static int want_sctp_dev(struct want *w, int argc, char **argv, int line)
 {
 	struct sctp_dev_spec s = {};
+	int err = sctp_parse_dev(argc, argv, &s);
 
-	sctp_parse_dev(argc, argv, &s);
+	if (err)
+		return err;
 	for (int i = 0; i < w->nsctp_devs; i++)
 		if (w->sctp_devs[i].ifindex == s.ifindex)
-			usage_error("sctp dev %s is already set on line %d", s.name,
-				    w->sctp_dev_line[i]);
+			return usage_err("sctp dev %s is already set on line %d", s.name,
+					 w->sctp_dev_line[i]);
 	if (w->nsctp_devs == FOU_MAX_DEVICES)
-		usage_error("more than %d sctp dev lines", FOU_MAX_DEVICES);
+		return usage_err("more than %d sctp dev lines", FOU_MAX_DEVICES);
 	w->sctp_dev_line[w->nsctp_devs] = line;
 	w->sctp_devs[w->nsctp_devs].ifindex = s.ifindex;
 	w->sctp_devs[w->nsctp_devs++].flags = sctp_dev_flags(&s, 0);
+	return 0;
 }
 
 /* "icmp set" lines add up, too. */
-static void want_icmp_set(struct want *w, int argc, char **argv, int line)
+static int want_icmp_set(struct want *w, int argc, char **argv, int line)
 {
 	struct icmp_set_spec s = {};
+	int err = icmp_parse_set(argc, argv, &s);
 
-	icmp_parse_set(argc, argv, &s);
+	if (err)
+		return err;
 	for (int i = 0; i < ICMP_OPT_COUNT; i++) {
 		if (!(s.have & (1u << i)))
 			continue;
 		if (w->icmp_line[i])
-			usage_error("icmp set: %s is already set on line %d", icmp_opt_word(i),
-				    w->icmp_line[i]);
+			return usage_err("icmp set: %s is already set on line %d",
+					 icmp_opt_word(i), w->icmp_line[i]);
 		w->icmp_line[i] = line;
 	}
 	icmp_apply_set(&s, &w->icmp_conf);
+	return 0;
 }
 
-static void parse_command(struct want *w, int argc, char **argv, int line)
+static int parse_command(struct want *w, int argc, char **argv, int line)
 {
 	bool is_add = argc >= 2 && !strcmp(argv[1], "add");
 	bool is_sctp = argc >= 2 && !strcmp(argv[0], "sctp");
 
 	if (is_add && !strcmp(argv[0], "port")) {
 		if (w->nports == FOU_MAX_PORTS)
-			usage_error("more than %d ports", FOU_MAX_PORTS);
+			return usage_err("more than %d ports", FOU_MAX_PORTS);
 		w->port_line[w->nports] = line;
-		port_parse_add(argc - 2, argv + 2, &w->ports[w->nports++]);
-	} else if (is_add && !strcmp(argv[0], "tunnel")) {
+		return port_parse_add(argc - 2, argv + 2, &w->ports[w->nports++]);
+	}
+	if (is_add && !strcmp(argv[0], "tunnel")) {
 		if (w->ntunnels == FOU_MAX_TUNNELS)
-			usage_error("more than %d tunnels", FOU_MAX_TUNNELS);
+			return usage_err("more than %d tunnels", FOU_MAX_TUNNELS);
 		w->tunnel_line[w->ntunnels] = line;
-		tunnel_parse_add(argc - 2, argv + 2, &w->tunnels[w->ntunnels++]);
-	} else if (is_add && !strcmp(argv[0], "route")) {
+		return tunnel_parse_add(argc - 2, argv + 2, &w->tunnels[w->ntunnels++]);
+	}
+	if (is_add && !strcmp(argv[0], "route")) {
 		if (w->nroutes == MAX_ROUTES_FILE)
-			usage_error("more than %d routes", MAX_ROUTES_FILE);
+			return usage_err("more than %d routes", MAX_ROUTES_FILE);
 		w->route_line[w->nroutes] = line;
-		route_parse_add(argc - 2, argv + 2, &w->routes[w->nroutes++]);
-	} else if (is_sctp && !strcmp(argv[1], "set")) {
-		want_sctp_set(w, argc - 2, argv + 2, line);
-	} else if (is_sctp && !strcmp(argv[1], "dev")) {
-		want_sctp_dev(w, argc - 2, argv + 2, line);
-	} else if (argc >= 2 && !strcmp(argv[0], "icmp") && !strcmp(argv[1], "set")) {
-		want_icmp_set(w, argc - 2, argv + 2, line);
-	} else {
-		usage_error("expected 'port add', 'tunnel add', 'route add', 'sctp set', "
-			    "'sctp dev' or 'icmp set', not '%s%s%s'", argv[0], argc > 1 ? " " : "",
-			    argc > 1 ? argv[1] : "");
+		return route_parse_add(argc - 2, argv + 2, &w->routes[w->nroutes++]);
 	}
+	if (is_sctp && !strcmp(argv[1], "set"))
+		return want_sctp_set(w, argc - 2, argv + 2, line);
+	if (is_sctp && !strcmp(argv[1], "dev"))
+		return want_sctp_dev(w, argc - 2, argv + 2, line);
+	if (argc >= 2 && !strcmp(argv[0], "icmp") && !strcmp(argv[1], "set"))
+		return want_icmp_set(w, argc - 2, argv + 2, line);
+	return usage_err("expected 'port add', 'tunnel add', 'route add', 'sctp set', "
+			 "'sctp dev' or 'icmp set', not '%s%s%s'", argv[0], argc > 1 ? " " : "",
+			 argc > 1 ? argv[1] : "");
 }
 
-/* Parse errors of one command come back here and leave as FILE:LINE
- * errors. Kept apart so that nothing it uses changes after setjmp. */
-static __attribute__((noinline)) void parse_guarded(struct want *w, int argc, char **argv,
-						    int line)
-{
-	jmp_buf *outer = usage_catch; /* the config fuzzer's, or none */
-	jmp_buf jb;
-
-	if (setjmp(jb)) {
-		usage_catch = outer;
-		usage_error("%s:%d: %s", w->file, line, usage_msg);
-	}
-	usage_catch = &jb;
-	parse_command(w, argc, argv, line);
-	usage_catch = outer;
-}
-
-static void parse_line(struct want *w, char *text, int line)
+/* A line's error, as FILE:LINE: error (the line's own message cut at 255
+ * characters, as apply always has). */
+static int parse_line(struct want *w, char *text, int line)
 {
 	/* The specs keep pointers to the words (in @text), not to this array. */
 	char *words[MAX_WORDS];
+	char msg[256];
 	int n, skip;
 
 	n = split_words(text, words);
 	if (n < 0)
-		usage_error("%s:%d: more than %d words", w->file, line, MAX_WORDS);
+		return usage_err("%s:%d: more than %d words", w->file, line, MAX_WORDS);
 	skip = n > 0 && !strcmp(words[0], "fouloader");
-	if (n > skip)
-		parse_guarded(w, n - skip, words + skip, line);
+	if (n <= skip || !parse_command(w, n - skip, words + skip, line))
+		return 0;
+	snprintf(msg, sizeof(msg), "%.*s", (int)sizeof(msg) - 1, usage_msg);
+	return usage_err("%s:%d: %s", w->file, line, msg);
 }
 
-static void parse_file(struct want *w, char *text)
+static int parse_file(struct want *w, char *text)
 {
-	int line = 1;
+	int line = 1, err = 0;
 
-	for (char *p = text, *nl; p; p = nl ? nl + 1 : NULL, line++) {
+	for (char *p = text, *nl; p && !err; p = nl ? nl + 1 : NULL, line++) {
 		nl = strchr(p, '\n');
 		if (nl)
 			*nl = '\0';
-		parse_line(w, p, line);
+		err = parse_line(w, p, line);
 	}
+	return err;
 }
 
 /* ---------------------------------------------------------------- validating */
@@ -239,7 +240,7 @@ static bool same_prefix(const struct prefix *a, const struct prefix *b)
 }
 
 /* Two tunnels on one path: see refuse_same_key() in tunnel.c. */
-static void validate_tunnel_keys(const struct want *w)
+static int validate_tunnel_keys(const struct want *w)
 {
 	char remote[64];
 
@@ -250,66 +251,77 @@ static void validate_tunnel_keys(const struct want *w)
 			if (!tunnel_same_path(t, &w->tunnels[j]))
 				continue;
 			format_addr(&t->remote, t->family, remote, sizeof(remote));
-			usage_error("%s:%d: tunnel %s goes from the same local address to %s port %u "
-				    "as tunnel %s on line %d (ICMP errors could not tell them apart)",
-				    w->file, w->tunnel_line[i], t->name, remote, t->dport,
-				    w->tunnels[j].name, w->tunnel_line[j]);
+			return usage_err("%s:%d: tunnel %s goes from the same local address to %s "
+					 "port %u as tunnel %s on line %d (ICMP errors could not "
+					 "tell them apart)", w->file, w->tunnel_line[i], t->name,
+					 remote, t->dport, w->tunnels[j].name, w->tunnel_line[j]);
 		}
+	return 0;
 }
 
-/* What one line cannot know: duplicates, and routes' tunnels. */
-static void validate(const struct want *w)
+static int validate_routes(const struct want *w)
 {
-	for (int i = 0; i < w->nports; i++)
-		for (int j = 0; j < i; j++)
-			if (w->ports[i].key.port == w->ports[j].key.port &&
-			    w->ports[i].key.family == w->ports[j].key.family)
-				usage_error("%s:%d: port %u%s is already defined on line %d", w->file,
-					    w->port_line[i], w->ports[i].key.port,
-					    w->ports[i].key.family == FOU_FAMILY_IPV6 ? " -6" : "",
-					    w->port_line[j]);
-	for (int i = 0; i < w->ntunnels; i++)
-		if (find_tunnel(w, w->tunnels[i].name) != i)
-			usage_error("%s:%d: tunnel %s is already defined on line %d", w->file,
-				    w->tunnel_line[i], w->tunnels[i].name,
-				    w->tunnel_line[find_tunnel(w, w->tunnels[i].name)]);
-	validate_tunnel_keys(w);
 	for (int i = 0; i < w->nroutes; i++) {
 		const struct route_spec *r = &w->routes[i];
 		int t = find_tunnel(w, r->tunnel);
 
 		for (int j = 0; j < i; j++)
 			if (same_prefix(&r->p, &w->routes[j].p))
-				usage_error("%s:%d: this prefix is already routed on line %d", w->file,
-					    w->route_line[i], w->route_line[j]);
+				return usage_err("%s:%d: this prefix is already routed on line %d",
+						 w->file, w->route_line[i], w->route_line[j]);
 		if (t < 0)
-			usage_error("%s:%d: no tunnel '%s' in this file", w->file, w->route_line[i],
-				    r->tunnel);
+			return usage_err("%s:%d: no tunnel '%s' in this file", w->file,
+					 w->route_line[i], r->tunnel);
 		if (!tunnel_carries(&w->tunnels[t], r->p.family))
-			usage_error("%s:%d: tunnel %s is FOU ipproto %u and cannot carry %s packets",
-				    w->file, w->route_line[i], r->tunnel, w->tunnels[t].ipproto,
-				    r->p.family == FOU_FAMILY_IPV4 ? "IPv4" : "IPv6");
+			return usage_err("%s:%d: tunnel %s is FOU ipproto %u and cannot carry %s "
+					 "packets", w->file, w->route_line[i], r->tunnel,
+					 w->tunnels[t].ipproto,
+					 r->p.family == FOU_FAMILY_IPV4 ? "IPv4" : "IPv6");
 	}
+	return 0;
+}
+
+/* What one line cannot know: duplicates, and routes' tunnels. */
+static int validate(const struct want *w)
+{
+	for (int i = 0; i < w->nports; i++)
+		for (int j = 0; j < i; j++)
+			if (w->ports[i].key.port == w->ports[j].key.port &&
+			    w->ports[i].key.family == w->ports[j].key.family)
+				return usage_err("%s:%d: port %u%s is already defined on line %d",
+						 w->file, w->port_line[i], w->ports[i].key.port,
+						 w->ports[i].key.family == FOU_FAMILY_IPV6 ? " -6" : "",
+						 w->port_line[j]);
+	for (int i = 0; i < w->ntunnels; i++)
+		if (find_tunnel(w, w->tunnels[i].name) != i)
+			return usage_err("%s:%d: tunnel %s is already defined on line %d", w->file,
+					 w->tunnel_line[i], w->tunnels[i].name,
+					 w->tunnel_line[find_tunnel(w, w->tunnels[i].name)]);
+	int err = validate_tunnel_keys(w);
+
+	return err ? err : validate_routes(w);
 }
 
 /* Every line parsed and the whole file validated: nothing read from or
  * written to the pinned state yet. */
-static void parse_checked(struct want *w, char *text)
+static int parse_checked(struct want *w, char *text)
 {
+	int err;
+
 	if (!w->routes) {
 		w->routes = calloc(MAX_ROUTES_FILE, sizeof(*w->routes));
 		w->route_line = calloc(MAX_ROUTES_FILE, sizeof(*w->route_line));
 		if (!w->routes || !w->route_line)
 			fail("out of memory");
 	}
-	parse_file(w, text);
-	validate(w);
+	err = parse_file(w, text);
+	return err ? err : validate(w);
 }
 
 /* What 'apply' does with a file before it touches anything, for the config
- * fuzzer (selftests/fuzz/fuzz_config.c): errors go to usage_error() (set
- * usage_catch to come back). Each call starts afresh. */
-void apply_check_text(const char *file, char *text)
+ * fuzzer (selftests/fuzz/fuzz_config.c): 0, or -EINVAL with the message in
+ * usage_msg. Each call starts afresh. */
+int apply_check_text(const char *file, char *text)
 {
 	static struct want w;
 	struct route_spec *routes = w.routes;
@@ -321,7 +333,7 @@ void apply_check_text(const char *file, char *text)
 	w.routes = routes;
 	w.route_line = route_line;
 	w.file = file;
-	parse_checked(&w, text);
+	return parse_checked(&w, text);
 }
 
 /* ---------------------------------------------------------------- the pinned state */
@@ -431,6 +443,22 @@ static int want_route(const struct want *w, const struct prefix *p)
 struct plan {
 	struct counts ports, tunnels, routes, sctp, icmp;
 	bool dry_run;
+	const char *file; /* FILE, as the command line gives it */
+};
+
+static int set_file(void *spec, const char *w)
+{
+	return opts_one_word(&((struct plan *)spec)->file, w);
+}
+
+static const struct opt apply_opts[] = {
+	{ "--dry-run", OPT_FLAG, 0, OPT_AT(struct plan, dry_run), 0, NULL, NULL, "[--dry-run]",
+	  NULL },
+	OPT_END,
+};
+
+const struct opt_cmd apply_cmd = {
+	"apply", apply_opts, set_file, "apply: unexpected '%s'", "FILE", NULL,
 };
 
 static void check(int err, const char *what, const char *name)
@@ -710,17 +738,13 @@ int cmd_apply(int argc, char **argv)
 	static struct current c;
 	struct plan pl = {};
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run"))
-			pl.dry_run = true;
-		else if (!w.file && argv[i][0] != '-')
-			w.file = argv[i];
-		else
-			usage_error("apply: unexpected '%s'", argv[i]);
-	}
+	if (opts_parse(&apply_cmd, argc, argv, &pl, NULL))
+		usage_exit();
+	w.file = pl.file;
 	if (!w.file)
 		usage_error("apply: missing FILE");
-	parse_checked(&w, read_file(w.file));
+	if (parse_checked(&w, read_file(w.file)))
+		usage_exit();
 	if (!pl.dry_run)
 		ensure_maps(); /* and the pin root's lock, before reading what to change */
 	load_current(&c);

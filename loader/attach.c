@@ -14,6 +14,7 @@
 #include <xdp/libxdp.h>
 
 #include "fouloader.h"
+#include "opts.h"
 #include "fou_hints_tc.skel.h"
 #include "fou_rx_xdp.skel.h"
 #include "fou_rx_xdp_rxhash.skel.h"
@@ -38,87 +39,83 @@ struct attach_args {
 	int steer_cpus; /* --steer-cpus N; 0: not given (all of CPUs 0..N-1 online) */
 };
 
-static bool parse_on_off(const char *opt, const char *v)
+static int set_steer_cpus(void *spec, const char *v)
 {
-	if (strcmp(v, "on") && strcmp(v, "off"))
-		usage_error("%s: '%s' is not one of on, off", opt, v);
-	return !strcmp(v, "on");
+	long n = parse_uint("--steer-cpus", v, FOU_MAX_STEER_CPUS);
+
+	if (n < 0)
+		return n;
+	if (!n)
+		return usage_err("--steer-cpus: 1 to %d CPUs", FOU_MAX_STEER_CPUS);
+	((struct attach_args *)spec)->steer_cpus = n;
+	return 0;
 }
 
-static bool parse_steer(const char *v)
+static int set_dev(void *spec, const char *w)
 {
-	if (strcmp(v, "none") && strcmp(v, "cpumap"))
-		usage_error("--steer: '%s' is not one of none, cpumap", v);
-	return !strcmp(v, "cpumap");
+	struct attach_args *a = spec;
+
+	if (w[0] == '-')
+		return usage_err("attach: unknown option '%s'", w);
+	if (a->dev)
+		return 1;
+	a->dev = w;
+	return 0;
 }
 
-enum { AW_HINTS, AW_STEER, AW_STEER_CPUS, AW_RX, AW_XDP_MODE, AW_COUNT };
+enum { AW_HINTS, AW_STEER, AW_STEER_CPUS, AW_RX, AW_XDP_MODE };
 
-static const struct word_group attach_words[] = {
-	{ "--hints", AW_HINTS }, { "--steer", AW_STEER }, { "--steer-cpus", AW_STEER_CPUS },
-	{ "--rx", AW_RX }, { "--xdp-mode", AW_XDP_MODE }, { NULL, 0 },
+static const struct opt_word rx_words[] = {
+	{ "auto", RX_AUTO }, { "xdp", RX_XDP }, { "tc", RX_TC }, { NULL, 0 },
+};
+static const struct opt_word xdp_mode_words[] = {
+	{ "native", FOU_XDP_MODE_NATIVE }, { "skb", FOU_XDP_MODE_SKB }, { NULL, 0 },
+};
+static const struct opt_word on_off_words[] = { { "on", 1 }, { "off", 0 }, { NULL, 0 } };
+static const struct opt_word steer_words[] = { { "none", 0 }, { "cpumap", 1 }, { NULL, 0 } };
+
+#define ATTACH_ENUM(w, g, field, words, syn) \
+	{ w, OPT_ENUM, g, OPT_AT(struct attach_args, field), 0, NULL, NULL, syn, words }
+
+static const struct opt attach_opts[] = {
+	ATTACH_ENUM("--rx", AW_RX, rx, rx_words, "[--rx auto|xdp|tc]"),
+	ATTACH_ENUM("--xdp-mode", AW_XDP_MODE, xdp_mode, xdp_mode_words, "[--xdp-mode native|skb]"),
+	ATTACH_ENUM("--hints", AW_HINTS, hints, on_off_words, "[--hints on|off]"),
+	ATTACH_ENUM("--steer", AW_STEER, steer, steer_words, "\n[--steer none|cpumap"),
+	{ "--steer-cpus", OPT_ARG, AW_STEER_CPUS, 0, 0, 0, set_steer_cpus, NULL,
+	  "[--steer-cpus N]]", NULL },
+	OPT_END,
 };
 
-static void parse_attach(int argc, char **argv, struct attach_args *a)
+const struct opt_cmd attach_cmd = {
+	"attach", attach_opts, set_dev, "attach: unexpected argument '%s'", "DEV", NULL,
+};
+
+static int parse_attach(int argc, char **argv, struct attach_args *a)
 {
-	const char *seen[AW_COUNT] = {};
+	const char *seen[AW_XDP_MODE + 1] = {};
+	int err;
 
 	a->rx = RX_AUTO;
 	a->xdp_mode = FOU_XDP_MODE_NATIVE;
 	a->hints = -1;
-	for (int i = 0; i < argc; i++) {
-		word_once("attach", attach_words, seen, argv[i]);
-		if (!strcmp(argv[i], "--hints")) {
-			a->hints = parse_on_off("--hints", need_arg(argc, argv, i++, "--hints"));
-		} else if (!strcmp(argv[i], "--steer")) {
-			a->steer = parse_steer(need_arg(argc, argv, i++, "--steer"));
-		} else if (!strcmp(argv[i], "--steer-cpus")) {
-			a->steer_cpus = parse_uint("--steer-cpus",
-						   need_arg(argc, argv, i++, "--steer-cpus"),
-						   FOU_MAX_STEER_CPUS);
-			if (!a->steer_cpus)
-				usage_error("--steer-cpus: 1 to %d CPUs", FOU_MAX_STEER_CPUS);
-		} else if (!strcmp(argv[i], "--rx")) {
-			const char *v = need_arg(argc, argv, i++, "--rx");
-
-			if (!strcmp(v, "auto"))
-				a->rx = RX_AUTO;
-			else if (!strcmp(v, "xdp"))
-				a->rx = RX_XDP;
-			else if (!strcmp(v, "tc"))
-				a->rx = RX_TC;
-			else
-				usage_error("--rx: '%s' is not one of auto, xdp, tc", v);
-		} else if (!strcmp(argv[i], "--xdp-mode")) {
-			const char *v = need_arg(argc, argv, i++, "--xdp-mode");
-
-			if (!strcmp(v, "native"))
-				a->xdp_mode = FOU_XDP_MODE_NATIVE;
-			else if (!strcmp(v, "skb"))
-				a->xdp_mode = FOU_XDP_MODE_SKB;
-			else
-				usage_error("--xdp-mode: '%s' is not one of native, skb", v);
-		} else if (argv[i][0] == '-') {
-			usage_error("attach: unknown option '%s'", argv[i]);
-		} else if (!a->dev) {
-			a->dev = argv[i];
-		} else {
-			usage_error("attach: unexpected argument '%s'", argv[i]);
-		}
-	}
+	err = opts_parse(&attach_cmd, argc, argv, a, seen);
+	if (err)
+		return err;
 	if (!a->dev)
-		usage_error("attach: missing DEV");
+		return usage_err("attach: missing DEV");
 	if (seen[AW_XDP_MODE] && a->rx == RX_TC)
-		usage_error("attach: '--xdp-mode' and '--rx tc' exclude each other (TC receive "
-			    "attaches no XDP program)");
+		return usage_err("attach: '--xdp-mode' and '--rx tc' exclude each other (TC "
+				 "receive attaches no XDP program)");
 	a->ifindex = parse_dev(a->dev);
+	return a->ifindex ? 0 : -EINVAL;
 }
 
-void attach_parse_check(int argc, char **argv)
+int attach_parse_check(int argc, char **argv)
 {
 	struct attach_args a = {};
 
-	parse_attach(argc, argv, &a);
+	return parse_attach(argc, argv, &a);
 }
 
 static int devices_fd(void)
@@ -690,7 +687,8 @@ int cmd_attach(int argc, char **argv)
 	char why[200] = "";
 	int err;
 
-	parse_attach(argc, argv, &a);
+	if (parse_attach(argc, argv, &a))
+		usage_exit();
 	use_tc = choose_tc(&a, why, sizeof(why));
 	resolve_xdp_options(&a, use_tc);
 	refuse_impossible(&a, use_tc);
@@ -843,7 +841,8 @@ int cmd_detach(int argc, char **argv)
 		if (state_exists_locked() && forget_gone(argv[0]))
 			return EXIT_OK;
 		if (!ifindex)
-			parse_dev(argv[0]); /* says why: no such device */
+			if (!parse_dev(argv[0]))
+				usage_exit(); /* says why: no such device */
 		fail("%s: fouloader is not attached to this device", argv[0]);
 	}
 
@@ -964,18 +963,18 @@ static void print_device_cb(const struct fou_device *dev, int i, void *j)
 	print_device(dev, j);
 }
 
+const struct opt_cmd status_cmd = {
+	"status", json_opts, NULL, "status: unexpected argument '%s'", NULL, NULL,
+};
+
 int cmd_status(int argc, char **argv)
 {
 	bool json = false, first = true;
 	struct json j;
 	int fd = -1;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("status: unexpected argument '%s'", argv[i]);
-	}
+	if (opts_parse(&status_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	if (state_exists())
 		fd = map_fd(FOU_MAP_DEVICES);
 	json_start(&j, stdout);

@@ -3,7 +3,6 @@
 #ifndef FOULOADER_H
 #define FOULOADER_H
 
-#include <setjmp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
@@ -28,43 +27,41 @@ struct global_opts {
 };
 extern struct global_opts g_opts;
 
+struct opt_cmd;
 struct command {
 	const char *name;     /* "attach", "port add", ... */
-	const char *synopsis; /* argument grammar, man-page style */
+	const char *synopsis; /* argument grammar, man-page style; NULL: from opts */
 	const char *help;     /* what it does, option by option */
 	int (*run)(int argc, char **argv); /* argv[0] is the first argument */
+	const struct opt_cmd *opts; /* its word table (opts.h), if it has one */
 };
 extern const struct command commands[];
 
-/* util.c: diagnostics. usage_error() and fail() do not return; with
- * usage_catch set, usage_error() longjmps there with its text in usage_msg. */
-extern jmp_buf *usage_catch;
-extern char usage_msg[256];
+/* util.c: diagnostics. usage_error() (exit 2) and fail() (exit 1) do not
+ * return. Parsers return usage_err(), which records its text in usage_msg
+ * and returns -EINVAL; usage_exit() prints that text and exits 2. */
+extern char usage_msg[1024];
+int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void usage_exit(void) __attribute__((noreturn));
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void put_escaped(FILE *f, const char *s); /* control characters as \n, \xNN */
 
-/* util.c: argument parsing (usage_error on bad input, naming @what). */
+/* util.c: argument parsing. On bad input each records a usage_err()
+ * naming @what and returns what no good input gives: 0 (a port, an
+ * ipproto, an address family, an ifindex), -EINVAL (a number), NULL. */
 __u16 parse_port(const char *what, const char *s); /* host order */
 long parse_uint(const char *what, const char *s, long max);
 __u8 parse_tunnel_ipproto(const char *s); /* 4, 41 or 47 */
 __u8 parse_port_ipproto(const char *s);   /* 4, 41, 47 or 132 */
-__u32 parse_gre_key(const char *s);       /* a number, or dotted like ip(8)'s */
+int parse_gre_key(const char *s, __u32 *key); /* a number, or dotted like ip(8)'s; 0 or -EINVAL */
 bool tunnel_carries(const struct fou_tunnel *t, int family);
 /* Parse an IPv4 or IPv6 address; returns its FOU_FAMILY_*. */
 int parse_addr(const char *what, const char *s, struct fou_addr *out);
 unsigned int parse_dev(const char *s);
 const char *need_arg(int argc, char **argv, int i, const char *opt);
-/* A command's words that set one setting each, by group (a table ends with
- * a NULL word); seen[] has one entry per group, NULL at first. */
-struct word_group {
-	const char *word;
-	int group;
-};
-void word_once(const char *cmd, const struct word_group *tab, const char **seen,
-	       const char *w);
 bool is_help(const char *s);
 void format_addr(const struct fou_addr *a, int family, char *buf, size_t len);
 
@@ -209,16 +206,17 @@ struct route_spec {
 	const char *tunnel;
 };
 
-void port_parse_add(int argc, char **argv, struct port_spec *a);
-void apply_check_text(const char *file, char *text); /* parse and validate only */
+/* The parsers: 0, or -EINVAL with the message in usage_msg (usage_err()). */
+int port_parse_add(int argc, char **argv, struct port_spec *a);
+int port_del_parse(int argc, char **argv, struct fou_port_key *key);
+int apply_check_text(const char *file, char *text); /* parse and validate only */
 /* Parse only, changing nothing: the config fuzzer's way into the parsers
  * of commands without a spec of their own. */
-void attach_parse_check(int argc, char **argv);
-void stats_parse_check(int argc, char **argv);
-void port_del_parse_check(int argc, char **argv);
-void pmtu_parse_check(int argc, char **argv); /* pmtu show's grammar */
-void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t);
-void route_parse_add(int argc, char **argv, struct route_spec *r);
+int attach_parse_check(int argc, char **argv);
+int stats_parse_check(int argc, char **argv);
+int pmtu_parse_check(int argc, char **argv); /* pmtu show's grammar */
+int tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t);
+int route_parse_add(int argc, char **argv, struct route_spec *r);
 
 /* tunnel.c / route.c: tunstate on the pinned maps (@fd: fou_tunnels). */
 int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot); /* or -1 */
@@ -251,8 +249,8 @@ struct sctp_dev_entry {
 	__u32 flags;
 };
 
-void sctp_parse_set(int argc, char **argv, struct sctp_set_spec *s);
-void sctp_parse_dev(int argc, char **argv, struct sctp_dev_spec *s);
+int sctp_parse_set(int argc, char **argv, struct sctp_set_spec *s);
+int sctp_parse_dev(int argc, char **argv, struct sctp_dev_spec *s);
 __u32 sctp_dev_flags(const struct sctp_dev_spec *s, __u32 cur); /* @cur with the line applied */
 void sctp_load_conf(struct fou_sctp_conf *out);                 /* zero: all defaults */
 int sctp_load_devs(struct sctp_dev_entry *out, int max);        /* by ifindex */
@@ -277,7 +275,7 @@ struct icmp_set_spec {
 	unsigned int have;
 };
 
-void icmp_parse_set(int argc, char **argv, struct icmp_set_spec *s);
+int icmp_parse_set(int argc, char **argv, struct icmp_set_spec *s);
 void icmp_apply_set(const struct icmp_set_spec *s, struct fou_icmp_conf *cur);
 const char *icmp_opt_word(int opt); /* "pmtu-expire", ... */
 __u32 icmp_conf_value(const struct fou_icmp_conf *c, int opt); /* defaults filled in */

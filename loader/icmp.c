@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 #define SET_OPTIONS "pmtu-expire S, pmtu-min4 N, pmtu-min6 N, rate N, burst N or redirects " \
 		    "accept|ignore"
@@ -81,55 +82,71 @@ __u32 icmp_conf_value(const struct fou_icmp_conf *c, int opt)
 	return v || opt == ICMP_OPT_REDIRECTS ? v : (__u32)opts[opt].def;
 }
 
-static __u32 parse_value(int opt, const char *s)
+/* The value of setting @opt from @s into @sp. */
+static int set_value(void *sp, int opt, const char *s)
 {
+	struct icmp_set_spec *spec = sp;
 	const struct icmp_opt *o = &opts[opt];
 	char *end;
 	long v;
 
 	if (opt == ICMP_OPT_REDIRECTS) {
 		if (strcmp(s, "accept") && strcmp(s, "ignore"))
-			usage_error("redirects: '%s' is not accept or ignore", s);
-		return !strcmp(s, "accept");
+			return usage_err("redirects: '%s' is not accept or ignore", s);
+		v = !strcmp(s, "accept");
+	} else if (!strcmp(s, "default")) {
+		v = 0;
+	} else {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (!*s || *end || errno || v < o->min || v > o->max)
+			return usage_err("%s: '%s' is not a number from %ld to %ld, or default",
+					 o->word, s, o->min, o->max);
 	}
-	if (!strcmp(s, "default"))
-		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < o->min || v > o->max)
-		usage_error("%s: '%s' is not a number from %ld to %ld, or default", o->word, s,
-			    o->min, o->max);
-	return v;
+	conf_set(&spec->conf, opt, v);
+	spec->have |= 1u << opt;
+	return 0;
 }
+
+#define ICMP_SETTER(fn, opt) \
+	static int fn(void *spec, const char *v) { return set_value(spec, opt, v); }
+ICMP_SETTER(set_expire, ICMP_OPT_EXPIRE)
+ICMP_SETTER(set_min4, ICMP_OPT_MIN4)
+ICMP_SETTER(set_min6, ICMP_OPT_MIN6)
+ICMP_SETTER(set_rate, ICMP_OPT_RATE)
+ICMP_SETTER(set_burst, ICMP_OPT_BURST)
+ICMP_SETTER(set_redirects, ICMP_OPT_REDIRECTS)
+
+/* Each setting once; its group is its ICMP_OPT_*. */
+static const struct opt icmp_set_opts[] = {
+	{ "pmtu-expire", OPT_ARG, ICMP_OPT_EXPIRE, 0, 0, 0, set_expire, NULL,
+	  "[pmtu-expire S|default]", NULL },
+	{ "pmtu-min4", OPT_ARG, ICMP_OPT_MIN4, 0, 0, 0, set_min4, NULL, "[pmtu-min4 N|default]", NULL },
+	{ "pmtu-min6", OPT_ARG, ICMP_OPT_MIN6, 0, 0, 0, set_min6, NULL, "[pmtu-min6 N|default]", NULL },
+	{ "rate", OPT_ARG, ICMP_OPT_RATE, 0, 0, 0, set_rate, NULL, "\n[rate N|default]", NULL },
+	{ "burst", OPT_ARG, ICMP_OPT_BURST, 0, 0, 0, set_burst, NULL, "[burst N|default]", NULL },
+	{ "redirects", OPT_ARG, ICMP_OPT_REDIRECTS, 0, 0, 0, set_redirects, NULL,
+	  "[redirects accept|ignore]", NULL },
+	OPT_END,
+};
+
+const struct opt_cmd icmp_set_cmd = {
+	"icmp set", icmp_set_opts, NULL, "icmp set: unexpected '%s'; expected " SET_OPTIONS,
+	NULL, NULL,
+};
 
 const char *icmp_opt_word(int opt)
 {
 	return opts[opt].word;
 }
 
-static int find_opt(const char *word)
+int icmp_parse_set(int argc, char **argv, struct icmp_set_spec *s)
 {
-	for (int i = 0; i < ICMP_OPT_COUNT; i++)
-		if (!strcmp(word, opts[i].word))
-			return i;
-	return -1;
-}
+	int err = opts_parse(&icmp_set_cmd, argc, argv, s, NULL);
 
-void icmp_parse_set(int argc, char **argv, struct icmp_set_spec *s)
-{
-	for (int i = 0; i < argc; i++) {
-		int opt = find_opt(argv[i]);
-
-		if (opt < 0)
-			usage_error("icmp set: unexpected '%s'; expected " SET_OPTIONS, argv[i]);
-		if (s->have & (1u << opt))
-			usage_error("icmp set: '%s' given twice", argv[i]);
-		conf_set(&s->conf, opt, parse_value(opt, need_arg(argc, argv, i, argv[i])));
-		s->have |= 1u << opt;
-		i++;
-	}
-	if (!s->have)
-		usage_error("icmp set: expected " SET_OPTIONS " (see 'fouloader icmp set --help')");
+	if (!err && !s->have)
+		err = usage_err("icmp set: expected " SET_OPTIONS " (see 'fouloader icmp set --help')");
+	return err;
 }
 
 /* @cur with the settings @s names replaced. */
@@ -160,7 +177,8 @@ int cmd_icmp_set(int argc, char **argv)
 	struct fou_icmp_conf c;
 	int err;
 
-	icmp_parse_set(argc, argv, &s);
+	if (icmp_parse_set(argc, argv, &s))
+		usage_exit();
 	ensure_maps();
 	icmp_load_conf(&c);
 	icmp_apply_set(&s, &c);
@@ -232,17 +250,17 @@ static void show_json(const struct fou_icmp_conf *c)
 	printf("\n");
 }
 
+const struct opt_cmd icmp_show_cmd = {
+	"icmp show", json_opts, NULL, "icmp show: unexpected '%s'; expected --json", NULL, NULL,
+};
+
 int cmd_icmp_show(int argc, char **argv)
 {
 	struct fou_icmp_conf c;
 	bool json = false;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("icmp show: unexpected '%s'; expected --json", argv[i]);
-	}
+	if (opts_parse(&icmp_show_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	icmp_load_conf(&c);
 	if (json)
 		show_json(&c);

@@ -4,11 +4,10 @@
 #include <string.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 const struct command commands[] = {
-	{ "attach",
-	  "DEV [--rx auto|xdp|tc] [--xdp-mode native|skb] [--hints on|off]\n"
-	  "         [--steer none|cpumap [--steer-cpus N]]",
+	{ "attach", NULL,
 	  "Attach the receive program to DEV. --rx auto (the default) picks TC ingress\n"
 	  "on virtual devices (veth, tun, ...), where XDP would make the peer segment\n"
 	  "every GSO packet, and native XDP on hardware NICs, where decapsulating\n"
@@ -26,14 +25,14 @@ const struct command commands[] = {
 	  "GRO there; --steer-cpus N: CPUs 0..N-1 (default: every online CPU from 0\n"
 	  "on, at most 64). --steer none (the default): no redirect. --hints and\n"
 	  "--steer need XDP receive: with --rx tc they are refused.",
-	  cmd_attach },
+	  cmd_attach, &attach_cmd },
 	{ "detach", "DEV",
 	  "Remove what fouloader attached to DEV: its XDP program (and hints filter)\n"
 	  "or its TC filter, and the clsact qdisc only if fouloader created it and\n"
 	  "nothing else uses it; fou_cpumap entries no attached device steers to.\n"
 	  "Maps and configuration stay pinned.",
-	  cmd_detach },
-	{ "probe", "DEV [--json]",
+	  cmd_detach, NULL },
+	{ "probe", NULL,
 	  "Report what the kernel and DEV's driver offer, changing nothing: the driver\n"
 	  "and the receive hook --rx auto would pick; native XDP, XDP_TX/redirect and\n"
 	  "multi-buffer (frags) support and the XDP rx metadata the driver offers\n"
@@ -42,8 +41,8 @@ const struct command commands[] = {
 	  "the kernel's release, which build of the TC programs it gets, and a line\n"
 	  "for each BPF feature it lacks: the first kernel with it and what\n"
 	  "fouloader does without it (fouloader(8), Kernel versions).",
-	  cmd_probe },
-	{ "verifier stats", "[--json]",
+	  cmd_probe, &probe_cmd },
+	{ "verifier stats", NULL,
 	  "Load each program as attach would on this kernel (the TC programs' nocast\n"
 	  "build where the kernel lacks bpf_cast_to_kern_ctx, and on newer kernels\n"
 	  "that build too; fou_rx_xdp with and without hints), with private maps, attaching and pinning nothing, and\n"
@@ -52,17 +51,13 @@ const struct command commands[] = {
 	  "processed (the limit is 1000000), states, peak states, the most states\n"
 	  "per instruction, the stack depth of each frame, verification time.\n"
 	  "Exits 1 if a program does not load.",
-	  cmd_verifier_stats },
-	{ "status", "[--json]",
+	  cmd_verifier_stats, &verifier_stats_cmd },
+	{ "status", NULL,
 	  "Show where the receive programs are attached and whether the kernel still\n"
 	  "runs them; with XDP, which variant runs (rxhash or plain), the hints filter\n"
 	  "and the CPUs steered to.",
-	  cmd_status },
-	{ "port add",
-	  "PORT { ipproto 4|41|47|132 | gue } [-6] [local ADDR]\n"
-	  "         { peer any | peer ADDR [peer_port P] [peer ADDR [peer_port P]]... }\n"
-	  "         [dev DEV] [zero-csum6] [mark N] [multicast] [remcsum | noremcsum]\n"
-	  "         [key K]",
+	  cmd_status, &status_cmd },
+	{ "port add", NULL,
 	  "Open a receive port. ipproto 4: FOU carrying IPv4; ipproto 41: FOU carrying\n"
 	  "IPv6; ipproto 132: SCTP over UDP (RFC 6951): the UDP checksum and the SCTP\n"
 	  "CRC32c are checked, the UDP header removed, and the peer's UDP source port\n"
@@ -86,16 +81,11 @@ const struct command commands[] = {
 	  "remcsum (gue, the default, as the kernel): GUE remote checksum offload; the\n"
 	  "inner TCP/UDP checksum is completed from the verified outer UDP checksum (a\n"
 	  "zero one cannot: dropped). noremcsum: such packets are dropped.",
-	  cmd_port_add },
-	{ "port del", "PORT [-6]", "Close a receive port and forget its peers.", cmd_port_del },
-	{ "port show", "[--json]", "List receive ports, in the grammar of 'port add'.",
-	  cmd_port_show },
-	{ "tunnel add",
-	  "NAME local ADDR remote ADDR encap { fou | gue } [ipproto 4|41|47]\n"
-	  "         [key K] [csum] [seq]\n"
-	  "         encap-dport P [encap-sport { auto | P }] [encap-csum | noencap-csum]\n"
-	  "         [noencap-udp6-csum] [encap-remcsum | noencap-remcsum]\n"
-	  "         [ttl { N | inherit }] [tos { inherit | N }] [mtu N]",
+	  cmd_port_add, &port_add_cmd },
+	{ "port del", NULL, "Close a receive port and forget its peers.", cmd_port_del, &port_del_cmd },
+	{ "port show", NULL, "List receive ports, in the grammar of 'port add'.",
+	  cmd_port_show, &port_show_cmd },
+	{ "tunnel add", NULL,
 	  "Define a tunnel: packets routed into it ('route add') leave a device where\n"
 	  "fouloader is attached encapsulated in FOU or GUE (version 0), from local to\n"
 	  "remote (both IPv4 or both IPv6; the inner family is independent).\n"
@@ -119,27 +109,27 @@ const struct command commands[] = {
 	  "ttl: 1-255 (default 64), or inherit (0) from the inner packet. tos: inherit\n"
 	  "(default) or fixed; the inner ECN bits are copied either way (RFC 6040).\n"
 	  "mtu: the largest inner packet (default: the device MTU less the overhead).",
-	  cmd_tunnel_add },
-	{ "tunnel del", "NAME", "Delete a tunnel no route uses any more.", cmd_tunnel_del },
-	{ "tunnel show", "[--json]", "List tunnels, in the grammar of 'tunnel add'.",
-	  cmd_tunnel_show },
-	{ "route add", "PREFIX tunnel NAME",
+	  cmd_tunnel_add, &tunnel_add_cmd },
+	{ "tunnel del", "NAME", "Delete a tunnel no route uses any more.", cmd_tunnel_del, NULL },
+	{ "tunnel show", NULL, "List tunnels, in the grammar of 'tunnel add'.",
+	  cmd_tunnel_show, &tunnel_show_cmd },
+	{ "route add", NULL,
 	  "Send packets for PREFIX (ADDR or ADDR/LEN, IPv4 or IPv6) into tunnel NAME.\n"
 	  "The longest matching prefix wins. The kernel still needs a route for PREFIX\n"
 	  "out of an attached device; its next hop does not matter, fouloader routes\n"
 	  "the encapsulated packet by its outer destination.",
-	  cmd_route_add },
-	{ "route del", "PREFIX", "Stop sending PREFIX into a tunnel.", cmd_route_del },
-	{ "route show", "[--json]", "List routes.", cmd_route_show },
-	{ "sctp set", "[encap-port P|default] [remote-encap-port P|default]",
+	  cmd_route_add, &route_add_cmd },
+	{ "route del", "PREFIX", "Stop sending PREFIX into a tunnel.", cmd_route_del, NULL },
+	{ "route show", NULL, "List routes.", cmd_route_show, &route_show_cmd },
+	{ "sctp set", NULL,
 	  "Set the SCTP over UDP ports (RFC 6951); an option not given is kept, default\n"
 	  "restores 9899. encap-port: the local encapsulation port: the source port of\n"
 	  "the SCTP fouloader puts in UDP, and the port whose SCTP over UDP in transit\n"
 	  "has its CRC32c checked. remote-encap-port: the destination port toward an\n"
 	  "over-UDP peer whose own port is not learned (yet). The receive side is\n"
 	  "'port add PORT ipproto 132'.",
-	  cmd_sctp_set },
-	{ "sctp dev", "DEV { [side udp|native] [verify|noverify] [fill|nofill] | default }",
+	  cmd_sctp_set, &sctp_set_cmd },
+	{ "sctp dev", NULL,
 	  "How SCTP is handled on DEV (a device of this network namespace, where\n"
 	  "fouloader is attached); a setting not given is kept. side udp: the peers\n"
 	  "behind DEV speak SCTP over UDP: native SCTP leaving DEV is put in UDP, to\n"
@@ -149,21 +139,19 @@ const struct command commands[] = {
 	  "fill: CRC32c computed on every SCTP packet leaving DEV; nofill (the default):\n"
 	  "only where it must be (after translation, or left to the device by the\n"
 	  "stack). default: every setting back to its default (the entry is removed).",
-	  cmd_sctp_dev },
-	{ "sctp show", "[--json]",
+	  cmd_sctp_dev, &sctp_dev_cmd },
+	{ "sctp show", NULL,
 	  "Show the SCTP settings (effective values, and which are defaults), the\n"
 	  "devices with settings of their own, the RFC 6951 receive ports, and the\n"
 	  "peers the gateway learned: address, verification tags, encapsulation port\n"
 	  "(or native), seconds since the last change; and how many tags it knows.",
-	  cmd_sctp_show },
+	  cmd_sctp_show, &sctp_show_cmd },
 	{ "sctp flush", "",
 	  "Forget every learned peer and tag, and print how many. Until a peer's port\n"
 	  "is learned again (from an INIT or INIT-ACK), SCTP toward it goes to\n"
 	  "remote-encap-port.",
-	  cmd_sctp_flush },
-	{ "icmp set",
-	  "[pmtu-expire S|default] [pmtu-min4 N|default] [pmtu-min6 N|default]\n"
-	  "         [rate N|default] [burst N|default] [redirects accept|ignore]",
+	  cmd_sctp_flush, NULL },
+	{ "icmp set", NULL,
 	  "How ICMP errors about tunnel packets are acted on; a setting not given is\n"
 	  "kept, default restores the default. pmtu-expire: seconds a learned path MTU\n"
 	  "or applied Redirect lasts (1-86400, default 600). pmtu-min4 (68-65535,\n"
@@ -173,23 +161,23 @@ const struct command commands[] = {
 	  "(1-100000, default 50). redirects accept: apply a Redirect for a tunnel's\n"
 	  "remote from the gateway in use to an on-link one; ignore (the default):\n"
 	  "count it only.",
-	  cmd_icmp_set },
-	{ "icmp show", "[--json]",
+	  cmd_icmp_set, &icmp_set_cmd },
+	{ "icmp show", NULL,
 	  "Show the ICMP settings: effective values, and which are defaults.",
-	  cmd_icmp_show },
-	{ "pmtu show", "[--json] [TUNNEL]",
+	  cmd_icmp_show, &icmp_show_cmd },
+	{ "pmtu show", NULL,
 	  "Show what ICMP errors taught about each tunnel (or TUNNEL): the learned\n"
 	  "path MTU, the inner MTU it leaves (less the outer IP, UDP and GUE headers),\n"
 	  "the router that sent it, its age and the seconds until it expires (or\n"
 	  "expired: no longer used); an applied Redirect (gateway, sender, age); and\n"
 	  "the tunnel's ICMP counters: errors matched to it by kind, Frag Needed /\n"
 	  "Packet Too Big sent to its inner senders, and those the rate limit held back.",
-	  cmd_pmtu_show },
-	{ "pmtu flush", "[TUNNEL]",
+	  cmd_pmtu_show, &pmtu_show_cmd },
+	{ "pmtu flush", NULL,
 	  "Forget the learned path MTUs and applied Redirects of every tunnel (or of\n"
 	  "TUNNEL), and print what went. Counters and settings are kept.",
-	  cmd_pmtu_flush },
-	{ "apply", "FILE [--dry-run]",
+	  cmd_pmtu_flush, &pmtu_flush_cmd },
+	{ "apply", NULL,
 	  "Make the ports, tunnels, routes, SCTP and ICMP settings exactly those of\n"
 	  "FILE: lines of 'port add', 'tunnel add', 'route add', 'sctp set', 'sctp dev'\n"
 	  "and 'icmp set' in their usual grammar (a leading 'fouloader' is allowed; '#'\n"
@@ -201,16 +189,15 @@ const struct command commands[] = {
 	  "changed, the rest added, and a summary printed. Applying the same file twice\n"
 	  "changes nothing.\n"
 	  "--dry-run prints the summary and changes nothing.",
-	  cmd_apply },
+	  cmd_apply, &apply_cmd },
 	{ "show config", "",
 	  "Print the ports, tunnels, routes, SCTP and ICMP settings as 'port add',\n"
 	  "'tunnel add', 'route add', 'sctp set', 'sctp dev' and 'icmp set' lines\n"
 	  "(settings only where they are not the defaults): 'fouloader show config >\n"
 	  "FILE' and 'fouloader apply FILE' round-trip. Learned peers and path MTUs\n"
 	  "are state, not configuration.",
-	  cmd_show_config },
-	{ "stats", "[--json] [--all] [--watch SECONDS [--count N]]\n"
-	  "         | --prometheus [--output FILE]",
+	  cmd_show_config, NULL },
+	{ "stats", NULL,
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
 	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
 	  "port's and tunnel's own counters (a tunnel's ICMP ones as in 'pmtu show'),\n"
@@ -225,15 +212,13 @@ const struct command commands[] = {
 	  "(learned path MTU too), SCTP learned peers, attach state per device.\n"
 	  "--output FILE writes them to FILE through a temporary file renamed over it,\n"
 	  "for node_exporter's textfile collector (fouloader-metrics.timer).",
-	  cmd_stats },
-	{ "exporter", "--listen ADDR:PORT",
+	  cmd_stats, &stats_cmd },
+	{ "exporter", NULL,
 	  "Serve the metrics of 'stats --prometheus' over HTTP at /metrics, read\n"
 	  "afresh for every scrape, on ADDR:PORT only (IPv4, or [IPv6]:PORT; e.g.\n"
 	  "127.0.0.1:9477). Runs until SIGTERM or SIGINT, then exits 0.",
-	  cmd_exporter },
-	{ "monitor",
-	  "[--drops | --all] [--port P | --tunnel NAME] [--count N] [--snaplen B]\n"
-	  "         [--rate N] [--pcap FILE | --json]",
+	  cmd_exporter, &exporter_cmd },
+	{ "monitor", NULL,
 	  "Show packets the programs dropped as they are dropped (--drops, the\n"
 	  "default), or every outcome (--all): the reason (as in 'stats'), the hook\n"
 	  "(xdp, tc-ingress, tc-egress), the device, the receive port or tunnel, the\n"
@@ -247,9 +232,20 @@ const struct command commands[] = {
 	  "events, or on SIGINT/SIGTERM, and prints how many were shown, held back\n"
 	  "and lost. One monitor at a time; while none runs, the programs only check\n"
 	  "a switch.",
-	  cmd_monitor },
-	{ NULL, NULL, NULL, NULL },
+	  cmd_monitor, &monitor_cmd },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
+
+/* A command's grammar: from its word table, where it has one. */
+static const char *synopsis(const struct command *c)
+{
+	static char buf[512];
+
+	if (!c->opts)
+		return c->synopsis;
+	opts_synopsis(c->opts, buf, sizeof(buf));
+	return buf;
+}
 
 static void print_usage(FILE *f)
 {
@@ -261,7 +257,7 @@ static void print_usage(FILE *f)
 		   "metrics and a drop monitor (pcapng).\n\n"
 		   "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  fouloader %s%s%s\n", c->name, *c->synopsis ? " " : "", c->synopsis);
+		fprintf(f, "  fouloader %s%s%s\n", c->name, *synopsis(c) ? " " : "", synopsis(c));
 	fprintf(f, "\nglobal options:\n"
 		   "  --pin-root DIR  where maps are pinned (default %s); one per network\n"
 		   "                  namespace when namespaces share a bpffs\n"
@@ -275,7 +271,7 @@ static void print_usage(FILE *f)
 
 static void print_command_help(const struct command *c)
 {
-	printf("usage: fouloader %s%s%s\n\n%s\n", c->name, *c->synopsis ? " " : "", c->synopsis,
+	printf("usage: fouloader %s%s%s\n\n%s\n", c->name, *synopsis(c) ? " " : "", synopsis(c),
 	       c->help);
 }
 
@@ -306,8 +302,8 @@ static void print_family_help(const char *family)
 
 	for (const struct command *c = commands; c->name; c++)
 		if (!strncmp(c->name, family, n) && c->name[n] == ' ')
-			printf("usage: fouloader %s%s%s\n%s\n\n", c->name, *c->synopsis ? " " : "",
-			       c->synopsis, c->help);
+			printf("usage: fouloader %s%s%s\n%s\n\n", c->name, *synopsis(c) ? " " : "",
+			       synopsis(c), c->help);
 }
 
 /* Match the longest command name ("port add" before "port"). */
@@ -329,25 +325,39 @@ static const struct command *find_command(int argc, char **argv, int *used)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* The global options before COMMAND: the index of COMMAND, or 0 after --help. */
+static int parse_global_opts(int argc, char **argv)
 {
-	static const struct word_group words[] = { { "--pin-root", 0 }, { NULL, 0 } };
-	const char *seen[1] = {};
-	const struct command *cmd;
-	int i = 1, used;
+	bool pin_root = false;
+	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		word_once("fouloader", words, seen, argv[i]);
-		if (!strcmp(argv[i], "--pin-root"))
+		if (!strcmp(argv[i], "--pin-root")) {
+			if (pin_root)
+				usage_error("fouloader: '--pin-root' given twice");
 			g_opts.pin_root = need_arg(argc, argv, i++, "--pin-root");
-		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			if (!g_opts.pin_root)
+				usage_exit();
+			pin_root = true;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			g_opts.verbose = true;
-		else if (is_help(argv[i])) {
+		} else if (is_help(argv[i])) {
 			print_usage(stdout);
-			return EXIT_OK;
-		} else
+			return 0;
+		} else {
 			usage_error("unknown option '%s' (see 'fouloader --help')", argv[i]);
+		}
 	}
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+	int i = parse_global_opts(argc, argv), used;
+
+	if (!i)
+		return EXIT_OK;
 	if (i >= argc)
 		usage_error("missing COMMAND (see 'fouloader --help')");
 	if (g_opts.pin_root[0] != '/')

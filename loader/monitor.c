@@ -19,10 +19,11 @@
 #include <bpf/libbpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 #include "fou_monitor.h"
 
 struct monitor_args {
-	bool all, json;
+	bool drops, all, json;
 	const char *pcap, *tunnel;
 	long port, count, snaplen, rate;
 };
@@ -47,44 +48,49 @@ static void on_signal(int sig)
 
 /* ---------------------------------------------------------------- arguments */
 
-static void parse_monitor(int argc, char **argv, struct monitor_args *a)
+#define MON_OPT(w, kind, g, field, max, syn) \
+	{ w, kind, g, OPT_AT(struct monitor_args, field), max, NULL, NULL, syn, NULL }
+
+enum { MW_DROPS, MW_ALL, MW_PORT, MW_TUNNEL, MW_COUNT, MW_SNAPLEN, MW_RATE, MW_PCAP, MW_JSON };
+
+/* In the order of the synopsis; each word once. */
+static const struct opt monitor_opts[] = {
+	MON_OPT("--drops", OPT_FLAG, MW_DROPS, drops, 0, "[--drops"),
+	MON_OPT("--all", OPT_FLAG, MW_ALL, all, 0, "| --all]"),
+	MON_OPT("--port", OPT_PORT, MW_PORT, port, 0, "[--port P"),
+	MON_OPT("--tunnel", OPT_STR, MW_TUNNEL, tunnel, 0, "| --tunnel NAME]"),
+	MON_OPT("--count", OPT_UINT, MW_COUNT, count, 1000000000, "[--count N]"),
+	MON_OPT("--snaplen", OPT_UINT, MW_SNAPLEN, snaplen, FOU_MONITOR_SNAPLEN_MAX, "[--snaplen B]"),
+	MON_OPT("--rate", OPT_UINT, MW_RATE, rate, 1000000, "\n[--rate N]"),
+	MON_OPT("--pcap", OPT_STR, MW_PCAP, pcap, 0, "[--pcap FILE"),
+	MON_OPT("--json", OPT_FLAG, MW_JSON, json, 0, "| --json]"),
+	OPT_END,
+};
+
+const struct opt_cmd monitor_cmd = {
+	"monitor", monitor_opts, NULL, "monitor: unexpected argument '%s'", NULL, NULL,
+};
+
+static int parse_monitor(int argc, char **argv, struct monitor_args *a)
 {
-	bool drops = false;
+	int err;
 
 	a->snaplen = FOU_MONITOR_SNAPLEN_DEFAULT;
 	a->rate = FOU_MONITOR_RATE_DEFAULT;
-	for (int i = 0; i < argc; i++) {
-		const char *o = argv[i];
-
-		if (!strcmp(o, "--drops"))
-			drops = true;
-		else if (!strcmp(o, "--all"))
-			a->all = true;
-		else if (!strcmp(o, "--json"))
-			a->json = true;
-		else if (!strcmp(o, "--port"))
-			a->port = parse_port("--port", need_arg(argc, argv, i++, o));
-		else if (!strcmp(o, "--tunnel"))
-			a->tunnel = need_arg(argc, argv, i++, o);
-		else if (!strcmp(o, "--count"))
-			a->count = parse_uint(o, need_arg(argc, argv, i++, o), 1000000000);
-		else if (!strcmp(o, "--snaplen"))
-			a->snaplen = parse_uint(o, need_arg(argc, argv, i++, o), FOU_MONITOR_SNAPLEN_MAX);
-		else if (!strcmp(o, "--rate"))
-			a->rate = parse_uint(o, need_arg(argc, argv, i++, o), 1000000);
-		else if (!strcmp(o, "--pcap"))
-			a->pcap = need_arg(argc, argv, i++, o);
-		else
-			usage_error("monitor: unexpected argument '%s'", o);
-	}
-	if (drops && a->all)
-		usage_error("monitor: --drops and --all exclude each other");
+	err = opts_parse(&monitor_cmd, argc, argv, a, NULL);
+	if (err)
+		return err;
+	if (a->drops && a->all)
+		return usage_err("monitor: --drops and --all exclude each other");
 	if (a->port && a->tunnel)
-		usage_error("monitor: --port (receive) and --tunnel (transmit) exclude each other");
+		return usage_err("monitor: --port (receive) and --tunnel (transmit) exclude each "
+				 "other");
 	if (a->pcap && a->json)
-		usage_error("monitor: --pcap and --json exclude each other");
+		return usage_err("monitor: --pcap and --json exclude each other");
 	if (!a->snaplen || !a->rate)
-		usage_error("monitor: --snaplen 1..%d, --rate 1..1000000", FOU_MONITOR_SNAPLEN_MAX);
+		return usage_err("monitor: --snaplen 1..%d, --rate 1..1000000",
+				 FOU_MONITOR_SNAPLEN_MAX);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- pcapng */
@@ -389,7 +395,8 @@ int cmd_monitor(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	__u32 zero = 0;
 
-	parse_monitor(argc, argv, &a);
+	if (parse_monitor(argc, argv, &a))
+		usage_exit();
 	if (!state_exists())
 		fail("monitor: nothing pinned under %s (attach first)", g_opts.pin_root);
 	conf_fd = map_fd(FOU_MAP_MONITOR_CONF);

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 #define NS_PER_S 1000000000ULL
 
@@ -262,32 +263,56 @@ static int named_slot(const char *cmd, const char *name, int tfd)
 	return slot;
 }
 
-static const char *parse_pmtu_args(const char *cmd, int argc, char **argv, bool *json)
-{
-	const char *name = NULL;
+struct pmtu_args {
+	bool json;
+	const char *name; /* TUNNEL, or NULL: every tunnel */
+};
 
-	for (int i = 0; i < argc; i++) {
-		if (json && !strcmp(argv[i], "--json"))
-			*json = true;
-		else if (!name && argv[i][0] != '-')
-			name = argv[i];
-		else
-			usage_error("%s: unexpected '%s'", cmd, argv[i]);
-	}
-	return name;
+static int set_tunnel_name(void *spec, const char *w)
+{
+	return opts_one_word(&((struct pmtu_args *)spec)->name, w);
 }
 
-void pmtu_parse_check(int argc, char **argv)
-{
-	bool json = false;
+static const struct opt pmtu_show_opts[] = {
+	{ "--json", OPT_FLAG, 0, OPT_AT(struct pmtu_args, json), 0, NULL, NULL, "[--json]", NULL },
+	OPT_END,
+};
 
-	parse_pmtu_args("pmtu show", argc, argv, &json);
+static const struct opt pmtu_flush_opts[] = { OPT_END };
+
+const struct opt_cmd pmtu_show_cmd = {
+	"pmtu show", pmtu_show_opts, set_tunnel_name, "pmtu show: unexpected '%s'", NULL,
+	"[TUNNEL]",
+};
+
+const struct opt_cmd pmtu_flush_cmd = {
+	"pmtu flush", pmtu_flush_opts, set_tunnel_name, "pmtu flush: unexpected '%s'",
+	"[TUNNEL]", NULL,
+};
+
+/* TUNNEL or NULL; exit 2 on a bad command line. */
+static const char *parse_pmtu_args(int argc, char **argv, bool *json)
+{
+	struct pmtu_args a = {};
+
+	if (opts_parse(json ? &pmtu_show_cmd : &pmtu_flush_cmd, argc, argv, &a, NULL))
+		usage_exit();
+	if (json)
+		*json = a.json;
+	return a.name;
+}
+
+int pmtu_parse_check(int argc, char **argv)
+{
+	struct pmtu_args a = {};
+
+	return opts_parse(&pmtu_show_cmd, argc, argv, &a, NULL);
 }
 
 int cmd_pmtu_show(int argc, char **argv)
 {
 	struct pmtu_ctx c = {};
-	const char *name = parse_pmtu_args("pmtu show", argc, argv, &c.json);
+	const char *name = parse_pmtu_args(argc, argv, &c.json);
 	struct fou_tunnel t;
 	int tfd = state_exists() ? map_fd_or_fail(FOU_MAP_TUNNELS) : -1, only = -1;
 	struct fou_tun_fds m = { .tunnels = tfd };
@@ -343,7 +368,7 @@ static int flush_slot(int pfd, int tfd, __u32 slot)
 
 int cmd_pmtu_flush(int argc, char **argv)
 {
-	const char *name = parse_pmtu_args("pmtu flush", argc, argv, NULL);
+	const char *name = parse_pmtu_args(argc, argv, NULL);
 	int tfd = -1, pfd = -1, only = -1, pmtus = 0, redirects = 0;
 
 	if (state_exists_locked())

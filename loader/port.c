@@ -11,155 +11,204 @@
 
 #include "fouloader.h"
 
+#include "opts.h"
+
 /* Each setting of a port is given once, by one of its words ("peer" may
  * repeat: one address each). */
 enum { PW_FAMILY, PW_KIND, PW_LOCAL, PW_DEV, PW_ZERO_CSUM6, PW_MARK, PW_REMCSUM, PW_GRE_KEY,
-       PW_COUNT };
+       PW_MULTICAST };
 
-static const struct word_group port_words[] = {
-	{ "-6", PW_FAMILY }, { "ipproto", PW_KIND }, { "gue", PW_KIND }, { "local", PW_LOCAL },
-	{ "dev", PW_DEV }, { "zero-csum6", PW_ZERO_CSUM6 }, { "mark", PW_MARK },
-	{ "remcsum", PW_REMCSUM }, { "noremcsum", PW_REMCSUM },
-	{ "key", PW_GRE_KEY }, { NULL, 0 },
-};
-
-static int parse_peer(int argc, char **argv, int i, struct port_spec *a)
+static int parse_peer(void *spec, int argc, char **argv, int i)
 {
+	struct port_spec *a = spec;
 	const char *v = need_arg(argc, argv, i, "peer");
 	struct fou_peer_spec *p;
+	int family;
 
+	if (!v)
+		return -EINVAL;
 	if (!strcmp(v, "any")) {
 		if (a->port.flags & FOU_PORT_F_PEER_ANY)
-			usage_error("port add: 'peer any' given twice");
+			return usage_err("port add: 'peer any' given twice");
 		a->port.flags |= FOU_PORT_F_PEER_ANY;
-		return i + 1;
+		return i + 2;
 	}
 	if (a->npeers == MAX_PEERS_PER_CMD)
-		usage_error("port add: at most %d peers per command", MAX_PEERS_PER_CMD);
+		return usage_err("port add: at most %d peers per command", MAX_PEERS_PER_CMD);
 	p = &a->peers[a->npeers];
-	a->peer_family[a->npeers++] = parse_addr("peer", v, &p->addr);
+	family = parse_addr("peer", v, &p->addr);
+	if (!family)
+		return -EINVAL;
+	a->peer_family[a->npeers++] = family;
 	i++;
 	if (i + 1 < argc && !strcmp(argv[i + 1], "peer_port")) {
-		p->peer_port = parse_port("peer_port", need_arg(argc, argv, i + 1, "peer_port"));
+		v = need_arg(argc, argv, i + 1, "peer_port");
+		p->peer_port = v ? parse_port("peer_port", v) : 0;
+		if (!p->peer_port)
+			return -EINVAL;
 		i += 2;
 	}
-	return i;
+	return i + 1;
 }
 
-static void validate_port_add(struct port_spec *a)
+static int set_v6(void *spec, const char *arg)
+{
+	(void)arg;
+	((struct port_spec *)spec)->key.family = FOU_FAMILY_IPV6;
+	return 0;
+}
+
+static int set_ipproto(void *spec, const char *arg)
+{
+	struct port_spec *a = spec;
+
+	a->port.ipproto = parse_port_ipproto(arg);
+	a->port.kind = FOU_KIND_FOU;
+	a->have_kind = true;
+	return a->port.ipproto ? 0 : -EINVAL;
+}
+
+static int set_gue(void *spec, const char *arg)
+{
+	struct port_spec *a = spec;
+
+	(void)arg;
+	a->port.kind = FOU_KIND_GUE;
+	a->have_kind = true;
+	return 0;
+}
+
+static int set_local(void *spec, const char *arg)
+{
+	struct port_spec *a = spec;
+
+	a->local_family = parse_addr("local", arg, &a->port.local);
+	a->port.flags |= FOU_PORT_F_LOCAL;
+	return a->local_family ? 0 : -EINVAL;
+}
+
+static int set_key(void *spec, const char *arg)
+{
+	struct port_spec *a = spec;
+
+	a->port.flags |= FOU_PORT_F_GRE_KEY;
+	return parse_gre_key(arg, &a->port.gre_key);
+}
+
+static int set_port_number(void *spec, const char *w)
+{
+	struct port_spec *a = spec;
+
+	if (a->have_port || w[0] == '-')
+		return 1;
+	a->key.port = parse_port("PORT", w);
+	a->have_port = true;
+	return a->key.port ? 0 : -EINVAL;
+}
+
+#define PORT_FLAG(w, g, bits, syn) \
+	{ w, OPT_BITS, g, OPT_AT(struct port_spec, port.flags), bits, NULL, NULL, syn, NULL }
+
+/* In the order of the synopsis. remcsum is the default, as the kernel's gue. */
+static const struct opt port_add_opts[] = {
+	{ "ipproto", OPT_ARG, PW_KIND, 0, 0, 0, set_ipproto, NULL, "{ ipproto 4|41|47|132", NULL },
+	{ "gue", OPT_CALL, PW_KIND, 0, 0, 0, set_gue, NULL, "| gue }", NULL },
+	{ "-6", OPT_CALL, PW_FAMILY, 0, 0, 0, set_v6, NULL, "[-6]", NULL },
+	{ "local", OPT_ARG, PW_LOCAL, 0, 0, 0, set_local, NULL, "[local ADDR]", NULL },
+	{ "peer", OPT_ARGV, OPT_ANY, 0, 0, 0, NULL, parse_peer,
+	  "\n{ peer any | peer ADDR [peer_port P] [peer ADDR [peer_port P]]... }", NULL },
+	{ "dev", OPT_STR, PW_DEV, OPT_AT(struct port_spec, dev), 0, NULL, NULL, "\n[dev DEV]", NULL },
+	PORT_FLAG("zero-csum6", PW_ZERO_CSUM6, FOU_PORT_F_ZERO_CSUM6, "[zero-csum6]"),
+	{ "mark", OPT_UINT, PW_MARK, OPT_AT(struct port_spec, port.mark), 0xffffffffL, NULL, NULL,
+	  "[mark N]", NULL },
+	PORT_FLAG("multicast", PW_MULTICAST, FOU_PORT_F_MULTICAST, "[multicast]"),
+	PORT_FLAG("remcsum", PW_REMCSUM, 0, "[remcsum"),
+	PORT_FLAG("noremcsum", PW_REMCSUM, FOU_PORT_F_NOREMCSUM, "| noremcsum]"),
+	{ "key", OPT_ARG, PW_GRE_KEY, 0, 0, 0, set_key, NULL, "\n[key K]", NULL },
+	OPT_END,
+};
+
+const struct opt_cmd port_add_cmd = {
+	"port add", port_add_opts, set_port_number,
+	"port add: unexpected '%s' (see 'fouloader port add --help')", "PORT", NULL,
+};
+
+static int validate_port_add(struct port_spec *a)
 {
 	int family = a->key.family;
 
 	if (!a->have_port)
-		usage_error("port add: missing PORT");
+		return usage_err("port add: missing PORT");
 	if (!a->have_kind)
-		usage_error("port add: missing 'ipproto N' or 'gue'");
+		return usage_err("port add: missing 'ipproto N' or 'gue'");
 	if (!a->npeers && !(a->port.flags & FOU_PORT_F_PEER_ANY))
-		usage_error("port add: missing 'peer ADDR' (or 'peer any' to accept every source)");
+		return usage_err("port add: missing 'peer ADDR' (or 'peer any' to accept every source)");
 	if (a->npeers && (a->port.flags & FOU_PORT_F_PEER_ANY))
-		usage_error("port add: 'peer any' and 'peer ADDR' exclude each other");
+		return usage_err("port add: 'peer any' and 'peer ADDR' exclude each other");
 	for (int i = 0; i < a->npeers; i++) {
 		if (a->peer_family[i] != family)
-			usage_error("peer: address family does not match the port (%s)",
-				    family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
+			return usage_err("peer: address family does not match the port (%s)",
+					 family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
 		for (int j = 0; j < i; j++)
 			if (!memcmp(&a->peers[i].addr, &a->peers[j].addr, sizeof(struct fou_addr)))
-				usage_error("peer: the same address is given twice");
+				return usage_err("peer: the same address is given twice");
 	}
 	if (a->local_family && a->local_family != family)
-		usage_error("local: address family does not match the port (%s)",
-			    family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
+		return usage_err("local: address family does not match the port (%s)",
+				 family == FOU_FAMILY_IPV6 ? "-6 given" : "add -6 for IPv6");
 	if ((a->port.flags & FOU_PORT_F_MULTICAST) && (a->port.flags & FOU_PORT_F_LOCAL))
-		usage_error("multicast: not with 'local' (the port takes only packets to its "
-			    "local address)");
+		return usage_err("multicast: not with 'local' (the port takes only packets to its "
+				 "local address)");
 	if ((a->port.flags & FOU_PORT_F_ZERO_CSUM6) && family != FOU_FAMILY_IPV6)
-		usage_error("zero-csum6: only meaningful with -6 (IPv4 always accepts a zero checksum)");
+		return usage_err("zero-csum6: only meaningful with -6 (IPv4 always accepts a zero "
+				 "checksum)");
 	if ((a->port.flags & FOU_PORT_F_ZERO_CSUM6) && a->port.kind == FOU_KIND_FOU &&
 	    a->port.ipproto == FOU_IPPROTO_SCTP)
-		usage_error("zero-csum6: not with ipproto 132 (RFC 6951: SCTP over UDP over IPv6 "
-			    "carries a UDP checksum)");
+		return usage_err("zero-csum6: not with ipproto 132 (RFC 6951: SCTP over UDP over "
+				 "IPv6 carries a UDP checksum)");
 	if ((a->port.flags & FOU_PORT_F_NOREMCSUM) && a->port.kind != FOU_KIND_GUE)
-		usage_error("noremcsum: only for gue ports (remote checksum offload is GUE's)");
+		return usage_err("noremcsum: only for gue ports (remote checksum offload is GUE's)");
 	if ((a->port.flags & FOU_PORT_F_GRE_KEY) && a->port.kind == FOU_KIND_FOU &&
 	    a->port.ipproto != FOU_IPPROTO_GRE)
-		usage_error("key: only for GRE, 'ipproto 47' or 'gue' (GUE proto 47)");
-	if (a->dev)
+		return usage_err("key: only for GRE, 'ipproto 47' or 'gue' (GUE proto 47)");
+	if (a->dev) {
 		a->port.ifindex = parse_dev(a->dev);
+		if (!a->port.ifindex)
+			return -EINVAL;
+	}
+	return 0;
 }
 
-void port_parse_add(int argc, char **argv, struct port_spec *a)
+int port_parse_add(int argc, char **argv, struct port_spec *a)
 {
-	const char *seen[PW_COUNT] = {};
+	int err;
 
 	a->key.family = FOU_FAMILY_IPV4;
-	for (int i = 0; i < argc; i++) {
-		const char *w = argv[i];
-
-		word_once("port add", port_words, seen, w);
-		if (!strcmp(w, "-6")) {
-			a->key.family = FOU_FAMILY_IPV6;
-		} else if (!strcmp(w, "ipproto")) {
-			a->port.ipproto = parse_port_ipproto(need_arg(argc, argv, i++, w));
-			a->port.kind = FOU_KIND_FOU;
-			a->have_kind = true;
-		} else if (!strcmp(w, "gue")) {
-			a->port.kind = FOU_KIND_GUE;
-			a->have_kind = true;
-		} else if (!strcmp(w, "local")) {
-			a->local_family = parse_addr("local", need_arg(argc, argv, i++, w), &a->port.local);
-			a->port.flags |= FOU_PORT_F_LOCAL;
-		} else if (!strcmp(w, "peer")) {
-			i = parse_peer(argc, argv, i, a);
-		} else if (!strcmp(w, "dev")) {
-			a->dev = need_arg(argc, argv, i++, w);
-		} else if (!strcmp(w, "zero-csum6")) {
-			a->port.flags |= FOU_PORT_F_ZERO_CSUM6;
-		} else if (!strcmp(w, "multicast")) {
-			a->port.flags |= FOU_PORT_F_MULTICAST;
-		} else if (!strcmp(w, "remcsum") || !strcmp(w, "noremcsum")) {
-			/* remcsum: the default, as the kernel's gue */
-			if (w[0] == 'n')
-				a->port.flags |= FOU_PORT_F_NOREMCSUM;
-		} else if (!strcmp(w, "key")) {
-			a->port.gre_key = parse_gre_key(need_arg(argc, argv, i++, w));
-			a->port.flags |= FOU_PORT_F_GRE_KEY;
-		} else if (!strcmp(w, "mark")) {
-			a->port.mark = parse_uint("mark", need_arg(argc, argv, i++, w), 0xffffffffL);
-		} else if (!a->have_port && w[0] != '-') {
-			a->key.port = parse_port("PORT", w);
-			a->have_port = true;
-		} else {
-			usage_error("port add: unexpected '%s' (see 'fouloader port add --help')", w);
-		}
-	}
-	validate_port_add(a);
+	err = opts_parse(&port_add_cmd, argc, argv, a, NULL);
+	return err ? err : validate_port_add(a);
 }
 
-static void parse_port_key(const char *cmd, int argc, char **argv, struct fou_port_key *key)
+/* port del: PORT [-6] */
+static const struct opt port_del_opts[] = {
+	{ "-6", OPT_CALL, PW_FAMILY, 0, 0, 0, set_v6, NULL, "[-6]", NULL },
+	OPT_END,
+};
+
+const struct opt_cmd port_del_cmd = {
+	"port del", port_del_opts, set_port_number, "port del: unexpected '%s'", "PORT", NULL,
+};
+
+int port_del_parse(int argc, char **argv, struct fou_port_key *key)
 {
-	const char *seen[PW_COUNT] = {};
-	bool have = false;
+	struct port_spec a = {};
+	int err;
 
-	key->family = FOU_FAMILY_IPV4;
-	for (int i = 0; i < argc; i++) {
-		word_once(cmd, port_words, seen, argv[i]);
-		if (!strcmp(argv[i], "-6"))
-			key->family = FOU_FAMILY_IPV6;
-		else if (!have && argv[i][0] != '-') {
-			key->port = parse_port("PORT", argv[i]);
-			have = true;
-		} else
-			usage_error("%s: unexpected '%s'", cmd, argv[i]);
-	}
-	if (!have)
-		usage_error("%s: missing PORT", cmd);
-}
-
-void port_del_parse_check(int argc, char **argv)
-{
-	struct fou_port_key key = {};
-
-	parse_port_key("port del", argc, argv, &key);
+	a.key.family = FOU_FAMILY_IPV4;
+	err = opts_parse(&port_del_cmd, argc, argv, &a, NULL);
+	if (!err && !a.have_port)
+		err = usage_err("port del: missing PORT");
+	*key = a.key;
+	return err;
 }
 
 static const char *family_name(int family)
@@ -199,7 +248,8 @@ int cmd_port_add(int argc, char **argv)
 	struct fou_port_fds m;
 	int err;
 
-	port_parse_add(argc, argv, &a);
+	if (port_parse_add(argc, argv, &a))
+		usage_exit();
 	ensure_maps();
 	open_port_fds(&m);
 	err = port_install(&m, &a.key, &a.port, a.peers, a.npeers);
@@ -228,7 +278,8 @@ int cmd_port_del(int argc, char **argv)
 	struct fou_port_fds m;
 	int err = -ENOENT;
 
-	parse_port_key("port del", argc, argv, &key);
+	if (port_del_parse(argc, argv, &key))
+		usage_exit();
 	if (state_exists_locked()) {
 		open_port_fds(&m);
 		err = fou_port_remove(&m, &key);
@@ -370,6 +421,10 @@ void print_port_line(const struct fou_port_fds *m, const struct fou_port *p, con
 	printf("\n");
 }
 
+const struct opt_cmd port_show_cmd = {
+	"port show", json_opts, NULL, "port show: unexpected argument '%s'", NULL, NULL,
+};
+
 int cmd_port_show(int argc, char **argv)
 {
 	static struct port_entry entries[FOU_MAX_PORTS];
@@ -378,12 +433,8 @@ int cmd_port_show(int argc, char **argv)
 	struct json j;
 	int n;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("port show: unexpected argument '%s'", argv[i]);
-	}
+	if (opts_parse(&port_show_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	n = load_ports(entries, FOU_MAX_PORTS);
 	if (n)
 		open_port_fds(&m);

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 /* From the kernel's uapi linux/netdev.h (newer than this system's headers). */
 #define NETDEV_CMD_DEV_GET          1
@@ -205,24 +206,37 @@ bool probe_xdp_rx_hash(unsigned int ifindex)
 	return p.have_features && (p.rx_meta & XDP_META_HASH);
 }
 
+struct probe_args {
+	bool json; /* first: json_opts sets it */
+	const char *dev;
+};
+
+static int set_probe_dev(void *spec, const char *w)
+{
+	return opts_one_word(&((struct probe_args *)spec)->dev, w);
+}
+
+const struct opt_cmd probe_cmd = {
+	"probe", json_opts, set_probe_dev, "probe: unexpected '%s'", "DEV", NULL,
+};
+
 int cmd_probe(int argc, char **argv)
 {
 	struct probe p = {};
-	bool json = false;
-	const char *dev = NULL;
+	struct probe_args a = {};
+	bool json;
+	const char *dev;
 	unsigned int ifindex;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (!dev && argv[i][0] != '-')
-			dev = argv[i];
-		else
-			usage_error("probe: unexpected '%s'", argv[i]);
-	}
+	if (opts_parse(&probe_cmd, argc, argv, &a, NULL))
+		usage_exit();
+	json = a.json;
+	dev = a.dev;
 	if (!dev)
 		usage_error("probe: missing DEV");
 	ifindex = parse_dev(dev);
+	if (!ifindex)
+		usage_exit();
 	p.virt = dev_is_virtual(dev, p.driver, sizeof(p.driver));
 	probe_xdp_features(ifindex, &p);
 	probe_kernel(&p);

@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 /* ---------------------------------------------------------------- format */
 
@@ -407,6 +408,8 @@ static void parse_listen(const char *s, struct sockaddr_storage *ss)
 	if (!colon || !hl || hl >= sizeof(host))
 		usage_error("exporter: --listen '%s': expected ADDR:PORT or [ADDR6]:PORT", s);
 	port = parse_port("--listen", colon + 1);
+	if (!port)
+		usage_exit();
 	memcpy(host, s, hl);
 	host[hl] = 0;
 	memset(ss, 0, sizeof(*ss));
@@ -425,6 +428,16 @@ static void parse_listen(const char *s, struct sockaddr_storage *ss)
 	usage_error("exporter: --listen '%s': not an IPv4 address or a bracketed IPv6 one", s);
 }
 
+static const struct opt exporter_opts[] = {
+	{ "--listen", OPT_STR, 0, 0, sizeof(const char *), 0, NULL, NULL, "--listen ADDR:PORT",
+	  NULL },
+	OPT_END,
+};
+
+const struct opt_cmd exporter_cmd = {
+	"exporter", exporter_opts, NULL, "exporter: unexpected argument '%s'", NULL, NULL,
+};
+
 int cmd_exporter(int argc, char **argv)
 {
 	struct sockaddr_storage ss = {};
@@ -433,12 +446,8 @@ int cmd_exporter(int argc, char **argv)
 	sigset_t set;
 	int sig = 0;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--listen"))
-			listen = need_arg(argc, argv, i++, "--listen");
-		else
-			usage_error("exporter: unexpected argument '%s'", argv[i]);
-	}
+	if (opts_parse(&exporter_cmd, argc, argv, &listen, NULL))
+		usage_exit();
 	if (!listen)
 		usage_error("exporter: --listen ADDR:PORT is required (say where to listen)");
 	parse_listen(listen, &ss);

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 static bool host_bits_clear(const struct prefix *p)
 {
@@ -22,46 +23,61 @@ static bool host_bits_clear(const struct prefix *p)
 }
 
 /* ADDR or ADDR/LEN, with no host bits set (as iproute2 insists). */
-static void parse_prefix(const char *s, struct prefix *p)
+static int parse_prefix(const char *s, struct prefix *p)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	char *slash;
+	long len;
 
 	if (strlen(s) >= sizeof(buf))
-		usage_error("'%s' is not a prefix (ADDR or ADDR/LEN)", s);
+		return usage_err("'%s' is not a prefix (ADDR or ADDR/LEN)", s);
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
 	p->family = parse_addr("PREFIX", buf, &p->addr);
-	p->len = p->family == FOU_FAMILY_IPV4 ? 32 : 128;
+	if (!p->family)
+		return -EINVAL;
+	len = p->family == FOU_FAMILY_IPV4 ? 32 : 128;
 	if (slash)
-		p->len = parse_uint("prefix length", slash + 1, p->len);
+		len = parse_uint("prefix length", slash + 1, len);
+	if (len < 0)
+		return len;
+	p->len = len;
 	if (!host_bits_clear(p))
-		usage_error("'%s': host bits set for a /%u prefix", s, p->len);
+		return usage_err("'%s': host bits set for a /%u prefix", s, p->len);
+	return 0;
 }
 
-void route_parse_add(int argc, char **argv, struct route_spec *r)
+static int set_prefix(void *spec, const char *w)
 {
-	bool have_prefix = false;
+	struct route_spec *r = spec;
 
-	r->tunnel = NULL;
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "tunnel")) {
-			if (r->tunnel)
-				usage_error("route add: 'tunnel' given twice");
-			r->tunnel = need_arg(argc, argv, i++, "tunnel");
-		} else if (!have_prefix && argv[i][0] != '-') {
-			parse_prefix(argv[i], &r->p);
-			have_prefix = true;
-		} else {
-			usage_error("route add: unexpected '%s'", argv[i]);
-		}
-	}
-	if (!have_prefix)
-		usage_error("route add: missing PREFIX");
-	if (!r->tunnel)
-		usage_error("route add: missing 'tunnel NAME'");
+	if (r->p.family || w[0] == '-')
+		return 1;
+	return parse_prefix(w, &r->p);
+}
+
+static const struct opt route_add_opts[] = {
+	{ "tunnel", OPT_STR, 0, OPT_AT(struct route_spec, tunnel), 0, NULL, NULL, "tunnel NAME", NULL },
+	OPT_END,
+};
+
+const struct opt_cmd route_add_cmd = {
+	"route add", route_add_opts, set_prefix, "route add: unexpected '%s'", "PREFIX", NULL,
+};
+
+int route_parse_add(int argc, char **argv, struct route_spec *r)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = opts_parse(&route_add_cmd, argc, argv, r, NULL);
+	if (!err && !r->p.family)
+		err = usage_err("route add: missing PREFIX");
+	if (!err && !r->tunnel)
+		err = usage_err("route add: missing 'tunnel NAME'");
+	return err;
 }
 
 void format_prefix(const struct prefix *p, char *buf, size_t len)
@@ -139,7 +155,8 @@ int cmd_route_add(int argc, char **argv)
 	char buf[64];
 	int slot, err;
 
-	route_parse_add(argc, argv, &rs);
+	if (route_parse_add(argc, argv, &rs))
+		usage_exit();
 	p = rs.p;
 	name = rs.tunnel;
 	if (!state_exists_locked())
@@ -172,7 +189,8 @@ int cmd_route_del(int argc, char **argv)
 	if (argc != 1 || argv[0][0] == '-')
 		usage_error(argc > 1 ? "route del: unexpected '%s'" : "route del: expected PREFIX%s",
 			    argc > 1 ? argv[1] : "");
-	parse_prefix(argv[0], &p);
+	if (parse_prefix(argv[0], &p))
+		usage_exit();
 	if (!state_exists_locked())
 		fail("route %s does not exist", argv[0]);
 	ensure_maps(); /* fou_route_count, on a pin root made before it */
@@ -209,16 +227,16 @@ static void show_route(const struct prefix *p, __u32 slot, void *arg)
 	json_end(&s->j);
 }
 
+const struct opt_cmd route_show_cmd = {
+	"route show", json_opts, NULL, "route show: unexpected argument '%s'", NULL, NULL,
+};
+
 int cmd_route_show(int argc, char **argv)
 {
 	struct show_ctx s = {};
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			s.json = true;
-		else
-			usage_error("route show: unexpected argument '%s'", argv[i]);
-	}
+	if (opts_parse(&route_show_cmd, argc, argv, &s.json, NULL))
+		usage_exit();
 	json_start(&s.j, stdout);
 	if (s.json)
 		json_array(&s.j);

@@ -16,42 +16,55 @@
 #include <bpf/bpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 #define DEV_OPTIONS "side udp|native, verify|noverify, fill|nofill or default"
 
 /* ---------------------------------------------------------------- parsing */
 
 /* P, or "default" (0 in the map, which the programs read as 9899). */
-static __u16 parse_encap_port(const char *what, const char *s)
+static int parse_encap_port(const char *what, const char *s, __u16 *port)
 {
-	return strcmp(s, "default") ? parse_port(what, s) : 0;
+	*port = strcmp(s, "default") ? parse_port(what, s) : 0;
+	return *port || !strcmp(s, "default") ? 0 : -EINVAL;
 }
 
-void sctp_parse_set(int argc, char **argv, struct sctp_set_spec *s)
+static int set_encap_port(void *spec, const char *v)
 {
-	for (int i = 0; i < argc; i++) {
-		const char *w = argv[i];
-		bool *have;
-		__u16 *port;
+	struct sctp_set_spec *s = spec;
 
-		if (!strcmp(w, "encap-port")) {
-			have = &s->have_encap;
-			port = &s->conf.encap_port;
-		} else if (!strcmp(w, "remote-encap-port")) {
-			have = &s->have_remote;
-			port = &s->conf.remote_port;
-		} else {
-			usage_error("sctp set: unexpected '%s'; expected encap-port P or "
-				    "remote-encap-port P", w);
-		}
-		if (*have)
-			usage_error("sctp set: '%s' given twice", w);
-		*port = parse_encap_port(w, need_arg(argc, argv, i++, w));
-		*have = true;
-	}
-	if (!s->have_encap && !s->have_remote)
-		usage_error("sctp set: expected encap-port P or remote-encap-port P "
-			    "(see 'fouloader sctp set --help')");
+	s->have_encap = true;
+	return parse_encap_port("encap-port", v, &s->conf.encap_port);
+}
+
+static int set_remote_port(void *spec, const char *v)
+{
+	struct sctp_set_spec *s = spec;
+
+	s->have_remote = true;
+	return parse_encap_port("remote-encap-port", v, &s->conf.remote_port);
+}
+
+static const struct opt sctp_set_opts[] = {
+	{ "encap-port", OPT_ARG, 0, 0, 0, 0, set_encap_port, NULL, "[encap-port P|default]", NULL },
+	{ "remote-encap-port", OPT_ARG, 1, 0, 0, 0, set_remote_port, NULL,
+	  "[remote-encap-port P|default]", NULL },
+	OPT_END,
+};
+
+const struct opt_cmd sctp_set_cmd = {
+	"sctp set", sctp_set_opts, NULL,
+	"sctp set: unexpected '%s'; expected encap-port P or remote-encap-port P", NULL, NULL,
+};
+
+int sctp_parse_set(int argc, char **argv, struct sctp_set_spec *s)
+{
+	int err = opts_parse(&sctp_set_cmd, argc, argv, s, NULL);
+
+	if (!err && !s->have_encap && !s->have_remote)
+		err = usage_err("sctp set: expected encap-port P or remote-encap-port P "
+				"(see 'fouloader sctp set --help')");
+	return err;
 }
 
 /* Has fou_sctp_devs an entry for @ifindex? */
@@ -70,7 +83,7 @@ static bool sctp_dev_entry_exists(__u32 ifindex)
 
 /* DEV, or the "ifindexN" that 'sctp show' prints for a device that is gone
  * (only to reset its entry: nothing else can apply to a missing device, and
- * an "ifindexN" without an entry names nothing). */
+ * an "ifindexN" without an entry names nothing). 0 if it names none. */
 static __u32 parse_sctp_dev_name(const char *name, bool reset)
 {
 	unsigned long ifindex;
@@ -81,71 +94,72 @@ static __u32 parse_sctp_dev_name(const char *name, bool reset)
 		return parse_dev(name);
 	errno = 0;
 	ifindex = strtoul(name + 7, &end, 10);
-	if (errno || *end || !ifindex || ifindex > UINT_MAX)
-		usage_error("sctp dev %s: no such device, and not an ifindex (1 to %u)", name,
-			    UINT_MAX);
-	if (!sctp_dev_entry_exists(ifindex))
-		usage_error("sctp dev %s: no such device, and no entry for ifindex %lu", name,
-			    ifindex);
+	if (errno || *end || !ifindex || ifindex > UINT_MAX) {
+		usage_err("sctp dev %s: no such device, and not an ifindex (1 to %u)", name,
+			  UINT_MAX);
+		return 0;
+	}
+	if (!sctp_dev_entry_exists(ifindex)) {
+		usage_err("sctp dev %s: no such device, and no entry for ifindex %lu", name,
+			  ifindex);
+		return 0;
+	}
 	return ifindex;
 }
 
-/* One setting of a device: its flag's value, or false if @w names none. */
-static bool parse_dev_option(int argc, char **argv, int *i, __u32 *flag, bool *on)
+static int set_side(void *spec, const char *v)
 {
-	const char *w = argv[*i];
+	struct sctp_dev_spec *s = spec;
 
-	if (!strcmp(w, "side")) {
-		const char *v = need_arg(argc, argv, (*i)++, w);
-
-		if (strcmp(v, "udp") && strcmp(v, "native"))
-			usage_error("side: '%s' is not udp or native", v);
-		*flag = FOU_SCTP_DEV_F_UDP_SIDE;
-		*on = !strcmp(v, "udp");
-	} else if (!strcmp(w, "verify") || !strcmp(w, "noverify")) {
-		*flag = FOU_SCTP_DEV_F_NOVERIFY;
-		*on = w[0] == 'n';
-	} else if (!strcmp(w, "fill") || !strcmp(w, "nofill")) {
-		*flag = FOU_SCTP_DEV_F_FILL;
-		*on = w[0] == 'f';
-	} else {
-		return false;
-	}
-	return true;
+	if (strcmp(v, "udp") && strcmp(v, "native"))
+		return usage_err("side: '%s' is not udp or native", v);
+	s->flags |= strcmp(v, "udp") ? 0 : FOU_SCTP_DEV_F_UDP_SIDE;
+	return 0;
 }
 
-/* Each setting of a device once, by one of its words. */
-static const struct word_group dev_words[] = {
-	{ "default", 0 }, { "side", 1 }, { "verify", 2 }, { "noverify", 2 },
-	{ "fill", 3 }, { "nofill", 3 }, { NULL, 0 },
+/* Each setting of a device once, by one of its words: the groups a line
+ * names are the settings it changes. */
+enum { DW_DEFAULT, DW_SIDE, DW_VERIFY, DW_FILL, DW_COUNT };
+
+#define DEV_FLAG(w, g, bits, syn) \
+	{ w, OPT_BITS, g, OPT_AT(struct sctp_dev_spec, flags), bits, NULL, NULL, syn, NULL }
+
+static const struct opt sctp_dev_opts[] = {
+	{ "side", OPT_ARG, DW_SIDE, 0, 0, 0, set_side, NULL, "{ [side udp|native]", NULL },
+	DEV_FLAG("verify", DW_VERIFY, 0, "[verify|noverify]"),
+	DEV_FLAG("noverify", DW_VERIFY, FOU_SCTP_DEV_F_NOVERIFY, NULL),
+	DEV_FLAG("fill", DW_FILL, FOU_SCTP_DEV_F_FILL, "[fill|nofill]"),
+	DEV_FLAG("nofill", DW_FILL, 0, NULL),
+	{ "default", OPT_FLAG, DW_DEFAULT, OPT_AT(struct sctp_dev_spec, reset), 0, NULL, NULL,
+	  "| default }", NULL },
+	OPT_END,
 };
 
-void sctp_parse_dev(int argc, char **argv, struct sctp_dev_spec *s)
+const struct opt_cmd sctp_dev_cmd = {
+	"sctp dev", sctp_dev_opts, NULL, "sctp dev: unexpected '%s'; expected " DEV_OPTIONS,
+	"DEV", NULL,
+};
+
+int sctp_parse_dev(int argc, char **argv, struct sctp_dev_spec *s)
 {
-	const char *seen[4] = {};
+	const char *seen[DW_COUNT] = {};
+	int err;
 
 	if (!argc)
-		usage_error("sctp dev: missing DEV (see 'fouloader sctp dev --help')");
+		return usage_err("sctp dev: missing DEV (see 'fouloader sctp dev --help')");
 	s->name = argv[0];
-	for (int i = 1; i < argc; i++) {
-		__u32 flag;
-		bool on;
-
-		word_once("sctp dev", dev_words, seen, argv[i]);
-		if (!strcmp(argv[i], "default")) {
-			s->reset = true;
-		} else if (parse_dev_option(argc, argv, &i, &flag, &on)) {
-			s->mask |= flag;
-			s->flags |= on ? flag : 0;
-		} else {
-			usage_error("sctp dev: unexpected '%s'; expected " DEV_OPTIONS, argv[i]);
-		}
-	}
+	err = opts_parse(&sctp_dev_cmd, argc - 1, argv + 1, s, seen);
+	if (err)
+		return err;
+	s->mask = (seen[DW_SIDE] ? FOU_SCTP_DEV_F_UDP_SIDE : 0) |
+		  (seen[DW_VERIFY] ? FOU_SCTP_DEV_F_NOVERIFY : 0) |
+		  (seen[DW_FILL] ? FOU_SCTP_DEV_F_FILL : 0);
 	if (s->reset && s->mask)
-		usage_error("sctp dev: 'default' resets every setting; it takes no other");
+		return usage_err("sctp dev: 'default' resets every setting; it takes no other");
 	if (!s->reset && !s->mask)
-		usage_error("sctp dev %s: expected " DEV_OPTIONS, s->name);
+		return usage_err("sctp dev %s: expected " DEV_OPTIONS, s->name);
 	s->ifindex = parse_sctp_dev_name(s->name, s->reset);
+	return s->ifindex ? 0 : -EINVAL;
 }
 
 __u32 sctp_dev_flags(const struct sctp_dev_spec *s, __u32 cur)
@@ -236,7 +250,8 @@ int cmd_sctp_set(int argc, char **argv)
 	struct fou_sctp_conf c;
 	int err;
 
-	sctp_parse_set(argc, argv, &s);
+	if (sctp_parse_set(argc, argv, &s))
+		usage_exit();
 	ensure_maps();
 	sctp_load_conf(&c);
 	if (s.have_encap)
@@ -255,7 +270,8 @@ int cmd_sctp_dev(int argc, char **argv)
 	struct fou_sctp_dev cur = {};
 	int fd, err;
 
-	sctp_parse_dev(argc, argv, &s);
+	if (sctp_parse_dev(argc, argv, &s))
+		usage_exit();
 	ensure_maps();
 	fd = map_fd_or_fail(FOU_MAP_SCTP_DEVS);
 	if (bpf_map_lookup_elem(fd, &s.ifindex, &cur))
@@ -544,18 +560,18 @@ void sctp_learned_counts(int *udp, int *native, int *vtags)
 	free(peers);
 }
 
+const struct opt_cmd sctp_show_cmd = {
+	"sctp show", json_opts, NULL, "sctp show: unexpected '%s'; expected --json", NULL, NULL,
+};
+
 int cmd_sctp_show(int argc, char **argv)
 {
 	struct fou_sctp_conf c;
 	bool json = false;
 	struct json j, *jp = NULL;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("sctp show: unexpected '%s'; expected --json", argv[i]);
-	}
+	if (opts_parse(&sctp_show_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	sctp_load_conf(&c);
 	if (json) {
 		jp = &j;

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 /* The printers below write text, or JSON to @j when it is set. */
 
@@ -144,37 +145,53 @@ struct stats_args {
 	long count; /* samples to print with --watch; 0: until interrupted */
 };
 
-static void parse_stats(int argc, char **argv, struct stats_args *a)
+static int set_watch(void *spec, const char *v)
 {
-	static const struct word_group words[] = { { "--watch", 0 }, { "--count", 1 }, { NULL, 0 } };
-	const char *seen[2] = {};
+	long n = parse_uint("--watch", v, 3600);
 
-	for (int i = 0; i < argc; i++) {
-		word_once("stats", words, seen, argv[i]);
-		if (!strcmp(argv[i], "--json"))
-			a->json = true;
-		else if (!strcmp(argv[i], "--all"))
-			a->all = true;
-		else if (!strcmp(argv[i], "--prometheus"))
-			a->prometheus = true;
-		else if (!strcmp(argv[i], "--output"))
-			a->output = need_arg(argc, argv, i++, "--output");
-		else if (!strcmp(argv[i], "--watch")) {
-			a->watch = parse_uint("--watch", need_arg(argc, argv, i++, "--watch"), 3600);
-			if (!a->watch)
-				usage_error("--watch: 1 to 3600 seconds");
-		}
-		else if (!strcmp(argv[i], "--count"))
-			a->count = parse_uint("--count", need_arg(argc, argv, i++, "--count"), 1000000);
-		else
-			usage_error("stats: unexpected argument '%s'", argv[i]);
-	}
+	if (n < 0)
+		return n;
+	if (!n)
+		return usage_err("--watch: 1 to 3600 seconds");
+	((struct stats_args *)spec)->watch = n;
+	return 0;
+}
+
+#define STATS_FLAG(w, g, field, syn) \
+	{ w, OPT_FLAG, g, OPT_AT(struct stats_args, field), 0, NULL, NULL, syn, NULL }
+
+enum { SW_WATCH, SW_COUNT, SW_JSON, SW_ALL, SW_PROMETHEUS, SW_OUTPUT };
+
+/* In the order of the synopsis: two forms, --prometheus's second. */
+static const struct opt stats_opts[] = {
+	STATS_FLAG("--json", SW_JSON, json, "[--json]"),
+	STATS_FLAG("--all", SW_ALL, all, "[--all]"),
+	{ "--watch", OPT_ARG, SW_WATCH, 0, 0, 0, set_watch, NULL, "[--watch SECONDS", NULL },
+	{ "--count", OPT_UINT, SW_COUNT, OPT_AT(struct stats_args, count), 1000000, NULL, NULL,
+	  "[--count N]]", NULL },
+	STATS_FLAG("--prometheus", SW_PROMETHEUS, prometheus, "\n| --prometheus"),
+	{ "--output", OPT_STR, SW_OUTPUT, OPT_AT(struct stats_args, output), 0, NULL, NULL,
+	  "[--output FILE]", NULL },
+	OPT_END,
+};
+
+const struct opt_cmd stats_cmd = {
+	"stats", stats_opts, NULL, "stats: unexpected argument '%s'", NULL, NULL,
+};
+
+static int parse_stats(int argc, char **argv, struct stats_args *a)
+{
+	int err = opts_parse(&stats_cmd, argc, argv, a, NULL);
+
+	if (err)
+		return err;
 	if (a->watch == 0 && a->count)
-		usage_error("stats: --count goes with --watch SECONDS");
+		return usage_err("stats: --count goes with --watch SECONDS");
 	if (a->prometheus && (a->json || a->watch || a->all))
-		usage_error("stats: --prometheus goes with neither --json, --all nor --watch");
+		return usage_err("stats: --prometheus goes with neither --json, --all nor --watch");
 	if (a->output && !a->prometheus)
-		usage_error("stats: --output FILE goes with --prometheus");
+		return usage_err("stats: --output FILE goes with --prometheus");
+	return 0;
 }
 
 /* The metrics into @path through a temporary file renamed over it, so that
@@ -203,11 +220,11 @@ static int write_metrics_file(const char *path)
 	return EXIT_OK;
 }
 
-void stats_parse_check(int argc, char **argv)
+int stats_parse_check(int argc, char **argv)
 {
 	struct stats_args a = {};
 
-	parse_stats(argc, argv, &a);
+	return parse_stats(argc, argv, &a);
 }
 
 static void print_once(const struct stats_args *a)
@@ -278,7 +295,8 @@ int cmd_stats(int argc, char **argv)
 	__u64 before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
 	struct stats_args a = {};
 
-	parse_stats(argc, argv, &a);
+	if (parse_stats(argc, argv, &a))
+		usage_exit();
 	if (a.output)
 		return write_metrics_file(a.output);
 	if (a.prometheus)

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 
 #define DEFAULT_TTL 64
 
@@ -20,35 +21,24 @@ enum { TW_LOCAL, TW_REMOTE, TW_ENCAP, TW_IPPROTO, TW_DPORT, TW_SPORT, TW_TTL, TW
        TW_CSUM, TW_UDP6_CSUM, TW_REMCSUM, TW_GRE_KEY, TW_GRE_CSUM,
        TW_GRE_SEQ, TW_COUNT };
 
-static const struct word_group tunnel_words[] = {
-	{ "local", TW_LOCAL }, { "remote", TW_REMOTE }, { "encap", TW_ENCAP },
-	{ "ipproto", TW_IPPROTO }, { "encap-dport", TW_DPORT }, { "encap-sport", TW_SPORT },
-	{ "ttl", TW_TTL }, { "tos", TW_TOS }, { "mtu", TW_MTU },
-	{ "encap-csum", TW_CSUM }, { "noencap-csum", TW_CSUM },
-	{ "encap-udp6-csum", TW_UDP6_CSUM }, { "noencap-udp6-csum", TW_UDP6_CSUM },
-	{ "encap-remcsum", TW_REMCSUM }, { "noencap-remcsum", TW_REMCSUM },
-	{ "key", TW_GRE_KEY }, { "csum", TW_GRE_CSUM }, { "seq", TW_GRE_SEQ },
-	{ NULL, 0 },
-};
-
 struct tunnel_args {
 	struct fou_tunnel t;
-	bool have_local, have_remote, have_encap, have_dport, have_ipproto;
 	int local_family, remote_family;
-	const char *seen[TW_COUNT];
+	const char *seen[TW_COUNT]; /* the word that gave each setting */
 	const char *seen_local, *seen_remote; /* the addresses as given */
 };
 
-static void parse_name(const char *s, char *out)
+static int parse_name(const char *s, char *out)
 {
 	size_t n = strlen(s);
 
 	if (!n || n > 15)
-		usage_error("tunnel name '%s': 1 to 15 characters", s);
+		return usage_err("tunnel name '%s': 1 to 15 characters", s);
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
-			usage_error("tunnel name '%s': letters, digits, '_', '.', '-' only", s);
+			return usage_err("tunnel name '%s': letters, digits, '_', '.', '-' only", s);
 	memcpy(out, s, n + 1);
+	return 0;
 }
 
 /* The kernel's ephemeral port range, the one udp_flow_src_port() maps into. */
@@ -68,96 +58,143 @@ static void local_port_range(__u16 *min, __u16 *max)
 	*max = hi;
 }
 
-static int parse_tunnel_word(int argc, char **argv, int i, struct tunnel_args *a)
+static int set_local(void *spec, const char *arg)
 {
-	const char *w = argv[i];
-	struct fou_tunnel *t = &a->t;
+	struct tunnel_args *a = spec;
 
-	if (!strcmp(w, "local")) {
-		a->seen_local = need_arg(argc, argv, i, w);
-		a->local_family = parse_addr("local", a->seen_local, &t->local);
-		a->have_local = true;
-	} else if (!strcmp(w, "remote")) {
-		a->seen_remote = need_arg(argc, argv, i, w);
-		a->remote_family = parse_addr("remote", a->seen_remote, &t->remote);
-		a->have_remote = true;
-	} else if (!strcmp(w, "encap")) {
-		const char *v = need_arg(argc, argv, i, w);
-
-		if (!strcmp(v, "fou"))
-			t->kind = FOU_KIND_FOU;
-		else if (!strcmp(v, "gue"))
-			t->kind = FOU_KIND_GUE;
-		else
-			usage_error("encap: '%s' is not one of fou, gue", v);
-		a->have_encap = true;
-	} else if (!strcmp(w, "ipproto")) {
-		t->ipproto = parse_tunnel_ipproto(need_arg(argc, argv, i, w));
-		a->have_ipproto = true;
-	} else if (!strcmp(w, "encap-dport")) {
-		t->dport = parse_port("encap-dport", need_arg(argc, argv, i, w));
-		a->have_dport = true;
-	} else if (!strcmp(w, "encap-sport")) {
-		const char *v = need_arg(argc, argv, i, w);
-
-		if (!strcmp(v, "auto")) {
-			/* no stale value: 'show config' could not express it */
-			t->flags &= ~FOU_TUN_F_SPORT_FIXED;
-			t->sport = 0;
-		} else {
-			t->sport = parse_port("encap-sport", v);
-			t->flags |= FOU_TUN_F_SPORT_FIXED;
-		}
-	} else if (!strcmp(w, "ttl")) {
-		const char *v = need_arg(argc, argv, i, w);
-
-		/* 0 is how the kernel's tunnels spell inherit, too. */
-		t->ttl = !strcmp(v, "inherit") ? 0 : parse_uint("ttl", v, 255);
-	} else if (!strcmp(w, "tos")) {
-		const char *v = need_arg(argc, argv, i, w);
-
-		if (!strcmp(v, "inherit")) {
-			t->flags &= ~FOU_TUN_F_TOS_FIXED;
-			t->tos = 0;
-		} else {
-			t->tos = parse_uint("tos", v, 255);
-			t->flags |= FOU_TUN_F_TOS_FIXED;
-		}
-	} else if (!strcmp(w, "key")) {
-		t->gre_key = parse_gre_key(need_arg(argc, argv, i, w));
-		t->flags |= FOU_TUN_F_GRE_KEY;
-	} else if (!strcmp(w, "mtu")) {
-		t->mtu = parse_uint("mtu", need_arg(argc, argv, i, w), 65535);
-		if (t->mtu && t->mtu < 68)
-			usage_error("mtu: 68 to 65535, or 0 for the device MTU less the overhead");
-	} else {
-		return -1;
-	}
-	return i + 1;
+	a->seen_local = arg;
+	a->local_family = parse_addr("local", arg, &a->t.local);
+	return a->local_family ? 0 : -EINVAL;
 }
 
-static int parse_tunnel_flag(const char *w, struct fou_tunnel *t)
+static int set_remote(void *spec, const char *arg)
 {
-	if (!strcmp(w, "encap-csum"))
-		t->flags |= FOU_TUN_F_CSUM;
-	else if (!strcmp(w, "noencap-csum"))
-		t->flags &= ~FOU_TUN_F_CSUM;
-	else if (!strcmp(w, "noencap-udp6-csum"))
-		t->flags |= FOU_TUN_F_UDP6_ZERO;
-	else if (!strcmp(w, "encap-udp6-csum"))
-		t->flags &= ~FOU_TUN_F_UDP6_ZERO;
-	else if (!strcmp(w, "encap-remcsum"))
-		t->flags |= FOU_TUN_F_REMCSUM;
-	else if (!strcmp(w, "noencap-remcsum"))
-		t->flags &= ~FOU_TUN_F_REMCSUM;
-	else if (!strcmp(w, "csum"))
-		t->flags |= FOU_TUN_F_GRE_CSUM;
-	else if (!strcmp(w, "seq"))
-		t->flags |= FOU_TUN_F_GRE_SEQ;
-	else
-		return -1;
+	struct tunnel_args *a = spec;
+
+	a->seen_remote = arg;
+	a->remote_family = parse_addr("remote", arg, &a->t.remote);
+	return a->remote_family ? 0 : -EINVAL;
+}
+
+static int set_ipproto(void *spec, const char *v)
+{
+	struct fou_tunnel *t = &((struct tunnel_args *)spec)->t;
+
+	t->ipproto = parse_tunnel_ipproto(v);
+	return t->ipproto ? 0 : -EINVAL;
+}
+
+static int set_sport(void *spec, const char *v)
+{
+	struct fou_tunnel *t = &((struct tunnel_args *)spec)->t;
+
+	if (!strcmp(v, "auto")) {
+		/* no stale value: 'show config' could not express it */
+		t->flags &= ~FOU_TUN_F_SPORT_FIXED;
+		t->sport = 0;
+		return 0;
+	}
+	t->sport = parse_port("encap-sport", v);
+	t->flags |= FOU_TUN_F_SPORT_FIXED;
+	return t->sport ? 0 : -EINVAL;
+}
+
+static int set_ttl(void *spec, const char *v)
+{
+	struct fou_tunnel *t = &((struct tunnel_args *)spec)->t;
+	long ttl = 0;
+
+	/* 0 is how the kernel's tunnels spell inherit, too. */
+	if (strcmp(v, "inherit"))
+		ttl = parse_uint("ttl", v, 255);
+	t->ttl = ttl;
+	return ttl < 0 ? -EINVAL : 0;
+}
+
+static int set_tos(void *spec, const char *v)
+{
+	struct fou_tunnel *t = &((struct tunnel_args *)spec)->t;
+	long tos;
+
+	if (!strcmp(v, "inherit")) {
+		t->flags &= ~FOU_TUN_F_TOS_FIXED;
+		t->tos = 0;
+		return 0;
+	}
+	tos = parse_uint("tos", v, 255);
+	t->tos = tos;
+	t->flags |= FOU_TUN_F_TOS_FIXED;
+	return tos < 0 ? -EINVAL : 0;
+}
+
+static int set_key(void *spec, const char *v)
+{
+	struct fou_tunnel *t = &((struct tunnel_args *)spec)->t;
+
+	t->flags |= FOU_TUN_F_GRE_KEY;
+	return parse_gre_key(v, &t->gre_key);
+}
+
+static int set_mtu(void *spec, const char *v)
+{
+	struct fou_tunnel *t = &((struct tunnel_args *)spec)->t;
+	long mtu = parse_uint("mtu", v, 65535);
+
+	if (mtu < 0)
+		return mtu;
+	t->mtu = mtu;
+	if (t->mtu && t->mtu < 68)
+		return usage_err("mtu: 68 to 65535, or 0 for the device MTU less the overhead");
 	return 0;
 }
+
+static int set_name(void *spec, const char *w)
+{
+	struct fou_tunnel *t = &((struct tunnel_args *)spec)->t;
+
+	if (t->name[0] || w[0] == '-')
+		return 1;
+	return parse_name(w, t->name);
+}
+
+#define TUN_ARG(w, g, fn, syn) { w, OPT_ARG, g, 0, 0, 0, fn, NULL, syn, NULL }
+/* A flag's word, its opposite (bits 0) clearing nothing: the group admits one of them. */
+#define TUN_FLAG(w, g, bits, syn) \
+	{ w, OPT_BITS, g, OPT_AT(struct tunnel_args, t.flags), bits, NULL, NULL, syn, NULL }
+
+static const struct opt_word encap_words[] = {
+	{ "fou", FOU_KIND_FOU }, { "gue", FOU_KIND_GUE }, { NULL, 0 },
+};
+
+/* In the order of the synopsis. */
+static const struct opt tunnel_add_opts[] = {
+	TUN_ARG("local", TW_LOCAL, set_local, "local ADDR"),
+	TUN_ARG("remote", TW_REMOTE, set_remote, "remote ADDR"),
+	{ "encap", OPT_ENUM, TW_ENCAP, OPT_AT(struct tunnel_args, t.kind), 0, NULL, NULL,
+	  "encap { fou | gue }", encap_words },
+	TUN_ARG("ipproto", TW_IPPROTO, set_ipproto, "[ipproto 4|41|47]"),
+	TUN_ARG("key", TW_GRE_KEY, set_key, "\n[key K]"),
+	TUN_FLAG("csum", TW_GRE_CSUM, FOU_TUN_F_GRE_CSUM, "[csum]"),
+	TUN_FLAG("seq", TW_GRE_SEQ, FOU_TUN_F_GRE_SEQ, "[seq]"),
+	{ "encap-dport", OPT_PORT, TW_DPORT, OPT_AT(struct tunnel_args, t.dport), 0, NULL, NULL,
+	  "\nencap-dport P", NULL },
+	TUN_ARG("encap-sport", TW_SPORT, set_sport, "[encap-sport { auto | P }]"),
+	TUN_FLAG("encap-csum", TW_CSUM, FOU_TUN_F_CSUM, "[encap-csum"),
+	TUN_FLAG("noencap-csum", TW_CSUM, 0, "| noencap-csum]"),
+	TUN_FLAG("noencap-udp6-csum", TW_UDP6_CSUM, FOU_TUN_F_UDP6_ZERO, "\n[noencap-udp6-csum]"),
+	TUN_FLAG("encap-udp6-csum", TW_UDP6_CSUM, 0, NULL),
+	TUN_FLAG("encap-remcsum", TW_REMCSUM, FOU_TUN_F_REMCSUM, "[encap-remcsum"),
+	TUN_FLAG("noencap-remcsum", TW_REMCSUM, 0, "| noencap-remcsum]"),
+	TUN_ARG("ttl", TW_TTL, set_ttl, "\n[ttl { N | inherit }]"),
+	TUN_ARG("tos", TW_TOS, set_tos, "[tos { inherit | N }]"),
+	TUN_ARG("mtu", TW_MTU, set_mtu, "[mtu N]"),
+	OPT_END,
+};
+
+const struct opt_cmd tunnel_add_cmd = {
+	"tunnel add", tunnel_add_opts, set_name,
+	"tunnel add: unexpected '%s' (see 'fouloader tunnel add --help')", "NAME", NULL,
+};
 
 /* Why @a cannot be a tunnel endpoint on the wire, or NULL. */
 static const char *endpoint_unfit(int family, const struct fou_addr *a)
@@ -200,7 +237,7 @@ static bool sockaddr_is(const struct sockaddr *sa, int family, const struct fou_
 /* The remote must be another host: not an address or a broadcast address
  * of this one's devices (in this network namespace), or encapsulated
  * packets would come back to us. */
-static void refuse_own_remote(const struct fou_tunnel *t, const char *text)
+static int refuse_own_remote(const struct fou_tunnel *t, const char *text)
 {
 	struct ifaddrs *list, *ifa;
 
@@ -216,116 +253,102 @@ static void refuse_own_remote(const struct fou_tunnel *t, const char *text)
 			continue;
 		snprintf(dev, sizeof(dev), "%s", ifa->ifa_name);
 		freeifaddrs(list);
-		usage_error("remote: '%s' is %s of this host (dev %s); a tunnel goes to another host",
-			    text, own ? "an address" : "the broadcast address", dev);
+		return usage_err("remote: '%s' is %s of this host (dev %s); a tunnel goes to "
+				 "another host", text, own ? "an address" : "the broadcast address", dev);
 	}
 	freeifaddrs(list);
+	return 0;
 }
 
-static void validate_endpoints(const struct tunnel_args *a)
+static int validate_endpoints(const struct tunnel_args *a)
 {
 	const struct fou_tunnel *t = &a->t;
 	const char *why;
 
 	if ((why = endpoint_unfit(t->family, &t->local)))
-		usage_error("local: '%s' is %s", a->seen_local, why);
+		return usage_err("local: '%s' is %s", a->seen_local, why);
 	if ((why = endpoint_unfit(t->family, &t->remote)))
-		usage_error("remote: '%s' is %s", a->seen_remote, why);
+		return usage_err("remote: '%s' is %s", a->seen_remote, why);
 	if (!memcmp(&t->local, &t->remote, sizeof(t->local)))
-		usage_error("tunnel add: local and remote are the same address '%s'",
-			    a->seen_remote);
-	refuse_own_remote(t, a->seen_remote);
+		return usage_err("tunnel add: local and remote are the same address '%s'",
+				 a->seen_remote);
+	return refuse_own_remote(t, a->seen_remote);
 }
 
 /* The receiver deduces the inner checksum from the outer one: remote
  * checksum offload without it would leave nothing to deduce from (the
  * kernel sends it so with noencap-csum; fouloader's receiver and the
  * draft refuse that). So encap-remcsum implies the outer checksum. */
-static void validate_remcsum(struct tunnel_args *a)
+static int validate_remcsum(struct tunnel_args *a)
 {
 	struct fou_tunnel *t = &a->t;
 
 	if (!(t->flags & FOU_TUN_F_REMCSUM))
-		return;
+		return 0;
 	if (t->kind != FOU_KIND_GUE)
-		usage_error("encap-remcsum: only with encap gue (the option is GUE's)");
+		return usage_err("encap-remcsum: only with encap gue (the option is GUE's)");
 	if (t->ipproto == FOU_IPPROTO_GRE)
-		usage_error("encap-remcsum: not with ipproto 47 (the option describes an inner "
-			    "IP packet right after GUE)");
+		return usage_err("encap-remcsum: not with ipproto 47 (the option describes an inner "
+				 "IP packet right after GUE)");
 	if (t->flags & FOU_TUN_F_UDP6_ZERO)
-		usage_error("encap-remcsum and noencap-udp6-csum exclude each other "
-			    "(the receiver deduces the inner checksum from the outer one)");
+		return usage_err("encap-remcsum and noencap-udp6-csum exclude each other "
+				 "(the receiver deduces the inner checksum from the outer one)");
 	if (a->seen[TW_CSUM] && !strcmp(a->seen[TW_CSUM], "noencap-csum"))
-		usage_error("encap-remcsum and noencap-csum exclude each other "
-			    "(the receiver deduces the inner checksum from the outer one)");
+		return usage_err("encap-remcsum and noencap-csum exclude each other "
+				 "(the receiver deduces the inner checksum from the outer one)");
 	if (a->local_family == FOU_FAMILY_IPV4)
 		t->flags |= FOU_TUN_F_CSUM;
+	return 0;
 }
 
-static void validate_tunnel(struct tunnel_args *a)
+static int validate_tunnel(struct tunnel_args *a)
 {
 	struct fou_tunnel *t = &a->t;
+	int err;
 
 	if (!t->name[0])
-		usage_error("tunnel add: missing NAME");
-	if (!a->have_local || !a->have_remote)
-		usage_error("tunnel add: missing 'local ADDR' or 'remote ADDR'");
+		return usage_err("tunnel add: missing NAME");
+	if (!a->seen[TW_LOCAL] || !a->seen[TW_REMOTE])
+		return usage_err("tunnel add: missing 'local ADDR' or 'remote ADDR'");
 	if (a->local_family != a->remote_family)
-		usage_error("tunnel add: local and remote must both be IPv4 or both IPv6");
-	if (!a->have_encap)
-		usage_error("tunnel add: missing 'encap fou' or 'encap gue'");
-	if (!a->have_dport)
-		usage_error("tunnel add: missing 'encap-dport P'");
-	if (a->have_ipproto && t->kind == FOU_KIND_GUE && t->ipproto != FOU_IPPROTO_GRE)
-		usage_error("ipproto: with encap gue only 47 (gre); GUE names IPv4 and IPv6 itself");
+		return usage_err("tunnel add: local and remote must both be IPv4 or both IPv6");
+	if (!a->seen[TW_ENCAP])
+		return usage_err("tunnel add: missing 'encap fou' or 'encap gue'");
+	if (!a->seen[TW_DPORT])
+		return usage_err("tunnel add: missing 'encap-dport P'");
+	if (a->seen[TW_IPPROTO] && t->kind == FOU_KIND_GUE && t->ipproto != FOU_IPPROTO_GRE)
+		return usage_err("ipproto: with encap gue only 47 (gre); GUE names IPv4 and IPv6 itself");
 	if ((t->flags & FOU_TUN_F_GRE_ANY) && t->ipproto != FOU_IPPROTO_GRE)
-		usage_error("key, csum and seq: only with ipproto 47 (GRE)");
+		return usage_err("key, csum and seq: only with ipproto 47 (GRE)");
 	if ((t->flags & FOU_TUN_F_UDP6_ZERO) && a->local_family != FOU_FAMILY_IPV6)
-		usage_error("noencap-udp6-csum: only for IPv6 tunnels");
+		return usage_err("noencap-udp6-csum: only for IPv6 tunnels");
 	if ((t->flags & FOU_TUN_F_CSUM) && a->local_family == FOU_FAMILY_IPV6 &&
 	    (t->flags & FOU_TUN_F_UDP6_ZERO))
-		usage_error("encap-csum and noencap-udp6-csum exclude each other");
-	validate_remcsum(a);
+		return usage_err("encap-csum and noencap-udp6-csum exclude each other");
+	err = validate_remcsum(a);
+	if (err)
+		return err;
 	t->family = a->local_family;
-	validate_endpoints(a);
+	err = validate_endpoints(a);
 	if (t->kind == FOU_KIND_FOU && !t->ipproto)
 		t->ipproto = 4;
 	if (t->kind == FOU_KIND_GUE && t->ipproto != FOU_IPPROTO_GRE)
 		t->ipproto = 0;
+	return err;
 }
 
-static void parse_tunnel_args(int argc, char **argv, struct tunnel_args *a)
-{
-	a->t.ttl = DEFAULT_TTL;
-	local_port_range(&a->t.sport_min, &a->t.sport_max);
-	for (int i = 0; i < argc;) {
-		int next;
-
-		word_once("tunnel add", tunnel_words, a->seen, argv[i]);
-		next = parse_tunnel_word(argc, argv, i, a);
-
-		if (next > 0) {
-			i = next + 1;
-			continue;
-		}
-		if (!parse_tunnel_flag(argv[i], &a->t)) {
-			i++;
-			continue;
-		}
-		if (a->t.name[0] || argv[i][0] == '-')
-			usage_error("tunnel add: unexpected '%s' (see 'fouloader tunnel add --help')",
-				    argv[i]);
-		parse_name(argv[i++], a->t.name);
-	}
-	validate_tunnel(a);
-}
-
-void tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t)
+int tunnel_parse_add(int argc, char **argv, struct fou_tunnel *t)
 {
 	struct tunnel_args a = {};
+	int err;
 
-	parse_tunnel_args(argc, argv, &a);
+	a.t.ttl = DEFAULT_TTL;
+	local_port_range(&a.t.sport_min, &a.t.sport_max);
+	err = opts_parse(&tunnel_add_cmd, argc, argv, &a, a.seen);
+	if (!err)
+		err = validate_tunnel(&a);
 	*t = a.t;
+	return err;
 }
 
 /* Can tunnel @t carry inner packets of @family? A FOU tunnel carries the
@@ -395,7 +418,8 @@ int cmd_tunnel_add(int argc, char **argv)
 	struct fou_tun_fds m;
 	int slot;
 
-	parse_tunnel_args(argc, argv, &a);
+	if (tunnel_parse_add(argc, argv, &a.t))
+		usage_exit();
 	ensure_maps();
 	open_tun_fds(&m, -1);
 	if (fou_tunnel_find(&m, a.t.name, NULL, NULL) >= 0)
@@ -512,6 +536,10 @@ static void print_tunnel_json(struct json *j, const struct fou_tunnel *t)
 	json_end(j);
 }
 
+const struct opt_cmd tunnel_show_cmd = {
+	"tunnel show", json_opts, NULL, "tunnel show: unexpected argument '%s'", NULL, NULL,
+};
+
 int cmd_tunnel_show(int argc, char **argv)
 {
 	struct fou_tun_fds m = { .tunnels = -1 };
@@ -519,12 +547,8 @@ int cmd_tunnel_show(int argc, char **argv)
 	bool json = false;
 	struct json j;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("tunnel show: unexpected argument '%s'", argv[i]);
-	}
+	if (opts_parse(&tunnel_show_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	if (state_exists())
 		m.tunnels = map_fd_or_fail(FOU_MAP_TUNNELS);
 	json_start(&j, stdout);

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,24 +40,33 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-/* Set by "apply" while it parses a file: a bad line comes back here with
- * its message instead of ending the process, so it can name FILE:LINE. */
-jmp_buf *usage_catch;
-char usage_msg[256];
+char usage_msg[1024]; /* as long as a message printed at once */
+
+/* A parse error: recorded for the caller to print (main) or to place
+ * (apply: FILE:LINE), and -EINVAL to return. */
+int usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(usage_msg, sizeof(usage_msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
 
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (usage_catch) {
-		vsnprintf(usage_msg, sizeof(usage_msg), fmt, ap);
-		va_end(ap);
-		longjmp(*usage_catch, 1);
-	}
 	vmsg("", fmt, ap);
 	va_end(ap);
 	exit(EXIT_USAGE);
+}
+
+void usage_exit(void)
+{
+	usage_error("%s", usage_msg);
 }
 
 void fail(const char *fmt, ...)
@@ -99,7 +107,7 @@ long parse_uint(const char *what, const char *s, long max)
 	errno = 0;
 	v = strtol(s, &end, 0);
 	if (!*s || *end || errno || v < 0 || v > max)
-		usage_error("%s: '%s' is not a number from 0 to %ld", what, s, max);
+		return usage_err("%s: '%s' is not a number from 0 to %ld", what, s, max);
 	return v;
 }
 
@@ -110,8 +118,10 @@ __u16 parse_port(const char *what, const char *s)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < 1 || v > 65535)
-		usage_error("%s: '%s' is not a UDP port (1-65535)", what, s);
+	if (!*s || *end || errno || v < 1 || v > 65535) {
+		usage_err("%s: '%s' is not a UDP port (1-65535)", what, s);
+		return 0;
+	}
 	return (__u16)v;
 }
 
@@ -134,7 +144,7 @@ __u8 parse_tunnel_ipproto(const char *s)
 	__u8 p = ipproto_ip(s);
 
 	if (!p)
-		usage_error("ipproto: '%s' is not supported for tunnels; expected 4 (ipip), 41 "
+		usage_err("ipproto: '%s' is not supported for tunnels; expected 4 (ipip), 41 "
 			    "(ipv6) or 47 (gre)%s", s, strcmp(s, "132") && strcmp(s, "sctp") ? "" :
 			    " (SCTP over UDP is sent by 'sctp dev DEV side udp')");
 	return p;
@@ -142,16 +152,22 @@ __u8 parse_tunnel_ipproto(const char *s)
 
 /* A GRE key (RFC 2890), as ip(8) takes it: 0 to 4294967295, or in the
  * dotted form of an IPv4 address (the four bytes on the wire). */
-__u32 parse_gre_key(const char *s)
+int parse_gre_key(const char *s, __u32 *key)
 {
 	struct in_addr a;
+	long v;
 
 	if (strchr(s, '.')) {
 		if (inet_pton(AF_INET, s, &a) != 1)
-			usage_error("key: '%s' is not a number or a dotted quad", s);
-		return ntohl(a.s_addr);
+			return usage_err("key: '%s' is not a number or a dotted quad", s);
+		*key = ntohl(a.s_addr);
+		return 0;
 	}
-	return parse_uint("key", s, 0xffffffffL);
+	v = parse_uint("key", s, 0xffffffffL);
+	if (v < 0)
+		return v;
+	*key = v;
+	return 0;
 }
 
 /* What a receive port decapsulates: IP, or SCTP over UDP (RFC 6951). */
@@ -162,7 +178,7 @@ __u8 parse_port_ipproto(const char *s)
 	if (!p && (!strcmp(s, "132") || !strcmp(s, "sctp")))
 		p = FOU_IPPROTO_SCTP;
 	if (!p)
-		usage_error("ipproto: '%s' is not supported; expected 4 (ipip), 41 (ipv6), "
+		usage_err("ipproto: '%s' is not supported; expected 4 (ipip), 41 (ipv6), "
 			    "47 (gre) or 132 (sctp)", s);
 	return p;
 }
@@ -174,46 +190,30 @@ int parse_addr(const char *what, const char *s, struct fou_addr *out)
 		return FOU_FAMILY_IPV4;
 	if (inet_pton(AF_INET6, s, out->ip6) == 1)
 		return FOU_FAMILY_IPV6;
-	usage_error("%s: '%s' is not an IPv4 or IPv6 address", what, s);
+	usage_err("%s: '%s' is not an IPv4 or IPv6 address", what, s);
+	return 0;
 }
 
 unsigned int parse_dev(const char *s)
 {
 	unsigned int ifindex;
 
-	if (strlen(s) >= IF_NAMESIZE)
-		usage_error("device name '%s' is too long", s);
+	if (strlen(s) >= IF_NAMESIZE) {
+		usage_err("device name '%s' is too long", s);
+		return 0;
+	}
 	ifindex = if_nametoindex(s);
 	if (!ifindex)
-		usage_error("no such device '%s' in this network namespace", s);
+		usage_err("no such device '%s' in this network namespace", s);
 	return ifindex;
-}
-
-/* One setting, one word: seen[group] keeps the word that set it. The
- * same word again, or another of its group (its opposite, another way to
- * say it), is refused: the last one would silently win. Words not in
- * @tab are left to the caller. */
-void word_once(const char *cmd, const struct word_group *tab, const char **seen,
-	       const char *w)
-{
-	for (; tab->word; tab++) {
-		const char **s = &seen[tab->group];
-
-		if (strcmp(tab->word, w))
-			continue;
-		if (*s && !strcmp(*s, w))
-			usage_error("%s: '%s' given twice", cmd, w);
-		if (*s)
-			usage_error("%s: '%s' and '%s' exclude each other", cmd, *s, w);
-		*s = tab->word;
-		return;
-	}
 }
 
 const char *need_arg(int argc, char **argv, int i, const char *opt)
 {
-	if (i + 1 >= argc)
-		usage_error("'%s' needs an argument", opt);
+	if (i + 1 >= argc) {
+		usage_err("'%s' needs an argument", opt);
+		return NULL;
+	}
 	return argv[i + 1];
 }
 

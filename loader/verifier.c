@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "fouloader.h"
+#include "opts.h"
 #include "fou_rx_xdp.skel.h"
 
 #define LOG_STATS 4 /* BPF_LOG_STATS: the summary lines only */
@@ -197,6 +198,10 @@ static int print_stats(const char *release, const struct vstats *v, int n, bool 
 	return failed;
 }
 
+const struct opt_cmd verifier_stats_cmd = {
+	"verifier stats", json_opts, NULL, "verifier stats: unexpected '%s'", NULL, NULL,
+};
+
 int cmd_verifier_stats(int argc, char **argv)
 {
 	const struct fou_kernel *k = kernel_features();
@@ -204,12 +209,8 @@ int cmd_verifier_stats(int argc, char **argv)
 	bool json = false;
 	int n;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			usage_error("verifier stats: unexpected '%s'", argv[i]);
-	}
+	if (opts_parse(&verifier_stats_cmd, argc, argv, &json, NULL))
+		usage_exit();
 	if (!k->btf)
 		fail("kernel %s has no BTF: fouloader's CO-RE programs cannot load", k->release);
 	n = measure_all(k, v);

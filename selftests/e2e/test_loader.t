@@ -537,6 +537,17 @@ bad_named "'--xdp-mode' and '--rx tc' exclude each other" "attach --rx tc --xdp-
 	attach "$DEV" --rx tc --xdp-mode skb
 bad_named "'--watch' given twice"      "stats --watch twice"        stats --watch 1 --watch 2 --count 1
 bad_named "'--pin-root' given twice"   "--pin-root twice"           --pin-root "$PIN" status
+# Every word of a command's table once (a trailing bad word ends the command
+# line at once should the repeat ever pass, rather than run it)
+bad_named "'multicast' given twice"    "multicast twice"            port add 5557 gue peer any multicast multicast
+bad_named "'--count' given twice"      "monitor --count twice"      monitor --count 1 --count 2 --snaplen 0
+bad_named "'--output' given twice"     "stats --output twice"       stats --prometheus --output "$TMPD/m1" --output "$TMPD/m2" --frobnicate
+bad_named "'--listen' given twice"     "exporter --listen twice"    exporter --listen 127.0.0.1:1 --listen 127.0.0.1:2 --frobnicate
+bad_named "'--json' given twice"       "pmtu show --json twice"     pmtu show --json --json
+bad_named "'--json' given twice"       "port show --json twice"     port show --json --json
+bad_named "'--dry-run' given twice"    "apply --dry-run twice"      apply /dev/null --dry-run --dry-run
+LONG=$(printf 'w%.0s' {1..400})
+bad_named "'$LONG'"                   "a 400-character word: named in full" port add 5557 gue peer any "$LONG"
 bad_named "'5557\nx'"                 "a PORT with a newline: escaped, one line" port add $'5557\nx' gue peer any
 
 done_testing

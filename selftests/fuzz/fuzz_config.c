@@ -13,9 +13,9 @@
  *         add, route add, sctp set, sctp dev, icmp set; port del, attach,
  *         stats, pmtu show
  *
- * A rejected input ends in usage_error(), which longjmps back here (the
- * loader's own usage_catch, which 'apply' uses for FILE:LINE). Checked for
- * every input, besides the sanitizers' crash, leak and undefined-behaviour
+ * A rejected input comes back as -EINVAL with its message in usage_msg, as
+ * the loader's main and 'apply' (FILE:LINE) get it. Checked for every
+ * input, besides the sanitizers' crash, leak and undefined-behaviour
  * findings:
  *   - the parser never exits: fail() (exit 1) or anything else ending the
  *     process on input is a finding (libFuzzer reports the exit);
@@ -26,7 +26,6 @@
  * At exit it prints the number of inputs, accepted and rejected.
  */
 #include <errno.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +40,7 @@
 #define PIN_ROOT "/nonexistent/fouloader-fuzz-pin-root"
 
 /* main.c is not linked: its command table, empty. */
-const struct command commands[] = { { NULL, NULL, NULL, NULL } };
+const struct command commands[] = { { NULL, NULL, NULL, NULL, NULL } };
 
 static unsigned long long n_inputs, n_accepted, n_rejected;
 
@@ -67,7 +66,8 @@ static int lowest_free_fd(void)
 	return fd;
 }
 
-static void run_args(int cmd, char *buf, size_t len)
+/* One command's parser on @buf's words: 0, or -EINVAL with usage_msg. */
+static int run_args(int cmd, char *buf, size_t len)
 {
 	static struct port_spec port;
 	char *argv[MAX_ARGS];
@@ -78,49 +78,43 @@ static void run_args(int cmd, char *buf, size_t len)
 	switch (cmd) {
 	case 1:
 		memset(&port, 0, sizeof(port));
-		port_parse_add(argc, argv, &port);
-		break;
+		return port_parse_add(argc, argv, &port);
 	case 2: {
 		struct fou_tunnel t;
 
-		tunnel_parse_add(argc, argv, &t);
-		break;
+		return tunnel_parse_add(argc, argv, &t);
 	}
 	case 3: {
 		struct route_spec r = {};
 
-		route_parse_add(argc, argv, &r);
-		break;
+		return route_parse_add(argc, argv, &r);
 	}
 	case 4: {
 		struct sctp_set_spec s = {};
 
-		sctp_parse_set(argc, argv, &s);
-		break;
+		return sctp_parse_set(argc, argv, &s);
 	}
 	case 5: {
 		struct sctp_dev_spec s = {};
 
-		sctp_parse_dev(argc, argv, &s);
-		break;
+		return sctp_parse_dev(argc, argv, &s);
 	}
 	case 6: {
 		struct icmp_set_spec s = {};
 
-		icmp_parse_set(argc, argv, &s);
-		break;
+		return icmp_parse_set(argc, argv, &s);
 	}
-	case 8:
-		port_del_parse_check(argc, argv);
-		break;
+	case 8: {
+		struct fou_port_key key;
+
+		return port_del_parse(argc, argv, &key);
+	}
 	case 9:
-		attach_parse_check(argc, argv);
-		break;
+		return attach_parse_check(argc, argv);
 	case 10:
-		stats_parse_check(argc, argv);
-		break;
+		return stats_parse_check(argc, argv);
 	default:
-		pmtu_parse_check(argc, argv);
+		return pmtu_parse_check(argc, argv);
 	}
 }
 
@@ -158,8 +152,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static jmp_buf jb;
-	int fd0 = lowest_free_fd(), cmd;
+	int fd0 = lowest_free_fd(), cmd, err;
 	struct stat st;
 	char *buf;
 
@@ -173,18 +166,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data + 1, size - 1);
 	buf[size - 1] = '\0';
 	n_inputs++;
-	usage_catch = &jb;
-	if (!setjmp(jb)) {
-		if (cmd == 0 || cmd == 7 || cmd >= 12)
-			apply_check_text("fuzz.conf", buf);
-		else
-			run_args(cmd, buf, size - 1);
+	usage_msg[0] = '\0';
+	if (cmd == 0 || cmd == 7 || cmd >= 12)
+		err = apply_check_text("fuzz.conf", buf);
+	else
+		err = run_args(cmd, buf, size - 1);
+	if (!err) {
 		n_accepted++;
 	} else {
+		if (err != -EINVAL)
+			die("a rejection that is not -EINVAL");
 		n_rejected++;
 		check_message();
 	}
-	usage_catch = NULL;
 	free(buf);
 	if (stat(PIN_ROOT, &st) == 0 || errno != ENOENT)
 		die("the pin root exists after a parse");
