@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* A tiny TAP producer: see tap.h. */
+#define _GNU_SOURCE /* asprintf */
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 
@@ -170,5 +173,59 @@ bool tap_mem_check(const char *file, int line, const char *what,
 		       what, got_len, exp_len, i);
 	hexline("got", g, got_len, i);
 	hexline("exp", e, exp_len, i);
+	return false;
+}
+
+/* The -t patterns, each already wrapped in "*...*" when it had no glob. */
+#define TAP_MAX_FILTERS 16
+static char *tap_filters[TAP_MAX_FILTERS];
+static int tap_nfilters;
+
+static void tap_usage(const char *prog, int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: %s [-t GLOB]...\n"
+		"  -t GLOB  run only the test points whose name matches GLOB\n"
+		"           (no * ? [ in it: the name contains it)\n", prog);
+	exit(status);
+}
+
+void tap_args(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char *pat;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			tap_usage(argv[0], 0);
+		if (strcmp(a, "-t") || i + 1 >= argc || tap_nfilters >= TAP_MAX_FILTERS)
+			tap_usage(argv[0], 2);
+		a = argv[++i];
+		if (strpbrk(a, "*?["))
+			pat = strdup(a);
+		else if (asprintf(&pat, "*%s*", a) < 0)
+			pat = NULL;
+		if (!pat)
+			tap_bail("out of memory");
+		tap_filters[tap_nfilters++] = pat;
+	}
+}
+
+bool tap_selected(const char *fmt, ...)
+{
+	char name[512];
+	va_list ap;
+	int i;
+
+	if (!tap_nfilters)
+		return true;
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < tap_nfilters; i++)
+		if (!fnmatch(tap_filters[i], name, 0))
+			return true;
 	return false;
 }

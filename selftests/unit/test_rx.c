@@ -33,38 +33,15 @@
 #include "bpfharness.h"
 #include "pktbuild.h"
 #include "tap.h"
-
-#define H_XDP 1
-#define H_TC  2
-#define H_ALL (H_XDP | H_TC)
-
-#define XDP_DROP_V   1
-#define XDP_PASS_V   2
-#define TC_ACT_OK_V  0
-#define TC_ACT_SHOT_V 2
+#include "unit_case.h"
 
 #define BUF_SZ 65600 /* the largest IP packet, and a frame around it */
 
 /* ---- programs and maps ----------------------------------------------- */
 
-struct hook_ctx {
-	const char *name;
-	int hook;
-	int prog_fd, stats_fd;
-	struct fou_port_fds pfds;
-	int ok_ret, drop_ret;
-};
-
-static struct hook_ctx hooks[2];
+static struct ut_hook hooks[2] = { UT_HOOK_XDP, UT_HOOK_TC };
 static struct fou_rx_xdp_bpf *xskel;
 static struct RX_TC_SKEL *tskel;
-
-static void fill_hook(struct hook_ctx *h, struct bpf_object *obj, struct bpf_program *prog)
-{
-	h->prog_fd = bpf_program__fd(prog);
-	fou_port_fds_from_obj(obj, &h->pfds);
-	h->stats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
-}
 
 static int load_progs(void)
 {
@@ -72,28 +49,8 @@ static int load_progs(void)
 	tskel = xskel ? BH_OPEN_UNPINNED_X(RX_TC_SKEL) : NULL;
 	if (!xskel || !tskel)
 		return -1;
-	hooks[0] = (struct hook_ctx){ .name = "xdp", .hook = H_XDP,
-				      .ok_ret = XDP_PASS_V, .drop_ret = XDP_DROP_V };
-	hooks[1] = (struct hook_ctx){ .name = "tc", .hook = H_TC,
-				      .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V };
-	fill_hook(&hooks[0], xskel->obj, xskel->progs.fou_rx_xdp);
-	fill_hook(&hooks[1], tskel->obj, tskel->progs.fou_rx_tc);
-	return 0;
-}
-
-/* A port's counters; all zero for a key that is not a port. */
-static int read_pstats(const struct hook_ctx *h, const struct fou_port_key *k,
-		       struct fou_port_stats *s)
-{
-	struct fou_port v;
-	__u32 slot;
-	int err;
-
-	memset(s, 0, sizeof(*s));
-	err = fou_port_find(&h->pfds, k, &v, &slot);
-	if (err)
-		return err == -ENOENT ? 0 : err;
-	return fou_port_stats_sum(&h->pfds, slot, s);
+	return ut_hook_fill(&hooks[0], xskel->obj, xskel->progs.fou_rx_xdp) ?:
+	       ut_hook_fill(&hooks[1], tskel->obj, tskel->progs.fou_rx_tc);
 }
 
 /* ---- configuration ---------------------------------------------------- */
@@ -398,46 +355,56 @@ static void expect_drop(int stat, int fam, uint16_t port)
 
 static void check_port_stats(const struct fou_port_stats *b, const struct fou_port_stats *a)
 {
-	EXPECT_EQ(a->rx_packets - b->rx_packets, T.out == DECAP, "port rx_packets delta");
-	EXPECT_EQ(a->drop_packets - b->drop_packets, T.out == DROP, "port drop_packets delta");
+	ut_check_port_moved(b, a, T.out == DECAP, T.out == DROP);
 	if (T.out == DECAP && a->rx_bytes - b->rx_bytes != T.inner_bytes)
 		tap_note("%s: port rx_bytes moved by %llu (inner IP packet: %zu bytes)",
 			 T.name, (unsigned long long)(a->rx_bytes - b->rx_bytes), T.inner_bytes);
 }
 
-static void run_on(const struct hook_ctx *h)
+/* test_run's refusals that are no failure of ours: SKIP, with the reason. */
+static bool refused(const struct ut_hook *h, int err)
+{
+	if (err == -EINVAL && (T.p.len < 14 || T.p.len > 3700)) {
+		tap_skip("%s: %s: test_run refuses a %zu-byte frame (EINVAL)",
+			 h->name, T.name, T.p.len);
+		return true;
+	}
+	if (err == -EINVAL && h->id == H_TC && T.stat == FOU_STAT_PASS_SHORT) {
+		tap_skip("%s: %s: skb test_run refuses a frame with an incomplete IP header (EINVAL)",
+			 h->name, T.name);
+		return true;
+	}
+	return false;
+}
+
+static void run_on(const struct ut_hook *h)
 {
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
+	int want[FOU_STAT__COUNT] = { 0 };
 	struct fou_port_stats pb, pa;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = T.p.buf, .data_size_in = T.p.len,
-		    .data_out = out_buf, .data_size_out = sizeof(out_buf), .repeat = 1);
+	const struct ut_ctx none = { 0 };
+	struct ut_io io = { .in = T.p.buf, .len = T.p.len, .out = out_buf,
+			    .out_cap = sizeof(out_buf) };
 	int err;
 
 	tap_begin();
 	ASSERT_OK(bh_read_stats(h->stats_fd, before), "read fou_stats");
 	if (T.port_set)
-		ASSERT_OK(read_pstats(h, &T.pk, &pb), "read fou_port_stats");
-	err = bpf_prog_test_run_opts(h->prog_fd, &o);
-	if (err == -EINVAL && (T.p.len < 14 || T.p.len > 3700)) {
-		tap_skip("%s: %s: test_run refuses a %zu-byte frame (EINVAL)",
-			 h->name, T.name, T.p.len);
+		ASSERT_OK(ut_port_stats(h, &T.pk, &pb), "read fou_port_stats");
+	err = ut_test_run(h, &none, &io);
+	if (refused(h, err))
 		return;
-	}
-	if (err == -EINVAL && h->hook == H_TC && T.stat == FOU_STAT_PASS_SHORT) {
-		tap_skip("%s: %s: skb test_run refuses a frame with an incomplete IP header (EINVAL)",
-			 h->name, T.name);
-		return;
-	}
 	ASSERT_OK(err, "bpf_prog_test_run_opts");
-	EXPECT_EQ(o.retval, T.out == DROP ? h->drop_ret : h->ok_ret, "verdict");
+	EXPECT_EQ(io.retval, T.out == DROP ? h->drop_ret : h->ok_ret, "verdict");
 	if (T.out == DECAP)
-		EXPECT_MEMEQ(out_buf, o.data_size_out, T.exp, T.exp_len, "decapsulated bytes");
+		EXPECT_MEMEQ(out_buf, io.out_len, T.exp, T.exp_len, "decapsulated bytes");
 	else if (T.out == PASS)
-		EXPECT_MEMEQ(out_buf, o.data_size_out, T.p.buf, T.p.len, "passed bytes (unchanged)");
+		EXPECT_MEMEQ(out_buf, io.out_len, T.p.buf, T.p.len, "passed bytes (unchanged)");
 	ASSERT_OK(bh_read_stats(h->stats_fd, after), "read fou_stats");
-	BH_EXPECT_ONE_COUNTER(before, after, T.stat);
+	want[T.stat] = 1;
+	ut_check_counters(before, after, want);
 	if (T.port_set) {
-		ASSERT_OK(read_pstats(h, &T.pk, &pa), "read fou_port_stats");
+		ASSERT_OK(ut_port_stats(h, &T.pk, &pa), "read fou_port_stats");
 		check_port_stats(&pb, &pa);
 	}
 cleanup:
@@ -446,11 +413,7 @@ cleanup:
 
 static void run(void)
 {
-	int i;
-
-	for (i = 0; i < 2; i++)
-		if (T.hooks & hooks[i].hook)
-			run_on(&hooks[i]);
+	ut_run_hooks(hooks, 2, T.hooks, T.name, run_on);
 }
 
 /* ---- the cases ---------------------------------------------------------- */
@@ -476,11 +439,11 @@ static void cases_fou_basic(void)
 	int fam;
 
 	for (fam = 4; fam <= 6; fam += 2) {
-		fou_case(H_ALL, fam, 4, P_FOU4, "(port 5555 ipproto 4)");
-		fou_case(H_ALL, fam, 6, P_FOU6, "(port 5556 ipproto 41)");
-		fou_case(H_ALL, fam, 6, P_FOU6Z, "(port with zero-csum6 flag, csum set)");
-		fou_case(H_ALL, fam, 4, P_DEVLO, "(port bound to ifindex 1 = lo)");
-		fou_case(H_ALL, fam, 4, P_LOCAL, "(port with local = destination)");
+		fou_case(H_RX, fam, 4, P_FOU4, "(port 5555 ipproto 4)");
+		fou_case(H_RX, fam, 6, P_FOU6, "(port 5556 ipproto 41)");
+		fou_case(H_RX, fam, 6, P_FOU6Z, "(port with zero-csum6 flag, csum set)");
+		fou_case(H_RX, fam, 4, P_DEVLO, "(port bound to ifindex 1 = lo)");
+		fou_case(H_RX, fam, 4, P_LOCAL, "(port with local = destination)");
 	}
 }
 
@@ -490,7 +453,7 @@ static void gue0_case(int fam, int ifam, uint8_t hlen, uint16_t flags,
 	struct outer o = { .fam = fam, .dport = P_GUE };
 	struct inner in = { .fam = ifam, .l4 = L4_ICMP, .payload = 56 };
 
-	case_begin(H_ALL, "GUE v0 %sin%s %s", fn(ifam), fn(fam), what);
+	case_begin(H_RX, "GUE v0 %sin%s %s", fn(ifam), fn(fam), what);
 	add_outer(&o);
 	add_gue(0, false, hlen, 0, flags, fields, flen);
 	add_inner(&in);
@@ -504,7 +467,7 @@ static void gue1_case(int fam, int ifam)
 	struct outer o = { .fam = fam, .dport = P_GUE };
 	struct inner in = { .fam = ifam, .l4 = L4_UDP, .payload = 77 };
 
-	case_begin(H_ALL, "GUE v1 (direct IP) %sin%s", fn(ifam), fn(fam));
+	case_begin(H_RX, "GUE v1 (direct IP) %sin%s", fn(ifam), fn(fam));
 	add_outer(&o);
 	add_inner(&in);
 	finalize();
@@ -537,7 +500,7 @@ static void cases_ip4_options(void)
 		struct outer o = { .fam = 4, .dport = P_FOU4, .optlen = optlen };
 		struct inner in = { .fam = 4, .l4 = L4_TCP, .payload = 64 };
 
-		case_begin(H_ALL, "FOU 4in4 outer IPv4 options (ihl %d)", 5 + optlen / 4);
+		case_begin(H_RX, "FOU 4in4 outer IPv4 options (ihl %d)", 5 + optlen / 4);
 		add_outer(&o);
 		add_inner(&in);
 		finalize();
@@ -545,7 +508,7 @@ static void cases_ip4_options(void)
 		run();
 
 		o.dport = P_GUE;
-		case_begin(H_ALL, "GUE v0 6in4 outer IPv4 options (ihl %d)", 5 + optlen / 4);
+		case_begin(H_RX, "GUE v0 6in4 outer IPv4 options (ihl %d)", 5 + optlen / 4);
 		in.fam = 6;
 		add_outer(&o);
 		add_gue(0, false, 0, 0, 0, NULL, 0);
@@ -564,7 +527,7 @@ static void ip4_hdr_bad_case(uint8_t optlen, size_t at, uint8_t xor, enum pkt_cs
 	struct outer o = { .fam = 4, .dport = P_FOU4, .optlen = optlen, .csum = csum };
 	struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 32 };
 
-	case_begin(H_ALL, "FOU 4in4 outer IPv4 header (ihl %d) %s", 5 + optlen / 4, what);
+	case_begin(H_RX, "FOU 4in4 outer IPv4 header (ihl %d) %s", 5 + optlen / 4, what);
 	add_outer(&o);
 	add_inner(&in);
 	finalize();
@@ -585,7 +548,7 @@ static void cases_ip4_hdr_csum(void)
 		struct outer o = { .fam = 4, .dport = P_FOU4, .csum = PKT_CSUM_ZERO };
 		struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 32 };
 
-		case_begin(H_ALL, "FOU 4in4 outer IPv4 header checksum 0xdead");
+		case_begin(H_RX, "FOU 4in4 outer IPv4 header checksum 0xdead");
 		add_outer(&o);
 		add_inner(&in);
 		finalize();
@@ -661,14 +624,14 @@ static void cases_martians(void)
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		int fam = strchr(refused[i], ':') ? 6 : 4;
 
-		simple(H_ALL, fam, refused[i], 1234, P_FOU4, 0, "peer any, source %s", refused[i]);
+		simple(H_RX, fam, refused[i], 1234, P_FOU4, 0, "peer any, source %s", refused[i]);
 		expect_drop(FOU_STAT_DROP_PEER, fam, P_FOU4);
 		run();
 	}
 	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
 		int fam = strchr(taken[i], ':') ? 6 : 4;
 
-		simple(H_ALL, fam, taken[i], 1234, P_FOU4, 0, "peer any, source %s", taken[i]);
+		simple(H_RX, fam, taken[i], 1234, P_FOU4, 0, "peer any, source %s", taken[i]);
 		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
 		run();
 	}
@@ -679,19 +642,19 @@ static void cases_peers(void)
 	int fam;
 
 	for (fam = 4; fam <= 6; fam += 2) {
-		simple(H_ALL, fam, src_addr(fam), SPORT, P_PEER, 0, "peer with exact peer_port");
+		simple(H_RX, fam, src_addr(fam), SPORT, P_PEER, 0, "peer with exact peer_port");
 		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_PEER, 0);
 		run();
-		simple(H_ALL, fam, src_addr(fam), SPORT + 1, P_PEER, 0, "peer, wrong source port");
+		simple(H_RX, fam, src_addr(fam), SPORT + 1, P_PEER, 0, "peer, wrong source port");
 		expect_drop(FOU_STAT_DROP_PEER_PORT, fam, P_PEER);
 		run();
-		simple(H_ALL, fam, src2_addr(fam), 5123, P_PEER, 0, "peer with peer_port 0 (any)");
+		simple(H_RX, fam, src2_addr(fam), 5123, P_PEER, 0, "peer with peer_port 0 (any)");
 		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_PEER, 0);
 		run();
-		simple(H_ALL, fam, src3_addr(fam), SPORT, P_PEER, 0, "source not an allowed peer");
+		simple(H_RX, fam, src3_addr(fam), SPORT, P_PEER, 0, "source not an allowed peer");
 		expect_drop(FOU_STAT_DROP_PEER, fam, P_PEER);
 		run();
-		simple(H_ALL, fam, src3_addr(fam), 1234, P_FOU4, 0, "peer any, arbitrary source");
+		simple(H_RX, fam, src3_addr(fam), 1234, P_FOU4, 0, "peer any, arbitrary source");
 		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
 		run();
 	}
@@ -700,7 +663,7 @@ static void cases_peers(void)
 		struct outer o = { .fam = 6, .dport = P_GUEPEER };
 		struct inner in = { .fam = 6, .l4 = L4_TCP };
 
-		case_begin(H_ALL, "GUE port without any allowed peer (outer IPv6)");
+		case_begin(H_RX, "GUE port without any allowed peer (outer IPv6)");
 		add_outer(&o);
 		add_gue(0, false, 0, 0, 0, NULL, 0);
 		add_inner(&in);
@@ -715,38 +678,38 @@ static void cases_csum(void)
 	int fam;
 
 	for (fam = 4; fam <= 6; fam += 2) {
-		simple(H_ALL, fam, NULL, SPORT, P_FOU4, PKT_CSUM_AUTO, "valid non-zero UDP checksum");
+		simple(H_RX, fam, NULL, SPORT, P_FOU4, PKT_CSUM_AUTO, "valid non-zero UDP checksum");
 		expect_decap(FOU_STAT_RX_DECAP_FOU, fam, P_FOU4, 0);
 		run();
-		simple(H_ALL, fam, NULL, SPORT, P_FOU4, PKT_CSUM_BAD, "wrong UDP checksum");
+		simple(H_RX, fam, NULL, SPORT, P_FOU4, PKT_CSUM_BAD, "wrong UDP checksum");
 		expect_drop(FOU_STAT_DROP_UDP_CSUM, fam, P_FOU4);
 		run();
-		simple(H_ALL, fam, NULL, SPORT, P_FOU6, PKT_CSUM_BAD, "wrong UDP checksum, 6in");
+		simple(H_RX, fam, NULL, SPORT, P_FOU6, PKT_CSUM_BAD, "wrong UDP checksum, 6in");
 		expect_drop(FOU_STAT_DROP_UDP_CSUM, fam, P_FOU6);
 		run();
 	}
-	simple(H_ALL, 4, NULL, SPORT, P_FOU4, PKT_CSUM_ZERO, "zero UDP checksum over IPv4");
+	simple(H_RX, 4, NULL, SPORT, P_FOU4, PKT_CSUM_ZERO, "zero UDP checksum over IPv4");
 	expect_decap(FOU_STAT_RX_DECAP_FOU, 4, P_FOU4, 0);
 	run();
-	simple(H_ALL, 4, NULL, SPORT, P_FOU6, PKT_CSUM_ZERO, "zero UDP checksum over IPv4, 6in4");
+	simple(H_RX, 4, NULL, SPORT, P_FOU6, PKT_CSUM_ZERO, "zero UDP checksum over IPv4, 6in4");
 	expect_decap(FOU_STAT_RX_DECAP_FOU, 4, P_FOU6, 0);
 	run();
-	simple(H_ALL, 6, NULL, SPORT, P_FOU6, PKT_CSUM_ZERO, "zero UDP checksum over IPv6, no flag");
+	simple(H_RX, 6, NULL, SPORT, P_FOU6, PKT_CSUM_ZERO, "zero UDP checksum over IPv6, no flag");
 	expect_drop(FOU_STAT_DROP_ZERO_CSUM6, 6, P_FOU6);
 	run();
-	simple(H_ALL, 6, NULL, SPORT, P_FOU4, PKT_CSUM_ZERO, "zero UDP checksum over IPv6, no flag, 4in6");
+	simple(H_RX, 6, NULL, SPORT, P_FOU4, PKT_CSUM_ZERO, "zero UDP checksum over IPv6, no flag, 4in6");
 	expect_drop(FOU_STAT_DROP_ZERO_CSUM6, 6, P_FOU4);
 	run();
-	simple(H_ALL, 6, NULL, SPORT, P_FOU6Z, PKT_CSUM_ZERO, "zero UDP checksum over IPv6 with ZERO_CSUM6");
+	simple(H_RX, 6, NULL, SPORT, P_FOU6Z, PKT_CSUM_ZERO, "zero UDP checksum over IPv6 with ZERO_CSUM6");
 	expect_decap(FOU_STAT_RX_DECAP_FOU, 6, P_FOU6Z, 0);
 	run();
 	/* Named peers: the source was checked, so zero is fine (GSO from
 	 * fouloader and the kernel's noencap-udp6-csum send it). */
-	simple(H_ALL, 6, src2_addr(6), 5123, P_PEER, PKT_CSUM_ZERO,
+	simple(H_RX, 6, src2_addr(6), 5123, P_PEER, PKT_CSUM_ZERO,
 	       "zero UDP checksum over IPv6, port with named peers");
 	expect_decap(FOU_STAT_RX_DECAP_FOU, 6, P_PEER, 0);
 	run();
-	simple(H_ALL, 6, src3_addr(6), SPORT, P_PEER, PKT_CSUM_ZERO,
+	simple(H_RX, 6, src3_addr(6), SPORT, P_PEER, PKT_CSUM_ZERO,
 	       "zero UDP checksum over IPv6 from a source not a peer");
 	expect_drop(FOU_STAT_DROP_PEER, 6, P_PEER);
 	run();
@@ -754,7 +717,7 @@ static void cases_csum(void)
 		struct outer o = { .fam = 6, .dport = P_GUE, .csum = PKT_CSUM_BAD };
 		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 10 };
 
-		case_begin(H_ALL, "GUE v0 wrong UDP checksum (outer IPv6)");
+		case_begin(H_RX, "GUE v0 wrong UDP checksum (outer IPv6)");
 		add_outer(&o);
 		add_gue(0, false, 0, 0, 0, NULL, 0);
 		add_inner(&in);
@@ -803,19 +766,19 @@ static void cases_sizes(void)
 
 	for (fam = 4; fam <= 6; fam += 2) {
 		for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
-			sized_case(H_ALL, fam, 4, odd[i], PKT_CSUM_AUTO, false);
-		sized_case(H_ALL, fam, 6, 1, PKT_CSUM_BAD, false);
-		sized_case(H_ALL, fam, 6, 333, PKT_CSUM_AUTO, true);
-		sized_case(H_ALL, fam, 4, fill_to(1500, fam, 4, false), PKT_CSUM_AUTO, false);
-		sized_case(H_ALL, fam, 6, fill_to(1501, fam, 6, true), PKT_CSUM_AUTO, true);
-		sized_case(H_ALL, fam, 4, fill_to(1500, fam, 4, false), PKT_CSUM_BAD, false);
-		sized_case(H_ALL, fam, 6, fill_to(3500, fam, 6, false), PKT_CSUM_AUTO, false);
-		sized_case(H_ALL, fam, 4, fill_to(3499, fam, 4, true), PKT_CSUM_AUTO, true);
-		sized_case(H_ALL, fam, 4, fill_to(3500, fam, 4, false), PKT_CSUM_BAD, false);
+			sized_case(H_RX, fam, 4, odd[i], PKT_CSUM_AUTO, false);
+		sized_case(H_RX, fam, 6, 1, PKT_CSUM_BAD, false);
+		sized_case(H_RX, fam, 6, 333, PKT_CSUM_AUTO, true);
+		sized_case(H_RX, fam, 4, fill_to(1500, fam, 4, false), PKT_CSUM_AUTO, false);
+		sized_case(H_RX, fam, 6, fill_to(1501, fam, 6, true), PKT_CSUM_AUTO, true);
+		sized_case(H_RX, fam, 4, fill_to(1500, fam, 4, false), PKT_CSUM_BAD, false);
+		sized_case(H_RX, fam, 6, fill_to(3500, fam, 6, false), PKT_CSUM_AUTO, false);
+		sized_case(H_RX, fam, 4, fill_to(3499, fam, 4, true), PKT_CSUM_AUTO, true);
+		sized_case(H_RX, fam, 4, fill_to(3500, fam, 4, false), PKT_CSUM_BAD, false);
 		sized_case(H_TC, fam, 4, fill_to(3700, fam, 4, false), PKT_CSUM_AUTO, false);
-		sized_case(H_ALL, fam, 4, fill_to(4000, fam, 4, false), PKT_CSUM_AUTO, false);
-		sized_case(H_ALL, fam, 6, fill_to(4001, fam, 6, true), PKT_CSUM_AUTO, true);
-		sized_case(H_ALL, fam, 4, fill_to(4000, fam, 4, false), PKT_CSUM_BAD, false);
+		sized_case(H_RX, fam, 4, fill_to(4000, fam, 4, false), PKT_CSUM_AUTO, false);
+		sized_case(H_RX, fam, 6, fill_to(4001, fam, 6, true), PKT_CSUM_AUTO, true);
+		sized_case(H_RX, fam, 4, fill_to(4000, fam, 4, false), PKT_CSUM_BAD, false);
 	}
 }
 
@@ -874,7 +837,7 @@ static void ecn_case(int fam, int ifam, uint8_t oecn, uint8_t iecn, bool gue)
 	struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 20, .ecn = iecn };
 	int stat = gue ? FOU_STAT_RX_DECAP_GUE : FOU_STAT_RX_DECAP_FOU;
 
-	case_begin(H_ALL, "%s %sin%s outer ECN %u inner ECN %u", gue ? "GUE v0" : "FOU",
+	case_begin(H_RX, "%s %sin%s outer ECN %u inner ECN %u", gue ? "GUE v0" : "FOU",
 		   fn(ifam), fn(fam), oecn, iecn);
 	add_outer(&o);
 	if (gue)
@@ -919,14 +882,14 @@ static void cases_local_dev(void)
 		struct outer o = { .fam = fam, .dport = P_LOCAL, .daddr = dst2_addr(fam) };
 		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 12 };
 
-		case_begin(H_ALL, "FOU to a local-bound port, other destination (outer IPv%d)", fam);
+		case_begin(H_RX, "FOU to a local-bound port, other destination (outer IPv%d)", fam);
 		add_outer(&o);
 		add_inner(&in);
 		finalize();
 		expect_pass_port(FOU_STAT_PASS_OTHER_LOCAL, fam, P_LOCAL);
 		run();
 
-		simple(H_ALL, fam, NULL, SPORT, P_DEVX, 0, "FOU to a port bound to ifindex 9999");
+		simple(H_RX, fam, NULL, SPORT, P_DEVX, 0, "FOU to a port bound to ifindex 9999");
 		expect_pass_port(FOU_STAT_PASS_OTHER_DEV, fam, P_DEVX);
 		run();
 	}
@@ -939,7 +902,7 @@ static void dest_case(int fam, uint16_t port, const char *daddr, int stat, const
 	struct outer o = { .fam = fam, .dport = port, .daddr = daddr };
 	struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 32 };
 
-	case_begin(H_ALL, "FOU 4in%s to %s (%s), port %u", fn(fam), daddr, what, port);
+	case_begin(H_RX, "FOU 4in%s to %s (%s), port %u", fn(fam), daddr, what, port);
 	add_outer(&o);
 	add_inner(&in);
 	finalize();
@@ -982,7 +945,7 @@ static void cases_not_ours(void)
 	struct pkt_eth_opts e = { .type = 0x0806 };
 	int fam;
 
-	case_begin(H_ALL, "ARP");
+	case_begin(H_RX, "ARP");
 	memcpy(e.dst, mac_dst, 6);
 	memcpy(e.src, mac_src, 6);
 	pkt_eth(&T.p, &e);
@@ -992,7 +955,7 @@ static void cases_not_ours(void)
 	run();
 
 	for (fam = 4; fam <= 6; fam += 2) {
-		case_begin(H_ALL, "TCP over IPv%d", fam);
+		case_begin(H_RX, "TCP over IPv%d", fam);
 		add_eth(&T.p, false);
 		add_ip(&T.p, fam, src_addr(fam), dst_addr(fam), 0, 0, 0);
 		pkt_tcp(&T.p, 1234, P_FOU4);
@@ -1004,7 +967,7 @@ static void cases_not_ours(void)
 		/* Not an error: how much of it there is does not matter, also
 		 * with its IP length past the frame (found by the fuzzer). */
 		for (int cut = 0; cut <= 20; cut += 20) {
-			case_begin(H_ALL, "ICMP echo over IPv%d%s", fam,
+			case_begin(H_RX, "ICMP echo over IPv%d%s", fam,
 				   cut ? ", IP length past the frame" : "");
 			add_eth(&T.p, false);
 			add_ip(&T.p, fam, src_addr(fam), dst_addr(fam), 0, 0, 0);
@@ -1016,7 +979,7 @@ static void cases_not_ours(void)
 			run();
 		}
 
-		simple(H_ALL, fam, NULL, SPORT, P_NONE, 0, "UDP to an unconfigured port");
+		simple(H_RX, fam, NULL, SPORT, P_NONE, 0, "UDP to an unconfigured port");
 		expect_pass(FOU_STAT_PASS_NO_PORT);
 		run();
 
@@ -1032,7 +995,7 @@ static void cases_not_ours(void)
 		expect_pass(FOU_STAT_PASS_NO_PORT);
 		run();
 	}
-	simple(H_ALL, 6, NULL, SPORT, P_ONLY4, 0, "UDP to a port configured for IPv4 only");
+	simple(H_RX, 6, NULL, SPORT, P_ONLY4, 0, "UDP to a port configured for IPv4 only");
 	expect_pass(FOU_STAT_PASS_NO_PORT);
 	run();
 }
@@ -1042,7 +1005,7 @@ static void frag_case(uint16_t frag, int stat, const char *what)
 	struct outer o = { .fam = 4, .dport = P_FOU4, .frag = frag };
 	struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
 
-	case_begin(H_ALL, "outer IPv4 %s", what);
+	case_begin(H_RX, "outer IPv4 %s", what);
 	add_outer(&o);
 	add_inner(&in);
 	finalize();
@@ -1057,7 +1020,7 @@ static void ext6_case(uint8_t type, const char *what)
 {
 	struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
 
-	case_begin(H_ALL, "IPv6 with %s header before UDP", what);
+	case_begin(H_RX, "IPv6 with %s header before UDP", what);
 	add_eth(&T.p, false);
 	add_ip(&T.p, 6, src_addr(6), dst_addr(6), 0, 0, 0);
 	pkt_ip6_ext(&T.p, type, 0);
@@ -1099,7 +1062,7 @@ static void ext6_chain(const struct ext6 *e, int next, uint16_t dport, int stat,
 {
 	struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
 
-	case_begin(H_ALL, "IPv6 extension headers: %s", what);
+	case_begin(H_RX, "IPv6 extension headers: %s", what);
 	add_eth(&T.p, false);
 	add_ip(&T.p, 6, src_addr(6), dst_addr(6), 0, 0, 0);
 	for (int i = 0; i < next; i++) {
@@ -1205,7 +1168,7 @@ static void remcsum_build(int fam, int ifam, enum l4kind l4, size_t payload, uin
 	size_t ioff, l4len;
 	uint8_t *ip;
 
-	case_begin(H_ALL, "GUE remcsum %sin%s %s: %s", fn(ifam), fn(fam),
+	case_begin(H_RX, "GUE remcsum %sin%s %s: %s", fn(ifam), fn(fam),
 		   l4 == L4_TCP ? "TCP" : "UDP", what);
 	add_outer(&o);
 	add_gue(0, false, 2, 0, PKT_GUE_F_PRIV, f, 8);
@@ -1324,7 +1287,7 @@ static void gue_std(int fam, const char *what)
 	struct outer o = { .fam = fam, .dport = P_GUE };
 	struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
 
-	case_begin(H_ALL, "GUE %s (outer IPv%d)", what, fam);
+	case_begin(H_RX, "GUE %s (outer IPv%d)", what, fam);
 	add_outer(&o);
 	add_gue(0, false, 0, 0, 0, NULL, 0);
 	add_inner(&in);
@@ -1427,7 +1390,7 @@ static void cases_gue_drops(void)
 			struct inner in = { .fam = 6, .l4 = L4_TCP };
 
 			for (size_t i = 0; i < sizeof(pflag_cases) / sizeof(pflag_cases[0]); i++) {
-				case_begin(H_ALL, "GUE %s (outer IPv%d)", pflag_cases[i].what, fam);
+				case_begin(H_RX, "GUE %s (outer IPv%d)", pflag_cases[i].what, fam);
 				add_outer(&o);
 				add_gue(0, false, pflag_cases[i].hlen, 0, PKT_GUE_F_PRIV,
 					pflag_cases[i].fields, pflag_cases[i].hlen * 4);
@@ -1437,7 +1400,7 @@ static void cases_gue_drops(void)
 				run();
 			}
 
-			case_begin(H_ALL, "GUE header cut: 2-byte UDP payload (outer IPv%d)", fam);
+			case_begin(H_RX, "GUE header cut: 2-byte UDP payload (outer IPv%d)", fam);
 			add_outer(&o);
 			pkt_bytes(&T.p, "\x00\x04", 2);
 			finalize();
@@ -1453,7 +1416,7 @@ static void raw_payload_case(int fam, uint16_t dport, const void *b, size_t n, i
 {
 	struct outer o = { .fam = fam, .dport = dport };
 
-	case_begin(H_ALL, "%s (outer IPv%d)", what, fam);
+	case_begin(H_RX, "%s (outer IPv%d)", what, fam);
 	add_outer(&o);
 	if (n)
 		pkt_bytes(&T.p, b, n);
@@ -1472,7 +1435,7 @@ static void cases_inner_version(void)
 		struct outer o = { .fam = fam, .dport = P_FOU4 };
 		struct inner in6 = { .fam = 6, .l4 = L4_TCP }, in4 = { .fam = 4, .l4 = L4_TCP };
 
-		case_begin(H_ALL, "FOU ipproto 4 carrying IPv6 (outer IPv%d)", fam);
+		case_begin(H_RX, "FOU ipproto 4 carrying IPv6 (outer IPv%d)", fam);
 		add_outer(&o);
 		add_inner(&in6);
 		finalize();
@@ -1480,7 +1443,7 @@ static void cases_inner_version(void)
 		run();
 
 		o.dport = P_FOU6;
-		case_begin(H_ALL, "FOU ipproto 41 carrying IPv4 (outer IPv%d)", fam);
+		case_begin(H_RX, "FOU ipproto 41 carrying IPv4 (outer IPv%d)", fam);
 		add_outer(&o);
 		add_inner(&in4);
 		finalize();
@@ -1488,7 +1451,7 @@ static void cases_inner_version(void)
 		run();
 
 		o.dport = P_GUE;
-		case_begin(H_ALL, "GUE v0 proto 4 carrying IPv6 (outer IPv%d)", fam);
+		case_begin(H_RX, "GUE v0 proto 4 carrying IPv6 (outer IPv%d)", fam);
 		add_outer(&o);
 		add_gue(0, false, 0, 4, 0, NULL, 0);
 		add_inner(&in6);
@@ -1496,7 +1459,7 @@ static void cases_inner_version(void)
 		expect_drop(FOU_STAT_DROP_INNER_VERSION, fam, P_GUE);
 		run();
 
-		case_begin(H_ALL, "GUE v0 proto 41 carrying IPv4 (outer IPv%d)", fam);
+		case_begin(H_RX, "GUE v0 proto 41 carrying IPv4 (outer IPv%d)", fam);
 		add_outer(&o);
 		add_gue(0, false, 0, 41, 0, NULL, 0);
 		add_inner(&in4);
@@ -1549,7 +1512,7 @@ static void cases_inner_len(void)
 				struct outer o = { .fam = fam, .dport = ifam == 4 ? P_FOU4 : P_FOU6 };
 				struct inner in = { .fam = ifam, .l4 = L4_UDP, .payload = 33 };
 
-				case_begin(H_ALL, "FOU %sin%s inner length %+d", fn(ifam), fn(fam),
+				case_begin(H_RX, "FOU %sin%s inner length %+d", fn(ifam), fn(fam),
 					   deltas[i]);
 				add_outer(&o);
 				add_inner(&in);
@@ -1575,7 +1538,7 @@ static void outer_len_case(int fam, bool gue, int ip_delta, int udp_delta, int s
 	struct inner in = { .fam = 4, .l4 = L4_ICMP, .payload = 40 };
 	size_t ipoff;
 
-	case_begin(H_ALL, "%s %s (outer IPv%d)", gue ? "GUE" : "FOU", what, fam);
+	case_begin(H_RX, "%s %s (outer IPv%d)", gue ? "GUE" : "FOU", what, fam);
 	add_outer(&o);
 	if (gue)
 		add_gue(0, false, 0, 0, 0, NULL, 0);
@@ -1624,7 +1587,7 @@ static void cases_padding(void)
 		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 3 };
 		size_t end;
 
-		case_begin(H_ALL, "FOU 4in%s with 6 bytes of Ethernet padding", fn(fam));
+		case_begin(H_RX, "FOU 4in%s with 6 bytes of Ethernet padding", fn(fam));
 		add_outer(&o);
 		add_inner(&in);
 		finalize();
@@ -1664,19 +1627,19 @@ static void cases_cuts(void)
 	for (fam = 4; fam <= 6; fam += 2) {
 		size_t ip = fam == 4 ? 20 : 40, udp = 14 + ip + 8;
 
-		cut_case(H_ALL, fam, false, false, 13, FOU_STAT_PASS_SHORT, "in Ethernet");
+		cut_case(H_RX, fam, false, false, 13, FOU_STAT_PASS_SHORT, "in Ethernet");
 		cut_case(H_XDP, fam, true, false, 16, FOU_STAT_PASS_SHORT, "in the VLAN tag");
-		cut_case(H_ALL, fam, false, false, 14, FOU_STAT_PASS_SHORT, "after Ethernet");
-		cut_case(H_ALL, fam, false, false, 14 + ip / 2, FOU_STAT_PASS_SHORT, "in outer IP");
+		cut_case(H_RX, fam, false, false, 14, FOU_STAT_PASS_SHORT, "after Ethernet");
+		cut_case(H_RX, fam, false, false, 14 + ip / 2, FOU_STAT_PASS_SHORT, "in outer IP");
 		cut_case(H_XDP, fam, true, false, 18 + ip - 1, FOU_STAT_PASS_SHORT, "in outer IP");
-		cut_case(H_ALL, fam, false, false, 14 + ip, FOU_STAT_PASS_SHORT, "after outer IP");
-		cut_case(H_ALL, fam, false, false, udp - 3, FOU_STAT_PASS_SHORT, "in UDP");
-		cut_case(H_ALL, fam, false, false, udp, FOU_STAT_DROP_TRUNCATED, "after UDP");
-		cut_case(H_ALL, fam, false, true, udp + 2, FOU_STAT_DROP_TRUNCATED, "in GUE");
-		cut_case(H_ALL, fam, false, true, udp + 4, FOU_STAT_DROP_TRUNCATED, "after GUE");
-		cut_case(H_ALL, fam, false, false, udp + 10, FOU_STAT_DROP_TRUNCATED, "in inner IP");
-		cut_case(H_ALL, fam, false, true, udp + 4 + 10, FOU_STAT_DROP_TRUNCATED, "in inner IP");
-		cut_case(H_ALL, fam, false, false, udp + 20 + 5, FOU_STAT_DROP_TRUNCATED, "in inner TCP");
+		cut_case(H_RX, fam, false, false, 14 + ip, FOU_STAT_PASS_SHORT, "after outer IP");
+		cut_case(H_RX, fam, false, false, udp - 3, FOU_STAT_PASS_SHORT, "in UDP");
+		cut_case(H_RX, fam, false, false, udp, FOU_STAT_DROP_TRUNCATED, "after UDP");
+		cut_case(H_RX, fam, false, true, udp + 2, FOU_STAT_DROP_TRUNCATED, "in GUE");
+		cut_case(H_RX, fam, false, true, udp + 4, FOU_STAT_DROP_TRUNCATED, "after GUE");
+		cut_case(H_RX, fam, false, false, udp + 10, FOU_STAT_DROP_TRUNCATED, "in inner IP");
+		cut_case(H_RX, fam, false, true, udp + 4 + 10, FOU_STAT_DROP_TRUNCATED, "in inner IP");
+		cut_case(H_RX, fam, false, false, udp + 20 + 5, FOU_STAT_DROP_TRUNCATED, "in inner TCP");
 		cut_case(H_XDP, fam, true, true, udp + 4 + 4 + 30, FOU_STAT_DROP_TRUNCATED, "in inner TCP");
 	}
 }
@@ -1710,8 +1673,9 @@ static void run_all_cases(void)
 	cases_gre();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	tap_args(argc, argv);
 	bh_require_bpf("BPF_PROG_TEST_RUN");
 	if (libbpf_num_possible_cpus() <= 0)
 		tap_bail("libbpf_num_possible_cpus: %d", libbpf_num_possible_cpus());

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What the packet unit tests (test_rx, test_icmp, test_sctp) share: the
+ * hooks a case runs on, one BPF_PROG_TEST_RUN, the counters and port
+ * counters around it, the name filter. Each test file keeps only its cases.
+ *
+ * A case is a row. A test file declares its cases as tables of rows, one
+ * row per case, and one loop runs each table:
+ *
+ *   { .id = "gue_priv",            the short name: -t picks cases by it
+ *     .what = "PRIV, zero flags",  the rest of the test point's name
+ *     .hooks = H_XDP,              where it runs (0: every receive hook)
+ *     .fams = F_4,                 outer families (0: IPv4 and IPv6)
+ *     .build = gue0_row, ...       the packet: a builder and its parameters
+ *     .port = P_GUE,               the configuration the packet goes to
+ *     .stat = FOU_STAT_RX_DECAP_GUE,   the one counter that moves; the
+ *                                      verdict and the expected bytes
+ *                                      (decapsulated / unchanged) follow
+ *     .fix = ... }                 optional: a checker that edits the
+ *                                  expected bytes or corrupts the packet
+ *
+ * A new packet case is one more row in the table of its kind. Each test
+ * point is named "HOOK: ID: WHAT", so that
+ *
+ *   build/selftests/test_rx -t gue_priv        (or test_rx.t -t gue_priv)
+ *   build/selftests/test_rx -t 'tc: ecn*'
+ *
+ * runs one case, or the cases whose names match the glob (a word without
+ * * ? [ matches anywhere in the name); see tap_args() in tap.h.
+ */
+#ifndef UNIT_CASE_H
+#define UNIT_CASE_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "portstate.h"
+#include "fou_maps.h"
+#include "fou_stats.h"
+#include "bpfharness.h"
+#include "tap.h"
+
+/* Program return values, as the kernel's uapi numbers them. */
+#define XDP_DROP_V        1
+#define XDP_PASS_V        2
+#define XDP_TX_V          3
+#define XDP_REDIRECT_V    4
+#define TC_ACT_OK_V       0
+#define TC_ACT_SHOT_V     2
+#define TC_ACT_REDIRECT_V 7
+
+/* The hooks a case runs on, as a mask; the tests' one numbering of them. */
+enum { H_XDP = 1, H_TC = 2, H_TX = 4 };
+#define H_RX (H_XDP | H_TC)
+
+/* Outer families a row runs over, as a mask (0: both). */
+enum { F_4 = 1, F_6 = 2 };
+#define F_BOTH (F_4 | F_6)
+
+/* One program under test and the maps its verdicts are read from. */
+struct ut_hook {
+	const char *name;      /* "xdp", "tc", "tx": the start of a point's name */
+	int id;                /* H_* */
+	int prog_fd, stats_fd;
+	struct fou_port_fds pfds;
+	int ok_ret, drop_ret;
+};
+
+#define UT_HOOK_XDP { .name = "xdp", .id = H_XDP, .ok_ret = XDP_PASS_V, .drop_ret = XDP_DROP_V }
+#define UT_HOOK_TC  { .name = "tc", .id = H_TC, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V }
+#define UT_HOOK_TX  { .name = "tx", .id = H_TX, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V }
+
+/* The program fd, fou_stats and the port maps of hook h from its object. */
+static inline int ut_hook_fill(struct ut_hook *h, struct bpf_object *obj,
+			       struct bpf_program *prog)
+{
+	h->prog_fd = bpf_program__fd(prog);
+	h->stats_fd = bpf_object__find_map_fd_by_name(obj, FOU_MAP_STATS);
+	return fou_port_fds_from_obj(obj, &h->pfds);
+}
+
+/* The counters of port k; all zero for a key that is not a port. */
+static inline int ut_port_stats(const struct ut_hook *h, const struct fou_port_key *k,
+				struct fou_port_stats *s)
+{
+	struct fou_port v;
+	__u32 slot;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = fou_port_find(&h->pfds, k, &v, &slot);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	return fou_port_stats_sum(&h->pfds, slot, s);
+}
+
+/* The context a run gives the program; all zero: none (the kernel's
+ * defaults), else the ifindex (XDP: ingress), the bytes of an XDP frame's
+ * first buffer (0: the whole frame) and the skb's GSO size. */
+struct ut_ctx {
+	bool set;
+	uint32_t ifindex, linear, gso_size;
+};
+
+/* One run of the packet in[0..len) through h; out gets what came out. */
+struct ut_io {
+	const void *in;
+	uint32_t len;
+	void *out;
+	uint32_t out_cap;
+	uint32_t retval, out_len;  /* results */
+};
+
+static inline int ut_test_run(const struct ut_hook *h, const struct ut_ctx *c, struct ut_io *io)
+{
+	struct xdp_md xctx = { .ingress_ifindex = c->ifindex,
+			       .data_end = c->linear ? c->linear : io->len };
+	struct __sk_buff sctx = { .ifindex = c->ifindex, .gso_size = c->gso_size,
+				  .gso_segs = c->gso_size ? 2 : 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = io->in, .data_size_in = io->len,
+		    .data_out = io->out, .data_size_out = io->out_cap, .repeat = 1);
+	int err;
+
+	if (c->set && h->id == H_XDP) {
+		o.ctx_in = &xctx;
+		o.ctx_size_in = sizeof(xctx);
+	} else if (c->set) {
+		o.ctx_in = &sctx;
+		o.ctx_size_in = sizeof(sctx);
+	}
+	err = bpf_prog_test_run_opts(h->prog_fd, &o);
+	io->retval = o.retval;
+	io->out_len = o.data_size_out;
+	return err;
+}
+
+/* Check of the current point: every fou_stats counter moved by want[id]
+ * between b and a, no more, no less. */
+static inline void ut_check_counters(const uint64_t *b, const uint64_t *a, const int *want)
+{
+	int id;
+
+	for (id = 0; id < FOU_STAT__COUNT; id++) {
+		long long d = (long long)(a[id] - b[id]);
+
+		if (d != want[id])
+			tap_check_fail(__FILE__, __LINE__, "counter %s moved by %lld, expected %d",
+				       bh_stat_names[id], d, want[id]);
+	}
+}
+
+/* Check of the current point: the port's counters moved by one packet
+ * received (rx), one dropped (drop), or by nothing. */
+static inline void ut_check_port_moved(const struct fou_port_stats *b,
+				       const struct fou_port_stats *a, bool rx, bool drop)
+{
+	EXPECT_EQ(a->rx_packets - b->rx_packets, rx, "port rx_packets delta");
+	EXPECT_EQ(a->drop_packets - b->drop_packets, drop, "port drop_packets delta");
+}
+
+/* Run-on-every-hook: each hook of hooks[0..n) in mask runs fn, when the
+ * point "HOOK: name" is selected by the command line's -t. */
+static inline void ut_run_hooks(const struct ut_hook *hooks, int n, int mask, const char *name,
+				void (*fn)(const struct ut_hook *h))
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if ((mask & hooks[i].id) && tap_selected("%s: %s", hooks[i].name, name))
+			fn(&hooks[i]);
+}
+
+#endif /* UNIT_CASE_H */
