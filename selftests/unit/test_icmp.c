@@ -49,12 +49,7 @@
 #include "bpfharness.h"
 #include "pktbuild.h"
 #include "tap.h"
-
-#define XDP_DROP_V        1
-#define XDP_PASS_V        2
-#define TC_ACT_OK_V       0
-#define TC_ACT_SHOT_V     2
-#define TC_ACT_REDIRECT_V 7
+#include "unit_case.h"
 
 #define BUF_SZ 16384
 #define DEV    "fic0"
@@ -113,19 +108,7 @@ static uint16_t tsport(int slot)
 
 /* ---- programs and maps --------------------------------------------------- */
 
-enum { H_XDP = 1, H_TC = 2, H_TX = 4 };
-#define H_RX (H_XDP | H_TC)
-
-struct hook {
-	const char *name;
-	int id, prog_fd, ok_ret, drop_ret;
-};
-
-static struct hook hooks[3] = {
-	{ .name = "xdp", .id = H_XDP, .ok_ret = XDP_PASS_V, .drop_ret = XDP_DROP_V },
-	{ .name = "tc", .id = H_TC, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V },
-	{ .name = "tx", .id = H_TX, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V },
-};
+static struct ut_hook hooks[3] = { UT_HOOK_XDP, UT_HOOK_TC, UT_HOOK_TX };
 
 static struct fou_rx_xdp_bpf *xskel;
 static struct fou_rx_tc_bpf *tskel;
@@ -135,27 +118,9 @@ static struct {
 } m;
 static int ifidx, ncpus;
 
-/* Before load: every map fouloader pins is taken from the first object,
- * as pinning shares it; then no pins at all. */
-static int share_maps(struct bpf_object *obj)
-{
-	struct bpf_map *map;
-
-	bpf_object__for_each_map(map, obj) {
-		int fd;
-
-		if (!bpf_map__pin_path(map))
-			continue;
-		fd = bpf_object__find_map_fd_by_name(xskel->obj, bpf_map__name(map));
-		if (fd < 0 || bpf_map__reuse_fd(map, fd))
-			return -1;
-	}
-	bh_unpin_all(obj);
-	return 0;
-}
-
-#define OPEN_SHARING(skel, s) \
-	(((s) = skel##__open()) && !share_maps((s)->obj) && !skel##__load(s) ? 0 : -1)
+/* Every map fouloader pins is taken from the first object, as pinning
+ * shares it. */
+#define OPEN_SHARING(skel, s) UT_OPEN_SHARING(skel, s, bh_share_pinned_maps(xskel->obj, (s)->obj))
 
 static int map_fd(const char *name)
 {
@@ -184,6 +149,8 @@ static int load_progs(void)
 	m.routes6 = map_fd(FOU_MAP_ROUTES6);
 	m.stats = map_fd(FOU_MAP_STATS);
 	m.peers = map_fd(FOU_MAP_SCTP_PEERS);
+	for (int i = 0; i < 3; i++)
+		hooks[i].stats_fd = m.stats;
 	return bh_routes_present(xskel->obj);
 }
 
@@ -664,19 +631,6 @@ static void check_icmp(uint64_t (*b)[I_N])
 		}
 }
 
-static void check_counters(const uint64_t *b, const uint64_t *a)
-{
-	int id;
-
-	for (id = 0; id < FOU_STAT__COUNT; id++) {
-		long long d = (long long)(a[id] - b[id]);
-
-		if (d != T.want[id])
-			tap_check_fail(__FILE__, __LINE__, "counter %s moved by %lld, expected %d",
-				       bh_stat_names[id], d, T.want[id]);
-	}
-}
-
 /* ---- expected outputs ---------------------------------------------------- */
 
 /* The checksum of the ICMP message at layer l of p (field zero first). */
@@ -805,29 +759,21 @@ static void expect_encap(int slot)
 
 /* ---- running ------------------------------------------------------------- */
 
-static int test_run(const struct hook *h, __u32 *retval, __u32 *out_len)
+/* Every program runs on DEV, which the Redirect checks and the FIB lookups
+ * need. */
+static int test_run(const struct ut_hook *h, __u32 *retval, __u32 *out_len)
 {
-	struct xdp_md xctx = { .ingress_ifindex = ifidx, .data_end = T.p.len };
-	struct __sk_buff sctx = { .ifindex = ifidx, .gso_size = T.gso_size,
-				  .gso_segs = T.gso_size ? 2 : 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = T.p.buf, .data_size_in = T.p.len,
-		    .data_out = out_buf, .data_size_out = sizeof(out_buf), .repeat = 1);
-	int err;
+	const struct ut_ctx c = { .set = true, .ifindex = ifidx, .gso_size = T.gso_size };
+	struct ut_io io = { .in = T.p.buf, .len = T.p.len, .out = out_buf,
+			    .out_cap = sizeof(out_buf) };
+	int err = ut_test_run(h, &c, &io);
 
-	if (h->id == H_XDP) {
-		o.ctx_in = &xctx;
-		o.ctx_size_in = sizeof(xctx);
-	} else {
-		o.ctx_in = &sctx;
-		o.ctx_size_in = sizeof(sctx);
-	}
-	err = bpf_prog_test_run_opts(h->prog_fd, &o);
-	*retval = o.retval;
-	*out_len = o.data_size_out;
+	*retval = io.retval;
+	*out_len = io.out_len;
 	return err;
 }
 
-static void check_output(const struct hook *h, __u32 retval, __u32 olen)
+static void check_output(const struct ut_hook *h, __u32 retval, __u32 olen)
 {
 	switch (T.out) {
 	case O_PASS:
@@ -856,7 +802,7 @@ static void check_output(const struct hook *h, __u32 retval, __u32 olen)
 	}
 }
 
-static void run_on(const struct hook *h)
+static void run_on(const struct ut_hook *h)
 {
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
 	uint64_t ib[NSLOT][I_N];
@@ -874,7 +820,7 @@ static void run_on(const struct hook *h)
 	t1 = now_ns();
 	check_output(h, retval, olen);
 	ASSERT_OK(bh_read_stats(m.stats, after), "read fou_stats");
-	check_counters(before, after);
+	ut_check_counters(before, after, T.want);
 	check_paths(pb, t0, t1);
 	check_icmp(ib);
 cleanup:
@@ -883,11 +829,7 @@ cleanup:
 
 static void run(void)
 {
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (T.hooks & hooks[i].id)
-			run_on(&hooks[i]);
+	ut_run_hooks(hooks, 3, T.hooks, T.name, run_on);
 }
 
 /* ---- ICMP errors ---------------------------------------------------------- */
@@ -1509,6 +1451,8 @@ static void cases_flood(void)
 		__u32 retval, olen;
 
 		case_begin(hooks[h].id, "flood: %d forged errors for A, %d for B with a wrong port", N, N);
+		if (!tap_selected("%s: %s", hooks[h].name, T.name))
+			continue;
 		pre_path(S_B, 1400, AGE_NOW, ROUTER4);
 		tap_begin();
 		reset_state();
@@ -1810,6 +1754,9 @@ static void rate_fresh_bucket(void)
 	T.conf.burst = burst;
 	expect_sent(S_A, 4, 1400 - tuns[S_A].overhead);
 	run();
+	if (!tap_selected("fou_tx_tc: a fresh rate bucket starts full (burst %llu), not with the "
+			  "uptime", (unsigned long long)burst))
+		return;
 	tap_begin();
 	ASSERT_OK(bpf_map_lookup_elem(m.bucket, &slot, &b), "fou_icmp_bucket lookup");
 	EXPECT_EQ(b.tokens_ns, (burst - 1) * SEC_NS, "credit left: the full burst less one error");
@@ -1860,6 +1807,8 @@ static void cases_tx_bug_small_v6(void)
 		tx_case(v[i].slot, 1300, &in, "%u bytes, inner MTU %u below 1280: no Packet Too Big "
 			"about a packet within the MTU it announces (BPF bug)", v[i].len,
 			1300 - tuns[v[i].slot].overhead);
+		if (!tap_selected("tx: %s", T.name))
+			continue;
 		tap_begin();
 		ASSERT_TRUE(tx_once(&retval, &olen, b, a), "run fou_tx_tc");
 		if (retval == TC_ACT_REDIRECT_V && olen >= 62 && out_buf[54] == 2) {
@@ -1886,6 +1835,8 @@ static void cases_tx_bug_nodf_v6(void)
 
 	tx_case(S_6B, 1400, &in, "1500 bytes without DF over IPv6: not sent into a path no "
 		"router fragments (BPF bug)");
+	if (!tap_selected("tx: %s", T.name))
+		return;
 	tap_begin();
 	ASSERT_TRUE(tx_once(&retval, &olen, b, a), "run fou_tx_tc");
 	EXPECT_EQ(a[FOU_STAT_TX_ENCAP_GUE] - b[FOU_STAT_TX_ENCAP_GUE], 0,
@@ -1907,8 +1858,10 @@ static void cases_tx_gso(void)
 	/* Segments that fit are encapsulated whole, which test_run cannot
 	 * show: its GSO skbs have no gso_type, and bpf_skb_adjust_room refuses
 	 * to add a tunnel header to them (tx_drop_adjust). */
-	tap_skip("tx: GSO TCP whose segments fit: test_run's GSO skbs have gso_type 0, "
-		 "which bpf_skb_adjust_room does not encapsulate");
+	if (tap_selected("tx: GSO TCP whose segments fit: test_run's GSO skbs have gso_type 0, "
+			 "which bpf_skb_adjust_room does not encapsulate"))
+		tap_skip("tx: GSO TCP whose segments fit: test_run's GSO skbs have gso_type 0, "
+			 "which bpf_skb_adjust_room does not encapsulate");
 	in.fam = 6;
 	in.dst = IDST6_6;
 	in.len = 2900;
@@ -1957,8 +1910,9 @@ static void run_all_cases(void)
 	cases_tx_bug_nodf_v6();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	tap_args(argc, argv);
 	bh_require_bpf("BPF_PROG_TEST_RUN and a network namespace");
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0)

@@ -74,6 +74,12 @@ struct ut_hook {
 #define UT_HOOK_TC  { .name = "tc", .id = H_TC, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V }
 #define UT_HOOK_TX  { .name = "tx", .id = H_TX, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V }
 
+/* Open skeleton s, let expression share give it maps before it loads, load
+ * it; 0, or -1 with errno set (the half-made skeleton goes with the
+ * process, which bails out). */
+#define UT_OPEN_SHARING(skel, s, share) \
+	(((s) = skel##__open()) && !(share) && !skel##__load(s) ? 0 : -1)
+
 /* The program fd, fou_stats and the port maps of hook h from its object. */
 static inline int ut_hook_fill(struct ut_hook *h, struct bpf_object *obj,
 			       struct bpf_program *prog)
