@@ -390,7 +390,7 @@ static void run_on(const struct ut_hook *h)
 	tap_begin();
 	ASSERT_OK(bh_read_stats(h->stats_fd, before), "read fou_stats");
 	if (T.port_set)
-		ASSERT_OK(ut_port_stats(h, &T.pk, &pb), "read fou_port_stats");
+		ASSERT_OK(ut_port_stats(h, &T.pk, false, &pb), "read fou_port_stats");
 	err = ut_test_run(h, &none, &io);
 	if (refused(h, err))
 		return;
@@ -404,7 +404,7 @@ static void run_on(const struct ut_hook *h)
 	want[T.stat] = 1;
 	ut_check_counters(before, after, want);
 	if (T.port_set) {
-		ASSERT_OK(ut_port_stats(h, &T.pk, &pa), "read fou_port_stats");
+		ASSERT_OK(ut_port_stats(h, &T.pk, false, &pa), "read fou_port_stats");
 		check_port_stats(&pb, &pa);
 	}
 cleanup:

@@ -43,11 +43,7 @@
 #include "bpfharness.h"
 #include "pktbuild.h"
 #include "tap.h"
-
-#define XDP_DROP_V    1
-#define XDP_PASS_V    2
-#define TC_ACT_OK_V   0
-#define TC_ACT_SHOT_V 2
+#include "unit_case.h"
 
 #define BUF_SZ   16384
 #define DEV      "fsc0"
@@ -219,22 +215,7 @@ static int build(struct pkt *p, const struct frame *f)
 
 /* ---- programs and maps --------------------------------------------------- */
 
-enum { H_XDP = 1, H_TC = 2, H_TX = 4 };
-#define H_RX (H_XDP | H_TC)
-
-struct hook {
-	const char *name;
-	int id;
-	int prog_fd, stats_fd;
-	struct fou_port_fds pfds;
-	int ok_ret, drop_ret;
-};
-
-static struct hook hooks[3] = {
-	{ .name = "xdp", .id = H_XDP, .ok_ret = XDP_PASS_V, .drop_ret = XDP_DROP_V },
-	{ .name = "tc", .id = H_TC, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V },
-	{ .name = "tx", .id = H_TX, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V },
-};
+static struct ut_hook hooks[3] = { UT_HOOK_XDP, UT_HOOK_TC, UT_HOOK_TX };
 #define HX (&hooks[0])
 #define HT (&hooks[1])
 
@@ -265,16 +246,10 @@ static int share_sctp_maps(struct bpf_object *obj)
 	return 0;
 }
 
-/* Open skeleton s, share its maps, load it; 0, or -1 with errno set (main
- * bails out then, the half-made skeleton goes with the process). */
-#define OPEN_SHARING(skel, s) \
-	(((s) = skel##__open()) && !share_sctp_maps((s)->obj) && !skel##__load(s) ? 0 : -1)
+#define OPEN_SHARING(skel, s) UT_OPEN_SHARING(skel, s, share_sctp_maps((s)->obj))
 
 static int load_progs(void)
 {
-	struct bpf_object *objs[3];
-	int i;
-
 	xskel = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
 	if (!xskel)
 		return -1;
@@ -284,18 +259,11 @@ static int load_progs(void)
 	m_vtags = bpf_map__fd(xskel->maps.fou_sctp_vtags);
 	if (OPEN_SHARING(fou_rx_tc_bpf, tskel) || OPEN_SHARING(fou_tx_tc_bpf, txskel))
 		return -1;
-	objs[0] = xskel->obj;
-	objs[1] = tskel->obj;
-	objs[2] = txskel->obj;
-	hooks[0].prog_fd = bpf_program__fd(xskel->progs.fou_rx_xdp);
-	hooks[1].prog_fd = bpf_program__fd(tskel->progs.fou_rx_tc);
+	/* the transmit side has no ports */
 	hooks[2].prog_fd = bpf_program__fd(txskel->progs.fou_tx_tc);
-	for (i = 0; i < 3; i++) {
-		hooks[i].stats_fd = bpf_object__find_map_fd_by_name(objs[i], FOU_MAP_STATS);
-		if (i < 2 && fou_port_fds_from_obj(objs[i], &hooks[i].pfds))
-			return -1;
-	}
-	return 0;
+	hooks[2].stats_fd = bpf_object__find_map_fd_by_name(txskel->obj, FOU_MAP_STATS);
+	return ut_hook_fill(&hooks[0], xskel->obj, xskel->progs.fou_rx_xdp) ?:
+	       ut_hook_fill(&hooks[1], tskel->obj, tskel->progs.fou_rx_tc);
 }
 
 static void conf_set(uint16_t encap_port, uint16_t remote_port)
@@ -427,16 +395,6 @@ static int configure_ports(void)
 		}
 	}
 	return err;
-}
-
-/* The counters of port k (every port a case names exists). */
-static int port_stats(const struct hook *h, const struct fou_port_key *k,
-		      struct fou_port_stats *s)
-{
-	struct fou_port v;
-	__u32 slot;
-
-	return fou_port_find(&h->pfds, k, &v, &slot) ?: fou_port_stats_sum(&h->pfds, slot, s);
 }
 
 /* ---- cases --------------------------------------------------------------- */
@@ -598,20 +556,15 @@ static void check_maps(void)
 		EXPECT_EQ(map_count(m_vtags), T.nvtags, "entries in fou_sctp_vtags");
 }
 
-static void check_counters(const struct hook *h, const uint64_t *b, const uint64_t *a)
+/* TC receive counts the skbs it marks CRC-verified too. */
+static void check_counters(const struct ut_hook *h, const uint64_t *b, const uint64_t *a)
 {
-	int id;
+	int want[FOU_STAT__COUNT];
 
-	for (id = 0; id < FOU_STAT__COUNT; id++) {
-		long long d = (long long)(a[id] - b[id]);
-		long long w = T.want[id];
-
-		if (h->id == H_TC && id == FOU_STAT_SCTP_CSUM_MARKED && T.marked)
-			w++;
-		if (d != w)
-			tap_check_fail(__FILE__, __LINE__, "counter %s moved by %lld, expected %lld",
-				       bh_stat_names[id], d, w);
-	}
+	memcpy(want, T.want, sizeof(want));
+	if (h->id == H_TC && T.marked)
+		want[FOU_STAT_SCTP_CSUM_MARKED]++;
+	ut_check_counters(b, a, want);
 }
 
 static void check_port_stats(const struct fou_port_stats *b, const struct fou_port_stats *a)
@@ -627,41 +580,37 @@ static void check_port_stats(const struct fou_port_stats *b, const struct fou_po
 #define SKB_MAX   3500
 #define XDP_LINEAR 3000
 
-static int test_run(const struct hook *h, __u32 *retval, __u32 *out_len)
+static int test_run(const struct ut_hook *h, __u32 *retval, __u32 *out_len)
 {
-	struct xdp_md xctx = { .ingress_ifindex = T.ifindex ? T.ifindex : LO };
-	struct __sk_buff sctx = { .ifindex = T.ifindex ? T.ifindex : LO };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = T.p.buf, .data_size_in = T.p.len,
-		    .data_out = out_buf, .data_size_out = sizeof(out_buf), .repeat = 1);
-	int err;
+	const struct ut_ctx c = {
+		.set = true, .ifindex = T.ifindex ? T.ifindex : LO, .gso_size = T.gso_size,
+		.linear = T.linear ? T.linear : T.p.len < XDP_LINEAR ? T.p.len : XDP_LINEAR,
+	};
+	struct ut_io io = { .in = T.p.buf, .len = T.p.len, .out = out_buf,
+			    .out_cap = sizeof(out_buf) };
+	int err = ut_test_run(h, &c, &io);
 
-	if (h->id == H_XDP) {
-		xctx.data_end = T.linear ? T.linear : T.p.len < XDP_LINEAR ? T.p.len : XDP_LINEAR;
-		o.ctx_in = &xctx;
-		o.ctx_size_in = sizeof(xctx);
-	} else {
-		sctx.gso_size = T.gso_size;
-		sctx.gso_segs = T.gso_size ? 2 : 0;
-		o.ctx_in = &sctx;
-		o.ctx_size_in = sizeof(sctx);
-	}
-	err = bpf_prog_test_run_opts(h->prog_fd, &o);
-	*retval = o.retval;
-	*out_len = o.data_size_out;
+	*retval = io.retval;
+	*out_len = io.out_len;
 	return err;
 }
 
-static void run_on(const struct hook *h)
+/* T.fresh: what was learned before is forgotten before each hook's run. */
+static void run_on(const struct ut_hook *h)
 {
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
 	struct fou_port_stats pb, pa;
 	__u32 retval, olen;
 	int err;
 
+	if (T.fresh) {
+		map_clear(m_peers);
+		map_clear(m_vtags);
+	}
 	tap_begin();
 	ASSERT_OK(bh_read_stats(h->stats_fd, before), "read fou_stats");
 	if (T.port_set)
-		ASSERT_OK(port_stats(h, &T.pk, &pb), "read fou_port_stats");
+		ASSERT_OK(ut_port_stats(h, &T.pk, true, &pb), "read fou_port_stats");
 	err = test_run(h, &retval, &olen);
 	ASSERT_OK(err, "bpf_prog_test_run_opts");
 	EXPECT_EQ(retval, T.out == O_DROP ? h->drop_ret : h->ok_ret, "verdict");
@@ -672,7 +621,7 @@ static void run_on(const struct hook *h)
 	ASSERT_OK(bh_read_stats(h->stats_fd, after), "read fou_stats");
 	check_counters(h, before, after);
 	if (T.port_set) {
-		ASSERT_OK(port_stats(h, &T.pk, &pa), "read fou_port_stats");
+		ASSERT_OK(ut_port_stats(h, &T.pk, true, &pa), "read fou_port_stats");
 		check_port_stats(&pb, &pa);
 	}
 	check_maps();
@@ -682,17 +631,7 @@ cleanup:
 
 static void run(void)
 {
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		if (!(T.hooks & hooks[i].id))
-			continue;
-		if (T.fresh) {
-			map_clear(m_peers);
-			map_clear(m_vtags);
-		}
-		run_on(&hooks[i]);
-	}
+	ut_run_hooks(hooks, 3, T.hooks, T.name, run_on);
 }
 
 /* ---- expectations of output ---------------------------------------------- */
@@ -1341,7 +1280,7 @@ static void tx_to_a(int fam, const char *what, uint16_t sp, uint16_t dport)
 }
 
 /* SCTP/UDP from A:sport to the port, on DEV, through hook h. */
-static void rx_from_a(const struct hook *h, int fam, uint16_t sport, const char *what)
+static void rx_from_a(const struct ut_hook *h, int fam, uint16_t sport, const char *what)
 {
 	struct frame f;
 
@@ -1351,7 +1290,7 @@ static void rx_from_a(const struct hook *h, int fam, uint16_t sport, const char 
 	expect_decap(&f, P_SCTP);
 }
 
-static void gateway(const struct hook *h, int fam)
+static void gateway(const struct ut_hook *h, int fam)
 {
 	const char *a = a_addr(fam);
 	struct frame f;
@@ -1498,7 +1437,7 @@ static void gateway(const struct hook *h, int fam)
 }
 
 /* A is the server: its INIT-ACK over UDP names both tags. */
-static void gateway_a_answers(const struct hook *h, int fam)
+static void gateway_a_answers(const struct ut_hook *h, int fam)
 {
 	const char *a = a_addr(fam);
 
@@ -1799,6 +1738,8 @@ static void cases_tx_sanity(int fam)
 	sb_std(&S, 0x12345678, 123);
 	memset(S.b + 8, 0, 4);
 	tx_case(fam, FOU_SCTP_DEV_F_UDP_SIDE, "side udp, zero CRC: output checked field by field");
+	if (!tap_selected("tx: %s", T.name))
+		goto done;
 	tap_begin();
 	ASSERT_OK(test_run(&hooks[2], &retval, &olen), "bpf_prog_test_run_opts");
 	EXPECT_EQ(retval, TC_ACT_OK_V, "verdict");
@@ -1810,6 +1751,7 @@ static void cases_tx_sanity(int fam)
 		    "SCTP bytes after the common header unchanged");
 cleanup:
 	tap_end("tx: %s", T.name);
+done:
 	sctp_reset();
 }
 
@@ -1826,6 +1768,8 @@ static void cases_rx_sanity(int fam)
 		case_begin(hooks[i].id, "RFC 6951 port: decapsulated INIT checked field by field (%s)",
 			   fn(fam));
 		port_frame(&f, fam, PORT_A, P_SCTP, &S);
+		if (!tap_selected("%s: %s", hooks[i].name, T.name))
+			continue;
 		tap_begin();
 		ASSERT_OK(test_run(&hooks[i], &retval, &olen), "bpf_prog_test_run_opts");
 		EXPECT_EQ(retval, hooks[i].ok_ret, "verdict");
@@ -1885,11 +1829,12 @@ static void run_all_cases(void)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *failed;
 	int err;
 
+	tap_args(argc, argv);
 	bh_require_bpf("BPF_PROG_TEST_RUN and a network namespace");
 	if (libbpf_num_possible_cpus() <= 0)
 		tap_bail("libbpf_num_possible_cpus: %d", libbpf_num_possible_cpus());

@@ -89,9 +89,10 @@ static inline int ut_hook_fill(struct ut_hook *h, struct bpf_object *obj,
 	return fou_port_fds_from_obj(obj, &h->pfds);
 }
 
-/* The counters of port k; all zero for a key that is not a port. */
+/* The counters of port k; for a key that is not a port, -ENOENT if it
+ * must_exist, else all zero. */
 static inline int ut_port_stats(const struct ut_hook *h, const struct fou_port_key *k,
-				struct fou_port_stats *s)
+				bool must_exist, struct fou_port_stats *s)
 {
 	struct fou_port v;
 	__u32 slot;
@@ -100,7 +101,7 @@ static inline int ut_port_stats(const struct ut_hook *h, const struct fou_port_k
 	memset(s, 0, sizeof(*s));
 	err = fou_port_find(&h->pfds, k, &v, &slot);
 	if (err)
-		return err == -ENOENT ? 0 : err;
+		return err == -ENOENT && !must_exist ? 0 : err;
 	return fou_port_stats_sum(&h->pfds, slot, s);
 }
 
