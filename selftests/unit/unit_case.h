@@ -26,7 +26,12 @@
  *   build/selftests/test_rx -t 'tc: ecn*'
  *
  * runs one case, or the cases whose names match the glob (a word without
- * * ? [ matches anywhere in the name); see tap_args() in tap.h.
+ * * ? [ matches anywhere in the name); see tap_args() in tap.h. A case
+ * that continues a sequence (test_sctp's gateway, test_icmp's rate series)
+ * needs the steps before it: pick the whole sequence.
+ *
+ * test_rx.c's struct rx_row is the example; its builders and pokes are
+ * listed there.
  */
 #ifndef UNIT_CASE_H
 #define UNIT_CASE_H
