@@ -7,17 +7,20 @@
  * A case is a row. A test file declares its cases as tables of rows, one
  * row per case, and one loop runs each table:
  *
- *   { .id = "gue_priv",            the short name: -t picks cases by it
- *     .what = "PRIV, zero flags",  the rest of the test point's name
- *     .hooks = H_XDP,              where it runs (0: every receive hook)
- *     .fams = F_4,                 outer families (0: IPv4 and IPv6)
- *     .build = gue0_row, ...       the packet: a builder and its parameters
- *     .port = P_GUE,               the configuration the packet goes to
- *     .stat = FOU_STAT_RX_DECAP_GUE,   the one counter that moves; the
- *                                      verdict and the expected bytes
- *                                      (decapsulated / unchanged) follow
- *     .fix = ... }                 optional: a checker that edits the
- *                                  expected bytes or corrupts the packet
+ *   { .id = "gue_priv",             the short name: -t picks cases by it
+ *     .what = "GUE v0 4in, PRIV",   the rest of the test point's name
+ *     .hooks = H_XDP,               where it runs (0: every receive hook)
+ *     .fams = F_4,                  outer families (0: IPv4 and IPv6)
+ *     .build = b_tunnel,            the packet: a builder (NULL: the usual
+ *     .o.dport = P_GUE,               one) and its parameters: outer
+ *     .gue = true, .g = { ... },      headers, the port they go to (the
+ *     .in = { .fam = 4, ... },        configuration), GUE, inner packet
+ *     .stat = FOU_STAT_RX_DECAP_GUE,  the one counter that moves; the
+ *                                     verdict and the expected bytes
+ *                                     (decapsulated / unchanged) follow
+ *     .poke = p_gue8, .a = 3, .b = 1 }  optional, after the expectation is
+ *                                     taken: corrupt the packet, or edit
+ *                                     the expected bytes
  *
  * A new packet case is one more row in the table of its kind. Each test
  * point is named "HOOK: ID: WHAT", so that
