@@ -1092,14 +1092,6 @@ static void icmp_row_run(const struct icmp_row *r, int fam)
 	run();
 }
 
-static void icmp_rows_run(const struct icmp_row *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (int fam = 4; fam <= 6; fam += 2)
-			if (!rows[i].fams || rows[i].fams & (fam == 4 ? F_4 : F_6))
-				icmp_row_run(&rows[i], fam);
-}
-
 #define S(x) FOU_STAT_##x
 #define UNREACH(f, c) \
 	{ "types", "Destination Unreachable code " #c, .fams = f, .kind = K_UNREACH,     \
@@ -1856,7 +1848,7 @@ static void run_all_cases(void)
 {
 	int fam;
 
-	icmp_rows_run(icmp_rows, sizeof(icmp_rows) / sizeof(icmp_rows[0]));
+	UT_RUN_ROWS(icmp_rows, icmp_row_run);
 	for (fam = 4; fam <= 6; fam += 2) {
 		cases_pmtu_rules(fam);
 		cases_sctp(fam);

@@ -437,7 +437,6 @@ static const char *addr_of(uint8_t sel, int fam)
 	return NULL;
 }
 
-#define F_ONCE    4  /* not IP: run once, no family in the name */
 #define IFAM_OUTER 1 /* .in.fam: the outer family's */
 
 /*
@@ -605,21 +604,7 @@ static void run_row(const struct rx_row *r, int fam)
 	run();
 }
 
-static void run_rows(const struct rx_row *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint8_t fams = rows[i].fams ? rows[i].fams : F_BOTH;
-
-		if (fams & F_ONCE)
-			run_row(&rows[i], 4);
-		if (fams & F_4)
-			run_row(&rows[i], 4);
-		if (fams & F_6)
-			run_row(&rows[i], 6);
-	}
-}
-
-#define RUN_ROWS(t) run_rows(t, sizeof(t) / sizeof((t)[0]))
+#define RUN_ROWS(t) UT_RUN_ROWS(t, run_row)
 
 /* ---- pokes: after the expectation ---------------------------------------- */
 

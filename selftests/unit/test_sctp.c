@@ -891,14 +891,6 @@ static void native_run(const struct native_row *r, int fam)
 	dev_set(ifidx, 0);
 }
 
-static void native_rows_run(const struct native_row *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (int fam = 4; fam <= 6; fam += 2)
-			if (!rows[i].fams || rows[i].fams & (fam == 4 ? F_4 : F_6))
-				native_run(&rows[i], fam);
-}
-
 /* ---- the table ------------------------------------------------------------ */
 
 #define S(x) FOU_STAT_##x
@@ -1813,7 +1805,7 @@ static void run_all_cases(void)
 {
 	int fam, i, err;
 
-	native_rows_run(native_rows, sizeof(native_rows) / sizeof(native_rows[0]));
+	UT_RUN_ROWS(native_rows, native_run);
 	for (fam = 4; fam <= 6; fam += 2)
 		cases_transit(fam);
 	err = configure_ports();

@@ -65,9 +65,24 @@
 enum { H_XDP = 1, H_TC = 2, H_TX = 4 };
 #define H_RX (H_XDP | H_TC)
 
-/* Outer families a row runs over, as a mask (0: both). */
-enum { F_4 = 1, F_6 = 2 };
+/* Outer families a row runs over, as a mask (0: both); F_ONCE: not IP,
+ * run once (as IPv4), no family in the name. */
+enum { F_4 = 1, F_6 = 2, F_ONCE = 4 };
 #define F_BOTH (F_4 | F_6)
+
+/* Whether a row of families fams runs over family fam. */
+static inline bool ut_row_runs(uint8_t fams, int fam)
+{
+	return !fams || (fams & (fam == 4 ? F_4 | F_ONCE : F_6));
+}
+
+/* fn(row, fam) for every row of the table t and every family it runs over. */
+#define UT_RUN_ROWS(t, fn) do {                                              \
+	for (size_t ___i = 0; ___i < sizeof(t) / sizeof((t)[0]); ___i++)    \
+		for (int ___f = 4; ___f <= 6; ___f += 2)                     \
+			if (ut_row_runs((t)[___i].fams, ___f))               \
+				fn(&(t)[___i], ___f);                        \
+} while (0)
 
 /* One program under test and the maps its verdicts are read from. */
 struct ut_hook {
