@@ -51,13 +51,7 @@
 #include "bpfharness.h"
 #include "pktbuild.h"
 #include "tap.h"
-
-#define TC_ACT_OK_V       0
-#define TC_ACT_SHOT_V     2
-#define TC_ACT_REDIRECT_V 7
-#define XDP_PASS_V        2
-#define XDP_TX_V          3
-#define XDP_REDIRECT_V    4
+#include "unit_case.h"
 
 #define BUF_SZ 16384
 
@@ -670,8 +664,12 @@ cleanup:
 	return;
 }
 
+/* One test point of T through fou_tx_tc; false if it failed or was not
+ * selected by -t. */
 static bool run_tc(void)
 {
+	if (!tap_selected("tc: %s", T.name))
+		return false;
 	tap_begin();
 	tc_checks();
 	if (T.einval) {
@@ -754,6 +752,8 @@ cleanup:
 
 static bool run_xdp(void)
 {
+	if (!tap_selected("xdp: %s", T.name))
+		return false;
 	tap_begin();
 	xdp_checks();
 	return tap_end("xdp: %s", T.name);
@@ -1006,7 +1006,8 @@ static void cases_csum_ffff(void)
 					break;
 			}
 			if (w > 0xffff) {
-				tap_skip("%s: no payload word gives a zero checksum", T.name);
+				if (tap_selected("%s: no payload word gives a zero checksum", T.name))
+					tap_skip("%s: no payload word gives a zero checksum", T.name);
 				continue;
 			}
 			expect(O_ENCAP, FOU_STAT_TX_ENCAP_FOU);
@@ -1084,6 +1085,8 @@ static void sport_flows(struct tun *t, int ifam, enum l4kind l4, unsigned int nf
 
 	snprintf(name, sizeof(name), "%s %sin%s %s: %u flows, %s", kn(t->kind), fn(ifam),
 		 fn(t->fam), l4n(l4), nflows, what);
+	if (!tap_selected("tc: %s", name))
+		return;
 	tap_begin();
 	for (i = 0; i < nflows; i++) {
 		struct inner in = { .fam = ifam, .l4 = l4, .payload = 20,
@@ -1125,6 +1128,9 @@ static void sport_stable(const struct tun *t, int ifam, enum l4kind l4)
 	uint16_t first;
 	uint32_t label;
 
+	if (!tap_selected("tc: %s %sin%s %s: one flow, one source port", kn(t->kind), fn(ifam),
+			  fn(t->fam), l4n(l4)))
+		return;
 	tap_begin();
 	case_begin(t, "x");
 	add_frame(&in, false);
@@ -1490,7 +1496,8 @@ static void cases_forwarding_off(void)
 					    : "/proc/sys/net/ipv6/conf/all/forwarding";
 
 		if (bh_write_file(path, "0")) {
-			tap_skip("forwarding off (outer IPv%d): cannot write %s", fam, path);
+			if (tap_selected("forwarding off (outer IPv%d): cannot write %s", fam, path))
+				tap_skip("forwarding off (outer IPv%d): cannot write %s", fam, path);
 			continue;
 		}
 		case_begin(&t, "GUE 4in%d with forwarding off in the namespace", fam);
@@ -1798,10 +1805,11 @@ static void run_all_cases(void)
 	cases_gre_tx();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	int err;
 
+	tap_args(argc, argv);
 	bh_require_bpf("BPF_PROG_TEST_RUN and a network namespace");
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0)
