@@ -379,7 +379,8 @@ struct path_pre {
 	enum age rage;
 };
 
-enum outcome { O_PASS, O_DROP, O_CHANGED, O_ICMP, O_ENCAP };
+enum outcome { O_PASS = UT_PASS, O_DROP = UT_DROP, O_CHANGED = UT_CHANGED,
+	       O_ICMP = UT_OUTCOME_FIRST_FREE, O_ENCAP };
 
 struct tcase {
 	char name[200];
@@ -761,29 +762,26 @@ static void expect_encap(int slot)
 
 /* Every program runs on DEV, which the Redirect checks and the FIB lookups
  * need. */
-static int test_run(const struct ut_hook *h, __u32 *retval, __u32 *out_len)
+static int test_run(const struct ut_hook *h, struct ut_io *io)
 {
 	const struct ut_ctx c = { .set = true, .ifindex = ifidx, .gso_size = T.gso_size };
-	struct ut_io io = { .in = T.p.buf, .len = T.p.len, .out = out_buf,
-			    .out_cap = sizeof(out_buf) };
-	int err = ut_test_run(h, &c, &io);
 
-	*retval = io.retval;
-	*out_len = io.out_len;
-	return err;
+	*io = UT_IO(T.p, out_buf);
+	return ut_test_run(h, &c, io);
 }
 
-static void check_output(const struct ut_hook *h, __u32 retval, __u32 olen)
+static void check_output(const struct ut_hook *h, const struct ut_io *io)
 {
+	__u32 retval = io->retval, olen = io->out_len;
+
 	switch (T.out) {
-	case O_PASS:
 	case O_DROP:
-		EXPECT_EQ(retval, T.out == O_PASS ? h->ok_ret : h->drop_ret, "verdict");
+		/* what is dropped here was not touched either */
 		EXPECT_MEMEQ(out_buf, olen, T.p.buf, T.p.len, "bytes (unchanged)");
-		break;
+		/* fall through */
+	case O_PASS:
 	case O_CHANGED:
-		EXPECT_EQ(retval, h->ok_ret, "verdict");
-		EXPECT_MEMEQ(out_buf, olen, T.exp, T.exp_len, "output bytes");
+		ut_check_output(h, T.out, io, T.exp, T.exp_len);
 		break;
 	case O_ICMP:
 		EXPECT_EQ(retval, TC_ACT_REDIRECT_V, "verdict (to the device's ingress)");
@@ -807,7 +805,7 @@ static void run_on(const struct ut_hook *h)
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
 	uint64_t ib[NSLOT][I_N];
 	struct fou_tun_path pb[NSLOT];
-	__u32 retval, olen;
+	struct ut_io io;
 	uint64_t t0, t1;
 
 	tap_begin();
@@ -816,9 +814,9 @@ static void run_on(const struct ut_hook *h)
 	read_icmp(ib);
 	ASSERT_OK(bh_read_stats(m.stats, before), "read fou_stats");
 	t0 = now_ns();
-	ASSERT_OK(test_run(h, &retval, &olen), "bpf_prog_test_run_opts");
+	ASSERT_OK(test_run(h, &io), "bpf_prog_test_run_opts");
 	t1 = now_ns();
-	check_output(h, retval, olen);
+	check_output(h, &io);
 	ASSERT_OK(bh_read_stats(m.stats, after), "read fou_stats");
 	ut_check_counters(before, after, T.want);
 	check_paths(pb, t0, t1);
@@ -1407,7 +1405,7 @@ static void cases_flood(void)
 		struct fou_tun_path before, after;
 		uint64_t sb[FOU_STAT__COUNT], sa[FOU_STAT__COUNT];
 		uint32_t sl = S_B, sla = S_A;
-		__u32 retval, olen;
+		struct ut_io io;
 
 		case_begin(hooks[h].id, "flood: %d forged errors for A, %d for B with a wrong port", N, N);
 		if (!tap_selected("%s: %s", hooks[h].name, T.name))
@@ -1425,7 +1423,7 @@ static void cases_flood(void)
 				q.sport = SFIXED + 1 + i;
 			pkt_init(&T.p, T.in, sizeof(T.in));
 			build_icmp(&im, &q);
-			ASSERT_OK(test_run(&hooks[h], &retval, &olen), "bpf_prog_test_run_opts");
+			ASSERT_OK(test_run(&hooks[h], &io), "bpf_prog_test_run_opts");
 		}
 		ASSERT_OK(bh_read_stats(m.stats, sa), "read fou_stats");
 		EXPECT_EQ(sa[FOU_STAT_RX_ICMP_TUNNEL] - sb[FOU_STAT_RX_ICMP_TUNNEL], N, "rx_icmp_tunnel");
@@ -1732,10 +1730,10 @@ static void cases_tx_rate(void)
 }
 
 /* One transmit run with the state of T; false if it could not be made. */
-static bool tx_once(__u32 *retval, __u32 *olen, uint64_t *before, uint64_t *after)
+static bool tx_once(struct ut_io *io, uint64_t *before, uint64_t *after)
 {
 	reset_state();
-	return !bh_read_stats(m.stats, before) && !test_run(&hooks[2], retval, olen) &&
+	return !bh_read_stats(m.stats, before) && !test_run(&hooks[2], io) &&
 	       !bh_read_stats(m.stats, after);
 }
 
@@ -1761,7 +1759,7 @@ static void cases_tx_bug_small_v6(void)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct inner in = { .fam = 6, .dst = v[i].dst, .len = v[i].len };
 		uint64_t b[FOU_STAT__COUNT], a[FOU_STAT__COUNT];
-		__u32 retval, olen;
+		struct ut_io io;
 
 		tx_case(v[i].slot, 1300, &in, "%u bytes, inner MTU %u below 1280: no Packet Too Big "
 			"about a packet within the MTU it announces (BPF bug)", v[i].len,
@@ -1769,8 +1767,8 @@ static void cases_tx_bug_small_v6(void)
 		if (!tap_selected("tx: %s", T.name))
 			continue;
 		tap_begin();
-		ASSERT_TRUE(tx_once(&retval, &olen, b, a), "run fou_tx_tc");
-		if (retval == TC_ACT_REDIRECT_V && olen >= 62 && out_buf[54] == 2) {
+		ASSERT_TRUE(tx_once(&io, b, a), "run fou_tx_tc");
+		if (io.retval == TC_ACT_REDIRECT_V && io.out_len >= 62 && out_buf[54] == 2) {
 			uint32_t mtu = (uint32_t)be16_get(out_buf + 58) << 16 | be16_get(out_buf + 60);
 
 			EXPECT_TRUE(mtu < v[i].len, "the MTU announced is below the packet's length");
@@ -1790,14 +1788,14 @@ static void cases_tx_bug_nodf_v6(void)
 {
 	struct inner in = { .fam = 4, .dst = IDST4_6B, .len = 1500 };
 	uint64_t b[FOU_STAT__COUNT], a[FOU_STAT__COUNT];
-	__u32 retval, olen;
+	struct ut_io io;
 
 	tx_case(S_6B, 1400, &in, "1500 bytes without DF over IPv6: not sent into a path no "
 		"router fragments (BPF bug)");
 	if (!tap_selected("tx: %s", T.name))
 		return;
 	tap_begin();
-	ASSERT_TRUE(tx_once(&retval, &olen, b, a), "run fou_tx_tc");
+	ASSERT_TRUE(tx_once(&io, b, a), "run fou_tx_tc");
 	EXPECT_EQ(a[FOU_STAT_TX_ENCAP_GUE] - b[FOU_STAT_TX_ENCAP_GUE], 0,
 		  "tx_encap_gue (a 1552-byte IPv6 packet into a 1400-byte path)");
 cleanup:

@@ -163,7 +163,7 @@ static int configure(void)
 
 /* ---- test cases ------------------------------------------------------- */
 
-enum outcome { DECAP, PASS, DROP };
+enum outcome { DECAP = UT_CHANGED, PASS = UT_PASS, DROP = UT_DROP };
 
 struct tcase {
 	char name[128];
@@ -383,8 +383,7 @@ static void run_on(const struct ut_hook *h)
 	int want[FOU_STAT__COUNT] = { 0 };
 	struct fou_port_stats pb, pa;
 	const struct ut_ctx none = { 0 };
-	struct ut_io io = { .in = T.p.buf, .len = T.p.len, .out = out_buf,
-			    .out_cap = sizeof(out_buf) };
+	struct ut_io io = UT_IO(T.p, out_buf);
 	int err;
 
 	tap_begin();
@@ -395,11 +394,7 @@ static void run_on(const struct ut_hook *h)
 	if (refused(h, err))
 		return;
 	ASSERT_OK(err, "bpf_prog_test_run_opts");
-	EXPECT_EQ(io.retval, T.out == DROP ? h->drop_ret : h->ok_ret, "verdict");
-	if (T.out == DECAP)
-		EXPECT_MEMEQ(out_buf, io.out_len, T.exp, T.exp_len, "decapsulated bytes");
-	else if (T.out == PASS)
-		EXPECT_MEMEQ(out_buf, io.out_len, T.p.buf, T.p.len, "passed bytes (unchanged)");
+	ut_check_output(h, T.out, &io, T.exp, T.exp_len);
 	ASSERT_OK(bh_read_stats(h->stats_fd, after), "read fou_stats");
 	want[T.stat] = 1;
 	ut_check_counters(before, after, want);

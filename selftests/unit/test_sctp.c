@@ -399,7 +399,7 @@ static int configure_ports(void)
 
 /* ---- cases --------------------------------------------------------------- */
 
-enum outcome { O_PASS, O_DROP, O_CHANGED };
+enum outcome { O_PASS = UT_PASS, O_DROP = UT_DROP, O_CHANGED = UT_CHANGED };
 
 /* What a map holds after the case: an entry, or its absence. */
 struct map_want {
@@ -580,19 +580,15 @@ static void check_port_stats(const struct fou_port_stats *b, const struct fou_po
 #define SKB_MAX   3500
 #define XDP_LINEAR 3000
 
-static int test_run(const struct ut_hook *h, __u32 *retval, __u32 *out_len)
+static int test_run(const struct ut_hook *h, struct ut_io *io)
 {
 	const struct ut_ctx c = {
 		.set = true, .ifindex = T.ifindex ? T.ifindex : LO, .gso_size = T.gso_size,
 		.linear = T.linear ? T.linear : T.p.len < XDP_LINEAR ? T.p.len : XDP_LINEAR,
 	};
-	struct ut_io io = { .in = T.p.buf, .len = T.p.len, .out = out_buf,
-			    .out_cap = sizeof(out_buf) };
-	int err = ut_test_run(h, &c, &io);
 
-	*retval = io.retval;
-	*out_len = io.out_len;
-	return err;
+	*io = UT_IO(T.p, out_buf);
+	return ut_test_run(h, &c, io);
 }
 
 /* T.fresh: what was learned before is forgotten before each hook's run. */
@@ -600,8 +596,7 @@ static void run_on(const struct ut_hook *h)
 {
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
 	struct fou_port_stats pb, pa;
-	__u32 retval, olen;
-	int err;
+	struct ut_io io;
 
 	if (T.fresh) {
 		map_clear(m_peers);
@@ -611,13 +606,8 @@ static void run_on(const struct ut_hook *h)
 	ASSERT_OK(bh_read_stats(h->stats_fd, before), "read fou_stats");
 	if (T.port_set)
 		ASSERT_OK(ut_port_stats(h, &T.pk, true, &pb), "read fou_port_stats");
-	err = test_run(h, &retval, &olen);
-	ASSERT_OK(err, "bpf_prog_test_run_opts");
-	EXPECT_EQ(retval, T.out == O_DROP ? h->drop_ret : h->ok_ret, "verdict");
-	if (T.out == O_CHANGED)
-		EXPECT_MEMEQ(out_buf, olen, T.exp, T.exp_len, "output bytes");
-	else if (T.out == O_PASS)
-		EXPECT_MEMEQ(out_buf, olen, T.p.buf, T.p.len, "passed bytes (unchanged)");
+	ASSERT_OK(test_run(h, &io), "bpf_prog_test_run_opts");
+	ut_check_output(h, T.out, &io, T.exp, T.exp_len);
 	ASSERT_OK(bh_read_stats(h->stats_fd, after), "read fou_stats");
 	check_counters(h, before, after);
 	if (T.port_set) {
@@ -1735,7 +1725,7 @@ static void cases_tx_other(int fam)
  * pktbuild: IPv4 header checksum, UDP length and checksum, CRC. */
 static void cases_tx_sanity(int fam)
 {
-	__u32 retval, olen;
+	struct ut_io io;
 
 	sctp_reset();
 	dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
@@ -1745,13 +1735,13 @@ static void cases_tx_sanity(int fam)
 	if (!tap_selected("tx: %s", T.name))
 		goto done;
 	tap_begin();
-	ASSERT_OK(test_run(&hooks[2], &retval, &olen), "bpf_prog_test_run_opts");
-	EXPECT_EQ(retval, TC_ACT_OK_V, "verdict");
-	EXPECT_EQ(olen, T.p.len + 8, "output length");
+	ASSERT_OK(test_run(&hooks[2], &io), "bpf_prog_test_run_opts");
+	EXPECT_EQ(io.retval, TC_ACT_OK_V, "verdict");
+	EXPECT_EQ(io.out_len, T.p.len + 8, "output length");
 	EXPECT_EQ(out_buf[fam == 4 ? 14 + 9 : 14 + 6], 17, "IP protocol");
 	EXPECT_EQ(be16_get(out_buf + 14 + (fam == 4 ? 20 : 40)), DEF_PORT, "UDP source port");
-	EXPECT_TRUE(frame_sane(out_buf, olen), "IP, UDP and SCTP checksums verify");
-	EXPECT_TRUE(!memcmp(out_buf + olen - S.len + 12, S.b + 12, S.len - 12),
+	EXPECT_TRUE(frame_sane(out_buf, io.out_len), "IP, UDP and SCTP checksums verify");
+	EXPECT_TRUE(!memcmp(out_buf + io.out_len - S.len + 12, S.b + 12, S.len - 12),
 		    "SCTP bytes after the common header unchanged");
 cleanup:
 	tap_end("tx: %s", T.name);
@@ -1762,7 +1752,7 @@ done:
 /* The same for a decapsulation, both hooks. */
 static void cases_rx_sanity(int fam)
 {
-	__u32 retval, olen;
+	struct ut_io io;
 	struct frame f;
 	int i;
 
@@ -1775,12 +1765,12 @@ static void cases_rx_sanity(int fam)
 		if (!tap_selected("%s: %s", hooks[i].name, T.name))
 			continue;
 		tap_begin();
-		ASSERT_OK(test_run(&hooks[i], &retval, &olen), "bpf_prog_test_run_opts");
-		EXPECT_EQ(retval, hooks[i].ok_ret, "verdict");
-		EXPECT_EQ(olen, T.p.len - 8, "output length");
+		ASSERT_OK(test_run(&hooks[i], &io), "bpf_prog_test_run_opts");
+		EXPECT_EQ(io.retval, hooks[i].ok_ret, "verdict");
+		EXPECT_EQ(io.out_len, T.p.len - 8, "output length");
 		EXPECT_EQ(out_buf[fam == 4 ? 14 + 9 : 14 + 6], SCTP_PROTO, "IP protocol");
-		EXPECT_TRUE(frame_sane(out_buf, olen), "IP header and SCTP CRC verify");
-		EXPECT_MEMEQ(out_buf + olen - S.len, S.len, S.b, S.len, "SCTP bytes");
+		EXPECT_TRUE(frame_sane(out_buf, io.out_len), "IP header and SCTP CRC verify");
+		EXPECT_MEMEQ(out_buf + io.out_len - S.len, S.len, S.b, S.len, "SCTP bytes");
 cleanup:
 		tap_end("%s: %s", hooks[i].name, T.name);
 	}

@@ -168,6 +168,27 @@ static inline int ut_test_run(const struct ut_hook *h, const struct ut_ctx *c, s
 	return err;
 }
 
+/* The io of a run of the struct pkt pk into the array buf. */
+#define UT_IO(pk_, arr_) \
+	((struct ut_io){ .in = (pk_).buf, .len = (pk_).len, .out = (arr_), .out_cap = sizeof(arr_) })
+
+/* What a case expects of a run: its packet passed unchanged, dropped, or
+ * changed into the expected bytes. */
+enum ut_outcome { UT_PASS, UT_DROP, UT_CHANGED, UT_OUTCOME_FIRST_FREE };
+
+/* Checks of the current point: h's verdict for out, and the bytes that came
+ * out: the input's for a pass, exp[0..exp_len) for a change (a drop's are
+ * not looked at here). */
+static inline void ut_check_output(const struct ut_hook *h, int out, const struct ut_io *io,
+				   const void *exp, size_t exp_len)
+{
+	EXPECT_EQ(io->retval, out == UT_DROP ? h->drop_ret : h->ok_ret, "verdict");
+	if (out == UT_CHANGED)
+		EXPECT_MEMEQ(io->out, io->out_len, exp, exp_len, "output bytes");
+	else if (out == UT_PASS)
+		EXPECT_MEMEQ(io->out, io->out_len, io->in, io->len, "passed bytes (unchanged)");
+}
+
 /* Check of the current point: every fou_stats counter moved by want[id]
  * between b and a, no more, no less. */
 static inline void ut_check_counters(const uint64_t *b, const uint64_t *a, const int *want)
