@@ -1191,100 +1191,6 @@ static void cases_sport(void)
 
 /* ---- pass and drop reasons --------------------------------------------------- */
 
-static void tc_simple(const struct tun *t, const struct inner *in, enum outcome o, int stat,
-		      bool tun_drop, const char *what)
-{
-	case_begin(t, "%s (%s %sin%s)", what, kn(t->kind), fn(in->fam), fn(t->fam));
-	add_frame(in, false);
-	finalize();
-	expect(o, stat);
-	T.tun_drop = tun_drop;
-	run_tc();
-}
-
-static void cases_pass(void)
-{
-	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
-	struct pkt_eth_opts e = { .type = 0x0806 };
-	struct tun t = tdef(4, FOU_KIND_GUE, 4);
-	int ifam;
-
-	case_begin(&t, "ARP");
-	memcpy(e.dst, in_dst, 6);
-	memcpy(e.src, in_src, 6);
-	pkt_eth(&T.p, &e);
-	pkt_bytes(&T.p, arp, sizeof(arp));
-	T.inner = 0;
-	finalize();
-	expect(O_PASS, FOU_STAT_TX_PASS_NOT_IP);
-	run_tc();
-
-	case_begin(&t, "EtherType 0x88b5 (local experimental)");
-	e.type = 0x88b5;
-	pkt_eth(&T.p, &e);
-	pkt_payload(&T.p, 50, 1);
-	T.inner = 0;
-	finalize();
-	expect(O_PASS, FOU_STAT_TX_PASS_NOT_IP);
-	run_tc();
-
-	for (ifam = 4; ifam <= 6; ifam += 2) {
-		struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 30,
-				    .dst = ifam == 4 ? INONE4 : INONE6 };
-
-		tc_simple(&t, &in, O_PASS, FOU_STAT_TX_PASS_NO_ROUTE, false,
-			  "destination matches no route");
-		in.dst = ifam == 4 ? LOCAL4 : LOCAL6;
-		tc_simple(&t, &in, O_PASS, FOU_STAT_TX_PASS_NO_ROUTE, false,
-			  "destination is the tunnel's local address (no route)");
-	}
-}
-
-static void cases_drop(void)
-{
-	int fam, ifam;
-
-	for (fam = 4; fam <= 6; fam += 2) {
-		struct tun t = tdef(fam, FOU_KIND_FOU, 4);
-		struct inner i6 = { .fam = 6, .l4 = L4_UDP, .payload = 20 };
-		struct inner i4 = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
-
-		tc_simple(&t, &i6, O_DROP, FOU_STAT_TX_DROP_FAMILY, true,
-			  "FOU ipproto 4 tunnel, inner IPv6");
-		t = tdef(fam, FOU_KIND_FOU, 6);
-		tc_simple(&t, &i4, O_DROP, FOU_STAT_TX_DROP_FAMILY, true,
-			  "FOU ipproto 41 tunnel, inner IPv4");
-
-		/* inner destination = the tunnel's remote */
-		t = tdef(fam, fam == 4 ? FOU_KIND_FOU : FOU_KIND_GUE, fam);
-		{
-			struct inner in = { .fam = fam, .l4 = L4_UDP, .payload = 20,
-					    .dst = fam == 4 ? REMOTE4 : REMOTE6 };
-
-			tc_simple(&t, &in, O_DROP, FOU_STAT_TX_DROP_LOOP, true,
-				  "inner destination is the tunnel's remote");
-		}
-
-		for (ifam = 4; ifam <= 6; ifam += 2) {
-			struct inner in = { .fam = ifam, .l4 = L4_UDP, .payload = 20,
-					    .dst = ifam == 4 ? IEMPTY4 : IEMPTY6 };
-
-			t = tdef(fam, FOU_KIND_GUE, ifam);
-			tc_simple(&t, &in, O_DROP, FOU_STAT_TX_DROP_NO_TUNNEL, false,
-				  "route to an empty tunnel slot");
-			in.dst = ifam == 4 ? IBIG4 : IBIG6;
-			tc_simple(&t, &in, O_DROP, FOU_STAT_TX_DROP_NO_TUNNEL, false,
-				  "route to tunnel slot 300 (beyond the array)");
-
-			/* no route to the remote in the namespace */
-			in.dst = NULL;
-			t.remote = fam == 4 ? NOFIB4 : NOFIB6;
-			tc_simple(&t, &in, O_DROP, FOU_STAT_TX_DROP_NO_FIB, true,
-				  "no route to the tunnel's remote");
-		}
-	}
-}
-
 /* @pad bytes of Ethernet padding after the inner packet: the MTU is the IP
  * packet's, padding is no part of it (found by the fuzzer). */
 static void mtu_case(int fam, int ifam, uint8_t kind, uint16_t mtu, size_t ilen, size_t pad,
@@ -1340,24 +1246,89 @@ static void cases_mtu(void)
  * ihl < 5, wrong version): nothing to route, so not ours, passed untouched
  * as tx_pass_not_ip.
  */
-static void malformed(int fam, int ifam, const char *what, void (*poke)(void), bool readable)
-{
-	struct tun t = tdef(fam, FOU_KIND_GUE, ifam);
-	struct inner in = { .fam = ifam, .l4 = L4_UDP, .payload = 40 };
+/* ---- cases as rows: passed, dropped, malformed ----------------------------- */
 
-	case_begin(&t, "malformed inner IPv%d: %s (outer IPv%d)", ifam, what, fam);
-	add_frame(&in, false);
+/* An inner destination, per inner family. */
+enum dst_sel { D_DEF, D_NONE, D_LOCAL, D_REMOTE, D_EMPTY, D_BIG };
+
+static const char *dst_of(uint8_t sel, int ifam)
+{
+	static const char *const d[][2] = {
+		[D_NONE] = { INONE4, INONE6 }, [D_LOCAL] = { LOCAL4, LOCAL6 },
+		[D_REMOTE] = { REMOTE4, REMOTE6 }, [D_EMPTY] = { IEMPTY4, IEMPTY6 },
+		[D_BIG] = { IBIG4, IBIG6 },
+	};
+
+	return sel == D_DEF ? NULL : d[sel][ifam == 6];
+}
+
+/*
+ * One transmit case through fou_tx_tc (the format: unit_case.h): the
+ * tunnel in SLOT (tdef of the outer family, .kind and .tifam, the inner
+ * family its FOU ipproto is for; .nofib: a remote no route leads to), the
+ * inner packet .in to .dst (or .build's frame), .poke after it is built,
+ * and the counter: a tx_pass_ one passes it unchanged, a tx_drop_ one
+ * drops it, counted for the tunnel too if .tun_drop.
+ */
+struct tx_row {
+	const char *id, *what;
+	uint8_t fams;                     /* outer families; F_ONCE: IPv4 only */
+	uint8_t kind, tifam;
+	bool nofib;
+	struct inner in;
+	uint8_t dst;                      /* enum dst_sel */
+	void (*build)(const struct tx_row *r);
+	uint16_t ethertype;               /* b_not_ip's */
+	void (*poke)(void);
+	int stat;
+	bool tun_drop;
+};
+
+/* A frame that is no IP at all: ARP, or a local experimental EtherType. */
+static void b_not_ip(const struct tx_row *r)
+{
+	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+	struct pkt_eth_opts e = { .type = r->ethertype };
+
+	memcpy(e.dst, in_dst, 6);
+	memcpy(e.src, in_src, 6);
+	pkt_eth(&T.p, &e);
+	if (r->ethertype == 0x0806)
+		pkt_bytes(&T.p, arp, sizeof(arp));
+	else
+		pkt_payload(&T.p, 50, 1);
+	T.inner = 0;
 	finalize();
-	poke();
-	if (readable) {
-		expect(O_DROP, FOU_STAT_TX_DROP_MALFORMED);
-		T.tun_drop = true;
+}
+
+static void tx_row_run(const struct tx_row *r, int fam)
+{
+	struct tun t = tdef(fam, r->kind, r->tifam ? r->tifam : r->in.fam);
+	struct inner in = r->in;
+
+	if (r->nofib)
+		t.remote = fam == 4 ? NOFIB4 : NOFIB6;
+	in.dst = dst_of(r->dst, in.fam);
+	if (r->fams & F_ONCE)
+		case_begin(&t, "%s: %s", r->id, r->what);
+	else
+		case_begin(&t, "%s: %s (%s %sin%s)", r->id, r->what, kn(t.kind), fn(in.fam),
+			   fn(fam));
+	if (r->build) {
+		r->build(r);
 	} else {
-		expect(O_PASS, FOU_STAT_TX_PASS_NOT_IP);
+		add_frame(&in, false);
+		finalize();
 	}
+	if (r->poke)
+		r->poke();
+	expect(FOU_STAT_IS_TX_DROP(r->stat) ? O_DROP : O_PASS, r->stat);
+	T.tun_drop = r->tun_drop;
 	run_tc();
 }
 
+/* The inner packet's length field by delta, its IPv4 checksum made good
+ * again if fix. */
 static void ip_field16(size_t at, int delta, bool fix)
 {
 	size_t off = inner_off();
@@ -1404,29 +1375,78 @@ static void pk_version4(void)
 	T.p.buf[inner_off()] = (T.p.buf[inner_off()] & 0x0f) | 0x40;
 }
 
-static void cases_malformed(void)
-{
-	int fam;
+#define S(x) FOU_STAT_##x
+#define NOROUTE(ifm, d, w) \
+	{ "no_route", w, .fams = F_4, .kind = FOU_KIND_GUE, .tifam = 4,                   \
+	  .in = { .fam = ifm, .l4 = L4_TCP, .payload = 30 }, .dst = d, .stat = S(TX_PASS_NO_ROUTE) }
+#define NOTUN(ifm, d, nf, w, st, td) \
+	{ "no_tunnel", w, .kind = FOU_KIND_GUE, .in = { .fam = ifm, .l4 = L4_UDP, .payload = 20 }, \
+	  .dst = d, .nofib = nf, .stat = S(st), .tun_drop = td }
+/* A GUE tunnel's inner packet of 40 bytes of UDP payload, malformed: what
+ * can be read of it is dropped as malformed, else passed as not IP. */
+#define MALFORMED(ifm, w, pk, readable) \
+	{ "malformed", "malformed inner IPv" #ifm ": " w, .kind = FOU_KIND_GUE,              \
+	  .in = { .fam = ifm, .l4 = L4_UDP, .payload = 40 }, .poke = pk,                      \
+	  .stat = (readable) ? S(TX_DROP_MALFORMED) : S(TX_PASS_NOT_IP), .tun_drop = readable }
 
-	for (fam = 4; fam <= 6; fam += 2) {
-		malformed(fam, 4, "total length +1 (past the frame)", pk_len_plus1, true);
-		malformed(fam, 4, "total length +100", pk_len_plus100, true);
-		malformed(fam, 4, "frame cut 30 bytes short", pk_cut_l4, true);
-		malformed(fam, 4, "header cut at 19 bytes", pk_cut_hdr19, false);
-		malformed(fam, 4, "header cut at 10 bytes", pk_cut_hdr10, false);
-		malformed(fam, 4, "nothing after Ethernet", pk_only_eth, false);
-		malformed(fam, 4, "ihl 4", pk_ihl4, false);
-		malformed(fam, 4, "ihl 15, total length 40", pk_ihl15, true);
-		malformed(fam, 4, "total length 19", pk_totlen_small, true);
-		malformed(fam, 4, "version 6 under EtherType IPv4", pk_version6, false);
-		malformed(fam, 6, "payload length +1 (past the frame)", pk_len_plus1, true);
-		malformed(fam, 6, "payload length +100", pk_len_plus100, true);
-		malformed(fam, 6, "frame cut 30 bytes short", pk_cut_l4, true);
-		malformed(fam, 6, "header cut at 39 bytes", pk_cut_hdr39, false);
-		malformed(fam, 6, "header cut at 10 bytes", pk_cut_hdr10, false);
-		malformed(fam, 6, "nothing after Ethernet", pk_only_eth, false);
-		malformed(fam, 6, "version 4 under EtherType IPv6", pk_version4, false);
-	}
+static const struct tx_row tx_rows[] = {
+	{ "not_ip", "ARP", .fams = F_ONCE, .kind = FOU_KIND_GUE, .tifam = 4, .build = b_not_ip,
+	  .ethertype = 0x0806, .stat = S(TX_PASS_NOT_IP) },
+	{ "not_ip", "EtherType 0x88b5 (local experimental)", .fams = F_ONCE,
+	  .kind = FOU_KIND_GUE, .tifam = 4, .build = b_not_ip, .ethertype = 0x88b5,
+	  .stat = S(TX_PASS_NOT_IP) },
+	NOROUTE(4, D_NONE, "destination matches no route"),
+	NOROUTE(4, D_LOCAL, "destination is the tunnel's local address (no route)"),
+	NOROUTE(6, D_NONE, "destination matches no route"),
+	NOROUTE(6, D_LOCAL, "destination is the tunnel's local address (no route)"),
+	{ "family", "FOU ipproto 4 tunnel, inner IPv6", .kind = FOU_KIND_FOU, .tifam = 4,
+	  .in = { .fam = 6, .l4 = L4_UDP, .payload = 20 }, .stat = S(TX_DROP_FAMILY),
+	  .tun_drop = true },
+	{ "family", "FOU ipproto 41 tunnel, inner IPv4", .kind = FOU_KIND_FOU, .tifam = 6,
+	  .in = { .fam = 4, .l4 = L4_UDP, .payload = 20 }, .stat = S(TX_DROP_FAMILY),
+	  .tun_drop = true },
+	{ "loop", "inner destination is the tunnel's remote", .fams = F_4, .kind = FOU_KIND_FOU,
+	  .in = { .fam = 4, .l4 = L4_UDP, .payload = 20 }, .dst = D_REMOTE,
+	  .stat = S(TX_DROP_LOOP), .tun_drop = true },
+	{ "loop", "inner destination is the tunnel's remote", .fams = F_6, .kind = FOU_KIND_GUE,
+	  .in = { .fam = 6, .l4 = L4_UDP, .payload = 20 }, .dst = D_REMOTE,
+	  .stat = S(TX_DROP_LOOP), .tun_drop = true },
+	NOTUN(4, D_EMPTY, false, "route to an empty tunnel slot", TX_DROP_NO_TUNNEL, false),
+	NOTUN(4, D_BIG, false, "route to tunnel slot 300 (beyond the array)", TX_DROP_NO_TUNNEL,
+	      false),
+	NOTUN(4, D_DEF, true, "no route to the tunnel's remote", TX_DROP_NO_FIB, true),
+	NOTUN(6, D_EMPTY, false, "route to an empty tunnel slot", TX_DROP_NO_TUNNEL, false),
+	NOTUN(6, D_BIG, false, "route to tunnel slot 300 (beyond the array)", TX_DROP_NO_TUNNEL,
+	      false),
+	NOTUN(6, D_DEF, true, "no route to the tunnel's remote", TX_DROP_NO_FIB, true),
+	MALFORMED(4, "total length +1 (past the frame)", pk_len_plus1, true),
+	MALFORMED(4, "total length +100", pk_len_plus100, true),
+	MALFORMED(4, "frame cut 30 bytes short", pk_cut_l4, true),
+	MALFORMED(4, "header cut at 19 bytes", pk_cut_hdr19, false),
+	MALFORMED(4, "header cut at 10 bytes", pk_cut_hdr10, false),
+	MALFORMED(4, "nothing after Ethernet", pk_only_eth, false),
+	MALFORMED(4, "ihl 4", pk_ihl4, false),
+	MALFORMED(4, "ihl 15, total length 40", pk_ihl15, true),
+	MALFORMED(4, "total length 19", pk_totlen_small, true),
+	MALFORMED(4, "version 6 under EtherType IPv4", pk_version6, false),
+	MALFORMED(6, "payload length +1 (past the frame)", pk_len_plus1, true),
+	MALFORMED(6, "payload length +100", pk_len_plus100, true),
+	MALFORMED(6, "frame cut 30 bytes short", pk_cut_l4, true),
+	MALFORMED(6, "header cut at 39 bytes", pk_cut_hdr39, false),
+	MALFORMED(6, "header cut at 10 bytes", pk_cut_hdr10, false),
+	MALFORMED(6, "nothing after Ethernet", pk_only_eth, false),
+	MALFORMED(6, "version 4 under EtherType IPv6", pk_version4, false),
+};
+
+static void tc_simple(const struct tun *t, const struct inner *in, enum outcome o, int stat,
+		      bool tun_drop, const char *what)
+{
+	case_begin(t, "%s (%s %sin%s)", what, kn(t->kind), fn(in->fam), fn(t->fam));
+	add_frame(in, false);
+	finalize();
+	expect(o, stat);
+	T.tun_drop = tun_drop;
+	run_tc();
 }
 
 /* Trailing bytes after the inner IP packet: the contract does not say; noted. */
@@ -1792,11 +1812,9 @@ static void run_all_cases(void)
 	cases_tos_ttl();
 	cases_df();
 	cases_sport();
-	cases_pass();
-	cases_drop();
+	UT_RUN_ROWS(tx_rows, tx_row_run);
 	cases_mtu();
 	cases_csum_past_ip_len();
-	cases_malformed();
 	cases_no_neigh_tc();
 	cases_xdp();
 	cases_forwarding_off();
