@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What the packet unit tests (test_rx, test_icmp, test_sctp) share: the
- * hooks a case runs on, one BPF_PROG_TEST_RUN, the counters and port
- * counters around it, the name filter. Each test file keeps only its cases.
+ * What the packet unit tests (test_rx, test_icmp, test_sctp, test_tx)
+ * share: the hooks a case runs on, one BPF_PROG_TEST_RUN, the verdict and
+ * bytes, counters and port counters around it, the name filter, the loop
+ * over a table of rows. Each test file keeps only its cases.
  *
  * A case is a row. A test file declares its cases as tables of rows, one
  * row per case, and one loop runs each table:
