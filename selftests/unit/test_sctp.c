@@ -712,11 +712,12 @@ static void native_frame(struct frame *f, int fam, const struct sctp_b *s)
 }
 
 /*
- * One native-SCTP receive case (the format: unit_case.h): an SCTP packet
- * from a recipe and its parameters, framed as .f says (.fam and .sctp are
- * set per run), received on lo or DEV with the fou_sctp_devs flags the row
- * names (forgotten after it), and the counter it moves: a pass (TC marks a
- * good CRC verified) leaves the bytes unchanged, a drop drops.
+ * One SCTP receive case, native or over UDP in transit (the format:
+ * unit_case.h): an SCTP packet from a recipe and its parameters, framed as
+ * .f says (.fam and .sctp are set per run; .f.udp: in UDP), received on lo
+ * or DEV with the fou_sctp_devs flags and the encap-port the row names
+ * (forgotten after it), and the counter it moves: a pass leaves the bytes
+ * unchanged (TC marks a good native CRC verified), a drop drops.
  */
 struct native_row {
 	const char *id, *what;
@@ -727,6 +728,8 @@ struct native_row {
 	uint32_t vtag;                   /* sb_std's */
 	struct frame f;                  /* VLAN, IPv4 options, fragment */
 	size_t cut;                      /* bytes taken off the frame's end */
+	int udp_len;                     /* .f.udp: the UDP length field by this */
+	uint16_t encap_port;             /* sctp set encap-port during the case */
 	bool pad;                        /* 6 bytes of Ethernet padding */
 	uint32_t linear, gso_size;       /* XDP's first buffer; the skb's GSO */
 	bool on_dev;                     /* received on DEV, not lo */
@@ -853,17 +856,34 @@ static void s_many(struct sctp_b *s, const struct native_row *r)
 		sctp_put_crc(s->b, sctp_crc32c_ref(s->b, s->len) ^ 1);
 }
 
+/* SCTP/UDP not shaped like SCTP: DATA of 1 byte whose chunk length says 40;
+ * r->a: cut to 15 bytes. */
+static void s_not_sctp(struct sctp_b *s, const struct native_row *r)
+{
+	sb_std(s, 0x0badcafe, 1);
+	be16_put(s->b + s->last + 2, 40);
+	sb_crc(s);
+	if (r->a)
+		s->len = 15;
+}
+
 /* ---- the runner ----------------------------------------------------------- */
 
 static void native_run(const struct native_row *r, int fam)
 {
 	struct frame f = r->f;
 
-	case_begin(r->hooks ? r->hooks : H_RX, "%s: native SCTP %s (%s)", r->id, r->what, fn(fam));
+	int ip;
+
+	case_begin(r->hooks ? r->hooks : H_RX, "%s: %s %s (%s)", r->id,
+		   f.udp ? "transit SCTP/UDP" : "native SCTP", r->what, fn(fam));
 	r->sctp(&S, r);
 	f.fam = fam;
 	f.sctp = &S;
-	build(&T.p, &f);
+	ip = build(&T.p, &f);
+	if (r->udp_len)
+		pkt_put16(&T.p, pkt_off(&T.p, ip) + (fam == 4 ? 20 : 40) + 4,
+			  (uint16_t)(8 + S.len + r->udp_len));
 	T.p.len -= r->cut;
 	if (r->pad)
 		pkt_bytes(&T.p, "\xff\xff\xff\xff\xff\xff", 6);
@@ -873,12 +893,15 @@ static void native_run(const struct native_row *r, int fam)
 	if (FOU_STAT_IS_DROP(r->stat))
 		expect(O_DROP, r->stat);
 	else
-		expect_rx_pass(r->stat, r->stat == FOU_STAT_PASS_SCTP_CRC_OK && r->hooks != H_XDP);
+		expect_rx_pass(r->stat, r->stat == FOU_STAT_PASS_SCTP_CRC_OK && !f.udp &&
+					r->hooks != H_XDP);
 	dev_set(LO, r->dev_lo);
 	dev_set(ifidx, r->dev_dev);
+	conf_set(r->encap_port, 0);
 	run();
 	dev_set(LO, 0);
 	dev_set(ifidx, 0);
+	conf_set(0, 0);
 }
 
 /* ---- the table ------------------------------------------------------------ */
@@ -978,6 +1001,47 @@ static const struct native_row native_rows[] = {
 	NOVERIFY("on " DEV " (fill, verify)", 0, 0, FOU_SCTP_DEV_F_FILL, true, 0, DROP_SCTP_CRC),
 };
 
+/* SCTP/UDP from sport to dport, not to this host: its CRC is checked on
+ * the RFC 6951 port (DEF_PORT, or the encap-port set), the rest passes. */
+#define UDPF(sp, dp) .f = { .udp = true, .sport = sp, .dport = dp }
+#define TRANSIT(w, h, n_, a_, sp, dp, st, ...) \
+	{ "transit", w, h, .sctp = s_data, .n = n_, .a = a_, .vtag = 0x0badcafe,         \
+	  UDPF(sp, dp), .stat = S(st), __VA_ARGS__ }
+
+static const struct native_row transit_rows[] = {
+	TRANSIT("40000 -> 9899, good CRC", 0, 64, 0, 40000, DEF_PORT, PASS_SCTP_CRC_OK),
+	TRANSIT("9899 -> 40000, good CRC", 0, 64, 0, DEF_PORT, 40000, PASS_SCTP_CRC_OK),
+	TRANSIT("40000 -> 12345, other port", 0, 64, 0, 40000, P_OTHER, PASS_NO_PORT),
+	TRANSIT("40000 -> 9899, bad CRC", 0, 64, 1, 40000, DEF_PORT, DROP_SCTP_CRC),
+	TRANSIT("9899 -> 40000, bad CRC", 0, 64, 1, DEF_PORT, 40000, DROP_SCTP_CRC),
+	TRANSIT("40000 -> 12345, other port, bad CRC", 0, 64, 1, 40000, P_OTHER, PASS_NO_PORT),
+	/* Only the port says it is SCTP: what is not shaped like it is some
+	 * other protocol's, passed untouched. */
+	{ "transit", "chunk past the end: not SCTP", .sctp = s_not_sctp,
+	  UDPF(40000, DEF_PORT), .stat = S(PASS_NOT_SCTP) },
+	{ "transit", "15 bytes: not SCTP", .sctp = s_not_sctp, .a = 1,
+	  UDPF(40000, DEF_PORT), .stat = S(PASS_NOT_SCTP) },
+	TRANSIT("UDP length -4", 0, 64, 0, 40000, DEF_PORT, PASS_NOT_SCTP, .udp_len = -4),
+	TRANSIT("UDP length +4", 0, 64, 0, 40000, DEF_PORT, PASS_NOT_SCTP, .udp_len = 4),
+	TRANSIT("IP length past the frame", 0, 64, 0, 40000, DEF_PORT, PASS_NOT_SCTP, .cut = 2),
+	/* The UDP checksum is the endpoint's to check; the CRC is ours. */
+	{ "transit", "bad UDP checksum, good CRC", .sctp = s_data, .n = 64, .vtag = 0x0badcafe,
+	  .f = { .udp = true, .sport = 40000, .dport = DEF_PORT, .csum = PKT_CSUM_BAD },
+	  .stat = S(PASS_SCTP_CRC_OK) },
+	TRANSIT("40000 -> 5000, encap-port 5000, good CRC", 0, 64, 0, 40000, 5000,
+		PASS_SCTP_CRC_OK, .encap_port = 5000),
+	TRANSIT("5000 -> 40000, encap-port 5000, bad CRC", 0, 64, 1, 5000, 40000, DROP_SCTP_CRC,
+		.encap_port = 5000),
+	TRANSIT("40000 -> 9899, encap-port 5000, bad CRC", 0, 64, 1, 40000, DEF_PORT,
+		PASS_NO_PORT, .encap_port = 5000),
+	TRANSIT("noverify device, bad CRC", 0, 64, 1, 40000, DEF_PORT, PASS_NO_PORT,
+		.dev_lo = FOU_SCTP_DEV_F_NOVERIFY),
+	TRANSIT("jumbo frame (multi-buffer), good CRC", H_XDP, 8900, 0, 40000, DEF_PORT,
+		PASS_SCTP_CRC_OK),
+	TRANSIT("jumbo frame (multi-buffer), bad CRC", H_XDP, 8900, 1, 40000, DEF_PORT,
+		DROP_SCTP_CRC),
+};
+
 /* ---- receive: SCTP over UDP in transit ----------------------------------- */
 
 static void udp_frame(struct frame *f, int fam, uint16_t sport, uint16_t dport,
@@ -987,91 +1051,6 @@ static void udp_frame(struct frame *f, int fam, uint16_t sport, uint16_t dport,
 	f->udp = true;
 	f->sport = sport;
 	f->dport = dport;
-}
-
-static void transit_case(int fam, uint16_t sport, uint16_t dport, int stat, const char *what)
-{
-	struct frame f;
-
-	case_begin(H_RX, "transit SCTP/UDP %u -> %u, %s (%s)", sport, dport, what, fn(fam));
-	udp_frame(&f, fam, sport, dport, &S);
-	build(&T.p, &f);
-	if (stat < FOU_STAT_DROP_PEER)
-		expect_rx_pass(stat, false);
-	else
-		expect(O_DROP, stat);
-	run();
-}
-
-static void cases_transit(int fam)
-{
-	struct frame f;
-	size_t ip;
-
-	sb_std(&S, 0x0badcafe, 64);
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_SCTP_CRC_OK, "good CRC");
-	transit_case(fam, DEF_PORT, 40000, FOU_STAT_PASS_SCTP_CRC_OK, "good CRC");
-	transit_case(fam, 40000, P_OTHER, FOU_STAT_PASS_NO_PORT, "other port");
-	sb_bad_crc(&S);
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_DROP_SCTP_CRC, "bad CRC");
-	transit_case(fam, DEF_PORT, 40000, FOU_STAT_DROP_SCTP_CRC, "bad CRC");
-	transit_case(fam, 40000, P_OTHER, FOU_STAT_PASS_NO_PORT, "other port, bad CRC");
-	sb_std(&S, 0x0badcafe, 1);
-	be16_put(S.b + S.last + 2, 40);
-	sb_crc(&S);
-	/* Only the port says it is SCTP: what is not shaped like it is some
-	 * other protocol's, passed untouched. */
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NOT_SCTP, "chunk past the end: not SCTP");
-	S.len = 15;
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NOT_SCTP, "15 bytes: not SCTP");
-
-	sb_std(&S, 0x0badcafe, 64);
-	case_begin(H_RX, "transit SCTP/UDP, UDP length -4 (%s)", fn(fam));
-	udp_frame(&f, fam, 40000, DEF_PORT, &S);
-	ip = pkt_off(&T.p, build(&T.p, &f));
-	pkt_put16(&T.p, ip + (fam == 4 ? 20 : 40) + 4, 8 + S.len - 4);
-	expect_rx_pass(FOU_STAT_PASS_NOT_SCTP, false);
-	run();
-	case_begin(H_RX, "transit SCTP/UDP, UDP length +4 (%s)", fn(fam));
-	ip = pkt_off(&T.p, build(&T.p, &f));
-	pkt_put16(&T.p, ip + (fam == 4 ? 20 : 40) + 4, 8 + S.len + 4);
-	expect_rx_pass(FOU_STAT_PASS_NOT_SCTP, false);
-	run();
-	case_begin(H_RX, "transit SCTP/UDP, IP length past the frame (%s)", fn(fam));
-	build(&T.p, &f);
-	T.p.len -= 2;
-	expect_rx_pass(FOU_STAT_PASS_NOT_SCTP, false);
-	run();
-	/* The UDP checksum is the endpoint's to check; the CRC is ours. */
-	case_begin(H_RX, "transit SCTP/UDP, bad UDP checksum, good CRC (%s)", fn(fam));
-	f.csum = PKT_CSUM_BAD;
-	build(&T.p, &f);
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
-	run();
-	f.csum = PKT_CSUM_AUTO;
-
-	conf_set(5000, 0);
-	transit_case(fam, 40000, 5000, FOU_STAT_PASS_SCTP_CRC_OK, "encap-port 5000, good CRC");
-	sb_bad_crc(&S);
-	transit_case(fam, 5000, 40000, FOU_STAT_DROP_SCTP_CRC, "encap-port 5000, bad CRC");
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NO_PORT, "encap-port 5000, bad CRC");
-	conf_set(0, 0);
-
-	dev_set(LO, FOU_SCTP_DEV_F_NOVERIFY);
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NO_PORT, "noverify device, bad CRC");
-	dev_set(LO, 0);
-
-	sb_std(&S, 0x0badcafe, 8900);
-	case_begin(H_XDP, "transit SCTP/UDP jumbo frame (%s, multi-buffer), good CRC", fn(fam));
-	udp_frame(&f, fam, 40000, DEF_PORT, &S);
-	build(&T.p, &f);
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
-	run();
-	sb_bad_crc(&S);
-	case_begin(H_XDP, "transit SCTP/UDP jumbo frame (%s, multi-buffer), bad CRC", fn(fam));
-	build(&T.p, &f);
-	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
-	run();
 }
 
 /* ---- receive: the RFC 6951 port ------------------------------------------ */
@@ -1796,8 +1775,7 @@ static void run_all_cases(void)
 	int fam, i, err;
 
 	UT_RUN_ROWS(native_rows, native_run);
-	for (fam = 4; fam <= 6; fam += 2)
-		cases_transit(fam);
+	UT_RUN_ROWS(transit_rows, native_run);
 	err = configure_ports();
 	if (err)
 		tap_bail("cannot configure the RFC 6951 ports: %s", strerror(-err));
