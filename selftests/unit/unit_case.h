@@ -169,7 +169,7 @@ static inline int ut_test_run(const struct ut_hook *h, const struct ut_ctx *c, s
 	return err;
 }
 
-/* The io of a run of the struct pkt pk into the array buf. */
+/* The io of a run of the struct pkt pk_ into the array arr_. */
 #define UT_IO(pk_, arr_) \
 	((struct ut_io){ .in = (pk_).buf, .len = (pk_).len, .out = (arr_), .out_cap = sizeof(arr_) })
 
