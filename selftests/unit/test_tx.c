@@ -1263,26 +1263,57 @@ static const char *dst_of(uint8_t sel, int ifam)
 }
 
 /*
- * One transmit case through fou_tx_tc (the format: unit_case.h): the
- * tunnel in SLOT (tdef of the outer family, .kind and .tifam, the inner
- * family its FOU ipproto is for; .nofib: a remote no route leads to), the
- * inner packet .in to .dst (or .build's frame), .poke after it is built,
- * and the counter: a tx_pass_ one passes it unchanged, a tx_drop_ one
- * drops it, counted for the tunnel too if .tun_drop.
+ * One transmit case (the format: unit_case.h) through fou_tx_tc, or with
+ * .hook = H_XDP through fou_rx_xdp's forwarding path: the tunnel in SLOT
+ * (tdef of the outer family, .kind and .tifam, the inner family its FOU
+ * ipproto is for; .tune changes it further), the inner packet .in to .dst
+ * (or .build's frame; .vlan: with an 802.1Q tag), .poke after it is built,
+ * and the counter, which says the outcome (outcome_of): a tx_drop_ one
+ * drops the packet, counted for the tunnel too if .tun_drop; an encap one
+ * encapsulates it, rx_decap_ decapsulates it; any other passes it
+ * unchanged.
  */
 struct tx_row {
 	const char *id, *what;
 	uint8_t fams;                     /* outer families; F_ONCE: IPv4 only */
+	uint8_t hook;                     /* 0: fou_tx_tc; H_XDP */
 	uint8_t kind, tifam;
-	bool nofib;
+	void (*tune)(struct tun *t);
 	struct inner in;
 	uint8_t dst;                      /* enum dst_sel */
+	bool vlan;
 	void (*build)(const struct tx_row *r);
 	uint16_t ethertype;               /* b_not_ip's */
 	void (*poke)(void);
 	int stat;
 	bool tun_drop;
 };
+
+/* Remotes other than the neighbour-known one: no neighbour entry, no route. */
+static void tu_noneigh(struct tun *t) { t->remote = t->fam == 4 ? NONEIGH4 : NONEIGH6; }
+static void tu_nofib(struct tun *t) { t->remote = t->fam == 4 ? NOFIB4 : NOFIB6; }
+static void tu_mtu1000(struct tun *t) { t->mtu = 1000; }
+static void tu_fixed(struct tun *t)
+{
+	t->flags |= FOU_TUN_F_TOS_FIXED | FOU_TUN_F_SPORT_FIXED;
+	t->tos = 0x88;
+	t->sport = 7777;
+	t->ttl = 0;
+}
+
+/* The outcome the counter stat stands for. */
+static enum outcome outcome_of(int stat)
+{
+	switch (stat) {
+	case FOU_STAT_TX_ENCAP_FOU: case FOU_STAT_TX_ENCAP_GUE:
+	case FOU_STAT_FWD_ENCAP_FOU: case FOU_STAT_FWD_ENCAP_GUE:
+		return O_ENCAP;
+	case FOU_STAT_RX_DECAP_FOU:
+		return O_DECAP;
+	default:
+		return FOU_STAT_IS_TX_DROP(stat) ? O_DROP : O_PASS;
+	}
+}
 
 /* A frame that is no IP at all: ARP, or a local experimental EtherType. */
 static void b_not_ip(const struct tx_row *r)
@@ -1306,25 +1337,29 @@ static void tx_row_run(const struct tx_row *r, int fam)
 	struct tun t = tdef(fam, r->kind, r->tifam ? r->tifam : r->in.fam);
 	struct inner in = r->in;
 
-	if (r->nofib)
-		t.remote = fam == 4 ? NOFIB4 : NOFIB6;
+	if (r->tune)
+		r->tune(&t);
 	in.dst = dst_of(r->dst, in.fam);
 	if (r->fams & F_ONCE)
 		case_begin(&t, "%s: %s", r->id, r->what);
 	else
 		case_begin(&t, "%s: %s (%s %sin%s)", r->id, r->what, kn(t.kind), fn(in.fam),
 			   fn(fam));
+	T.vlan = r->vlan;
 	if (r->build) {
 		r->build(r);
 	} else {
-		add_frame(&in, false);
+		add_frame(&in, r->hook == H_XDP);
 		finalize();
 	}
 	if (r->poke)
 		r->poke();
-	expect(FOU_STAT_IS_TX_DROP(r->stat) ? O_DROP : O_PASS, r->stat);
+	expect(outcome_of(r->stat), r->stat);
 	T.tun_drop = r->tun_drop;
-	run_tc();
+	if (r->hook == H_XDP)
+		run_xdp();
+	else
+		run_tc();
 }
 
 /* The inner packet's length field by delta, its IPv4 checksum made good
@@ -1381,7 +1416,7 @@ static void pk_version4(void)
 	  .in = { .fam = ifm, .l4 = L4_TCP, .payload = 30 }, .dst = d, .stat = S(TX_PASS_NO_ROUTE) }
 #define NOTUN(ifm, d, nf, w, st, td) \
 	{ "no_tunnel", w, .kind = FOU_KIND_GUE, .in = { .fam = ifm, .l4 = L4_UDP, .payload = 20 }, \
-	  .dst = d, .nofib = nf, .stat = S(st), .tun_drop = td }
+	  .dst = d, .tune = (nf) ? tu_nofib : NULL, .stat = S(st), .tun_drop = td }
 /* A GUE tunnel's inner packet of 40 bytes of UDP payload, malformed: what
  * can be read of it is dropped as malformed, else passed as not IP. */
 #define MALFORMED(ifm, w, pk, readable) \
@@ -1630,7 +1665,9 @@ static void cases_xdp_ttl(void)
 			}
 }
 
-static void cases_xdp(void)
+/* Every combination of families, kind and UDP checksum, forwarded; the
+ * inner protocol, size and TOS vary with it. */
+static void cases_xdp_matrix(void)
 {
 	static const enum l4kind l4s[] = { L4_TCP, L4_UDP, L4_ICMP, L4_UDP0 };
 	static const size_t sizes[] = { 0, 1, 101, 1001 };
@@ -1651,152 +1688,89 @@ static void cases_xdp(void)
 						t.flags |= fam == 4 ? FOU_TUN_F_CSUM : FOU_TUN_F_UDP6_ZERO;
 					xdp_fwd(&t, &in, NULL);
 				}
-	/* tos fixed, ttl, fixed port */
-	for (fam = 4; fam <= 6; fam += 2) {
-		struct tun t = tdef(fam, FOU_KIND_GUE, 4);
-		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 33, .tos = 0x03, .ttl = 9 };
-
-		t.flags |= FOU_TUN_F_TOS_FIXED | FOU_TUN_F_SPORT_FIXED;
-		t.tos = 0x88;
-		t.sport = 7777;
-		t.ttl = 0;
-		xdp_fwd(&t, &in, "tos 0x88 fixed, ttl inherit, sport 7777");
-	}
-
-	cases_xdp_ttl();
-
-	/* the next hop is not resolved: left to the stack */
-	for (fam = 4; fam <= 6; fam += 2)
-		for (ifam = 4; ifam <= 6; ifam += 2) {
-			struct tun t = tdef(fam, FOU_KIND_FOU, ifam);
-			struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 50 };
-
-			t.remote = fam == 4 ? NONEIGH4 : NONEIGH6;
-			case_begin(&t, "forward FOU %sin%s, remote without a neighbour entry",
-				   fn(ifam), fn(fam));
-			add_frame(&in, true);
-			finalize();
-			expect(O_PASS, FOU_STAT_FWD_PASS_NO_NEIGH);
-			run_xdp();
-
-			/* the contract is silent; the program drops as TC does */
-			t.remote = fam == 4 ? NOFIB4 : NOFIB6;
-			case_begin(&t, "forward FOU %sin%s, no route to the remote", fn(ifam), fn(fam));
-			add_frame(&in, true);
-			finalize();
-			expect(O_DROP, FOU_STAT_TX_DROP_NO_FIB);
-			T.tun_drop = true;
-			run_xdp();
-		}
-
-	/* tunnel drop reasons on the forwarding path */
-	for (fam = 4; fam <= 6; fam += 2) {
-		struct tun t = tdef(fam, FOU_KIND_FOU, 4);
-		struct inner i6 = { .fam = 6, .l4 = L4_UDP, .payload = 20 };
-		struct inner il = { .fam = fam, .l4 = L4_UDP, .payload = 20,
-				    .dst = fam == 4 ? REMOTE4 : REMOTE6 };
-		struct inner ibig = { .fam = 4, .l4 = L4_UDP, .payload = 1000 };
-		struct inner iempty = { .fam = 4, .l4 = L4_UDP, .payload = 20, .dst = IEMPTY4 };
-
-		case_begin(&t, "forward: FOU ipproto 4 tunnel, inner IPv6 (outer IPv%d)", fam);
-		add_frame(&i6, true);
-		finalize();
-		expect(O_DROP, FOU_STAT_TX_DROP_FAMILY);
-		T.tun_drop = true;
-		run_xdp();
-
-		t = tdef(fam, FOU_KIND_GUE, fam);
-		case_begin(&t, "forward: inner destination is the tunnel's remote (outer IPv%d)", fam);
-		add_frame(&il, true);
-		finalize();
-		expect(O_DROP, FOU_STAT_TX_DROP_LOOP);
-		T.tun_drop = true;
-		run_xdp();
-
-		t.mtu = 1000;
-		case_begin(&t, "forward: inner 1048 bytes, tunnel mtu 1000 (outer IPv%d)", fam);
-		add_frame(&ibig, true);
-		finalize();
-		expect(O_DROP, FOU_STAT_TX_DROP_MTU);
-		T.tun_drop = true;
-		run_xdp();
-
-		case_begin(&t, "forward: route to an empty slot (outer IPv%d)", fam);
-		add_frame(&iempty, true);
-		finalize();
-		expect(O_DROP, FOU_STAT_TX_DROP_NO_TUNNEL);
-		run_xdp();
-	}
-
-	/* not for a tunnel: the receive verdicts */
-	for (ifam = 4; ifam <= 6; ifam += 2) {
-		struct tun t = tdef(4, FOU_KIND_GUE, ifam);
-		struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 50,
-				    .dst = ifam == 4 ? INONE4 : INONE6 };
-
-		case_begin(&t, "TCP over IPv%d to a destination without a route", ifam);
-		add_frame(&in, true);
-		finalize();
-		expect(O_PASS, FOU_STAT_PASS_NOT_UDP);
-		run_xdp();
-
-		in.l4 = L4_UDP;
-		case_begin(&t, "UDP over IPv%d to a destination without a route", ifam);
-		add_frame(&in, true);
-		finalize();
-		expect(O_PASS, FOU_STAT_PASS_NO_PORT);
-		run_xdp();
-
-		in.dst = NULL;
-		in.l4 = L4_TCP;
-		case_begin(&t, "VLAN-tagged TCP over IPv%d to a routed destination (not forwarded)",
-			   ifam);
-		T.vlan = true;
-		add_frame(&in, true);
-		finalize();
-		expect(O_PASS, FOU_STAT_PASS_NOT_UDP);
-		run_xdp();
-
-		/* a malformed packet for no tunnel stays the stack's business */
-		in.dst = ifam == 4 ? INONE4 : INONE6;
-		case_begin(&t, "TCP over IPv%d, no route, IP length +100 (lies)", ifam);
-		add_frame(&in, true);
-		finalize();
-		ip_field16(ifam == 4 ? 2 : 4, 100, true);
-		expect(O_PASS, STAT_ANY_PASS);
-		run_xdp();
-	}
-
-	/* A FOU packet for a receive port whose destination is also routed:
-	 * decapsulation comes first. */
-	{
-		struct tun t = tdef(4, FOU_KIND_FOU, 4);
-		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20 };
-		struct pkt_ip4_opts o = { .saddr = pkt_a4("192.0.2.50"),
-					  .daddr = pkt_a4("198.51.100.1") };
-
-		case_begin(&t, "FOU packet to receive port %d, destination also routed", RX_PORT);
-		add_eth(&T.p, bh_dev_mac, false);
-		pkt_ip4(&T.p, &o);
-		pkt_udp(&T.p, 1234, RX_PORT, PKT_CSUM_AUTO);
-		T.inner = add_inner_ip(&T.p, &in);
-		finalize();
-		expect(O_DECAP, FOU_STAT_RX_DECAP_FOU);
-		run_xdp();
-
-		/* Not this host's: a FOU packet in transit, routed into a tunnel
-		 * like any other packet, never decapsulated. */
-		case_begin(&t, "FOU packet to receive port %d, transit destination routed", RX_PORT);
-		o.daddr = pkt_a4("198.51.100.7");
-		add_eth(&T.p, bh_dev_mac, false);
-		T.inner = pkt_ip4(&T.p, &o); /* the packet the tunnel carries */
-		pkt_udp(&T.p, 1234, RX_PORT, PKT_CSUM_AUTO);
-		add_inner_ip(&T.p, &in);
-		finalize();
-		expect(O_ENCAP, fwd_stat(&t));
-		run_xdp();
-	}
 }
+
+/* A FOU packet to the receive port RX_PORT, from 192.0.2.50 to dst, the
+ * row's inner packet in it; tun: whether the tunnel carries its outer IPv4
+ * header (T.inner) rather than the inner packet. */
+static void add_fou_to_rx_port(const struct tx_row *r, const char *dst, bool tun)
+{
+	struct pkt_ip4_opts o = { .saddr = pkt_a4("192.0.2.50"), .daddr = pkt_a4(dst) };
+	int ip;
+
+	add_eth(&T.p, bh_dev_mac, false);
+	ip = pkt_ip4(&T.p, &o);
+	pkt_udp(&T.p, 1234, RX_PORT, PKT_CSUM_AUTO);
+	T.inner = add_inner_ip(&T.p, &r->in);
+	if (tun)
+		T.inner = ip;
+	finalize();
+}
+
+/* To this host: decapsulation comes first, though the destination is routed. */
+static void b_fou_local(const struct tx_row *r) { add_fou_to_rx_port(r, "198.51.100.1", false); }
+/* Not this host's: in transit, routed into a tunnel like any other packet,
+ * never decapsulated. */
+static void b_fou_transit(const struct tx_row *r) { add_fou_to_rx_port(r, "198.51.100.7", true); }
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define XDP_ROW(i, w, ...) { i, w, .hook = H_XDP, __VA_ARGS__ }
+#define FWD_NOHOP(ifm, tu, w, st, td) \
+	XDP_ROW("fwd_nohop", w, .kind = FOU_KIND_FOU, .tune = tu,                         \
+		.in = { .fam = ifm, .l4 = L4_TCP, .payload = 50 }, .stat = S(st), .tun_drop = td)
+#define FWD_LOOP(fm) \
+	XDP_ROW("fwd_drop", "inner destination is the tunnel's remote", .fams = F_##fm,   \
+		.kind = FOU_KIND_GUE, .in = { .fam = fm, .l4 = L4_UDP, .payload = 20 },   \
+		.dst = D_REMOTE, .stat = S(TX_DROP_LOOP), .tun_drop = true)
+/* Not for a tunnel: the receive verdicts. */
+#define FWD_NOT_TUN(ifm, w, l, d, vl, pk, st) \
+	XDP_ROW("fwd_not_tunnel", w, .fams = F_4, .kind = FOU_KIND_GUE,                   \
+		.in = { .fam = ifm, .l4 = l, .payload = 50 }, .dst = d, .vlan = vl, .poke = pk, \
+		.stat = st)
+#define FWD_NOT_TUNS(ifm) \
+	FWD_NOT_TUN(ifm, "TCP to a destination without a route", L4_TCP, D_NONE, false,  \
+		    NULL, S(PASS_NOT_UDP)),                                               \
+	FWD_NOT_TUN(ifm, "UDP to a destination without a route", L4_UDP, D_NONE, false,  \
+		    NULL, S(PASS_NO_PORT)),                                               \
+	FWD_NOT_TUN(ifm, "VLAN-tagged TCP to a routed destination (not forwarded)",      \
+		    L4_TCP, D_DEF, true, NULL, S(PASS_NOT_UDP)),                          \
+	/* a malformed packet for no tunnel stays the stack's business */             \
+	FWD_NOT_TUN(ifm, "TCP, no route, IP length +100 (lies)", L4_TCP, D_NONE, false,  \
+		    pk_len_plus100, STAT_ANY_PASS)
+
+/* Forwarding cases besides the matrix and the TTL series. */
+static const struct tx_row fwd_rows[] = {
+	XDP_ROW("fwd_fixed", "tos 0x88 fixed, ttl inherit, sport 7777", .kind = FOU_KIND_GUE,
+		.tune = tu_fixed, .in = { .fam = 4, .l4 = L4_UDP, .payload = 33, .tos = 0x03,
+					  .ttl = 9 }, .stat = S(FWD_ENCAP_GUE)),
+	/* the next hop is not resolved: left to the stack */
+	FWD_NOHOP(4, tu_noneigh, "remote without a neighbour entry", FWD_PASS_NO_NEIGH, false),
+	FWD_NOHOP(6, tu_noneigh, "remote without a neighbour entry", FWD_PASS_NO_NEIGH, false),
+	/* the contract is silent; the program drops as TC does */
+	FWD_NOHOP(4, tu_nofib, "no route to the remote", TX_DROP_NO_FIB, true),
+	FWD_NOHOP(6, tu_nofib, "no route to the remote", TX_DROP_NO_FIB, true),
+	/* tunnel drop reasons on the forwarding path */
+	XDP_ROW("fwd_drop", "FOU ipproto 4 tunnel, inner IPv6", .kind = FOU_KIND_FOU, .tifam = 4,
+		.in = { .fam = 6, .l4 = L4_UDP, .payload = 20 }, .stat = S(TX_DROP_FAMILY),
+		.tun_drop = true),
+	FWD_LOOP(4),
+	FWD_LOOP(6),
+	XDP_ROW("fwd_drop", "inner 1048 bytes, tunnel mtu 1000", .kind = FOU_KIND_GUE,
+		.tune = tu_mtu1000, .in = { .fam = 4, .l4 = L4_UDP, .payload = 1000 },
+		.stat = S(TX_DROP_MTU), .tun_drop = true),
+	XDP_ROW("fwd_drop", "route to an empty slot", .kind = FOU_KIND_GUE, .tune = tu_mtu1000,
+		.in = { .fam = 4, .l4 = L4_UDP, .payload = 20 }, .dst = D_EMPTY,
+		.stat = S(TX_DROP_NO_TUNNEL)),
+	FWD_NOT_TUNS(4),
+	FWD_NOT_TUNS(6),
+	XDP_ROW("fwd_rx_port", "FOU packet to receive port " STR(RX_PORT) ", destination also routed",
+		.fams = F_ONCE, .kind = FOU_KIND_FOU, .build = b_fou_local,
+		.in = { .fam = 4, .l4 = L4_UDP, .payload = 20 }, .stat = S(RX_DECAP_FOU)),
+	XDP_ROW("fwd_rx_port", "FOU packet to receive port " STR(RX_PORT) ", transit destination routed",
+		.fams = F_ONCE, .kind = FOU_KIND_FOU, .build = b_fou_transit,
+		.in = { .fam = 4, .l4 = L4_UDP, .payload = 20 }, .stat = S(FWD_ENCAP_FOU)),
+};
 
 /* ---- main -------------------------------------------------------------------------- */
 
@@ -1816,7 +1790,9 @@ static void run_all_cases(void)
 	cases_mtu();
 	cases_csum_past_ip_len();
 	cases_no_neigh_tc();
-	cases_xdp();
+	cases_xdp_matrix();
+	UT_RUN_ROWS(fwd_rows, tx_row_run);
+	cases_xdp_ttl();
 	cases_forwarding_off();
 	cases_route_filter();
 	note_trailing();
