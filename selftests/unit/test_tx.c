@@ -435,6 +435,148 @@ static int fwd_stat(const struct tun *t)
 
 enum macs { MACS_RESOLVED, MACS_ANY };
 
+/* What an encapsulation by a tunnel must look like, from the tunnel and
+ * the inner packet; sport, id and fl are the free fields, taken from the
+ * output. */
+struct encap_want {
+	bool i4, o4, gue, df, csum;
+	uint8_t tos, ttl;
+	size_t uoff, len;      /* the outer UDP header's offset, the frame's length */
+	uint16_t sport, id;
+	uint32_t fl;
+};
+
+static struct encap_want encap_want(const struct tun *t, const uint8_t *inner, size_t ilen)
+{
+	struct encap_want w = { .i4 = (inner[0] >> 4) == 4, .o4 = t->fam == 4,
+				.gue = t->kind == FOU_KIND_GUE };
+	uint8_t itos = w.i4 ? inner[1] : (uint8_t)((inner[0] & 0xf) << 4 | inner[1] >> 4);
+	uint8_t ittl = w.i4 ? inner[8] : inner[7];
+
+	w.df = w.i4 ? (inner[6] & 0x40) : true;
+	w.tos = (t->flags & FOU_TUN_F_TOS_FIXED) ? (uint8_t)((t->tos & ~3) | (itos & 3)) : itos;
+	w.ttl = t->ttl ? t->ttl : ittl;
+	w.csum = w.o4 ? (t->flags & FOU_TUN_F_CSUM) : !(t->flags & FOU_TUN_F_UDP6_ZERO);
+	w.uoff = 14 + (w.o4 ? 20 : 40);
+	w.len = w.uoff + 8 + (w.gue ? 4 : 0) + ilen;
+	return w;
+}
+
+/* The free fields of out into w (and T, for the source-port cases); checks
+ * of the source port against the tunnel's. */
+static void take_free_fields(const struct tun *t, const uint8_t *out, struct encap_want *w)
+{
+	size_t uoff = w->uoff;
+
+	w->sport = (uint16_t)(out[uoff] << 8 | out[uoff + 1]);
+	T.sport = w->sport;
+	if (w->o4) {
+		w->id = (uint16_t)(out[14 + 4] << 8 | out[14 + 5]);
+	} else {
+		w->fl = (uint32_t)(out[15] & 0xf) << 16 | out[16] << 8 | out[17];
+		T.flowlabel = w->fl;
+	}
+	if (t->flags & FOU_TUN_F_SPORT_FIXED) {
+		EXPECT_EQ(w->sport, t->sport, "fixed outer UDP source port");
+	} else {
+		EXPECT_TRUE(w->sport != 0, "outer UDP source port is not 0");
+		if (w->sport < t->smin || w->sport > t->smax)
+			tap_check_fail(__FILE__, __LINE__, "outer UDP source port %u outside [%u, %u]",
+				       w->sport, t->smin, t->smax);
+	}
+}
+
+/* The outer checksums on their own, before the byte comparison, for
+ * readable diagnostics. */
+static void check_outer_csums(const struct tun *t, const uint8_t *out, size_t olen,
+			      const struct encap_want *w)
+{
+	size_t uoff = w->uoff;
+
+	if (w->o4 && olen >= uoff) {
+		EXPECT_TRUE(ip4_hdr_csum(out + 14, 20) == (out[24] << 8 | out[25]),
+			    "outer IPv4 header checksum valid");
+	}
+	if (olen == w->len && (out[uoff + 6] | out[uoff + 7])) {
+		if (!w->csum)
+			tap_check_fail(__FILE__, __LINE__, "outer UDP checksum is 0x%02x%02x, expected 0",
+				       out[uoff + 6], out[uoff + 7]);
+		else if (T.csum_carries)
+			EXPECT_TRUE(!l4_csum_ok(out + 14, t->fam, IPPROTO_UDP, out + uoff, olen - uoff),
+				    "outer UDP checksum fails as the inner one does");
+		else
+			EXPECT_TRUE(l4_csum_ok(out + 14, t->fam, IPPROTO_UDP, out + uoff, olen - uoff),
+				    "outer UDP checksum verifies");
+	} else if (olen == w->len && w->csum) {
+		tap_check_fail(__FILE__, __LINE__, "outer UDP checksum is 0, expected a checksum");
+	}
+}
+
+/* The outer IP header of w into e; its layer index. */
+static int add_outer_ip(struct pkt *e, const struct tun *t, const struct encap_want *w)
+{
+	if (w->o4) {
+		struct pkt_ip4_opts io = { .saddr = pkt_a4(LOCAL4), .daddr = pkt_a4(remote_of(t)),
+					   .tos = w->tos, .ttl = w->ttl, .id = w->id,
+					   .frag = w->df ? PKT_IP4_DF : 0 };
+
+		return pkt_ip4(e, &io);
+	}
+	{
+		struct pkt_ip6_opts io = { .saddr = pkt_a6(LOCAL6), .daddr = pkt_a6(remote_of(t)),
+					   .tclass = w->tos, .hlim = w->ttl, .flowlabel = w->fl };
+
+		return pkt_ip6(e, &io);
+	}
+}
+
+/* The expected frame into exp_buf, built with pktbuild (MACs per macs, the
+ * free fields from out); its length. */
+static size_t build_encap(const struct tun *t, const uint8_t *out, const uint8_t *inner,
+			  size_t ilen, const struct encap_want *w, enum macs macs)
+{
+	enum pkt_csum uc = w->csum ? PKT_CSUM_AUTO : PKT_CSUM_ZERO;
+	struct pkt_eth_opts eo = { 0 };
+	struct pkt e;
+	int ip, udp;
+
+	pkt_init(&e, exp_buf, sizeof(exp_buf));
+	memcpy(eo.dst, macs == MACS_RESOLVED ? bh_neigh_mac : out, 6);
+	memcpy(eo.src, macs == MACS_RESOLVED ? bh_dev_mac : out + 6, 6);
+	pkt_eth(&e, &eo);
+	ip = add_outer_ip(&e, t, w);
+	udp = pkt_udp(&e, w->sport, t->dport, uc);
+	if (w->gue) {
+		struct pkt_gue_opts g = { .proto = w->i4 ? 4 : 41 };
+
+		pkt_gue(&e, &g);
+	}
+	pkt_bytes(&e, inner, ilen);
+	if (pkt_finalize(&e) || ip < 0 || udp < 0)
+		tap_bail("expected-packet builder overflow in case %s", T.name);
+	if (w->ttl == 0) { /* pktbuild turns 0 into 64 */
+		if (w->o4) {
+			exp_buf[14 + 8] = 0;
+			pkt_ip4_fix_csum(&e, ip);
+			pkt_l4_fix_csum(&e, udp, uc);
+		} else {
+			exp_buf[14 + 7] = 0;
+		}
+	}
+	return e.len;
+}
+
+/* The frame that came out, in hex on stderr (TX_DUMP=1). */
+static void dump_got(const uint8_t *out, size_t olen)
+{
+	size_t i;
+
+	fprintf(stderr, "# got frame:");
+	for (i = 0; i < olen; i++)
+		fprintf(stderr, "%02x", out[i]);
+	fprintf(stderr, "\n");
+}
+
 /*
  * Check out[0..olen) as the encapsulation of inner[0..ilen) by t. Fields the
  * contract leaves free are taken from the output after their own checks: the
@@ -447,113 +589,26 @@ static void check_encap_gre(const struct tun *t, const uint8_t *out, size_t olen
 static void check_encap(const struct tun *t, const uint8_t *out, size_t olen,
 			const uint8_t *inner, size_t ilen, enum macs macs)
 {
-	bool i4 = (inner[0] >> 4) == 4, o4 = t->fam == 4;
-	size_t ohl = o4 ? 20 : 40, uoff = 14 + ohl, want_len;
-	uint8_t itos = i4 ? inner[1] : (uint8_t)((inner[0] & 0xf) << 4 | inner[1] >> 4);
-	uint8_t ittl = i4 ? inner[8] : inner[7];
-	bool df = i4 ? (inner[6] & 0x40) : true;
-	uint8_t tos = (t->flags & FOU_TUN_F_TOS_FIXED) ? (uint8_t)((t->tos & ~3) | (itos & 3)) : itos;
-	uint8_t ttl = t->ttl ? t->ttl : ittl;
-	bool csum = o4 ? (t->flags & FOU_TUN_F_CSUM) : !(t->flags & FOU_TUN_F_UDP6_ZERO);
-	bool gue = t->kind == FOU_KIND_GUE;
-	uint16_t sport, id = 0;
-	uint32_t fl = 0;
-	struct pkt e;
-	int ip, udp;
+	struct encap_want w;
+	size_t elen;
 
 	if (t->ipproto == 47) {
 		check_encap_gre(t, out, olen, inner, ilen, macs);
 		return;
 	}
-	want_len = uoff + 8 + (gue ? 4 : 0) + ilen;
-	if (!EXPECT_EQ(olen, want_len, "output length"))
-		if (olen < uoff + 8)
+	w = encap_want(t, inner, ilen);
+	if (!EXPECT_EQ(olen, w.len, "output length"))
+		if (olen < w.uoff + 8)
 			return;
-	sport = (uint16_t)(out[uoff] << 8 | out[uoff + 1]);
-	T.sport = sport;
-	if (o4) {
-		id = (uint16_t)(out[14 + 4] << 8 | out[14 + 5]);
-	} else {
-		fl = (uint32_t)(out[15] & 0xf) << 16 | out[16] << 8 | out[17];
-		T.flowlabel = fl;
-	}
-	if (t->flags & FOU_TUN_F_SPORT_FIXED) {
-		EXPECT_EQ(sport, t->sport, "fixed outer UDP source port");
-	} else {
-		EXPECT_TRUE(sport != 0, "outer UDP source port is not 0");
-		if (sport < t->smin || sport > t->smax)
-			tap_check_fail(__FILE__, __LINE__, "outer UDP source port %u outside [%u, %u]",
-				       sport, t->smin, t->smax);
-	}
-	/* independent checks first, for readable diagnostics */
-	if (o4 && olen >= uoff) {
-		EXPECT_TRUE(ip4_hdr_csum(out + 14, 20) == (out[24] << 8 | out[25]),
-			    "outer IPv4 header checksum valid");
-	}
-	if (olen == want_len && (out[uoff + 6] | out[uoff + 7])) {
-		if (!csum)
-			tap_check_fail(__FILE__, __LINE__, "outer UDP checksum is 0x%02x%02x, expected 0",
-				       out[uoff + 6], out[uoff + 7]);
-		else if (T.csum_carries)
-			EXPECT_TRUE(!l4_csum_ok(out + 14, t->fam, IPPROTO_UDP, out + uoff, olen - uoff),
-				    "outer UDP checksum fails as the inner one does");
-		else
-			EXPECT_TRUE(l4_csum_ok(out + 14, t->fam, IPPROTO_UDP, out + uoff, olen - uoff),
-				    "outer UDP checksum verifies");
-	} else if (olen == want_len && csum) {
-		tap_check_fail(__FILE__, __LINE__, "outer UDP checksum is 0, expected a checksum");
-	}
-
-	pkt_init(&e, exp_buf, sizeof(exp_buf));
-	{
-		struct pkt_eth_opts eo = { 0 };
-
-		memcpy(eo.dst, macs == MACS_RESOLVED ? bh_neigh_mac : out, 6);
-		memcpy(eo.src, macs == MACS_RESOLVED ? bh_dev_mac : out + 6, 6);
-		pkt_eth(&e, &eo);
-	}
-	if (o4) {
-		struct pkt_ip4_opts io = { .saddr = pkt_a4(LOCAL4), .daddr = pkt_a4(remote_of(t)),
-					   .tos = tos, .ttl = ttl, .id = id,
-					   .frag = df ? PKT_IP4_DF : 0 };
-
-		ip = pkt_ip4(&e, &io);
-	} else {
-		struct pkt_ip6_opts io = { .saddr = pkt_a6(LOCAL6), .daddr = pkt_a6(remote_of(t)),
-					   .tclass = tos, .hlim = ttl, .flowlabel = fl };
-
-		ip = pkt_ip6(&e, &io);
-	}
-	udp = pkt_udp(&e, sport, t->dport, csum ? PKT_CSUM_AUTO : PKT_CSUM_ZERO);
-	if (gue) {
-		struct pkt_gue_opts g = { .proto = i4 ? 4 : 41 };
-
-		pkt_gue(&e, &g);
-	}
-	pkt_bytes(&e, inner, ilen);
-	if (pkt_finalize(&e) || ip < 0 || udp < 0)
-		tap_bail("expected-packet builder overflow in case %s", T.name);
-	if (ttl == 0) { /* pktbuild turns 0 into 64 */
-		if (o4) {
-			exp_buf[14 + 8] = 0;
-			pkt_ip4_fix_csum(&e, ip);
-			pkt_l4_fix_csum(&e, udp, csum ? PKT_CSUM_AUTO : PKT_CSUM_ZERO);
-		} else {
-			exp_buf[14 + 7] = 0;
-		}
-	}
+	take_free_fields(t, out, &w);
+	check_outer_csums(t, out, olen, &w);
+	elen = build_encap(t, out, inner, ilen, &w, macs);
 	/* With a corrupt inner checksum only the outer checksum bytes differ
 	 * from a correct encapsulation (checked above); compare the rest. */
-	if (T.csum_carries && olen == e.len)
-		memcpy(exp_buf + uoff + 6, out + uoff + 6, 2);
-	if (!EXPECT_MEMEQ(out, olen, exp_buf, e.len, "encapsulated frame") && getenv("TX_DUMP")) {
-		size_t i;
-
-		fprintf(stderr, "# got frame:");
-		for (i = 0; i < olen; i++)
-			fprintf(stderr, "%02x", out[i]);
-		fprintf(stderr, "\n");
-	}
+	if (T.csum_carries && olen == elen)
+		memcpy(exp_buf + w.uoff + 6, out + w.uoff + 6, 2);
+	if (!EXPECT_MEMEQ(out, olen, exp_buf, elen, "encapsulated frame") && getenv("TX_DUMP"))
+		dump_got(out, olen);
 }
 
 /* ---- running ---------------------------------------------------------------- */
