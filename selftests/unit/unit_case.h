@@ -32,7 +32,9 @@
  * runs one case, or the cases whose names match the glob (a word without
  * * ? [ matches anywhere in the name); see tap_args() in tap.h. A case
  * that continues a sequence (test_sctp's gateway, test_icmp's rate series)
- * needs the steps before it: pick the whole sequence.
+ * needs the steps before it: pick the whole sequence. A sequence is a
+ * table of steps, each a row of what it sends and expects (test_sctp.c's
+ * struct gw_step).
  *
  * test_rx.c's struct rx_row is the example; its builders and pokes are
  * listed there.
