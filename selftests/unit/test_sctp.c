@@ -1503,180 +1503,167 @@ static void expect_filled(void)
 	expect(O_CHANGED, FOU_STAT_TX_SCTP_FILLED);
 }
 
-static void cases_tx_encap(int fam)
+/* DATA of every size up to 8 bytes and a few larger, to an unknown peer. */
+#define TX_VTAG 0x12345678
+
+static void cases_tx_sizes(int fam)
 {
-	const uint32_t UDP = FOU_SCTP_DEV_F_UDP_SIDE, FILL = FOU_SCTP_DEV_F_FILL;
 	struct frame f = tx_frame(fam);
 	size_t n;
 
 	sctp_reset();
 	for (n = 0; n <= 1001; n += n < 8 ? 1 : 331) {
-		sb_std(&S, 0x12345678, n);
-		tx_case(fam, UDP, "side udp: DATA of %zu bytes to an unknown peer", n);
+		sb_std(&S, TX_VTAG, n);
+		tx_case(fam, FOU_SCTP_DEV_F_UDP_SIDE, "side udp: DATA of %zu bytes to an unknown peer", n);
 		expect_encap(&f, DEF_PORT, DEF_PORT, &S);
 		run();
 	}
-	sb_std(&S, 0x12345678, 1400);
-	conf_set(5000, 7000);
-	tx_case(fam, UDP, "side udp: encap-port 5000, remote-encap-port 7000");
-	expect_encap(&f, 5000, 7000, &S);
-	run();
-	peer_put(fam, a_addr(fam), 0x12345678, 4444, 0, 0);
-	tx_case(fam, UDP, "side udp: learned port 4444, encap-port 5000");
-	expect_encap(&f, 5000, 4444, &S);
-	run();
-	conf_set(0, 0);
-	peer_put(fam, a_addr(fam), 0x12345678, 0, 0, 0);
-	tx_case(fam, UDP, "side udp: peer known with port 0: the default port");
-	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
-	run();
-	sctp_reset();
+}
 
-	sb_std(&S, 0x12345678, 77);
-	sb_bad_crc(&S);
-	tx_case(fam, UDP, "side udp, bad CRC: sent as it is");
-	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
+/*
+ * One transmit case (the format: unit_case.h): native SCTP from B to A
+ * leaving DEV (.from_lo: lo), DEV's fou_sctp_devs flags, what else is set
+ * (fou_sctp_conf's ports, A's entry in fou_sctp_peers), the packet (DATA of
+ * .n bytes, or of 1500 less the IP header and .below_mtu; .sctp changes it,
+ * .udp puts it in UDP, .poke changes the frame), and the counter: an
+ * encapsulation is expected from .sport to .dport (0: the default port),
+ * with the CRC as the fill gives it if .filled; tx_sctp_filled with .filled
+ * is the input with that CRC; a tx_drop_ counter drops; any other passes
+ * the bytes unchanged.
+ */
+struct stx_row {
+	const char *what;
+	uint8_t fams;             /* F_ONCE: IPv4 only, no family in the name */
+	uint32_t dev;
+	uint16_t encap_port, remote_port;
+	bool peer;
+	uint16_t peer_port;
+	uint16_t n, below_mtu;
+	void (*sctp)(struct sctp_b *s);
+	bool udp, from_lo;
+	uint8_t optlen;
+	uint16_t frag;
+	uint32_t gso_size;
+	void (*poke)(void);
+	int stat;
+	uint16_t sport, dport;
+	bool filled;
+};
+
+static void s_zero_crc(struct sctp_b *s) { memset(s->b + 8, 0, 4); }
+static void s_bad_15(struct sctp_b *s) { sb_bad_crc(s); s->len = 15; }
+static void s_empty(struct sctp_b *s) { s->len = 0; }
+static void pk_cut3(void) { T.p.len -= 3; }
+
+static void stx_expect(const struct stx_row *r, const struct frame *f)
+{
+	if (r->stat == FOU_STAT_TX_ENCAP_SCTP)
+		expect_encap(f, r->sport ? r->sport : DEF_PORT, r->dport ? r->dport : DEF_PORT,
+			     r->filled ? filled() : &S);
+	else if (r->filled)
+		expect_filled();
+	else
+		expect(FOU_STAT_IS_TX_DROP(r->stat) ? O_DROP : O_PASS, r->stat);
+}
+
+static void stx_run(const struct stx_row *r, int fam)
+{
+	struct frame f = tx_frame(fam);
+
+	sctp_reset();
+	if (r->encap_port || r->remote_port)
+		conf_set(r->encap_port, r->remote_port);
+	if (r->peer)
+		peer_put(fam, a_addr(fam), TX_VTAG, r->peer_port, 0, 0);
+	dev_set(ifidx, r->dev);
+	sb_std(&S, TX_VTAG, r->below_mtu ? 1500 - (fam == 4 ? 20 : 40) - r->below_mtu : r->n);
+	if (r->sctp)
+		r->sctp(&S);
+	if (r->fams & F_ONCE)
+		case_begin(H_TX, "%s", r->what);
+	else
+		case_begin(H_TX, "%s (%s)", r->what, fn(fam));
+	f.udp = r->udp;
+	f.sport = f.dport = r->udp ? DEF_PORT : 0;
+	f.optlen = r->optlen;
+	f.frag = r->frag;
+	build(&T.p, &f);
+	T.ifindex = r->from_lo ? 0 : ifidx;
+	T.gso_size = r->gso_size;
+	if (r->poke)
+		r->poke();
+	stx_expect(r, &f);
 	run();
-	tx_case(fam, UDP | FILL, "side udp + fill, bad CRC: overwritten");
-	expect_encap(&f, DEF_PORT, DEF_PORT, filled());
-	run();
-	memset(S.b + 8, 0, 4);
-	tx_case(fam, UDP, "side udp, zero CRC: filled and encapsulated");
-	expect_encap(&f, DEF_PORT, DEF_PORT, filled());
-	run();
-	if (fam == 4) {
-		dev_set(ifidx, UDP);
-		case_begin(H_TX, "side udp, zero CRC, 40 bytes of IPv4 options");
-		f.optlen = 40;
-		build(&T.p, &f);
-		T.ifindex = ifidx;
-		expect_encap(&f, DEF_PORT, DEF_PORT, filled());
-		run();
-		f.optlen = 0;
-	}
-	sb_std(&S, 0x12345678, 1400);
-	memset(S.b + 8, 0, 4);
-	tx_case(fam, UDP, "side udp, zero CRC, DATA of 1400 bytes");
-	expect_encap(&f, DEF_PORT, DEF_PORT, filled());
-	run();
-	sb_std(&S, 0x12345678, 1500 - (fam == 4 ? 20 : 40) - 28);
-	tx_case(fam, UDP, "side udp, a 1500-byte IP packet: no room for UDP under MTU 1500");
-	expect(O_DROP, FOU_STAT_TX_DROP_MTU);
-	run();
-	sb_std(&S, 0x12345678, 1500 - (fam == 4 ? 20 : 40) - 28 - 8);
-	tx_case(fam, UDP, "side udp, a 1492-byte IP packet: fits MTU 1500 in UDP");
-	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
-	run();
+}
+
+#define UDP_SIDE FOU_SCTP_DEV_F_UDP_SIDE
+#define FILL     FOU_SCTP_DEV_F_FILL
+#define ENCAP(...) .stat = S(TX_ENCAP_SCTP), __VA_ARGS__
+
+static const struct stx_row stx_rows[] = {
+	{ "side udp: encap-port 5000, remote-encap-port 7000", .dev = UDP_SIDE,
+	  .encap_port = 5000, .remote_port = 7000, .n = 1400, ENCAP(.sport = 5000, .dport = 7000) },
+	{ "side udp: learned port 4444, encap-port 5000", .dev = UDP_SIDE, .encap_port = 5000,
+	  .remote_port = 7000, .peer = true, .peer_port = 4444, .n = 1400,
+	  ENCAP(.sport = 5000, .dport = 4444) },
+	{ "side udp: peer known with port 0: the default port", .dev = UDP_SIDE, .peer = true,
+	  .n = 1400, ENCAP() },
+	{ "side udp, bad CRC: sent as it is", .dev = UDP_SIDE, .n = 77, .sctp = sb_bad_crc,
+	  ENCAP() },
+	{ "side udp + fill, bad CRC: overwritten", .dev = UDP_SIDE | FILL, .n = 77,
+	  .sctp = sb_bad_crc, ENCAP(.filled = true) },
+	{ "side udp, zero CRC: filled and encapsulated", .dev = UDP_SIDE, .n = 77,
+	  .sctp = s_zero_crc, ENCAP(.filled = true) },
+	{ "side udp, zero CRC, 40 bytes of IPv4 options", F_ONCE, .dev = UDP_SIDE, .n = 77,
+	  .sctp = s_zero_crc, .optlen = 40, ENCAP(.filled = true) },
+	{ "side udp, zero CRC, DATA of 1400 bytes", .dev = UDP_SIDE, .n = 1400,
+	  .sctp = s_zero_crc, ENCAP(.filled = true) },
+	{ "side udp, a 1500-byte IP packet: no room for UDP under MTU 1500", .dev = UDP_SIDE,
+	  .below_mtu = 28, .stat = S(TX_DROP_MTU) },
+	{ "side udp, a 1492-byte IP packet: fits MTU 1500 in UDP", .dev = UDP_SIDE,
+	  .below_mtu = 28 + 8, ENCAP() },
 	/* GSO: neither a CRC per segment nor a UDP header per segment. */
-	sb_std(&S, 0x12345678, 2800);
-	tx_case(fam, UDP, "side udp, GSO skb (gso_size 1400)");
-	T.gso_size = 1400;
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_GSO);
-	run();
+	{ "side udp, GSO skb (gso_size 1400)", .dev = UDP_SIDE, .n = 2800, .gso_size = 1400,
+	  .stat = S(TX_DROP_SCTP_GSO) },
 	/* fill only: the kernel's GSO fills each segment's CRC itself */
-	tx_case(fam, FILL, "fill, GSO skb (gso_size 1400): left to the kernel's GSO");
-	T.gso_size = 1400;
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
+	{ "fill, GSO skb (gso_size 1400): left to the kernel's GSO", .dev = FILL, .n = 2800,
+	  .gso_size = 1400, .stat = S(TX_PASS_NO_ROUTE) },
 	/* what the kernel's SCTP really sends: segmented along its frag_list */
-	tx_case(fam, UDP, "side udp, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)");
-	T.gso_size = 0xffff;
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_GSO);
-	run();
-	tx_case(fam, FILL, "fill, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)");
-	T.gso_size = 0xffff;
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-}
+	{ "side udp, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)", .dev = UDP_SIDE,
+	  .n = 2800, .gso_size = 0xffff, .stat = S(TX_DROP_SCTP_GSO) },
+	{ "fill, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)", .dev = FILL, .n = 2800,
+	  .gso_size = 0xffff, .stat = S(TX_PASS_NO_ROUTE) },
 
-static void cases_tx_fill(int fam)
-{
-	const uint32_t FILL = FOU_SCTP_DEV_F_FILL;
+	{ "fill: zero CRC filled in", .dev = FILL, .n = 200, .sctp = s_zero_crc,
+	  .stat = S(TX_SCTP_FILLED), .filled = true },
+	{ "fill: wrong CRC overwritten", .dev = FILL, .n = 200, .sctp = sb_bad_crc,
+	  .stat = S(TX_SCTP_FILLED), .filled = true },
+	{ "fill: good CRC rewritten unchanged", .dev = FILL, .n = 200,
+	  .stat = S(TX_SCTP_FILLED) },
+	{ "fill: zero CRC, DATA of 3000 bytes", .dev = FILL, .n = 3000, .sctp = s_zero_crc,
+	  .stat = S(TX_SCTP_FILLED), .filled = true },
 
-	sctp_reset();
-	sb_std(&S, 0x12345678, 200);
-	memset(S.b + 8, 0, 4);
-	tx_case(fam, FILL, "fill: zero CRC filled in");
-	expect_filled();
-	run();
-	sb_bad_crc(&S);
-	tx_case(fam, FILL, "fill: wrong CRC overwritten");
-	expect_filled();
-	run();
-	sb_crc(&S);
-	tx_case(fam, FILL, "fill: good CRC rewritten unchanged");
-	expect(O_PASS, FOU_STAT_TX_SCTP_FILLED);
-	run();
-	sb_std(&S, 0x12345678, 3000);
-	memset(S.b + 8, 0, 4);
-	tx_case(fam, FILL, "fill: zero CRC, DATA of 3000 bytes");
-	expect_filled();
-	run();
-}
-
-static void cases_tx_other(int fam)
-{
-	const uint32_t UDP = FOU_SCTP_DEV_F_UDP_SIDE;
-	struct frame f;
-
-	sctp_reset();
-	sb_std(&S, 0x12345678, 20);
-	sb_bad_crc(&S);
-	tx_case(fam, 0, "device without SCTP duties");
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-	tx_case(fam, FOU_SCTP_DEV_F_NOVERIFY, "device with noverify only");
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-	dev_set(ifidx, UDP);
-	case_begin(H_TX, "side udp set on " DEV ", packet leaving lo (%s)", fn(fam));
-	f = tx_frame(fam);
-	build(&T.p, &f);
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-
-	S.len = 15;
-	tx_case(fam, UDP, "side udp, 15-byte SCTP packet");
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
-	run();
-	S.len = 0;
-	tx_case(fam, UDP | FOU_SCTP_DEV_F_FILL, "side udp + fill, empty SCTP packet");
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
-	run();
+	{ "device without SCTP duties", .n = 20, .sctp = sb_bad_crc,
+	  .stat = S(TX_PASS_NO_ROUTE) },
+	{ "device with noverify only", .dev = FOU_SCTP_DEV_F_NOVERIFY, .n = 20,
+	  .sctp = sb_bad_crc, .stat = S(TX_PASS_NO_ROUTE) },
+	{ "side udp set on " DEV ", packet leaving lo", .dev = UDP_SIDE, .from_lo = true,
+	  .n = 20, .sctp = sb_bad_crc, .stat = S(TX_PASS_NO_ROUTE) },
+	{ "side udp, 15-byte SCTP packet", .dev = UDP_SIDE, .n = 20, .sctp = s_bad_15,
+	  .stat = S(TX_DROP_SCTP_MALFORMED) },
+	{ "side udp + fill, empty SCTP packet", .dev = UDP_SIDE | FILL, .n = 20,
+	  .sctp = s_empty, .stat = S(TX_DROP_SCTP_MALFORMED) },
 	/* Both families alike (IPv6 passed as tx_pass_no_route: the fuzzer). */
-	sb_std(&S, 0x12345678, 20);
-	tx_case(fam, UDP, "side udp, IP length past the frame");
-	T.p.len -= 3;
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
-	run();
-	tx_case(fam, FOU_SCTP_DEV_F_FILL, "fill, IP length past the frame");
-	T.p.len -= 3;
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
-	run();
-	if (fam == 4) {
-		sb_std(&S, 0x12345678, 20);
-		dev_set(ifidx, UDP);
-		case_begin(H_TX, "side udp, IPv4 fragment (MF): left alone");
-		f = tx_frame(fam);
-		f.frag = PKT_IP4_MF;
-		build(&T.p, &f);
-		T.ifindex = ifidx;
-		expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-		run();
-	}
+	{ "side udp, IP length past the frame", .dev = UDP_SIDE, .n = 20, .poke = pk_cut3,
+	  .stat = S(TX_DROP_SCTP_MALFORMED) },
+	{ "fill, IP length past the frame", .dev = FILL, .n = 20, .poke = pk_cut3,
+	  .stat = S(TX_DROP_SCTP_MALFORMED) },
+	{ "side udp, IPv4 fragment (MF): left alone", F_ONCE, .dev = UDP_SIDE, .n = 20,
+	  .frag = PKT_IP4_MF, .stat = S(TX_PASS_NO_ROUTE) },
 	/* Not SCTP: UDP to the encapsulation port is not encapsulated again. */
-	dev_set(ifidx, UDP);
-	case_begin(H_TX, "side udp, SCTP/UDP already (%s)", fn(fam));
-	sb_std(&S, 0x12345678, 20);
-	udp_frame(&f, fam, DEF_PORT, DEF_PORT, &S);
-	f.saddr = b_addr(fam);
-	f.daddr = a_addr(fam);
-	build(&T.p, &f);
-	T.ifindex = ifidx;
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-	sctp_reset();
-}
+	{ "side udp, SCTP/UDP already", .dev = UDP_SIDE, .n = 20, .udp = true,
+	  .stat = S(TX_PASS_NO_ROUTE) },
+};
 
 /* One encapsulation checked against the independent rules rather than
  * pktbuild: IPv4 header checksum, UDP length and checksum, CRC. */
@@ -1766,11 +1753,11 @@ static void run_all_cases(void)
 			gateway(&hooks[i], fam);
 			gw_rx = NULL;
 		}
-		cases_tx_encap(fam);
-		cases_tx_fill(fam);
-		cases_tx_other(fam);
+		cases_tx_sizes(fam);
 		cases_tx_sanity(fam);
 	}
+	UT_RUN_ROWS(stx_rows, stx_run);
+	sctp_reset();
 }
 
 int main(int argc, char **argv)
