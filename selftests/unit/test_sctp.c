@@ -1081,158 +1081,130 @@ static void port_drop(int stat, int fam, uint16_t port)
 	T.pk.family = fam;
 }
 
-static void cases_port_decap(int fam)
-{
+/*
+ * One case of the RFC 6951 port (the format: unit_case.h): SCTP/UDP from
+ * A:PORT_A (.from_a2: from a2) to .port, received on lo: an INIT with A's
+ * tag, or DATA of .n bytes with B's (.data), changed by .sctp; framed as .f
+ * says (VLAN, IPv4 options, UDP checksum), then .pad10 bytes of Ethernet
+ * padding or the UDP length field by .udp_len; the counter: rx_decap_sctp
+ * decapsulates (the expected bytes without the padding), any other drops,
+ * counted at the port; the event counted besides; what fou_sctp_peers holds
+ * after (A's or a2's entry for A's INIT, the entries in the maps).
+ */
+struct port_row {
+	const char *what;
+	uint8_t hooks, fams;      /* 0: H_RX, both; F_ONCE: IPv4, no family in the name */
+	bool data;
+	uint16_t n;
+	void (*sctp)(struct sctp_b *s);
 	struct frame f;
+	bool from_a2;
+	uint16_t port;
+	bool pad10;
+	int udp_len;
+	int stat, event;
+	bool fresh;               /* the same INIT again: never over an existing entry */
+	uint8_t peer;             /* 1: A's entry, 2: a2's */
+	bool counted;
+	int npeers, nvtags;
+};
+
+static void s_len15(struct sctp_b *s) { s->len = 15; }
+static void set_chunk_len(struct sctp_b *s, uint16_t len)
+{
+	be16_put(s->b + s->last + 2, len);
+	sb_crc(s);
+}
+static void s_chunk_len3(struct sctp_b *s) { set_chunk_len(s, 3); }
+static void s_chunk_len100(struct sctp_b *s) { set_chunk_len(s, 100); }
+
+static void port_run(const struct port_row *r, int fam)
+{
+	const char *from = r->from_a2 ? a2_addr(fam) : NULL;
+	struct frame f;
+	int ip;
 
 	sctp_reset();
-	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
-	case_begin(H_RX, "RFC 6951 port: INIT over UDP (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	expect_decap(&f, P_SCTP);
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	T.fresh = true; /* the same INIT again: never over an existing entry */
-	want_peer(fam, a_addr(fam), TAG_A, PORT_A, 0, 0);
-	want_counts(1, 0);
-	run();
-
-	if (fam == 4) {
-		uint8_t opt;
-
-		for (opt = 8; opt <= 40; opt += 32) {
-			case_begin(H_RX, "RFC 6951 port: INIT over UDP, %u bytes of IPv4 options", opt);
-			f.optlen = opt;
-			build(&T.p, &f);
-			expect_decap(&f, P_SCTP);
-			also(FOU_STAT_SCTP_PORT_LEARNED);
-			T.fresh = true; /* the same INIT again: never over an existing entry */
-			run();
-		}
-		f.optlen = 0;
-	}
-	case_begin(H_XDP, "RFC 6951 port: INIT over UDP, VLAN-tagged (%s)", fn(fam));
-	f.vlan = true;
-	build(&T.p, &f);
-	expect_decap(&f, P_SCTP);
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	T.fresh = true; /* the same INIT again: never over an existing entry */
-	run();
-	if (fam == 4) {
-		case_begin(H_XDP, "RFC 6951 port: INIT over UDP, VLAN-tagged, IPv4 options");
-		f.optlen = 40;
-		build(&T.p, &f);
-		expect_decap(&f, P_SCTP);
-		also(FOU_STAT_SCTP_PORT_LEARNED);
-		T.fresh = true; /* the same INIT again: never over an existing entry */
-		run();
-		f.optlen = 0;
-	}
-	f.vlan = false;
-
-	case_begin(H_RX, "RFC 6951 port: INIT over UDP, 10 bytes of Ethernet padding (%s)", fn(fam));
-	build(&T.p, &f);
-	expect_decap(&f, P_SCTP); /* expected output: without the padding */
-	pkt_bytes(&T.p, "\0\0\0\0\0\0\0\0\0\0", 10);
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	T.fresh = true; /* the same INIT again: never over an existing entry */
-	run();
-
-	sb_std(&S, TAG_B, 3000);
-	case_begin(H_RX, "RFC 6951 port: DATA of 3000 bytes, unknown tag (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	expect_decap(&f, P_SCTP);
-	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
-	run();
-	sb_std(&S, TAG_B, 8900);
-	case_begin(H_XDP, "RFC 6951 port: DATA jumbo frame (%s, multi-buffer), unknown tag", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	expect_decap(&f, P_SCTP);
-	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
-	run();
-	sb_bad_crc(&S);
-	case_begin(H_XDP, "RFC 6951 port: DATA jumbo frame (%s, multi-buffer), bad CRC", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_CRC, fam, P_SCTP);
+	if (r->data)
+		sb_std(&S, TAG_B, r->n);
+	else
+		sb_init_pkt(&S, CID_INIT, 0, TAG_A);
+	if (r->sctp)
+		r->sctp(&S);
+	if (r->fams & F_ONCE)
+		case_begin(r->hooks ? r->hooks : H_RX, "%s", r->what);
+	else
+		case_begin(r->hooks ? r->hooks : H_RX, "%s (%s)", r->what, fn(fam));
+	udp_frame(&f, fam, PORT_A, r->port, &S);
+	f.vlan = r->f.vlan;
+	f.optlen = r->f.optlen;
+	f.csum = r->f.csum;
+	f.saddr = from;
+	ip = build(&T.p, &f);
+	if (r->udp_len)
+		pkt_put16(&T.p, pkt_off(&T.p, ip) + (fam == 4 ? 20 : 40) + 4,
+			  (uint16_t)(8 + S.len + r->udp_len));
+	if (r->stat == FOU_STAT_RX_DECAP_SCTP)
+		expect_decap(&f, r->port);
+	else
+		port_drop(r->stat, fam, r->port);
+	if (r->pad10)
+		pkt_bytes(&T.p, "\0\0\0\0\0\0\0\0\0\0", 10);
+	if (r->event)
+		also(r->event);
+	T.fresh = r->fresh;
+	if (r->peer)
+		want_peer(fam, r->peer == 2 ? from : a_addr(fam), TAG_A, PORT_A, 0, 0);
+	if (r->counted)
+		want_counts(r->npeers, r->nvtags);
 	run();
 }
 
-static void cases_port_drops(int fam)
-{
-	struct frame f;
+#define LEARNED .stat = S(RX_DECAP_SCTP), .event = S(SCTP_PORT_LEARNED), .fresh = true
+#define UNKNOWN_TAG .stat = S(RX_DECAP_SCTP), .event = S(SCTP_VTAG_UNKNOWN)
+#define NONE_LEARNED .counted = true /* 0 and 0 */
 
-	sctp_reset();
-	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
-	sb_bad_crc(&S);
-	case_begin(H_RX, "RFC 6951 port: INIT with a bad CRC, nothing learned (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_CRC, fam, P_SCTP);
-	want_counts(0, 0);
-	run();
+static const struct port_row port_rows[] = {
+	{ "RFC 6951 port: INIT over UDP", .port = P_SCTP, LEARNED, .peer = 1, .counted = true,
+	  .npeers = 1 },
+	{ "RFC 6951 port: INIT over UDP, 8 bytes of IPv4 options", .fams = F_ONCE,
+	  .f.optlen = 8, .port = P_SCTP, LEARNED },
+	{ "RFC 6951 port: INIT over UDP, 40 bytes of IPv4 options", .fams = F_ONCE,
+	  .f.optlen = 40, .port = P_SCTP, LEARNED },
+	{ "RFC 6951 port: INIT over UDP, VLAN-tagged", H_XDP, .f.vlan = true, .port = P_SCTP,
+	  LEARNED },
+	{ "RFC 6951 port: INIT over UDP, VLAN-tagged, IPv4 options", H_XDP, F_ONCE,
+	  .f = { .vlan = true, .optlen = 40 }, .port = P_SCTP, LEARNED },
+	{ "RFC 6951 port: INIT over UDP, 10 bytes of Ethernet padding", .pad10 = true,
+	  .port = P_SCTP, LEARNED },
+	{ "RFC 6951 port: DATA of 3000 bytes, unknown tag", .data = true, .n = 3000,
+	  .port = P_SCTP, UNKNOWN_TAG },
+	{ "RFC 6951 port: DATA jumbo frame (multi-buffer), unknown tag", H_XDP, .data = true,
+	  .n = 8900, .port = P_SCTP, UNKNOWN_TAG },
+	{ "RFC 6951 port: DATA jumbo frame (multi-buffer), bad CRC", H_XDP, .data = true,
+	  .n = 8900, .sctp = sb_bad_crc, .port = P_SCTP, .stat = S(DROP_SCTP_CRC) },
 
-	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
-	case_begin(H_RX, "RFC 6951 port: INIT with a bad UDP checksum (%s)", fn(fam));
-	f.csum = PKT_CSUM_BAD;
-	build(&T.p, &f);
-	port_drop(FOU_STAT_DROP_UDP_CSUM, fam, P_SCTP);
-	want_counts(0, 0);
-	run();
-	f.csum = PKT_CSUM_ZERO;
-	case_begin(H_RX, "RFC 6951 port: INIT with a zero UDP checksum (%s)", fn(fam));
-	build(&T.p, &f);
-	if (fam == 6) {
-		port_drop(FOU_STAT_DROP_ZERO_CSUM6, fam, P_SCTP);
-		want_counts(0, 0);
-	} else {
-		expect_decap(&f, P_SCTP);
-		also(FOU_STAT_SCTP_PORT_LEARNED);
-		T.fresh = true; /* the same INIT again: never over an existing entry */
-		want_counts(1, 0);
-	}
-	run();
-	f.csum = PKT_CSUM_AUTO;
-
-	sctp_reset();
-	case_begin(H_RX, "RFC 6951 port with an allowlist: INIT from another peer (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTPPEER, &S);
-	port_drop(FOU_STAT_DROP_PEER, fam, P_SCTPPEER);
-	want_counts(0, 0);
-	run();
-	case_begin(H_RX, "RFC 6951 port with an allowlist: INIT from the allowed peer (%s)", fn(fam));
-	f.saddr = a2_addr(fam);
-	build(&T.p, &f);
-	expect_decap(&f, P_SCTPPEER);
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	T.fresh = true; /* the same INIT again: never over an existing entry */
-	want_peer(fam, a2_addr(fam), TAG_A, PORT_A, 0, 0);
-	run();
-	f.saddr = NULL;
-
-	sb_std(&S, TAG_B, 8);
-	S.len = 15;
-	case_begin(H_RX, "RFC 6951 port: 15-byte SCTP packet (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_SHORT, fam, P_SCTP);
-	run();
-	sb_std(&S, TAG_B, 8);
-	be16_put(S.b + S.last + 2, 3);
-	sb_crc(&S);
-	case_begin(H_RX, "RFC 6951 port: chunk length 3 (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_CHUNK_ZERO, fam, P_SCTP);
-	run();
-	be16_put(S.b + S.last + 2, 100);
-	sb_crc(&S);
-	case_begin(H_RX, "RFC 6951 port: chunk past the end (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_CHUNK_LEN, fam, P_SCTP);
-	run();
-	sb_std(&S, TAG_B, 8);
-	case_begin(H_RX, "RFC 6951 port: UDP length -2 (%s)", fn(fam));
-	udp_frame(&f, fam, PORT_A, P_SCTP, &S);
-	pkt_put16(&T.p, pkt_off(&T.p, build(&T.p, &f)) + (fam == 4 ? 20 : 40) + 4, 8 + S.len - 2);
-	port_drop(FOU_STAT_DROP_UDP_LEN, fam, P_SCTP);
-	run();
-}
+	{ "RFC 6951 port: INIT with a bad CRC, nothing learned", .sctp = sb_bad_crc,
+	  .port = P_SCTP, .stat = S(DROP_SCTP_CRC), NONE_LEARNED },
+	{ "RFC 6951 port: INIT with a bad UDP checksum", .f.csum = PKT_CSUM_BAD, .port = P_SCTP,
+	  .stat = S(DROP_UDP_CSUM), NONE_LEARNED },
+	{ "RFC 6951 port: INIT with a zero UDP checksum", .fams = F_4, .f.csum = PKT_CSUM_ZERO,
+	  .port = P_SCTP, LEARNED, .counted = true, .npeers = 1 },
+	{ "RFC 6951 port: INIT with a zero UDP checksum", .fams = F_6, .f.csum = PKT_CSUM_ZERO,
+	  .port = P_SCTP, .stat = S(DROP_ZERO_CSUM6), NONE_LEARNED },
+	{ "RFC 6951 port with an allowlist: INIT from another peer", .port = P_SCTPPEER,
+	  .stat = S(DROP_PEER), NONE_LEARNED },
+	{ "RFC 6951 port with an allowlist: INIT from the allowed peer", .from_a2 = true,
+	  .port = P_SCTPPEER, LEARNED, .peer = 2 },
+	{ "RFC 6951 port: 15-byte SCTP packet", .data = true, .n = 8, .sctp = s_len15,
+	  .port = P_SCTP, .stat = S(DROP_SCTP_SHORT) },
+	{ "RFC 6951 port: chunk length 3", .data = true, .n = 8, .sctp = s_chunk_len3,
+	  .port = P_SCTP, .stat = S(DROP_SCTP_CHUNK_ZERO) },
+	{ "RFC 6951 port: chunk past the end", .data = true, .n = 8, .sctp = s_chunk_len100,
+	  .port = P_SCTP, .stat = S(DROP_SCTP_CHUNK_LEN) },
+	{ "RFC 6951 port: UDP length -2", .data = true, .n = 8, .udp_len = -2, .port = P_SCTP,
+	  .stat = S(DROP_UDP_LEN) },
+};
 
 /* ---- the gateway: receive and transmit together -------------------------- */
 
@@ -1744,9 +1716,8 @@ static void run_all_cases(void)
 	err = configure_ports();
 	if (err)
 		tap_bail("cannot configure the RFC 6951 ports: %s", strerror(-err));
+	UT_RUN_ROWS(port_rows, port_run);
 	for (fam = 4; fam <= 6; fam += 2) {
-		cases_port_decap(fam);
-		cases_port_drops(fam);
 		cases_rx_sanity(fam);
 		for (i = 0; i < 2; i++) {
 			gw_rx = hooks[i].name;
