@@ -1542,136 +1542,156 @@ static void cases_tx_sent(void)
 		expect_encap(v[i].slot);
 		run();
 	}
-	{
-		struct inner in = { .fam = 4, .dst = IDST4_A, .len = 500, .df = true };
+}
 
-		tx_case(S_A, 520, &in, "500 bytes, DF: quoted whole");
-		expect_sent(S_A, 4, 492);
-		run();
-		tx_case(S_A, 520, &in, "500 bytes, DF, 6 bytes of Ethernet padding: not quoted");
+/*
+ * One transmit case through fou_tx_tc (the format: unit_case.h): the inner
+ * packet .in routed into tunnel .slot, whose path MTU is .pmtu (0: none
+ * known; .pmtu_old: expired), with a Redirect to NEWGW4 applied (expired if
+ * .redirect_old), .pad6 bytes of Ethernet padding, a GSO skb of .gso_size;
+ * and what it must do: send a Packet Too Big / Frag Needed announcing
+ * .sent_mtu, encapsulate (.encap; .expires: clearing the expired path MTU),
+ * or move .stat (a tx_drop_ one drops, another passes). .hooks: 0 is H_TX.
+ */
+struct itx_row {
+	const char *what;
+	int slot;
+	uint16_t pmtu;
+	struct inner in;
+	bool pmtu_old, redirect, redirect_old, pad6;
+	uint32_t gso_size;
+	uint8_t hooks;
+	uint32_t sent_mtu;
+	bool encap, expires;
+	int stat;
+};
+
+static void itx_pre(const struct itx_row *r)
+{
+	if (r->pmtu_old)
+		T.pre[0].age = AGE_OLD;
+	if (r->redirect) {
+		struct path_pre p = { .slot = r->slot, .rgw = NEWGW4 };
+
+		if (r->redirect_old)
+			p.rage = AGE_OLD;
+		T.pre[T.npre++] = p;
+	}
+	if (r->pad6)
 		pkt_bytes(&T.p, "\xee\xee\xee\xee\xee\xee", 6);
-		expect_sent(S_A, 4, 492);
-		run();
-		in.l4 = L_TCP;
-		in.len = 1400;
-		tx_case(S_A, 1000, &in, "TCP 1400 bytes, DF");
-		expect_sent(S_A, 4, 972);
-		run();
-	}
-	{
-		struct inner in = { .fam = 6, .dst = IDST6_6, .len = 1400 };
-
-		tx_case(S_6, 1300, &in, "1400 bytes: MTU 1252 announced as 1280");
-		expect_sent(S_6, 6, 1280);
-		run();
-		in.l4 = L_ICMP;
-		tx_case(S_6, 1300, &in, "ICMPv6 Echo Request, 1400 bytes: informational, answered");
-		expect_sent(S_6, 6, 1280);
-		run();
-	}
+	T.gso_size = r->gso_size;
+	if (r->hooks)
+		T.hooks = r->hooks;
 }
 
-static void cases_tx_encap(void)
+static void itx_run(const struct itx_row *r)
 {
-	struct inner in = { .fam = 4, .dst = IDST4_A, .len = 1500 };
-
-	tx_case(S_A, 1400, &in, "1500 bytes without DF: sent, outer DF clear");
-	expect_encap(S_A);
-	run();
-	in.df = true;
-	tx_case(S_A, 1400, &in, "1500 bytes, DF, path MTU expired");
-	T.pre[0].age = AGE_OLD;
-	expect_encap(S_A);
-	also(FOU_STAT_PMTU_EXPIRED);
-	want_path(S_A, PW_CLEAR, 0, 4, NULL, NULL);
-	run();
-	in.len = 1000;
-	tx_case(S_A, 1400, &in, "1000 bytes, DF, an expired path MTU it fits: left as it is");
-	T.pre[0].age = AGE_OLD;
-	expect_encap(S_A);
-	run();
-	in.len = 1500;
-	tx_case(S_A, 0, &in, "1500 bytes, DF, no path MTU");
-	expect_encap(S_A);
-	run();
-	in.dst = IDST4_R;
-	tx_case(S_R, 0, &in, "through the gateway, no Redirect: the gateway's MAC");
-	expect_encap(S_R);
-	run();
-	tx_case(S_R, 0, &in, "through the gateway, Redirect applied: the new gateway's MAC");
-	T.pre[T.npre++] = (struct path_pre){ .slot = S_R, .rgw = NEWGW4 };
-	T.dmac = newgw_mac;
-	expect_encap(S_R);
-	run();
-	tx_case(S_R, 0, &in, "through the gateway, Redirect expired: the gateway's MAC again");
-	T.pre[T.npre++] = (struct path_pre){ .slot = S_R, .rgw = NEWGW4, .rage = AGE_OLD };
-	want_path(S_R, PW_REDIRECT_EXPIRED, 0, 4, NULL, NULL);
-	expect_encap(S_R);
+	tx_case(r->slot, r->pmtu, &r->in, "%s", r->what);
+	itx_pre(r);
+	if (r->sent_mtu)
+		expect_sent(r->slot, r->in.fam, r->sent_mtu);
+	else if (r->encap)
+		expect_encap(r->slot);
+	else if (FOU_STAT_IS_TX_DROP(r->stat))
+		expect_pmtu_drop(r->slot, r->stat);
+	else
+		expect(O_PASS, r->stat);
+	if (r->redirect && !r->redirect_old)
+		T.dmac = newgw_mac;
+	if (r->redirect_old)
+		want_path(r->slot, PW_REDIRECT_EXPIRED, 0, 4, NULL, NULL);
+	if (r->expires) {
+		also(FOU_STAT_PMTU_EXPIRED);
+		want_path(r->slot, PW_CLEAR, 0, 4, NULL, NULL);
+	}
 	run();
 }
 
-static void cases_tx_refused(void)
+#define IN4(l, ...) { .fam = 4, .dst = IDST4_A, .len = l, __VA_ARGS__ }
+#define IN6(l, ...) { .fam = 6, .dst = IDST6_6, .len = l, __VA_ARGS__ }
+#define IN4R { .fam = 4, .dst = IDST4_R, .len = 1500, .df = true }
+#define REFUSED(f, s, d, w) \
+	{ w, (f) == 4 ? S_A : S_6, 1400, { .fam = f, .src = s, .dst = d, .len = 1500,      \
+	  .df = true }, .stat = S(TX_DROP_PMTU) }
+#define ICMP_ERR4(t) \
+	{ "inner ICMP error type " #t, S_A, 1400, IN4(1500, .df = true, .l4 = L_ICMP,       \
+	  .icmp_type = t), .stat = S(TX_DROP_PMTU) }
+
+static const struct itx_row itx_rows[] = {
+	{ "500 bytes, DF: quoted whole", S_A, 520, IN4(500, .df = true), .sent_mtu = 492 },
+	{ "500 bytes, DF, 6 bytes of Ethernet padding: not quoted", S_A, 520,
+	  IN4(500, .df = true), .pad6 = true, .sent_mtu = 492 },
+	{ "TCP 1400 bytes, DF", S_A, 1000, IN4(1400, .df = true, .l4 = L_TCP), .sent_mtu = 972 },
+	{ "1400 bytes: MTU 1252 announced as 1280", S_6, 1300, IN6(1400), .sent_mtu = 1280 },
+	{ "ICMPv6 Echo Request, 1400 bytes: informational, answered", S_6, 1300,
+	  IN6(1400, .l4 = L_ICMP), .sent_mtu = 1280 },
+
+	{ "1500 bytes without DF: sent, outer DF clear", S_A, 1400, IN4(1500), .encap = true },
+	{ "1500 bytes, DF, path MTU expired", S_A, 1400, IN4(1500, .df = true), .pmtu_old = true,
+	  .encap = true, .expires = true },
+	{ "1000 bytes, DF, an expired path MTU it fits: left as it is", S_A, 1400,
+	  IN4(1000, .df = true), .pmtu_old = true, .encap = true },
+	{ "1500 bytes, DF, no path MTU", S_A, 0, IN4(1500, .df = true), .encap = true },
+	{ "through the gateway, no Redirect: the gateway's MAC", S_R, 0, IN4R, .encap = true },
+	{ "through the gateway, Redirect applied: the new gateway's MAC", S_R, 0, IN4R,
+	  .redirect = true, .encap = true },
+	{ "through the gateway, Redirect expired: the gateway's MAC again", S_R, 0, IN4R,
+	  .redirect = true, .redirect_old = true, .encap = true },
+
+	/* not answered: the error could not reach the sender, or is about an error */
+	REFUSED(4, "224.0.0.5", IDST4_A, "multicast source"),
+	REFUSED(4, "0.0.0.0", IDST4_A, "unspecified source"),
+	REFUSED(4, "127.0.0.1", IDST4_A, "loopback source"),
+	REFUSED(4, ISRC4, "255.255.255.255", "broadcast destination"),
+	REFUSED(4, ISRC4, "239.1.2.3", "multicast destination"),
+	REFUSED(6, "::", IDST6_6, "unspecified source"),
+	REFUSED(6, "ff02::1", IDST6_6, "multicast source"),
+	REFUSED(6, ISRC6, "ff02::1", "multicast destination"),
+	ICMP_ERR4(3), ICMP_ERR4(4), ICMP_ERR4(5), ICMP_ERR4(11), ICMP_ERR4(12),
+	{ "inner ICMP Echo Request: answered", S_A, 1400, IN4(1500, .df = true, .l4 = L_ICMP),
+	  .sent_mtu = 1372 },
+	{ "inner ICMPv6 Destination Unreachable", S_6, 1400,
+	  IN6(1500, .df = true, .l4 = L_ICMP, .icmp_type = 1), .stat = S(TX_DROP_PMTU) },
+	{ "inner ICMPv6 Packet Too Big", S_6, 1400,
+	  IN6(1500, .df = true, .l4 = L_ICMP, .icmp_type = 2), .stat = S(TX_DROP_PMTU) },
+	{ "first fragment (MF), DF", S_A, 1400, IN4(1500, .df = true, .frag = PKT_IP4_MF),
+	  .stat = S(TX_DROP_PMTU) },
+	{ "later fragment (offset 1480), DF", S_A, 1400, IN4(1500, .df = true, .frag = 185),
+	  .stat = S(TX_DROP_PMTU) },
+
+	/* test_run makes GSO skbs from ctx gso_size / gso_segs (gso_type 0):
+	 * enough for the segment size test and for the error, which ends the
+	 * GSO. */
+	{ "GSO TCP 2900 bytes, gso_size 1400: segments too big", S_A, 1400,
+	  IN4(2900, .df = true, .l4 = L_TCP), .gso_size = 1400, .sent_mtu = 1372 },
+	{ "GSO TCP 2900 bytes, gso_size 1300: segments too big", S_6, 1400,
+	  IN6(2900, .df = true, .l4 = L_TCP), .gso_size = 1300, .sent_mtu = 1352 },
+
+	/* XDP forwarding leaves a packet too big for the path to the stack, so
+	 * that TC egress answers it. */
+	{ "XDP forwarding, 1500 bytes, DF", S_A, 1400, IN4(1500, .df = true), .hooks = H_XDP,
+	  .stat = S(FWD_PASS_TOO_BIG) },
+};
+
+/* Segments that fit are encapsulated whole, which test_run cannot show: its
+ * GSO skbs have no gso_type, and bpf_skb_adjust_room refuses to add a tunnel
+ * header to them (tx_drop_adjust). */
+static void skip_gso_fits(void)
 {
-	static const struct { int fam; const char *src, *dst, *what; } bad[] = {
-		{ 4, "224.0.0.5", IDST4_A, "multicast source" },
-		{ 4, "0.0.0.0", IDST4_A, "unspecified source" },
-		{ 4, "127.0.0.1", IDST4_A, "loopback source" },
-		{ 4, ISRC4, "255.255.255.255", "broadcast destination" },
-		{ 4, ISRC4, "239.1.2.3", "multicast destination" },
-		{ 6, "::", IDST6_6, "unspecified source" },
-		{ 6, "ff02::1", IDST6_6, "multicast source" },
-		{ 6, ISRC6, "ff02::1", "multicast destination" },
-	};
-	static const uint8_t errs4[] = { 3, 4, 5, 11, 12 };
-	unsigned int i;
+	static const char name[] = "tx: GSO TCP whose segments fit: test_run's GSO skbs have "
+				   "gso_type 0, which bpf_skb_adjust_room does not encapsulate";
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct inner in = { .fam = bad[i].fam, .src = bad[i].src, .dst = bad[i].dst,
-				    .len = 1500, .df = true };
-		int slot = bad[i].fam == 4 ? S_A : S_6;
+	if (tap_selected("%s", name))
+		tap_skip("%s", name);
+}
 
-		tx_case(slot, 1400, &in, "%s", bad[i].what);
-		expect_pmtu_drop(slot, FOU_STAT_TX_DROP_PMTU);
-		run();
-	}
-	for (i = 0; i < sizeof(errs4); i++) {
-		struct inner in = { .fam = 4, .dst = IDST4_A, .len = 1500, .df = true,
-				    .l4 = L_ICMP, .icmp_type = errs4[i] };
+static void cases_tx_rows(void)
+{
+	size_t i;
 
-		tx_case(S_A, 1400, &in, "inner ICMP error type %u", errs4[i]);
-		expect_pmtu_drop(S_A, FOU_STAT_TX_DROP_PMTU);
-		run();
-	}
-	{
-		struct inner in = { .fam = 4, .dst = IDST4_A, .len = 1500, .df = true,
-				    .l4 = L_ICMP };
-
-		tx_case(S_A, 1400, &in, "inner ICMP Echo Request: answered");
-		expect_sent(S_A, 4, 1372);
-		run();
-		in.fam = 6;
-		in.dst = IDST6_6;
-		in.icmp_type = 1;
-		tx_case(S_6, 1400, &in, "inner ICMPv6 Destination Unreachable");
-		expect_pmtu_drop(S_6, FOU_STAT_TX_DROP_PMTU);
-		run();
-		in.icmp_type = 2;
-		tx_case(S_6, 1400, &in, "inner ICMPv6 Packet Too Big");
-		expect_pmtu_drop(S_6, FOU_STAT_TX_DROP_PMTU);
-		run();
-	}
-	{
-		struct inner in = { .fam = 4, .dst = IDST4_A, .len = 1500, .df = true,
-				    .frag = PKT_IP4_MF };
-
-		tx_case(S_A, 1400, &in, "first fragment (MF), DF");
-		expect_pmtu_drop(S_A, FOU_STAT_TX_DROP_PMTU);
-		run();
-		in.frag = 185;
-		tx_case(S_A, 1400, &in, "later fragment (offset 1480), DF");
-		expect_pmtu_drop(S_A, FOU_STAT_TX_DROP_PMTU);
-		run();
-	}
+	for (i = 0; i < sizeof(itx_rows) / sizeof(itx_rows[0]); i++)
+		itx_run(&itx_rows[i]);
+	skip_gso_fits();
 }
 
 /* n errors in a row at 1 a second: the first burst sent, the rest not. */
@@ -1802,44 +1822,6 @@ cleanup:
 	tap_end("tx: %s", T.name);
 }
 
-/* test_run makes GSO skbs from ctx gso_size / gso_segs (gso_type 0): enough
- * for the segment size test and for the error, which ends the GSO. */
-static void cases_tx_gso(void)
-{
-	struct inner in = { .fam = 4, .dst = IDST4_A, .len = 2900, .df = true, .l4 = L_TCP };
-
-	tx_case(S_A, 1400, &in, "GSO TCP 2900 bytes, gso_size 1400: segments too big");
-	T.gso_size = 1400;
-	expect_sent(S_A, 4, 1372);
-	run();
-	/* Segments that fit are encapsulated whole, which test_run cannot
-	 * show: its GSO skbs have no gso_type, and bpf_skb_adjust_room refuses
-	 * to add a tunnel header to them (tx_drop_adjust). */
-	if (tap_selected("tx: GSO TCP whose segments fit: test_run's GSO skbs have gso_type 0, "
-			 "which bpf_skb_adjust_room does not encapsulate"))
-		tap_skip("tx: GSO TCP whose segments fit: test_run's GSO skbs have gso_type 0, "
-			 "which bpf_skb_adjust_room does not encapsulate");
-	in.fam = 6;
-	in.dst = IDST6_6;
-	in.len = 2900;
-	tx_case(S_6, 1400, &in, "GSO TCP 2900 bytes, gso_size 1300: segments too big");
-	T.gso_size = 1300;
-	expect_sent(S_6, 6, 1352);
-	run();
-}
-
-/* XDP forwarding leaves a packet too big for the path to the stack, so that
- * TC egress answers it. */
-static void cases_xdp_fwd(void)
-{
-	struct inner in = { .fam = 4, .dst = IDST4_A, .len = 1500, .df = true };
-
-	tx_case(S_A, 1400, &in, "XDP forwarding, 1500 bytes, DF");
-	T.hooks = H_XDP;
-	expect(O_PASS, FOU_STAT_FWD_PASS_TOO_BIG);
-	run();
-}
-
 /* ---- main ---------------------------------------------------------------- */
 
 static void run_all_cases(void)
@@ -1856,11 +1838,8 @@ static void run_all_cases(void)
 	cases_redirect();
 	cases_flood();
 	cases_tx_sent();
-	cases_tx_encap();
-	cases_tx_refused();
+	cases_tx_rows();
 	cases_tx_rate();
-	cases_tx_gso();
-	cases_xdp_fwd();
 	cases_tx_bug_small_v6();
 	cases_tx_bug_nodf_v6();
 }
