@@ -1271,43 +1271,49 @@ static void cases_pmtu_rules(int fam)
 		pmtu_rule_case(fam, &more[i]);
 }
 
+/* A Redirect (for host) from .src about tunnel .slot's packet, to gateway
+ * .to; .enabled: accept_redirects; .applied: the new gateway is recorded,
+ * else the Redirect is ignored. */
+struct redirect_row {
+	const char *what;
+	int slot;
+	const char *src, *to;
+	bool enabled, applied;
+};
+
+static const struct redirect_row redirect_rows[] = {
+	{ "Redirect from the gateway, not enabled: ignored", S_R, GW4, NEWGW4, false, false },
+	{ "Redirect from the gateway to an on-link one, enabled: applied", S_R, GW4, NEWGW4,
+	  true, true },
+	{ "Redirect from a router that is not the gateway: ignored", S_R, ROUTER4, NEWGW4, true,
+	  false },
+	{ "Redirect from the gateway to an off-link gateway: ignored", S_R, GW4, OFFLINK4, true,
+	  false },
+	{ "Redirect for an on-link remote (no gateway): ignored", S_A, GW4, NEWGW4, true, false },
+};
+
+static void redirect_run(const struct redirect_row *r)
+{
+	struct icmp_msg im = { .fam = 4, .type = 5, .code = 1, .src = r->src,
+			       .rest = ntohl(pkt_a4(r->to).s_addr) };
+	struct quote q = tq(r->slot);
+
+	rx_case(&im, &q, "%s", r->what);
+	if (r->enabled)
+		T.conf.flags = FOU_ICMP_F_ACCEPT_REDIRECTS;
+	expect_matched(r->slot, I_REDIRECT);
+	also(r->applied ? FOU_STAT_REDIRECT_APPLIED : FOU_STAT_REDIRECT_IGNORED);
+	if (r->applied)
+		want_path(r->slot, PW_REDIRECT, 0, 4, GW4, NEWGW4);
+	run();
+}
+
 static void cases_redirect(void)
 {
-	struct icmp_msg im = { .fam = 4, .type = 5, .code = 1 };
-	struct quote q = tq(S_R);
+	size_t i;
 
-	im.rest = ntohl(pkt_a4(NEWGW4).s_addr);
-	im.src = GW4;
-	rx_case(&im, &q, "Redirect from the gateway, not enabled: ignored");
-	expect_matched(S_R, I_REDIRECT);
-	also(FOU_STAT_REDIRECT_IGNORED);
-	run();
-	rx_case(&im, &q, "Redirect from the gateway to an on-link one, enabled: applied");
-	T.conf.flags = FOU_ICMP_F_ACCEPT_REDIRECTS;
-	expect_matched(S_R, I_REDIRECT);
-	also(FOU_STAT_REDIRECT_APPLIED);
-	want_path(S_R, PW_REDIRECT, 0, 4, GW4, NEWGW4);
-	run();
-	im.src = ROUTER4;
-	rx_case(&im, &q, "Redirect from a router that is not the gateway: ignored");
-	T.conf.flags = FOU_ICMP_F_ACCEPT_REDIRECTS;
-	expect_matched(S_R, I_REDIRECT);
-	also(FOU_STAT_REDIRECT_IGNORED);
-	run();
-	im.src = GW4;
-	im.rest = ntohl(pkt_a4(OFFLINK4).s_addr);
-	rx_case(&im, &q, "Redirect from the gateway to an off-link gateway: ignored");
-	T.conf.flags = FOU_ICMP_F_ACCEPT_REDIRECTS;
-	expect_matched(S_R, I_REDIRECT);
-	also(FOU_STAT_REDIRECT_IGNORED);
-	run();
-	q = tq(S_A);
-	im.rest = ntohl(pkt_a4(NEWGW4).s_addr);
-	rx_case(&im, &q, "Redirect for an on-link remote (no gateway): ignored");
-	T.conf.flags = FOU_ICMP_F_ACCEPT_REDIRECTS;
-	expect_matched(S_A, I_REDIRECT);
-	also(FOU_STAT_REDIRECT_IGNORED);
-	run();
+	for (i = 0; i < sizeof(redirect_rows) / sizeof(redirect_rows[0]); i++)
+		redirect_run(&redirect_rows[i]);
 }
 
 /* Errors about packets the RFC 6951 gateway sent to a learned peer. */
@@ -1340,6 +1346,34 @@ static void cases_sctp(int fam)
 	bpf_map_delete_elem(m.peers, &k);
 }
 
+/* Ethernet, the outer IP and UDP headers of a FOU packet from tunnel
+ * slot's remote and the IP header of an ICMP error from a router in it;
+ * the layer of that inner IP header. */
+static int add_fou_icmp_headers(int fam, int slot, const struct pkt_eth_opts *eo)
+{
+	pkt_eth(&T.p, eo);
+	if (fam == 4) {
+		struct pkt_ip4_opts o = { .saddr = pkt_a4(tuns[slot].remote), .daddr = pkt_a4(LOCAL4),
+					  .ttl = 64, .frag = PKT_IP4_DF };
+		struct pkt_ip4_opts in = { .saddr = pkt_a4(ROUTER4), .daddr = pkt_a4(LOCAL4),
+					   .proto = IPPROTO_ICMP, .ttl = 64 };
+
+		pkt_ip4(&T.p, &o);
+		pkt_udp(&T.p, 40500, DPORT_FOU, PKT_CSUM_AUTO);
+		return pkt_ip4(&T.p, &in);
+	}
+	{
+		struct pkt_ip6_opts o = { .saddr = pkt_a6(tuns[slot].remote), .daddr = pkt_a6(LOCAL6),
+					  .hlim = 64 };
+		struct pkt_ip6_opts in = { .saddr = pkt_a6(ROUTER6), .daddr = pkt_a6(LOCAL6),
+					   .nexthdr = IPPROTO_ICMPV6, .hlim = 64 };
+
+		pkt_ip6(&T.p, &o);
+		pkt_udp(&T.p, 40500, DPORT_FOU, PKT_CSUM_AUTO);
+		return pkt_ip6(&T.p, &in);
+	}
+}
+
 /* An error inside a tunnel packet is the inner host's business. */
 static void cases_inner_error(int fam)
 {
@@ -1353,26 +1387,7 @@ static void cases_inner_error(int fam)
 	case_begin(H_RX, "FOU packet carrying a Frag Needed about tunnel A's packet (%s)", fn(fam));
 	memcpy(eo.dst, bh_dev_mac, 6);
 	memcpy(eo.src, bh_neigh_mac, 6);
-	pkt_eth(&T.p, &eo);
-	if (fam == 4) {
-		struct pkt_ip4_opts o = { .saddr = pkt_a4(tuns[slot].remote), .daddr = pkt_a4(LOCAL4),
-					  .ttl = 64, .frag = PKT_IP4_DF };
-		struct pkt_ip4_opts in = { .saddr = pkt_a4(ROUTER4), .daddr = pkt_a4(LOCAL4),
-					   .proto = IPPROTO_ICMP, .ttl = 64 };
-
-		pkt_ip4(&T.p, &o);
-		pkt_udp(&T.p, 40500, DPORT_FOU, PKT_CSUM_AUTO);
-		ip = pkt_ip4(&T.p, &in);
-	} else {
-		struct pkt_ip6_opts o = { .saddr = pkt_a6(tuns[slot].remote), .daddr = pkt_a6(LOCAL6),
-					  .hlim = 64 };
-		struct pkt_ip6_opts in = { .saddr = pkt_a6(ROUTER6), .daddr = pkt_a6(LOCAL6),
-					   .nexthdr = IPPROTO_ICMPV6, .hlim = 64 };
-
-		pkt_ip6(&T.p, &o);
-		pkt_udp(&T.p, 40500, DPORT_FOU, PKT_CSUM_AUTO);
-		ip = pkt_ip6(&T.p, &in);
-	}
+	ip = add_fou_icmp_headers(fam, slot, &eo);
 	memset(ih, 0, sizeof(ih));
 	ih[0] = fam == 4 ? 3 : 2;
 	ih[1] = fam == 4 ? 4 : 0;
