@@ -14,6 +14,29 @@ static int tap_n;
 static int tap_failed;
 static int tap_planned = -1;
 
+/* The -t patterns, each already wrapped in "*...*" when it had no glob. */
+#define TAP_MAX_FILTERS 16
+static char *tap_filters[TAP_MAX_FILTERS];
+static int tap_nfilters;
+
+/* Whether the name fmt/ap makes is selected; ap is left unread. */
+static bool tap_vselected(const char *fmt, va_list ap)
+{
+	char name[512];
+	va_list aq;
+	int i;
+
+	if (!tap_nfilters)
+		return true;
+	va_copy(aq, ap);
+	vsnprintf(name, sizeof(name), fmt, aq);
+	va_end(aq);
+	for (i = 0; i < tap_nfilters; i++)
+		if (!fnmatch(tap_filters[i], name, 0))
+			return true;
+	return false;
+}
+
 static void vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
 	fflush(stdout);
@@ -23,15 +46,21 @@ static void vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
 	fflush(f);
 }
 
+/* With -t the plan is the count of the points selected, printed at the end. */
 void tap_plan(int n)
 {
+	if (tap_nfilters)
+		return;
 	tap_planned = n;
 	printf("1..%d\n", n);
 	fflush(stdout);
 }
 
+/* A point the -t filter leaves out is neither printed nor counted. */
 static bool vok(bool cond, const char *fmt, va_list ap)
 {
+	if (!tap_vselected(fmt, ap))
+		return cond;
 	tap_n++;
 	if (!cond)
 		tap_failed++;
@@ -56,9 +85,13 @@ void tap_skip(const char *fmt, ...)
 {
 	va_list ap;
 
+	va_start(ap, fmt);
+	if (!tap_vselected(fmt, ap)) {
+		va_end(ap);
+		return;
+	}
 	tap_n++;
 	printf("ok %d # SKIP ", tap_n);
-	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
@@ -176,11 +209,6 @@ bool tap_mem_check(const char *file, int line, const char *what,
 	return false;
 }
 
-/* The -t patterns, each already wrapped in "*...*" when it had no glob. */
-#define TAP_MAX_FILTERS 16
-static char *tap_filters[TAP_MAX_FILTERS];
-static int tap_nfilters;
-
 static void tap_usage(const char *prog, int status)
 {
 	fprintf(status ? stderr : stdout,
@@ -215,17 +243,11 @@ void tap_args(int argc, char **argv)
 
 bool tap_selected(const char *fmt, ...)
 {
-	char name[512];
 	va_list ap;
-	int i;
+	bool sel;
 
-	if (!tap_nfilters)
-		return true;
 	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
+	sel = tap_vselected(fmt, ap);
 	va_end(ap);
-	for (i = 0; i < tap_nfilters; i++)
-		if (!fnmatch(tap_filters[i], name, 0))
-			return true;
-	return false;
+	return sel;
 }
