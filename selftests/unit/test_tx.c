@@ -918,66 +918,6 @@ static void cases_sizes(void)
 			}
 }
 
-/* Inner packets whose L4 checksum cannot be reused for the outer one. */
-static void cases_csum_edges(void)
-{
-	int fam, ifam;
-
-	for (fam = 4; fam <= 6; fam += 2) {
-		struct tun t = tdef(fam, FOU_KIND_FOU, 4);
-		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 41 };
-
-		if (fam == 4)
-			t.flags |= FOU_TUN_F_CSUM;
-		in.optlen = 4;
-		tc_encap(&t, &in, "inner IPv4 options (ihl 6)");
-		in.optlen = 40;
-		tc_encap(&t, &in, "inner IPv4 options (ihl 15)");
-		in.optlen = 0;
-		in.frag = PKT_IP4_MF;
-		tc_encap(&t, &in, "inner first fragment (MF)");
-		in.frag = PKT_IP4_MF | 37;
-		in.l4 = L4_RAW;
-		tc_encap(&t, &in, "inner middle fragment (offset 296)");
-		in.frag = 0;
-
-		t = tdef(fam, FOU_KIND_GUE, 6);
-		if (fam == 4)
-			t.flags |= FOU_TUN_F_CSUM;
-		{
-			struct inner i6 = { .fam = 6, .l4 = L4_UDP, .payload = 77, .hbh = true };
-
-			tc_encap(&t, &i6, "inner IPv6 hop-by-hop before UDP");
-			i6.l4 = L4_TCP;
-			i6.payload = 3;
-			tc_encap(&t, &i6, "inner IPv6 hop-by-hop before TCP");
-		}
-
-		/* the outer checksum covers the bytes as they are */
-		for (ifam = 4; ifam <= 6; ifam += 2) {
-			struct tun t2 = tdef(fam, FOU_KIND_FOU, ifam);
-			struct inner i2 = { .fam = ifam, .l4 = L4_TCP, .payload = 21 };
-			size_t coff;
-
-			if (fam == 4)
-				t2.flags |= FOU_TUN_F_CSUM;
-			case_begin(&t2, "FOU %sin%s TCP %s, inner TCP checksum wrong", fn(ifam),
-				   fn(fam), csn(&t2));
-			add_frame(&i2, false);
-			finalize();
-			coff = pkt_off(&T.p, pkt_find(&T.p, PL_TCP, 0)) + 16;
-			pkt_put16(&T.p, coff, pkt_get16(&T.p, coff) ^ 0x1234);
-			expect(O_ENCAP, FOU_STAT_TX_ENCAP_FOU);
-			/* An outer checksum derived from the inner one (RFC 1624)
-			 * carries the inner error along: the receiver drops the
-			 * packet at the outer check instead of the inner one.
-			 * Asserted: the outer checksum does not verify. */
-			T.csum_carries = true;
-			run_tc();
-		}
-	}
-}
-
 /* The inner IP length ends before (or inside) the transport header that
  * follows in the frame: that checksum covers bytes which do not go out, so
  * the outer one is summed from the bytes that do (found by the fuzzer). */
@@ -1109,23 +1049,6 @@ static void cases_tos_ttl(void)
 				in.ttl = 200;
 				tc_encap(&t, &in, "ttl 1 fixed, inner ttl 200");
 			}
-}
-
-static void cases_df(void)
-{
-	int fam;
-
-	for (fam = 4; fam <= 6; fam += 2) {
-		struct tun t = tdef(fam, FOU_KIND_FOU, 4);
-		struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 64, .df = true };
-
-		tc_encap(&t, &in, "inner DF set");
-		in.df = false;
-		tc_encap(&t, &in, "inner DF clear");
-		t = tdef(fam, FOU_KIND_FOU, 6);
-		in.fam = 6;
-		tc_encap(&t, &in, "inner IPv6 (outer DF)");
-	}
 }
 
 /* ---- source ports ------------------------------------------------------- */
@@ -1528,6 +1451,53 @@ static const struct tx_row tx_rows[] = {
 	MALFORMED(6, "version 4 under EtherType IPv6", pk_version4, false),
 };
 
+/* ---- cases as rows: encapsulated ------------------------------------------- */
+
+static void tu_csum4(struct tun *t) { t->flags |= t->fam == 4 ? FOU_TUN_F_CSUM : 0; }
+
+/* The inner TCP checksum wrong. An outer checksum derived from the inner
+ * one (RFC 1624) carries the inner error along: the receiver drops the
+ * packet at the outer check instead of the inner one. Asserted: the outer
+ * checksum does not verify. */
+static void pk_tcp_csum_wrong(void)
+{
+	size_t coff = pkt_off(&T.p, pkt_find(&T.p, PL_TCP, 0)) + 16;
+
+	pkt_put16(&T.p, coff, pkt_get16(&T.p, coff) ^ 0x1234);
+	T.csum_carries = true;
+}
+
+#define ENC(i, w, k, tf, tu, ...) \
+	{ i, w, .kind = FOU_KIND_##k, .tifam = tf, .tune = tu, .in = { __VA_ARGS__ },      \
+	  .stat = S(TX_ENCAP_##k) }
+
+static const struct tx_row encap_rows[] = {
+	/* Inner packets whose L4 checksum cannot be reused for the outer one. */
+	ENC("csum_edge", "inner IPv4 options (ihl 6)", FOU, 4, tu_csum4, .fam = 4, .l4 = L4_UDP,
+	    .payload = 41, .optlen = 4),
+	ENC("csum_edge", "inner IPv4 options (ihl 15)", FOU, 4, tu_csum4, .fam = 4,
+	    .l4 = L4_UDP, .payload = 41, .optlen = 40),
+	ENC("csum_edge", "inner first fragment (MF)", FOU, 4, tu_csum4, .fam = 4, .l4 = L4_UDP,
+	    .payload = 41, .frag = PKT_IP4_MF),
+	ENC("csum_edge", "inner middle fragment (offset 296)", FOU, 4, tu_csum4, .fam = 4,
+	    .l4 = L4_RAW, .payload = 41, .frag = PKT_IP4_MF | 37),
+	ENC("csum_edge", "inner IPv6 hop-by-hop before UDP", GUE, 6, tu_csum4, .fam = 6,
+	    .l4 = L4_UDP, .payload = 77, .hbh = true),
+	ENC("csum_edge", "inner IPv6 hop-by-hop before TCP", GUE, 6, tu_csum4, .fam = 6,
+	    .l4 = L4_TCP, .payload = 3, .hbh = true),
+	/* the outer checksum covers the bytes as they are */
+	{ "csum_wrong", "inner TCP checksum wrong", .kind = FOU_KIND_FOU, .tune = tu_csum4,
+	  .in = { .fam = 4, .l4 = L4_TCP, .payload = 21 }, .poke = pk_tcp_csum_wrong,
+	  .stat = S(TX_ENCAP_FOU) },
+	{ "csum_wrong", "inner TCP checksum wrong", .kind = FOU_KIND_FOU, .tune = tu_csum4,
+	  .in = { .fam = 6, .l4 = L4_TCP, .payload = 21 }, .poke = pk_tcp_csum_wrong,
+	  .stat = S(TX_ENCAP_FOU) },
+	ENC("df", "inner DF set", FOU, 4, NULL, .fam = 4, .l4 = L4_UDP, .payload = 64,
+	    .df = true),
+	ENC("df", "inner DF clear", FOU, 4, NULL, .fam = 4, .l4 = L4_UDP, .payload = 64),
+	ENC("df", "inner IPv6 (outer DF)", FOU, 6, NULL, .fam = 6, .l4 = L4_UDP, .payload = 64),
+};
+
 static void tc_simple(const struct tun *t, const struct inner *in, enum outcome o, int stat,
 		      bool tun_drop, const char *what)
 {
@@ -1836,12 +1806,11 @@ static void run_all_cases(void)
 	cases_matrix();
 	cases_remcsum_fallback();
 	cases_sizes();
-	cases_csum_edges();
 	cases_csum_ffff();
 	cases_tos_ttl();
-	cases_df();
 	cases_sport();
 	UT_RUN_ROWS(tx_rows, tx_row_run);
+	UT_RUN_ROWS(encap_rows, tx_row_run);
 	cases_mtu();
 	cases_csum_past_ip_len();
 	cases_no_neigh_tc();
