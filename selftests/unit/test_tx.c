@@ -648,6 +648,33 @@ static void check_tstats(const struct fou_tun_stats *b, const struct fou_tun_sta
 	EXPECT_EQ(a->drop_packets - b->drop_packets, T.tun_drop, "fou_tun_stats drop_packets delta");
 }
 
+/* The verdict and frame of fou_tx_tc's encapsulation of inner[0..ilen). */
+static void check_tc_encap(const uint8_t *inner, size_t ilen)
+{
+	bool resolved;
+
+	if (T.no_neigh) {
+		EXPECT_EQ(T.retval, TC_ACT_REDIRECT_V, "verdict (bpf_redirect_neigh)");
+		if (seen_tc_nn_ret == ~0u)
+			seen_tc_nn_ret = T.retval;
+		check_encap(&T.tun, T.out_buf, T.out_len, inner, ilen, MACS_ANY);
+		return;
+	}
+	if (T.retval != TC_ACT_OK_V && T.retval != TC_ACT_REDIRECT_V)
+		tap_check_fail(__FILE__, __LINE__, "verdict %u, expected TC_ACT_OK or TC_ACT_REDIRECT",
+			       T.retval);
+	if (seen_tc_ok_ret == ~0u)
+		seen_tc_ok_ret = T.retval;
+	/* TC_ACT_OK must carry the resolved MACs; a redirect may leave them
+	 * to bpf_redirect_neigh */
+	resolved = T.out_len >= 12 && !memcmp(T.out_buf, bh_neigh_mac, 6) &&
+		   !memcmp(T.out_buf + 6, bh_dev_mac, 6);
+	if (seen_tc_macs < 0)
+		seen_tc_macs = resolved;
+	check_encap(&T.tun, T.out_buf, T.out_len, inner, ilen,
+		    T.retval == TC_ACT_OK_V || resolved ? MACS_RESOLVED : MACS_ANY);
+}
+
 /* Put T.tun in SLOT and run fou_tx_tc once; checks go to the current point. */
 static void tc_checks(void)
 {
@@ -677,29 +704,7 @@ static void tc_checks(void)
 	T.out_len = o.data_size_out;
 	switch (T.out) {
 	case O_ENCAP:
-		if (T.no_neigh) {
-			EXPECT_EQ(o.retval, TC_ACT_REDIRECT_V, "verdict (bpf_redirect_neigh)");
-			if (seen_tc_nn_ret == ~0u)
-				seen_tc_nn_ret = o.retval;
-			check_encap(&T.tun, T.out_buf, T.out_len, T.p.buf + ioff, ilen, MACS_ANY);
-			break;
-		}
-		if (o.retval != TC_ACT_OK_V && o.retval != TC_ACT_REDIRECT_V)
-			tap_check_fail(__FILE__, __LINE__, "verdict %u, expected TC_ACT_OK or TC_ACT_REDIRECT",
-				       o.retval);
-		if (seen_tc_ok_ret == ~0u)
-			seen_tc_ok_ret = o.retval;
-		{
-			/* TC_ACT_OK must carry the resolved MACs; a redirect may
-			 * leave them to bpf_redirect_neigh */
-			bool resolved = T.out_len >= 12 && !memcmp(T.out_buf, bh_neigh_mac, 6) &&
-					!memcmp(T.out_buf + 6, bh_dev_mac, 6);
-
-			if (seen_tc_macs < 0)
-				seen_tc_macs = resolved;
-			check_encap(&T.tun, T.out_buf, T.out_len, T.p.buf + ioff, ilen,
-				    o.retval == TC_ACT_OK_V || resolved ? MACS_RESOLVED : MACS_ANY);
-		}
+		check_tc_encap(T.p.buf + ioff, ilen);
 		break;
 	case O_PASS:
 		EXPECT_EQ(o.retval, TC_ACT_OK_V, "verdict");
@@ -954,6 +959,38 @@ static void cases_csum_past_ip_len(void)
 		}
 }
 
+/* The value of T.p's last payload word, put there, that makes the outer
+ * UDP checksum of t's encapsulation compute to 0; above 0xffff if none. */
+static uint32_t zero_csum_word(const struct tun *t)
+{
+	size_t woff = T.p.len - 2, ilen = T.p.len - inner_off(), hl = t->fam == 4 ? 20 : 40;
+	uint8_t probe[BUF_SZ];
+	uint32_t w;
+
+	for (w = 0; w <= 0xffff; w++) {
+		struct pkt e;
+		int ip;
+
+		pkt_put16(&T.p, woff, (uint16_t)w);
+		pkt_init(&e, probe, sizeof(probe));
+		if (t->fam == 4) {
+			struct pkt_ip4_opts io = { .saddr = pkt_a4(LOCAL4), .daddr = pkt_a4(REMOTE4) };
+
+			ip = pkt_ip4(&e, &io);
+		} else {
+			struct pkt_ip6_opts io = { .saddr = pkt_a6(LOCAL6), .daddr = pkt_a6(REMOTE6) };
+
+			ip = pkt_ip6(&e, &io);
+		}
+		pkt_udp(&e, t->sport, t->dport, PKT_CSUM_ZERO);
+		pkt_bytes(&e, T.p.buf + inner_off(), ilen);
+		pkt_finalize(&e);
+		if (ip >= 0 && l4_csum(probe, t->fam, IPPROTO_UDP, probe + hl, e.len - hl) == 0)
+			break;
+	}
+	return w;
+}
+
 /* A payload word chosen so that the outer UDP checksum computes to 0: it
  * must go out as 0xffff. Needs a fixed source port to be predictable. */
 static void cases_csum_ffff(void)
@@ -964,9 +1001,7 @@ static void cases_csum_ffff(void)
 		for (ifam = 4; ifam <= 6; ifam += 2) {
 			struct tun t = tdef(fam, FOU_KIND_FOU, ifam);
 			struct inner in = { .fam = ifam, .l4 = L4_RAW, .payload = 20 };
-			uint8_t probe[BUF_SZ];
 			uint32_t w;
-			size_t woff;
 
 			t.flags |= FOU_TUN_F_SPORT_FIXED | (fam == 4 ? FOU_TUN_F_CSUM : 0);
 			t.sport = 4789;
@@ -974,32 +1009,7 @@ static void cases_csum_ffff(void)
 				   fn(ifam), fn(fam));
 			add_frame(&in, false);
 			finalize();
-			woff = T.p.len - 2;
-			for (w = 0; w <= 0xffff; w++) {
-				size_t ilen = T.p.len - inner_off(), hl = fam == 4 ? 20 : 40;
-				struct pkt e;
-				int ip;
-
-				pkt_put16(&T.p, woff, (uint16_t)w);
-				pkt_init(&e, probe, sizeof(probe));
-				if (fam == 4) {
-					struct pkt_ip4_opts io = { .saddr = pkt_a4(LOCAL4),
-								   .daddr = pkt_a4(REMOTE4) };
-
-					ip = pkt_ip4(&e, &io);
-				} else {
-					struct pkt_ip6_opts io = { .saddr = pkt_a6(LOCAL6),
-								   .daddr = pkt_a6(REMOTE6) };
-
-					ip = pkt_ip6(&e, &io);
-				}
-				pkt_udp(&e, t.sport, t.dport, PKT_CSUM_ZERO);
-				pkt_bytes(&e, T.p.buf + inner_off(), ilen);
-				pkt_finalize(&e);
-				if (ip >= 0 && l4_csum(probe, fam, IPPROTO_UDP, probe + hl,
-						       e.len - hl) == 0)
-					break;
-			}
+			w = zero_csum_word(&t);
 			if (w > 0xffff) {
 				if (tap_selected("%s: no payload word gives a zero checksum", T.name))
 					tap_skip("%s: no payload word gives a zero checksum", T.name);
