@@ -37,7 +37,21 @@
  * struct gw_step).
  *
  * test_rx.c's struct rx_row is the example; its builders and pokes are
- * listed there.
+ * listed there. The other tables keep the same order (what, where, the
+ * packet, the configuration, the counter and what follows from it):
+ *
+ *   test_tx.c    tx_row      transmit and XDP-forwarding cases (tx_rows,
+ *                            encap_rows, fwd_rows)
+ *   test_icmp.c  icmp_row    received errors
+ *                itx_row     errors sent, refused, and encapsulations
+ *                redirect_row, pmtu_rule
+ *   test_sctp.c  native_row  native and transit SCTP
+ *                port_row    the RFC 6951 port
+ *                stx_row     transmit: encapsulation, fill, malformed
+ *                gw_step     the gateway's sequence
+ *
+ * What stays a loop generates its cases (sizes, the protocol and family
+ * matrices, source-port flows, rate series).
  */
 #ifndef UNIT_CASE_H
 #define UNIT_CASE_H
