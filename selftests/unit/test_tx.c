@@ -1023,42 +1023,47 @@ static void cases_csum_ffff(void)
 		}
 }
 
+/* The outer TOS and TTL of a tunnel changed step by step (each step keeps
+ * what the ones before it set, unless it says otherwise). */
+static const struct tos_step {
+	const char *what;
+	bool fixed;           /* FOU_TUN_F_TOS_FIXED */
+	uint8_t tos, ttl;     /* the tunnel's */
+	uint8_t ittl;         /* the inner packet's */
+	bool show_tos;        /* the name ends in the inner TOS */
+} tos_steps[] = {
+	{ "tos inherit", false, 0, 64, 33, true },
+	{ "tos 0x28 fixed", true, 0x28, 64, 33, true },
+	/* the fixed value's own ECN bits give way */
+	{ "tos 0x2b fixed", true, 0x2b, 64, 33, true },
+	{ "ttl 0 (inherit inner 33)", false, 0x2b, 0, 33, true },
+	{ "ttl 1 fixed, inner ttl 200", false, 0x2b, 1, 200, false },
+};
+
 static void cases_tos_ttl(void)
 {
-	static const uint8_t ecns[] = { 0, 1, 2, 3 };
-	unsigned int i;
+	unsigned int i, j;
 	int fam, ifam;
 
 	for (fam = 4; fam <= 6; fam += 2)
 		for (ifam = 4; ifam <= 6; ifam += 2)
-			for (i = 0; i < 4; i++) {
-				struct tun t = tdef(fam, i & 1 ? FOU_KIND_GUE : FOU_KIND_FOU, ifam);
-				struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 10,
-						    .tos = (uint8_t)(0xb8 | ecns[i]), .ttl = 33 };
-				char what[64];
+			for (i = 0; i < 4; i++)
+				for (j = 0; j < sizeof(tos_steps) / sizeof(tos_steps[0]); j++) {
+					const struct tos_step *st = &tos_steps[j];
+					struct tun t = tdef(fam, i & 1 ? FOU_KIND_GUE : FOU_KIND_FOU,
+							    ifam);
+					struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 10,
+							    .tos = (uint8_t)(0xb8 | i),
+							    .ttl = st->ittl };
+					char what[64];
 
-				snprintf(what, sizeof(what), "tos inherit, inner tos 0x%02x", in.tos);
-				tc_encap(&t, &in, what);
-
-				t.flags |= FOU_TUN_F_TOS_FIXED;
-				t.tos = 0x28;
-				snprintf(what, sizeof(what), "tos 0x28 fixed, inner tos 0x%02x", in.tos);
-				tc_encap(&t, &in, what);
-
-				t.tos = 0x2b; /* the fixed value's own ECN bits give way */
-				snprintf(what, sizeof(what), "tos 0x2b fixed, inner tos 0x%02x", in.tos);
-				tc_encap(&t, &in, what);
-
-				t.flags &= ~FOU_TUN_F_TOS_FIXED;
-				t.ttl = 0;
-				snprintf(what, sizeof(what), "ttl 0 (inherit inner 33), inner tos 0x%02x",
-					 in.tos);
-				tc_encap(&t, &in, what);
-
-				t.ttl = 1;
-				in.ttl = 200;
-				tc_encap(&t, &in, "ttl 1 fixed, inner ttl 200");
-			}
+					t.flags |= st->fixed ? FOU_TUN_F_TOS_FIXED : 0;
+					t.tos = st->tos;
+					t.ttl = st->ttl;
+					snprintf(what, sizeof(what), st->show_tos ? "%s, inner tos 0x%02x" :
+						 "%s", st->what, in.tos);
+					tc_encap(&t, &in, what);
+				}
 }
 
 /* ---- source ports ------------------------------------------------------- */
@@ -1142,8 +1147,27 @@ static void sport_stable(const struct tun *t, int ifam, enum l4kind l4)
 		fn(t->fam), l4n(l4), first, t->fam == 6 ? " and one flow label" : "");
 }
 
+/* Flows through a tunnel of family fam (inner the same) with a source
+ * port range (0: the default) or a fixed source port, and how many
+ * distinct ports they must get at least. */
+static const struct flow_row {
+	int fam;
+	uint8_t kind;
+	uint16_t smin, smax, sport;
+	enum l4kind l4;
+	unsigned int nflows, min_distinct;
+	const char *what;
+} flow_rows[] = {
+	{ 4, FOU_KIND_FOU, 40000, 40003, 0, L4_UDP, 64, 2, "narrow range 40000-40003" },
+	{ 4, FOU_KIND_FOU, 50000, 50000, 0, L4_TCP, 16, 1, "range of one port 50000" },
+	{ 4, FOU_KIND_FOU, 1, 65535, 0, L4_UDP, 64, 16, "range 1-65535 (never 0)" },
+	{ 6, FOU_KIND_GUE, 0, 0, 4242, L4_UDP, 32, 1, "fixed sport 4242" },
+	{ 4, FOU_KIND_FOU, 0, 0, 65535, L4_TCP, 8, 1, "fixed sport 65535" },
+};
+
 static void cases_sport(void)
 {
+	unsigned int i;
 	int fam, ifam;
 
 	for (fam = 4; fam <= 6; fam += 2)
@@ -1155,25 +1179,19 @@ static void cases_sport(void)
 			sport_flows(&t, ifam, ifam == 4 ? L4_UDP : L4_TCP, 64, 16,
 				    "auto range 49152-65535");
 		}
-	{
-		struct tun t = tdef(4, FOU_KIND_FOU, 4);
+	for (i = 0; i < sizeof(flow_rows) / sizeof(flow_rows[0]); i++) {
+		const struct flow_row *r = &flow_rows[i];
+		struct tun t = tdef(r->fam, r->kind, r->fam);
 
-		t.smin = 40000;
-		t.smax = 40003;
-		sport_flows(&t, 4, L4_UDP, 64, 2, "narrow range 40000-40003");
-		t.smin = t.smax = 50000;
-		sport_flows(&t, 4, L4_TCP, 16, 1, "range of one port 50000");
-		t.smin = 1;
-		t.smax = 65535;
-		sport_flows(&t, 4, L4_UDP, 64, 16, "range 1-65535 (never 0)");
-		t = tdef(6, FOU_KIND_GUE, 6);
-		t.flags |= FOU_TUN_F_SPORT_FIXED;
-		t.sport = 4242;
-		sport_flows(&t, 6, L4_UDP, 32, 1, "fixed sport 4242");
-		t = tdef(4, FOU_KIND_FOU, 4);
-		t.flags |= FOU_TUN_F_SPORT_FIXED;
-		t.sport = 65535;
-		sport_flows(&t, 4, L4_TCP, 8, 1, "fixed sport 65535");
+		if (r->smin) {
+			t.smin = r->smin;
+			t.smax = r->smax;
+		}
+		if (r->sport) {
+			t.flags |= FOU_TUN_F_SPORT_FIXED;
+			t.sport = r->sport;
+		}
+		sport_flows(&t, r->fam, r->l4, r->nflows, r->min_distinct, r->what);
 	}
 }
 
@@ -1206,8 +1224,21 @@ static void mtu_case(int fam, int ifam, uint8_t kind, uint16_t mtu, size_t ilen,
 	run_tc();
 }
 
+/* A tunnel mtu, the inner packet's length (with mtu 0, the device's 1500
+ * less the overhead: what the packet has beyond that), Ethernet padding,
+ * and whether it fits. */
+static const struct mtu_row {
+	uint16_t mtu;
+	size_t ilen, pad;
+	bool fits;
+} mtu_rows[] = {
+	{ 1280, 1280, 0, true }, { 1280, 1280, 8, true }, { 1280, 1281, 0, false },
+	{ 1000, 1400, 0, false }, { 0, 0, 0, true }, { 0, 0, 8, true }, { 0, 1, 0, false },
+};
+
 static void cases_mtu(void)
 {
+	unsigned int i;
 	int fam, ifam;
 
 	for (fam = 4; fam <= 6; fam += 2)
@@ -1215,13 +1246,12 @@ static void cases_mtu(void)
 			uint8_t k = fam == ifam ? FOU_KIND_FOU : FOU_KIND_GUE;
 			size_t over = (fam == 4 ? 20 : 40) + 8 + (k == FOU_KIND_GUE ? 4 : 0);
 
-			mtu_case(fam, ifam, k, 1280, 1280, 0, true);
-			mtu_case(fam, ifam, k, 1280, 1280, 8, true);
-			mtu_case(fam, ifam, k, 1280, 1281, 0, false);
-			mtu_case(fam, ifam, k, 1000, 1400, 0, false);
-			mtu_case(fam, ifam, k, 0, 1500 - over, 0, true);
-			mtu_case(fam, ifam, k, 0, 1500 - over, 8, true);
-			mtu_case(fam, ifam, k, 0, 1500 - over + 1, 0, false);
+			for (i = 0; i < sizeof(mtu_rows) / sizeof(mtu_rows[0]); i++) {
+				const struct mtu_row *r = &mtu_rows[i];
+
+				mtu_case(fam, ifam, k, r->mtu, r->mtu ? r->ilen : 1500 - over + r->ilen,
+					 r->pad, r->fits);
+			}
 		}
 }
 
