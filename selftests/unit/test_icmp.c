@@ -1316,33 +1316,44 @@ static void cases_redirect(void)
 		redirect_run(&redirect_rows[i]);
 }
 
-/* Errors about packets the RFC 6951 gateway sent to a learned peer. */
+/* Errors about packets the RFC 6951 gateway sent to a learned peer (port
+ * 30000, tag 0x0badcafe): the quote's tag and destination port, and the
+ * counter. */
+static const struct sctp_quote_row {
+	const char *what;
+	uint32_t vtag;
+	uint16_t dport;
+	int stat;
+} sctp_quote_rows[] = {
+	{ "quote of SCTP over UDP to a learned RFC 6951 peer", 0x0badcafe, 30000,
+	  FOU_STAT_PASS_ICMP_SCTP },
+	{ "quote of SCTP over UDP, another tag", 0x0badcaff, 30000, FOU_STAT_PASS_ICMP_NO_TUNNEL },
+	{ "quote of SCTP over UDP, another port than the learned one", 0x0badcafe, 30001,
+	  FOU_STAT_PASS_ICMP_NO_TUNNEL },
+};
+
 static void cases_sctp(int fam)
 {
 	const char *peer = fam == 4 ? "192.0.2.40" : "2001:db8::40";
 	struct fou_sctp_peer_key k;
 	struct fou_sctp_peer v = { .encap_port = 30000, .updated_ns = 1 };
 	struct icmp_msg im = frag_needed(fam, 1300);
-	struct quote q = { .fam = fam, .src = local_of(fam), .dst = peer,
-			   .sport = FOU_SCTP_PORT_DEFAULT, .dport = 30000, .vtag = 0x0badcafe };
+	size_t i;
 
 	memset(&k, 0, sizeof(k));
 	k.addr = bh_addr(fam, peer);
 	k.vtag = 0x0badcafe;
 	k.family = fam;
 	update(m.peers, &k, &v, "fou_sctp_peers");
-	rx_case(&im, &q, "quote of SCTP over UDP to a learned RFC 6951 peer");
-	expect(O_PASS, FOU_STAT_PASS_ICMP_SCTP);
-	run();
-	q.vtag = 0x0badcaff;
-	rx_case(&im, &q, "quote of SCTP over UDP, another tag");
-	expect(O_PASS, FOU_STAT_PASS_ICMP_NO_TUNNEL);
-	run();
-	q.vtag = 0x0badcafe;
-	q.dport = 30001;
-	rx_case(&im, &q, "quote of SCTP over UDP, another port than the learned one");
-	expect(O_PASS, FOU_STAT_PASS_ICMP_NO_TUNNEL);
-	run();
+	for (i = 0; i < sizeof(sctp_quote_rows) / sizeof(sctp_quote_rows[0]); i++) {
+		const struct sctp_quote_row *r = &sctp_quote_rows[i];
+		struct quote q = { .fam = fam, .src = local_of(fam), .dst = peer,
+				   .sport = FOU_SCTP_PORT_DEFAULT, .dport = r->dport, .vtag = r->vtag };
+
+		rx_case(&im, &q, "%s", r->what);
+		expect(O_PASS, r->stat);
+		run();
+	}
 	bpf_map_delete_elem(m.peers, &k);
 }
 
