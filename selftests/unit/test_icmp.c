@@ -700,6 +700,28 @@ static void expect_too_big(int ifam, uint32_t mtu)
  * fields the contract leaves free (outer IPv4 id, source port within the
  * rule, IPv6 flow label) are taken from the output after their own checks.
  */
+/* The outer IP header of t's encapsulation with the inner tos and df, the
+ * IPv4 id or IPv6 flow label taken from out; its layer. */
+static int add_outer_ip(struct pkt *e, const struct tun *t, const uint8_t *out, uint8_t tos,
+			bool df)
+{
+	if (t->fam == 4) {
+		struct pkt_ip4_opts o = { .saddr = pkt_a4(LOCAL4), .daddr = pkt_a4(t->remote),
+					  .tos = tos, .ttl = 64, .id = be16_get(out + 18),
+					  .frag = df ? PKT_IP4_DF : 0 };
+
+		return pkt_ip4(e, &o);
+	}
+	{
+		struct pkt_ip6_opts o = { .saddr = pkt_a6(LOCAL6), .daddr = pkt_a6(t->remote),
+					  .tclass = tos, .hlim = 64,
+					  .flowlabel = (uint32_t)(out[15] & 0xf) << 16 |
+						       be16_get(out + 16) };
+
+		return pkt_ip6(e, &o);
+	}
+}
+
 static bool check_encap(int slot, const uint8_t *out, size_t olen)
 {
 	const struct tun *t = &tuns[slot];
@@ -725,20 +747,7 @@ static bool check_encap(int slot, const uint8_t *out, size_t olen)
 	memcpy(eo.src, bh_dev_mac, 6);
 	pkt_init(&e, T.exp, sizeof(T.exp));
 	pkt_eth(&e, &eo);
-	if (t->fam == 4) {
-		struct pkt_ip4_opts o = { .saddr = pkt_a4(LOCAL4), .daddr = pkt_a4(t->remote),
-					  .tos = tos, .ttl = 64, .id = be16_get(out + 18),
-					  .frag = df ? PKT_IP4_DF : 0 };
-
-		ip = pkt_ip4(&e, &o);
-	} else {
-		struct pkt_ip6_opts o = { .saddr = pkt_a6(LOCAL6), .daddr = pkt_a6(t->remote),
-					  .tclass = tos, .hlim = 64,
-					  .flowlabel = (uint32_t)(out[15] & 0xf) << 16 |
-						       be16_get(out + 16) };
-
-		ip = pkt_ip6(&e, &o);
-	}
+	ip = add_outer_ip(&e, t, out, tos, df);
 	pkt_udp(&e, sport, t->dport, PKT_CSUM_ZERO);
 	if (t->kind == FOU_KIND_GUE) {
 		struct pkt_gue_opts g = { .proto = i4 ? 4 : 41 };
@@ -854,6 +863,30 @@ static struct quote tq(int slot)
 	return q;
 }
 
+/* The quoted packet's IP header (and IPv6 hop-by-hop header); its layer. */
+static int add_quote_ip(struct pkt *p, const struct quote *q)
+{
+	int ip;
+
+	if (q->fam == 4) {
+		struct pkt_ip4_opts o = { .saddr = pkt_a4(q->src), .daddr = pkt_a4(q->dst),
+					  .proto = q->proto, .ttl = 63, .id = 0x1234,
+					  .frag = PKT_IP4_DF, .optlen = q->optlen };
+
+		return pkt_ip4(p, &o);
+	}
+	{
+		struct pkt_ip6_opts o = { .saddr = pkt_a6(q->src), .daddr = pkt_a6(q->dst),
+					  .nexthdr = q->hbh ? 0 : q->proto, .hlim = 63,
+					  .flowlabel = 0x12345 };
+
+		ip = pkt_ip6(p, &o);
+		if (q->hbh)
+			pkt_ip6_ext(p, 0, 0);
+		return ip;
+	}
+}
+
 static size_t build_quote(uint8_t *buf, size_t cap, const struct quote *q)
 {
 	size_t sent = q->sent_len ? q->sent_len : 1500;
@@ -864,21 +897,7 @@ static size_t build_quote(uint8_t *buf, size_t cap, const struct quote *q)
 	int ip;
 
 	pkt_init(&p, buf, cap);
-	if (q->fam == 4) {
-		struct pkt_ip4_opts o = { .saddr = pkt_a4(q->src), .daddr = pkt_a4(q->dst),
-					  .proto = q->proto, .ttl = 63, .id = 0x1234,
-					  .frag = PKT_IP4_DF, .optlen = q->optlen };
-
-		ip = pkt_ip4(&p, &o);
-	} else {
-		struct pkt_ip6_opts o = { .saddr = pkt_a6(q->src), .daddr = pkt_a6(q->dst),
-					  .nexthdr = q->hbh ? 0 : q->proto, .hlim = 63,
-					  .flowlabel = 0x12345 };
-
-		ip = pkt_ip6(&p, &o);
-		if (q->hbh)
-			pkt_ip6_ext(&p, 0, 0);
-	}
+	ip = add_quote_ip(&p, q);
 	if (q->proto == 0 || q->proto == IPPROTO_UDP)
 		pkt_udp(&p, q->sport, q->dport, PKT_CSUM_ZERO);
 	else
