@@ -510,46 +510,43 @@ static void want_counts(int npeers, int nvtags)
 	T.nvtags = nvtags;
 }
 
+/* Check of the current point: the entry (or absence) w says. */
+static void check_map_want(const struct map_want *w)
+{
+	struct fou_sctp_peer_key k = peer_key(w->fam, w->addr, w->tag);
+	uint8_t v[sizeof(struct fou_sctp_peer)];
+	struct fou_sctp_peer *p = (void *)v;
+	struct fou_sctp_vtag *t = (void *)v;
+	char what[96];
+	int err;
+
+	/* The two keys have the same layout (include/fou_maps.h). */
+	err = bpf_map_lookup_elem(w->vtags ? m_vtags : m_peers, &k, v) ? -errno : 0;
+	snprintf(what, sizeof(what), "%s {%s, 0x%08x}", w->vtags ? "fou_sctp_vtags" :
+		 "fou_sctp_peers", w->addr, w->tag);
+	if (w->absent) {
+		if (err != -ENOENT)
+			tap_check_fail(__FILE__, __LINE__, "%s: present, expected absent", what);
+	} else if (err) {
+		tap_check_fail(__FILE__, __LINE__, "%s: missing (%d)", what, err);
+	} else if (w->vtags) {
+		EXPECT_EQ(t->peer_vtag, w->val, what);
+	} else if (p->encap_port != w->port || p->flags != w->flags ||
+		   p->peer_vtag != w->val || !p->updated_ns) {
+		tap_check_fail(__FILE__, __LINE__,
+			       "%s = {port %u, flags 0x%x, peer_vtag 0x%08x, updated %llu}, "
+			       "expected {port %u, flags 0x%x, peer_vtag 0x%08x, updated > 0}",
+			       what, p->encap_port, p->flags, p->peer_vtag,
+			       (unsigned long long)p->updated_ns, w->port, w->flags, w->val);
+	}
+}
+
 static void check_maps(void)
 {
 	int i;
 
-	for (i = 0; i < T.nmw; i++) {
-		const struct map_want *w = &T.mw[i];
-		struct fou_sctp_peer_key k = peer_key(w->fam, w->addr, w->tag);
-		uint8_t v[sizeof(struct fou_sctp_peer)];
-		char what[96];
-		int err;
-
-		/* The two keys have the same layout (include/fou_maps.h). */
-		err = bpf_map_lookup_elem(w->vtags ? m_vtags : m_peers, &k, v) ? -errno : 0;
-		snprintf(what, sizeof(what), "%s {%s, 0x%08x}", w->vtags ? "fou_sctp_vtags" :
-			 "fou_sctp_peers", w->addr, w->tag);
-		if (w->absent) {
-			if (err != -ENOENT)
-				tap_check_fail(__FILE__, __LINE__, "%s: present, expected absent", what);
-			continue;
-		}
-		if (err) {
-			tap_check_fail(__FILE__, __LINE__, "%s: missing (%d)", what, err);
-			continue;
-		}
-		if (w->vtags) {
-			struct fou_sctp_vtag *t = (void *)v;
-
-			EXPECT_EQ(t->peer_vtag, w->val, what);
-		} else {
-			struct fou_sctp_peer *p = (void *)v;
-
-			if (p->encap_port != w->port || p->flags != w->flags ||
-			    p->peer_vtag != w->val || !p->updated_ns)
-				tap_check_fail(__FILE__, __LINE__,
-					       "%s = {port %u, flags 0x%x, peer_vtag 0x%08x, updated %llu}, "
-					       "expected {port %u, flags 0x%x, peer_vtag 0x%08x, updated > 0}",
-					       what, p->encap_port, p->flags, p->peer_vtag,
-					       (unsigned long long)p->updated_ns, w->port, w->flags, w->val);
-		}
-	}
+	for (i = 0; i < T.nmw; i++)
+		check_map_want(&T.mw[i]);
 	if (T.npeers >= 0)
 		EXPECT_EQ(map_count(m_peers), T.npeers, "entries in fou_sctp_peers");
 	if (T.nvtags >= 0)
