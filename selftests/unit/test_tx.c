@@ -648,6 +648,18 @@ static void check_tstats(const struct fou_tun_stats *b, const struct fou_tun_sta
 	EXPECT_EQ(a->drop_packets - b->drop_packets, T.tun_drop, "fou_tun_stats drop_packets delta");
 }
 
+/* The verdicts and return values of the two hooks, for unit_case.h's checks. */
+static const struct ut_hook hook_tc = UT_HOOK_TC, hook_xdp = UT_HOOK_XDP;
+
+/* The verdict of a pass or a drop by h, and a pass's bytes: unchanged. */
+static void check_pass_drop(const struct ut_hook *h)
+{
+	struct ut_io io = { .in = T.p.buf, .len = T.p.len, .out = T.out_buf,
+			    .retval = T.retval, .out_len = T.out_len };
+
+	ut_check_output(h, T.out == O_DROP ? UT_DROP : UT_PASS, &io, NULL, 0);
+}
+
 /* The verdict and frame of fou_tx_tc's encapsulation of inner[0..ilen). */
 static void check_tc_encap(const uint8_t *inner, size_t ilen)
 {
@@ -707,11 +719,8 @@ static void tc_checks(void)
 		check_tc_encap(T.p.buf + ioff, ilen);
 		break;
 	case O_PASS:
-		EXPECT_EQ(o.retval, TC_ACT_OK_V, "verdict");
-		EXPECT_MEMEQ(T.out_buf, T.out_len, T.p.buf, T.p.len, "passed bytes (unchanged)");
-		break;
 	case O_DROP:
-		EXPECT_EQ(o.retval, TC_ACT_SHOT_V, "verdict");
+		check_pass_drop(&hook_tc);
 		break;
 	default:
 		break;
@@ -760,6 +769,31 @@ static const uint8_t *hop_older(const uint8_t *inner, size_t ilen)
 	return older;
 }
 
+/* The verdict and frame of fou_rx_xdp for T, whose inner packet is
+ * inner[0..ilen). */
+static void check_xdp_output(const uint8_t *inner, size_t ilen)
+{
+	switch (T.out) {
+	case O_ENCAP:
+		if (T.retval != XDP_TX_V && T.retval != XDP_REDIRECT_V)
+			tap_check_fail(__FILE__, __LINE__, "verdict %u, expected XDP_TX or XDP_REDIRECT",
+				       T.retval);
+		if (seen_xdp_ret == ~0u)
+			seen_xdp_ret = T.retval;
+		check_encap(&T.tun, T.out_buf, T.out_len, hop_older(inner, ilen), ilen,
+			    MACS_RESOLVED);
+		break;
+	case O_PASS:
+	case O_DROP:
+		check_pass_drop(&hook_xdp);
+		break;
+	case O_DECAP:
+		EXPECT_EQ(T.retval, XDP_PASS_V, "verdict");
+		EXPECT_TRUE(T.out_len < T.p.len, "outer headers removed");
+		break;
+	}
+}
+
 static void xdp_checks(void)
 {
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
@@ -779,28 +813,7 @@ static void xdp_checks(void)
 	ASSERT_OK(err, "bpf_prog_test_run_opts");
 	T.retval = o.retval;
 	T.out_len = o.data_size_out;
-	switch (T.out) {
-	case O_ENCAP:
-		if (o.retval != XDP_TX_V && o.retval != XDP_REDIRECT_V)
-			tap_check_fail(__FILE__, __LINE__, "verdict %u, expected XDP_TX or XDP_REDIRECT",
-				       o.retval);
-		if (seen_xdp_ret == ~0u)
-			seen_xdp_ret = o.retval;
-		check_encap(&T.tun, T.out_buf, T.out_len, hop_older(T.p.buf + ioff, ilen), ilen,
-			    MACS_RESOLVED);
-		break;
-	case O_PASS:
-		EXPECT_EQ(o.retval, XDP_PASS_V, "verdict");
-		EXPECT_MEMEQ(T.out_buf, T.out_len, T.p.buf, T.p.len, "passed bytes (unchanged)");
-		break;
-	case O_DECAP:
-		EXPECT_EQ(o.retval, XDP_PASS_V, "verdict");
-		EXPECT_TRUE(T.out_len < T.p.len, "outer headers removed");
-		break;
-	case O_DROP:
-		EXPECT_EQ(o.retval, 1, "verdict (XDP_DROP)");
-		break;
-	}
+	check_xdp_output(T.p.buf + ioff, ilen);
 	ASSERT_OK(bh_read_stats(m_xdp.stats, after), "read fou_stats");
 	check_counters(before, after);
 	ASSERT_OK(read_tstats(&m_xdp, SLOT, &ta), "read fou_tun_stats");
