@@ -1313,6 +1313,7 @@ struct tx_row {
 	struct inner in;
 	uint8_t dst;                      /* enum dst_sel */
 	bool vlan;
+	bool no_neigh;                    /* sent with bpf_redirect_neigh */
 	void (*build)(const struct tx_row *r);
 	uint16_t ethertype;               /* b_not_ip's */
 	void (*poke)(void);
@@ -1377,6 +1378,7 @@ static void tx_row_run(const struct tx_row *r, int fam)
 		case_begin(&t, "%s: %s (%s %sin%s)", r->id, r->what, kn(t.kind), fn(in.fam),
 			   fn(fam));
 	T.vlan = r->vlan;
+	T.no_neigh = r->no_neigh;
 	if (r->build) {
 		r->build(r);
 	} else {
@@ -1524,7 +1526,20 @@ static void pk_tcp_csum_wrong(void)
 	{ i, w, .kind = FOU_KIND_##k, .tifam = tf, .tune = tu, .in = { __VA_ARGS__ },      \
 	  .stat = S(TX_ENCAP_##k) }
 
+static void tu_noneigh_csum4(struct tun *t)
+{
+	tu_noneigh(t);
+	tu_csum4(t);
+}
+
 static const struct tx_row encap_rows[] = {
+	/* TC: the next hop without a neighbour entry */
+	{ "no_neigh", "remote on link without a neighbour entry", .kind = FOU_KIND_FOU,
+	  .tune = tu_noneigh_csum4, .in = { .fam = 4, .l4 = L4_TCP, .payload = 100 },
+	  .no_neigh = true, .stat = S(TX_ENCAP_FOU) },
+	{ "no_neigh", "remote on link without a neighbour entry", .kind = FOU_KIND_FOU,
+	  .tune = tu_noneigh_csum4, .in = { .fam = 6, .l4 = L4_TCP, .payload = 100 },
+	  .no_neigh = true, .stat = S(TX_ENCAP_FOU) },
 	/* Inner packets whose L4 checksum cannot be reused for the outer one. */
 	ENC("csum_edge", "inner IPv4 options (ihl 6)", FOU, 4, tu_csum4, .fam = 4, .l4 = L4_UDP,
 	    .payload = 41, .optlen = 4),
@@ -1591,29 +1606,7 @@ static void note_trailing(void)
 		 id < FOU_STAT__COUNT ? bh_stat_names[id] : "none");
 }
 
-/* ---- TC: next hop without a neighbour entry ----------------------------------- */
-
-static void cases_no_neigh_tc(void)
-{
-	int fam, ifam;
-
-	for (fam = 4; fam <= 6; fam += 2)
-		for (ifam = 4; ifam <= 6; ifam += 2) {
-			struct tun t = tdef(fam, FOU_KIND_FOU, ifam);
-			struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 100 };
-
-			t.remote = fam == 4 ? NONEIGH4 : NONEIGH6;
-			if (fam == 4)
-				t.flags |= FOU_TUN_F_CSUM;
-			case_begin(&t, "FOU %sin%s remote on link without a neighbour entry", fn(ifam),
-				   fn(fam));
-			add_frame(&in, false);
-			finalize();
-			expect(O_ENCAP, FOU_STAT_TX_ENCAP_FOU);
-			T.no_neigh = true;
-			run_tc();
-		}
-}
+/* ---- forwarding off, the route filter ------------------------------------------ */
 
 /* With forwarding off every FIB lookup answers FWD_DISABLED: a host that is
  * no router. TC must still send (through bpf_redirect_neigh), XDP leave the
@@ -1866,7 +1859,6 @@ static void run_all_cases(void)
 	UT_RUN_ROWS(encap_rows, tx_row_run);
 	cases_mtu();
 	cases_csum_past_ip_len();
-	cases_no_neigh_tc();
 	cases_xdp_matrix();
 	UT_RUN_ROWS(fwd_rows, tx_row_run);
 	cases_xdp_ttl();
