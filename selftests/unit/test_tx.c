@@ -888,35 +888,6 @@ static void cases_matrix(void)
 					}
 }
 
-/*
- * encap-remcsum (the loader adds encap-csum over IPv4): a packet whose
- * checksum is complete, as every BPF_PROG_TEST_RUN skb is (CHECKSUM_NONE),
- * goes without the option and with the outer checksum, as the kernel's
- * __gue_build_header sends it; XDP forwarding likewise. The option itself
- * (CHECKSUM_PARTIAL skbs) is checked end to end: test_tunnel_remcsum.t.
- */
-static void cases_remcsum_fallback(void)
-{
-	static const enum l4kind l4s[] = { L4_TCP, L4_UDP };
-	int fam, ifam, i;
-
-	for (fam = 4; fam <= 6; fam += 2)
-		for (ifam = 4; ifam <= 6; ifam += 2)
-			for (i = 0; i < 2; i++) {
-				struct tun t = tdef(fam, FOU_KIND_GUE, ifam);
-				struct inner in = { .fam = ifam, .l4 = l4s[i], .payload = 333 };
-
-				t.flags |= FOU_TUN_F_REMCSUM | (fam == 4 ? FOU_TUN_F_CSUM : 0);
-				tc_encap(&t, &in, "encap-remcsum, complete checksum: no option");
-				case_begin(&t, "forward GUE %sin%s %s encap-remcsum: no option",
-					   fn(ifam), fn(fam), l4n(l4s[i]));
-				add_frame(&in, true);
-				finalize();
-				expect(O_ENCAP, fwd_stat(&t));
-				run_xdp();
-			}
-}
-
 static void cases_sizes(void)
 {
 	static const size_t odd[] = { 0, 1, 3, 5, 255, 1001, 1399 };
@@ -934,42 +905,6 @@ static void cases_sizes(void)
 					t.flags |= FOU_TUN_F_CSUM;
 				tc_encap(&t, &in, "odd sizes");
 			}
-}
-
-/* The inner IP length ends before (or inside) the transport header that
- * follows in the frame: that checksum covers bytes which do not go out, so
- * the outer one is summed from the bytes that do (found by the fuzzer). */
-static void csum_past_ip_len(int fam, int ifam, size_t keep)
-{
-	struct tun t = tdef(fam, FOU_KIND_GUE, ifam);
-	struct inner in = { .fam = ifam, .l4 = L4_TCP, .payload = 21 };
-	size_t ioff, hl = ifam == 4 ? 20 : 40;
-
-	if (fam == 4)
-		t.flags |= FOU_TUN_F_CSUM;
-	case_begin(&t, "GUE %sin%s %s, IP length ends %zu bytes into the TCP header", fn(ifam),
-		   fn(fam), csn(&t), keep);
-	add_frame(&in, false);
-	finalize();
-	ioff = inner_off();
-	if (ifam == 4) {
-		pkt_put16(&T.p, ioff + 2, hl + keep);
-		pkt_ip4_fix_csum(&T.p, T.inner);
-	} else {
-		pkt_put16(&T.p, ioff + 4, keep);
-	}
-	T.trail = T.p.len - ioff - hl - keep;
-	expect(O_ENCAP, FOU_STAT_TX_ENCAP_GUE);
-	run_tc();
-}
-
-static void cases_csum_past_ip_len(void)
-{
-	for (int fam = 4; fam <= 6; fam += 2)
-		for (int ifam = 4; ifam <= 6; ifam += 2) {
-			csum_past_ip_len(fam, ifam, 0);
-			csum_past_ip_len(fam, ifam, 10);
-		}
 }
 
 /* The value of T.p's last payload word, put there, that makes the outer
@@ -1532,6 +1467,47 @@ static void tu_noneigh_csum4(struct tun *t)
 	tu_csum4(t);
 }
 
+/* The inner IP length ends before (or inside) the transport header that
+ * follows in the frame: that checksum covers bytes which do not go out, so
+ * the outer one is summed from the bytes that do (found by the fuzzer). */
+static void ip_len_ends_at(size_t keep)
+{
+	size_t ioff = inner_off(), hl = T.p.l[T.inner].type == PL_IP4 ? 20 : 40;
+
+	if (hl == 20) {
+		pkt_put16(&T.p, ioff + 2, hl + keep);
+		pkt_ip4_fix_csum(&T.p, T.inner);
+	} else {
+		pkt_put16(&T.p, ioff + 4, keep);
+	}
+	T.trail = T.p.len - ioff - hl - keep;
+}
+
+static void pk_ip_len_at_tcp(void) { ip_len_ends_at(0); }
+static void pk_ip_len_in_tcp(void) { ip_len_ends_at(10); }
+
+/*
+ * encap-remcsum (the loader adds encap-csum over IPv4): a packet whose
+ * checksum is complete, as every BPF_PROG_TEST_RUN skb is (CHECKSUM_NONE),
+ * goes without the option and with the outer checksum, as the kernel's
+ * __gue_build_header sends it; XDP forwarding likewise. The option itself
+ * (CHECKSUM_PARTIAL skbs) is checked end to end: test_tunnel_remcsum.t.
+ */
+static void tu_remcsum(struct tun *t)
+{
+	t->flags |= FOU_TUN_F_REMCSUM;
+	tu_csum4(t);
+}
+
+#define REMCSUM(h, ifm, l) \
+	{ "remcsum", "encap-remcsum, complete checksum: no option", .hook = h,             \
+	  .kind = FOU_KIND_GUE, .tune = tu_remcsum,                                          \
+	  .in = { .fam = ifm, .l4 = l, .payload = 333 },                                     \
+	  .stat = (h) ? S(FWD_ENCAP_GUE) : S(TX_ENCAP_GUE) }
+#define IP_LEN_SHORT(ifm, w, pk) \
+	{ "ip_len_short", w, .kind = FOU_KIND_GUE, .tune = tu_csum4,                        \
+	  .in = { .fam = ifm, .l4 = L4_TCP, .payload = 21 }, .poke = pk, .stat = S(TX_ENCAP_GUE) }
+
 static const struct tx_row encap_rows[] = {
 	/* TC: the next hop without a neighbour entry */
 	{ "no_neigh", "remote on link without a neighbour entry", .kind = FOU_KIND_FOU,
@@ -1564,6 +1540,13 @@ static const struct tx_row encap_rows[] = {
 	    .df = true),
 	ENC("df", "inner DF clear", FOU, 4, NULL, .fam = 4, .l4 = L4_UDP, .payload = 64),
 	ENC("df", "inner IPv6 (outer DF)", FOU, 6, NULL, .fam = 6, .l4 = L4_UDP, .payload = 64),
+	REMCSUM(0, 4, L4_TCP), REMCSUM(0, 4, L4_UDP), REMCSUM(0, 6, L4_TCP), REMCSUM(0, 6, L4_UDP),
+	REMCSUM(H_XDP, 4, L4_TCP), REMCSUM(H_XDP, 4, L4_UDP), REMCSUM(H_XDP, 6, L4_TCP),
+	REMCSUM(H_XDP, 6, L4_UDP),
+	IP_LEN_SHORT(4, "IP length ends where the TCP header begins", pk_ip_len_at_tcp),
+	IP_LEN_SHORT(4, "IP length ends 10 bytes into the TCP header", pk_ip_len_in_tcp),
+	IP_LEN_SHORT(6, "IP length ends where the TCP header begins", pk_ip_len_at_tcp),
+	IP_LEN_SHORT(6, "IP length ends 10 bytes into the TCP header", pk_ip_len_in_tcp),
 };
 
 static void tc_simple(const struct tun *t, const struct inner *in, enum outcome o, int stat,
@@ -1850,7 +1833,6 @@ static const struct tx_row fwd_rows[] = {
 static void run_all_cases(void)
 {
 	cases_matrix();
-	cases_remcsum_fallback();
 	cases_sizes();
 	cases_csum_ffff();
 	cases_tos_ttl();
@@ -1858,7 +1840,6 @@ static void run_all_cases(void)
 	UT_RUN_ROWS(tx_rows, tx_row_run);
 	UT_RUN_ROWS(encap_rows, tx_row_run);
 	cases_mtu();
-	cases_csum_past_ip_len();
 	cases_xdp_matrix();
 	UT_RUN_ROWS(fwd_rows, tx_row_run);
 	cases_xdp_ttl();
