@@ -1363,12 +1363,14 @@ static const struct gw_step gw_steps[] = {
 	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B)), GW_COUNTS(1, 1) },
 	{ "forged INIT from A's address: a new entry, the old kept", G_RX, GW_INIT(0, TAG_X),
 	  .port = PORT_A + 4, .event = S(SCTP_PORT_LEARNED),
-	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B), GW_PEER(TAG_X, PORT_A + 4, 0, 0)), GW_COUNTS(2, 1) },
+	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B), GW_PEER(TAG_X, PORT_A + 4, 0, 0)),
+	  GW_COUNTS(2, 1) },
 	/* The association's own tag in a forged GW_INIT from yet another port
 	 * (anyone on the path knows it): the association does not move. */
 	{ "INIT with A's known tag from another port: nothing moves", G_RX, GW_INIT(0, TAG_A),
 	  .port = PORT_A + 6,
-	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B), GW_PEER(TAG_X, PORT_A + 4, 0, 0)), GW_COUNTS(2, 1) },
+	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B), GW_PEER(TAG_X, PORT_A + 4, 0, 0)),
+	  GW_COUNTS(2, 1) },
 	/* ABORT with T: the tag is A's own, it names nothing we learn by. */
 	{ "ABORT (T bit) from A, new port: not learned", G_RX, GW_CHUNK(ABORT, 1, TAG_A),
 	  .port = PORT_A + 5, GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B)), GW_COUNTS(2, 1) },
@@ -1406,7 +1408,8 @@ static const struct gw_step gw_steps[] = {
 	/* A native GW_INIT on the udp side: the association starts native. */
 	{ "native INIT from A on " DEV ": learned native", G_RX_NATIVE, GW_INIT(0, TAG_X),
 	  .event = S(SCTP_PORT_LEARNED),
-	  GW_PEERS(GW_PEER(TAG_X, 0, GW_NATIVE, 0), GW_PEER(TAG_A, PORT_A + 7, 0, TAG_B)), GW_COUNTS(2, 1) },
+	  GW_PEERS(GW_PEER(TAG_X, 0, GW_NATIVE, 0), GW_PEER(TAG_A, PORT_A + 7, 0, TAG_B)),
+	  GW_COUNTS(2, 1) },
 	/* An association set up in the maps directly, as fouloader could. */
 	{ .act = G_BY_HAND },
 	{ "DATA from a peer set up by hand, new port", G_RX_A2, GW_DATA(TAG_B, 10), .port = 30001,
