@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* A tiny TAP producer: see tap.h. */
+#define _GNU_SOURCE /* asprintf */
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 
@@ -10,6 +13,29 @@ bool tap_cur_failed;
 static int tap_n;
 static int tap_failed;
 static int tap_planned = -1;
+
+/* The -t patterns, each already wrapped in "*...*" when it had no glob. */
+#define TAP_MAX_FILTERS 16
+static char *tap_filters[TAP_MAX_FILTERS];
+static int tap_nfilters;
+
+/* Whether the name fmt/ap makes is selected; ap is left unread. */
+static bool tap_vselected(const char *fmt, va_list ap)
+{
+	char name[512];
+	va_list aq;
+	int i;
+
+	if (!tap_nfilters)
+		return true;
+	va_copy(aq, ap);
+	vsnprintf(name, sizeof(name), fmt, aq);
+	va_end(aq);
+	for (i = 0; i < tap_nfilters; i++)
+		if (!fnmatch(tap_filters[i], name, 0))
+			return true;
+	return false;
+}
 
 static void vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
@@ -20,15 +46,21 @@ static void vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
 	fflush(f);
 }
 
+/* With -t the plan is the count of the points selected, printed at the end. */
 void tap_plan(int n)
 {
+	if (tap_nfilters)
+		return;
 	tap_planned = n;
 	printf("1..%d\n", n);
 	fflush(stdout);
 }
 
+/* A point the -t filter leaves out is neither printed nor counted. */
 static bool vok(bool cond, const char *fmt, va_list ap)
 {
+	if (!tap_vselected(fmt, ap))
+		return cond;
 	tap_n++;
 	if (!cond)
 		tap_failed++;
@@ -53,9 +85,13 @@ void tap_skip(const char *fmt, ...)
 {
 	va_list ap;
 
+	va_start(ap, fmt);
+	if (!tap_vselected(fmt, ap)) {
+		va_end(ap);
+		return;
+	}
 	tap_n++;
 	printf("ok %d # SKIP ", tap_n);
-	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
@@ -171,4 +207,47 @@ bool tap_mem_check(const char *file, int line, const char *what,
 	hexline("got", g, got_len, i);
 	hexline("exp", e, exp_len, i);
 	return false;
+}
+
+static void tap_usage(const char *prog, int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: %s [-t GLOB]...\n"
+		"  -t GLOB  run only the test points whose name matches GLOB\n"
+		"           (no * ? [ in it: the name contains it)\n", prog);
+	exit(status);
+}
+
+void tap_args(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char *pat;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			tap_usage(argv[0], 0);
+		if (strcmp(a, "-t") || i + 1 >= argc || tap_nfilters >= TAP_MAX_FILTERS)
+			tap_usage(argv[0], 2);
+		a = argv[++i];
+		if (strpbrk(a, "*?["))
+			pat = strdup(a);
+		else if (asprintf(&pat, "*%s*", a) < 0)
+			pat = NULL;
+		if (!pat)
+			tap_bail("out of memory");
+		tap_filters[tap_nfilters++] = pat;
+	}
+}
+
+bool tap_selected(const char *fmt, ...)
+{
+	va_list ap;
+	bool sel;
+
+	va_start(ap, fmt);
+	sel = tap_vselected(fmt, ap);
+	va_end(ap);
+	return sel;
 }

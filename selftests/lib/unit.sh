@@ -35,7 +35,8 @@ unit_require_cmd() {
 	fi
 }
 
-# unit_exec NAME: exec build/selftests/NAME, or one failing test point.
+# unit_exec NAME [ARG...]: exec build/selftests/NAME with ARGs (-t GLOB picks
+# cases by name), or one failing test point.
 unit_exec() {
 	local bin=build/selftests/$1
 	if [ ! -x "$bin" ]; then
@@ -43,5 +44,6 @@ unit_exec() {
 		echo "not ok 1 - $bin is missing (run make)"
 		exit 1
 	fi
-	exec "$bin"
+	shift
+	exec "$bin" "$@"
 }

@@ -66,7 +66,7 @@ static void gre_build_case(int fam, int ifam, uint16_t port, const struct gre_op
 	struct outer o = { .fam = fam, .dport = port };
 	struct inner in = { .fam = ifam, .l4 = ifam == 4 ? L4_TCP : L4_UDP, .payload = 61 };
 
-	case_begin(H_ALL, "GRE in %s %sin%s %s", g->gue ? "GUE" : "FOU", fn(ifam), fn(fam), what);
+	case_begin(H_RX, "GRE in %s %sin%s %s", g->gue ? "GUE" : "FOU", fn(ifam), fn(fam), what);
 	add_outer(&o);
 	if (g->gue)
 		add_gue(0, false, 0, 47, 0, NULL, 0);
@@ -163,7 +163,7 @@ static void gre_remcsum_case(int fam)
 	const struct gre_opts plain = { .gue = true };
 	uint8_t f[8] = { 0x80, 0, 0, 0, 0, 24, 0, 40 }; /* REMCSUM, start 24, offset 40 */
 
-	case_begin(H_ALL, "GRE in GUE with the remcsum option (outer IPv%d)", fam);
+	case_begin(H_RX, "GRE in GUE with the remcsum option (outer IPv%d)", fam);
 	add_outer(&o);
 	add_gue(0, false, 2, 47, PKT_GUE_F_PRIV, f, 8);
 	add_gre(&plain, 4);
@@ -180,7 +180,7 @@ static void gre_trunc_case(int fam, uint16_t flags, size_t keep, const char *wha
 	struct outer o = { .fam = fam, .dport = P_GRE };
 	uint8_t h[16] = {};
 
-	case_begin(H_ALL, "GRE in FOU truncated: %s (outer IPv%d)", what, fam);
+	case_begin(H_RX, "GRE in FOU truncated: %s (outer IPv%d)", what, fam);
 	add_outer(&o);
 	be16_put(h, flags);
 	be16_put(h + 2, 0x0800);

@@ -501,11 +501,12 @@ static void report_prog(int fd, const char *name)
 			 info.verified_insns);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	double t0, load_ms;
 	int h;
 
+	tap_args(argc, argv);
 	if (geteuid() != 0)
 		tap_skip_all("needs root (BPF_PROG_TEST_RUN)");
 	srand(4242);

@@ -1334,10 +1334,11 @@ static void cases_e2e(void)
 
 /* ---- main ----------------------------------------------------------------- */
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *failed;
 
+	tap_args(argc, argv);
 	ncpus = libbpf_num_possible_cpus();
 	ifidx = bh_setup_netns(DEV, PEER, "", &failed);
 	if (ifidx < 0)

@@ -8,4 +8,4 @@ cd "$(dirname "$0")/../.." || { echo "1..0 # SKIP cannot cd to the repository ro
 
 unit_require_bpf "BPF_PROG_TEST_RUN, a private network namespace"
 unit_require_xdp_hints
-unit_exec test_hints
+unit_exec test_hints "$@"

@@ -274,11 +274,12 @@ static int setup(struct hook *h, struct bpf_object *obj, struct bpf_program *pro
 	return add_port(&m) ?: bh_add_local(obj, 4, LOCAL, FOU_LOCAL_UNICAST);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct fou_rx_xdp_bpf *x;
 	struct fou_rx_tc_bpf *t;
 
+	tap_args(argc, argv);
 	bh_require_bpf("BPF_PROG_TEST_RUN");
 	x = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
 	t = x ? BH_OPEN_UNPINNED(fou_rx_tc_bpf) : NULL;

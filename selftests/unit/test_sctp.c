@@ -43,11 +43,7 @@
 #include "bpfharness.h"
 #include "pktbuild.h"
 #include "tap.h"
-
-#define XDP_DROP_V    1
-#define XDP_PASS_V    2
-#define TC_ACT_OK_V   0
-#define TC_ACT_SHOT_V 2
+#include "unit_case.h"
 
 #define BUF_SZ   16384
 #define DEV      "fsc0"
@@ -219,22 +215,7 @@ static int build(struct pkt *p, const struct frame *f)
 
 /* ---- programs and maps --------------------------------------------------- */
 
-enum { H_XDP = 1, H_TC = 2, H_TX = 4 };
-#define H_RX (H_XDP | H_TC)
-
-struct hook {
-	const char *name;
-	int id;
-	int prog_fd, stats_fd;
-	struct fou_port_fds pfds;
-	int ok_ret, drop_ret;
-};
-
-static struct hook hooks[3] = {
-	{ .name = "xdp", .id = H_XDP, .ok_ret = XDP_PASS_V, .drop_ret = XDP_DROP_V },
-	{ .name = "tc", .id = H_TC, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V },
-	{ .name = "tx", .id = H_TX, .ok_ret = TC_ACT_OK_V, .drop_ret = TC_ACT_SHOT_V },
-};
+static struct ut_hook hooks[3] = { UT_HOOK_XDP, UT_HOOK_TC, UT_HOOK_TX };
 #define HX (&hooks[0])
 #define HT (&hooks[1])
 
@@ -265,16 +246,10 @@ static int share_sctp_maps(struct bpf_object *obj)
 	return 0;
 }
 
-/* Open skeleton s, share its maps, load it; 0, or -1 with errno set (main
- * bails out then, the half-made skeleton goes with the process). */
-#define OPEN_SHARING(skel, s) \
-	(((s) = skel##__open()) && !share_sctp_maps((s)->obj) && !skel##__load(s) ? 0 : -1)
+#define OPEN_SHARING(skel, s) UT_OPEN_SHARING(skel, s, share_sctp_maps((s)->obj))
 
 static int load_progs(void)
 {
-	struct bpf_object *objs[3];
-	int i;
-
 	xskel = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
 	if (!xskel)
 		return -1;
@@ -284,18 +259,11 @@ static int load_progs(void)
 	m_vtags = bpf_map__fd(xskel->maps.fou_sctp_vtags);
 	if (OPEN_SHARING(fou_rx_tc_bpf, tskel) || OPEN_SHARING(fou_tx_tc_bpf, txskel))
 		return -1;
-	objs[0] = xskel->obj;
-	objs[1] = tskel->obj;
-	objs[2] = txskel->obj;
-	hooks[0].prog_fd = bpf_program__fd(xskel->progs.fou_rx_xdp);
-	hooks[1].prog_fd = bpf_program__fd(tskel->progs.fou_rx_tc);
+	/* the transmit side has no ports */
 	hooks[2].prog_fd = bpf_program__fd(txskel->progs.fou_tx_tc);
-	for (i = 0; i < 3; i++) {
-		hooks[i].stats_fd = bpf_object__find_map_fd_by_name(objs[i], FOU_MAP_STATS);
-		if (i < 2 && fou_port_fds_from_obj(objs[i], &hooks[i].pfds))
-			return -1;
-	}
-	return 0;
+	hooks[2].stats_fd = bpf_object__find_map_fd_by_name(txskel->obj, FOU_MAP_STATS);
+	return ut_hook_fill(&hooks[0], xskel->obj, xskel->progs.fou_rx_xdp) ?:
+	       ut_hook_fill(&hooks[1], tskel->obj, tskel->progs.fou_rx_tc);
 }
 
 static void conf_set(uint16_t encap_port, uint16_t remote_port)
@@ -429,19 +397,9 @@ static int configure_ports(void)
 	return err;
 }
 
-/* The counters of port k (every port a case names exists). */
-static int port_stats(const struct hook *h, const struct fou_port_key *k,
-		      struct fou_port_stats *s)
-{
-	struct fou_port v;
-	__u32 slot;
-
-	return fou_port_find(&h->pfds, k, &v, &slot) ?: fou_port_stats_sum(&h->pfds, slot, s);
-}
-
 /* ---- cases --------------------------------------------------------------- */
 
-enum outcome { O_PASS, O_DROP, O_CHANGED };
+enum outcome { O_PASS = UT_PASS, O_DROP = UT_DROP, O_CHANGED = UT_CHANGED };
 
 /* What a map holds after the case: an entry, or its absence. */
 struct map_want {
@@ -552,74 +510,64 @@ static void want_counts(int npeers, int nvtags)
 	T.nvtags = nvtags;
 }
 
+/* Check of the current point: the entry (or absence) w says. */
+static void check_map_want(const struct map_want *w)
+{
+	struct fou_sctp_peer_key k = peer_key(w->fam, w->addr, w->tag);
+	uint8_t v[sizeof(struct fou_sctp_peer)];
+	struct fou_sctp_peer *p = (void *)v;
+	struct fou_sctp_vtag *t = (void *)v;
+	char what[96];
+	int err;
+
+	/* The two keys have the same layout (include/fou_maps.h). */
+	err = bpf_map_lookup_elem(w->vtags ? m_vtags : m_peers, &k, v) ? -errno : 0;
+	snprintf(what, sizeof(what), "%s {%s, 0x%08x}", w->vtags ? "fou_sctp_vtags" :
+		 "fou_sctp_peers", w->addr, w->tag);
+	if (w->absent) {
+		if (err != -ENOENT)
+			tap_check_fail(__FILE__, __LINE__, "%s: present, expected absent", what);
+	} else if (err) {
+		tap_check_fail(__FILE__, __LINE__, "%s: missing (%d)", what, err);
+	} else if (w->vtags) {
+		EXPECT_EQ(t->peer_vtag, w->val, what);
+	} else if (p->encap_port != w->port || p->flags != w->flags ||
+		   p->peer_vtag != w->val || !p->updated_ns) {
+		tap_check_fail(__FILE__, __LINE__,
+			       "%s = {port %u, flags 0x%x, peer_vtag 0x%08x, updated %llu}, "
+			       "expected {port %u, flags 0x%x, peer_vtag 0x%08x, updated > 0}",
+			       what, p->encap_port, p->flags, p->peer_vtag,
+			       (unsigned long long)p->updated_ns, w->port, w->flags, w->val);
+	}
+}
+
 static void check_maps(void)
 {
 	int i;
 
-	for (i = 0; i < T.nmw; i++) {
-		const struct map_want *w = &T.mw[i];
-		struct fou_sctp_peer_key k = peer_key(w->fam, w->addr, w->tag);
-		uint8_t v[sizeof(struct fou_sctp_peer)];
-		char what[96];
-		int err;
-
-		/* The two keys have the same layout (include/fou_maps.h). */
-		err = bpf_map_lookup_elem(w->vtags ? m_vtags : m_peers, &k, v) ? -errno : 0;
-		snprintf(what, sizeof(what), "%s {%s, 0x%08x}", w->vtags ? "fou_sctp_vtags" :
-			 "fou_sctp_peers", w->addr, w->tag);
-		if (w->absent) {
-			if (err != -ENOENT)
-				tap_check_fail(__FILE__, __LINE__, "%s: present, expected absent", what);
-			continue;
-		}
-		if (err) {
-			tap_check_fail(__FILE__, __LINE__, "%s: missing (%d)", what, err);
-			continue;
-		}
-		if (w->vtags) {
-			struct fou_sctp_vtag *t = (void *)v;
-
-			EXPECT_EQ(t->peer_vtag, w->val, what);
-		} else {
-			struct fou_sctp_peer *p = (void *)v;
-
-			if (p->encap_port != w->port || p->flags != w->flags ||
-			    p->peer_vtag != w->val || !p->updated_ns)
-				tap_check_fail(__FILE__, __LINE__,
-					       "%s = {port %u, flags 0x%x, peer_vtag 0x%08x, updated %llu}, "
-					       "expected {port %u, flags 0x%x, peer_vtag 0x%08x, updated > 0}",
-					       what, p->encap_port, p->flags, p->peer_vtag,
-					       (unsigned long long)p->updated_ns, w->port, w->flags, w->val);
-		}
-	}
+	for (i = 0; i < T.nmw; i++)
+		check_map_want(&T.mw[i]);
 	if (T.npeers >= 0)
 		EXPECT_EQ(map_count(m_peers), T.npeers, "entries in fou_sctp_peers");
 	if (T.nvtags >= 0)
 		EXPECT_EQ(map_count(m_vtags), T.nvtags, "entries in fou_sctp_vtags");
 }
 
-static void check_counters(const struct hook *h, const uint64_t *b, const uint64_t *a)
+/* TC receive counts the skbs it marks CRC-verified too. */
+static void check_counters(const struct ut_hook *h, const uint64_t *b, const uint64_t *a)
 {
-	int id;
+	int want[FOU_STAT__COUNT];
 
-	for (id = 0; id < FOU_STAT__COUNT; id++) {
-		long long d = (long long)(a[id] - b[id]);
-		long long w = T.want[id];
-
-		if (h->id == H_TC && id == FOU_STAT_SCTP_CSUM_MARKED && T.marked)
-			w++;
-		if (d != w)
-			tap_check_fail(__FILE__, __LINE__, "counter %s moved by %lld, expected %lld",
-				       bh_stat_names[id], d, w);
-	}
+	memcpy(want, T.want, sizeof(want));
+	if (h->id == H_TC && T.marked)
+		want[FOU_STAT_SCTP_CSUM_MARKED]++;
+	ut_check_counters(b, a, want);
 }
 
 static void check_port_stats(const struct fou_port_stats *b, const struct fou_port_stats *a)
 {
-	EXPECT_EQ(a->rx_packets - b->rx_packets, T.out == O_CHANGED && !T.port_drop,
-		  "port rx_packets delta");
+	ut_check_port_moved(b, a, T.out == O_CHANGED && !T.port_drop, T.port_drop);
 	EXPECT_EQ(a->rx_bytes - b->rx_bytes, T.port_drop ? 0 : T.inner_bytes, "port rx_bytes delta");
-	EXPECT_EQ(a->drop_packets - b->drop_packets, T.port_drop, "port drop_packets delta");
 }
 
 /* test_run's limits: skb frames up to a page less its overheads; XDP frames
@@ -627,52 +575,38 @@ static void check_port_stats(const struct fou_port_stats *b, const struct fou_po
 #define SKB_MAX   3500
 #define XDP_LINEAR 3000
 
-static int test_run(const struct hook *h, __u32 *retval, __u32 *out_len)
+static int test_run(const struct ut_hook *h, struct ut_io *io)
 {
-	struct xdp_md xctx = { .ingress_ifindex = T.ifindex ? T.ifindex : LO };
-	struct __sk_buff sctx = { .ifindex = T.ifindex ? T.ifindex : LO };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = T.p.buf, .data_size_in = T.p.len,
-		    .data_out = out_buf, .data_size_out = sizeof(out_buf), .repeat = 1);
-	int err;
+	const struct ut_ctx c = {
+		.set = true, .ifindex = T.ifindex ? T.ifindex : LO, .gso_size = T.gso_size,
+		.linear = T.linear ? T.linear : T.p.len < XDP_LINEAR ? T.p.len : XDP_LINEAR,
+	};
 
-	if (h->id == H_XDP) {
-		xctx.data_end = T.linear ? T.linear : T.p.len < XDP_LINEAR ? T.p.len : XDP_LINEAR;
-		o.ctx_in = &xctx;
-		o.ctx_size_in = sizeof(xctx);
-	} else {
-		sctx.gso_size = T.gso_size;
-		sctx.gso_segs = T.gso_size ? 2 : 0;
-		o.ctx_in = &sctx;
-		o.ctx_size_in = sizeof(sctx);
-	}
-	err = bpf_prog_test_run_opts(h->prog_fd, &o);
-	*retval = o.retval;
-	*out_len = o.data_size_out;
-	return err;
+	*io = UT_IO(T.p, out_buf);
+	return ut_test_run(h, &c, io);
 }
 
-static void run_on(const struct hook *h)
+/* T.fresh: what was learned before is forgotten before each hook's run. */
+static void run_on(const struct ut_hook *h)
 {
 	uint64_t before[FOU_STAT__COUNT], after[FOU_STAT__COUNT];
 	struct fou_port_stats pb, pa;
-	__u32 retval, olen;
-	int err;
+	struct ut_io io;
 
+	if (T.fresh) {
+		map_clear(m_peers);
+		map_clear(m_vtags);
+	}
 	tap_begin();
 	ASSERT_OK(bh_read_stats(h->stats_fd, before), "read fou_stats");
 	if (T.port_set)
-		ASSERT_OK(port_stats(h, &T.pk, &pb), "read fou_port_stats");
-	err = test_run(h, &retval, &olen);
-	ASSERT_OK(err, "bpf_prog_test_run_opts");
-	EXPECT_EQ(retval, T.out == O_DROP ? h->drop_ret : h->ok_ret, "verdict");
-	if (T.out == O_CHANGED)
-		EXPECT_MEMEQ(out_buf, olen, T.exp, T.exp_len, "output bytes");
-	else if (T.out == O_PASS)
-		EXPECT_MEMEQ(out_buf, olen, T.p.buf, T.p.len, "passed bytes (unchanged)");
+		ASSERT_OK(ut_port_stats(h, &T.pk, true, &pb), "read fou_port_stats");
+	ASSERT_OK(test_run(h, &io), "bpf_prog_test_run_opts");
+	ut_check_output(h, T.out, &io, T.exp, T.exp_len);
 	ASSERT_OK(bh_read_stats(h->stats_fd, after), "read fou_stats");
 	check_counters(h, before, after);
 	if (T.port_set) {
-		ASSERT_OK(port_stats(h, &T.pk, &pa), "read fou_port_stats");
+		ASSERT_OK(ut_port_stats(h, &T.pk, true, &pa), "read fou_port_stats");
 		check_port_stats(&pb, &pa);
 	}
 	check_maps();
@@ -682,17 +616,7 @@ cleanup:
 
 static void run(void)
 {
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		if (!(T.hooks & hooks[i].id))
-			continue;
-		if (T.fresh) {
-			map_clear(m_peers);
-			map_clear(m_vtags);
-		}
-		run_on(&hooks[i]);
-	}
+	ut_run_hooks(hooks, 3, T.hooks, T.name, run_on);
 }
 
 /* ---- expectations of output ---------------------------------------------- */
@@ -782,6 +706,34 @@ static void native_frame(struct frame *f, int fam, const struct sctp_b *s)
 	f->sctp = s;
 }
 
+/*
+ * One SCTP receive case, native or over UDP in transit (the format:
+ * unit_case.h): an SCTP packet from a recipe and its parameters, framed as
+ * .f says (.fam and .sctp are set per run; .f.udp: in UDP), received on lo
+ * or DEV with the fou_sctp_devs flags and the encap-port the row names
+ * (forgotten after it), and the counter it moves: a pass leaves the bytes
+ * unchanged (TC marks a good native CRC verified), a drop drops.
+ */
+struct native_row {
+	const char *id, *what;
+	uint8_t hooks, fams;             /* 0: H_RX, both families */
+	void (*sctp)(struct sctp_b *s, const struct native_row *r);
+	size_t n;                        /* the recipe's size or count */
+	int a;                           /* the recipe's variant */
+	uint32_t vtag;                   /* sb_std's */
+	struct frame f;                  /* VLAN, IPv4 options, fragment */
+	size_t cut;                      /* bytes taken off the frame's end */
+	int udp_len;                     /* .f.udp: the UDP length field by this */
+	uint16_t encap_port;             /* sctp set encap-port during the case */
+	bool pad;                        /* 6 bytes of Ethernet padding */
+	uint32_t linear, gso_size;       /* XDP's first buffer; the skb's GSO */
+	bool on_dev;                     /* received on DEV, not lo */
+	uint32_t dev_lo, dev_dev;        /* fou_sctp_devs flags during the case */
+	int stat;
+};
+
+/* ---- recipes: the SCTP packet of a row ------------------------------------ */
+
 /* A DATA packet of n user bytes, CRC good. */
 static void sb_std(struct sctp_b *s, uint32_t vtag, size_t n)
 {
@@ -790,260 +742,300 @@ static void sb_std(struct sctp_b *s, uint32_t vtag, size_t n)
 	sb_crc(s);
 }
 
-static void native_case(int hk, int fam, const char *what, int stat)
+/* DATA of r->n bytes; r->a: 1 a bad CRC, 2 the last bit flipped after the
+ * CRC, 3 a bit of byte 5000 flipped after it. */
+static void s_data(struct sctp_b *s, const struct native_row *r)
 {
-	struct frame f;
-
-	case_begin(hk, "native SCTP %s (%s)", what, fn(fam));
-	native_frame(&f, fam, &S);
-	build(&T.p, &f);
-	if (stat == FOU_STAT_PASS_SCTP_CRC_OK)
-		expect_rx_pass(stat, true);
-	else
-		expect(O_DROP, stat);
-	run();
+	sb_std(s, r->vtag, r->n);
+	if (r->a == 1)
+		sb_bad_crc(s);
+	else if (r->a == 2)
+		s->b[s->len - 1] ^= 0x80;
+	else if (r->a == 3)
+		s->b[5000] ^= 1;
 }
 
-static void cases_native_basic(int fam)
+/* INIT (chunk length 26); r->a: its CRC stored big-endian, right number,
+ * wrong byte order. */
+static void s_init(struct sctp_b *s, const struct native_row *r)
 {
-	sb_std(&S, 0x11223344, 100);
-	native_case(H_RX, fam, "DATA, good CRC", FOU_STAT_PASS_SCTP_CRC_OK);
-	sb_bad_crc(&S);
-	native_case(H_RX, fam, "DATA, bad CRC", FOU_STAT_DROP_SCTP_CRC);
-	sb_begin(&S, 5001, 5002, 0);
-	sb_init(&S, CID_INIT, 0xabcdef01);
-	sb_crc(&S);
-	native_case(H_RX, fam, "INIT (chunk length 26), good CRC", FOU_STAT_PASS_SCTP_CRC_OK);
-	/* a CRC stored big-endian: right number, wrong byte order */
-	{
-		uint32_t c = sctp_crc32c_ref(S.b, S.len);
-
-		be32_put(S.b + 8, c);
-		native_case(H_RX, fam, "INIT, CRC stored big-endian", FOU_STAT_DROP_SCTP_CRC);
-	}
-	sb_begin(&S, 5001, 5002, 0x01020304);
-	sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
-	sb_data(&S, 7, 33);
-	sb_chunk(&S, CID_ABORT, 1, NULL, 0, false);
-	sb_crc(&S);
-	native_case(H_RX, fam, "three chunks (SACK, DATA of 45, ABORT)", FOU_STAT_PASS_SCTP_CRC_OK);
-	S.b[S.len - 9] ^= 0x20; /* one bit of the DATA */
-	native_case(H_RX, fam, "three chunks, one bit flipped", FOU_STAT_DROP_SCTP_CRC);
+	sb_begin(s, 5001, 5002, 0);
+	sb_init(s, CID_INIT, 0xabcdef01);
+	sb_crc(s);
+	if (r->a)
+		be32_put(s->b + 8, sctp_crc32c_ref(s->b, s->len));
 }
 
-/* Common header and chunks that do not add up; the CRC is right each time,
- * so the walk decides. */
-static void cases_native_malformed(int fam)
+/* SACK, DATA of 45, ABORT; r->a: one bit of the DATA flipped after the CRC. */
+static void s_three(struct sctp_b *s, const struct native_row *r)
 {
-	static const uint16_t small[] = { 0, 1, 2, 3 };
-	char what[80];
-	unsigned int i;
-	size_t n;
+	sb_begin(s, 5001, 5002, 0x01020304);
+	sb_chunk(s, CID_SACK, 0, NULL, 12, false);
+	sb_data(s, 7, 33);
+	sb_chunk(s, CID_ABORT, 1, NULL, 0, false);
+	sb_crc(s);
+	if (r->a)
+		s->b[s->len - 9] ^= 0x20;
+}
 
-	for (n = 0; n <= 15; n += 3) {
-		sb_std(&S, 0x11223344, 8);
-		S.len = n;
-		if (n >= 12)
-			sb_crc(&S);
-		snprintf(what, sizeof(what), "IP payload of %zu bytes%s", n,
-			 n == 12 ? " (common header only)" : "");
-		native_case(H_RX, fam, what, FOU_STAT_DROP_SCTP_SHORT);
-	}
-	sb_std(&S, 0x11223344, 20);
-	be16_put(S.b + S.last + 2, be16_get(S.b + S.last + 2) + 4);
-	sb_crc(&S);
-	native_case(H_RX, fam, "chunk length 4 past the end", FOU_STAT_DROP_SCTP_CHUNK_LEN);
-	sb_std(&S, 0x11223344, 20);
-	be16_put(S.b + S.last + 2, 0xffff);
-	sb_crc(&S);
-	native_case(H_RX, fam, "chunk length 65535", FOU_STAT_DROP_SCTP_CHUNK_LEN);
-	for (i = 0; i < 4; i++) {
-		sb_begin(&S, 5001, 5002, 0x11223344);
-		sb_chunk(&S, CID_DATA, 3, NULL, 16, false);
-		be16_put(S.b + S.last + 2, small[i]);
-		sb_crc(&S);
-		snprintf(what, sizeof(what), "first chunk length %u", small[i]);
-		native_case(H_RX, fam, what, FOU_STAT_DROP_SCTP_CHUNK_ZERO);
-	}
-	sb_begin(&S, 5001, 5002, 0x11223344);
-	sb_data(&S, 1, 8);
-	sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
-	be16_put(S.b + S.last + 2, 2);
-	sb_crc(&S);
-	native_case(H_RX, fam, "second chunk length 2", FOU_STAT_DROP_SCTP_CHUNK_ZERO);
+/* An IP payload of r->n bytes of a DATA packet (CRC over it from 12 on). */
+static void s_short(struct sctp_b *s, const struct native_row *r)
+{
+	sb_std(s, 0x11223344, 8);
+	s->len = r->n;
+	if (r->n >= 12)
+		sb_crc(s);
+}
 
-	/* Bytes after a chunk that needs no padding: a chunk header cut short. */
-	for (n = 1; n <= 3; n++) {
-		sb_std(&S, 0x11223344, 8); /* DATA of 24 bytes */
-		memset(S.b + S.len, 0, n);
-		S.len += n;
-		sb_crc(&S);
-		snprintf(what, sizeof(what), "%zu byte(s) after a last chunk that needs no padding", n);
-		native_case(H_RX, fam, what, FOU_STAT_DROP_SCTP_CHUNK_LEN);
+/* DATA of 20 whose chunk length is r->a more (r->n: is r->n). */
+static void s_chunk_len(struct sctp_b *s, const struct native_row *r)
+{
+	sb_std(s, 0x11223344, 20);
+	be16_put(s->b + s->last + 2,
+		 (uint16_t)(r->n ? r->n : (size_t)(be16_get(s->b + s->last + 2) + r->a)));
+	sb_crc(s);
+}
+
+/* The first chunk's length r->n; r->a: the second chunk's (a SACK). */
+static void s_chunk_small(struct sctp_b *s, const struct native_row *r)
+{
+	sb_begin(s, 5001, 5002, 0x11223344);
+	if (r->a) {
+		sb_data(s, 1, 8);
+		sb_chunk(s, CID_SACK, 0, NULL, 12, false);
+	} else {
+		sb_chunk(s, CID_DATA, 3, NULL, 16, false);
 	}
-	/* The last chunk's padding: all, part or none of it may be there. */
-	for (n = 0; n <= 3; n++) {
-		sb_begin(&S, 5001, 5002, 0x11223344);
-		sb_data(&S, 1, 5); /* length 21, 3 bytes of padding */
-		S.len -= 3 - n;
-		sb_crc(&S);
-		snprintf(what, sizeof(what), "last chunk (length 21) with %zu of its 3 padding bytes", n);
-		native_case(H_RX, fam, what, FOU_STAT_PASS_SCTP_CRC_OK);
+	be16_put(s->b + s->last + 2, r->n);
+	sb_crc(s);
+}
+
+/* r->n zero bytes after a DATA chunk of 24 bytes (which needs no padding). */
+static void s_trailing(struct sctp_b *s, const struct native_row *r)
+{
+	sb_std(s, 0x11223344, 8);
+	memset(s->b + s->len, 0, r->n);
+	s->len += r->n;
+	sb_crc(s);
+}
+
+/* DATA of length 21 with r->n of its 3 padding bytes; r->a: all of them
+ * and 4 zero bytes after (a chunk of length 0). */
+static void s_padding(struct sctp_b *s, const struct native_row *r)
+{
+	sb_begin(s, 5001, 5002, 0x11223344);
+	sb_data(s, 1, 5);
+	if (r->a) {
+		memset(s->b + s->len, 0, 4);
+		s->len += 4;
+	} else {
+		s->len -= 3 - r->n;
 	}
-	sb_begin(&S, 5001, 5002, 0x11223344);
-	sb_data(&S, 1, 5);
-	memset(S.b + S.len, 0, 4);
-	S.len += 4;
-	sb_crc(&S);
-	native_case(H_RX, fam, "padding, then 4 zero bytes (a chunk of length 0)",
-		    FOU_STAT_DROP_SCTP_CHUNK_ZERO);
+	sb_crc(s);
 }
 
 /* More chunks than the walk looks at (SCTP_MAX_CHUNKS, 64): the one after
- * them is not looked at, but the CRC still covers it. */
-static void cases_native_many_chunks(int fam)
+ * them is not looked at, but the CRC still covers it. r->a: 1 the 65th of
+ * length 0, 2 the 64th too, 3 both whole again and a bad CRC. */
+static void s_many(struct sctp_b *s, const struct native_row *r)
 {
-	int i;
-
-	sb_begin(&S, 5001, 5002, 0x11223344);
-	for (i = 0; i < 64; i++)
-		sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
-	sb_chunk(&S, CID_SACK, 0, NULL, 12, false);
-	sb_crc(&S);
-	native_case(H_RX, fam, "65 chunks", FOU_STAT_PASS_SCTP_CRC_OK);
-	be16_put(S.b + S.last + 2, 0);
-	sb_crc(&S);
-	native_case(H_RX, fam, "65 chunks, the 65th of length 0 (beyond the walk)",
-		    FOU_STAT_PASS_SCTP_CRC_OK);
-	be16_put(S.b + S.last - 16 + 2, 0);
-	sb_crc(&S);
-	native_case(H_RX, fam, "65 chunks, the 64th of length 0", FOU_STAT_DROP_SCTP_CHUNK_ZERO);
-	be16_put(S.b + S.last - 16 + 2, 16);
-	be16_put(S.b + S.last + 2, 16);
-	sctp_put_crc(S.b, sctp_crc32c_ref(S.b, S.len) ^ 1);
-	native_case(H_RX, fam, "65 chunks, bad CRC", FOU_STAT_DROP_SCTP_CRC);
+	sb_begin(s, 5001, 5002, 0x11223344);
+	for (int i = 0; i < 65; i++)
+		sb_chunk(s, CID_SACK, 0, NULL, 12, false);
+	if (r->a == 1 || r->a == 2)
+		be16_put(s->b + s->last + 2, 0);
+	if (r->a == 2)
+		be16_put(s->b + s->last - 16 + 2, 0);
+	sb_crc(s);
+	if (r->a == 3)
+		sctp_put_crc(s->b, sctp_crc32c_ref(s->b, s->len) ^ 1);
 }
 
-static void cases_native_frames(int fam)
+/* SCTP/UDP not shaped like SCTP: DATA of 1 byte whose chunk length says 40;
+ * r->a: cut to 15 bytes. */
+static void s_not_sctp(struct sctp_b *s, const struct native_row *r)
 {
-	struct frame f;
-	size_t n;
-
-	/* IP total length past the frame */
-	sb_std(&S, 0x11223344, 40);
-	case_begin(H_RX, "native SCTP, IP length 4 past the frame (%s)", fn(fam));
-	native_frame(&f, fam, &S);
-	build(&T.p, &f);
-	T.p.len -= 4;
-	expect(O_DROP, FOU_STAT_DROP_TRUNCATED);
-	run();
-
-	case_begin(H_RX, "native SCTP with 6 bytes of Ethernet padding (%s)", fn(fam));
-	build(&T.p, &f);
-	pkt_bytes(&T.p, "\xff\xff\xff\xff\xff\xff", 6);
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
-	run();
-
-	case_begin(H_XDP, "native SCTP VLAN-tagged, good CRC (%s)", fn(fam));
-	f.vlan = true;
-	build(&T.p, &f);
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
-	run();
-	sb_bad_crc(&S);
-	case_begin(H_XDP, "native SCTP VLAN-tagged, bad CRC (%s)", fn(fam));
-	build(&T.p, &f);
-	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
-	run();
-	f.vlan = false;
-
-	if (fam == 4) {
-		sb_std(&S, 0x11223344, 40);
-		case_begin(H_RX, "native SCTP with 40 bytes of IPv4 options");
-		f.optlen = 40;
-		build(&T.p, &f);
-		expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
-		run();
-		f.optlen = 0;
-		case_begin(H_RX, "native SCTP, first IPv4 fragment (not checked)");
-		f.frag = PKT_IP4_MF;
-		sb_bad_crc(&S);
-		build(&T.p, &f);
-		expect_rx_pass(FOU_STAT_PASS_FRAGMENT, false);
-		run();
-		f.frag = 0;
-	}
-
-	for (n = 1400; n <= 3400; n += 2000) {
-		sb_std(&S, 0x55667788, n);
-		case_begin(H_RX, "native SCTP DATA of %zu bytes, good CRC (%s)", n, fn(fam));
-		build(&T.p, &f);
-		expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
-		run();
-		S.b[S.len - 1] ^= 0x80;
-		case_begin(H_RX, "native SCTP DATA of %zu bytes, last bit flipped (%s)", n, fn(fam));
-		build(&T.p, &f);
-		expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
-		run();
-	}
-	/* Jumbo frames: XDP multi-buffer (test_run cannot make such skbs). */
-	sb_std(&S, 0x55667788, 8900);
-	case_begin(H_XDP, "native SCTP jumbo frame (%s, multi-buffer), good CRC", fn(fam));
-	build(&T.p, &f);
-	snprintf(T.name + strlen(T.name), sizeof(T.name) - strlen(T.name), ", %zu bytes", T.p.len);
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
-	run();
-	case_begin(H_XDP, "native SCTP jumbo frame (%s, 200 bytes linear), good CRC", fn(fam));
-	build(&T.p, &f);
-	T.linear = 200;
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
-	run();
-	S.b[5000] ^= 1;
-	case_begin(H_XDP, "native SCTP jumbo frame (%s, multi-buffer), bit flipped in a frag", fn(fam));
-	build(&T.p, &f);
-	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
-	run();
+	sb_std(s, 0x0badcafe, 1);
+	be16_put(s->b + s->last + 2, 40);
+	sb_crc(s);
+	if (r->a)
+		s->len = 15;
 }
 
-/* A device that does not verify: SCTP on it is none of our business. */
-static void cases_native_noverify(int fam)
-{
-	struct frame f;
+/* ---- the runner ----------------------------------------------------------- */
 
-	sb_std(&S, 0x11223344, 50);
-	sb_bad_crc(&S);
-	native_frame(&f, fam, &S);
-	dev_set(LO, FOU_SCTP_DEV_F_NOVERIFY);
-	case_begin(H_RX, "native SCTP, bad CRC, on a noverify device (lo) (%s)", fn(fam));
-	build(&T.p, &f);
-	expect_rx_pass(FOU_STAT_PASS_NOT_UDP, false);
+static void native_run(const struct native_row *r, int fam)
+{
+	struct frame f = r->f;
+
+	int ip;
+
+	case_begin(r->hooks ? r->hooks : H_RX, "%s: %s %s (%s)", r->id,
+		   f.udp ? "transit SCTP/UDP" : "native SCTP", r->what, fn(fam));
+	r->sctp(&S, r);
+	f.fam = fam;
+	f.sctp = &S;
+	ip = build(&T.p, &f);
+	if (r->udp_len)
+		pkt_put16(&T.p, pkt_off(&T.p, ip) + (fam == 4 ? 20 : 40) + 4,
+			  (uint16_t)(8 + S.len + r->udp_len));
+	T.p.len -= r->cut;
+	if (r->pad)
+		pkt_bytes(&T.p, "\xff\xff\xff\xff\xff\xff", 6);
+	T.linear = r->linear;
+	T.gso_size = r->gso_size;
+	T.ifindex = r->on_dev ? ifidx : 0;
+	if (FOU_STAT_IS_DROP(r->stat))
+		expect(O_DROP, r->stat);
+	else
+		expect_rx_pass(r->stat, r->stat == FOU_STAT_PASS_SCTP_CRC_OK && !f.udp &&
+					r->hooks != H_XDP);
+	dev_set(LO, r->dev_lo);
+	dev_set(ifidx, r->dev_dev);
+	conf_set(r->encap_port, 0);
 	run();
 	dev_set(LO, 0);
-	dev_set(ifidx, FOU_SCTP_DEV_F_NOVERIFY);
-	case_begin(H_RX, "native SCTP, bad CRC, on " DEV " (noverify) (%s)", fn(fam));
-	build(&T.p, &f);
-	T.ifindex = ifidx;
-	expect_rx_pass(FOU_STAT_PASS_NOT_UDP, false);
-	run();
-	/* a GSO skb holds several packets: no one CRC32c to check (TC only) */
 	dev_set(ifidx, 0);
-	case_begin(H_TC, "native SCTP GSO skb (gso_size GSO_BY_FRAGS), bad CRC, verify on (%s)", fn(fam));
-	build(&T.p, &f);
-	T.gso_size = 0xffff;
-	expect_rx_pass(FOU_STAT_PASS_NOT_UDP, false);
-	run();
-	dev_set(ifidx, FOU_SCTP_DEV_F_NOVERIFY);
-	case_begin(H_RX, "native SCTP, bad CRC, on lo while " DEV " is noverify (%s)", fn(fam));
-	build(&T.p, &f);
-	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
-	run();
-	dev_set(ifidx, FOU_SCTP_DEV_F_FILL);
-	case_begin(H_RX, "native SCTP, bad CRC, on " DEV " (fill, verify) (%s)", fn(fam));
-	build(&T.p, &f);
-	T.ifindex = ifidx;
-	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
-	run();
-	dev_set(ifidx, 0);
+	conf_set(0, 0);
 }
+
+/* ---- the table ------------------------------------------------------------ */
+
+#define S(x) FOU_STAT_##x
+#define DATA(id, w, h, n_, a_, st) \
+	{ id, w, h, .sctp = s_data, .n = n_, .a = a_, .vtag = 0x11223344, .stat = S(st) }
+#define BIG(id, w, h, n_, a_, st) \
+	{ id, w, h, .sctp = s_data, .n = n_, .a = a_, .vtag = 0x55667788, .stat = S(st) }
+#define RECIPE(id, w, fn_, n_, a_, st) \
+	{ id, w, .sctp = fn_, .n = n_, .a = a_, .stat = S(st) }
+/* A DATA packet with a bad CRC of 50 bytes on a device that does not
+ * verify: SCTP on it is none of our business. */
+#define NOVERIFY(w, h, lo, dev, on, gso, st) \
+	{ "noverify", "bad CRC, " w, h, .sctp = s_data, .n = 50, .a = 1, .vtag = 0x11223344, \
+	  .dev_lo = lo, .dev_dev = dev, .on_dev = on, .gso_size = gso, .stat = S(st) }
+
+static const struct native_row native_rows[] = {
+	DATA("native", "DATA, good CRC", 0, 100, 0, PASS_SCTP_CRC_OK),
+	DATA("native", "DATA, bad CRC", 0, 100, 1, DROP_SCTP_CRC),
+	RECIPE("native", "INIT (chunk length 26), good CRC", s_init, 0, 0, PASS_SCTP_CRC_OK),
+	RECIPE("native", "INIT, CRC stored big-endian", s_init, 0, 1, DROP_SCTP_CRC),
+	RECIPE("native", "three chunks (SACK, DATA of 45, ABORT)", s_three, 0, 0, PASS_SCTP_CRC_OK),
+	RECIPE("native", "three chunks, one bit flipped", s_three, 0, 1, DROP_SCTP_CRC),
+	/* Common header and chunks that do not add up; the CRC is right each
+	 * time, so the walk decides. */
+	RECIPE("malformed", "IP payload of 0 bytes", s_short, 0, 0, DROP_SCTP_SHORT),
+	RECIPE("malformed", "IP payload of 3 bytes", s_short, 3, 0, DROP_SCTP_SHORT),
+	RECIPE("malformed", "IP payload of 6 bytes", s_short, 6, 0, DROP_SCTP_SHORT),
+	RECIPE("malformed", "IP payload of 9 bytes", s_short, 9, 0, DROP_SCTP_SHORT),
+	RECIPE("malformed", "IP payload of 12 bytes (common header only)", s_short, 12, 0,
+	       DROP_SCTP_SHORT),
+	RECIPE("malformed", "IP payload of 15 bytes", s_short, 15, 0, DROP_SCTP_SHORT),
+	RECIPE("malformed", "chunk length 4 past the end", s_chunk_len, 0, 4, DROP_SCTP_CHUNK_LEN),
+	RECIPE("malformed", "chunk length 65535", s_chunk_len, 0xffff, 0, DROP_SCTP_CHUNK_LEN),
+	RECIPE("malformed", "first chunk length 0", s_chunk_small, 0, 0, DROP_SCTP_CHUNK_ZERO),
+	RECIPE("malformed", "first chunk length 1", s_chunk_small, 1, 0, DROP_SCTP_CHUNK_ZERO),
+	RECIPE("malformed", "first chunk length 2", s_chunk_small, 2, 0, DROP_SCTP_CHUNK_ZERO),
+	RECIPE("malformed", "first chunk length 3", s_chunk_small, 3, 0, DROP_SCTP_CHUNK_ZERO),
+	RECIPE("malformed", "second chunk length 2", s_chunk_small, 2, 1, DROP_SCTP_CHUNK_ZERO),
+	/* Bytes after a chunk that needs no padding: a chunk header cut short. */
+	RECIPE("malformed", "1 byte(s) after a last chunk that needs no padding", s_trailing, 1, 0,
+	       DROP_SCTP_CHUNK_LEN),
+	RECIPE("malformed", "2 byte(s) after a last chunk that needs no padding", s_trailing, 2, 0,
+	       DROP_SCTP_CHUNK_LEN),
+	RECIPE("malformed", "3 byte(s) after a last chunk that needs no padding", s_trailing, 3, 0,
+	       DROP_SCTP_CHUNK_LEN),
+	/* The last chunk's padding: all, part or none of it may be there. */
+	RECIPE("padding", "last chunk (length 21) with 0 of its 3 padding bytes", s_padding, 0, 0,
+	       PASS_SCTP_CRC_OK),
+	RECIPE("padding", "last chunk (length 21) with 1 of its 3 padding bytes", s_padding, 1, 0,
+	       PASS_SCTP_CRC_OK),
+	RECIPE("padding", "last chunk (length 21) with 2 of its 3 padding bytes", s_padding, 2, 0,
+	       PASS_SCTP_CRC_OK),
+	RECIPE("padding", "last chunk (length 21) with 3 of its 3 padding bytes", s_padding, 3, 0,
+	       PASS_SCTP_CRC_OK),
+	RECIPE("padding", "padding, then 4 zero bytes (a chunk of length 0)", s_padding, 0, 1,
+	       DROP_SCTP_CHUNK_ZERO),
+	RECIPE("many_chunks", "65 chunks", s_many, 0, 0, PASS_SCTP_CRC_OK),
+	RECIPE("many_chunks", "65 chunks, the 65th of length 0 (beyond the walk)", s_many, 0, 1,
+	       PASS_SCTP_CRC_OK),
+	RECIPE("many_chunks", "65 chunks, the 64th of length 0", s_many, 0, 2,
+	       DROP_SCTP_CHUNK_ZERO),
+	RECIPE("many_chunks", "65 chunks, bad CRC", s_many, 0, 3, DROP_SCTP_CRC),
+	{ "frame", "IP length 4 past the frame", .sctp = s_data, .n = 40, .vtag = 0x11223344,
+	  .cut = 4, .stat = S(DROP_TRUNCATED) },
+	{ "frame", "with 6 bytes of Ethernet padding", .sctp = s_data, .n = 40,
+	  .vtag = 0x11223344, .pad = true, .stat = S(PASS_SCTP_CRC_OK) },
+	{ "frame", "VLAN-tagged, good CRC", H_XDP, .sctp = s_data, .n = 40, .vtag = 0x11223344,
+	  .f.vlan = true, .stat = S(PASS_SCTP_CRC_OK) },
+	{ "frame", "VLAN-tagged, bad CRC", H_XDP, .sctp = s_data, .n = 40, .a = 1,
+	  .vtag = 0x11223344, .f.vlan = true, .stat = S(DROP_SCTP_CRC) },
+	{ "frame", "with 40 bytes of IPv4 options", .fams = F_4, .sctp = s_data, .n = 40,
+	  .vtag = 0x11223344, .f.optlen = 40, .stat = S(PASS_SCTP_CRC_OK) },
+	{ "frame", "first IPv4 fragment (not checked)", .fams = F_4, .sctp = s_data, .n = 40,
+	  .a = 1, .vtag = 0x11223344, .f.frag = PKT_IP4_MF, .stat = S(PASS_FRAGMENT) },
+	BIG("frame", "DATA of 1400 bytes, good CRC", 0, 1400, 0, PASS_SCTP_CRC_OK),
+	BIG("frame", "DATA of 1400 bytes, last bit flipped", 0, 1400, 2, DROP_SCTP_CRC),
+	BIG("frame", "DATA of 3400 bytes, good CRC", 0, 3400, 0, PASS_SCTP_CRC_OK),
+	BIG("frame", "DATA of 3400 bytes, last bit flipped", 0, 3400, 2, DROP_SCTP_CRC),
+	/* Jumbo frames: XDP multi-buffer (test_run cannot make such skbs). */
+	BIG("jumbo", "jumbo frame of DATA 8900 (multi-buffer), good CRC", H_XDP, 8900, 0,
+	    PASS_SCTP_CRC_OK),
+	{ "jumbo", "jumbo frame of DATA 8900 (200 bytes linear), good CRC", H_XDP,
+	  .sctp = s_data, .n = 8900, .vtag = 0x55667788, .linear = 200,
+	  .stat = S(PASS_SCTP_CRC_OK) },
+	BIG("jumbo", "jumbo frame of DATA 8900 (multi-buffer), bit flipped in a frag", H_XDP,
+	    8900, 3, DROP_SCTP_CRC),
+	NOVERIFY("on a noverify device (lo)", 0, FOU_SCTP_DEV_F_NOVERIFY, 0, false, 0,
+		 PASS_NOT_UDP),
+	NOVERIFY("on " DEV " (noverify)", 0, 0, FOU_SCTP_DEV_F_NOVERIFY, true, 0, PASS_NOT_UDP),
+	/* a GSO skb holds several packets: no one CRC32c to check (TC only) */
+	NOVERIFY("GSO skb (gso_size GSO_BY_FRAGS), verify on", H_TC, 0, 0, false, 0xffff,
+		 PASS_NOT_UDP),
+	NOVERIFY("on lo while " DEV " is noverify", 0, 0, FOU_SCTP_DEV_F_NOVERIFY, false, 0,
+		 DROP_SCTP_CRC),
+	NOVERIFY("on " DEV " (fill, verify)", 0, 0, FOU_SCTP_DEV_F_FILL, true, 0, DROP_SCTP_CRC),
+};
+
+/* SCTP/UDP from sport to dport, not to this host: its CRC is checked on
+ * the RFC 6951 port (DEF_PORT, or the encap-port set), the rest passes. */
+#define UDPF(sp, dp) .f = { .udp = true, .sport = sp, .dport = dp }
+#define TRANSIT(w, h, n_, a_, sp, dp, st, ...) \
+	{ "transit", w, h, .sctp = s_data, .n = n_, .a = a_, .vtag = 0x0badcafe,         \
+	  UDPF(sp, dp), .stat = S(st), __VA_ARGS__ }
+
+static const struct native_row transit_rows[] = {
+	TRANSIT("40000 -> 9899, good CRC", 0, 64, 0, 40000, DEF_PORT, PASS_SCTP_CRC_OK),
+	TRANSIT("9899 -> 40000, good CRC", 0, 64, 0, DEF_PORT, 40000, PASS_SCTP_CRC_OK),
+	TRANSIT("40000 -> 12345, other port", 0, 64, 0, 40000, P_OTHER, PASS_NO_PORT),
+	TRANSIT("40000 -> 9899, bad CRC", 0, 64, 1, 40000, DEF_PORT, DROP_SCTP_CRC),
+	TRANSIT("9899 -> 40000, bad CRC", 0, 64, 1, DEF_PORT, 40000, DROP_SCTP_CRC),
+	TRANSIT("40000 -> 12345, other port, bad CRC", 0, 64, 1, 40000, P_OTHER, PASS_NO_PORT),
+	/* Only the port says it is SCTP: what is not shaped like it is some
+	 * other protocol's, passed untouched. */
+	{ "transit", "chunk past the end: not SCTP", .sctp = s_not_sctp,
+	  UDPF(40000, DEF_PORT), .stat = S(PASS_NOT_SCTP) },
+	{ "transit", "15 bytes: not SCTP", .sctp = s_not_sctp, .a = 1,
+	  UDPF(40000, DEF_PORT), .stat = S(PASS_NOT_SCTP) },
+	TRANSIT("UDP length -4", 0, 64, 0, 40000, DEF_PORT, PASS_NOT_SCTP, .udp_len = -4),
+	TRANSIT("UDP length +4", 0, 64, 0, 40000, DEF_PORT, PASS_NOT_SCTP, .udp_len = 4),
+	TRANSIT("IP length past the frame", 0, 64, 0, 40000, DEF_PORT, PASS_NOT_SCTP, .cut = 2),
+	/* The UDP checksum is the endpoint's to check; the CRC is ours. */
+	{ "transit", "bad UDP checksum, good CRC", .sctp = s_data, .n = 64, .vtag = 0x0badcafe,
+	  .f = { .udp = true, .sport = 40000, .dport = DEF_PORT, .csum = PKT_CSUM_BAD },
+	  .stat = S(PASS_SCTP_CRC_OK) },
+	TRANSIT("40000 -> 5000, encap-port 5000, good CRC", 0, 64, 0, 40000, 5000,
+		PASS_SCTP_CRC_OK, .encap_port = 5000),
+	TRANSIT("5000 -> 40000, encap-port 5000, bad CRC", 0, 64, 1, 5000, 40000, DROP_SCTP_CRC,
+		.encap_port = 5000),
+	TRANSIT("40000 -> 9899, encap-port 5000, bad CRC", 0, 64, 1, 40000, DEF_PORT,
+		PASS_NO_PORT, .encap_port = 5000),
+	TRANSIT("noverify device, bad CRC", 0, 64, 1, 40000, DEF_PORT, PASS_NO_PORT,
+		.dev_lo = FOU_SCTP_DEV_F_NOVERIFY),
+	TRANSIT("jumbo frame (multi-buffer), good CRC", H_XDP, 8900, 0, 40000, DEF_PORT,
+		PASS_SCTP_CRC_OK),
+	TRANSIT("jumbo frame (multi-buffer), bad CRC", H_XDP, 8900, 1, 40000, DEF_PORT,
+		DROP_SCTP_CRC),
+};
 
 /* ---- receive: SCTP over UDP in transit ----------------------------------- */
 
@@ -1054,91 +1046,6 @@ static void udp_frame(struct frame *f, int fam, uint16_t sport, uint16_t dport,
 	f->udp = true;
 	f->sport = sport;
 	f->dport = dport;
-}
-
-static void transit_case(int fam, uint16_t sport, uint16_t dport, int stat, const char *what)
-{
-	struct frame f;
-
-	case_begin(H_RX, "transit SCTP/UDP %u -> %u, %s (%s)", sport, dport, what, fn(fam));
-	udp_frame(&f, fam, sport, dport, &S);
-	build(&T.p, &f);
-	if (stat < FOU_STAT_DROP_PEER)
-		expect_rx_pass(stat, false);
-	else
-		expect(O_DROP, stat);
-	run();
-}
-
-static void cases_transit(int fam)
-{
-	struct frame f;
-	size_t ip;
-
-	sb_std(&S, 0x0badcafe, 64);
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_SCTP_CRC_OK, "good CRC");
-	transit_case(fam, DEF_PORT, 40000, FOU_STAT_PASS_SCTP_CRC_OK, "good CRC");
-	transit_case(fam, 40000, P_OTHER, FOU_STAT_PASS_NO_PORT, "other port");
-	sb_bad_crc(&S);
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_DROP_SCTP_CRC, "bad CRC");
-	transit_case(fam, DEF_PORT, 40000, FOU_STAT_DROP_SCTP_CRC, "bad CRC");
-	transit_case(fam, 40000, P_OTHER, FOU_STAT_PASS_NO_PORT, "other port, bad CRC");
-	sb_std(&S, 0x0badcafe, 1);
-	be16_put(S.b + S.last + 2, 40);
-	sb_crc(&S);
-	/* Only the port says it is SCTP: what is not shaped like it is some
-	 * other protocol's, passed untouched. */
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NOT_SCTP, "chunk past the end: not SCTP");
-	S.len = 15;
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NOT_SCTP, "15 bytes: not SCTP");
-
-	sb_std(&S, 0x0badcafe, 64);
-	case_begin(H_RX, "transit SCTP/UDP, UDP length -4 (%s)", fn(fam));
-	udp_frame(&f, fam, 40000, DEF_PORT, &S);
-	ip = pkt_off(&T.p, build(&T.p, &f));
-	pkt_put16(&T.p, ip + (fam == 4 ? 20 : 40) + 4, 8 + S.len - 4);
-	expect_rx_pass(FOU_STAT_PASS_NOT_SCTP, false);
-	run();
-	case_begin(H_RX, "transit SCTP/UDP, UDP length +4 (%s)", fn(fam));
-	ip = pkt_off(&T.p, build(&T.p, &f));
-	pkt_put16(&T.p, ip + (fam == 4 ? 20 : 40) + 4, 8 + S.len + 4);
-	expect_rx_pass(FOU_STAT_PASS_NOT_SCTP, false);
-	run();
-	case_begin(H_RX, "transit SCTP/UDP, IP length past the frame (%s)", fn(fam));
-	build(&T.p, &f);
-	T.p.len -= 2;
-	expect_rx_pass(FOU_STAT_PASS_NOT_SCTP, false);
-	run();
-	/* The UDP checksum is the endpoint's to check; the CRC is ours. */
-	case_begin(H_RX, "transit SCTP/UDP, bad UDP checksum, good CRC (%s)", fn(fam));
-	f.csum = PKT_CSUM_BAD;
-	build(&T.p, &f);
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
-	run();
-	f.csum = PKT_CSUM_AUTO;
-
-	conf_set(5000, 0);
-	transit_case(fam, 40000, 5000, FOU_STAT_PASS_SCTP_CRC_OK, "encap-port 5000, good CRC");
-	sb_bad_crc(&S);
-	transit_case(fam, 5000, 40000, FOU_STAT_DROP_SCTP_CRC, "encap-port 5000, bad CRC");
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NO_PORT, "encap-port 5000, bad CRC");
-	conf_set(0, 0);
-
-	dev_set(LO, FOU_SCTP_DEV_F_NOVERIFY);
-	transit_case(fam, 40000, DEF_PORT, FOU_STAT_PASS_NO_PORT, "noverify device, bad CRC");
-	dev_set(LO, 0);
-
-	sb_std(&S, 0x0badcafe, 8900);
-	case_begin(H_XDP, "transit SCTP/UDP jumbo frame (%s, multi-buffer), good CRC", fn(fam));
-	udp_frame(&f, fam, 40000, DEF_PORT, &S);
-	build(&T.p, &f);
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, false);
-	run();
-	sb_bad_crc(&S);
-	case_begin(H_XDP, "transit SCTP/UDP jumbo frame (%s, multi-buffer), bad CRC", fn(fam));
-	build(&T.p, &f);
-	expect(O_DROP, FOU_STAT_DROP_SCTP_CRC);
-	run();
 }
 
 /* ---- receive: the RFC 6951 port ------------------------------------------ */
@@ -1171,397 +1078,352 @@ static void port_drop(int stat, int fam, uint16_t port)
 	T.pk.family = fam;
 }
 
-static void cases_port_decap(int fam)
-{
+/*
+ * One case of the RFC 6951 port (the format: unit_case.h): SCTP/UDP from
+ * A:PORT_A (.from_a2: from a2) to .port, received on lo: an INIT with A's
+ * tag, or DATA of .n bytes with B's (.data), changed by .sctp; framed as .f
+ * says (VLAN, IPv4 options, UDP checksum), then .pad10 bytes of Ethernet
+ * padding or the UDP length field by .udp_len; the counter: rx_decap_sctp
+ * decapsulates (the expected bytes without the padding), any other drops,
+ * counted at the port; the event counted besides; what fou_sctp_peers holds
+ * after (A's or a2's entry for A's INIT, the entries in the maps).
+ */
+struct port_row {
+	const char *what;
+	uint8_t hooks, fams;      /* 0: H_RX, both; F_ONCE: IPv4, no family in the name */
+	bool data;
+	uint16_t n;
+	void (*sctp)(struct sctp_b *s);
 	struct frame f;
+	bool from_a2;
+	uint16_t port;
+	bool pad10;
+	int udp_len;
+	int stat, event;
+	bool fresh;               /* the same INIT again: never over an existing entry */
+	uint8_t peer;             /* 1: A's entry, 2: a2's */
+	bool counted;
+	int npeers, nvtags;
+};
+
+static void s_len15(struct sctp_b *s) { s->len = 15; }
+static void set_chunk_len(struct sctp_b *s, uint16_t len)
+{
+	be16_put(s->b + s->last + 2, len);
+	sb_crc(s);
+}
+static void s_chunk_len3(struct sctp_b *s) { set_chunk_len(s, 3); }
+static void s_chunk_len100(struct sctp_b *s) { set_chunk_len(s, 100); }
+
+static void port_run(const struct port_row *r, int fam)
+{
+	const char *from = r->from_a2 ? a2_addr(fam) : NULL;
+	struct frame f;
+	int ip;
 
 	sctp_reset();
-	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
-	case_begin(H_RX, "RFC 6951 port: INIT over UDP (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	expect_decap(&f, P_SCTP);
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	T.fresh = true; /* the same INIT again: never over an existing entry */
-	want_peer(fam, a_addr(fam), TAG_A, PORT_A, 0, 0);
-	want_counts(1, 0);
-	run();
-
-	if (fam == 4) {
-		uint8_t opt;
-
-		for (opt = 8; opt <= 40; opt += 32) {
-			case_begin(H_RX, "RFC 6951 port: INIT over UDP, %u bytes of IPv4 options", opt);
-			f.optlen = opt;
-			build(&T.p, &f);
-			expect_decap(&f, P_SCTP);
-			also(FOU_STAT_SCTP_PORT_LEARNED);
-			T.fresh = true; /* the same INIT again: never over an existing entry */
-			run();
-		}
-		f.optlen = 0;
-	}
-	case_begin(H_XDP, "RFC 6951 port: INIT over UDP, VLAN-tagged (%s)", fn(fam));
-	f.vlan = true;
-	build(&T.p, &f);
-	expect_decap(&f, P_SCTP);
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	T.fresh = true; /* the same INIT again: never over an existing entry */
-	run();
-	if (fam == 4) {
-		case_begin(H_XDP, "RFC 6951 port: INIT over UDP, VLAN-tagged, IPv4 options");
-		f.optlen = 40;
-		build(&T.p, &f);
-		expect_decap(&f, P_SCTP);
-		also(FOU_STAT_SCTP_PORT_LEARNED);
-		T.fresh = true; /* the same INIT again: never over an existing entry */
-		run();
-		f.optlen = 0;
-	}
-	f.vlan = false;
-
-	case_begin(H_RX, "RFC 6951 port: INIT over UDP, 10 bytes of Ethernet padding (%s)", fn(fam));
-	build(&T.p, &f);
-	expect_decap(&f, P_SCTP); /* expected output: without the padding */
-	pkt_bytes(&T.p, "\0\0\0\0\0\0\0\0\0\0", 10);
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	T.fresh = true; /* the same INIT again: never over an existing entry */
-	run();
-
-	sb_std(&S, TAG_B, 3000);
-	case_begin(H_RX, "RFC 6951 port: DATA of 3000 bytes, unknown tag (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	expect_decap(&f, P_SCTP);
-	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
-	run();
-	sb_std(&S, TAG_B, 8900);
-	case_begin(H_XDP, "RFC 6951 port: DATA jumbo frame (%s, multi-buffer), unknown tag", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	expect_decap(&f, P_SCTP);
-	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
-	run();
-	sb_bad_crc(&S);
-	case_begin(H_XDP, "RFC 6951 port: DATA jumbo frame (%s, multi-buffer), bad CRC", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_CRC, fam, P_SCTP);
+	if (r->data)
+		sb_std(&S, TAG_B, r->n);
+	else
+		sb_init_pkt(&S, CID_INIT, 0, TAG_A);
+	if (r->sctp)
+		r->sctp(&S);
+	if (r->fams & F_ONCE)
+		case_begin(r->hooks ? r->hooks : H_RX, "%s", r->what);
+	else
+		case_begin(r->hooks ? r->hooks : H_RX, "%s (%s)", r->what, fn(fam));
+	udp_frame(&f, fam, PORT_A, r->port, &S);
+	f.vlan = r->f.vlan;
+	f.optlen = r->f.optlen;
+	f.csum = r->f.csum;
+	f.saddr = from;
+	ip = build(&T.p, &f);
+	if (r->udp_len)
+		pkt_put16(&T.p, pkt_off(&T.p, ip) + (fam == 4 ? 20 : 40) + 4,
+			  (uint16_t)(8 + S.len + r->udp_len));
+	if (r->stat == FOU_STAT_RX_DECAP_SCTP)
+		expect_decap(&f, r->port);
+	else
+		port_drop(r->stat, fam, r->port);
+	if (r->pad10)
+		pkt_bytes(&T.p, "\0\0\0\0\0\0\0\0\0\0", 10);
+	if (r->event)
+		also(r->event);
+	T.fresh = r->fresh;
+	if (r->peer)
+		want_peer(fam, r->peer == 2 ? from : a_addr(fam), TAG_A, PORT_A, 0, 0);
+	if (r->counted)
+		want_counts(r->npeers, r->nvtags);
 	run();
 }
 
-static void cases_port_drops(int fam)
-{
-	struct frame f;
+#define LEARNED .stat = S(RX_DECAP_SCTP), .event = S(SCTP_PORT_LEARNED), .fresh = true
+#define UNKNOWN_TAG .stat = S(RX_DECAP_SCTP), .event = S(SCTP_VTAG_UNKNOWN)
+#define NONE_LEARNED .counted = true /* 0 and 0 */
 
-	sctp_reset();
-	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
-	sb_bad_crc(&S);
-	case_begin(H_RX, "RFC 6951 port: INIT with a bad CRC, nothing learned (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_CRC, fam, P_SCTP);
-	want_counts(0, 0);
-	run();
+static const struct port_row port_rows[] = {
+	{ "RFC 6951 port: INIT over UDP", .port = P_SCTP, LEARNED, .peer = 1, .counted = true,
+	  .npeers = 1 },
+	{ "RFC 6951 port: INIT over UDP, 8 bytes of IPv4 options", .fams = F_ONCE,
+	  .f.optlen = 8, .port = P_SCTP, LEARNED },
+	{ "RFC 6951 port: INIT over UDP, 40 bytes of IPv4 options", .fams = F_ONCE,
+	  .f.optlen = 40, .port = P_SCTP, LEARNED },
+	{ "RFC 6951 port: INIT over UDP, VLAN-tagged", H_XDP, .f.vlan = true, .port = P_SCTP,
+	  LEARNED },
+	{ "RFC 6951 port: INIT over UDP, VLAN-tagged, IPv4 options", H_XDP, F_ONCE,
+	  .f = { .vlan = true, .optlen = 40 }, .port = P_SCTP, LEARNED },
+	{ "RFC 6951 port: INIT over UDP, 10 bytes of Ethernet padding", .pad10 = true,
+	  .port = P_SCTP, LEARNED },
+	{ "RFC 6951 port: DATA of 3000 bytes, unknown tag", .data = true, .n = 3000,
+	  .port = P_SCTP, UNKNOWN_TAG },
+	{ "RFC 6951 port: DATA jumbo frame (multi-buffer), unknown tag", H_XDP, .data = true,
+	  .n = 8900, .port = P_SCTP, UNKNOWN_TAG },
+	{ "RFC 6951 port: DATA jumbo frame (multi-buffer), bad CRC", H_XDP, .data = true,
+	  .n = 8900, .sctp = sb_bad_crc, .port = P_SCTP, .stat = S(DROP_SCTP_CRC) },
 
-	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
-	case_begin(H_RX, "RFC 6951 port: INIT with a bad UDP checksum (%s)", fn(fam));
-	f.csum = PKT_CSUM_BAD;
-	build(&T.p, &f);
-	port_drop(FOU_STAT_DROP_UDP_CSUM, fam, P_SCTP);
-	want_counts(0, 0);
-	run();
-	f.csum = PKT_CSUM_ZERO;
-	case_begin(H_RX, "RFC 6951 port: INIT with a zero UDP checksum (%s)", fn(fam));
-	build(&T.p, &f);
-	if (fam == 6) {
-		port_drop(FOU_STAT_DROP_ZERO_CSUM6, fam, P_SCTP);
-		want_counts(0, 0);
-	} else {
-		expect_decap(&f, P_SCTP);
-		also(FOU_STAT_SCTP_PORT_LEARNED);
-		T.fresh = true; /* the same INIT again: never over an existing entry */
-		want_counts(1, 0);
-	}
-	run();
-	f.csum = PKT_CSUM_AUTO;
-
-	sctp_reset();
-	case_begin(H_RX, "RFC 6951 port with an allowlist: INIT from another peer (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTPPEER, &S);
-	port_drop(FOU_STAT_DROP_PEER, fam, P_SCTPPEER);
-	want_counts(0, 0);
-	run();
-	case_begin(H_RX, "RFC 6951 port with an allowlist: INIT from the allowed peer (%s)", fn(fam));
-	f.saddr = a2_addr(fam);
-	build(&T.p, &f);
-	expect_decap(&f, P_SCTPPEER);
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	T.fresh = true; /* the same INIT again: never over an existing entry */
-	want_peer(fam, a2_addr(fam), TAG_A, PORT_A, 0, 0);
-	run();
-	f.saddr = NULL;
-
-	sb_std(&S, TAG_B, 8);
-	S.len = 15;
-	case_begin(H_RX, "RFC 6951 port: 15-byte SCTP packet (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_SHORT, fam, P_SCTP);
-	run();
-	sb_std(&S, TAG_B, 8);
-	be16_put(S.b + S.last + 2, 3);
-	sb_crc(&S);
-	case_begin(H_RX, "RFC 6951 port: chunk length 3 (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_CHUNK_ZERO, fam, P_SCTP);
-	run();
-	be16_put(S.b + S.last + 2, 100);
-	sb_crc(&S);
-	case_begin(H_RX, "RFC 6951 port: chunk past the end (%s)", fn(fam));
-	port_frame(&f, fam, PORT_A, P_SCTP, &S);
-	port_drop(FOU_STAT_DROP_SCTP_CHUNK_LEN, fam, P_SCTP);
-	run();
-	sb_std(&S, TAG_B, 8);
-	case_begin(H_RX, "RFC 6951 port: UDP length -2 (%s)", fn(fam));
-	udp_frame(&f, fam, PORT_A, P_SCTP, &S);
-	pkt_put16(&T.p, pkt_off(&T.p, build(&T.p, &f)) + (fam == 4 ? 20 : 40) + 4, 8 + S.len - 2);
-	port_drop(FOU_STAT_DROP_UDP_LEN, fam, P_SCTP);
-	run();
-}
+	{ "RFC 6951 port: INIT with a bad CRC, nothing learned", .sctp = sb_bad_crc,
+	  .port = P_SCTP, .stat = S(DROP_SCTP_CRC), NONE_LEARNED },
+	{ "RFC 6951 port: INIT with a bad UDP checksum", .f.csum = PKT_CSUM_BAD, .port = P_SCTP,
+	  .stat = S(DROP_UDP_CSUM), NONE_LEARNED },
+	{ "RFC 6951 port: INIT with a zero UDP checksum", .fams = F_4, .f.csum = PKT_CSUM_ZERO,
+	  .port = P_SCTP, LEARNED, .counted = true, .npeers = 1 },
+	{ "RFC 6951 port: INIT with a zero UDP checksum", .fams = F_6, .f.csum = PKT_CSUM_ZERO,
+	  .port = P_SCTP, .stat = S(DROP_ZERO_CSUM6), NONE_LEARNED },
+	{ "RFC 6951 port with an allowlist: INIT from another peer", .port = P_SCTPPEER,
+	  .stat = S(DROP_PEER), NONE_LEARNED },
+	{ "RFC 6951 port with an allowlist: INIT from the allowed peer", .from_a2 = true,
+	  .port = P_SCTPPEER, LEARNED, .peer = 2 },
+	{ "RFC 6951 port: 15-byte SCTP packet", .data = true, .n = 8, .sctp = s_len15,
+	  .port = P_SCTP, .stat = S(DROP_SCTP_SHORT) },
+	{ "RFC 6951 port: chunk length 3", .data = true, .n = 8, .sctp = s_chunk_len3,
+	  .port = P_SCTP, .stat = S(DROP_SCTP_CHUNK_ZERO) },
+	{ "RFC 6951 port: chunk past the end", .data = true, .n = 8, .sctp = s_chunk_len100,
+	  .port = P_SCTP, .stat = S(DROP_SCTP_CHUNK_LEN) },
+	{ "RFC 6951 port: UDP length -2", .data = true, .n = 8, .udp_len = -2, .port = P_SCTP,
+	  .stat = S(DROP_UDP_LEN) },
+};
 
 /* ---- the gateway: receive and transmit together -------------------------- */
 
-/* Native SCTP from B to A leaving DEV: encapsulated to dport, sport sp. */
-static void tx_to_a(int fam, const char *what, uint16_t sp, uint16_t dport)
-{
-	struct frame f;
+/*
+ * The gateway's sequence as steps (the format of a row of steps): what a
+ * step sends and where (.act), the SCTP packet (.chunk: INIT and INIT-ACK
+ * with .vtag and the Initiate Tag .tag; DATA of .len bytes with .vtag;
+ * ABORT and SHUTDOWN COMPLETE with .vtag and the T bit .tbit), A's source
+ * port (receive) or the destination port expected (transmit), the event
+ * counted besides the verdict, and what the maps hold after it. Each step
+ * needs the steps before it: -t picks the whole sequence ("gateway").
+ */
+enum gw_act {
+	G_FRESH,       /* forget what was learned; DEV is the udp side */
+	G_BY_HAND,     /* G_FRESH, then an association with a2 put in the maps */
+	G_RX,          /* SCTP/UDP from A:.port to the port, on DEV: decapsulated */
+	G_RX_A2,       /* the same from a2's address */
+	G_RX_NATIVE,   /* native SCTP from A on DEV: passed */
+	G_RX_NATIVE_LO, /* the same on lo */
+	G_TX,          /* native SCTP from B to A out of DEV: encapsulated to .port */
+	G_TX_NATIVE,   /* the same, left native */
+};
 
-	case_begin(H_TX, "%s (%s)", what, fn(fam));
-	native_frame(&f, fam, &S);
-	f.saddr = b_addr(fam);
-	f.daddr = a_addr(fam);
-	build(&T.p, &f);
-	T.ifindex = ifidx;
-	expect_encap(&f, sp, dport, &S);
+struct gw_peer {
+	uint32_t tag;        /* 0: none */
+	uint16_t port, flags;
+	uint32_t peer_vtag;
+	bool a2;             /* a2's entry, not A's */
+};
+
+struct gw_step {
+	const char *what;
+	uint8_t act;
+	uint8_t chunk, tbit;
+	uint32_t vtag, tag;
+	uint16_t len, port;
+	int event;            /* 0: none */
+	struct gw_peer peer[2];
+	uint32_t no_peer;     /* a tag of A's that fou_sctp_peers must not hold */
+	uint32_t vt_their, vt_peer; /* an entry of fou_sctp_vtags (their tag 0: none) */
+	bool counted;         /* entries in the two maps: */
+	int npeers, nvtags;
+};
+
+/* The step's SCTP packet into S. */
+static void gw_packet(const struct gw_step *st)
+{
+	switch (st->chunk) {
+	case CID_INIT: case CID_INIT_ACK:
+		sb_init_pkt(&S, st->chunk, st->vtag, st->tag);
+		break;
+	case CID_DATA:
+		sb_std(&S, st->vtag, st->len);
+		break;
+	default:
+		sb_begin(&S, 5001, 5002, st->vtag);
+		sb_chunk(&S, st->chunk, st->tbit, NULL, 0, false);
+		sb_crc(&S);
+	}
 }
 
-/* SCTP/UDP from A:sport to the port, on DEV, through hook h. */
-static void rx_from_a(const struct hook *h, int fam, uint16_t sport, const char *what)
+/* The step's packet into T.p and what it does to it. */
+static void gw_frame(const struct ut_hook *h, int fam, const struct gw_step *st)
 {
+	bool tx = st->act == G_TX || st->act == G_TX_NATIVE;
 	struct frame f;
 
-	case_begin(h->id, "gateway: %s (%s)", what, fn(fam));
-	port_frame(&f, fam, sport, P_SCTP, &S);
-	T.ifindex = ifidx;
-	expect_decap(&f, P_SCTP);
-}
-
-static void gateway(const struct hook *h, int fam)
-{
-	const char *a = a_addr(fam);
-	struct frame f;
-
-	sctp_reset();
-	dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
-	/* A opens: INIT to the port; B answers natively, out of DEV. */
-	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
-	rx_from_a(h, fam, PORT_A, "INIT from A, its port learned");
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	want_peer(fam, a, TAG_A, PORT_A, 0, 0);
-	want_counts(1, 0);
-	run();
-	sb_init_pkt(&S, CID_INIT_ACK, TAG_A, TAG_B);
-	tx_to_a(fam, "gateway: INIT-ACK from B to A, to A's learned port", DEF_PORT, PORT_A);
-	want_peer(fam, a, TAG_A, PORT_A, 0, TAG_B);
-	want_vtag(fam, a, TAG_B, TAG_A);
-	want_counts(1, 1);
-	run();
-
-	sb_std(&S, TAG_B, 100);
-	rx_from_a(h, fam, PORT_A, "DATA from A, same port");
-	want_peer(fam, a, TAG_A, PORT_A, 0, TAG_B);
-	run();
-	rx_from_a(h, fam, PORT_A + 1, "DATA from A, new port (NAT rebinding)");
-	also(FOU_STAT_SCTP_PORT_CHANGED);
-	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
-	want_counts(1, 1);
-	run();
-	sb_std(&S, TAG_A, 100);
-	tx_to_a(fam, "gateway: DATA from B to A, to A's new port", DEF_PORT, PORT_A + 1);
-	run();
-
-	sb_std(&S, TAG_B ^ 1, 100);
-	rx_from_a(h, fam, PORT_A + 2, "DATA from A with an unknown tag: nothing learned");
-	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
-	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
-	want_no_peer(fam, a, TAG_B ^ 1);
-	want_counts(1, 1);
-	run();
-	sb_std(&S, TAG_B, 100);
-	case_begin(h->id, "gateway: DATA with A's tag from another address: nothing learned (%s)",
-		   fn(fam));
-	udp_frame(&f, fam, PORT_A + 3, P_SCTP, &S);
-	f.saddr = a2_addr(fam);
-	build(&T.p, &f);
-	T.ifindex = ifidx;
-	expect_decap(&f, P_SCTP);
-	also(FOU_STAT_SCTP_VTAG_UNKNOWN);
-	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
-	want_counts(1, 1);
-	run();
-
-	sb_init_pkt(&S, CID_INIT, 0, TAG_X);
-	rx_from_a(h, fam, PORT_A + 4, "forged INIT from A's address: a new entry, the old kept");
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
-	want_peer(fam, a, TAG_X, PORT_A + 4, 0, 0);
-	want_counts(2, 1);
-	run();
-
-	/* The association's own tag in a forged INIT from yet another port
-	 * (anyone on the path knows it): the association does not move. */
-	sb_init_pkt(&S, CID_INIT, 0, TAG_A);
-	rx_from_a(h, fam, PORT_A + 6, "INIT with A's known tag from another port: nothing moves");
-	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
-	want_peer(fam, a, TAG_X, PORT_A + 4, 0, 0);
-	want_counts(2, 1);
-	run();
-
-	/* ABORT with T: the tag is A's own, it names nothing we learn by. */
-	sb_begin(&S, 5001, 5002, TAG_A);
-	sb_chunk(&S, CID_ABORT, 1, NULL, 0, false);
-	sb_crc(&S);
-	rx_from_a(h, fam, PORT_A + 5, "ABORT (T bit) from A, new port: not learned");
-	want_peer(fam, a, TAG_A, PORT_A + 1, 0, TAG_B);
-	want_counts(2, 1);
-	run();
-	sb_begin(&S, 5001, 5002, TAG_B);
-	sb_chunk(&S, CID_ABORT, 1, NULL, 0, false);
-	sb_crc(&S);
-	tx_to_a(fam, "gateway: ABORT (T bit, B's tag) to A, port through fou_sctp_vtags",
-		DEF_PORT, PORT_A + 1);
-	run();
-	sb_begin(&S, 5001, 5002, TAG_B);
-	sb_chunk(&S, CID_SHUTDOWN_COMPLETE, 1, NULL, 0, false);
-	sb_crc(&S);
-	tx_to_a(fam, "gateway: SHUTDOWN COMPLETE (T bit, B's tag) to A", DEF_PORT, PORT_A + 1);
-	run();
-	sb_begin(&S, 5001, 5002, TAG_A);
-	sb_chunk(&S, CID_ABORT, 0, NULL, 0, false);
-	sb_crc(&S);
-	tx_to_a(fam, "gateway: ABORT (no T bit, A's tag) to A", DEF_PORT, PORT_A + 1);
-	run();
-	sb_begin(&S, 5001, 5002, TAG_B);
-	sb_chunk(&S, CID_ABORT, 0, NULL, 0, false);
-	sb_crc(&S);
-	tx_to_a(fam, "gateway: ABORT (no T bit) with B's tag: not a known tag of A's",
-		DEF_PORT, DEF_PORT);
-	run();
-
-	/* A turns to native SCTP through DEV: encapsulation off for it. */
-	sb_std(&S, TAG_B, 100);
-	case_begin(h->id, "gateway: native DATA from A on " DEV " (side udp) (%s)", fn(fam));
-	native_frame(&f, fam, &S);
-	build(&T.p, &f);
-	T.ifindex = ifidx;
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
-	also(FOU_STAT_SCTP_PEER_NATIVE);
-	want_peer(fam, a, TAG_A, 0, FOU_SCTP_PEER_F_NATIVE, TAG_B);
-	want_counts(2, 1);
-	run();
-	case_begin(h->id, "gateway: native DATA from A again: no event (%s)", fn(fam));
-	build(&T.p, &f);
-	T.ifindex = ifidx;
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
-	want_peer(fam, a, TAG_A, 0, FOU_SCTP_PEER_F_NATIVE, TAG_B);
-	run();
-	case_begin(h->id, "gateway: native DATA from A on lo (not side udp): nothing learned (%s)",
-		   fn(fam));
-	build(&T.p, &f);
-	expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
-	run();
-	sb_std(&S, TAG_A, 100);
-	case_begin(H_TX, "gateway: DATA from B to native A: left native (%s)", fn(fam));
-	native_frame(&f, fam, &S);
-	f.saddr = b_addr(fam);
-	f.daddr = a;
-	build(&T.p, &f);
-	T.ifindex = ifidx;
-	expect(O_PASS, FOU_STAT_TX_PASS_SCTP_NATIVE);
-	run();
-
-	/* ... and back to UDP from yet another port. */
-	sb_std(&S, TAG_B, 100);
-	rx_from_a(h, fam, PORT_A + 6, "DATA from A over UDP again: encapsulation back on");
-	also(FOU_STAT_SCTP_PORT_CHANGED);
-	want_peer(fam, a, TAG_A, PORT_A + 6, 0, TAG_B);
-	run();
-	sb_std(&S, TAG_A, 100);
-	tx_to_a(fam, "gateway: DATA from B to A, to its latest port", DEF_PORT, PORT_A + 6);
-	run();
-	sctp_reset();
-}
-
-/* A is the server: its INIT-ACK over UDP names both tags. */
-static void gateway_a_answers(const struct hook *h, int fam)
-{
-	const char *a = a_addr(fam);
-
-	sctp_reset();
-	dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
-	sb_init_pkt(&S, CID_INIT, 0, TAG_B);
-	tx_to_a(fam, "gateway: INIT from B to unknown A, to the default port", DEF_PORT, DEF_PORT);
-	want_counts(0, 0);
-	run();
-	sb_init_pkt(&S, CID_INIT_ACK, TAG_B, TAG_A);
-	rx_from_a(h, fam, PORT_A, "INIT-ACK from A: port and both tags learned");
-	also(FOU_STAT_SCTP_PORT_LEARNED);
-	want_peer(fam, a, TAG_A, PORT_A, 0, TAG_B);
-	want_vtag(fam, a, TAG_B, TAG_A);
-	want_counts(1, 1);
-	run();
-	sb_std(&S, TAG_A, 10);
-	tx_to_a(fam, "gateway: DATA from B to A (server), to its port", DEF_PORT, PORT_A);
-	run();
-	sb_std(&S, TAG_B, 10);
-	rx_from_a(h, fam, PORT_A + 7, "DATA from A (server), new port");
-	also(FOU_STAT_SCTP_PORT_CHANGED);
-	want_peer(fam, a, TAG_A, PORT_A + 7, 0, TAG_B);
-	run();
-
-	/* A native INIT on the udp side: the association starts native. */
-	sb_init_pkt(&S, CID_INIT, 0, TAG_X);
-	{
-		struct frame f;
-
-		case_begin(h->id, "gateway: native INIT from A on " DEV ": learned native (%s)",
-			   fn(fam));
+	case_begin(tx ? H_TX : h->id, "gateway: %s (%s)", st->what, fn(fam));
+	if (st->act == G_RX || st->act == G_RX_A2) {
+		udp_frame(&f, fam, st->port, P_SCTP, &S);
+		f.saddr = st->act == G_RX_A2 ? a2_addr(fam) : NULL;
+	} else {
 		native_frame(&f, fam, &S);
-		build(&T.p, &f);
+	}
+	if (tx) {
+		f.saddr = b_addr(fam);
+		f.daddr = a_addr(fam);
+	}
+	build(&T.p, &f);
+	if (st->act != G_RX_NATIVE_LO)
 		T.ifindex = ifidx;
+	if (st->act == G_TX)
+		expect_encap(&f, DEF_PORT, st->port, &S);
+	else if (st->act == G_TX_NATIVE)
+		expect(O_PASS, FOU_STAT_TX_PASS_SCTP_NATIVE);
+	else if (st->act == G_RX_NATIVE || st->act == G_RX_NATIVE_LO)
 		expect_rx_pass(FOU_STAT_PASS_SCTP_CRC_OK, true);
-		also(FOU_STAT_SCTP_PORT_LEARNED);
-		want_peer(fam, a, TAG_X, 0, FOU_SCTP_PEER_F_NATIVE, 0);
-		want_peer(fam, a, TAG_A, PORT_A + 7, 0, TAG_B);
-		want_counts(2, 1);
-		run();
-	}
-
-	/* An association set up in the maps directly, as fouloader could. */
-	sctp_reset();
-	dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
-	peer_put(fam, a2_addr(fam), TAG_A, 30000, 0, TAG_B);
-	vtag_put(fam, a2_addr(fam), TAG_B, TAG_A);
-	sb_std(&S, TAG_B, 10);
-	{
-		struct frame f;
-
-		case_begin(h->id, "gateway: DATA from a peer set up by hand, new port (%s)", fn(fam));
-		udp_frame(&f, fam, 30001, P_SCTP, &S);
-		f.saddr = a2_addr(fam);
-		build(&T.p, &f);
-		T.ifindex = ifidx;
+	else
 		expect_decap(&f, P_SCTP);
-		also(FOU_STAT_SCTP_PORT_CHANGED);
-		want_peer(fam, a2_addr(fam), TAG_A, 30001, 0, TAG_B);
-		want_counts(1, 1);
-		run();
+}
+
+/* What the maps hold after the step. */
+static void gw_want(int fam, const struct gw_step *st)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct gw_peer *p = &st->peer[i];
+
+		if (p->tag)
+			want_peer(fam, p->a2 ? a2_addr(fam) : a_addr(fam), p->tag, p->port,
+				  p->flags, p->peer_vtag);
 	}
+	if (st->no_peer)
+		want_no_peer(fam, a_addr(fam), st->no_peer);
+	if (st->vt_their)
+		want_vtag(fam, a_addr(fam), st->vt_their, st->vt_peer);
+	if (st->counted)
+		want_counts(st->npeers, st->nvtags);
+}
+
+static void gw_step_run(const struct ut_hook *h, int fam, const struct gw_step *st)
+{
+	if (st->act == G_FRESH || st->act == G_BY_HAND) {
+		sctp_reset();
+		dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
+		if (st->act == G_BY_HAND) {
+			peer_put(fam, a2_addr(fam), TAG_A, 30000, 0, TAG_B);
+			vtag_put(fam, a2_addr(fam), TAG_B, TAG_A);
+		}
+		return;
+	}
+	gw_packet(st);
+	gw_frame(h, fam, st);
+	if (st->event)
+		also(st->event);
+	gw_want(fam, st);
+	run();
+}
+
+#define GW_INIT(vt, t) .chunk = CID_INIT, .vtag = vt, .tag = t
+#define GW_INIT_ACK(vt, t) .chunk = CID_INIT_ACK, .vtag = vt, .tag = t
+#define GW_DATA(vt, n) .chunk = CID_DATA, .vtag = vt, .len = n
+#define GW_CHUNK(c, t, vt) .chunk = CID_##c, .tbit = t, .vtag = vt
+#define GW_PEER(t, p, fl, pv) { .tag = t, .port = p, .flags = fl, .peer_vtag = pv }
+#define GW_PEERS(...) .peer = { __VA_ARGS__ }
+#define GW_COUNTS(np, nv) .counted = true, .npeers = np, .nvtags = nv
+#define GW_NATIVE FOU_SCTP_PEER_F_NATIVE
+
+static const struct gw_step gw_steps[] = {
+	{ .act = G_FRESH },
+	/* A opens: GW_INIT to the port; B answers natively, out of DEV. */
+	{ "INIT from A, its port learned", G_RX, GW_INIT(0, TAG_A), .port = PORT_A,
+	  .event = S(SCTP_PORT_LEARNED), GW_PEERS(GW_PEER(TAG_A, PORT_A, 0, 0)), GW_COUNTS(1, 0) },
+	{ "INIT-ACK from B to A, to A's learned port", G_TX, GW_INIT_ACK(TAG_A, TAG_B),
+	  .port = PORT_A, GW_PEERS(GW_PEER(TAG_A, PORT_A, 0, TAG_B)), .vt_their = TAG_B,
+	  .vt_peer = TAG_A, GW_COUNTS(1, 1) },
+	{ "DATA from A, same port", G_RX, GW_DATA(TAG_B, 100), .port = PORT_A,
+	  GW_PEERS(GW_PEER(TAG_A, PORT_A, 0, TAG_B)) },
+	{ "DATA from A, new port (NAT rebinding)", G_RX, GW_DATA(TAG_B, 100), .port = PORT_A + 1,
+	  .event = S(SCTP_PORT_CHANGED), GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B)),
+	  GW_COUNTS(1, 1) },
+	{ "DATA from B to A, to A's new port", G_TX, GW_DATA(TAG_A, 100), .port = PORT_A + 1 },
+	{ "DATA from A with an unknown tag: nothing learned", G_RX, GW_DATA(TAG_B ^ 1, 100),
+	  .port = PORT_A + 2, .event = S(SCTP_VTAG_UNKNOWN),
+	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B)), .no_peer = TAG_B ^ 1, GW_COUNTS(1, 1) },
+	{ "DATA with A's tag from another address: nothing learned", G_RX_A2, GW_DATA(TAG_B, 100),
+	  .port = PORT_A + 3, .event = S(SCTP_VTAG_UNKNOWN),
+	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B)), GW_COUNTS(1, 1) },
+	{ "forged INIT from A's address: a new entry, the old kept", G_RX, GW_INIT(0, TAG_X),
+	  .port = PORT_A + 4, .event = S(SCTP_PORT_LEARNED),
+	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B), GW_PEER(TAG_X, PORT_A + 4, 0, 0)),
+	  GW_COUNTS(2, 1) },
+	/* The association's own tag in a forged GW_INIT from yet another port
+	 * (anyone on the path knows it): the association does not move. */
+	{ "INIT with A's known tag from another port: nothing moves", G_RX, GW_INIT(0, TAG_A),
+	  .port = PORT_A + 6,
+	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B), GW_PEER(TAG_X, PORT_A + 4, 0, 0)),
+	  GW_COUNTS(2, 1) },
+	/* ABORT with T: the tag is A's own, it names nothing we learn by. */
+	{ "ABORT (T bit) from A, new port: not learned", G_RX, GW_CHUNK(ABORT, 1, TAG_A),
+	  .port = PORT_A + 5, GW_PEERS(GW_PEER(TAG_A, PORT_A + 1, 0, TAG_B)), GW_COUNTS(2, 1) },
+	{ "ABORT (T bit, B's tag) to A, port through fou_sctp_vtags", G_TX,
+	  GW_CHUNK(ABORT, 1, TAG_B), .port = PORT_A + 1 },
+	{ "SHUTDOWN COMPLETE (T bit, B's tag) to A", G_TX, GW_CHUNK(SHUTDOWN_COMPLETE, 1, TAG_B),
+	  .port = PORT_A + 1 },
+	{ "ABORT (no T bit, A's tag) to A", G_TX, GW_CHUNK(ABORT, 0, TAG_A), .port = PORT_A + 1 },
+	{ "ABORT (no T bit) with B's tag: not a known tag of A's", G_TX, GW_CHUNK(ABORT, 0, TAG_B),
+	  .port = DEF_PORT },
+	/* A turns to native SCTP through DEV: encapsulation off for it. */
+	{ "native DATA from A on " DEV " (side udp)", G_RX_NATIVE, GW_DATA(TAG_B, 100),
+	  .event = S(SCTP_PEER_NATIVE), GW_PEERS(GW_PEER(TAG_A, 0, GW_NATIVE, TAG_B)), GW_COUNTS(2, 1) },
+	{ "native DATA from A again: no event", G_RX_NATIVE, GW_DATA(TAG_B, 100),
+	  GW_PEERS(GW_PEER(TAG_A, 0, GW_NATIVE, TAG_B)) },
+	{ "native DATA from A on lo (not side udp): nothing learned", G_RX_NATIVE_LO,
+	  GW_DATA(TAG_B, 100) },
+	{ "DATA from B to native A: left native", G_TX_NATIVE, GW_DATA(TAG_A, 100) },
+	/* ... and back to UDP from yet another port. */
+	{ "DATA from A over UDP again: encapsulation back on", G_RX, GW_DATA(TAG_B, 100),
+	  .port = PORT_A + 6, .event = S(SCTP_PORT_CHANGED),
+	  GW_PEERS(GW_PEER(TAG_A, PORT_A + 6, 0, TAG_B)) },
+	{ "DATA from B to A, to its latest port", G_TX, GW_DATA(TAG_A, 100), .port = PORT_A + 6 },
+
+	/* A is the server: its GW_INIT-ACK over UDP names both tags. */
+	{ .act = G_FRESH },
+	{ "INIT from B to unknown A, to the default port", G_TX, GW_INIT(0, TAG_B),
+	  .port = DEF_PORT, GW_COUNTS(0, 0) },
+	{ "INIT-ACK from A: port and both tags learned", G_RX, GW_INIT_ACK(TAG_B, TAG_A),
+	  .port = PORT_A, .event = S(SCTP_PORT_LEARNED), GW_PEERS(GW_PEER(TAG_A, PORT_A, 0, TAG_B)),
+	  .vt_their = TAG_B, .vt_peer = TAG_A, GW_COUNTS(1, 1) },
+	{ "DATA from B to A (server), to its port", G_TX, GW_DATA(TAG_A, 10), .port = PORT_A },
+	{ "DATA from A (server), new port", G_RX, GW_DATA(TAG_B, 10), .port = PORT_A + 7,
+	  .event = S(SCTP_PORT_CHANGED), GW_PEERS(GW_PEER(TAG_A, PORT_A + 7, 0, TAG_B)) },
+	/* A native GW_INIT on the udp side: the association starts native. */
+	{ "native INIT from A on " DEV ": learned native", G_RX_NATIVE, GW_INIT(0, TAG_X),
+	  .event = S(SCTP_PORT_LEARNED),
+	  GW_PEERS(GW_PEER(TAG_X, 0, GW_NATIVE, 0), GW_PEER(TAG_A, PORT_A + 7, 0, TAG_B)),
+	  GW_COUNTS(2, 1) },
+	/* An association set up in the maps directly, as fouloader could. */
+	{ .act = G_BY_HAND },
+	{ "DATA from a peer set up by hand, new port", G_RX_A2, GW_DATA(TAG_B, 10), .port = 30001,
+	  .event = S(SCTP_PORT_CHANGED),
+	  GW_PEERS({ .tag = TAG_A, .port = 30001, .peer_vtag = TAG_B, .a2 = true }), GW_COUNTS(1, 1) },
+};
+
+/* The gateway's steps with h receiving. */
+static void gateway(const struct ut_hook *h, int fam)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(gw_steps) / sizeof(gw_steps[0]); i++)
+		gw_step_run(h, fam, &gw_steps[i]);
 	sctp_reset();
 }
 
@@ -1613,210 +1475,200 @@ static void expect_filled(void)
 	expect(O_CHANGED, FOU_STAT_TX_SCTP_FILLED);
 }
 
-static void cases_tx_encap(int fam)
+/* DATA of every size up to 8 bytes and a few larger, to an unknown peer. */
+#define TX_VTAG 0x12345678
+
+static void cases_tx_sizes(int fam)
 {
-	const uint32_t UDP = FOU_SCTP_DEV_F_UDP_SIDE, FILL = FOU_SCTP_DEV_F_FILL;
 	struct frame f = tx_frame(fam);
 	size_t n;
 
 	sctp_reset();
 	for (n = 0; n <= 1001; n += n < 8 ? 1 : 331) {
-		sb_std(&S, 0x12345678, n);
-		tx_case(fam, UDP, "side udp: DATA of %zu bytes to an unknown peer", n);
+		sb_std(&S, TX_VTAG, n);
+		tx_case(fam, FOU_SCTP_DEV_F_UDP_SIDE, "side udp: DATA of %zu bytes to an unknown peer", n);
 		expect_encap(&f, DEF_PORT, DEF_PORT, &S);
 		run();
 	}
-	sb_std(&S, 0x12345678, 1400);
-	conf_set(5000, 7000);
-	tx_case(fam, UDP, "side udp: encap-port 5000, remote-encap-port 7000");
-	expect_encap(&f, 5000, 7000, &S);
-	run();
-	peer_put(fam, a_addr(fam), 0x12345678, 4444, 0, 0);
-	tx_case(fam, UDP, "side udp: learned port 4444, encap-port 5000");
-	expect_encap(&f, 5000, 4444, &S);
-	run();
-	conf_set(0, 0);
-	peer_put(fam, a_addr(fam), 0x12345678, 0, 0, 0);
-	tx_case(fam, UDP, "side udp: peer known with port 0: the default port");
-	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
-	run();
-	sctp_reset();
+}
 
-	sb_std(&S, 0x12345678, 77);
-	sb_bad_crc(&S);
-	tx_case(fam, UDP, "side udp, bad CRC: sent as it is");
-	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
+/*
+ * One transmit case (the format: unit_case.h): native SCTP from B to A
+ * leaving DEV (.from_lo: lo), DEV's fou_sctp_devs flags, what else is set
+ * (fou_sctp_conf's ports, A's entry in fou_sctp_peers), the packet (DATA of
+ * .n bytes, or of 1500 less the IP header and .below_mtu; .sctp changes it,
+ * .udp puts it in UDP, .poke changes the frame), and the counter: an
+ * encapsulation is expected from .sport to .dport (0: the default port),
+ * with the CRC as the fill gives it if .filled; tx_sctp_filled with .filled
+ * is the input with that CRC; a tx_drop_ counter drops; any other passes
+ * the bytes unchanged.
+ */
+struct stx_row {
+	const char *what;
+	uint8_t fams;             /* F_ONCE: IPv4 only, no family in the name */
+	uint32_t dev;
+	uint16_t encap_port, remote_port;
+	bool peer;
+	uint16_t peer_port;
+	uint16_t n, below_mtu;
+	void (*sctp)(struct sctp_b *s);
+	bool udp, from_lo;
+	uint8_t optlen;
+	uint16_t frag;
+	uint32_t gso_size;
+	void (*poke)(void);
+	int stat;
+	uint16_t sport, dport;
+	bool filled;
+};
+
+static void s_zero_crc(struct sctp_b *s) { memset(s->b + 8, 0, 4); }
+static void s_bad_15(struct sctp_b *s) { sb_bad_crc(s); s->len = 15; }
+static void s_empty(struct sctp_b *s) { s->len = 0; }
+static void pk_cut3(void) { T.p.len -= 3; }
+
+static void stx_expect(const struct stx_row *r, const struct frame *f)
+{
+	if (r->stat == FOU_STAT_TX_ENCAP_SCTP)
+		expect_encap(f, r->sport ? r->sport : DEF_PORT, r->dport ? r->dport : DEF_PORT,
+			     r->filled ? filled() : &S);
+	else if (r->filled)
+		expect_filled();
+	else
+		expect(FOU_STAT_IS_TX_DROP(r->stat) ? O_DROP : O_PASS, r->stat);
+}
+
+static void stx_run(const struct stx_row *r, int fam)
+{
+	struct frame f = tx_frame(fam);
+
+	sctp_reset();
+	if (r->encap_port || r->remote_port)
+		conf_set(r->encap_port, r->remote_port);
+	if (r->peer)
+		peer_put(fam, a_addr(fam), TX_VTAG, r->peer_port, 0, 0);
+	dev_set(ifidx, r->dev);
+	sb_std(&S, TX_VTAG, r->below_mtu ? 1500 - (fam == 4 ? 20 : 40) - r->below_mtu : r->n);
+	if (r->sctp)
+		r->sctp(&S);
+	if (r->fams & F_ONCE)
+		case_begin(H_TX, "%s", r->what);
+	else
+		case_begin(H_TX, "%s (%s)", r->what, fn(fam));
+	f.udp = r->udp;
+	f.sport = f.dport = r->udp ? DEF_PORT : 0;
+	f.optlen = r->optlen;
+	f.frag = r->frag;
+	build(&T.p, &f);
+	T.ifindex = r->from_lo ? 0 : ifidx;
+	T.gso_size = r->gso_size;
+	if (r->poke)
+		r->poke();
+	stx_expect(r, &f);
 	run();
-	tx_case(fam, UDP | FILL, "side udp + fill, bad CRC: overwritten");
-	expect_encap(&f, DEF_PORT, DEF_PORT, filled());
-	run();
-	memset(S.b + 8, 0, 4);
-	tx_case(fam, UDP, "side udp, zero CRC: filled and encapsulated");
-	expect_encap(&f, DEF_PORT, DEF_PORT, filled());
-	run();
-	if (fam == 4) {
-		dev_set(ifidx, UDP);
-		case_begin(H_TX, "side udp, zero CRC, 40 bytes of IPv4 options");
-		f.optlen = 40;
-		build(&T.p, &f);
-		T.ifindex = ifidx;
-		expect_encap(&f, DEF_PORT, DEF_PORT, filled());
-		run();
-		f.optlen = 0;
-	}
-	sb_std(&S, 0x12345678, 1400);
-	memset(S.b + 8, 0, 4);
-	tx_case(fam, UDP, "side udp, zero CRC, DATA of 1400 bytes");
-	expect_encap(&f, DEF_PORT, DEF_PORT, filled());
-	run();
-	sb_std(&S, 0x12345678, 1500 - (fam == 4 ? 20 : 40) - 28);
-	tx_case(fam, UDP, "side udp, a 1500-byte IP packet: no room for UDP under MTU 1500");
-	expect(O_DROP, FOU_STAT_TX_DROP_MTU);
-	run();
-	sb_std(&S, 0x12345678, 1500 - (fam == 4 ? 20 : 40) - 28 - 8);
-	tx_case(fam, UDP, "side udp, a 1492-byte IP packet: fits MTU 1500 in UDP");
-	expect_encap(&f, DEF_PORT, DEF_PORT, &S);
-	run();
+}
+
+#define UDP_SIDE FOU_SCTP_DEV_F_UDP_SIDE
+#define FILL     FOU_SCTP_DEV_F_FILL
+#define ENCAP(...) .stat = S(TX_ENCAP_SCTP), __VA_ARGS__
+
+static const struct stx_row stx_rows[] = {
+	{ "side udp: encap-port 5000, remote-encap-port 7000", .dev = UDP_SIDE,
+	  .encap_port = 5000, .remote_port = 7000, .n = 1400, ENCAP(.sport = 5000, .dport = 7000) },
+	{ "side udp: learned port 4444, encap-port 5000", .dev = UDP_SIDE, .encap_port = 5000,
+	  .remote_port = 7000, .peer = true, .peer_port = 4444, .n = 1400,
+	  ENCAP(.sport = 5000, .dport = 4444) },
+	{ "side udp: peer known with port 0: the default port", .dev = UDP_SIDE, .peer = true,
+	  .n = 1400, ENCAP() },
+	{ "side udp, bad CRC: sent as it is", .dev = UDP_SIDE, .n = 77, .sctp = sb_bad_crc,
+	  ENCAP() },
+	{ "side udp + fill, bad CRC: overwritten", .dev = UDP_SIDE | FILL, .n = 77,
+	  .sctp = sb_bad_crc, ENCAP(.filled = true) },
+	{ "side udp, zero CRC: filled and encapsulated", .dev = UDP_SIDE, .n = 77,
+	  .sctp = s_zero_crc, ENCAP(.filled = true) },
+	{ "side udp, zero CRC, 40 bytes of IPv4 options", F_ONCE, .dev = UDP_SIDE, .n = 77,
+	  .sctp = s_zero_crc, .optlen = 40, ENCAP(.filled = true) },
+	{ "side udp, zero CRC, DATA of 1400 bytes", .dev = UDP_SIDE, .n = 1400,
+	  .sctp = s_zero_crc, ENCAP(.filled = true) },
+	{ "side udp, a 1500-byte IP packet: no room for UDP under MTU 1500", .dev = UDP_SIDE,
+	  .below_mtu = 28, .stat = S(TX_DROP_MTU) },
+	{ "side udp, a 1492-byte IP packet: fits MTU 1500 in UDP", .dev = UDP_SIDE,
+	  .below_mtu = 28 + 8, ENCAP() },
 	/* GSO: neither a CRC per segment nor a UDP header per segment. */
-	sb_std(&S, 0x12345678, 2800);
-	tx_case(fam, UDP, "side udp, GSO skb (gso_size 1400)");
-	T.gso_size = 1400;
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_GSO);
-	run();
+	{ "side udp, GSO skb (gso_size 1400)", .dev = UDP_SIDE, .n = 2800, .gso_size = 1400,
+	  .stat = S(TX_DROP_SCTP_GSO) },
 	/* fill only: the kernel's GSO fills each segment's CRC itself */
-	tx_case(fam, FILL, "fill, GSO skb (gso_size 1400): left to the kernel's GSO");
-	T.gso_size = 1400;
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
+	{ "fill, GSO skb (gso_size 1400): left to the kernel's GSO", .dev = FILL, .n = 2800,
+	  .gso_size = 1400, .stat = S(TX_PASS_NO_ROUTE) },
 	/* what the kernel's SCTP really sends: segmented along its frag_list */
-	tx_case(fam, UDP, "side udp, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)");
-	T.gso_size = 0xffff;
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_GSO);
-	run();
-	tx_case(fam, FILL, "fill, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)");
-	T.gso_size = 0xffff;
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-}
+	{ "side udp, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)", .dev = UDP_SIDE,
+	  .n = 2800, .gso_size = 0xffff, .stat = S(TX_DROP_SCTP_GSO) },
+	{ "fill, the kernel's SCTP GSO skb (gso_size GSO_BY_FRAGS)", .dev = FILL, .n = 2800,
+	  .gso_size = 0xffff, .stat = S(TX_PASS_NO_ROUTE) },
 
-static void cases_tx_fill(int fam)
-{
-	const uint32_t FILL = FOU_SCTP_DEV_F_FILL;
+	{ "fill: zero CRC filled in", .dev = FILL, .n = 200, .sctp = s_zero_crc,
+	  .stat = S(TX_SCTP_FILLED), .filled = true },
+	{ "fill: wrong CRC overwritten", .dev = FILL, .n = 200, .sctp = sb_bad_crc,
+	  .stat = S(TX_SCTP_FILLED), .filled = true },
+	{ "fill: good CRC rewritten unchanged", .dev = FILL, .n = 200,
+	  .stat = S(TX_SCTP_FILLED) },
+	{ "fill: zero CRC, DATA of 3000 bytes", .dev = FILL, .n = 3000, .sctp = s_zero_crc,
+	  .stat = S(TX_SCTP_FILLED), .filled = true },
 
-	sctp_reset();
-	sb_std(&S, 0x12345678, 200);
-	memset(S.b + 8, 0, 4);
-	tx_case(fam, FILL, "fill: zero CRC filled in");
-	expect_filled();
-	run();
-	sb_bad_crc(&S);
-	tx_case(fam, FILL, "fill: wrong CRC overwritten");
-	expect_filled();
-	run();
-	sb_crc(&S);
-	tx_case(fam, FILL, "fill: good CRC rewritten unchanged");
-	expect(O_PASS, FOU_STAT_TX_SCTP_FILLED);
-	run();
-	sb_std(&S, 0x12345678, 3000);
-	memset(S.b + 8, 0, 4);
-	tx_case(fam, FILL, "fill: zero CRC, DATA of 3000 bytes");
-	expect_filled();
-	run();
-}
-
-static void cases_tx_other(int fam)
-{
-	const uint32_t UDP = FOU_SCTP_DEV_F_UDP_SIDE;
-	struct frame f;
-
-	sctp_reset();
-	sb_std(&S, 0x12345678, 20);
-	sb_bad_crc(&S);
-	tx_case(fam, 0, "device without SCTP duties");
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-	tx_case(fam, FOU_SCTP_DEV_F_NOVERIFY, "device with noverify only");
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-	dev_set(ifidx, UDP);
-	case_begin(H_TX, "side udp set on " DEV ", packet leaving lo (%s)", fn(fam));
-	f = tx_frame(fam);
-	build(&T.p, &f);
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-
-	S.len = 15;
-	tx_case(fam, UDP, "side udp, 15-byte SCTP packet");
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
-	run();
-	S.len = 0;
-	tx_case(fam, UDP | FOU_SCTP_DEV_F_FILL, "side udp + fill, empty SCTP packet");
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
-	run();
+	{ "device without SCTP duties", .n = 20, .sctp = sb_bad_crc,
+	  .stat = S(TX_PASS_NO_ROUTE) },
+	{ "device with noverify only", .dev = FOU_SCTP_DEV_F_NOVERIFY, .n = 20,
+	  .sctp = sb_bad_crc, .stat = S(TX_PASS_NO_ROUTE) },
+	{ "side udp set on " DEV ", packet leaving lo", .dev = UDP_SIDE, .from_lo = true,
+	  .n = 20, .sctp = sb_bad_crc, .stat = S(TX_PASS_NO_ROUTE) },
+	{ "side udp, 15-byte SCTP packet", .dev = UDP_SIDE, .n = 20, .sctp = s_bad_15,
+	  .stat = S(TX_DROP_SCTP_MALFORMED) },
+	{ "side udp + fill, empty SCTP packet", .dev = UDP_SIDE | FILL, .n = 20,
+	  .sctp = s_empty, .stat = S(TX_DROP_SCTP_MALFORMED) },
 	/* Both families alike (IPv6 passed as tx_pass_no_route: the fuzzer). */
-	sb_std(&S, 0x12345678, 20);
-	tx_case(fam, UDP, "side udp, IP length past the frame");
-	T.p.len -= 3;
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
-	run();
-	tx_case(fam, FOU_SCTP_DEV_F_FILL, "fill, IP length past the frame");
-	T.p.len -= 3;
-	expect(O_DROP, FOU_STAT_TX_DROP_SCTP_MALFORMED);
-	run();
-	if (fam == 4) {
-		sb_std(&S, 0x12345678, 20);
-		dev_set(ifidx, UDP);
-		case_begin(H_TX, "side udp, IPv4 fragment (MF): left alone");
-		f = tx_frame(fam);
-		f.frag = PKT_IP4_MF;
-		build(&T.p, &f);
-		T.ifindex = ifidx;
-		expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-		run();
-	}
+	{ "side udp, IP length past the frame", .dev = UDP_SIDE, .n = 20, .poke = pk_cut3,
+	  .stat = S(TX_DROP_SCTP_MALFORMED) },
+	{ "fill, IP length past the frame", .dev = FILL, .n = 20, .poke = pk_cut3,
+	  .stat = S(TX_DROP_SCTP_MALFORMED) },
+	{ "side udp, IPv4 fragment (MF): left alone", F_ONCE, .dev = UDP_SIDE, .n = 20,
+	  .frag = PKT_IP4_MF, .stat = S(TX_PASS_NO_ROUTE) },
 	/* Not SCTP: UDP to the encapsulation port is not encapsulated again. */
-	dev_set(ifidx, UDP);
-	case_begin(H_TX, "side udp, SCTP/UDP already (%s)", fn(fam));
-	sb_std(&S, 0x12345678, 20);
-	udp_frame(&f, fam, DEF_PORT, DEF_PORT, &S);
-	f.saddr = b_addr(fam);
-	f.daddr = a_addr(fam);
-	build(&T.p, &f);
-	T.ifindex = ifidx;
-	expect(O_PASS, FOU_STAT_TX_PASS_NO_ROUTE);
-	run();
-	sctp_reset();
-}
+	{ "side udp, SCTP/UDP already", .dev = UDP_SIDE, .n = 20, .udp = true,
+	  .stat = S(TX_PASS_NO_ROUTE) },
+};
 
 /* One encapsulation checked against the independent rules rather than
  * pktbuild: IPv4 header checksum, UDP length and checksum, CRC. */
 static void cases_tx_sanity(int fam)
 {
-	__u32 retval, olen;
+	struct ut_io io;
 
 	sctp_reset();
 	dev_set(ifidx, FOU_SCTP_DEV_F_UDP_SIDE);
 	sb_std(&S, 0x12345678, 123);
 	memset(S.b + 8, 0, 4);
 	tx_case(fam, FOU_SCTP_DEV_F_UDP_SIDE, "side udp, zero CRC: output checked field by field");
+	if (!tap_selected("tx: %s", T.name))
+		goto done;
 	tap_begin();
-	ASSERT_OK(test_run(&hooks[2], &retval, &olen), "bpf_prog_test_run_opts");
-	EXPECT_EQ(retval, TC_ACT_OK_V, "verdict");
-	EXPECT_EQ(olen, T.p.len + 8, "output length");
+	ASSERT_OK(test_run(&hooks[2], &io), "bpf_prog_test_run_opts");
+	EXPECT_EQ(io.retval, TC_ACT_OK_V, "verdict");
+	EXPECT_EQ(io.out_len, T.p.len + 8, "output length");
 	EXPECT_EQ(out_buf[fam == 4 ? 14 + 9 : 14 + 6], 17, "IP protocol");
 	EXPECT_EQ(be16_get(out_buf + 14 + (fam == 4 ? 20 : 40)), DEF_PORT, "UDP source port");
-	EXPECT_TRUE(frame_sane(out_buf, olen), "IP, UDP and SCTP checksums verify");
-	EXPECT_TRUE(!memcmp(out_buf + olen - S.len + 12, S.b + 12, S.len - 12),
+	EXPECT_TRUE(frame_sane(out_buf, io.out_len), "IP, UDP and SCTP checksums verify");
+	EXPECT_TRUE(!memcmp(out_buf + io.out_len - S.len + 12, S.b + 12, S.len - 12),
 		    "SCTP bytes after the common header unchanged");
 cleanup:
 	tap_end("tx: %s", T.name);
+done:
 	sctp_reset();
 }
 
 /* The same for a decapsulation, both hooks. */
 static void cases_rx_sanity(int fam)
 {
-	__u32 retval, olen;
+	struct ut_io io;
 	struct frame f;
 	int i;
 
@@ -1826,13 +1678,15 @@ static void cases_rx_sanity(int fam)
 		case_begin(hooks[i].id, "RFC 6951 port: decapsulated INIT checked field by field (%s)",
 			   fn(fam));
 		port_frame(&f, fam, PORT_A, P_SCTP, &S);
+		if (!tap_selected("%s: %s", hooks[i].name, T.name))
+			continue;
 		tap_begin();
-		ASSERT_OK(test_run(&hooks[i], &retval, &olen), "bpf_prog_test_run_opts");
-		EXPECT_EQ(retval, hooks[i].ok_ret, "verdict");
-		EXPECT_EQ(olen, T.p.len - 8, "output length");
+		ASSERT_OK(test_run(&hooks[i], &io), "bpf_prog_test_run_opts");
+		EXPECT_EQ(io.retval, hooks[i].ok_ret, "verdict");
+		EXPECT_EQ(io.out_len, T.p.len - 8, "output length");
 		EXPECT_EQ(out_buf[fam == 4 ? 14 + 9 : 14 + 6], SCTP_PROTO, "IP protocol");
-		EXPECT_TRUE(frame_sane(out_buf, olen), "IP header and SCTP CRC verify");
-		EXPECT_MEMEQ(out_buf + olen - S.len, S.len, S.b, S.len, "SCTP bytes");
+		EXPECT_TRUE(frame_sane(out_buf, io.out_len), "IP header and SCTP CRC verify");
+		EXPECT_MEMEQ(out_buf + io.out_len - S.len, S.len, S.b, S.len, "SCTP bytes");
 cleanup:
 		tap_end("%s: %s", hooks[i].name, T.name);
 	}
@@ -1857,39 +1711,32 @@ static void run_all_cases(void)
 {
 	int fam, i, err;
 
-	for (fam = 4; fam <= 6; fam += 2) {
-		cases_native_basic(fam);
-		cases_native_malformed(fam);
-		cases_native_many_chunks(fam);
-		cases_native_frames(fam);
-		cases_native_noverify(fam);
-		cases_transit(fam);
-	}
+	UT_RUN_ROWS(native_rows, native_run);
+	UT_RUN_ROWS(transit_rows, native_run);
 	err = configure_ports();
 	if (err)
 		tap_bail("cannot configure the RFC 6951 ports: %s", strerror(-err));
+	UT_RUN_ROWS(port_rows, port_run);
 	for (fam = 4; fam <= 6; fam += 2) {
-		cases_port_decap(fam);
-		cases_port_drops(fam);
 		cases_rx_sanity(fam);
 		for (i = 0; i < 2; i++) {
 			gw_rx = hooks[i].name;
 			gateway(&hooks[i], fam);
-			gateway_a_answers(&hooks[i], fam);
 			gw_rx = NULL;
 		}
-		cases_tx_encap(fam);
-		cases_tx_fill(fam);
-		cases_tx_other(fam);
+		cases_tx_sizes(fam);
 		cases_tx_sanity(fam);
 	}
+	UT_RUN_ROWS(stx_rows, stx_run);
+	sctp_reset();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *failed;
 	int err;
 
+	tap_args(argc, argv);
 	bh_require_bpf("BPF_PROG_TEST_RUN and a network namespace");
 	if (libbpf_num_possible_cpus() <= 0)
 		tap_bail("libbpf_num_possible_cpus: %d", libbpf_num_possible_cpus());

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/../.." || { echo "1..0 # SKIP cannot cd to the repository ro
 . selftests/lib/unit.sh
 
 unit_require_bpf "BPF_PROG_TEST_RUN and a network namespace"
-unit_exec test_sctp
+unit_exec test_sctp "$@"

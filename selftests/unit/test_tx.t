@@ -10,4 +10,4 @@ cd "$(dirname "$0")/../.." || { echo "1..0 # SKIP cannot cd to the repository ro
 
 unit_require_bpf "BPF_PROG_TEST_RUN, network namespace"
 unit_require_cmd ip "ip(8) from iproute2"
-unit_exec test_tx
+unit_exec test_tx "$@"

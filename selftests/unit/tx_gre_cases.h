@@ -173,6 +173,8 @@ static void gre_tc_case(const struct tun *t, const struct inner *in, uint64_t se
 	case_begin(t, "GRE in %s%s %sin%s %s %s payload %zu%s", kn(t->kind),
 		   gre_flags_name(t->flags), fn(in->fam), fn(t->fam), l4n(in->l4), csn(t),
 		   in->payload, gso_size ? ", GSO" : "");
+	if (!tap_selected("tc: %s", T.name))
+		return;
 	if (gre_py_missing) {
 		tap_skip("tc: %s: %s", T.name, gre_py_missing);
 		return;
