@@ -51,6 +51,9 @@
  * it (--drops; --all held back by the rate limit; --all sending every
  * packet), each as a ratio to the baseline of the same run.
  *
+ * BENCH_RX_ONLY=TEXT in the environment runs only the cases whose name
+ * contains TEXT (and prints no per-byte checksum cost).
+ *
  * Usage: bench_rx [CALLS [XDP_CALLS [monitor]]]
  *   calls per shot and program at TC (default 400) and at XDP (default 40:
  *   XDP calls cost ~16 ms each, which bounds the total to about 75 s).
@@ -729,19 +732,22 @@ static void print_header(int cpu)
 
 static int run_all(void)
 {
+	const char *only = getenv("BENCH_RX_ONLY");
 	unsigned int i;
 	int err;
 
 	printf("\n%-28s %-4s %6s %9s %9s %9s %6s %9s\n", "case", "hook", "layers",
 	       "ns/pkt", "trivial", "diff ns", "ratio", "min diff");
 	for (i = 0; i < NCASES; i++) {
+		if (only && !strstr(case_name(&cases[i]), only))
+			continue;
 		err = bench_case(i);
 		if (err)
 			return err;
 	}
 	printf("\n");
 	for (i = 0; i < NCASES; i++)
-		if (cases[i].per_byte)
+		if (cases[i].per_byte && !only)
 			print_per_byte(i);
 	printf("RFC 6951 decapsulation (SCTP over UDP to a port of ours): not measured:\n"
 	       "  it leaves native SCTP, not another layer of its kind, so no packet can\n"
