@@ -52,7 +52,7 @@
  * packet), each as a ratio to the baseline of the same run.
  *
  * BENCH_RX_ONLY=TEXT in the environment runs only the cases whose name
- * contains TEXT (and prints no per-byte checksum cost).
+ * contains TEXT (a per-byte checksum cost is printed where both twins ran).
  *
  * Usage: bench_rx [CALLS [XDP_CALLS [monitor]]]
  *   calls per shot and program at TC (default 400) and at XDP (default 40:
@@ -633,7 +633,7 @@ static void print_per_byte(unsigned int ci)
 		const struct result *r = &results[ci][j], *t = &results[ti][j];
 		double ns = (r->fou - r->triv) - (t->fou - t->triv);
 
-		if (r->invalid || t->invalid)
+		if (r->invalid || t->invalid || !r->fou || !t->fou) /* not run, or not valid */
 			continue;
 		printf("checksum cost, %s %s: %.1f ns over %.0f B summed = %.3f ns/B\n",
 		       case_name(c), hooks[j].name, ns, bytes, ns / bytes);
@@ -747,7 +747,7 @@ static int run_all(void)
 	}
 	printf("\n");
 	for (i = 0; i < NCASES; i++)
-		if (cases[i].per_byte && !only)
+		if (cases[i].per_byte)
 			print_per_byte(i);
 	printf("RFC 6951 decapsulation (SCTP over UDP to a port of ours): not measured:\n"
 	       "  it leaves native SCTP, not another layer of its kind, so no packet can\n"
