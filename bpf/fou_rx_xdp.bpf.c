@@ -274,6 +274,14 @@ int fou_rx_xdp(struct xdp_md *ctx)
 
 	if (!rx)
 		return XDP_PASS;
+	/* Most of what is not ours (TCP) is known from its IPv4 header: it
+	 * skips the per-packet state and the frame's length (a helper call).
+	 * Of the state, counting a pass reads only the port (none). */
+	if (ip4_frame_not_examined(data, data_end)) {
+		id = FOU_STAT_PASS_NOT_UDP;
+		rx->p.dport = 0;
+		goto not_ours;
+	}
 	__builtin_memset(rx, 0, sizeof(*rx));
 
 	rx->p.pkt_len = bpf_xdp_get_buff_len(ctx);
@@ -304,6 +312,7 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		if (fou_steer_cpus && id != FOU_STAT_PASS_SCTP_CRC_OK)
 			return xdp_steer(ctx, id, rx, hash);
 	}
+not_ours:
 	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT &&
 	    any_routes() && fwd_may_route(ctx)) {
 		int verdict = fou_xdp_forward(ctx);

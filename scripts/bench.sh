@@ -46,6 +46,17 @@
 #                beside hints off. BENCH_GRO_SECS (3) per iperf3 run,
 #                BENCH_GRO_ROUNDS (3), BENCH_GRO_FLOWS (1); see
 #                selftests/e2e/hints.sh.
+#   tc_live      what fou_tx_tc (A's egress) and fou_rx_tc (B's ingress) cost
+#                real packets, not BPF_PROG_TEST_RUN: 64- and 512-byte UDP
+#                (IP bytes) from a socket in A to B over a veth pair
+#                (build/selftests/bench_udpflood, BENCH_LIVE_COUNT (200000)
+#                datagrams per figure), run time from the kernel's BPF
+#                statistics (selftests/bench/bpf_stats.py) per datagram,
+#                beside trivial_tc attached at the same hooks with plain
+#                routing (baseline), BENCH_LIVE_ROUNDS (3) interleaved
+#                rounds, medians. The real skb has the headroom the stack
+#                reserves, so bpf_skb_adjust_room grows it in place, where a
+#                test_run skb is built anew for every call (tx_prog).
 #   remcsum      the sender's cost of GUE remote checksum offload: fou_tx_tc's
 #                run time per packet (the kernel's BPF statistics, enabled for
 #                the run only: selftests/bench/bpf_stats.py) for UDP datagrams
@@ -62,7 +73,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(progs rx_prog monitor tx_prog crc32c smallpkt tunnel_tput pmtu gro remcsum)
+SECTIONS=(progs rx_prog monitor tx_prog crc32c smallpkt tc_live tunnel_tput pmtu gro remcsum)
 status=0
 
 section() {
@@ -341,6 +352,87 @@ bench_smallpkt() {
 bench_tunnel_tput() {
 	section "tunnel_tput: TCP throughput and RTT through a veth pair (iperf3, ping)"
 	( tput_body )
+}
+
+# ---------------------------------------------------------------- tc_live
+# The TC programs' run time on packets from a real sender (see the header).
+tc_live_body() {
+	. selftests/lib/hosts.sh || return 1
+	local n=${BENCH_LIVE_COUNT:-200000} rounds=${BENCH_LIVE_ROUNDS:-3}
+	local tool=build/selftests/bench_udpflood ai bi r c z out sink_pid
+	local cfgs=(trivial fou) sizes="64 512"
+	declare -A TX RX RUNS
+	two_hosts btl ip tc bpftool nsenter timeout || return 1
+	[ -x "$tool" ] || { echo "$tool not built: run make"; return 1; }
+	ai=$(inner_addr a 4 1) bi=$(inner_addr b 4 1)
+	in_ns "$B_NS" "$tool" sink 9999 $((rounds * 60 + 60)) >/dev/null &
+	sink_pid=$!
+	cleanup_pid "$sink_pid"
+	live_detach() {
+		fl "$A_NS" detach "$A_IF" >/dev/null 2>&1; fl "$B_NS" detach "$B_IF" >/dev/null 2>&1
+		tc -n "$A_NS" qdisc del dev "$A_IF" clsact 2>/dev/null
+		tc -n "$B_NS" qdisc del dev "$B_IF" clsact 2>/dev/null
+	}
+	live_setup() {  # CONFIG: trivial_tc on both hooks with plain routes, or the tunnel
+		live_detach
+		if [ "$1" = trivial ]; then
+			plain_routes
+			tc -n "$A_NS" qdisc add dev "$A_IF" clsact &&
+			tc -n "$A_NS" filter add dev "$A_IF" egress bpf da obj build/trivial.bpf.o sec tc &&
+			tc -n "$B_NS" qdisc add dev "$B_IF" clsact &&
+			tc -n "$B_NS" filter add dev "$B_IF" ingress bpf da obj build/trivial.bpf.o sec tc
+		else
+			fl "$A_NS" attach "$A_IF" --rx tc >/dev/null && fl "$B_NS" attach "$B_IF" --rx tc >/dev/null &&
+			{ [ -n "$(fl "$A_NS" tunnel show 2>/dev/null | grep -w tb)" ] ||
+			  { fou_config "$A_NS" a b && fou_config "$B_NS" b a; }; } && tunnel_routes
+		fi
+	}
+	prog_id() {  # NS DEV DIR
+		tc -n "$1" filter show dev "$2" "$3" | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1
+	}
+	# live_measure CONFIG SIZE: n datagrams; ns per datagram at A egress, B ingress
+	live_measure() {
+		local ida idb f=/tmp/bench-tc-live-$$ o ra rb
+		ida=$(prog_id "$A_NS" "$A_IF" egress) idb=$(prog_id "$B_NS" "$B_IF" ingress)
+		[ -n "$ida" ] && [ -n "$idb" ] || return 1
+		o=$("$PY" selftests/bench/bpf_stats.py "$ida" -- sh -c \
+			"'$PY' selftests/bench/bpf_stats.py $idb -- nsenter --net=/run/netns/$A_NS -- \
+			 timeout 60 $tool send $bi 9999 $2 30 $n > $f 2>&1; cat $f >&2" 2>&1)
+		ra=$(echo "$o" | tail -1) rb=$(grep ns_total "$f" | tail -1)
+		rm -f "$f"
+		TX[$1 $2]+=" $(echo "$ra" | awk -v n="$n" '{ printf "%.1f", $4 / n }')"
+		RX[$1 $2]+=" $(echo "$rb" | awk -v n="$n" '{ printf "%.1f", $4 / n }')"
+		RUNS[$1 $2]="$(echo "$ra" | awk -v n="$n" '{ printf "%.2f", $2 / n }')/$(echo "$rb" | awk -v n="$n" '{ printf "%.2f", $2 / n }')"
+	}
+	median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+	echo "veth pair $A_NS/$A_IF <-> $B_NS/$B_IF; $n UDP datagrams $ai -> $bi:9999 per figure"
+	echo "(sendmmsg); BPF run time per datagram sent; $rounds interleaved rounds, medians"
+	for ((r = 1; r <= rounds; r++)); do
+		for c in "${cfgs[@]}"; do
+			live_setup "$c" || { echo "  $c: setup failed"; continue; }
+			for z in $sizes; do
+				live_measure "$c" "$z" || echo "  $c $z B: no program ids"
+			done
+		done
+	done
+	live_detach
+	kill "$sink_pid" 2>/dev/null
+	printf '  %-34s %5s %10s %10s %12s  %s\n' program "IP B" "ns/dgram" trivial "diff ns" "runs per datagram A/B; per round"
+	for z in $sizes; do
+		local t f
+		t=$(echo "${TX[trivial $z]:-}" | median) f=$(echo "${TX[fou $z]:-}" | median)
+		printf '  %-34s %5s %10s %10s %12s  %s\n' "fou_tx_tc (A egress, encap)" "$z" "$f" "$t" \
+			"$(awk -v a="$f" -v b="$t" 'BEGIN { printf "%+.1f", a - b }')" "${RUNS[fou $z]:-};${TX[fou $z]:-} /${TX[trivial $z]:-}"
+		t=$(echo "${RX[trivial $z]:-}" | median) f=$(echo "${RX[fou $z]:-}" | median)
+		printf '  %-34s %5s %10s %10s %12s  %s\n' "fou_rx_tc (B ingress, decap)" "$z" "$f" "$t" \
+			"$(awk -v a="$f" -v b="$t" 'BEGIN { printf "%+.1f", a - b }')" ";${RX[fou $z]:-} /${RX[trivial $z]:-}"
+	done
+	return 0
+}
+
+bench_tc_live() {
+	section "tc_live: TC programs' run time on real packets (BPF statistics), beside trivial_tc"
+	( tc_live_body )
 }
 
 # ---------------------------------------------------------------- remcsum

@@ -14,7 +14,7 @@
 /* The fast path sums linear data in place up to this many bytes from the
  * frame's start; beyond, the slow path reads on. */
 #define CSUM_LINEAR_MAX 16384
-#define CSUM_BLOCK      32
+#define CSUM_BLOCK      64
 #define CSUM_MAX_BLOCKS (CSUM_LINEAR_MAX / CSUM_BLOCK)
 /* Where the fast path may start: an outer UDP header sits at most 78 bytes in. */
 #define CSUM_BASE_MAX   0x7f
@@ -122,7 +122,7 @@ static __always_inline __u32 odd_byte(__u8 b)
 #define CSUM_OFF_MASK (CSUM_LINEAR_MAX - 1)
 
 /*
- * The last len % 32 bytes, summed from their own offset, so that this code
+ * The last len % CSUM_BLOCK bytes, summed from their own offset, so that this code
  * does not depend on how the block loop ended (which would multiply the
  * states the verifier explores). Returns false if they are not linear, or
  * start beyond what the fast path addresses: the slow path reads them.
@@ -137,6 +137,15 @@ static __always_inline bool csum_tail(void *data, void *data_end, __u32 off, __u
 		return false;
 	t = data + verifier_mask(off, CSUM_OFF_MASK);
 
+	if (rem & 32) {
+		if ((void *)(t + 32) > data_end)
+			return false;
+		a += (__u64)*(__u32 *)t + *(__u32 *)(t + 4) + *(__u32 *)(t + 8) +
+			*(__u32 *)(t + 12);
+		a += (__u64)*(__u32 *)(t + 16) + *(__u32 *)(t + 20) + *(__u32 *)(t + 24) +
+			*(__u32 *)(t + 28);
+		t += 32;
+	}
 	if (rem & 16) {
 		if ((void *)(t + 16) > data_end)
 			return false;
@@ -175,7 +184,7 @@ static __always_inline bool csum_tail(void *data, void *data_end, __u32 off, __u
  * The fast path: add the linear data in place as 32-bit words into a 64-bit
  * accumulator, which cannot overflow at these lengths, so there are no
  * carries to chase; bpf_csum_diff would copy every byte twice (into the stack,
- * then into its scratch buffer). Returns the bytes of whole 32-byte blocks
+ * then into its scratch buffer). Returns the bytes of whole CSUM_BLOCK blocks
  * summed from the start; *tail_ok says whether the tail after the last whole
  * block was summed too (it was, if it is linear).
  */
@@ -201,6 +210,10 @@ static __always_inline __u32 csum_linear(void *data, void *data_end, __u32 off, 
 		acc += (__u64)*(__u32 *)(q + 8) + *(__u32 *)(q + 12);
 		acc += (__u64)*(__u32 *)(q + 16) + *(__u32 *)(q + 20);
 		acc += (__u64)*(__u32 *)(q + 24) + *(__u32 *)(q + 28);
+		acc += (__u64)*(__u32 *)(q + 32) + *(__u32 *)(q + 36);
+		acc += (__u64)*(__u32 *)(q + 40) + *(__u32 *)(q + 44);
+		acc += (__u64)*(__u32 *)(q + 48) + *(__u32 *)(q + 52);
+		acc += (__u64)*(__u32 *)(q + 56) + *(__u32 *)(q + 60);
 		q += CSUM_BLOCK;
 		done += CSUM_BLOCK;
 	}

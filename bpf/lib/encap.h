@@ -60,6 +60,9 @@ struct fou_tx {
 	__be32 gre_seq; /* GRE sequence number, with FOU_TUN_F_GRE_SEQ */
 	__be16 sport;
 	__be16 dport;
+	__u16 ip_id;    /* this CPU's last outer IPv4 ID of a DF packet (kept
+			 * across packets: tx_scratch() does not clear it) */
+	__u8 pad2[2];
 	__u8 hdr[OUTER_MAX_HLEN] __attribute__((aligned(4)));
 };
 
@@ -291,7 +294,7 @@ static __always_inline __u8 outer_tos(const struct fou_tunnel *t, const struct f
 }
 
 static __always_inline __u32 build_ipv4(const struct fou_tunnel *t, const struct fou_inner *in,
-					__u32 udp_len, __u8 *buf)
+					__u32 udp_len, __be16 id, __u8 *buf)
 {
 	struct iphdr *iph = (void *)buf;
 	__u32 *w = (void *)buf;
@@ -301,9 +304,7 @@ static __always_inline __u32 build_ipv4(const struct fou_tunnel *t, const struct
 	iph->ihl = 5;
 	iph->tos = outer_tos(t, in);
 	iph->tot_len = bpf_htons(sizeof(*iph) + udp_len);
-	/* IDs matter only for fragments; DF packets get them anyway (GSO
-	 * increments from this one per segment). */
-	iph->id = bpf_get_prandom_u32();
+	iph->id = id;
 	iph->frag_off = in->df ? bpf_htons(IP_DF) : 0;
 	iph->ttl = t->ttl ? t->ttl : in->ttl; /* ttl 0: inherit, as ip_tunnel does */
 	iph->protocol = IPPROTO_UDP_NR;
@@ -404,6 +405,19 @@ static __always_inline void set_udp_csum(const struct fou_tx *tx, __u32 udp_len,
 	((struct udphdr *)buf)->check = c ? c : 0xffff;
 }
 
+/*
+ * The outer IPv4 ID. IDs matter only for fragments (RFC 6864): a DF packet
+ * takes the next of a per-CPU count, which costs no helper call (GSO
+ * increments from it per segment); one that may be fragmented takes a
+ * random one, as does a packet whose DF is cleared later (outer_clear_df).
+ */
+static __always_inline __be16 outer_ip_id(struct fou_tx *tx)
+{
+	if (tx->in.df)
+		return bpf_htons(++tx->ip_id);
+	return bpf_get_prandom_u32();
+}
+
 /* Outer headers into tx->hdr: IP at 0, UDP after it, constant offsets per
  * family so the stack accesses stay fixed for the verifier. */
 static __always_inline void build_outer(const struct fou_tunnel *t, struct fou_tx *tx,
@@ -413,7 +427,7 @@ static __always_inline void build_outer(const struct fou_tunnel *t, struct fou_t
 	__u32 udp_len = UDP_HLEN + gue_len + tx->gre_len + tx->in.len;
 
 	if (tx->family == FOU_FAMILY_IPV4) {
-		build_ipv4(t, &tx->in, udp_len, tx->hdr);
+		build_ipv4(t, &tx->in, udp_len, outer_ip_id(tx), tx->hdr);
 		build_udp(tx, udp_len, tx->hdr + sizeof(struct iphdr));
 		if (tx->gre_len)
 			gre_build(t, tx->gre_seq, tx->in.family, inner_sum,
@@ -593,14 +607,16 @@ static __always_inline __u32 tunnel_overhead(const struct fou_tx *tx)
 	       (tx->kind == FOU_KIND_GUE ? GUE_HLEN + (tx->remcsum ? 8 : 0) : 0) + tx->gre_len;
 }
 
-/* The outer IPv4 header without DF, so that routers may fragment it. */
+/* The outer IPv4 header without DF, so that routers may fragment it; its
+ * ID, counted while it had DF, becomes a random one (outer_ip_id). */
 static __always_inline void outer_clear_df(struct fou_tx *tx)
 {
 	struct iphdr *iph = (void *)tx->hdr;
-	__be16 old = iph->frag_off;
+	__be16 old = iph->frag_off, old_id = iph->id, id = bpf_get_prandom_u32();
 
 	iph->frag_off = 0;
-	iph->check = csum_replace16(iph->check, old, 0);
+	iph->id = id;
+	iph->check = csum_replace16(csum_replace16(iph->check, old, 0), old_id, id);
 }
 
 /*

@@ -51,7 +51,7 @@ static __always_inline bool inner_csum_ok(void *data, void *data_end, const stru
 	/* The headers are whole 32-bit words: they sum in the same lanes. */
 	if (prefix & 3 || prefix > 255)
 		return false;
-	if (csum_linear(data, data_end, rx->p.l4_off, prefix, &s, &tail_ok) != (prefix & ~31U) ||
+	if (csum_linear(data, data_end, rx->p.l4_off, prefix, &s, &tail_ok) != (prefix & ~(CSUM_BLOCK - 1)) ||
 	    !tail_ok)
 		return false;
 	d = csum_fold(pseudo_hdr_sum(&rx->p));      /* the datagram: minus its pseudo-header */

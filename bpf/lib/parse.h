@@ -74,6 +74,26 @@ static __always_inline int parse_udp(void *data, void *data_end, struct fou_pkt 
 	return FOU_CONTINUE;
 }
 
+/* The IPv4 protocols the receive path looks into. */
+static __always_inline bool ip4_proto_examined(const struct iphdr *iph)
+{
+	return iph->protocol == IPPROTO_UDP_NR || iph->protocol == IPPROTO_SCTP_NR ||
+	       iph->protocol == IPPROTO_ICMP_NR;
+}
+
+/* An untagged Ethernet frame with a complete IPv4 header of a protocol we
+ * never look into (TCP mostly): what parse_outer() would call
+ * pass_not_udp, known from that header alone. */
+static __always_inline bool ip4_frame_not_examined(void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+
+	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return false;
+	return iph->version == 4 && iph->ihl >= 5 && !ip4_proto_examined(iph);
+}
+
 static __always_inline int parse_ipv4(void *data, void *data_end, struct iphdr *iph,
 				      struct fou_pkt *p)
 {
@@ -81,8 +101,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct iphdr *
 		return short_or_pull(data, data_end, p, FOU_STAT_PASS_SHORT);
 	if (iph->version != 4 || iph->ihl < 5)
 		return FOU_STAT_PASS_NOT_IP;
-	if (iph->protocol != IPPROTO_UDP_NR && iph->protocol != IPPROTO_SCTP_NR &&
-	    iph->protocol != IPPROTO_ICMP_NR)
+	if (!ip4_proto_examined(iph))
 		return FOU_STAT_PASS_NOT_UDP;
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return FOU_STAT_PASS_FRAGMENT;

@@ -51,6 +51,9 @@
  * it (--drops; --all held back by the rate limit; --all sending every
  * packet), each as a ratio to the baseline of the same run.
  *
+ * BENCH_RX_ONLY=TEXT in the environment runs only the cases whose name
+ * contains TEXT (a per-byte checksum cost is printed where both twins ran).
+ *
  * Usage: bench_rx [CALLS [XDP_CALLS [monitor]]]
  *   calls per shot and program at TC (default 400) and at XDP (default 40:
  *   XDP calls cost ~16 ms each, which bounds the total to about 75 s).
@@ -630,7 +633,7 @@ static void print_per_byte(unsigned int ci)
 		const struct result *r = &results[ci][j], *t = &results[ti][j];
 		double ns = (r->fou - r->triv) - (t->fou - t->triv);
 
-		if (r->invalid || t->invalid)
+		if (r->invalid || t->invalid || !r->fou || !t->fou) /* not run, or not valid */
 			continue;
 		printf("checksum cost, %s %s: %.1f ns over %.0f B summed = %.3f ns/B\n",
 		       case_name(c), hooks[j].name, ns, bytes, ns / bytes);
@@ -729,12 +732,15 @@ static void print_header(int cpu)
 
 static int run_all(void)
 {
+	const char *only = getenv("BENCH_RX_ONLY");
 	unsigned int i;
 	int err;
 
 	printf("\n%-28s %-4s %6s %9s %9s %9s %6s %9s\n", "case", "hook", "layers",
 	       "ns/pkt", "trivial", "diff ns", "ratio", "min diff");
 	for (i = 0; i < NCASES; i++) {
+		if (only && !strstr(case_name(&cases[i]), only))
+			continue;
 		err = bench_case(i);
 		if (err)
 			return err;
