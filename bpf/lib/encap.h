@@ -60,10 +60,13 @@ struct fou_tx {
 	__be32 gre_seq; /* GRE sequence number, with FOU_TUN_F_GRE_SEQ */
 	__be16 sport;
 	__be16 dport;
-	__u16 ip_id;    /* this CPU's last outer IPv4 ID of a DF packet (kept
-			 * across packets: tx_scratch() does not clear it) */
-	__u8 pad2[2];
+	__u8 pad2[4];
 	__u8 hdr[OUTER_MAX_HLEN] __attribute__((aligned(4)));
+	/* Per tunnel slot, this CPU's last outer IPv4 ID of a DF packet; kept
+	 * across packets (tx_scratch() does not clear it). Per tunnel, as the
+	 * kernel's IDs are per destination: a peer sees its own tunnel's
+	 * count, never how much this host sends to others. */
+	__u16 ip_id[FOU_MAX_TUNNELS];
 };
 
 /*
@@ -407,14 +410,16 @@ static __always_inline void set_udp_csum(const struct fou_tx *tx, __u32 udp_len,
 
 /*
  * The outer IPv4 ID. IDs matter only for fragments (RFC 6864): a DF packet
- * takes the next of a per-CPU count, which costs no helper call (GSO
- * increments from it per segment); one that may be fragmented takes a
+ * takes the next of its tunnel's per-CPU count, which costs no helper call
+ * (GSO increments from it per segment); one that may be fragmented takes a
  * random one, as does a packet whose DF is cleared later (outer_clear_df).
  */
 static __always_inline __be16 outer_ip_id(struct fou_tx *tx)
 {
-	if (tx->in.df)
-		return bpf_htons(++tx->ip_id);
+	__u32 slot = tx->slot;
+
+	if (tx->in.df && slot < FOU_MAX_TUNNELS)
+		return bpf_htons(++tx->ip_id[slot]);
 	return bpf_get_prandom_u32();
 }
 

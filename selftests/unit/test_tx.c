@@ -152,6 +152,7 @@ static int read_tstats(const struct mapset *m, uint32_t slot, struct fou_tun_sta
 #define SLOT       1    /* the tunnel every case rewrites */
 #define SLOT_EMPTY 2    /* never configured */
 #define SLOT_BIG   300  /* beyond the array */
+#define SLOT_ID2   4    /* a second tunnel, for the per-tunnel outer IPv4 ID */
 #define DPORT_FOU  5555
 #define DPORT_GUE  6080
 #define SMIN       49152
@@ -163,6 +164,7 @@ static int read_tstats(const struct mapset *m, uint32_t slot, struct fou_tun_sta
 #define IEMPTY4 "10.2.0.2"   /* 10.2.0.0/16 -> SLOT_EMPTY */
 #define IBIG4   "10.3.0.2"   /* 10.3.0.0/16 -> SLOT_BIG */
 #define INONE4  "10.99.0.2"  /* no route */
+#define IID2_4  "10.4.0.2"   /* 10.4.0.0/16 -> SLOT_ID2 */
 #define ISRC6   "fd00::1"
 #define IDST6   "fd00:1::2"  /* fd00:1::/32 -> SLOT */
 #define IEMPTY6 "fd00:2::2"
@@ -273,6 +275,7 @@ static int configure(void)
 	err = err ?: put_route(4, "10.1.0.0", 16, SLOT);
 	err = err ?: put_route(4, "10.2.0.0", 16, SLOT_EMPTY);
 	err = err ?: put_route(4, "10.3.0.0", 16, SLOT_BIG);
+	err = err ?: put_route(4, "10.4.0.0", 16, SLOT_ID2);
 	err = err ?: put_route(4, REMOTE4, 32, SLOT);  /* the loop */
 	err = err ?: put_route(6, "fd00:1::", 32, SLOT);
 	err = err ?: put_route(6, "fd00:2::", 32, SLOT_EMPTY);
@@ -1136,6 +1139,72 @@ static void cases_sport(void)
 	}
 }
 
+/* ---- outer IPv4 ID -------------------------------------------------------- */
+
+/* The outer IPv4 ID fou_tx_tc gives an inner UDP packet to @dst, DF or
+ * not; -1 if it did not come out FOU-over-IPv4 encapsulated. */
+static int outer_id(const char *dst, bool df)
+{
+	struct inner in = { .fam = 4, .l4 = L4_UDP, .payload = 20, .dst = dst, .df = df };
+	struct __sk_buff ctx = { .ifindex = ifidx };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = T.p.buf, .data_out = T.out_buf,
+		    .data_size_out = sizeof(T.out_buf), .repeat = 1, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
+	const uint8_t *ip = T.out_buf + 14;
+
+	pkt_init(&T.p, T.in, sizeof(T.in));
+	add_frame(&in, false);
+	finalize();
+	o.data_size_in = T.p.len;
+	if (bpf_prog_test_run_opts(tc_fd, &o) || o.data_size_out != T.p.len + 28 ||
+	    ip[0] != 0x45 || ip[9] != 17)
+		return -1;
+	return ip[4] << 8 | ip[5];
+}
+
+/* Whether @n IDs each follow the one before (mod 2^16). */
+static bool ids_count(const int *id, int n)
+{
+	for (int i = 1; i < n; i++)
+		if (id[i] < 0 || id[i] != ((id[i - 1] + 1) & 0xffff))
+			return false;
+	return id[0] >= 0;
+}
+
+/*
+ * A DF packet's outer ID is the next of its tunnel's own per-CPU count (as
+ * the kernel's IDs are per destination, another tunnel's traffic must not
+ * show in it); a packet routers may fragment takes a random one. The
+ * counts are per CPU: the test stays on one.
+ */
+static void cases_ip_id(void)
+{
+	struct tun a = tdef(4, FOU_KIND_FOU, 4), b = a;
+	int id[8], other[3], last, next;
+
+	b.dport = DPORT_FOU + 1; /* its own key */
+	case_begin(&a, "outer IPv4 ID");
+	if (bh_pin_cpu() < 0 || put_tunnel(SLOT, &a) || put_tunnel(SLOT_ID2, &b))
+		tap_bail("ip_id: cannot pin a CPU or configure the tunnels: %s", strerror(errno));
+	for (int i = 0; i < 4; i++)
+		id[i] = outer_id(IDST4, true);
+	tap_ok(ids_count(id, 4), "tc: ip_id: DF packets of one tunnel take consecutive IDs "
+	       "(%d %d %d %d)", id[0], id[1], id[2], id[3]);
+	for (int i = 0; i < 3; i++)
+		other[i] = outer_id(IID2_4, true);
+	id[4] = outer_id(IDST4, true);
+	tap_ok(ids_count(other, 3) && ids_count(id + 3, 2),
+	       "tc: ip_id: another tunnel's DF packets (%d %d %d) leave the count alone (%d, then %d)",
+	       other[0], other[1], other[2], id[3], id[4]);
+	last = id[4];
+	for (int i = 0; i < 8; i++)
+		id[i] = outer_id(IDST4, false);
+	next = outer_id(IDST4, true);
+	tap_ok(id[0] >= 0 && !ids_count(id, 8) && next == ((last + 1) & 0xffff),
+	       "tc: ip_id: packets without DF take random IDs (%d %d %d ...), outside the count "
+	       "(%d, then %d)", id[0], id[1], id[2], last, next);
+}
+
 /* ---- pass and drop reasons --------------------------------------------------- */
 
 /* @pad bytes of Ethernet padding after the inner packet: the MTU is the IP
@@ -1830,6 +1899,7 @@ static void run_all_cases(void)
 	cases_csum_ffff();
 	cases_tos_ttl();
 	cases_sport();
+	cases_ip_id();
 	UT_RUN_ROWS(tx_rows, tx_row_run);
 	UT_RUN_ROWS(encap_rows, tx_row_run);
 	cases_mtu();
