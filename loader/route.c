@@ -88,29 +88,6 @@ void format_prefix(const struct prefix *p, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", addr, p->len);
 }
 
-/* Add or change (atomically) the route for @p. */
-int route_put(const struct prefix *p, __u32 tunnel_slot)
-{
-	struct fou_tun_fds m;
-	int err;
-
-	open_tun_fds(&m, -1);
-	err = fou_route_put(&m, p, tunnel_slot, BPF_ANY);
-	close_tun_fds(&m);
-	return err;
-}
-
-int route_remove(const struct prefix *p)
-{
-	struct fou_tun_fds m;
-	int err;
-
-	open_tun_fds(&m, -1);
-	err = fou_route_remove(&m, p);
-	close_tun_fds(&m);
-	return err;
-}
-
 /* fou_route_count and fou_route_filter after every route change (and at
  * attach, for pin roots made before they existed). */
 static void route_sync(const struct fou_tun_fds *m)
@@ -132,16 +109,6 @@ void route_count_sync(void)
 
 	open_tun_fds(&m, -1);
 	route_sync(&m);
-	close_tun_fds(&m);
-}
-
-/* Call @fn for every route of one family. */
-void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg)
-{
-	struct fou_tun_fds m;
-
-	open_tun_fds(&m, -1);
-	fou_route_each(&m, family, fn, arg);
 	close_tun_fds(&m);
 }
 

@@ -371,16 +371,6 @@ int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot
 	return slot < 0 ? -1 : slot;
 }
 
-int tunnel_put(int fd, int slot, const struct fou_tunnel *t)
-{
-	struct fou_tun_fds m;
-
-	open_tun_fds(&m, fd);
-	slot = fou_tunnel_put(&m, slot, t);
-	close_tun_fds(&m);
-	return slot;
-}
-
 bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b)
 {
 	return fou_tunnel_same_path(a, b);
