@@ -56,14 +56,17 @@ struct counts {
 
 /* ---------------------------------------------------------------- reading */
 
+/* @path's text, or NULL with the error in usage_msg. */
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
 	size_t len = 0, cap = 0, n;
 
-	if (!f)
-		usage_error("%s: %s", path, strerror(errno));
+	if (!f) {
+		usage_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
 	do {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 65536;
@@ -726,18 +729,27 @@ static void print_summary(const struct want *w, const struct plan *pl)
 	printf("\n");
 }
 
+static int parse_apply(int argc, char **argv, struct plan *pl)
+{
+	int err = opts_parse(&apply_cmd, argc, argv, pl, NULL);
+
+	if (!err && !pl->file)
+		return usage_err("apply: missing FILE");
+	return err;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static struct want w;
 	static struct current c;
 	struct plan pl = {};
+	char *text;
 
-	if (opts_parse(&apply_cmd, argc, argv, &pl, NULL))
+	if (parse_apply(argc, argv, &pl))
 		usage_exit();
 	w.file = pl.file;
-	if (!w.file)
-		usage_error("apply: missing FILE");
-	if (parse_checked(&w, read_file(w.file)))
+	text = read_file(w.file);
+	if (!text || parse_checked(&w, text))
 		usage_exit();
 	if (!pl.dry_run) {
 		ensure_maps(); /* and the pin root's lock, before reading what to change */
@@ -789,13 +801,17 @@ static void show_route_line(const struct prefix *p, __u32 slot,
 	       slot < FOU_MAX_TUNNELS && tunnels[slot].name[0] ? tunnels[slot].name : "?");
 }
 
+const struct opt_cmd show_config_cmd = {
+	"show config", no_opts, NULL, "show config: unexpected '%s'", "", NULL,
+};
+
 int cmd_show_config(int argc, char **argv)
 {
 	static struct current c;
 	struct fou_port_fds m;
 
-	if (argc)
-		usage_error("show config: unexpected '%s'", argv[0]);
+	if (opts_parse(&show_config_cmd, argc, argv, NULL, NULL))
+		usage_exit();
 	printf("# fouloader configuration (pin root %s); 'fouloader apply FILE' restores it\n",
 	       g_opts.pin_root);
 	if (!state_exists())

@@ -30,10 +30,9 @@ extern struct global_opts g_opts;
 struct opt_cmd;
 struct command {
 	const char *name;     /* "attach", "port add", ... */
-	const char *synopsis; /* argument grammar, man-page style; NULL: from opts */
 	const char *help;     /* what it does, option by option */
 	int (*run)(int argc, char **argv); /* argv[0] is the first argument */
-	const struct opt_cmd *opts; /* its word table (opts.h), if it has one */
+	const struct opt_cmd *opts; /* its word table (opts.h): the grammar, man-page style */
 };
 extern const struct command commands[];
 

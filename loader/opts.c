@@ -8,6 +8,8 @@
 
 #define MAX_GROUPS 32
 
+const struct opt no_opts[] = { OPT_END };
+
 const struct opt json_opts[] = {
 	{ "--json", OPT_FLAG, 0, 0, sizeof(bool), 0, NULL, NULL, "[--json]", NULL },
 	OPT_END,
@@ -165,12 +167,29 @@ int opts_parse(const struct opt_cmd *c, int argc, char **argv, void *spec, const
 	return 0;
 }
 
+/* The count first: the messages these commands always gave. */
+int opts_parse_one(const struct opt_one_cmd *c, int argc, char **argv, const char **word)
+{
+	if (argc > 1)
+		return usage_err(c->cmd.unexpected, argv[1]);
+	if (!argc)
+		return usage_err("%s", c->missing);
+	if (argv[0][0] == '-')
+		return c->dash ? usage_err(c->dash, argv[0]) : usage_err("%s", c->missing);
+	return opts_parse(&c->cmd, argc, argv, word, NULL);
+}
+
 int opts_one_word(const char **slot, const char *w)
 {
 	if (*slot || w[0] == '-')
 		return 1;
 	*slot = w;
 	return 0;
+}
+
+int opts_set_word(void *spec, const char *w)
+{
+	return opts_one_word(spec, w);
 }
 
 static void append(char *buf, size_t len, size_t *n, const char *s)

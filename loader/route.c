@@ -148,22 +148,27 @@ int cmd_route_add(int argc, char **argv)
 	return EXIT_OK;
 }
 
+const struct opt_one_cmd route_del_cmd = {
+	{ "route del", no_opts, opts_set_word, "route del: unexpected '%s'", "PREFIX", NULL },
+	"route del: expected PREFIX", NULL,
+};
+
 int cmd_route_del(int argc, char **argv)
 {
+	const char *prefix = NULL;
 	struct fou_tun_fds m;
 	struct prefix p;
 
-	if (argc != 1 || argv[0][0] == '-')
-		usage_error(argc > 1 ? "route del: unexpected '%s'" : "route del: expected PREFIX%s",
-			    argc > 1 ? argv[1] : "");
-	if (parse_prefix(argv[0], &p))
+	if (opts_parse_one(&route_del_cmd, argc, argv, &prefix))
+		usage_exit();
+	if (parse_prefix(prefix, &p))
 		usage_exit();
 	if (!state_exists_locked())
-		fail("route %s does not exist", argv[0]);
+		fail("route %s does not exist", prefix);
 	ensure_maps(); /* fou_route_count, on a pin root made before it */
 	open_tun_fds(&m, -1);
 	if (fou_route_remove(&m, &p))
-		fail("route %s does not exist", argv[0]);
+		fail("route %s does not exist", prefix);
 	route_sync(&m);
 	close_tun_fds(&m);
 	return EXIT_OK;

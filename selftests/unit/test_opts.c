@@ -2,7 +2,8 @@
 /*
  * Unit tests of the loader's word tables (loader/opts.c): one table with a
  * word of every kind, and rows of command lines: what each must store, or
- * the one error it must return; then the synopsis the table builds.
+ * the one error it must return; rows for a command of one word (detach DEV);
+ * then the synopsis the table builds.
  * Linked with loader/opts.c and loader/util.c only (no BPF, no root).
  */
 #include <errno.h>
@@ -80,6 +81,12 @@ static const struct opt_cmd test_cmd = {
 	"test cmd", test_opts, set_pos, "test cmd: unexpected '%s'", "NAME", "[-- END]",
 };
 
+/* A command of one word, as detach DEV: the count is checked first. */
+static const struct opt_one_cmd one_cmd = {
+	{ "one", no_opts, opts_set_word, "one: unexpected '%s'", "WORD", NULL },
+	"one: missing WORD", "one: unknown option '%s'",
+};
+
 /* One command line: what it must store (err 0), or its error. */
 static const struct row {
 	const char *name, *line; /* words split at blanks */
@@ -104,6 +111,12 @@ static const struct row {
 	{ "second positional", "n1 n2", -EINVAL, "test cmd: unexpected 'n2'" },
 	{ "an option-like word", "-x", -EINVAL, "test cmd: unexpected '-x'" },
 	{ "first error wins", "flag flag num", -EINVAL, "test cmd: 'flag' given twice" },
+}, one_rows[] = { /* one_cmd's: for err 0, msg is the word it stores */
+	{ "one word", "w", 0, "w" },
+	{ "one word missing", "", -EINVAL, "one: missing WORD" },
+	{ "one word as an option", "-x", -EINVAL, "one: unknown option '-x'" },
+	{ "one word, the second counted first", "-x a", -EINVAL, "one: unexpected 'a'" },
+	{ "one word, two", "a b c", -EINVAL, "one: unexpected 'b'" },
 };
 
 static void spec_text(const struct spec *s, char *buf, size_t len)
@@ -113,7 +126,7 @@ static void spec_text(const struct spec *s, char *buf, size_t len)
 		 s->mode, s->arg ? s->arg : "-", s->npair, s->pos ? s->pos : "-");
 }
 
-static void run_row(const struct row *r)
+static void run_row(const struct row *r, bool one)
 {
 	char line[256], *argv[32], got[256];
 	struct spec s = {};
@@ -123,9 +136,12 @@ static void run_row(const struct row *r)
 	for (char *w = strtok(line, " "); w && argc < 32; w = strtok(NULL, " "))
 		argv[argc++] = w;
 	usage_msg[0] = '\0';
-	err = opts_parse(&test_cmd, argc, argv, &s, NULL);
+	err = one ? opts_parse_one(&one_cmd, argc, argv, &s.pos)
+		     : opts_parse(&test_cmd, argc, argv, &s, NULL);
 	if (err)
 		snprintf(got, sizeof(got), "%s", usage_msg);
+	else if (one)
+		snprintf(got, sizeof(got), "%s", s.pos);
 	else
 		spec_text(&s, got, sizeof(got));
 	tap_begin();
@@ -148,7 +164,10 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		if (!only || strstr(rows[i].name, only))
-			run_row(&rows[i]);
+			run_row(&rows[i], false);
+	for (size_t i = 0; i < sizeof(one_rows) / sizeof(one_rows[0]); i++)
+		if (!only || strstr(one_rows[i].name, only))
+			run_row(&one_rows[i], true);
 	if (only)
 		return tap_done();
 	opts_synopsis(&test_cmd, syn, sizeof(syn));
