@@ -324,6 +324,17 @@ static const struct command *find_command(int argc, char **argv, int *used)
 	return NULL;
 }
 
+/* fouloader(8)'s SYNOPSIS of the commands, from the same tables as --help,
+ * so that the two cannot drift: a paragraph each. */
+static void print_man_synopsis(void)
+{
+	for (const struct command *c = commands; c->name; c++) {
+		if (c != commands)
+			printf("\n");
+		opts_synopsis_md(c->opts, c->name, stdout);
+	}
+}
+
 /* The global options before COMMAND: the index of COMMAND, 0 after --help,
  * or -EINVAL. */
 static int parse_global_opts(int argc, char **argv)
@@ -343,6 +354,10 @@ static int parse_global_opts(int argc, char **argv)
 			g_opts.verbose = true;
 		} else if (is_help(argv[i])) {
 			print_usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--man-synopsis")) {
+			/* not in --help: for the Makefile, which builds fouloader(8) */
+			print_man_synopsis();
 			return 0;
 		} else {
 			return usage_err("unknown option '%s' (see 'fouloader --help')", argv[i]);

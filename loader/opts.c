@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Commands' word tables (opts.h): parsing and synopsis. */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -222,4 +223,52 @@ void opts_synopsis(const struct opt_cmd *c, char *buf, size_t len)
 		append(buf, len, &n, n ? " " : "");
 		append(buf, len, &n, c->syn_tail);
 	}
+}
+
+/* DEV, ADDR:PORT: capitals, digits and colons, beginning with a capital. */
+static bool is_metavar(const char *w, size_t n)
+{
+	if (!isupper((unsigned char)w[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isupper((unsigned char)w[i]) && !isdigit((unsigned char)w[i]) && w[i] != ':')
+			return false;
+	return true;
+}
+
+/* One word of the grammar, as man-pages(7) has it: bold what is typed as
+ * it stands, italic what is replaced (each part of ADDR:PORT); the dots of
+ * a repetition stay plain. */
+static void put_md_word(const char *w, size_t n, FILE *f)
+{
+	if (!strncmp(w, "...", n)) {
+		fprintf(f, "%.*s", (int)n, w);
+	} else if (is_metavar(w, n)) {
+		for (size_t i = 0, j; i < n; i = j + 1) {
+			j = i + strcspn(w + i, ":");
+			j = j < n ? j : n;
+			fprintf(f, "%s*%.*s*", i ? ":" : "", (int)(j - i), w + i);
+		}
+	} else {
+		fprintf(f, "**%.*s**", (int)n, w);
+	}
+}
+
+void opts_synopsis_md(const struct opt_cmd *c, const char *name, FILE *f)
+{
+	char syn[512];
+
+	opts_synopsis(c, syn, sizeof(syn));
+	fprintf(f, "**fouloader %s**%s", name, syn[0] ? " " : "");
+	for (const char *p = syn; *p;) {
+		size_t n = strcspn(p, " []{}|\n");
+
+		if (!n) {
+			fputc(*p++, f);
+			continue;
+		}
+		put_md_word(p, n, f);
+		p += n;
+	}
+	fputc('\n', f);
 }

@@ -13,6 +13,7 @@
 #define FOULOADER_OPTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum opt_kind {
 	OPT_FLAG, /* the word alone: the bool at off becomes true */
@@ -91,5 +92,9 @@ int opts_one_word(const char **slot, const char *w);
 int opts_set_word(void *spec, const char *w);
 /* The synopsis: syn_head, each word's syn, syn_tail. */
 void opts_synopsis(const struct opt_cmd *c, char *buf, size_t len);
+/* The same for fouloader(8)'s SYNOPSIS, in markdown, after "fouloader
+ * NAME" (@name): words typed as they stand bold, metavariables (DEV,
+ * ADDR:PORT) italic. */
+void opts_synopsis_md(const struct opt_cmd *c, const char *name, FILE *f);
 
 #endif /* FOULOADER_OPTS_H */
