@@ -3,11 +3,12 @@
  * Unit tests of the loader's word tables (loader/opts.c): one table with a
  * word of every kind, and rows of command lines: what each must store, or
  * the one error it must return; rows for a command of one word (detach DEV);
- * then the synopsis the table builds.
+ * then the synopsis the table builds, for --help and for fouloader(8).
  * Linked with loader/opts.c and loader/util.c only (no BPF, no root).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fouloader.h"
@@ -152,6 +153,30 @@ static void run_row(const struct row *r, bool one)
 	tap_end("%s: '%s'", r->name, r->line);
 }
 
+/* fouloader(8)'s form of the synopsis: literal words bold, metavariables
+ * italic (each part of A:B), brackets, bars and dots plain. */
+static void check_synopsis_md(void)
+{
+	static const struct opt_cmd md_cmd = {
+		"md", test_opts, set_pos, "md: unexpected '%s'", "NAME", "[-- ADDR:PORT]...",
+	};
+	const char *want = "**fouloader test cmd** *NAME* [**flag** | **noflag**] [**bit4**]\n"
+			   "         [**call**] [**port** *P*] [**num** *N*] [**mode** **fast**|**slow**] "
+			   "[**arg** *X*]\n         [**pair** *A* *B*]... [**--** *ADDR*:*PORT*]...\n";
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+
+	if (!f)
+		tap_bail("open_memstream");
+	opts_synopsis_md(&md_cmd, "test cmd", f);
+	fclose(f);
+	tap_ok(!strcmp(got, want), "synopsis for fouloader(8): bold words, italic metavariables");
+	if (strcmp(got, want))
+		tap_diag("got:\n%s# want:\n%s", got, want);
+	free(got);
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = argc > 2 && !strcmp(argv[1], "-t") ? argv[2] : NULL;
@@ -174,6 +199,7 @@ int main(int argc, char **argv)
 	tap_ok(!strcmp(syn, want), "synopsis: the table's pieces in order, a new line at each \\n");
 	if (strcmp(syn, want))
 		tap_diag("got:\n%s\n# want:\n%s", syn, want);
+	check_synopsis_md();
 	tap_ok(!opts_parse(&test_cmd, 3, words, &s, seen) && seen[G_FLAG] &&
 	       !strcmp(seen[G_FLAG], "noflag") && seen[G_MODE] && !seen[G_NUM],
 	       "seen[]: the word that gave each setting, NULL for the others");
