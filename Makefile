@@ -184,13 +184,16 @@ fuzz-kernel: deps
 
 # ---------------------------------------------------------------- man page, install
 # fouloader(8) from doc/fouloader.8.md; its COUNTERS list comes from
-# include/fou_stats.h (scripts/man-counters.sh), so it cannot drift.
+# include/fou_stats.h (scripts/man-counters.sh) and the commands' SYNOPSIS
+# from the binary's word tables (scripts/man-synopsis.sh), so neither can drift.
 GO_MD2MAN ?= go-md2man
 
-$(BUILD)/fouloader.8: doc/fouloader.8.md include/fou_stats.h scripts/man-counters.sh | $(BUILD)
+$(BUILD)/fouloader.8: doc/fouloader.8.md include/fou_stats.h scripts/man-counters.sh \
+		scripts/man-synopsis.sh $(BUILD)/fouloader | $(BUILD)
 	@echo "  MAN      $@"
 	@command -v $(GO_MD2MAN) >/dev/null || { echo "$(GO_MD2MAN) not found: run 'make deps' (Debian package go-md2man)" >&2; exit 1; }
-	@./scripts/man-counters.sh include/fou_stats.h < $< > $@.md.tmp
+	@./scripts/man-counters.sh include/fou_stats.h < $< | \
+		./scripts/man-synopsis.sh $(BUILD)/fouloader > $@.md.tmp
 	@$(GO_MD2MAN) -in $@.md.tmp -out $@.tmp && rm -f $@.md.tmp && mv $@.tmp $@
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary (the BPF objects are

@@ -56,14 +56,17 @@ struct counts {
 
 /* ---------------------------------------------------------------- reading */
 
+/* @path's text, or NULL with the error in usage_msg. */
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
 	size_t len = 0, cap = 0, n;
 
-	if (!f)
-		usage_error("%s: %s", path, strerror(errno));
+	if (!f) {
+		usage_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
 	do {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 65536;
@@ -348,9 +351,11 @@ static void collect_route(const struct prefix *p, __u32 slot, void *arg)
 	c->route_slot[c->nroutes++] = slot;
 }
 
+/* What is pinned now, read through tunstate (tunnels, routes) and the
+ * other state layers; all empty without a pin root. */
 static void load_current(struct current *c)
 {
-	int fd;
+	struct fou_tun_fds m;
 
 	if (!c->routes) {
 		c->routes = calloc(FOU_MAX_ROUTES * 2, sizeof(*c->routes));
@@ -367,13 +372,12 @@ static void load_current(struct current *c)
 	if (!state_exists())
 		return;
 	c->nports = load_ports(c->ports, FOU_MAX_PORTS);
-	fd = map_fd_or_fail(FOU_MAP_TUNNELS);
+	open_tun_fds(&m, -1);
 	for (__u32 i = 0; i < FOU_MAX_TUNNELS; i++)
-		if (bpf_map_lookup_elem(fd, &i, &c->tunnels[i]))
-			memset(&c->tunnels[i], 0, sizeof(c->tunnels[i]));
-	close(fd);
-	for_each_route(FOU_FAMILY_IPV4, collect_route, c);
-	for_each_route(FOU_FAMILY_IPV6, collect_route, c);
+		fou_tunnel_get(&m, i, &c->tunnels[i]); /* a free slot reads empty */
+	fou_route_each(&m, FOU_FAMILY_IPV4, collect_route, c);
+	fou_route_each(&m, FOU_FAMILY_IPV6, collect_route, c);
+	close_tun_fds(&m);
 }
 
 static int current_tunnel(const struct current *c, const char *name)
@@ -444,6 +448,7 @@ struct plan {
 	struct counts ports, tunnels, routes, sctp, icmp;
 	bool dry_run;
 	const char *file; /* FILE, as the command line gives it */
+	struct fou_tun_fds m; /* what a real run writes the tunnels and routes with */
 };
 
 static int set_file(void *spec, const char *w)
@@ -481,7 +486,7 @@ static void drop_routes(const struct want *w, const struct current *c, struct pl
 		pl->routes.del++;
 		format_prefix(&c->routes[i], buf, sizeof(buf));
 		if (!pl->dry_run)
-			check(route_remove(&c->routes[i]), "delete route", buf);
+			check(fou_route_remove(&pl->m, &c->routes[i]), "delete route", buf);
 	}
 }
 
@@ -510,8 +515,6 @@ static bool tunnel_unchanged(const struct fou_tunnel *cur, const struct fou_tunn
 
 static void put_tunnels(const struct want *w, const struct current *c, struct plan *pl)
 {
-	int fd = pl->dry_run ? -1 : map_fd_or_fail(FOU_MAP_TUNNELS);
-
 	for (int i = 0; i < w->ntunnels; i++) {
 		int slot = current_tunnel(c, w->tunnels[i].name);
 
@@ -522,15 +525,13 @@ static void put_tunnels(const struct want *w, const struct current *c, struct pl
 		else
 			pl->tunnels.add++;
 		if (!pl->dry_run)
-			check(tunnel_put(fd, slot, &w->tunnels[i]), "write tunnel", w->tunnels[i].name);
+			check(fou_tunnel_put(&pl->m, slot, &w->tunnels[i]), "write tunnel",
+			      w->tunnels[i].name);
 	}
-	if (fd >= 0)
-		close(fd);
 }
 
 static void put_routes(const struct want *w, const struct current *c, struct plan *pl)
 {
-	int fd = pl->dry_run ? -1 : map_fd_or_fail(FOU_MAP_TUNNELS);
 	char buf[64];
 
 	for (int i = 0; i < w->nroutes; i++) {
@@ -549,29 +550,25 @@ static void put_routes(const struct want *w, const struct current *c, struct pla
 			pl->routes.add++;
 		if (pl->dry_run)
 			continue;
-		slot = tunnel_find(fd, r->tunnel, NULL, NULL);
+		slot = fou_tunnel_find(&pl->m, r->tunnel, NULL, NULL);
 		format_prefix(&r->p, buf, sizeof(buf));
-		check(slot < 0 ? -ENOENT : route_put(&r->p, slot), "write route", buf);
+		check(slot < 0 ? -ENOENT : fou_route_put(&pl->m, &r->p, slot, BPF_ANY), "write route",
+		      buf);
 	}
-	if (fd >= 0)
-		close(fd);
 }
 
 /* Tunnels the file drops: no route names them any more. */
 static void drop_tunnels(const struct want *w, const struct current *c, struct plan *pl)
 {
 	struct fou_tunnel empty = {};
-	int fd = pl->dry_run ? -1 : map_fd_or_fail(FOU_MAP_TUNNELS);
 
 	for (int i = 0; i < FOU_MAX_TUNNELS; i++) {
 		if (!c->tunnels[i].name[0] || find_tunnel(w, c->tunnels[i].name) >= 0)
 			continue;
 		pl->tunnels.del++;
 		if (!pl->dry_run)
-			check(tunnel_put(fd, i, &empty), "delete tunnel", c->tunnels[i].name);
+			check(fou_tunnel_put(&pl->m, i, &empty), "delete tunnel", c->tunnels[i].name);
 	}
-	if (fd >= 0)
-		close(fd);
 }
 
 static bool port_wanted(const struct want *w, const struct fou_port *p)
@@ -732,21 +729,32 @@ static void print_summary(const struct want *w, const struct plan *pl)
 	printf("\n");
 }
 
+static int parse_apply(int argc, char **argv, struct plan *pl)
+{
+	int err = opts_parse(&apply_cmd, argc, argv, pl, NULL);
+
+	if (!err && !pl->file)
+		return usage_err("apply: missing FILE");
+	return err;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static struct want w;
 	static struct current c;
 	struct plan pl = {};
+	char *text;
 
-	if (opts_parse(&apply_cmd, argc, argv, &pl, NULL))
+	if (parse_apply(argc, argv, &pl))
 		usage_exit();
 	w.file = pl.file;
-	if (!w.file)
-		usage_error("apply: missing FILE");
-	if (parse_checked(&w, read_file(w.file)))
+	text = read_file(w.file);
+	if (!text || parse_checked(&w, text))
 		usage_exit();
-	if (!pl.dry_run)
+	if (!pl.dry_run) {
 		ensure_maps(); /* and the pin root's lock, before reading what to change */
+		open_tun_fds(&pl.m, -1);
+	}
 	load_current(&c);
 	drop_routes(&w, &c, &pl);
 	if (room_for_new_tunnels(&w, &c)) {
@@ -773,8 +781,9 @@ int cmd_apply(int argc, char **argv)
 	put_icmp(&w, &c, &pl);
 	put_ports(&w, &c, &pl);
 	if (!pl.dry_run) {
-		tunnel_index_sync();
+		fou_tun_index_sync(&pl.m);
 		route_count_sync();
+		close_tun_fds(&pl.m);
 	}
 	print_summary(&w, &pl);
 	return EXIT_OK;
@@ -782,9 +791,9 @@ int cmd_apply(int argc, char **argv)
 
 /* ---------------------------------------------------------------- show config */
 
-static void show_route_line(const struct prefix *p, __u32 slot, void *arg)
+static void show_route_line(const struct prefix *p, __u32 slot,
+			    const struct fou_tunnel *tunnels)
 {
-	const struct fou_tunnel *tunnels = arg;
 	char buf[64];
 
 	format_prefix(p, buf, sizeof(buf));
@@ -792,13 +801,17 @@ static void show_route_line(const struct prefix *p, __u32 slot, void *arg)
 	       slot < FOU_MAX_TUNNELS && tunnels[slot].name[0] ? tunnels[slot].name : "?");
 }
 
+const struct opt_cmd show_config_cmd = {
+	"show config", no_opts, NULL, "show config: unexpected '%s'", "", NULL,
+};
+
 int cmd_show_config(int argc, char **argv)
 {
 	static struct current c;
 	struct fou_port_fds m;
 
-	if (argc)
-		usage_error("show config: unexpected '%s'", argv[0]);
+	if (opts_parse(&show_config_cmd, argc, argv, NULL, NULL))
+		usage_exit();
 	printf("# fouloader configuration (pin root %s); 'fouloader apply FILE' restores it\n",
 	       g_opts.pin_root);
 	if (!state_exists())
@@ -813,7 +826,7 @@ int cmd_show_config(int argc, char **argv)
 	for (int i = 0; i < FOU_MAX_TUNNELS; i++)
 		if (c.tunnels[i].name[0])
 			print_tunnel_line(&c.tunnels[i], " add");
-	for_each_route(FOU_FAMILY_IPV4, show_route_line, c.tunnels);
-	for_each_route(FOU_FAMILY_IPV6, show_route_line, c.tunnels);
+	for (int i = 0; i < c.nroutes; i++) /* IPv4 first, as read */
+		show_route_line(&c.routes[i], c.route_slot[i], c.tunnels);
 	return EXIT_OK;
 }

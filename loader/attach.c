@@ -613,17 +613,18 @@ static void refuse_full(const struct attach_args *a)
 }
 
 /* The XDP-only options against the hook, and their defaults: refused
- * (exit 2) before anything is touched. */
-static void resolve_xdp_options(struct attach_args *a, bool use_tc)
+ * (-EINVAL, exit 2) before anything is touched; what the kernel or the
+ * CPUs cannot do fails (exit 1). */
+static int resolve_xdp_options(struct attach_args *a, bool use_tc)
 {
 	int online;
 
 	if (use_tc && a->hints >= 0)
-		usage_error("--hints: TC receive applies nothing: no XDP hints (use --rx xdp)");
+		return usage_err("--hints: TC receive applies nothing: no XDP hints (use --rx xdp)");
 	if (use_tc && a->steer)
-		usage_error("--steer: cpumap steering redirects in XDP: needs --rx xdp");
+		return usage_err("--steer: cpumap steering redirects in XDP: needs --rx xdp");
 	if (a->steer_cpus && !a->steer)
-		usage_error("--steer-cpus: goes with --steer cpumap");
+		return usage_err("--steer-cpus: goes with --steer cpumap");
 	if (!use_tc && a->hints != 0 && !kernel_features()->xdp_adjust_meta) {
 		if (a->hints > 0)
 			fail("--hints on: kernel %s does not let XDP programs call "
@@ -635,15 +636,17 @@ static void resolve_xdp_options(struct attach_args *a, bool use_tc)
 	if (a->hints < 0)
 		a->hints = !use_tc;
 	if (!a->steer)
-		return;
+		return 0;
 	online = steer_online_cpus();
 	if (!online)
 		fail("--steer cpumap: CPU 0 is not online (/sys/devices/system/cpu/online)");
 	if (a->steer_cpus > online)
-		usage_error("--steer-cpus: %d CPUs asked, but only CPUs 0-%d are online without a "
-			    "gap (a packet goes to CPU hash %% N)", a->steer_cpus, online - 1);
+		return usage_err("--steer-cpus: %d CPUs asked, but only CPUs 0-%d are online "
+				 "without a gap (a packet goes to CPU hash %% N)", a->steer_cpus,
+				 online - 1);
 	if (!a->steer_cpus)
 		a->steer_cpus = online;
+	return 0;
 }
 
 /* The hints filter beside the XDP program: attached, or replaced in place. */
@@ -690,7 +693,8 @@ int cmd_attach(int argc, char **argv)
 	if (parse_attach(argc, argv, &a))
 		usage_exit();
 	use_tc = choose_tc(&a, why, sizeof(why));
-	resolve_xdp_options(&a, use_tc);
+	if (resolve_xdp_options(&a, use_tc))
+		usage_exit();
 	refuse_impossible(&a, use_tc);
 	ensure_maps();
 	tunnel_index_sync(); /* tunnels pinned before fou_tun_index existed */
@@ -825,32 +829,35 @@ static int forget_gone(const char *name)
 	return n;
 }
 
+const struct opt_one_cmd detach_cmd = {
+	{ "detach", no_opts, opts_set_word, "detach: unexpected argument '%s'", "DEV", NULL },
+	"detach: missing DEV", "detach: unknown option '%s'",
+};
+
 int cmd_detach(int argc, char **argv)
 {
 	struct fou_device dev;
+	const char *name = NULL;
 	unsigned int ifindex;
 	int err, fd;
 
-	if (argc != 1)
-		usage_error(argc ? "detach: unexpected argument '%s'" : "detach: missing DEV%s",
-			    argc ? argv[1] : "");
-	if (argv[0][0] == '-')
-		usage_error("detach: unknown option '%s'", argv[0]);
-	ifindex = strlen(argv[0]) < IF_NAMESIZE ? if_nametoindex(argv[0]) : 0;
+	if (opts_parse_one(&detach_cmd, argc, argv, &name))
+		usage_exit();
+	ifindex = strlen(name) < IF_NAMESIZE ? if_nametoindex(name) : 0;
 	if (!ifindex || !state_exists_locked() || !lookup_device(ifindex, &dev)) {
-		if (state_exists_locked() && forget_gone(argv[0]))
+		if (state_exists_locked() && forget_gone(name))
 			return EXIT_OK;
 		if (!ifindex)
-			if (!parse_dev(argv[0]))
+			if (!parse_dev(name))
 				usage_exit(); /* says why: no such device */
-		fail("%s: fouloader is not attached to this device", argv[0]);
+		fail("%s: fouloader is not attached to this device", name);
 	}
 
 	/* Whatever is still ours goes; what someone removed behind our back
 	 * is just forgotten. */
 	if (!device_live(&dev))
 		warnx_("%s: fouloader's programs were not all attached any more; "
-		       "removing what is left", argv[0]);
+		       "removing what is left", name);
 	err = tc_detach(&dev, BPF_TC_EGRESS, dev.tx_prog_id);
 	if (!err && rx_live(&dev))
 		err = dev.hook == FOU_HOOK_XDP ? detach_xdp(&dev)
@@ -859,13 +866,13 @@ int cmd_detach(int argc, char **argv)
 	if (!err && dev.hook == FOU_HOOK_XDP && dev.hints_prog_id)
 		err = tc_detach(&dev, BPF_TC_INGRESS, dev.hints_prog_id);
 	if (err)
-		fail("%s: detach failed: %s", argv[0], strerror(-err));
+		fail("%s: detach failed: %s", name, strerror(-err));
 	tc_release_qdisc(&dev);
 	fd = devices_fd();
 	bpf_map_delete_elem(fd, &ifindex);
 	close(fd);
 	steer_trim();
-	printf("%s: detached fou_rx_%s%s and fou_tx_tc\n", argv[0],
+	printf("%s: detached fou_rx_%s%s and fou_tx_tc\n", name,
 	       dev.hook == FOU_HOOK_XDP ? "xdp" : "tc",
 	       dev.hook == FOU_HOOK_XDP && dev.hints_prog_id ? ", fou_hints_tc" : "");
 	return EXIT_OK;

@@ -30,10 +30,9 @@ extern struct global_opts g_opts;
 struct opt_cmd;
 struct command {
 	const char *name;     /* "attach", "port add", ... */
-	const char *synopsis; /* argument grammar, man-page style; NULL: from opts */
 	const char *help;     /* what it does, option by option */
 	int (*run)(int argc, char **argv); /* argv[0] is the first argument */
-	const struct opt_cmd *opts; /* its word table (opts.h), if it has one */
+	const struct opt_cmd *opts; /* its word table (opts.h): the grammar, man-page style */
 };
 extern const struct command commands[];
 
@@ -220,12 +219,8 @@ int route_parse_add(int argc, char **argv, struct route_spec *r);
 
 /* tunnel.c / route.c: tunstate on the pinned maps (@fd: fou_tunnels). */
 int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot); /* or -1 */
-int tunnel_put(int fd, int slot, const struct fou_tunnel *t); /* slot < 0: a free one */
 bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b);
 void tunnel_index_sync(void); /* fou_tun_index from fou_tunnels: repairs old pin roots */
-int route_put(const struct prefix *p, __u32 tunnel_slot);
-int route_remove(const struct prefix *p);
-void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg);
 void route_count_sync(void); /* fou_route_count and fou_route_filter from the tries */
 void format_prefix(const struct prefix *p, char *buf, size_t len);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* fouloader: command table, global options, help. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +8,7 @@
 #include "opts.h"
 
 const struct command commands[] = {
-	{ "attach", NULL,
+	{ "attach",
 	  "Attach the receive program to DEV. --rx auto (the default) picks TC ingress\n"
 	  "on virtual devices (veth, tun, ...), where XDP would make the peer segment\n"
 	  "every GSO packet, and native XDP on hardware NICs, where decapsulating\n"
@@ -26,13 +27,13 @@ const struct command commands[] = {
 	  "on, at most 64). --steer none (the default): no redirect. --hints and\n"
 	  "--steer need XDP receive: with --rx tc they are refused.",
 	  cmd_attach, &attach_cmd },
-	{ "detach", "DEV",
+	{ "detach",
 	  "Remove what fouloader attached to DEV: its XDP program (and hints filter)\n"
 	  "or its TC filter, and the clsact qdisc only if fouloader created it and\n"
 	  "nothing else uses it; fou_cpumap entries no attached device steers to.\n"
 	  "Maps and configuration stay pinned.",
-	  cmd_detach, NULL },
-	{ "probe", NULL,
+	  cmd_detach, &detach_cmd.cmd },
+	{ "probe",
 	  "Report what the kernel and DEV's driver offer, changing nothing: the driver\n"
 	  "and the receive hook --rx auto would pick; native XDP, XDP_TX/redirect and\n"
 	  "multi-buffer (frags) support and the XDP rx metadata the driver offers\n"
@@ -42,7 +43,7 @@ const struct command commands[] = {
 	  "for each BPF feature it lacks: the first kernel with it and what\n"
 	  "fouloader does without it (fouloader(8), Kernel versions).",
 	  cmd_probe, &probe_cmd },
-	{ "verifier stats", NULL,
+	{ "verifier stats",
 	  "Load each program as attach would on this kernel (the TC programs' nocast\n"
 	  "build where the kernel lacks bpf_cast_to_kern_ctx, and on newer kernels\n"
 	  "that build too; fou_rx_xdp with and without hints), with private maps, attaching and pinning nothing, and\n"
@@ -52,12 +53,12 @@ const struct command commands[] = {
 	  "per instruction, the stack depth of each frame, verification time.\n"
 	  "Exits 1 if a program does not load.",
 	  cmd_verifier_stats, &verifier_stats_cmd },
-	{ "status", NULL,
+	{ "status",
 	  "Show where the receive programs are attached and whether the kernel still\n"
 	  "runs them; with XDP, which variant runs (rxhash or plain), the hints filter\n"
 	  "and the CPUs steered to.",
 	  cmd_status, &status_cmd },
-	{ "port add", NULL,
+	{ "port add",
 	  "Open a receive port. ipproto 4: FOU carrying IPv4; ipproto 41: FOU carrying\n"
 	  "IPv6; ipproto 132: SCTP over UDP (RFC 6951): the UDP checksum and the SCTP\n"
 	  "CRC32c are checked, the UDP header removed, and the peer's UDP source port\n"
@@ -82,10 +83,10 @@ const struct command commands[] = {
 	  "inner TCP/UDP checksum is completed from the verified outer UDP checksum (a\n"
 	  "zero one cannot: dropped). noremcsum: such packets are dropped.",
 	  cmd_port_add, &port_add_cmd },
-	{ "port del", NULL, "Close a receive port and forget its peers.", cmd_port_del, &port_del_cmd },
-	{ "port show", NULL, "List receive ports, in the grammar of 'port add'.",
+	{ "port del", "Close a receive port and forget its peers.", cmd_port_del, &port_del_cmd },
+	{ "port show", "List receive ports, in the grammar of 'port add'.",
 	  cmd_port_show, &port_show_cmd },
-	{ "tunnel add", NULL,
+	{ "tunnel add",
 	  "Define a tunnel: packets routed into it ('route add') leave a device where\n"
 	  "fouloader is attached encapsulated in FOU or GUE (version 0), from local to\n"
 	  "remote (both IPv4 or both IPv6; the inner family is independent).\n"
@@ -110,18 +111,18 @@ const struct command commands[] = {
 	  "(default) or fixed; the inner ECN bits are copied either way (RFC 6040).\n"
 	  "mtu: the largest inner packet (default: the device MTU less the overhead).",
 	  cmd_tunnel_add, &tunnel_add_cmd },
-	{ "tunnel del", "NAME", "Delete a tunnel no route uses any more.", cmd_tunnel_del, NULL },
-	{ "tunnel show", NULL, "List tunnels, in the grammar of 'tunnel add'.",
+	{ "tunnel del", "Delete a tunnel no route uses any more.", cmd_tunnel_del, &tunnel_del_cmd.cmd },
+	{ "tunnel show", "List tunnels, in the grammar of 'tunnel add'.",
 	  cmd_tunnel_show, &tunnel_show_cmd },
-	{ "route add", NULL,
+	{ "route add",
 	  "Send packets for PREFIX (ADDR or ADDR/LEN, IPv4 or IPv6) into tunnel NAME.\n"
 	  "The longest matching prefix wins. The kernel still needs a route for PREFIX\n"
 	  "out of an attached device; its next hop does not matter, fouloader routes\n"
 	  "the encapsulated packet by its outer destination.",
 	  cmd_route_add, &route_add_cmd },
-	{ "route del", "PREFIX", "Stop sending PREFIX into a tunnel.", cmd_route_del, NULL },
-	{ "route show", NULL, "List routes.", cmd_route_show, &route_show_cmd },
-	{ "sctp set", NULL,
+	{ "route del", "Stop sending PREFIX into a tunnel.", cmd_route_del, &route_del_cmd.cmd },
+	{ "route show", "List routes.", cmd_route_show, &route_show_cmd },
+	{ "sctp set",
 	  "Set the SCTP over UDP ports (RFC 6951); an option not given is kept, default\n"
 	  "restores 9899. encap-port: the local encapsulation port: the source port of\n"
 	  "the SCTP fouloader puts in UDP, and the port whose SCTP over UDP in transit\n"
@@ -129,7 +130,7 @@ const struct command commands[] = {
 	  "over-UDP peer whose own port is not learned (yet). The receive side is\n"
 	  "'port add PORT ipproto 132'.",
 	  cmd_sctp_set, &sctp_set_cmd },
-	{ "sctp dev", NULL,
+	{ "sctp dev",
 	  "How SCTP is handled on DEV (a device of this network namespace, where\n"
 	  "fouloader is attached); a setting not given is kept. side udp: the peers\n"
 	  "behind DEV speak SCTP over UDP: native SCTP leaving DEV is put in UDP, to\n"
@@ -140,18 +141,18 @@ const struct command commands[] = {
 	  "only where it must be (after translation, or left to the device by the\n"
 	  "stack). default: every setting back to its default (the entry is removed).",
 	  cmd_sctp_dev, &sctp_dev_cmd },
-	{ "sctp show", NULL,
+	{ "sctp show",
 	  "Show the SCTP settings (effective values, and which are defaults), the\n"
 	  "devices with settings of their own, the RFC 6951 receive ports, and the\n"
 	  "peers the gateway learned: address, verification tags, encapsulation port\n"
 	  "(or native), seconds since the last change; and how many tags it knows.",
 	  cmd_sctp_show, &sctp_show_cmd },
-	{ "sctp flush", "",
+	{ "sctp flush",
 	  "Forget every learned peer and tag, and print how many. Until a peer's port\n"
 	  "is learned again (from an INIT or INIT-ACK), SCTP toward it goes to\n"
 	  "remote-encap-port.",
-	  cmd_sctp_flush, NULL },
-	{ "icmp set", NULL,
+	  cmd_sctp_flush, &sctp_flush_cmd },
+	{ "icmp set",
 	  "How ICMP errors about tunnel packets are acted on; a setting not given is\n"
 	  "kept, default restores the default. pmtu-expire: seconds a learned path MTU\n"
 	  "or applied Redirect lasts (1-86400, default 600). pmtu-min4 (68-65535,\n"
@@ -162,10 +163,10 @@ const struct command commands[] = {
 	  "remote from the gateway in use to an on-link one; ignore (the default):\n"
 	  "count it only.",
 	  cmd_icmp_set, &icmp_set_cmd },
-	{ "icmp show", NULL,
+	{ "icmp show",
 	  "Show the ICMP settings: effective values, and which are defaults.",
 	  cmd_icmp_show, &icmp_show_cmd },
-	{ "pmtu show", NULL,
+	{ "pmtu show",
 	  "Show what ICMP errors taught about each tunnel (or TUNNEL): the learned\n"
 	  "path MTU, the inner MTU it leaves (less the outer IP, UDP and GUE headers),\n"
 	  "the router that sent it, its age and the seconds until it expires (or\n"
@@ -173,11 +174,11 @@ const struct command commands[] = {
 	  "the tunnel's ICMP counters: errors matched to it by kind, Frag Needed /\n"
 	  "Packet Too Big sent to its inner senders, and those the rate limit held back.",
 	  cmd_pmtu_show, &pmtu_show_cmd },
-	{ "pmtu flush", NULL,
+	{ "pmtu flush",
 	  "Forget the learned path MTUs and applied Redirects of every tunnel (or of\n"
 	  "TUNNEL), and print what went. Counters and settings are kept.",
 	  cmd_pmtu_flush, &pmtu_flush_cmd },
-	{ "apply", NULL,
+	{ "apply",
 	  "Make the ports, tunnels, routes, SCTP and ICMP settings exactly those of\n"
 	  "FILE: lines of 'port add', 'tunnel add', 'route add', 'sctp set', 'sctp dev'\n"
 	  "and 'icmp set' in their usual grammar (a leading 'fouloader' is allowed; '#'\n"
@@ -190,14 +191,14 @@ const struct command commands[] = {
 	  "changes nothing.\n"
 	  "--dry-run prints the summary and changes nothing.",
 	  cmd_apply, &apply_cmd },
-	{ "show config", "",
+	{ "show config",
 	  "Print the ports, tunnels, routes, SCTP and ICMP settings as 'port add',\n"
 	  "'tunnel add', 'route add', 'sctp set', 'sctp dev' and 'icmp set' lines\n"
 	  "(settings only where they are not the defaults): 'fouloader show config >\n"
 	  "FILE' and 'fouloader apply FILE' round-trip. Learned peers and path MTUs\n"
 	  "are state, not configuration.",
-	  cmd_show_config, NULL },
-	{ "stats", NULL,
+	  cmd_show_config, &show_config_cmd },
+	{ "stats",
 	  "Show the packet counters: one per outcome (rx_ decapsulated, pass_ not ours\n"
 	  "and left untouched, drop_ ours and dropped), summed over CPUs, and each\n"
 	  "port's and tunnel's own counters (a tunnel's ICMP ones as in 'pmtu show'),\n"
@@ -213,12 +214,12 @@ const struct command commands[] = {
 	  "--output FILE writes them to FILE through a temporary file renamed over it,\n"
 	  "for node_exporter's textfile collector (fouloader-metrics.timer).",
 	  cmd_stats, &stats_cmd },
-	{ "exporter", NULL,
+	{ "exporter",
 	  "Serve the metrics of 'stats --prometheus' over HTTP at /metrics, read\n"
 	  "afresh for every scrape, on ADDR:PORT only (IPv4, or [IPv6]:PORT; e.g.\n"
 	  "127.0.0.1:9477). Runs until SIGTERM or SIGINT, then exits 0.",
 	  cmd_exporter, &exporter_cmd },
-	{ "monitor", NULL,
+	{ "monitor",
 	  "Show packets the programs dropped as they are dropped (--drops, the\n"
 	  "default), or every outcome (--all): the reason (as in 'stats'), the hook\n"
 	  "(xdp, tc-ingress, tc-egress), the device, the receive port or tunnel, the\n"
@@ -233,16 +234,14 @@ const struct command commands[] = {
 	  "and lost. One monitor at a time; while none runs, the programs only check\n"
 	  "a switch.",
 	  cmd_monitor, &monitor_cmd },
-	{ NULL, NULL, NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL },
 };
 
-/* A command's grammar: from its word table, where it has one. */
+/* A command's grammar: from its word table. */
 static const char *synopsis(const struct command *c)
 {
 	static char buf[512];
 
-	if (!c->opts)
-		return c->synopsis;
 	opts_synopsis(c->opts, buf, sizeof(buf));
 	return buf;
 }
@@ -325,7 +324,19 @@ static const struct command *find_command(int argc, char **argv, int *used)
 	return NULL;
 }
 
-/* The global options before COMMAND: the index of COMMAND, or 0 after --help. */
+/* fouloader(8)'s SYNOPSIS of the commands, from the same tables as --help,
+ * so that the two cannot drift: a paragraph each. */
+static void print_man_synopsis(void)
+{
+	for (const struct command *c = commands; c->name; c++) {
+		if (c != commands)
+			printf("\n");
+		opts_synopsis_md(c->opts, c->name, stdout);
+	}
+}
+
+/* The global options before COMMAND: the index of COMMAND, 0 after --help,
+ * or -EINVAL. */
 static int parse_global_opts(int argc, char **argv)
 {
 	bool pin_root = false;
@@ -334,59 +345,81 @@ static int parse_global_opts(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--pin-root")) {
 			if (pin_root)
-				usage_error("fouloader: '--pin-root' given twice");
+				return usage_err("fouloader: '--pin-root' given twice");
 			g_opts.pin_root = need_arg(argc, argv, i++, "--pin-root");
 			if (!g_opts.pin_root)
-				usage_exit();
+				return -EINVAL;
 			pin_root = true;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			g_opts.verbose = true;
 		} else if (is_help(argv[i])) {
 			print_usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--man-synopsis")) {
+			/* not in --help: for the Makefile, which builds fouloader(8) */
+			print_man_synopsis();
+			return 0;
 		} else {
-			usage_error("unknown option '%s' (see 'fouloader --help')", argv[i]);
+			return usage_err("unknown option '%s' (see 'fouloader --help')", argv[i]);
 		}
 	}
 	return i;
 }
 
-int main(int argc, char **argv)
+/* An unknown command, or a family without its second word ("port"). */
+static int unknown_command(int argc, char **argv, int i)
 {
-	const struct command *cmd;
+	if (is_family(argv[i]))
+		return usage_err("%s: expected %s%s%s", argv[i], family_words(argv[i]),
+				 i + 1 < argc ? ", not " : "", i + 1 < argc ? argv[i + 1] : "");
+	return usage_err("unknown command '%s' (see 'fouloader --help')", argv[i]);
+}
+
+/* The command line: 0 with the command in *cmd and its first argument's
+ * index in *first, 1 when help was asked for (and printed), or -EINVAL. */
+static int parse_command_line(int argc, char **argv, const struct command **cmd, int *first)
+{
 	int i = parse_global_opts(argc, argv), used;
 
-	if (!i)
-		return EXIT_OK;
+	if (i <= 0)
+		return i < 0 ? i : 1;
 	if (i >= argc)
-		usage_error("missing COMMAND (see 'fouloader --help')");
+		return usage_err("missing COMMAND (see 'fouloader --help')");
 	if (g_opts.pin_root[0] != '/')
-		usage_error("--pin-root: '%s' is not an absolute path", g_opts.pin_root);
+		return usage_err("--pin-root: '%s' is not an absolute path", g_opts.pin_root);
 	if (!strcmp(argv[i], "help") && i + 1 >= argc) {
 		print_usage(stdout);
-		return EXIT_OK;
+		return 1;
 	}
-	cmd = find_command(argc - i, argv + i, &used);
-	if (!cmd && is_family(argv[i]) && (i + 1 >= argc || is_help(argv[i + 1]))) {
+	*cmd = find_command(argc - i, argv + i, &used);
+	if (!*cmd && is_family(argv[i]) && (i + 1 >= argc || is_help(argv[i + 1]))) {
 		if (i + 1 >= argc)
-			usage_error("%s: expected %s (see 'fouloader %s --help')", argv[i],
-				    family_words(argv[i]), argv[i]);
+			return usage_err("%s: expected %s (see 'fouloader %s --help')", argv[i],
+					 family_words(argv[i]), argv[i]);
 		print_family_help(argv[i]);
-		return EXIT_OK;
+		return 1;
 	}
-	if (!cmd) {
-		if (is_family(argv[i]))
-			usage_error("%s: expected %s%s%s", argv[i], family_words(argv[i]),
-				    i + 1 < argc ? ", not " : "", i + 1 < argc ? argv[i + 1] : "");
-		usage_error("unknown command '%s' (see 'fouloader --help')", argv[i]);
-	}
-	i += used;
-	for (int j = i; j < argc; j++) {
+	if (!*cmd)
+		return unknown_command(argc, argv, i);
+	*first = i + used;
+	for (int j = *first; j < argc; j++) {
 		if (is_help(argv[j]) && strcmp(argv[j], "help")) {
-			print_command_help(cmd);
-			return EXIT_OK;
+			print_command_help(*cmd);
+			return 1;
 		}
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	int first = 0, r = parse_command_line(argc, argv, &cmd, &first);
+
+	if (r < 0)
+		usage_exit();
+	if (r)
+		return EXIT_OK;
 	setup_libbpf_logging();
-	return cmd->run(argc - i, argv + i);
+	return cmd->run(argc - first, argv + first);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Commands' word tables (opts.h): parsing and synopsis. */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -7,6 +8,8 @@
 #include "opts.h"
 
 #define MAX_GROUPS 32
+
+const struct opt no_opts[] = { OPT_END };
 
 const struct opt json_opts[] = {
 	{ "--json", OPT_FLAG, 0, 0, sizeof(bool), 0, NULL, NULL, "[--json]", NULL },
@@ -165,12 +168,29 @@ int opts_parse(const struct opt_cmd *c, int argc, char **argv, void *spec, const
 	return 0;
 }
 
+/* The count first: the messages these commands always gave. */
+int opts_parse_one(const struct opt_one_cmd *c, int argc, char **argv, const char **word)
+{
+	if (argc > 1)
+		return usage_err(c->cmd.unexpected, argv[1]);
+	if (!argc)
+		return usage_err("%s", c->missing);
+	if (argv[0][0] == '-')
+		return c->dash ? usage_err(c->dash, argv[0]) : usage_err("%s", c->missing);
+	return opts_parse(&c->cmd, argc, argv, word, NULL);
+}
+
 int opts_one_word(const char **slot, const char *w)
 {
 	if (*slot || w[0] == '-')
 		return 1;
 	*slot = w;
 	return 0;
+}
+
+int opts_set_word(void *spec, const char *w)
+{
+	return opts_one_word(spec, w);
 }
 
 static void append(char *buf, size_t len, size_t *n, const char *s)
@@ -203,4 +223,52 @@ void opts_synopsis(const struct opt_cmd *c, char *buf, size_t len)
 		append(buf, len, &n, n ? " " : "");
 		append(buf, len, &n, c->syn_tail);
 	}
+}
+
+/* DEV, ADDR:PORT: capitals, digits and colons, beginning with a capital. */
+static bool is_metavar(const char *w, size_t n)
+{
+	if (!isupper((unsigned char)w[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isupper((unsigned char)w[i]) && !isdigit((unsigned char)w[i]) && w[i] != ':')
+			return false;
+	return true;
+}
+
+/* One word of the grammar, as man-pages(7) has it: bold what is typed as
+ * it stands, italic what is replaced (each part of ADDR:PORT); the dots of
+ * a repetition stay plain. */
+static void put_md_word(const char *w, size_t n, FILE *f)
+{
+	if (!strncmp(w, "...", n)) {
+		fprintf(f, "%.*s", (int)n, w);
+	} else if (is_metavar(w, n)) {
+		for (size_t i = 0, j; i < n; i = j + 1) {
+			j = i + strcspn(w + i, ":");
+			j = j < n ? j : n;
+			fprintf(f, "%s*%.*s*", i ? ":" : "", (int)(j - i), w + i);
+		}
+	} else {
+		fprintf(f, "**%.*s**", (int)n, w);
+	}
+}
+
+void opts_synopsis_md(const struct opt_cmd *c, const char *name, FILE *f)
+{
+	char syn[512];
+
+	opts_synopsis(c, syn, sizeof(syn));
+	fprintf(f, "**fouloader %s**%s", name, syn[0] ? " " : "");
+	for (const char *p = syn; *p;) {
+		size_t n = strcspn(p, " []{}|\n");
+
+		if (!n) {
+			fputc(*p++, f);
+			continue;
+		}
+		put_md_word(p, n, f);
+		p += n;
+	}
+	fputc('\n', f);
 }

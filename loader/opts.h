@@ -13,6 +13,7 @@
 #define FOULOADER_OPTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum opt_kind {
 	OPT_FLAG, /* the word alone: the bool at off becomes true */
@@ -58,22 +59,42 @@ struct opt_cmd {
 	const char *syn_tail;   /* and after it */
 };
 
+/* A command of exactly one word and no option (detach DEV): its count is
+ * checked first. None is @missing; more are cmd.unexpected (with the
+ * second); a lone word starting with '-' is @dash (with it), or @missing
+ * without @dash. cmd.positional is opts_set_word. */
+struct opt_one_cmd {
+	struct opt_cmd cmd;
+	const char *missing, *dash;
+};
+
 /* @seen: one entry per group, NULL at first (the word that set it), or NULL. */
 /* The table of commands whose one word is --json: their spec is the bool. */
 extern const struct opt json_opts[];
+/* The table of commands without options. */
+extern const struct opt no_opts[];
 
 /* The commands' tables, for main's --help. */
 extern const struct opt_cmd port_add_cmd, port_del_cmd, tunnel_add_cmd, route_add_cmd,
 	sctp_set_cmd, sctp_dev_cmd, icmp_set_cmd, attach_cmd, stats_cmd, monitor_cmd,
 	pmtu_show_cmd, pmtu_flush_cmd, exporter_cmd, status_cmd, verifier_stats_cmd,
 	port_show_cmd, tunnel_show_cmd, route_show_cmd, sctp_show_cmd, icmp_show_cmd,
-	probe_cmd, apply_cmd;
+	probe_cmd, apply_cmd, sctp_flush_cmd, show_config_cmd;
+extern const struct opt_one_cmd detach_cmd, tunnel_del_cmd, route_del_cmd;
 
 int opts_parse(const struct opt_cmd *c, int argc, char **argv, void *spec, const char **seen);
+/* The one word of @c into *word. */
+int opts_parse_one(const struct opt_one_cmd *c, int argc, char **argv, const char **word);
 /* A positional for a command of one word (FILE, DEV): @w into *slot if that
  * is empty and @w is no option; 0 taken, 1 not. */
 int opts_one_word(const char **slot, const char *w);
+/* opts_one_word as a positional, for a spec that is the one word. */
+int opts_set_word(void *spec, const char *w);
 /* The synopsis: syn_head, each word's syn, syn_tail. */
 void opts_synopsis(const struct opt_cmd *c, char *buf, size_t len);
+/* The same for fouloader(8)'s SYNOPSIS, in markdown, after "fouloader
+ * NAME" (@name): words typed as they stand bold, metavariables (DEV,
+ * ADDR:PORT) italic. */
+void opts_synopsis_md(const struct opt_cmd *c, const char *name, FILE *f);
 
 #endif /* FOULOADER_OPTS_H */

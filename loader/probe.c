@@ -227,13 +227,15 @@ int cmd_probe(int argc, char **argv)
 	bool json;
 	const char *dev;
 	unsigned int ifindex;
+	int err;
 
-	if (opts_parse(&probe_cmd, argc, argv, &a, NULL))
+	err = opts_parse(&probe_cmd, argc, argv, &a, NULL);
+	if (!err && !a.dev)
+		err = usage_err("probe: missing DEV");
+	if (err)
 		usage_exit();
 	json = a.json;
 	dev = a.dev;
-	if (!dev)
-		usage_error("probe: missing DEV");
 	ifindex = parse_dev(dev);
 	if (!ifindex)
 		usage_exit();

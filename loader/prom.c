@@ -396,7 +396,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 }
 
 /* ADDR:PORT, [ADDR6]:PORT: the one address the exporter listens on. */
-static void parse_listen(const char *s, struct sockaddr_storage *ss)
+static int parse_listen(const char *s, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
@@ -406,10 +406,10 @@ static void parse_listen(const char *s, struct sockaddr_storage *ss)
 	__u16 port;
 
 	if (!colon || !hl || hl >= sizeof(host))
-		usage_error("exporter: --listen '%s': expected ADDR:PORT or [ADDR6]:PORT", s);
+		return usage_err("exporter: --listen '%s': expected ADDR:PORT or [ADDR6]:PORT", s);
 	port = parse_port("--listen", colon + 1);
 	if (!port)
-		usage_exit();
+		return -EINVAL;
 	memcpy(host, s, hl);
 	host[hl] = 0;
 	memset(ss, 0, sizeof(*ss));
@@ -418,14 +418,14 @@ static void parse_listen(const char *s, struct sockaddr_storage *ss)
 		a6->sin6_family = AF_INET6;
 		a6->sin6_port = htons(port);
 		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1)
-			return;
+			return 0;
 	} else {
 		a4->sin_family = AF_INET;
 		a4->sin_port = htons(port);
 		if (inet_pton(AF_INET, host, &a4->sin_addr) == 1)
-			return;
+			return 0;
 	}
-	usage_error("exporter: --listen '%s': not an IPv4 address or a bracketed IPv6 one", s);
+	return usage_err("exporter: --listen '%s': not an IPv4 address or a bracketed IPv6 one", s);
 }
 
 static const struct opt exporter_opts[] = {
@@ -438,6 +438,18 @@ const struct opt_cmd exporter_cmd = {
 	"exporter", exporter_opts, NULL, "exporter: unexpected argument '%s'", NULL, NULL,
 };
 
+static int parse_exporter(int argc, char **argv, const char **listen,
+			  struct sockaddr_storage *ss)
+{
+	int err = opts_parse(&exporter_cmd, argc, argv, listen, NULL);
+
+	if (err)
+		return err;
+	if (!*listen)
+		return usage_err("exporter: --listen ADDR:PORT is required (say where to listen)");
+	return parse_listen(*listen, ss);
+}
+
 int cmd_exporter(int argc, char **argv)
 {
 	struct sockaddr_storage ss = {};
@@ -446,11 +458,8 @@ int cmd_exporter(int argc, char **argv)
 	sigset_t set;
 	int sig = 0;
 
-	if (opts_parse(&exporter_cmd, argc, argv, &listen, NULL))
+	if (parse_exporter(argc, argv, &listen, &ss))
 		usage_exit();
-	if (!listen)
-		usage_error("exporter: --listen ADDR:PORT is required (say where to listen)");
-	parse_listen(listen, &ss);
 	/* Blocked before the daemon's thread exists, so only sigwait() sees them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

@@ -88,29 +88,6 @@ void format_prefix(const struct prefix *p, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", addr, p->len);
 }
 
-/* Add or change (atomically) the route for @p. */
-int route_put(const struct prefix *p, __u32 tunnel_slot)
-{
-	struct fou_tun_fds m;
-	int err;
-
-	open_tun_fds(&m, -1);
-	err = fou_route_put(&m, p, tunnel_slot, BPF_ANY);
-	close_tun_fds(&m);
-	return err;
-}
-
-int route_remove(const struct prefix *p)
-{
-	struct fou_tun_fds m;
-	int err;
-
-	open_tun_fds(&m, -1);
-	err = fou_route_remove(&m, p);
-	close_tun_fds(&m);
-	return err;
-}
-
 /* fou_route_count and fou_route_filter after every route change (and at
  * attach, for pin roots made before they existed). */
 static void route_sync(const struct fou_tun_fds *m)
@@ -132,16 +109,6 @@ void route_count_sync(void)
 
 	open_tun_fds(&m, -1);
 	route_sync(&m);
-	close_tun_fds(&m);
-}
-
-/* Call @fn for every route of one family. */
-void for_each_route(int family, void (*fn)(const struct prefix *, __u32, void *), void *arg)
-{
-	struct fou_tun_fds m;
-
-	open_tun_fds(&m, -1);
-	fou_route_each(&m, family, fn, arg);
 	close_tun_fds(&m);
 }
 
@@ -181,22 +148,27 @@ int cmd_route_add(int argc, char **argv)
 	return EXIT_OK;
 }
 
+const struct opt_one_cmd route_del_cmd = {
+	{ "route del", no_opts, opts_set_word, "route del: unexpected '%s'", "PREFIX", NULL },
+	"route del: expected PREFIX", NULL,
+};
+
 int cmd_route_del(int argc, char **argv)
 {
+	const char *prefix = NULL;
 	struct fou_tun_fds m;
 	struct prefix p;
 
-	if (argc != 1 || argv[0][0] == '-')
-		usage_error(argc > 1 ? "route del: unexpected '%s'" : "route del: expected PREFIX%s",
-			    argc > 1 ? argv[1] : "");
-	if (parse_prefix(argv[0], &p))
+	if (opts_parse_one(&route_del_cmd, argc, argv, &prefix))
+		usage_exit();
+	if (parse_prefix(prefix, &p))
 		usage_exit();
 	if (!state_exists_locked())
-		fail("route %s does not exist", argv[0]);
+		fail("route %s does not exist", prefix);
 	ensure_maps(); /* fou_route_count, on a pin root made before it */
 	open_tun_fds(&m, -1);
 	if (fou_route_remove(&m, &p))
-		fail("route %s does not exist", argv[0]);
+		fail("route %s does not exist", prefix);
 	route_sync(&m);
 	close_tun_fds(&m);
 	return EXIT_OK;

@@ -610,12 +610,16 @@ static int flush_map(const char *map, size_t size)
 	return gone;
 }
 
+const struct opt_cmd sctp_flush_cmd = {
+	"sctp flush", no_opts, NULL, "sctp flush: unexpected '%s'; it takes no argument", "", NULL,
+};
+
 int cmd_sctp_flush(int argc, char **argv)
 {
 	int peers = 0, tags = 0;
 
-	if (argc)
-		usage_error("sctp flush: unexpected '%s'; it takes no argument", argv[0]);
+	if (opts_parse(&sctp_flush_cmd, argc, argv, NULL, NULL))
+		usage_exit();
 	if (state_exists_locked()) {
 		/* Tags first: a tag left without its peer would be a dead end. */
 		tags = flush_map(FOU_MAP_SCTP_VTAGS, sizeof(struct fou_sctp_vtag_key));

@@ -141,6 +141,7 @@ static void print_tunnel_stats(struct json *j, bool all)
 struct stats_args {
 	bool json, all, prometheus;
 	const char *output; /* --prometheus --output FILE */
+	char output_tmp[4096]; /* what is written, then renamed to FILE */
 	long watch; /* seconds between samples; 0: print once */
 	long count; /* samples to print with --watch; 0: until interrupted */
 };
@@ -191,19 +192,20 @@ static int parse_stats(int argc, char **argv, struct stats_args *a)
 		return usage_err("stats: --prometheus goes with neither --json, --all nor --watch");
 	if (a->output && !a->prometheus)
 		return usage_err("stats: --output FILE goes with --prometheus");
+	if (a->output && snprintf(a->output_tmp, sizeof(a->output_tmp), "%s.tmp.%d", a->output,
+				  (int)getpid()) >= (int)sizeof(a->output_tmp))
+		return usage_err("stats: --output: path too long");
 	return 0;
 }
 
-/* The metrics into @path through a temporary file renamed over it, so that
- * a reader (node_exporter's textfile collector) never sees half a file. */
-static int write_metrics_file(const char *path)
+/* The metrics into @path through the temporary file @tmp renamed over it,
+ * so that a reader (node_exporter's textfile collector) never sees half a
+ * file. */
+static int write_metrics_file(const char *path, const char *tmp)
 {
-	char tmp[4096];
 	FILE *f;
 	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		usage_error("stats: --output: path too long");
 	f = fopen(tmp, "w");
 	if (!f)
 		fail("stats: cannot create %s: %s", tmp, strerror(errno));
@@ -298,7 +300,7 @@ int cmd_stats(int argc, char **argv)
 	if (parse_stats(argc, argv, &a))
 		usage_exit();
 	if (a.output)
-		return write_metrics_file(a.output);
+		return write_metrics_file(a.output, a.output_tmp);
 	if (a.prometheus)
 		return prom_write(stdout) ? EXIT_FAIL : EXIT_OK;
 	if (!a.watch) {

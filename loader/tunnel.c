@@ -371,16 +371,6 @@ int tunnel_find(int fd, const char *name, struct fou_tunnel *out, int *free_slot
 	return slot < 0 ? -1 : slot;
 }
 
-int tunnel_put(int fd, int slot, const struct fou_tunnel *t)
-{
-	struct fou_tun_fds m;
-
-	open_tun_fds(&m, fd);
-	slot = fou_tunnel_put(&m, slot, t);
-	close_tun_fds(&m);
-	return slot;
-}
-
 bool tunnel_same_path(const struct fou_tunnel *a, const struct fou_tunnel *b)
 {
 	return fou_tunnel_same_path(a, b);
@@ -436,28 +426,33 @@ int cmd_tunnel_add(int argc, char **argv)
 	return EXIT_OK;
 }
 
+const struct opt_one_cmd tunnel_del_cmd = {
+	{ "tunnel del", no_opts, opts_set_word, "tunnel del: unexpected '%s'", "NAME", NULL },
+	"tunnel del: expected NAME", NULL,
+};
+
 int cmd_tunnel_del(int argc, char **argv)
 {
+	const char *name = NULL;
 	struct fou_tunnel empty = {};
 	struct fou_tun_fds m;
 	int slot, users;
 
-	if (argc != 1 || argv[0][0] == '-')
-		usage_error(argc > 1 ? "tunnel del: unexpected '%s'" : "tunnel del: expected NAME%s",
-			    argc > 1 ? argv[1] : "");
+	if (opts_parse_one(&tunnel_del_cmd, argc, argv, &name))
+		usage_exit();
 	if (!state_exists_locked())
-		fail("tunnel %s does not exist", argv[0]);
+		fail("tunnel %s does not exist", name);
 	open_tun_fds(&m, -1);
-	slot = fou_tunnel_find(&m, argv[0], NULL, NULL);
+	slot = fou_tunnel_find(&m, name, NULL, NULL);
 	if (slot < 0)
-		fail("tunnel %s does not exist", argv[0]);
+		fail("tunnel %s does not exist", name);
 	users = fou_routes_using(&m, slot);
 	if (users)
 		usage_error("tunnel %s is used by %d route%s; delete them first ('fouloader route show')",
-			    argv[0], users, users == 1 ? "" : "s");
+			    name, users, users == 1 ? "" : "s");
 	slot = fou_tunnel_put(&m, slot, &empty);
 	if (slot < 0)
-		fail("cannot delete tunnel %s: %s", argv[0], strerror(-slot));
+		fail("cannot delete tunnel %s: %s", name, strerror(-slot));
 	fou_tun_index_sync(&m);
 	close_tun_fds(&m);
 	return EXIT_OK;

@@ -54,7 +54,7 @@ struct hook {
 	size_t max_frame; /* test_run's limit on this hook */
 };
 
-static struct hook hooks[H_N];
+static struct hook hooks[HOOK_IDX_N];
 static struct crc_progs progs;
 static uint8_t frame[9100], sctp_zeroed[9100];
 static uint64_t t_crc[2][MAX_CALLS], t_triv[2][MAX_CALLS];
@@ -231,7 +231,7 @@ static int bench_size(unsigned int ip_len)
 		fprintf(stderr, "bench_crc: user-space CRC of %u bytes is wrong\n", ip_len);
 		return -EBADMSG;
 	}
-	for (j = 0; j < H_N; j++) {
+	for (j = 0; j < HOOK_IDX_N; j++) {
 		const struct hook *h = &hooks[j];
 		double crc = 0, triv = 0, diff, min_diff = 0;
 
@@ -282,14 +282,14 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int cpu, err = 1;
 
-	hooks[H_XDP] = (struct hook){ .name = "xdp", .calls = 15 };
-	hooks[H_TC] = (struct hook){ .name = "tc", .calls = 200 };
+	hooks[HOOK_IDX_XDP] = (struct hook){ .name = "xdp", .calls = 15 };
+	hooks[HOOK_IDX_TC] = (struct hook){ .name = "tc", .calls = 200 };
 	if (argc > 1)
-		hooks[H_TC].calls = strtoul(argv[1], NULL, 0);
+		hooks[HOOK_IDX_TC].calls = strtoul(argv[1], NULL, 0);
 	if (argc > 2)
-		hooks[H_XDP].calls = strtoul(argv[2], NULL, 0);
-	if (!hooks[H_TC].calls || !hooks[H_XDP].calls ||
-	    hooks[H_TC].calls > MAX_CALLS || hooks[H_XDP].calls > MAX_CALLS) {
+		hooks[HOOK_IDX_XDP].calls = strtoul(argv[2], NULL, 0);
+	if (!hooks[HOOK_IDX_TC].calls || !hooks[HOOK_IDX_XDP].calls ||
+	    hooks[HOOK_IDX_TC].calls > MAX_CALLS || hooks[HOOK_IDX_XDP].calls > MAX_CALLS) {
 		fprintf(stderr, "usage: bench_crc [TC_CALLS [XDP_CALLS]] (1..%d)\n", MAX_CALLS);
 		return 1;
 	}
@@ -300,11 +300,11 @@ int main(int argc, char **argv)
 	tr = crc_progs_load(&progs) ? NULL : trivial_bpf__open_and_load();
 	if (!tr)
 		goto out;
-	hooks[H_XDP].crc_fd = progs.fd[H_XDP];
-	hooks[H_XDP].triv_fd = bpf_program__fd(tr->progs.trivial_xdp);
-	hooks[H_TC].crc_fd = progs.fd[H_TC];
-	hooks[H_TC].triv_fd = bpf_program__fd(tr->progs.trivial_tc);
-	for (i = 0; i < H_N; i++)
+	hooks[HOOK_IDX_XDP].crc_fd = progs.fd[HOOK_IDX_XDP];
+	hooks[HOOK_IDX_XDP].triv_fd = bpf_program__fd(tr->progs.trivial_xdp);
+	hooks[HOOK_IDX_TC].crc_fd = progs.fd[HOOK_IDX_TC];
+	hooks[HOOK_IDX_TC].triv_fd = bpf_program__fd(tr->progs.trivial_tc);
+	for (i = 0; i < HOOK_IDX_N; i++)
 		hooks[i].max_frame = probe_max_frame(hooks[i].crc_fd);
 	cpu = bh_pin_cpu();
 	printf("bench_crc: SCTP CRC32c per packet, BPF_PROG_TEST_RUN (repeat %d minus repeat %d,\n"
@@ -312,9 +312,10 @@ int main(int argc, char **argv)
 	       "  the same slicing-by-%d tables; hw: SSE4.2 crc32 (one stream). On CPU %d.\n"
 	       "  GB/s = CRC bytes / ns; BPF's from (ns - trivial); min: the same from each\n"
 	       "  shot's fastest call. x C, x hw: BPF's speed as a fraction of theirs.\n",
-	       LONG_REP, SHORT_REP, hooks[H_TC].calls, hooks[H_XDP].calls, CRC32C_NTABLES, cpu);
-	bh_prog_info(hooks[H_XDP].crc_fd, "crc_xdp", 8);
-	bh_prog_info(hooks[H_TC].crc_fd, "crc_tc", 8);
+	       LONG_REP, SHORT_REP, hooks[HOOK_IDX_TC].calls, hooks[HOOK_IDX_XDP].calls,
+	       CRC32C_NTABLES, cpu);
+	bh_prog_info(hooks[HOOK_IDX_XDP].crc_fd, "crc_xdp", 8);
+	bh_prog_info(hooks[HOOK_IDX_TC].crc_fd, "crc_tc", 8);
 	printf("\n%5s %5s %-4s %9s %9s %9s %7s %7s | %7s %6s | %7s %6s | %5s %5s\n", "IP B",
 	       "CRC B", "hook", "ns/pkt", "trivial", "diff ns", "GB/s", "min", "C ns", "GB/s",
 	       "hw ns", "GB/s", "x C", "x hw");

@@ -40,7 +40,7 @@
 #define PIN_ROOT "/nonexistent/fouloader-fuzz-pin-root"
 
 /* main.c is not linked: its command table, empty. */
-const struct command commands[] = { { NULL, NULL, NULL, NULL, NULL } };
+const struct command commands[] = { { NULL, NULL, NULL, NULL } };
 
 static unsigned long long n_inputs, n_accepted, n_rejected;
 

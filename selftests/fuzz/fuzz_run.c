@@ -21,10 +21,11 @@
  *   pmtu SLOT MTU
  *   sctpdev FLAGS
  *   sctppeer FAM ADDR VTAG PORT FLAGS
- *        tx: a tunnel (struct fou_tunnel), a route to it, its learned path
- *        MTU (now; ICMP rate limit and expiry set out of reach, so that
- *        results do not depend on timing), fz0's SCTP flags (struct
- *        fou_sctp_dev), a learned RFC 6951 peer (struct fou_sctp_peer)
+ *        tx: a tunnel (struct fou_tunnel, through loader/tunstate.c), a route
+ *        to it, its learned path MTU (now; ICMP rate limit and expiry set
+ *        out of reach, so that results do not depend on timing), fz0's SCTP
+ *        flags (struct fou_sctp_dev), a learned RFC 6951 peer (struct
+ *        fou_sctp_peer)
  *   run xdp|tc|hints|tx HEX
  *        run the frame (hints: fou_hints_tc, which skb test_run can give
  *        no XDP metadata; tx: at TC egress of fz0); prints one line:
@@ -46,6 +47,7 @@
 #include <bpf/libbpf.h>
 
 #include "portstate.h"
+#include "tunstate.h"
 
 #include "fou_maps.h"
 #include "fou_stats.h"
@@ -280,7 +282,9 @@ static int cmd_tunnel(char *args)
 {
 	unsigned slot, fam, kind, ipproto, ttl, tos, flags, mtu, dport, sport, smin, smax;
 	char local[64], remote[64];
+	struct fou_tun_fds fds;
 	struct fou_tunnel v;
+	int err;
 
 	if (sscanf(args, "%u %u %u %u %u %u %u %u %u %u %u %u %63s %63s", &slot, &fam, &kind,
 		   &ipproto, &ttl, &tos, &flags, &mtu, &dport, &sport, &smin, &smax, local,
@@ -301,8 +305,11 @@ static int cmd_tunnel(char *args)
 	v.sport_max = smax;
 	if (parse_addr(fam, local, &v.local) || parse_addr(fam, remote, &v.remote))
 		return -EINVAL;
-	if (bpf_map_update_elem(map_fd(&hooks[2], FOU_MAP_TUNNELS), &slot, &v, BPF_ANY))
-		return -errno;
+	/* through fouloader's own tunnel state */
+	err = fou_tun_fds_from_obj(hooks[2].obj, &fds);
+	err = err ?: fou_tunnel_put(&fds, slot, &v);
+	if (err < 0)
+		return err;
 	tunnels[ntunnels++] = slot;
 	return 0;
 }

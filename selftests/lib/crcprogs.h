@@ -10,8 +10,7 @@
 #include "crc_xdp.skel.h"
 #include "crc_tc.skel.h"
 #include "bpfharness.h"
-
-enum { H_XDP, H_TC, H_N };
+#include "hooks.h" /* HOOK_IDX_*: fd[] and bss[] per receive hook */
 
 _Static_assert(sizeof(struct crc_xdp_bpf__bss) == sizeof(struct crc_tc_bpf__bss),
 	       "crc_xdp.bpf.c and crc_tc.bpf.c declare the same globals");
@@ -19,8 +18,8 @@ _Static_assert(sizeof(struct crc_xdp_bpf__bss) == sizeof(struct crc_tc_bpf__bss)
 struct crc_progs {
 	struct crc_xdp_bpf *xdp;
 	struct crc_tc_bpf *tc;
-	struct crc_tc_bpf__bss *bss[H_N];
-	int fd[H_N];
+	struct crc_tc_bpf__bss *bss[HOOK_IDX_N];
+	int fd[HOOK_IDX_N];
 };
 
 /* Both objects, unpinned; 0, or -1 with errno from the failing load. */
@@ -30,10 +29,10 @@ static inline int crc_progs_load(struct crc_progs *c)
 	c->tc = c->xdp ? BH_OPEN_UNPINNED(crc_tc_bpf) : NULL;
 	if (!c->tc)
 		return -1;
-	c->bss[H_XDP] = (struct crc_tc_bpf__bss *)c->xdp->bss;
-	c->bss[H_TC] = c->tc->bss;
-	c->fd[H_XDP] = bpf_program__fd(c->xdp->progs.crc_xdp);
-	c->fd[H_TC] = bpf_program__fd(c->tc->progs.crc_tc);
+	c->bss[HOOK_IDX_XDP] = (struct crc_tc_bpf__bss *)c->xdp->bss;
+	c->bss[HOOK_IDX_TC] = c->tc->bss;
+	c->fd[HOOK_IDX_XDP] = bpf_program__fd(c->xdp->progs.crc_xdp);
+	c->fd[HOOK_IDX_TC] = bpf_program__fd(c->tc->progs.crc_tc);
 	return 0;
 }
 

@@ -24,7 +24,7 @@
 #define ETYPE_HI  0x88 /* a local experimental EtherType (0x88B5): TC test_run */
 #define ETYPE_LO  0xB5 /* parses no IP header out of the random frames */
 
-static const char *const hook_name[H_N] = { "xdp", "tc" };
+static const char *const hook_name[HOOK_IDX_N] = { "xdp", "tc" };
 
 static struct crc_progs progs;
 static uint8_t frame[MAX_FRAME];
@@ -104,7 +104,7 @@ static struct run run_prog(int h, const uint8_t *buf, size_t len, uint32_t off, 
 		r.err = -errno;
 		return r;
 	}
-	if (o.retval != (h == H_XDP ? 2 : 0))
+	if (o.retval != (h == HOOK_IDX_XDP ? 2 : 0))
 		r.err = -EPROTO;
 	r.crc = progs.bss[h]->crc_result;
 	r.frame_len = progs.bss[h]->frame_len;
@@ -122,7 +122,7 @@ static void random_frame(size_t len)
 }
 
 /* Largest frame test_run takes on hook h, found once by trying. */
-static size_t max_frame[H_N];
+static size_t max_frame[HOOK_IDX_N];
 
 static size_t probe_max_frame(int h)
 {
@@ -506,29 +506,29 @@ int main(int argc, char **argv)
 	srand(4242);
 	if (crc_progs_load(&progs))
 		tap_bail("crc_xdp.bpf.o or crc_tc.bpf.o does not load: %s", strerror(errno));
-	xdp_insns = report_prog(progs.fd[H_XDP], "crc_xdp");
-	tc_insns = report_prog(progs.fd[H_TC], "crc_tc");
+	xdp_insns = report_prog(progs.fd[HOOK_IDX_XDP], "crc_xdp");
+	tc_insns = report_prog(progs.fd[HOOK_IDX_TC], "crc_tc");
 	/* The loops run under bpf_loop: the verifier walks each body once, not
 	 * once per iteration. Unrolled, the same code costs it far more. */
 	tap_ok(xdp_insns && tc_insns && xdp_insns < 100000 && tc_insns < 100000,
 	       "the verifier processed %u (crc_xdp) and %u (crc_tc) instructions (< 100000 each)",
 	       xdp_insns, tc_insns);
 	test_reference();
-	for (h = 0; h < H_N; h++) {
+	for (h = 0; h < HOOK_IDX_N; h++) {
 		max_frame[h] = probe_max_frame(h);
 		tap_note("%s: test_run takes frames up to %zu bytes", hook_name[h], max_frame[h]);
 		test_vectors(h);
 		test_short_lengths(h);
 		test_long_lengths(h);
 		test_step_edges(h);
-		if (h == H_XDP)
+		if (h == HOOK_IDX_XDP)
 			test_frag_edges(h);
 		test_copied(h);
 		test_field_zero(h);
 		test_errors(h);
 		test_sctp_packets(h);
 	}
-	if (max_frame[H_TC] < 9000)
+	if (max_frame[HOOK_IDX_TC] < 9000)
 		tap_note("tc: non-linear skbs cannot be made with test_run; the TC copy path is "
 			 "covered by offsets >= 128 instead");
 	crc_progs_destroy(&progs);

@@ -12,8 +12,10 @@
  * fou_tun_index, fou_tun_path, fou_tun_icmp, fou_icmp_conf,
  * fou_icmp_bucket, the ports, the SCTP peers, the counters), as pinning
  * would, so what the receive side learns steers the transmit side. The
- * tunnels are written into fou_tunnels / fou_tun_index / fou_routes4/6
- * directly. Everything runs in a private network namespace:
+ * tunnels and fou_tun_index are configured through loader/tunstate.c, as
+ * fouloader does, except for the entry a case poisons (put_index); routes
+ * go into fou_routes4/6 directly. Everything runs in a private network
+ * namespace:
  *
  *   fic0 (02:00:00:00:00:01, mtu 9000) <-veth-> fic1
  *   192.0.2.1/24, 2001:db8::1/64 on fic0; forwarding on
@@ -40,6 +42,7 @@
 #include <bpf/libbpf.h>
 
 #include "portstate.h"
+#include "tunstate.h"
 
 #include "fou_maps.h"
 #include "fou_stats.h"
@@ -114,8 +117,9 @@ static struct fou_rx_xdp_bpf *xskel;
 static struct fou_rx_tc_bpf *tskel;
 static struct fou_tx_tc_bpf *txskel;
 static struct {
-	int tunnels, index, path, icmp, conf, bucket, routes4, routes6, stats, peers;
+	int index, path, icmp, conf, bucket, routes4, routes6, stats, peers;
 } m;
+static struct fou_tun_fds tfds; /* the tunnels, as fouloader's tunstate sees them */
 static int ifidx, ncpus;
 
 /* Every map fouloader pins is taken from the first object, as pinning
@@ -139,7 +143,8 @@ static int load_progs(void)
 	hooks[0].prog_fd = bpf_program__fd(xskel->progs.fou_rx_xdp);
 	hooks[1].prog_fd = bpf_program__fd(tskel->progs.fou_rx_tc);
 	hooks[2].prog_fd = bpf_program__fd(txskel->progs.fou_tx_tc);
-	m.tunnels = map_fd(FOU_MAP_TUNNELS);
+	if (fou_tun_fds_from_obj(xskel->obj, &tfds))
+		tap_bail("fou_rx_xdp lacks the tunnel or route maps");
 	m.index = map_fd(FOU_MAP_TUN_INDEX);
 	m.path = map_fd(FOU_MAP_TUN_PATH);
 	m.icmp = map_fd(FOU_MAP_TUN_ICMP);
@@ -180,7 +185,7 @@ static void put_tunnels(void)
 	for (slot = 0; slot < NSLOT; slot++) {
 		const struct tun *t = &tuns[slot];
 		struct fou_tunnel v;
-		uint32_t s = slot;
+		int err;
 
 		if (!t->fam)
 			continue;
@@ -197,31 +202,30 @@ static void put_tunnels(void)
 		v.sport_max = SMAX;
 		v.local = bh_addr(t->fam, local_of(t->fam));
 		v.remote = bh_addr(t->fam, t->remote);
-		update(m.tunnels, &s, &v, "fou_tunnels");
+		err = fou_tunnel_put(&tfds, slot, &v);
+		if (err < 0)
+			tap_bail("fou_tunnel_put slot %d: %s", slot, strerror(-err));
 	}
 }
 
-/* fou_tun_index as fouloader keeps it, but for one entry a case may make
- * stale (naming another slot) or remove (to < 0). */
+/* fou_tun_index as fouloader keeps it (tunstate repairs what the last case
+ * poisoned), then poisoned by hand for a case that asks: the key of tunnel
+ * @slot_changed made stale (naming slot @to) or removed (@to < 0). */
 static void put_index(int slot_changed, int to)
 {
-	int slot;
+	struct fou_tun_index v = { .slot = to };
+	struct fou_tun_index_key k;
+	int err = fou_tun_index_sync(&tfds);
 
-	for (slot = 0; slot < NSLOT; slot++) {
-		struct fou_tun_index_key k;
-		struct fou_tun_index v = { .slot = slot };
-
-		if (!tuns[slot].fam)
-			continue;
-		k = index_key(slot);
-		if (slot == slot_changed && to < 0) {
-			bpf_map_delete_elem(m.index, &k);
-			continue;
-		}
-		if (slot == slot_changed)
-			v.slot = to;
+	if (err)
+		tap_bail("fou_tun_index_sync: %s", strerror(-err));
+	if (!tuns[slot_changed].fam)
+		return;
+	k = index_key(slot_changed);
+	if (to < 0)
+		bpf_map_delete_elem(m.index, &k);
+	else
 		update(m.index, &k, &v, "fou_tun_index");
-	}
 }
 
 static void put_route(int fam, const char *prefix, uint32_t plen, uint32_t slot)

@@ -2,11 +2,13 @@
 /*
  * Unit tests of the loader's word tables (loader/opts.c): one table with a
  * word of every kind, and rows of command lines: what each must store, or
- * the one error it must return; then the synopsis the table builds.
+ * the one error it must return; rows for a command of one word (detach DEV);
+ * then the synopsis the table builds, for --help and for fouloader(8).
  * Linked with loader/opts.c and loader/util.c only (no BPF, no root).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fouloader.h"
@@ -80,6 +82,12 @@ static const struct opt_cmd test_cmd = {
 	"test cmd", test_opts, set_pos, "test cmd: unexpected '%s'", "NAME", "[-- END]",
 };
 
+/* A command of one word, as detach DEV: the count is checked first. */
+static const struct opt_one_cmd one_cmd = {
+	{ "one", no_opts, opts_set_word, "one: unexpected '%s'", "WORD", NULL },
+	"one: missing WORD", "one: unknown option '%s'",
+};
+
 /* One command line: what it must store (err 0), or its error. */
 static const struct row {
 	const char *name, *line; /* words split at blanks */
@@ -104,6 +112,12 @@ static const struct row {
 	{ "second positional", "n1 n2", -EINVAL, "test cmd: unexpected 'n2'" },
 	{ "an option-like word", "-x", -EINVAL, "test cmd: unexpected '-x'" },
 	{ "first error wins", "flag flag num", -EINVAL, "test cmd: 'flag' given twice" },
+}, one_rows[] = { /* one_cmd's: for err 0, msg is the word it stores */
+	{ "one word", "w", 0, "w" },
+	{ "one word missing", "", -EINVAL, "one: missing WORD" },
+	{ "one word as an option", "-x", -EINVAL, "one: unknown option '-x'" },
+	{ "one word, the second counted first", "-x a", -EINVAL, "one: unexpected 'a'" },
+	{ "one word, two", "a b c", -EINVAL, "one: unexpected 'b'" },
 };
 
 static void spec_text(const struct spec *s, char *buf, size_t len)
@@ -113,7 +127,7 @@ static void spec_text(const struct spec *s, char *buf, size_t len)
 		 s->mode, s->arg ? s->arg : "-", s->npair, s->pos ? s->pos : "-");
 }
 
-static void run_row(const struct row *r)
+static void run_row(const struct row *r, bool one)
 {
 	char line[256], *argv[32], got[256];
 	struct spec s = {};
@@ -123,9 +137,12 @@ static void run_row(const struct row *r)
 	for (char *w = strtok(line, " "); w && argc < 32; w = strtok(NULL, " "))
 		argv[argc++] = w;
 	usage_msg[0] = '\0';
-	err = opts_parse(&test_cmd, argc, argv, &s, NULL);
+	err = one ? opts_parse_one(&one_cmd, argc, argv, &s.pos)
+		     : opts_parse(&test_cmd, argc, argv, &s, NULL);
 	if (err)
 		snprintf(got, sizeof(got), "%s", usage_msg);
+	else if (one)
+		snprintf(got, sizeof(got), "%s", s.pos);
 	else
 		spec_text(&s, got, sizeof(got));
 	tap_begin();
@@ -134,6 +151,30 @@ static void run_row(const struct row *r)
 	if (strcmp(got, r->msg))
 		tap_diag("got:  %s\n# want: %s", got, r->msg);
 	tap_end("%s: '%s'", r->name, r->line);
+}
+
+/* fouloader(8)'s form of the synopsis: literal words bold, metavariables
+ * italic (each part of A:B), brackets, bars and dots plain. */
+static void check_synopsis_md(void)
+{
+	static const struct opt_cmd md_cmd = {
+		"md", test_opts, set_pos, "md: unexpected '%s'", "NAME", "[-- ADDR:PORT]...",
+	};
+	const char *want = "**fouloader test cmd** *NAME* [**flag** | **noflag**] [**bit4**]\n"
+			   "         [**call**] [**port** *P*] [**num** *N*] [**mode** **fast**|**slow**] "
+			   "[**arg** *X*]\n         [**pair** *A* *B*]... [**--** *ADDR*:*PORT*]...\n";
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+
+	if (!f)
+		tap_bail("open_memstream");
+	opts_synopsis_md(&md_cmd, "test cmd", f);
+	fclose(f);
+	tap_ok(!strcmp(got, want), "synopsis for fouloader(8): bold words, italic metavariables");
+	if (strcmp(got, want))
+		tap_diag("got:\n%s# want:\n%s", got, want);
+	free(got);
 }
 
 int main(int argc, char **argv)
@@ -148,13 +189,17 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		if (!only || strstr(rows[i].name, only))
-			run_row(&rows[i]);
+			run_row(&rows[i], false);
+	for (size_t i = 0; i < sizeof(one_rows) / sizeof(one_rows[0]); i++)
+		if (!only || strstr(one_rows[i].name, only))
+			run_row(&one_rows[i], true);
 	if (only)
 		return tap_done();
 	opts_synopsis(&test_cmd, syn, sizeof(syn));
 	tap_ok(!strcmp(syn, want), "synopsis: the table's pieces in order, a new line at each \\n");
 	if (strcmp(syn, want))
 		tap_diag("got:\n%s\n# want:\n%s", syn, want);
+	check_synopsis_md();
 	tap_ok(!opts_parse(&test_cmd, 3, words, &s, seen) && seen[G_FLAG] &&
 	       !strcmp(seen[G_FLAG], "noflag") && seen[G_MODE] && !seen[G_NUM],
 	       "seen[]: the word that gave each setting, NULL for the others");

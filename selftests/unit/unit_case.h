@@ -67,6 +67,7 @@
 #include "fou_maps.h"
 #include "fou_stats.h"
 #include "bpfharness.h"
+#include "hooks.h" /* H_*: the hooks a case runs on, as a mask */
 #include "tap.h"
 
 /* Program return values, as the kernel's uapi numbers them. */
@@ -78,9 +79,6 @@
 #define TC_ACT_SHOT_V     2
 #define TC_ACT_REDIRECT_V 7
 
-/* The hooks a case runs on, as a mask; the tests' one numbering of them. */
-enum { H_XDP = 1, H_TC = 2, H_TX = 4 };
-#define H_RX (H_XDP | H_TC)
 
 /* Outer families a row runs over, as a mask (0: both); F_ONCE: not IP,
  * run once (as IPv4), no family in the name. */
