@@ -738,6 +738,34 @@ static int parse_apply(int argc, char **argv, struct plan *pl)
 	return err;
 }
 
+/*
+ * Tunnels and routes in the order that keeps every route naming a live
+ * tunnel slot whenever there is room for that; the tunnel slots are read
+ * again after each change because routes name tunnels by slot.
+ */
+static void apply_tunnels_routes(const struct want *w, struct current *c, struct plan *pl)
+{
+	if (room_for_new_tunnels(w, c)) {
+		/* New tunnels first: a route never names an empty slot. */
+		put_tunnels(w, c, pl);
+		if (!pl->dry_run)
+			load_current(c); /* the tunnel slots routes will name */
+		put_routes(w, c, pl);
+		drop_tunnels(w, c, pl);
+		return;
+	}
+	/* All slots in use: the old tunnels must go first. Until the routes
+	 * move, a route leaving a dropped tunnel names an empty slot (its
+	 * packets are dropped and counted, never sent unencapsulated). */
+	drop_tunnels(w, c, pl);
+	if (!pl->dry_run)
+		load_current(c);
+	put_tunnels(w, c, pl);
+	if (!pl->dry_run)
+		load_current(c);
+	put_routes(w, c, pl);
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static struct want w;
@@ -757,25 +785,7 @@ int cmd_apply(int argc, char **argv)
 	}
 	load_current(&c);
 	drop_routes(&w, &c, &pl);
-	if (room_for_new_tunnels(&w, &c)) {
-		/* New tunnels first: a route never names an empty slot. */
-		put_tunnels(&w, &c, &pl);
-		if (!pl.dry_run)
-			load_current(&c); /* the tunnel slots routes will name */
-		put_routes(&w, &c, &pl);
-		drop_tunnels(&w, &c, &pl);
-	} else {
-		/* All slots in use: the old tunnels must go first. Until the routes
-		 * move, a route leaving a dropped tunnel names an empty slot (its
-		 * packets are dropped and counted, never sent unencapsulated). */
-		drop_tunnels(&w, &c, &pl);
-		if (!pl.dry_run)
-			load_current(&c);
-		put_tunnels(&w, &c, &pl);
-		if (!pl.dry_run)
-			load_current(&c);
-		put_routes(&w, &c, &pl);
-	}
+	apply_tunnels_routes(&w, &c, &pl);
 	/* SCTP settings before the ports: an RFC 6951 port opens with them. */
 	put_sctp(&w, &c, &pl);
 	put_icmp(&w, &c, &pl);

@@ -681,6 +681,71 @@ static unsigned int attach_feature_uses(const struct attach_args *a, bool use_tc
 	       (a->steer ? KF_STEER : 0) | (a->hints_dropped ? KF_HINTS : 0);
 }
 
+/*
+ * Decide TC or XDP and refuse what cannot work before any map is created,
+ * so that a refused attach leaves nothing behind; then bring maps pinned by
+ * an older fouloader up to date, because the programs about to load expect
+ * them. Returns whether the receive half goes on TC.
+ */
+static bool attach_plan(struct attach_args *a, char *why, size_t why_len)
+{
+	bool use_tc = choose_tc(a, why, why_len);
+
+	if (resolve_xdp_options(a, use_tc))
+		usage_exit();
+	refuse_impossible(a, use_tc);
+	ensure_maps();
+	tunnel_index_sync(); /* tunnels pinned before fou_tun_index existed */
+	route_count_sync();
+	return use_tc;
+}
+
+/*
+ * Everything the receive program relies on, in place before it loads:
+ * transmit, hints, the steering CPU map. A failure rolls back what this
+ * attach changed, so the old attachment (if any) keeps running.
+ */
+static void attach_helpers(const struct attach_args *a, bool use_tc,
+			   const struct fou_device *oldp, struct fou_device *dev)
+{
+	int err = attach_tx(a, oldp && tx_live(oldp), dev);
+
+	if (err)
+		fail("%s: TC egress attach failed: %s", a->dev, strerror(-err));
+	/* A replaced transmit program stays even if the receive half fails:
+	 * record it now so that the record always names what runs. */
+	if (oldp)
+		record_device(dev);
+	err = attach_hints_for(a, use_tc, oldp != NULL, oldp, dev);
+	if (err) {
+		rollback(dev, oldp);
+		fail("%s: TC ingress attach of fou_hints_tc failed: %s", a->dev, strerror(-err));
+	}
+	if (oldp)
+		record_device(dev);
+	err = a->steer ? steer_fill(a->steer_cpus) : 0;
+	if (err) {
+		rollback(dev, oldp);
+		fail("%s: cannot fill %s for %d CPUs: %s", a->dev, FOU_MAP_CPUMAP, a->steer_cpus,
+		     strerror(-err));
+	}
+}
+
+/* A program the kernel refused is named with the kernel and build it was
+ * tried on: that is what a bug report about a verifier rejection needs. */
+static void __attribute__((noreturn))
+fail_rx_attach(const struct attach_args *a, bool use_tc, const char *unloaded, int err)
+{
+	if (unloaded)
+		fail("%s: cannot load %s (kernel %s%s%s): %s (run with -v for the verifier "
+		     "log)", a->dev, unloaded, kernel_features()->release,
+		     use_tc ? ", TC build " : "", use_tc ? tc_build_name() : "",
+		     strerror(-err));
+	if (!use_tc)
+		explain_xdp_error(a, err);
+	fail("%s: TC ingress attach failed: %s", a->dev, strerror(-err));
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_args a = {};
@@ -692,13 +757,7 @@ int cmd_attach(int argc, char **argv)
 
 	if (parse_attach(argc, argv, &a))
 		usage_exit();
-	use_tc = choose_tc(&a, why, sizeof(why));
-	if (resolve_xdp_options(&a, use_tc))
-		usage_exit();
-	refuse_impossible(&a, use_tc);
-	ensure_maps();
-	tunnel_index_sync(); /* tunnels pinned before fou_tun_index existed */
-	route_count_sync();
+	use_tc = attach_plan(&a, why, sizeof(why));
 	have_old = same_attachment(&a, use_tc, &old);
 	refuse_full(&a);
 	oldp = have_old ? &old : NULL;
@@ -707,37 +766,11 @@ int cmd_attach(int argc, char **argv)
 		dev = old;
 	dev.ifindex = a.ifindex;
 	snprintf(dev.name, sizeof(dev.name), "%s", a.dev);
-	err = attach_tx(&a, have_old && tx_live(&old), &dev);
-	if (err)
-		fail("%s: TC egress attach failed: %s", a.dev, strerror(-err));
-	/* A replaced transmit program stays even if the receive half fails:
-	 * record it now so that the record always names what runs. */
-	if (have_old)
-		record_device(&dev);
-	err = attach_hints_for(&a, use_tc, have_old, &old, &dev);
-	if (err) {
-		rollback(&dev, oldp);
-		fail("%s: TC ingress attach of fou_hints_tc failed: %s", a.dev, strerror(-err));
-	}
-	if (have_old)
-		record_device(&dev);
-	err = a.steer ? steer_fill(a.steer_cpus) : 0;
-	if (err) {
-		rollback(&dev, oldp);
-		fail("%s: cannot fill %s for %d CPUs: %s", a.dev, FOU_MAP_CPUMAP, a.steer_cpus,
-		     strerror(-err));
-	}
+	attach_helpers(&a, use_tc, oldp, &dev);
 	err = use_tc ? attach_tc(&a, oldp, &dev, &unloaded) : attach_xdp(&a, oldp, &dev, &unloaded);
 	if (err) {
 		rollback(&dev, oldp);
-		if (unloaded)
-			fail("%s: cannot load %s (kernel %s%s%s): %s (run with -v for the verifier "
-			     "log)", a.dev, unloaded, kernel_features()->release,
-			     use_tc ? ", TC build " : "", use_tc ? tc_build_name() : "",
-			     strerror(-err));
-		if (!use_tc)
-			explain_xdp_error(&a, err);
-		fail("%s: TC ingress attach failed: %s", a.dev, strerror(-err));
+		fail_rx_attach(&a, use_tc, unloaded, err);
 	}
 	attach_finish(&a, have_old, &old, &dev);
 	report_attach(&a, &dev, why[0] ? why : NULL, oldp);

@@ -385,6 +385,43 @@ static int run_monitor(struct monitor *m, int ring_fd)
 	return err;
 }
 
+/* Programs attached by an older fouloader have no monitor maps: say so
+ * rather than pinning new ones no program writes to. */
+static void monitor_maps(int *conf_fd, int *ring_fd, int *cpu_fd)
+{
+	if (!state_exists())
+		fail("monitor: nothing pinned under %s (attach first)", g_opts.pin_root);
+	*conf_fd = map_fd(FOU_MAP_MONITOR_CONF);
+	*ring_fd = map_fd(FOU_MAP_MONITOR_RING);
+	*cpu_fd = map_fd(FOU_MAP_MONITOR_CPU);
+	if (*conf_fd < 0 || *ring_fd < 0 || *cpu_fd < 0)
+		fail("monitor: no monitor maps under %s: programs attached by an older fouloader; "
+		     "attach again to replace them", g_opts.pin_root);
+}
+
+/* The header is flushed at once: a reader of the file (or FIFO) sees a
+ * valid pcapng even while no event has arrived yet. */
+static void monitor_pcap_open(struct monitor *m, const char *path)
+{
+	m->pcap = fopen(path, "w");
+	if (!m->pcap)
+		fail("monitor: cannot create %s: %s", path, strerror(errno));
+	pcapng_header(m->pcap);
+	fflush(m->pcap);
+}
+
+/* A signal ends the poll loop instead of the process, so that the monitor
+ * is always switched off again; a closed pipe is seen as a write error. */
+static void monitor_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	struct monitor_args a = {};
@@ -392,33 +429,17 @@ int cmd_monitor(int argc, char **argv)
 	struct fou_monitor_cpu before, after;
 	struct fou_monitor_conf c, off = {};
 	int conf_fd, ring_fd, cpu_fd, err;
-	struct sigaction sa = { .sa_handler = on_signal };
 	__u32 zero = 0;
 
 	if (parse_monitor(argc, argv, &a))
 		usage_exit();
-	if (!state_exists())
-		fail("monitor: nothing pinned under %s (attach first)", g_opts.pin_root);
-	conf_fd = map_fd(FOU_MAP_MONITOR_CONF);
-	ring_fd = map_fd(FOU_MAP_MONITOR_RING);
-	cpu_fd = map_fd(FOU_MAP_MONITOR_CPU);
-	if (conf_fd < 0 || ring_fd < 0 || cpu_fd < 0)
-		fail("monitor: no monitor maps under %s: programs attached by an older fouloader; "
-		     "attach again to replace them", g_opts.pin_root);
+	monitor_maps(&conf_fd, &ring_fd, &cpu_fd);
 	monitor_conf(&a, conf_fd, &c);
 	load_tunnel_names(&m);
 	m.realtime_off_ns = realtime_offset();
-	if (a.pcap) {
-		m.pcap = fopen(a.pcap, "w");
-		if (!m.pcap)
-			fail("monitor: cannot create %s: %s", a.pcap, strerror(errno));
-		pcapng_header(m.pcap);
-		fflush(m.pcap);
-	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	if (a.pcap)
+		monitor_pcap_open(&m, a.pcap);
+	monitor_signals();
 	monitor_counts(cpu_fd, &before);
 	if (bpf_map_update_elem(conf_fd, &zero, &c, BPF_ANY))
 		fail("monitor: cannot switch the monitor on: %s", strerror(errno));

@@ -28,6 +28,25 @@
 #define TC_H_MIN_EGRESS  0xFFF3U
 #endif
 
+/* One recv()'s worth of a dump. Returns 1 while the dump goes on, else its
+ * end: 0, or the kernel's error (a dump spans several reads, and only the
+ * last message says it is over). */
+static int tc_dump_batch(const struct nlmsghdr *nh, ssize_t n, unsigned int ifindex,
+			 void (*fn)(const struct nlmsghdr *, const struct tcmsg *, void *),
+			 void *arg)
+{
+	for (; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+		if (nh->nlmsg_type == NLMSG_DONE)
+			return 0;
+		if (nh->nlmsg_type == NLMSG_ERROR)
+			return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+		/* qdisc dumps ignore tcm_ifindex: filter here for both */
+		if (((struct tcmsg *)NLMSG_DATA(nh))->tcm_ifindex == (int)ifindex)
+			fn(nh, NLMSG_DATA(nh), arg);
+	}
+	return 1;
+}
+
 /*
  * One rtnetlink dump of tc objects (@type: RTM_GETTFILTER, RTM_GETQDISC) on
  * @ifindex under @parent (0: any), calling @fn for each tcmsg reported.
@@ -49,34 +68,17 @@ static int tc_dump(int type, unsigned int ifindex, __u32 parent,
 		.tc.tcm_parent = parent,
 	};
 	char buf[16384];
-	int fd, err = 0;
+	int fd, err;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
-		err = -errno;
-	while (!err) {
+	err = send(fd, &req, req.nh.nlmsg_len, 0) < 0 ? -errno : 1;
+	while (err > 0) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *nh;
 
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		for (nh = (void *)buf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
-			if (nh->nlmsg_type == NLMSG_DONE)
-				goto out;
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-				goto out;
-			}
-			/* qdisc dumps ignore tcm_ifindex: filter here for both */
-			if (((struct tcmsg *)NLMSG_DATA(nh))->tcm_ifindex == (int)ifindex)
-				fn(nh, NLMSG_DATA(nh), arg);
-		}
+		err = n < 0 ? -errno : tc_dump_batch((void *)buf, n, ifindex, fn, arg);
 	}
-out:
 	close(fd);
 	return err;
 }

@@ -122,6 +122,32 @@ static __always_inline __u32 odd_byte(__u8 b)
 #define CSUM_OFF_MASK (CSUM_LINEAR_MAX - 1)
 
 /*
+ * One power-of-two piece of the tail, @n bytes (a constant, so that each
+ * call unrolls to straight loads), present if @rem has that bit: at most six
+ * bounds checks for any tail, none of them in a loop the verifier walks.
+ * Returns false if the piece is not linear.
+ */
+static __always_inline bool csum_tail_piece(__u8 **t, void *data_end, __u32 rem,
+					    const __u32 n, __u64 *a)
+{
+	if (!(rem & n))
+		return true;
+	if ((void *)(*t + n) > data_end)
+		return false;
+	if (n == 1) {
+		*a += odd_byte(**t);
+	} else if (n == 2) {
+		*a += *(__u16 *)*t;
+	} else {
+#pragma unroll
+		for (__u32 i = 0; i < n; i += 4)
+			*a += *(__u32 *)(*t + i);
+	}
+	*t += n;
+	return true;
+}
+
+/*
  * The last len % CSUM_BLOCK bytes, summed from their own offset, so that this code
  * does not depend on how the block loop ended (which would multiply the
  * states the verifier explores). Returns false if they are not linear, or
@@ -136,46 +162,13 @@ static __always_inline bool csum_tail(void *data, void *data_end, __u32 off, __u
 	if (off > CSUM_OFF_MASK)
 		return false;
 	t = data + verifier_mask(off, CSUM_OFF_MASK);
-
-	if (rem & 32) {
-		if ((void *)(t + 32) > data_end)
-			return false;
-		a += (__u64)*(__u32 *)t + *(__u32 *)(t + 4) + *(__u32 *)(t + 8) +
-			*(__u32 *)(t + 12);
-		a += (__u64)*(__u32 *)(t + 16) + *(__u32 *)(t + 20) + *(__u32 *)(t + 24) +
-			*(__u32 *)(t + 28);
-		t += 32;
-	}
-	if (rem & 16) {
-		if ((void *)(t + 16) > data_end)
-			return false;
-		a += (__u64)*(__u32 *)t + *(__u32 *)(t + 4) + *(__u32 *)(t + 8) +
-			*(__u32 *)(t + 12);
-		t += 16;
-	}
-	if (rem & 8) {
-		if ((void *)(t + 8) > data_end)
-			return false;
-		a += (__u64)*(__u32 *)t + *(__u32 *)(t + 4);
-		t += 8;
-	}
-	if (rem & 4) {
-		if ((void *)(t + 4) > data_end)
-			return false;
-		a += *(__u32 *)t;
-		t += 4;
-	}
-	if (rem & 2) {
-		if ((void *)(t + 2) > data_end)
-			return false;
-		a += *(__u16 *)t;
-		t += 2;
-	}
-	if (rem & 1) {
-		if ((void *)(t + 1) > data_end)
-			return false;
-		a += odd_byte(*t);
-	}
+	if (!csum_tail_piece(&t, data_end, rem, 32, &a) ||
+	    !csum_tail_piece(&t, data_end, rem, 16, &a) ||
+	    !csum_tail_piece(&t, data_end, rem, 8, &a) ||
+	    !csum_tail_piece(&t, data_end, rem, 4, &a) ||
+	    !csum_tail_piece(&t, data_end, rem, 2, &a) ||
+	    !csum_tail_piece(&t, data_end, rem, 1, &a))
+		return false;
 	*acc += a;
 	return true;
 }

@@ -201,6 +201,47 @@ static __always_inline __u32 icmp6_header(const struct fou_inner *in, __u32 quot
 }
 
 /*
+ * Cut the packet to the quote and put the error's headers in front. The
+ * MACs are swapped so that ingress takes the error as addressed to this
+ * host. Returns false if the skb could not be reshaped.
+ */
+static __always_inline bool icmp_reshape(struct __sk_buff *skb, const struct fou_inner *in,
+					  __u32 quote, __u32 mtu, bool v4)
+{
+	__u8 hdr[ICMP6_HDRS], mac[12];
+	__u32 hdrs;
+
+	if (bpf_skb_change_tail(skb, ETH_HLEN + quote, 0) || skb->gso_size ||
+	    icmp_fix_partial(skb, in, ETH_HLEN + quote) ||
+	    bpf_skb_load_bytes(skb, 0, mac, sizeof(mac)))
+		return false;
+	hdrs = v4 ? icmp4_header(in, quote, mtu, hdr) : icmp6_header(in, quote, mtu, hdr);
+	if (bpf_skb_adjust_room(skb, hdrs, BPF_ADJ_ROOM_MAC, 0) ||
+	    bpf_skb_store_bytes(skb, ETH_HLEN, hdr, v4 ? ICMP4_HDRS : ICMP6_HDRS, 0) ||
+	    bpf_skb_store_bytes(skb, 0, mac + 6, 6, 0) || bpf_skb_store_bytes(skb, 6, mac, 6, 0))
+		return false;
+	return true;
+}
+
+/* The ICMP checksum last, over the headers just written and the quote;
+ * ICMPv6 covers a pseudo-header too (RFC 4443 2.3), ICMPv4 does not. */
+static __always_inline bool icmp_store_sum(struct __sk_buff *skb, const struct fou_inner *in,
+					   __u32 quote, bool v4)
+{
+	__u32 sum_off = ETH_HLEN + (v4 ? sizeof(struct iphdr) : IPV6_HLEN);
+	__sum16 check;
+	__s64 sum;
+
+	sum = fou_range_sum(skb, sum_off, ICMP_HLEN + quote,
+			       v4 ? 0 : ip_pseudo_sum(&in->daddr, &in->saddr, FOU_FAMILY_IPV6,
+						      IPPROTO_ICMPV6_NR, ICMP_HLEN + quote));
+	if (sum < 0)
+		return false;
+	check = csum_fold((__u32)sum);
+	return !bpf_skb_store_bytes(skb, sum_off + 2, &check, sizeof(check), 0);
+}
+
+/*
  * Turn the packet into the error: cut it to the quote, put the IP and ICMP
  * headers in front, swap the MACs so that ingress takes it as addressed to
  * this host, and redirect it to the device's ingress. A global function:
@@ -209,13 +250,10 @@ static __always_inline __u32 icmp6_header(const struct fou_inner *in, __u32 quot
  */
 __noinline int fou_icmp_too_big(struct __sk_buff *skb)
 {
-	__u32 zero = 0, quote, hdrs, mtu, sum_off;
+	__u32 zero = 0, quote, mtu;
 	struct fou_tx_scratch *s = bpf_map_lookup_elem(&fou_tx_scratch, &zero);
-	__u8 hdr[ICMP6_HDRS], mac[12];
 	struct fou_tun_icmp *cnt;
 	struct fou_inner *in;
-	__sum16 check;
-	__s64 sum;
 	bool v4;
 
 	if (!s)
@@ -236,23 +274,7 @@ __noinline int fou_icmp_too_big(struct __sk_buff *skb)
 	quote = (v4 ? ICMP4_ERR_MAX - ICMP4_HDRS : ICMP6_ERR_MAX - ICMP6_HDRS);
 	if (quote > in->len)
 		quote = in->len;
-	if (bpf_skb_change_tail(skb, ETH_HLEN + quote, 0) || skb->gso_size ||
-	    icmp_fix_partial(skb, in, ETH_HLEN + quote) ||
-	    bpf_skb_load_bytes(skb, 0, mac, sizeof(mac)))
-		return FOU_STAT_TX_DROP_ADJUST;
-	hdrs = v4 ? icmp4_header(in, quote, mtu, hdr) : icmp6_header(in, quote, mtu, hdr);
-	if (bpf_skb_adjust_room(skb, hdrs, BPF_ADJ_ROOM_MAC, 0) ||
-	    bpf_skb_store_bytes(skb, ETH_HLEN, hdr, v4 ? ICMP4_HDRS : ICMP6_HDRS, 0) ||
-	    bpf_skb_store_bytes(skb, 0, mac + 6, 6, 0) || bpf_skb_store_bytes(skb, 6, mac, 6, 0))
-		return FOU_STAT_TX_DROP_ADJUST;
-	sum_off = ETH_HLEN + (v4 ? sizeof(struct iphdr) : IPV6_HLEN);
-	sum = fou_range_sum(skb, sum_off, ICMP_HLEN + quote,
-			       v4 ? 0 : ip_pseudo_sum(&in->daddr, &in->saddr, FOU_FAMILY_IPV6,
-						      IPPROTO_ICMPV6_NR, ICMP_HLEN + quote));
-	if (sum < 0)
-		return FOU_STAT_TX_DROP_ADJUST;
-	check = csum_fold((__u32)sum);
-	if (bpf_skb_store_bytes(skb, sum_off + 2, &check, sizeof(check), 0))
+	if (!icmp_reshape(skb, in, quote, mtu, v4) || !icmp_store_sum(skb, in, quote, v4))
 		return FOU_STAT_TX_DROP_ADJUST;
 	if (cnt)
 		cnt->sent_too_big++;

@@ -109,6 +109,73 @@ __noinline int fou_sctp_put_udp(struct __sk_buff *skb)
 }
 
 /*
+ * The CRC32c duty: fill it where asked or where nobody will (a zero field on
+ * its way into UDP), and compute it, unstored, where the kernel will fill it
+ * after us but the UDP checksum must count it now. Returns the outcome for a
+ * device without the UDP side, else FOU_CONTINUE with *crc the CRC32c still
+ * to count (-1: none).
+ */
+static __always_inline int sctp_egress_crc(struct __sk_buff *skb, __u32 flags, __u32 off,
+					   __u32 len, __u32 wire_crc, __s64 *crc)
+{
+	bool offloaded = sctp_crc_offloaded(skb, wire_crc);
+	bool store = !offloaded && ((flags & FOU_SCTP_DEV_F_FILL) ||
+				    ((flags & FOU_SCTP_DEV_F_UDP_SIDE) && !wire_crc));
+
+	*crc = -1;
+	if (store || (offloaded && (flags & FOU_SCTP_DEV_F_UDP_SIDE))) {
+		*crc = fou_crc32c(skb, off, len);
+		if (*crc < 0)
+			return FOU_STAT_TX_DROP_SCTP_MALFORMED;
+	}
+	if (store) {
+		__u32 wire = crc32c_to_wire((__u32)*crc);
+
+		if (bpf_skb_store_bytes(skb, off + 8, &wire, sizeof(wire), 0))
+			return FOU_STAT_TX_DROP_ADJUST;
+		*crc = -1;
+	}
+	if (!(flags & FOU_SCTP_DEV_F_UDP_SIDE)) {
+		if (store)
+			return FOU_STAT_TX_SCTP_FILLED;
+		return offloaded && (flags & FOU_SCTP_DEV_F_FILL) ? FOU_STAT_TX_PASS_SCTP_CRC_OFFLOAD
+								   : FOU_STAT_TX_PASS_NO_ROUTE;
+	}
+	return FOU_CONTINUE;
+}
+
+/*
+ * The UDP side: learn the peer's tag from our INIT-ACK even when the packet
+ * then leaves native, because the peer's replies are matched by it; choose
+ * the ports fou_sctp_put_udp() will write.
+ */
+static __always_inline int sctp_egress_ports(struct __sk_buff *skb, struct fou_tx_scratch *s,
+					     const struct sctp_head *h, __u32 len, __s64 crc)
+{
+	struct fou_inner *in = &s->tx.in;
+	struct fou_sctp_peer *peer = sctp_peer_to(in, h);
+	const struct fou_sctp_conf *conf;
+	__u32 mtu_len = 0;
+	__u16 dport;
+
+	/* Our side's INIT-ACK names the tag the peer's packets will carry. */
+	if (peer && h->type == SCTP_CID_INIT_ACK && len >= sizeof(*h) && h->init_tag) {
+		peer->peer_vtag = bpf_ntohl(h->init_tag);
+		sctp_vtag_put(&in->daddr, in->family, peer->peer_vtag, bpf_ntohl(h->vtag));
+	}
+	if (peer && (peer->flags & FOU_SCTP_PEER_F_NATIVE))
+		return FOU_STAT_TX_PASS_SCTP_NATIVE;
+	if (bpf_check_mtu(skb, 0, &mtu_len, UDP_HLEN, 0))
+		return FOU_STAT_TX_DROP_MTU;
+	conf = sctp_conf();
+	dport = peer && peer->encap_port ? peer->encap_port : sctp_remote_port(conf);
+	s->tx.sport = bpf_htons(sctp_encap_port(conf));
+	s->tx.dport = bpf_htons(dport);
+	s->sctp_crc = crc;
+	return FOU_CONTINUE;
+}
+
+/*
  * Native SCTP leaving a device with SCTP duties: fill the CRC32c where asked
  * or where nobody will (a zero field on its way into UDP), and put it in UDP
  * when the peers behind the device speak SCTP over UDP (RFC 6951), to the
@@ -121,14 +188,11 @@ __noinline int fou_sctp_egress(struct __sk_buff *skb)
 {
 	__u32 zero = 0, flags = sctp_dev_flags(skb->ifindex);
 	struct fou_tx_scratch *s = bpf_map_lookup_elem(&fou_tx_scratch, &zero);
-	const struct fou_sctp_conf *conf;
-	struct fou_sctp_peer *peer;
 	struct sctp_head h = {};
 	struct fou_inner *in;
-	__u32 off, len, mtu_len = 0;
-	bool offloaded, store;
-	__s64 crc = -1;
-	__u16 dport;
+	__u32 off, len;
+	__s64 crc;
+	int ret;
 
 	if (!s || !(flags & (FOU_SCTP_DEV_F_FILL | FOU_SCTP_DEV_F_UDP_SIDE)))
 		return FOU_STAT_TX_PASS_NO_ROUTE;
@@ -145,44 +209,10 @@ __noinline int fou_sctp_egress(struct __sk_buff *skb)
 	if (skb->gso_size)
 		return flags & FOU_SCTP_DEV_F_UDP_SIDE ? FOU_STAT_TX_DROP_SCTP_GSO
 						       : FOU_STAT_TX_PASS_NO_ROUTE;
-	offloaded = sctp_crc_offloaded(skb, h.crc);
-	store = !offloaded && ((flags & FOU_SCTP_DEV_F_FILL) ||
-			       ((flags & FOU_SCTP_DEV_F_UDP_SIDE) && !h.crc));
-	if (store || (offloaded && (flags & FOU_SCTP_DEV_F_UDP_SIDE))) {
-		crc = fou_crc32c(skb, off, len);
-		if (crc < 0)
-			return FOU_STAT_TX_DROP_SCTP_MALFORMED;
-	}
-	if (store) {
-		__u32 wire = crc32c_to_wire((__u32)crc);
-
-		if (bpf_skb_store_bytes(skb, off + 8, &wire, sizeof(wire), 0))
-			return FOU_STAT_TX_DROP_ADJUST;
-		crc = -1;
-	}
-	if (!(flags & FOU_SCTP_DEV_F_UDP_SIDE)) {
-		if (store)
-			return FOU_STAT_TX_SCTP_FILLED;
-		return offloaded && (flags & FOU_SCTP_DEV_F_FILL) ? FOU_STAT_TX_PASS_SCTP_CRC_OFFLOAD
-								   : FOU_STAT_TX_PASS_NO_ROUTE;
-	}
-
-	peer = sctp_peer_to(in, &h);
-	/* Our side's INIT-ACK names the tag the peer's packets will carry. */
-	if (peer && h.type == SCTP_CID_INIT_ACK && len >= sizeof(h) && h.init_tag) {
-		peer->peer_vtag = bpf_ntohl(h.init_tag);
-		sctp_vtag_put(&in->daddr, in->family, peer->peer_vtag, bpf_ntohl(h.vtag));
-	}
-	if (peer && (peer->flags & FOU_SCTP_PEER_F_NATIVE))
-		return FOU_STAT_TX_PASS_SCTP_NATIVE;
-	if (bpf_check_mtu(skb, 0, &mtu_len, UDP_HLEN, 0))
-		return FOU_STAT_TX_DROP_MTU;
-	conf = sctp_conf();
-	dport = peer && peer->encap_port ? peer->encap_port : sctp_remote_port(conf);
-	s->tx.sport = bpf_htons(sctp_encap_port(conf));
-	s->tx.dport = bpf_htons(dport);
-	s->sctp_crc = crc;
-	return FOU_CONTINUE;
+	ret = sctp_egress_crc(skb, flags, off, len, h.crc, &crc);
+	if (ret != FOU_CONTINUE)
+		return ret;
+	return sctp_egress_ports(skb, s, &h, len, crc);
 }
 
 #endif /* FOU_BPF_SCTP_TX_H */
