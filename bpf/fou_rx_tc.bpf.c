@@ -190,6 +190,11 @@ int fou_rx_tc(struct __sk_buff *skb)
 
 	if (!rx)
 		return TC_ACT_OK;
+	/* Not ours from the headers in the linear data alone: no pull, no
+	 * per-packet state (see frame_not_ours). */
+	id = rx_not_ours_early(skb, rx);
+	if (id != FOU_CONTINUE)
+		goto count;
 
 	pull_headers(skb, OUTER_PULL_LEN);
 	id = classify(skb, rx, true);
@@ -213,6 +218,7 @@ int fou_rx_tc(struct __sk_buff *skb)
 			tc_sctp_mark(skb, id, rx);
 		}
 	}
+count:
 	count_outcome(skb, id, rx);
 	/* A matched ICMP error is consumed: the kernel has no socket for it. */
 	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? TC_ACT_SHOT : TC_ACT_OK;

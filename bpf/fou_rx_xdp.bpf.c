@@ -274,14 +274,12 @@ int fou_rx_xdp(struct xdp_md *ctx)
 
 	if (!rx)
 		return XDP_PASS;
-	/* Most of what is not ours (TCP) is known from its IPv4 header: it
-	 * skips the per-packet state and the frame's length (a helper call).
-	 * Of the state, counting a pass reads only the port (none). */
-	if (ip4_frame_not_examined(data, data_end)) {
-		id = FOU_STAT_PASS_NOT_UDP;
-		rx->p.dport = 0;
+	/* Most of what is not ours (TCP, UDP to other ports) is known from its
+	 * headers: it skips the per-packet state and the frame's length (a
+	 * helper call). Of the state, counting a pass reads only the port. */
+	id = rx_not_ours_early(ctx, rx);
+	if (id != FOU_CONTINUE)
 		goto not_ours;
-	}
 	__builtin_memset(rx, 0, sizeof(*rx));
 
 	rx->p.pkt_len = bpf_xdp_get_buff_len(ctx);

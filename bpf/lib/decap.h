@@ -319,17 +319,26 @@ static __always_inline int classify_owned(struct __ctx_buff *ctx, void *data, vo
 	return port->kind == FOU_KIND_GUE ? FOU_STAT_RX_DECAP_GUE : FOU_STAT_RX_DECAP_FOU;
 }
 
+/* The slot + 1 of the receive port for @dport (network order) and
+ * @family, 0 if none: one inlined array lookup (see fou_port_slot). */
+static __always_inline __u32 port_slot1(__u8 family, __be16 dport)
+{
+	__u32 idx = FOU_PORT_INDEX(family, bpf_ntohs(dport));
+	__u16 *s = bpf_map_lookup_elem(&fou_port_slot, &idx);
+
+	return s ? *s : 0;
+}
+
 /* Two inlined array lookups find the port (see fou_port_slot). */
 static __always_inline struct fou_port *find_port(const struct fou_pkt *p, __u32 *slot)
 {
 	__u16 port = bpf_ntohs(p->dport);
-	__u32 idx = FOU_PORT_INDEX(p->family, port);
-	__u16 *s = bpf_map_lookup_elem(&fou_port_slot, &idx);
+	__u32 s1 = port_slot1(p->family, p->dport);
 	struct fou_port *fp;
 
-	if (!s || !*s)
+	if (!s1)
 		return NULL;
-	*slot = *s - 1;
+	*slot = s1 - 1;
 	fp = bpf_map_lookup_elem(&fou_ports, slot);
 	/* A slot being reused while fouloader edits it: not ours either way. */
 	if (!fp || fp->port != port || fp->family != p->family)
@@ -367,6 +376,14 @@ static __always_inline int sctp_rx_native(struct __ctx_buff *ctx, __u32 ifindex,
 	return FOU_STAT_PASS_SCTP_CRC_OK;
 }
 
+/* Whether either port (network order) is the SCTP encapsulation port. */
+static __always_inline bool sctp_port_either(__be16 sport, __be16 dport)
+{
+	__be16 port = bpf_htons(sctp_encap_port(sctp_conf()));
+
+	return dport == port || sport == port;
+}
+
 /*
  * SCTP over UDP to or from the encapsulation port, passing through (or to a
  * user-space stack on this host): checked like native SCTP. Nothing but the
@@ -376,10 +393,9 @@ static __always_inline int sctp_rx_native(struct __ctx_buff *ctx, __u32 ifindex,
  */
 static __always_inline int sctp_rx_transit(struct __ctx_buff *ctx, __u32 ifindex, struct fou_rx *rx)
 {
-	__be16 port = bpf_htons(sctp_encap_port(sctp_conf()));
 	int ret;
 
-	if (rx->p.dport != port && rx->p.sport != port)
+	if (!sctp_port_either(rx->p.sport, rx->p.dport))
 		return FOU_STAT_PASS_NO_PORT;
 	if ((sctp_dev_flags(ifindex) & FOU_SCTP_DEV_F_NOVERIFY) || rx->p.gso)
 		return FOU_STAT_PASS_NO_PORT;
@@ -432,6 +448,69 @@ static __always_inline int check_dest(const struct fou_port *port, const struct 
 	if (kind == FOU_LOCAL_BROADCAST && !(port->flags & FOU_PORT_F_MULTICAST))
 		return FOU_STAT_PASS_MULTICAST;
 	return FOU_CONTINUE;
+}
+
+/*
+ * What fou_rx_classify() would call pass_not_udp or pass_no_port, known from
+ * an untagged frame's headers alone, before the per-packet state is cleared
+ * or any helper is called: an IPv4 protocol or IPv6 next header we never
+ * look into (TCP mostly), or an unfragmented UDP datagram over IPv4, or over
+ * IPv6 without extension headers, to a port no receive port has
+ * (fou_port_slot, as find_port() reads it) and neither to nor from the SCTP
+ * encapsulation port (sctp_rx_transit()). UDP only: ICMP and SCTP always go
+ * on. Returns FRAME_NOT_UDP, the destination port (host order) of a
+ * datagram no port takes, or -1: the full classification decides.
+ * Inlined: a call costs more here than the whole test.
+ */
+#define FRAME_NOT_UDP 0x10000
+static __always_inline int frame_not_ours(struct __ctx_buff *ctx)
+{
+	void *data = ctx_data(ctx);
+	void *data_end = ctx_data_end(ctx);
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	struct udphdr *udp;
+	__u8 family;
+
+	if ((void *)(iph + 1) <= data_end && eth->h_proto == bpf_htons(ETH_P_IP)) {
+		/* Version 4, no options (rare: the full path reads past them). */
+		if (*(__u8 *)iph != 0x45)
+			return -1;
+		if (!ip4_proto_examined(iph))
+			return FRAME_NOT_UDP;
+		if (iph->protocol != IPPROTO_UDP_NR || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+			return -1;
+		udp = (void *)(iph + 1);
+		family = FOU_FAMILY_IPV4;
+	} else if ((void *)(ip6 + 1) <= data_end && eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		if (ip6->version != 6)
+			return -1;
+		if (ip6->nexthdr != IPPROTO_UDP_NR)
+			return ip6->nexthdr == IPPROTO_SCTP_NR || ip6->nexthdr == IPPROTO_ICMPV6_NR ||
+			       ipv6_is_exthdr(ip6->nexthdr) ? -1 : FRAME_NOT_UDP;
+		udp = (void *)(ip6 + 1);
+		family = FOU_FAMILY_IPV6;
+	} else {
+		return -1;
+	}
+	if ((void *)(udp + 1) > data_end || port_slot1(family, udp->dest) ||
+	    sctp_port_either(udp->source, udp->dest))
+		return -1;
+	return bpf_ntohs(udp->dest);
+}
+
+/* frame_not_ours() for an entry point: the reason to count, with the
+ * destination port in rx->p.dport (all that counting a pass reads of the
+ * state), or FOU_CONTINUE. */
+static __always_inline int rx_not_ours_early(struct __ctx_buff *ctx, struct fou_rx *rx)
+{
+	int r = frame_not_ours(ctx);
+
+	if (r < 0)
+		return FOU_CONTINUE;
+	rx->p.dport = r == FRAME_NOT_UDP ? 0 : bpf_htons(r);
+	return r == FRAME_NOT_UDP ? FOU_STAT_PASS_NOT_UDP : FOU_STAT_PASS_NO_PORT;
 }
 
 /*

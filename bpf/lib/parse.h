@@ -81,19 +81,6 @@ static __always_inline bool ip4_proto_examined(const struct iphdr *iph)
 	       iph->protocol == IPPROTO_ICMP_NR;
 }
 
-/* An untagged Ethernet frame with a complete IPv4 header of a protocol we
- * never look into (TCP mostly): what parse_outer() would call
- * pass_not_udp, known from that header alone. */
-static __always_inline bool ip4_frame_not_examined(void *data, void *data_end)
-{
-	struct ethhdr *eth = data;
-	struct iphdr *iph = (void *)(eth + 1);
-
-	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return false;
-	return iph->version == 4 && iph->ihl >= 5 && !ip4_proto_examined(iph);
-}
-
 static __always_inline int parse_ipv4(void *data, void *data_end, struct iphdr *iph,
 				      struct fou_pkt *p)
 {

@@ -301,6 +301,16 @@ decap_suite() {
 	send 4 fou 5599 4 --inner udp >/dev/null 2>&1
 	expect_delta "FOU to unconfigured port 5599: pass_no_port" "$n0" "$(stat_counter "$RCV_NS" pass_no_port)" 1
 
+	# added, that port is decapsulated at once; deleted, it passes again
+	# (the programs' early not-ours test reads the port table port add
+	# and port del write, as the full classification does)
+	check "fouloader port add 5599" fl "$RCV_NS" port add 5599 ipproto 4 peer "$(outer_src 4)"
+	udp_case 4 fou 5599 4 rx_decap_fou
+	check "fouloader port del 5599" fl "$RCV_NS" port del 5599
+	n0=$(stat_counter "$RCV_NS" pass_no_port)
+	send 4 fou 5599 4 --inner udp >/dev/null 2>&1
+	expect_delta "FOU to port 5599 after port del: pass_no_port" "$n0" "$(stat_counter "$RCV_NS" pass_no_port)" 1
+
 	# per-port drop counter saw the refused packets of 5555/IPv4
 	got=$(port_counter "$RCV_NS" 5555 4 drop_packets)
 	[[ "$got" =~ ^[0-9]+$ ]] && [ "$got" -ge 1 ]

@@ -59,6 +59,7 @@ static int load_progs(void)
 #define P_FOU6    5556 /* FOU ipproto 41, any peer */
 #define P_FOU6Z   5557 /* FOU ipproto 41, any peer, zero csum over IPv6 ok */
 #define P_ONLY4   5558 /* FOU ipproto 4, configured for IPv4 outer only */
+#define P_ONLY6   5559 /* FOU ipproto 4, configured for IPv6 outer only */
 #define P_GUE     6080 /* GUE, any peer */
 #define P_PEER    7000 /* FOU ipproto 4, peers: SRC (port 4000), SRC2 (any) */
 #define P_LOCAL   7001 /* FOU ipproto 4, any peer, local = DST */
@@ -158,6 +159,7 @@ static int configure(void)
 			}
 		}
 	}
+	err = err ?: add_port(6, P_ONLY6, FOU_KIND_FOU, 4, any, 0);
 	return err ?: add_port(4, P_ONLY4, FOU_KIND_FOU, 4, any, 0);
 }
 
@@ -533,7 +535,7 @@ static void b_arp(const struct rx_row *r, int fam)
 static void b_not_udp(const struct rx_row *r, int fam)
 {
 	add_eth(&T.p, false);
-	add_ip(&T.p, fam, src_addr(fam), dst_addr(fam), 0, 0, 0);
+	add_ip(&T.p, fam, src_addr(fam), dst_addr(fam), 0, r->o.optlen, 0);
 	if (r->a)
 		pkt_icmp_echo(&T.p, 1, 2);
 	else
@@ -942,6 +944,20 @@ static const struct rx_row rows_not_ours[] = {
 	  .o = { .dport = P_NONE, .vlan = true }, .in = { .fam = 4 }, .stat = S(PASS_NO_PORT) },
 	PEER("no_port", "UDP to a port configured for IPv4 only", F_6, A_DEF, SPORT, P_ONLY4, AUTO,
 	     PASS_NO_PORT),
+	/* What the entry points pass from the headers alone (frame_not_ours),
+	 * and what they leave to the full path, count the same. */
+	PEER("no_port", "UDP to a port configured for IPv6 only", F_4, A_DEF, SPORT, P_ONLY6, AUTO,
+	     PASS_NO_PORT),
+	PEER("only6", "UDP to a port configured for IPv6 only", F_6, A_DEF, SPORT, P_ONLY6, AUTO,
+	     RX_DECAP_FOU),
+	PEER("no_port", "UDP from a configured port's number to an unconfigured one", 0, A_DEF,
+	     P_FOU4, P_NONE, AUTO, PASS_NO_PORT),
+	{ "no_port", "UDP with IPv4 options to an unconfigured port", .fams = F_4,
+	  .o = { .dport = P_NONE, .optlen = 8 }, .in = { .fam = 4 }, .stat = S(PASS_NO_PORT) },
+	{ "not_udp", "TCP with IPv4 options", .fams = F_4, .build = b_not_udp, .o.optlen = 8,
+	  .stat = S(PASS_NOT_UDP) },
+	PEER("no_port", "UDP with a bad checksum to an unconfigured port", 0, A_DEF, SPORT, P_NONE,
+	     BAD, PASS_NO_PORT),
 	FRAG("first fragment (MF)", PKT_IP4_MF, PASS_FRAGMENT),
 	FRAG("middle fragment (MF, offset 800)", PKT_IP4_MF | 100, PASS_FRAGMENT),
 	FRAG("last fragment (offset 1480)", 185, PASS_FRAGMENT),
