@@ -254,6 +254,70 @@ static __always_inline int check_inner(void *data, void *data_end, struct fou_rx
 	return FOU_CONTINUE;
 }
 
+/* The outer packet's own checks, before anything it carries is trusted: a
+ * header that fails its checksum may name the wrong peer; IPv6 options the
+ * kernel would drop the packet for, it never reaches UDP. */
+static __always_inline int check_outer(struct __ctx_buff *ctx, void *data, void *data_end,
+				       const struct fou_port *port, struct fou_rx *rx)
+{
+	int ret;
+
+	if (rx->p.family == FOU_FAMILY_IPV4 && !ip4_hdr_csum_ok(data, data_end, &rx->p))
+		return FOU_STAT_DROP_IP4_HDR_CSUM;
+	if (rx->p.ip6_ext_verdict)
+		return rx->p.ip6_ext_verdict;
+	ret = check_peer(port, rx);
+	if (ret == FOU_CONTINUE)
+		ret = check_lengths(&rx->p);
+	if (ret == FOU_CONTINUE)
+		ret = check_csum(ctx, port, rx);
+	return ret;
+}
+
+/* RFC 6951: the UDP payload at @off is a whole SCTP packet, whose native
+ * header is later rewritten in place, without a chain. */
+static __always_inline int classify_sctp_udp(struct __ctx_buff *ctx, __u32 off, __u32 len,
+					     struct fou_rx *rx)
+{
+	int ret;
+
+	if (rx->p.family == FOU_FAMILY_IPV6 && rx->p.l4_off != rx->p.l3_off + IPV6_HLEN)
+		return FOU_STAT_PASS_IP6_EXTHDR;
+	ret = fou_sctp_check(ctx, off, len, &rx->si);
+	rx->inner_len = len;
+	return ret == FOU_CONTINUE ? FOU_STAT_RX_DECAP_SCTP : ret;
+}
+
+/* The GUE and GRE headers between UDP (its payload at @off, @len bytes)
+ * and the inner packet: rx->inner_off moves past them, *@ipproto becomes
+ * what they carry; @gue is kept for remote checksum offload. */
+static __always_inline int skip_encap_headers(struct __ctx_buff *ctx, void *data, void *data_end,
+					      const struct fou_port *port, struct fou_rx *rx,
+					      __u32 off, __u32 len, struct gue_result *gue,
+					      __u8 *ipproto)
+{
+	__u32 gre_len = 0;
+	int ret;
+
+	if (port->kind == FOU_KIND_GUE) {
+		ret = gue_parse(data + (off & HDR_OFF_MASK), data_end, len, gue);
+		if (ret != FOU_CONTINUE)
+			return ret;
+		*ipproto = gue->ipproto;
+		rx->inner_off += gue->hdr_len;
+	}
+	if (*ipproto != IPPROTO_GRE_NR)
+		return FOU_CONTINUE;
+	if (rx->inner_off > HDR_OFF_MASK)
+		return FOU_STAT_DROP_INNER_TRUNC;
+	ret = gre_parse(ctx, data, data_end, rx->inner_off, rx->p.ip_end - rx->inner_off,
+			rx->p.gso, port, &gre_len, ipproto);
+	if (ret != FOU_CONTINUE)
+		return ret;
+	rx->inner_off += gre_len;
+	return FOU_CONTINUE;
+}
+
 /* Everything after the port matched. */
 static __always_inline int classify_owned(struct __ctx_buff *ctx, void *data, void *data_end,
 					  const struct fou_port *port, struct fou_rx *rx)
@@ -264,49 +328,17 @@ static __always_inline int classify_owned(struct __ctx_buff *ctx, void *data, vo
 	__u8 ipproto = port->ipproto;
 	int ret;
 
-	/* First: a header that fails its checksum may name the wrong peer;
-	 * IPv6 options the kernel would drop the packet for, it never reaches UDP. */
-	if (rx->p.family == FOU_FAMILY_IPV4 && !ip4_hdr_csum_ok(data, data_end, &rx->p))
-		return FOU_STAT_DROP_IP4_HDR_CSUM;
-	if (rx->p.ip6_ext_verdict)
-		return rx->p.ip6_ext_verdict;
-	ret = check_peer(port, rx);
-	if (ret == FOU_CONTINUE)
-		ret = check_lengths(&rx->p);
-	if (ret == FOU_CONTINUE)
-		ret = check_csum(ctx, port, rx);
+	ret = check_outer(ctx, data, data_end, port, rx);
 	if (ret != FOU_CONTINUE)
 		return ret;
-
 	payload_len = rx->p.udp_len - UDP_HLEN;
 	rx->inner_off = payload_off;
-	if (port->kind == FOU_KIND_FOU && ipproto == IPPROTO_SCTP_NR) {
-		/* The native header is rewritten in place, without a chain. */
-		if (rx->p.family == FOU_FAMILY_IPV6 && rx->p.l4_off != rx->p.l3_off + IPV6_HLEN)
-			return FOU_STAT_PASS_IP6_EXTHDR;
-		/* RFC 6951: the UDP payload is a whole SCTP packet. */
-		ret = fou_sctp_check(ctx, payload_off, payload_len, &rx->si);
-		rx->inner_len = payload_len;
-		return ret == FOU_CONTINUE ? FOU_STAT_RX_DECAP_SCTP : ret;
-	}
-	if (port->kind == FOU_KIND_GUE) {
-		ret = gue_parse(data + (payload_off & HDR_OFF_MASK), data_end, payload_len, &gue);
-		if (ret != FOU_CONTINUE)
-			return ret;
-		ipproto = gue.ipproto;
-		rx->inner_off += gue.hdr_len;
-	}
-	if (ipproto == IPPROTO_GRE_NR) {
-		__u32 gre_len = 0;
-
-		if (rx->inner_off > HDR_OFF_MASK)
-			return FOU_STAT_DROP_INNER_TRUNC;
-		ret = gre_parse(ctx, data, data_end, rx->inner_off,
-				rx->p.ip_end - rx->inner_off, rx->p.gso, port, &gre_len, &ipproto);
-		if (ret != FOU_CONTINUE)
-			return ret;
-		rx->inner_off += gre_len;
-	}
+	if (port->kind == FOU_KIND_FOU && ipproto == IPPROTO_SCTP_NR)
+		return classify_sctp_udp(ctx, payload_off, payload_len, rx);
+	ret = skip_encap_headers(ctx, data, data_end, port, rx, payload_off, payload_len, &gue,
+				 &ipproto);
+	if (ret != FOU_CONTINUE)
+		return ret;
 	rx->inner_len = rx->p.ip_end - rx->inner_off;
 	if (rx->inner_off > HDR_OFF_MASK)
 		return FOU_STAT_DROP_INNER_TRUNC;
