@@ -199,6 +199,8 @@ __noinline int fou_sctp_egress(struct __sk_buff *skb)
 	in = &s->tx.in;
 	if (in->frag)
 		return FOU_STAT_TX_PASS_NO_ROUTE; /* only the first fragment has the header */
+	/* l4_off is ihl * 4 (at most 60) or 40 (parse_inner, encap.h): the mask
+	 * only shows the verifier that bound, it never changes the offset */
 	off = ETH_HLEN + (in->l4_off & 0x3f);
 	len = in->len - in->l4_off;
 	if (in->bad || in->len < in->l4_off + SCTP_MIN_LEN ||
