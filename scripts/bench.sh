@@ -139,8 +139,7 @@ bench_floor() {
 		return 1
 	fi
 	build/selftests/bench_rx ${BENCH_RX_CALLS:-400} ${BENCH_RX_XDP_CALLS:-40} floor || return 1
-	# the live-frames part of bench_tx runs too: 64 frames keep it short
-	BENCH_FLOOR_ONLY=1 build/selftests/bench_tx ${BENCH_TX_CALLS:-2000} 64
+	BENCH_FLOOR_ONLY=1 build/selftests/bench_tx ${BENCH_TX_CALLS:-2000}
 }
 
 bench_crc32c() {

@@ -738,6 +738,10 @@ int main(int argc, char **argv)
 				goto out;
 			}
 		}
+	if (getenv("BENCH_FLOOR_ONLY")) { /* make bench's floor section: no live frames */
+		err = 0;
+		goto out;
+	}
 	if (plain_fd < 0)
 		printf("\nlive frames: cannot load a plain XDP_TX program: %s\n", strerror(errno));
 	else if ((err = live_all(hooks[1].fou_fd, plain_fd, frames))) {
