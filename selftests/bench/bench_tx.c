@@ -442,10 +442,14 @@ static bool floor_load(void)
 	if (!tried) {
 		tried = true;
 		floor_obj = floor_tx_bpf__open_and_load();
-		if (!floor_obj)
+		if (!floor_obj) {
 			fprintf(stderr, "bench_tx: cannot load floor_tx: %s\n", strerror(errno));
-		else
+		} else {
 			atexit(floor_unload);
+			bh_prog_info(bpf_program__fd(floor_obj->progs.floor_tx_tc), "floor_tx_tc", 17);
+			bh_prog_info(bpf_program__fd(floor_obj->progs.floor_tx_tc_nofib),
+				     "floor_tx_tc_nofib", 17);
+		}
 	}
 	return floor_obj;
 }
