@@ -51,10 +51,19 @@
  * it (--drops; --all held back by the rate limit; --all sending every
  * packet), each as a ratio to the baseline of the same run.
  *
+ * "floor" as third argument measures instead, BENCH_FLOOR_ROUNDS (3) times,
+ * the cases floor_rx (selftests/bench/floor_rx.bpf.c: the least a program
+ * can do for them) handles: FOU 4in4 zero checksum 64 B, and not ours (UDP,
+ * TCP) without routes; the real program, the floor and the trivial one
+ * interleaved call by call, the floor checked as the real one is (verdict,
+ * output, its counter in floor_stats). Per case and hook: real and floor
+ * ns over trivial (medians over rounds), their ratio, issue 14's goal, and
+ * the spread over rounds.
+ *
  * BENCH_RX_ONLY=TEXT in the environment runs only the cases whose name
  * contains TEXT (a per-byte checksum cost is printed where both twins ran).
  *
- * Usage: bench_rx [CALLS [XDP_CALLS [monitor]]]
+ * Usage: bench_rx [CALLS [XDP_CALLS [monitor|floor]]]
  *   calls per shot and program at TC (default 400) and at XDP (default 40:
  *   XDP calls cost ~16 ms each, which bounds the total to about 75 s).
  */
@@ -504,7 +513,8 @@ static __u32 floor_stat_of(const struct bcase *c)
 
 /* One checked call of a program that must give case @c's verdict, output
  * and counter (@stat in @stats_fd +repeat); the first failure goes to
- * *invalid, prefixed by @who. Returns the call's ns or -errno. */
+ * *invalid, worded by @why (output, verdict, counter). Returns the call's
+ * ns or -errno. */
 static long long run_checked(int fd, int stats_fd, __u32 stat, const struct shot *s,
 			     const struct frame *want, __u32 verdict, const char **invalid,
 			     const char *const why[3])

@@ -29,6 +29,10 @@
  * not bench1's. Nothing leaves the private namespace, which dies with the
  * process; nothing is attached to any interface.
  *
+ * The TC cases FOU 4in4 with a zero checksum also run the encapsulation
+ * floor beside fou_tx_tc (see "the floor" below); BENCH_FLOOR_ONLY=1 runs
+ * only those, without live frames.
+ *
  * Usage: bench_tx [CALLS [LIVE_FRAMES]]  (defaults 2000 and 1000000)
  */
 #define _GNU_SOURCE
