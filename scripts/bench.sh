@@ -33,7 +33,10 @@
 #                floor_rx.bpf.c's floor_rx_tc at B's ingress): what ratio
 #                to direct even a minimal BPF tunnel reaches here; with the
 #                outer route lookup (forwarding on in A while it runs: the
-#                lookup answers FWD_DISABLED otherwise) and without.
+#                lookup answers FWD_DISABLED otherwise) and without; and
+#                fouloader with forwarding on in A too (tc_fwd: its route
+#                lookup then answers, where with forwarding off each packet
+#                goes through bpf_redirect_neigh and egress once more).
 #                BENCH_SMALL_CFGS picks configurations (default: all).
 #   floor        the floor programs beside the real ones and the trivial
 #                one, interleaved call by call, BENCH_FLOOR_ROUNDS (3)
@@ -281,11 +284,12 @@ smallpkt_body() {
 	local secs=${BENCH_SMALL_SECS:-2} rounds=${BENCH_SMALL_ROUNDS:-3}
 	local max=${BENCH_SMALL_MAX:-50000000} sizes=${BENCH_SMALL_SIZES:-"64 512"}
 	local tool=build/selftests/bench_udpflood ai bi r c z sink_pid fwd0
-	local cfgs=(${BENCH_SMALL_CFGS:-direct tc xdp_pass xdp floor floor_nofib})
+	local cfgs=(${BENCH_SMALL_CFGS:-direct tc tc_fwd xdp_pass xdp floor floor_nofib})
 	local pins=/sys/fs/bpf/fou-floor-$$
 	declare -A PPS SENT LABEL=(
 		[direct]="no BPF, plain routing"
 		[tc]="FOU tunnel, TC encap + --rx tc"
+		[tc_fwd]="same, forwarding on in A"
 		[xdp_pass]="pass-through XDP, plain routing"
 		[xdp]="FOU tunnel, TC encap + --rx xdp"
 		[floor]="floor pair, TC encap + TC decap"
@@ -326,8 +330,9 @@ smallpkt_body() {
 		xdp_pass) plain_routes
 			ip -n "$A_NS" link set dev "$A_IF" xdp obj build/trivial.bpf.o sec xdp.frags &&
 			ip -n "$B_NS" link set dev "$B_IF" xdp obj build/trivial.bpf.o sec xdp.frags ;;
-		tc|xdp) local a=(--rx tc)
+		tc|tc_fwd|xdp) local a=(--rx tc)
 			[ "$1" = xdp ] && a=(--rx xdp --xdp-mode native)
+			{ [ "$1" != tc_fwd ] || in_ns "$A_NS" sysctl -qw net.ipv4.ip_forward=1; } &&
 			fl "$A_NS" attach "$A_IF" "${a[@]}" >/dev/null && fl "$B_NS" attach "$B_IF" "${a[@]}" >/dev/null &&
 			{ [ -n "$(fl "$A_NS" tunnel show 2>/dev/null | grep -w tb)" ] ||
 			  { fou_config "$A_NS" a b && fou_config "$B_NS" b a; }; } && tunnel_routes ;;
@@ -375,11 +380,12 @@ smallpkt_body() {
 	echo "ratio: the median over rounds of each round's rate / its baseline's in that round"
 	printf '  %-34s %5s %12s %12s %8s  %s\n' configuration "IP B" "pps (median)" "sent pps" ratio "baseline; pps per round"
 	for z in $sizes; do
-		for c in "${cfgs[@]}" xdp/direct tc/floor; do
+		for c in "${cfgs[@]}" xdp/direct tc/floor tc_fwd/floor; do
 			local base=direct m label=${LABEL[$c]:-}
 			[ "$c" = xdp ] && base=xdp_pass
 			[ "$c" = xdp/direct ] && c=xdp label="FOU tunnel, --rx xdp"
 			[ "$c" = tc/floor ] && c=tc base=floor label="FOU tunnel, --rx tc, to the floor"
+			[ "$c" = tc_fwd/floor ] && c=tc_fwd base=floor label="same, forwarding on, to the floor"
 			[ -n "${PPS[$c $z]:-}" ] && [ -n "${PPS[$base $z]:-}" ] || continue
 			m=$(echo "${PPS[$c $z]:-}" | median)
 			printf '  %-34s %5s %12s %12s %8s  %s\n' "$label" "$z" "$m" \
