@@ -28,6 +28,22 @@
 #                (3) interleaved rounds, BENCH_SMALL_MAX (50000000) packets
 #                per send, BENCH_SMALL_SIZES ("64 512"). XDP forwarding
 #                (encapsulate + XDP_TX against plain XDP_TX) is in tx_prog.
+#                Also, in the same rounds, the floor pair instead of
+#                fouloader (selftests/bench/floor_tx.bpf.c at A's egress,
+#                floor_rx.bpf.c's floor_rx_tc at B's ingress): what ratio
+#                to direct even a minimal BPF tunnel reaches here; with the
+#                outer route lookup (forwarding on in A while it runs: the
+#                lookup answers FWD_DISABLED otherwise) and without; and
+#                fouloader with forwarding on in A too (tc_fwd: its route
+#                lookup then answers, where with forwarding off each packet
+#                goes through bpf_redirect_neigh and egress once more).
+#                BENCH_SMALL_CFGS picks configurations (default: all).
+#   floor        the floor programs beside the real ones and the trivial
+#                one, interleaved call by call, BENCH_FLOOR_ROUNDS (3)
+#                rounds (test_run): receive (bench_rx ... floor: not ours,
+#                XDP and TC decapsulation) and TC encapsulation (bench_tx
+#                with BENCH_FLOOR_ONLY); each as ns over trivial, the ratio
+#                real / floor, issue 14's goal and the spread over rounds.
 #   tunnel_tput  iperf3 TCP throughput and ping RTT on one veth pair between
 #                two namespaces, in one run: no BPF; fouloader FOU tunnel with
 #                --rx tc; with --rx xdp; a pass-through XDP program (baseline
@@ -73,7 +89,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 
-SECTIONS=(progs rx_prog monitor tx_prog crc32c smallpkt tc_live tunnel_tput pmtu gro remcsum)
+SECTIONS=(progs rx_prog monitor tx_prog floor crc32c smallpkt tc_live tunnel_tput pmtu gro remcsum)
 status=0
 
 section() {
@@ -117,6 +133,16 @@ bench_tx_prog() {
 		return 0
 	fi
 	build/selftests/bench_tx
+}
+
+bench_floor() {
+	section "floor: the floor programs beside the real ones (BPF_PROG_TEST_RUN)"
+	if [ ! -x build/selftests/bench_rx ] || [ ! -x build/selftests/bench_tx ]; then
+		echo "build/selftests/bench_rx or bench_tx is missing: run make first" >&2
+		return 1
+	fi
+	build/selftests/bench_rx ${BENCH_RX_CALLS:-400} ${BENCH_RX_XDP_CALLS:-40} floor || return 1
+	BENCH_FLOOR_ONLY=1 build/selftests/bench_tx ${BENCH_TX_CALLS:-2000}
 }
 
 bench_crc32c() {
@@ -257,27 +283,45 @@ smallpkt_body() {
 	. selftests/lib/hosts.sh || return 1
 	local secs=${BENCH_SMALL_SECS:-2} rounds=${BENCH_SMALL_ROUNDS:-3}
 	local max=${BENCH_SMALL_MAX:-50000000} sizes=${BENCH_SMALL_SIZES:-"64 512"}
-	local tool=build/selftests/bench_udpflood ai bi r c z sink_pid
-	local cfgs=(direct tc xdp_pass xdp)
+	local tool=build/selftests/bench_udpflood ai bi r c z sink_pid fwd0
+	local cfgs=(${BENCH_SMALL_CFGS:-direct tc tc_fwd xdp_pass xdp floor floor_nofib})
+	local pins=/sys/fs/bpf/fou-floor-$$
 	declare -A PPS SENT LABEL=(
 		[direct]="no BPF, plain routing"
 		[tc]="FOU tunnel, TC encap + --rx tc"
+		[tc_fwd]="same, forwarding on in A"
 		[xdp_pass]="pass-through XDP, plain routing"
-		[xdp]="FOU tunnel, TC encap + --rx xdp")
+		[xdp]="FOU tunnel, TC encap + --rx xdp"
+		[floor]="floor pair, TC encap + TC decap"
+		[floor_nofib]="same, no route lookup")
 	for c in ip nsenter timeout awk; do
 		command -v "$c" >/dev/null || { echo "needs $c"; return 1; }
 	done
 	[ -x "$tool" ] && [ -x "$FOULOADER" ] || { echo "$tool or $FOULOADER not built: run make"; return 1; }
 	make_hosts bs 1 || { echo "could not build the namespaces"; return 1; }
 	ai=$(inner_addr a 4 1) bi=$(inner_addr b 4 1)
+	if [[ " ${cfgs[*]} " == *" floor"* ]]; then
+		cleanup_pin "$pins"
+		floor_pins "$pins" "$(inner_prefix b 4 1)" ||
+			{ echo "  the floor programs could not be loaded: floor rows skipped"
+			  cfgs=($(printf '%s\n' "${cfgs[@]}" | grep -v '^floor')); }
+	fi
+	fwd0=$(in_ns "$A_NS" sysctl -n net.ipv4.ip_forward)
 	in_ns "$B_NS" "$tool" sink 9999 $(( (secs + 12) * rounds * 8 + 60 )) >/dev/null &
 	sink_pid=$!
 	cleanup_pid "$sink_pid"
 	udp_in() { in_ns "$B_NS" awk '/^Udp: [0-9]/ { print $2 + $6 }' /proc/net/snmp; }
-	decap_count() { fl_json_get "$B_NS" "j['counters'].get('rx_decap_fou', 0)" stats; }
+	decap_count() {  # CONFIG
+		case $1 in
+		floor*) floor_decaps "$pins" ;;
+		*) fl_json_get "$B_NS" "j['counters'].get('rx_decap_fou', 0)" stats ;;
+		esac
+	}
 	detach_all() {
 		fl "$A_NS" detach "$A_IF" >/dev/null 2>&1; fl "$B_NS" detach "$B_IF" >/dev/null 2>&1
 		ip -n "$A_NS" link set dev "$A_IF" xdp off 2>/dev/null; ip -n "$B_NS" link set dev "$B_IF" xdp off 2>/dev/null
+		tc -n "$A_NS" qdisc del dev "$A_IF" clsact 2>/dev/null; tc -n "$B_NS" qdisc del dev "$B_IF" clsact 2>/dev/null
+		in_ns "$A_NS" sysctl -qw net.ipv4.ip_forward="$fwd0"
 	}
 	setup() {  # CONFIG
 		detach_all
@@ -286,24 +330,31 @@ smallpkt_body() {
 		xdp_pass) plain_routes
 			ip -n "$A_NS" link set dev "$A_IF" xdp obj build/trivial.bpf.o sec xdp.frags &&
 			ip -n "$B_NS" link set dev "$B_IF" xdp obj build/trivial.bpf.o sec xdp.frags ;;
-		tc|xdp) local a=(--rx tc)
+		tc|tc_fwd|xdp) local a=(--rx tc)
 			[ "$1" = xdp ] && a=(--rx xdp --xdp-mode native)
+			{ [ "$1" != tc_fwd ] || in_ns "$A_NS" sysctl -qw net.ipv4.ip_forward=1; } &&
 			fl "$A_NS" attach "$A_IF" "${a[@]}" >/dev/null && fl "$B_NS" attach "$B_IF" "${a[@]}" >/dev/null &&
 			{ [ -n "$(fl "$A_NS" tunnel show 2>/dev/null | grep -w tb)" ] ||
 			  { fou_config "$A_NS" a b && fou_config "$B_NS" b a; }; } && tunnel_routes ;;
+		floor|floor_nofib) tunnel_routes
+			{ [ "$1" = floor_nofib ] || in_ns "$A_NS" sysctl -qw net.ipv4.ip_forward=1; } &&
+			in_ns "$A_NS" tc qdisc add dev "$A_IF" clsact &&
+			in_ns "$A_NS" tc filter add dev "$A_IF" egress bpf da pinned "$pins/tx/${1/floor/floor_tx_tc}" &&
+			in_ns "$B_NS" tc qdisc add dev "$B_IF" clsact &&
+			in_ns "$B_NS" tc filter add dev "$B_IF" ingress bpf da pinned "$pins/rx/floor_rx_tc" ;;
 		esac
 	}
 	# measure CONFIG SIZE: one bounded send; appends pps to PPS and SENT
 	measure() {
 		local u0 u1 out sent t k0 k1
-		u0=$(udp_in); k0=$(decap_count 2>/dev/null)
+		u0=$(udp_in); k0=$(decap_count "$1" 2>/dev/null)
 		out=$(in_ns "$A_NS" timeout $((secs + 10)) "$tool" send "$bi" 9999 "$2" "$secs" "$max") || return 1
 		sleep 0.2
-		u1=$(udp_in); k1=$(decap_count 2>/dev/null)
+		u1=$(udp_in); k1=$(decap_count "$1" 2>/dev/null)
 		sent=$(echo "$out" | awk '{print $2}') t=$(echo "$out" | awk '{print $4}')
 		PPS[$1 $2]+=" $(awk -v n=$((u1 - u0)) -v t="$t" 'BEGIN { printf "%.0f", n / t }')"
 		SENT[$1 $2]+=" $(awk -v n="$sent" -v t="$t" 'BEGIN { printf "%.0f", n / t }')"
-		if [ "$1" = tc ] || [ "$1" = xdp ]; then
+		if [ "$1" != direct ] && [ "$1" != xdp_pass ]; then
 			[ $((k1 - k0)) -ge $((u1 - u0)) ] ||
 				echo "  warning: $1 $2 B: only $((k1 - k0)) of $((u1 - u0)) arrived decapsulated"
 		fi
@@ -329,10 +380,13 @@ smallpkt_body() {
 	echo "ratio: the median over rounds of each round's rate / its baseline's in that round"
 	printf '  %-34s %5s %12s %12s %8s  %s\n' configuration "IP B" "pps (median)" "sent pps" ratio "baseline; pps per round"
 	for z in $sizes; do
-		for c in "${cfgs[@]}" xdp/direct; do
+		for c in "${cfgs[@]}" xdp/direct tc/floor tc_fwd/floor; do
 			local base=direct m label=${LABEL[$c]:-}
 			[ "$c" = xdp ] && base=xdp_pass
 			[ "$c" = xdp/direct ] && c=xdp label="FOU tunnel, --rx xdp"
+			[ "$c" = tc/floor ] && c=tc base=floor label="FOU tunnel, --rx tc, to the floor"
+			[ "$c" = tc_fwd/floor ] && c=tc_fwd base=floor label="same, forwarding on, to the floor"
+			[ -n "${PPS[$c $z]:-}" ] && [ -n "${PPS[$base $z]:-}" ] || continue
 			m=$(echo "${PPS[$c $z]:-}" | median)
 			printf '  %-34s %5s %12s %12s %8s  %s\n' "$label" "$z" "$m" \
 				"$(echo "${SENT[$c $z]:-}" | median)" \
@@ -342,6 +396,40 @@ smallpkt_body() {
 	done
 	kill "$sink_pid" 2>/dev/null
 	return 0
+}
+
+# floor_pins DIR INNER_PREFIX: floor_tx and floor_rx pinned under DIR (their
+# maps under DIR/txmaps, DIR/rxmaps), filled for A -> B: FOU over IPv4 to
+# port 5555 without a checksum, A's inner routes into it; B decapsulates.
+floor_pins() {
+	local d=$1 prefix=$2 v
+	mkdir -p "$d" && bpftool prog loadall build/floor_tx.bpf.o "$d/tx" pinmaps "$d/txmaps" &&
+		bpftool prog loadall build/floor_rx.bpf.o "$d/rx" pinmaps "$d/rxmaps" || return 1
+	# the outer header, lengths 0 and the checksum summed so (floor.h)
+	v=$("$PY" - "$A4" "$B4" "$A_MAC" "$B_MAC" <<-'EOF'
+		import socket, struct, sys
+		a, b, am, bm = sys.argv[1:]
+		ip = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 0, 0, 0x4000, 64, 17, 0,
+					   socket.inet_aton(a), socket.inet_aton(b)))
+		s = sum(struct.unpack('!10H', ip))
+		while s >> 16:
+		    s = (s & 0xffff) + (s >> 16)
+		ip[10:12] = struct.pack('!H', ~s & 0xffff)
+		mac = lambda m: bytes(int(x, 16) for x in m.split(':'))
+		v = mac(bm) + mac(am) + bytes(ip) + struct.pack('!HHHH', 49152, 5555, 0, 0)
+		print(' '.join('%02x' % c for c in v))
+		EOF
+	) || return 1
+	bpftool map update pinned "$d/txmaps/floor_tunnel" \
+		key hex $(printf '%02x 00 00 00' "${prefix#*/}") $(echo "${prefix%/*}" | tr . ' ' | xargs printf '%02x ') \
+		value hex $v &&
+		bpftool map update pinned "$d/rxmaps/floor_port_slot" key hex b3 15 00 00 value hex 00 08
+}
+
+# floor_decaps DIR: floor_rx's decapsulations so far (floor_stats[0], all CPUs).
+floor_decaps() {
+	bpftool -j map lookup pinned "$1/rxmaps/floor_stats" key hex 00 00 00 00 |
+		"$PY" -c 'import json, sys; print(sum(x["value"] for x in json.load(sys.stdin)["formatted"]["values"]))'
 }
 
 bench_smallpkt() {

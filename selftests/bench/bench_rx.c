@@ -51,10 +51,19 @@
  * it (--drops; --all held back by the rate limit; --all sending every
  * packet), each as a ratio to the baseline of the same run.
  *
+ * "floor" as third argument measures instead, BENCH_FLOOR_ROUNDS (3) times,
+ * the cases floor_rx (selftests/bench/floor_rx.bpf.c: the least a program
+ * can do for them) handles: FOU 4in4 zero checksum 64 B, and not ours (UDP,
+ * TCP) without routes; the real program, the floor and the trivial one
+ * interleaved call by call, the floor checked as the real one is (verdict,
+ * output, its counter in floor_stats). Per case and hook: real and floor
+ * ns over trivial (medians over rounds), their ratio, issue 14's goal, and
+ * the spread over rounds.
+ *
  * BENCH_RX_ONLY=TEXT in the environment runs only the cases whose name
  * contains TEXT (a per-byte checksum cost is printed where both twins ran).
  *
- * Usage: bench_rx [CALLS [XDP_CALLS [monitor]]]
+ * Usage: bench_rx [CALLS [XDP_CALLS [monitor|floor]]]
  *   calls per shot and program at TC (default 400) and at XDP (default 40:
  *   XDP calls cost ~16 ms each, which bounds the total to about 75 s).
  */
@@ -78,6 +87,8 @@
 #include "fou_rx_tc_nomon.skel.h"
 #include "fou_monitor.h"
 #include "trivial.skel.h"
+#include "floor_rx.skel.h"
+#include "floor.h"
 #include "bpfharness.h"
 #include "pktbuild.h"
 
@@ -182,6 +193,7 @@ struct hook {
 	int tunnels_fd, index_fd, path_fd, sctp_devs_fd, routes4_fd, route_count_fd, route_filter_fd;
 	struct fou_port_fds pfds;
 	__u32 ok_ret, drop_ret;
+	int floor_fd, floor_stats_fd; /* the floor program (floor mode only; else 0) */
 };
 
 struct frame {
@@ -191,6 +203,7 @@ struct frame {
 
 struct result {
 	double fou, triv;    /* from the medians: ns per repetition */
+	double floor;        /* the floor program, likewise (floor mode) */
 	double min_diff;     /* fou - trivial from the minima, likewise */
 	const char *invalid; /* why the case is not measured, or NULL */
 };
@@ -459,11 +472,11 @@ static size_t build(uint8_t *buf, size_t cap, const struct bcase *c, unsigned in
 
 /* ---- measuring --------------------------------------------------------- */
 
-/* One packet and its repeat count; totals[] holds each call's ns. */
+/* One packet and its repeat count; the arrays hold each call's ns. */
 struct shot {
 	struct frame in;
 	__u32 rep;
-	uint64_t fou[MAX_CALLS], triv[MAX_CALLS];
+	uint64_t fou[MAX_CALLS], triv[MAX_CALLS], floor[MAX_CALLS];
 };
 
 static struct shot shots[2]; /* long (N layers), short (SHORT_REPEAT layers) */
@@ -483,27 +496,84 @@ static long long run(int fd, const struct shot *s, const struct frame *want, __u
 	return (long long)o.duration * s->rep;
 }
 
-/* fou (checked) then trivial on shot @s; keep the ns as call @i. */
-static int call_pair(const struct bcase *c, const struct hook *h, struct shot *s,
-		     const struct frame *want, __u32 i, struct result *r)
+/* The floor_stats counter that every repetition of floor_rx must bump for
+ * case @c, or FLOOR_STAT__COUNT: no floor for it (floor mode runs only the
+ * cases floor_rx handles: FOU 4in4 zero checksum, not ours without routes). */
+static __u32 floor_stat_of(const struct bcase *c)
 {
-	uint64_t before = bh_stat_sum(h->stats_fd, stat_of(c));
+	if (c->routes)
+		return FLOOR_STAT__COUNT;
+	switch (c->kind) {
+	case K_FOU: return c->csum || c->fam != 4 ? FLOOR_STAT__COUNT : FLOOR_STAT_DECAP;
+	case K_NOPORT: return FLOOR_STAT_PASS_NO_PORT;
+	case K_TCP: return FLOOR_STAT_PASS_NOT_UDP;
+	default: return FLOOR_STAT__COUNT;
+	}
+}
+
+/* One checked call of a program that must give case @c's verdict, output
+ * and counter (@stat in @stats_fd +repeat); the first failure goes to
+ * *invalid, worded by @why (output, verdict, counter). Returns the call's
+ * ns or -errno. */
+static long long run_checked(int fd, int stats_fd, __u32 stat, const struct shot *s,
+			     const struct frame *want, __u32 verdict, const char **invalid,
+			     const char *const why[3])
+{
+	uint64_t before = bh_stat_sum(stats_fd, stat);
 	__u32 ret;
-	long long ns = run(h->fou_fd, s, want, &ret);
+	long long ns = run(fd, s, want, &ret);
 
 	if (ns < 0)
 		return ns;
-	if (ret != verdict_of(c, h) && !r->invalid)
-		r->invalid = ret == ~0u ? "output is not the innermost packet" : "unexpected verdict";
-	if (bh_stat_sum(h->stats_fd, stat_of(c)) - before != s->rep && !r->invalid)
-		r->invalid = "outcome counter did not rise by the repeat count";
-	if (h->ring)
-		ring_buffer__consume(h->ring);
-	s->fou[i] = ns;
-	ns = run(h->triv_fd, s, NULL, &ret);
-	if (ns < 0)
-		return ns;
-	s->triv[i] = ns;
+	if (ret != verdict && !*invalid)
+		*invalid = ret == ~0u ? why[0] : why[1];
+	if (bh_stat_sum(stats_fd, stat) - before != s->rep && !*invalid)
+		*invalid = why[2];
+	return ns;
+}
+
+static const char *const fou_why[3] = {
+	"output is not the innermost packet", "unexpected verdict",
+	"outcome counter did not rise by the repeat count" };
+static const char *const floor_why[3] = {
+	"floor: output is not the innermost packet", "floor: unexpected verdict",
+	"floor: its counter did not rise by the repeat count" };
+
+/* fou (checked), the floor (checked, floor mode) and trivial on shot @s,
+ * their order turning with @i so that none always runs first; keep the ns
+ * as call @i. */
+static int call_pair(const struct bcase *c, const struct hook *h, struct shot *s,
+		     const struct frame *want, __u32 i, struct result *r)
+{
+	__u32 fstat = h->floor_fd ? floor_stat_of(c) : FLOOR_STAT__COUNT, k, ret;
+	long long ns;
+
+	for (k = 0; k < 3; k++) {
+		switch ((i + k) % 3) {
+		case 0:
+			ns = run_checked(h->fou_fd, h->stats_fd, stat_of(c), s, want,
+					 verdict_of(c, h), &r->invalid, fou_why);
+			if (h->ring)
+				ring_buffer__consume(h->ring);
+			if (ns >= 0)
+				s->fou[i] = ns;
+			break;
+		case 1:
+			if (fstat == FLOOR_STAT__COUNT)
+				continue;
+			ns = run_checked(h->floor_fd, h->floor_stats_fd, fstat, s, want,
+					 h->ok_ret, &r->invalid, floor_why);
+			if (ns >= 0)
+				s->floor[i] = ns;
+			break;
+		default:
+			ns = run(h->triv_fd, s, NULL, &ret);
+			if (ns >= 0)
+				s->triv[i] = ns;
+		}
+		if (ns < 0)
+			return ns;
+	}
 	return 0;
 }
 
@@ -523,6 +593,8 @@ static int measure(const struct bcase *c, const struct hook *h, const struct fra
 		}
 	r->fou = (bh_median(shots[0].fou, n) - bh_median(shots[1].fou, n)) / reps;
 	r->triv = (bh_median(shots[0].triv, n) - bh_median(shots[1].triv, n)) / reps;
+	if (h->floor_fd && floor_stat_of(c) != FLOOR_STAT__COUNT)
+		r->floor = (bh_median(shots[0].floor, n) - bh_median(shots[1].floor, n)) / reps;
 	/* bh_median() sorted the series: [0] is the minimum */
 	r->min_diff = ((double)shots[0].fou[0] - shots[1].fou[0] -
 		       ((double)shots[0].triv[0] - shots[1].triv[0])) / reps;
@@ -573,13 +645,9 @@ static __u16 path_mtu(const struct hook *h, __u32 slot)
 	return p.pmtu;
 }
 
-static int bench_case(unsigned int ci)
+/* The long and the short shot of case @c. */
+static int set_shots(const struct bcase *c)
 {
-	const struct bcase *c = &cases[ci];
-	struct frame want = { want_buf, build(want_buf, sizeof(want_buf), c,
-					      ours(c) ? 0 : c->layers) };
-	int j, err;
-
 	shots[0].in = (struct frame){ in_long, build(in_long, sizeof(in_long), c, c->layers) };
 	shots[0].rep = repeat_of(c);
 	shots[1].in = (struct frame){ in_short, ours(c) ? build(in_short, sizeof(in_short), c,
@@ -587,8 +655,18 @@ static int bench_case(unsigned int ci)
 	if (!ours(c))
 		memcpy(in_short, in_long, shots[0].in.len);
 	shots[1].rep = SHORT_REPEAT;
-	if (!shots[0].in.len || !shots[1].in.len || !want.len)
-		return -ENOSPC;
+	return shots[0].in.len && shots[1].in.len ? 0 : -ENOSPC;
+}
+
+static int bench_case(unsigned int ci)
+{
+	const struct bcase *c = &cases[ci];
+	struct frame want = { want_buf, build(want_buf, sizeof(want_buf), c,
+					      ours(c) ? 0 : c->layers) };
+	int j, err = set_shots(c);
+
+	if (err || !want.len)
+		return err ?: -ENOSPC;
 	for (j = 0; j < 2; j++) {
 		err = set_case_state(&hooks[j], c) ?:
 		      measure(c, &hooks[j], &want, &results[ci][j]) ?:
@@ -755,6 +833,123 @@ static int run_all(void)
 	return 0;
 }
 
+/* ---- the floor ----------------------------------------------------------- */
+
+#define MAX_FLOOR_ROUNDS 20
+
+/* The goal of issue 14 for a floor case, ns over trivial. */
+static int floor_goal(const struct bcase *c, int j)
+{
+	return c->kind != K_FOU ? 3 : j ? 30 : 10;
+}
+
+/* The floor program's ports: FOU over IPv4 and IPv6 (the inner EtherType
+ * by port, as floor_rx reads it). */
+static int floor_setup(struct floor_rx_bpf *f)
+{
+	int fd = bpf_map__fd(f->maps.floor_port_slot), j;
+	__u32 k4 = FOU_PORT_INDEX(4, P_FOU4), k6 = FOU_PORT_INDEX(6, P_FOU6);
+	__u16 v4 = 0x0800, v6 = 0x86DD;
+
+	if (bpf_map_update_elem(fd, &k4, &v4, BPF_ANY) || bpf_map_update_elem(fd, &k6, &v6, BPF_ANY))
+		return -errno;
+	for (j = 0; j < 2; j++) {
+		hooks[j].floor_fd = bpf_program__fd(j ? f->progs.floor_rx_tc : f->progs.floor_rx_xdp);
+		hooks[j].floor_stats_fd = bpf_map__fd(f->maps.floor_stats);
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of @n values (sorted in place). */
+static double median_d(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Real, floor and trivial interleaved call by call, @rounds times over the
+ * cases floor_rx handles; per case and hook the medians over rounds of
+ * real - trivial and floor - trivial, their ratio, and the spread. */
+static int run_floor_section(unsigned int rounds)
+{
+	static double real[NCASES][2][MAX_FLOOR_ROUNDS], flo[NCASES][2][MAX_FLOOR_ROUNDS];
+	const char *invalid[NCASES][2] = {};
+	unsigned int i, r;
+	int j, err;
+
+	printf("\nfloor: each case's real program, the floor program (selftests/bench/\n"
+	       "  floor_rx.bpf.c: parse Ethernet + IPv4/IPv6 + UDP, one array lookup, one\n"
+	       "  per-CPU counter, then pass; or the outer headers removed with\n"
+	       "  bpf_xdp_adjust_head / bpf_skb_adjust_room) and the trivial program, the\n"
+	       "  three interleaved call by call (their order turning), every call of the\n"
+	       "  real and the floor program checked alike (verdict, output = the innermost\n"
+	       "  packet, its counter +repeat); %u rounds; ns over trivial as in rx_prog.\n",
+	       rounds);
+	printf("%-28s %-4s %5s %9s %9s %9s %5s\n", "case / round", "hook", "", "real", "floor",
+	       "trivial", "");
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < NCASES; i++) {
+			const struct bcase *c = &cases[i];
+			struct frame want = { want_buf, build(want_buf, sizeof(want_buf), c,
+							      ours(c) ? 0 : c->layers) };
+
+			if (floor_stat_of(c) == FLOOR_STAT__COUNT || (ours(c) && c->inner != 64))
+				continue;
+			err = set_shots(c);
+			if (err || !want.len)
+				return err ?: -ENOSPC;
+			for (j = 0; j < 2; j++) {
+				struct result res = {};
+
+				err = set_case_state(&hooks[j], c) ?: measure(c, &hooks[j], &want, &res);
+				if (err)
+					return err;
+				if (res.invalid && !invalid[i][j])
+					invalid[i][j] = res.invalid;
+				real[i][j][r] = res.fou - res.triv;
+				flo[i][j][r] = res.floor - res.triv;
+				printf("%-28s %-4s r%-4u %9.1f %9.1f %9.1f%s%s\n", case_name(c),
+				       hooks[j].name, r + 1, res.fou, res.floor, res.triv,
+				       res.invalid ? "  invalid: " : "", res.invalid ?: "");
+			}
+		}
+	printf("\n%-28s %-4s %9s %9s %7s %5s  %s\n", "case", "hook", "real ns", "floor ns",
+	       "real/fl", "goal", "spread over rounds (real; floor), ns over trivial");
+	for (i = 0; i < NCASES; i++) {
+		const struct bcase *c = &cases[i];
+
+		if (floor_stat_of(c) == FLOOR_STAT__COUNT || (ours(c) && c->inner != 64))
+			continue;
+		for (j = 0; j < 2; j++) {
+			double *a = real[i][j], *b = flo[i][j], mr, mf;
+
+			printf("%-28s %-4s ", case_name(c), hooks[j].name);
+			if (invalid[i][j]) {
+				printf("invalid: %s\n", invalid[i][j]);
+				continue;
+			}
+			mr = median_d(a, rounds);
+			mf = median_d(b, rounds);
+			printf("%9.1f %9.1f ", mr, mf);
+			/* a floor within a nanosecond of trivial has no ratio */
+			if (mf >= 1)
+				printf("%7.2f", mr / mf);
+			else
+				printf("%7s", "-");
+			printf(" %5d  %.1f..%.1f; %.1f..%.1f\n", floor_goal(c, j), a[0],
+			       a[rounds - 1], b[0], b[rounds - 1]);
+		}
+	}
+	return 0;
+}
+
 /* ---- the drop monitor's cost ---------------------------------------------- */
 
 static int count_event(void *ctx, void *data, size_t size)
@@ -874,7 +1069,11 @@ int main(int argc, char **argv)
 	struct fou_rx_xdp_nomon_bpf *xn = NULL;
 	struct fou_rx_tc_nomon_bpf *tn = NULL;
 	struct trivial_bpf *tr = NULL;
+	struct floor_rx_bpf *fl = NULL;
 	bool only_monitor = argc > 3 && !strcmp(argv[3], "monitor");
+	bool only_floor = argc > 3 && !strcmp(argv[3], "floor");
+	unsigned int floor_rounds = getenv("BENCH_FLOOR_ROUNDS") ?
+				    strtoul(getenv("BENCH_FLOOR_ROUNDS"), NULL, 0) : 3;
 	int err = 1;
 
 	hooks[0] = (struct hook){ .name = "xdp", .ok_ret = 2, .drop_ret = 1, .calls = 40 };
@@ -887,7 +1086,11 @@ int main(int argc, char **argv)
 		hooks[0].calls = hooks[2].calls = strtoul(argv[2], NULL, 0);
 	if (!hooks[0].calls || !hooks[1].calls ||
 	    hooks[0].calls > MAX_CALLS || hooks[1].calls > MAX_CALLS) {
-		fprintf(stderr, "usage: bench_rx [CALLS [XDP_CALLS [monitor]]] (1..%d)\n", MAX_CALLS);
+		fprintf(stderr, "usage: bench_rx [CALLS [XDP_CALLS [monitor|floor]]] (1..%d)\n", MAX_CALLS);
+		return 1;
+	}
+	if (only_floor && (!floor_rounds || floor_rounds > MAX_FLOOR_ROUNDS)) {
+		fprintf(stderr, "bench_rx: BENCH_FLOOR_ROUNDS must be 1..%d\n", MAX_FLOOR_ROUNDS);
 		return 1;
 	}
 	if (geteuid() != 0) {
@@ -900,7 +1103,8 @@ int main(int argc, char **argv)
 	xn = t ? BH_OPEN_UNPINNED(fou_rx_xdp_nomon_bpf) : NULL;
 	tn = xn ? BH_OPEN_UNPINNED(fou_rx_tc_nomon_bpf) : NULL;
 	tr = tn ? trivial_bpf__open_and_load() : NULL;
-	if (ncpus <= 0 || !x || !t || !xn || !tn || !tr)
+	fl = tr && only_floor ? floor_rx_bpf__open_and_load() : NULL;
+	if (ncpus <= 0 || !x || !t || !xn || !tn || !tr || (only_floor && !fl))
 		goto out;
 	fill(&hooks[0], x->obj, bpf_program__fd(x->progs.fou_rx_xdp),
 	     bpf_program__fd(tr->progs.trivial_xdp));
@@ -928,7 +1132,15 @@ int main(int argc, char **argv)
 	bh_prog_info(hooks[3].fou_fd, "fou_rx_tc_nomon", 16);
 	bh_prog_info(hooks[0].triv_fd, "trivial_xdp", 16);
 	bh_prog_info(hooks[1].triv_fd, "trivial_tc", 16);
-	err = only_monitor ? run_monitor_section() : run_all();
+	if (fl) {
+		err = floor_setup(fl);
+		if (err)
+			goto out;
+		bh_prog_info(hooks[0].floor_fd, "floor_rx_xdp", 16);
+		bh_prog_info(hooks[1].floor_fd, "floor_rx_tc", 16);
+	}
+	err = only_monitor ? run_monitor_section() : only_floor ? run_floor_section(floor_rounds)
+			   : run_all();
 	if (err)
 		errno = -err;
 out:
@@ -941,5 +1153,6 @@ out:
 	fou_rx_xdp_nomon_bpf__destroy(xn);
 	fou_rx_tc_nomon_bpf__destroy(tn);
 	trivial_bpf__destroy(tr);
+	floor_rx_bpf__destroy(fl);
 	return err ? 1 : 0;
 }

@@ -29,6 +29,10 @@
  * not bench1's. Nothing leaves the private namespace, which dies with the
  * process; nothing is attached to any interface.
  *
+ * The TC cases FOU 4in4 with a zero checksum also run the encapsulation
+ * floor beside fou_tx_tc (see "the floor" below); BENCH_FLOOR_ONLY=1 runs
+ * only those, without live frames.
+ *
  * Usage: bench_tx [CALLS [LIVE_FRAMES]]  (defaults 2000 and 1000000)
  */
 #define _GNU_SOURCE
@@ -53,6 +57,8 @@
 #include "fou_rx_xdp.skel.h"
 #include "fou_tx_tc.skel.h"
 #include "trivial.skel.h"
+#include "floor_tx.skel.h"
+#include "floor.h"
 #include "bpfharness.h"
 #include "pktbuild.h"
 
@@ -247,6 +253,212 @@ struct hook {
 	__u32 ok_ret, ok_ret2; /* success verdicts */
 };
 
+/* ---- the floor ------------------------------------------------------------------ */
+
+/*
+ * Beside fou_tx_tc on the FOU 4in4 zero-checksum cases: the encapsulation
+ * floor (selftests/bench/floor_tx.bpf.c: parse, one tunnel lookup, the
+ * outer route lookup, bpf_skb_adjust_room, a fixed outer header, TC_ACT_OK)
+ * and its twin without the route lookup, all four programs interleaved call
+ * by call (their order turning), BENCH_FLOOR_ROUNDS (3) rounds of CALLS
+ * calls. The floor's outer header is fou_tx_tc's own output for the case
+ * (its lengths and checksum taken out again), and one call of each floor
+ * is compared with fou_tx_tc's output byte for byte, but for the IPv4 ID
+ * (fou_tx_tc counts it per tunnel) and the header checksum, which is
+ * checked on its own. Every call is checked (verdict, output length), and
+ * each round's counters (+calls). BENCH_FLOOR_ONLY=1 runs only these.
+ */
+#define MAX_FLOOR_ROUNDS 20
+#define FLOOR_GOAL_NS    100
+
+static struct floor_tx_bpf *floor_obj;
+static uint64_t t_floor[2][MAX_CALLS];
+
+static unsigned int floor_rounds(void)
+{
+	const char *e = getenv("BENCH_FLOOR_ROUNDS");
+	unsigned long n = e ? strtoul(e, NULL, 0) : 3;
+
+	return n && n <= MAX_FLOOR_ROUNDS ? n : 3;
+}
+
+static bool floor_case(const struct hook *h, const struct bcase *c)
+{
+	return !h->xdp && c->fam == 4 && c->kind == FOU_KIND_FOU && !c->csum;
+}
+
+/* The ones' complement sum of @n bytes, folded. */
+static uint16_t csum16(const uint8_t *b, size_t n)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += b[i] << 8 | b[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* fou_tx_tc's output @o for this packet made the floor's tunnel entry:
+ * both lengths 0, the checksum summed with that. */
+static int floor_put_tunnel(const uint8_t *o)
+{
+	struct floor_route_key k = { .prefixlen = 16, .addr = pkt_a4("10.1.0.0").s_addr };
+	struct floor_tunnel t;
+	uint16_t sum;
+
+	memcpy(t.eth, o, 12);
+	memcpy(t.outer, o + 14, 28);
+	memset(t.outer + 2, 0, 2);   /* IPv4 total length */
+	memset(t.outer + 10, 0, 2);  /* IPv4 header checksum */
+	memset(t.outer + 24, 0, 2);  /* UDP length */
+	sum = csum16(t.outer, 20);
+	t.outer[10] = sum >> 8;
+	t.outer[11] = sum & 0xff;
+	return bpf_map_update_elem(bpf_map__fd(floor_obj->maps.floor_tunnel), &k, &t, BPF_ANY)
+		? -errno : 0;
+}
+
+/* One call of floor @fd against fou_tx_tc's output @want (@wlen bytes):
+ * NULL if the same but for the IPv4 ID and a correct header checksum. */
+static const char *floor_compare(int fd, size_t len, const uint8_t *want, __u32 wlen)
+{
+	__u32 ret, olen;
+
+	if (run1(fd, false, len, &ret, &olen) < 0)
+		return "test_run failed";
+	if (ret != 0 || olen != wlen)
+		return "verdict or length differs from fou_tx_tc's";
+	if (csum16(out_buf + 14, 20))
+		return "outer IPv4 header checksum is wrong";
+	memcpy(out_buf + 14 + 4, want + 14 + 4, 2);   /* IPv4 ID */
+	memcpy(out_buf + 14 + 10, want + 14 + 10, 2); /* its checksum */
+	return memcmp(out_buf, want, wlen) ? "output differs from fou_tx_tc's" : NULL;
+}
+
+/* Template and byte comparison, before the rounds; NULL when both pass. */
+static const char *floor_prepare(const struct hook *h, size_t len)
+{
+	static uint8_t want[4096];
+	const char *why;
+	__u32 ret, olen;
+	int err;
+
+	if (run1(h->fou_fd, false, len, &ret, &olen) < 0 || ret != h->ok_ret ||
+	    olen != len + 28 || olen > sizeof(want))
+		return "fou_tx_tc gave no output to copy the outer header from";
+	memcpy(want, out_buf, olen);
+	err = floor_put_tunnel(want);
+	if (err)
+		return "cannot write floor_tunnel";
+	why = floor_compare(bpf_program__fd(floor_obj->progs.floor_tx_tc), len, want, olen);
+	return why ?: floor_compare(bpf_program__fd(floor_obj->progs.floor_tx_tc_nofib), len,
+				    want, olen);
+}
+
+/* One round: @calls calls of each of the four programs, interleaved. */
+static const char *floor_round(const struct hook *h, size_t len, __u32 calls, __u32 id,
+			       double *d)
+{
+	int fds[4] = { h->fou_fd, bpf_program__fd(floor_obj->progs.floor_tx_tc),
+		       bpf_program__fd(floor_obj->progs.floor_tx_tc_nofib), h->triv_fd };
+	uint64_t *t[4] = { t_fou, t_floor[0], t_floor[1], t_triv };
+	int fstats = bpf_map__fd(floor_obj->maps.floor_stats);
+	uint64_t before = bh_stat_sum(h->m->stats, id), fbefore;
+	__u32 i, k, ret, olen;
+
+	if (bh_read_stat(fstats, FLOOR_STAT_ENCAP, &fbefore))
+		return "cannot read floor_stats";
+	for (i = 0; i < calls; i++)
+		for (k = 0; k < 4; k++) {
+			__u32 p = (i + k) % 4;
+			long long ns = run1(fds[p], false, len, &ret, &olen);
+
+			if (ns < 0)
+				return "test_run failed";
+			t[p][i] = ns;
+			if (p == 3)
+				continue;
+			if (p ? ret != 0 : (ret != h->ok_ret && ret != h->ok_ret2))
+				return p ? "floor: unexpected verdict" : "unexpected verdict";
+			if (olen != len + 28)
+				return p ? "floor: output length is not input + 28"
+					 : "output length is not input + overhead";
+		}
+	if (bh_stat_sum(h->m->stats, id) - before != calls)
+		return "outcome counter did not rise by the number of calls";
+	if (bh_stat_sum(fstats, FLOOR_STAT_ENCAP) - fbefore != 2ull * calls)
+		return "floor: its counter did not rise by the number of calls";
+	for (k = 0; k < 4; k++)
+		d[k] = bh_median(t[k], calls);
+	for (k = 0; k < 3; k++)
+		d[k] -= d[3];
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* real, floor, floor without the route lookup: ns over trivial, per round. */
+static void floor_rows(const struct hook *h, const struct bcase *c, size_t len, __u32 calls,
+		       __u32 id)
+{
+	double d[MAX_FLOOR_ROUNDS][4], col[3][MAX_FLOOR_ROUNDS], med[3];
+	unsigned int n = floor_rounds(), r, k;
+	const char *why = floor_prepare(h, len);
+
+	for (r = 0; r < n && !why; r++)
+		why = floor_round(h, len, calls, id, d[r]);
+	printf("  floor %-19s %5zu %-4s ", "(same calls)", c->ilen, h->name);
+	if (why) {
+		printf("invalid: %s\n", why);
+		return;
+	}
+	for (k = 0; k < 3; k++) {
+		for (r = 0; r < n; r++)
+			col[k][r] = d[r][k];
+		qsort(col[k], n, sizeof(double), cmp_double);
+		med[k] = n % 2 ? col[k][n / 2] : (col[k][n / 2 - 1] + col[k][n / 2]) / 2;
+	}
+	printf("real %+.1f, floor %+.1f, floor w/o route lookup %+.1f ns over trivial;"
+	       " real/floor %.2f; goal %+d\n", med[0], med[1], med[2],
+	       med[1] > 0 ? med[0] / med[1] : 0, FLOOR_GOAL_NS);
+	printf("  %-25s %5s %-4s spread over %u rounds: real %.1f..%.1f, floor %.1f..%.1f,"
+	       " w/o lookup %.1f..%.1f\n", "", "", "", n, col[0][0], col[0][n - 1], col[1][0],
+	       col[1][n - 1], col[2][0], col[2][n - 1]);
+}
+
+static void floor_unload(void)
+{
+	floor_tx_bpf__destroy(floor_obj);
+}
+
+/* Loaded the first time a floor case runs; false: no floor rows. */
+static bool floor_load(void)
+{
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		floor_obj = floor_tx_bpf__open_and_load();
+		if (!floor_obj) {
+			fprintf(stderr, "bench_tx: cannot load floor_tx: %s\n", strerror(errno));
+		} else {
+			atexit(floor_unload);
+			bh_prog_info(bpf_program__fd(floor_obj->progs.floor_tx_tc), "floor_tx_tc", 17);
+			bh_prog_info(bpf_program__fd(floor_obj->progs.floor_tx_tc_nofib),
+				     "floor_tx_tc_nofib", 17);
+		}
+	}
+	return floor_obj;
+}
+
+
 static int bench_case(const struct hook *h, const struct bcase *c, __u32 calls)
 {
 	size_t over = (c->fam == 4 ? 20 : 40) + 8 + (c->kind == FOU_KIND_GUE ? 4 : 0);
@@ -262,6 +474,8 @@ static int bench_case(const struct hook *h, const struct bcase *c, __u32 calls)
 
 	if (!len)
 		return -ENOSPC;
+	if (getenv("BENCH_FLOOR_ONLY") && !floor_case(h, c))
+		return 0;
 	err = put_tunnel(c->fam, c->kind, c->csum);
 	if (err)
 		return err;
@@ -301,6 +515,8 @@ static int bench_case(const struct hook *h, const struct bcase *c, __u32 calls)
 		printf("%9.1f %9.1f %9.1f %6.2f %9.1f\n", f, t, f - t, t > 0 ? f / t : 0,
 		       (double)t_fou[0] - (double)t_triv[0]);
 	}
+	if (floor_case(h, c) && floor_load())
+		floor_rows(h, c, len, calls, id);
 	return 0;
 }
 
@@ -530,6 +746,10 @@ int main(int argc, char **argv)
 				goto out;
 			}
 		}
+	if (getenv("BENCH_FLOOR_ONLY")) { /* make bench's floor section: no live frames */
+		err = 0;
+		goto out;
+	}
 	if (plain_fd < 0)
 		printf("\nlive frames: cannot load a plain XDP_TX program: %s\n", strerror(errno));
 	else if ((err = live_all(hooks[1].fou_fd, plain_fd, frames))) {
