@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * bench_tx's XDP_TX loop (used where BPF_F_TEST_XDP_LIVE_FRAMES is refused):
+ * frames bounce between the two ends of a veth pair, each end running XDP
+ * and answering XDP_TX. The program under test sits at one end; at the
+ * other, live_reflect puts the frame back as it was injected, so that every
+ * round trip runs the program under test on the same frame. Only ever
+ * attached in bench_tx's private network namespace.
+ *
+ * Also two floors for an XDP encapsulation, run at the program-under-test
+ * end: live_floor_encap (make room, copy a fixed outer header, XDP_TX) and
+ * live_floor_fib (the same plus the outer route's bpf_fib_lookup).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#define LIVE_HDR_LEN 42 /* Ethernet + IPv4 + UDP */
+#define AF_INET_NR 2
+
+/* Written by bench_tx before each run. */
+__u8 live_frame_hdr[LIVE_HDR_LEN];  /* the injected frame's headers */
+__u8 live_outer_hdr[LIVE_HDR_LEN];  /* the floors' outer Ethernet + IPv4 + UDP */
+__s32 live_strip;                   /* bytes the program under test added */
+__u32 live_outer_dst;               /* the floors' outer destination (fib) */
+__u64 live_budget;                  /* round trips before frames are dropped */
+
+/* Read by bench_tx. */
+__u64 live_trips;                   /* round trips seen (may pass budget: drops) */
+__u64 live_t_first, live_t_last;    /* ktime of trip 1 and of trip live_budget */
+__u64 live_floor_miss;              /* live_floor_fib: lookups that failed */
+__u64 live_win_min;                 /* the fastest LIVE_WINDOW trips, ns (set ~0) */
+__u64 live_win_mark;                /* ktime at the last window's end */
+
+/* Trips per window: short enough to fit between two preemptions of a shared
+ * CPU (ticks are 4 ms), long enough that the clock read costs nothing. */
+#define LIVE_WINDOW 1024
+
+static __always_inline void window_end(void)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (live_win_mark && now - live_win_mark < live_win_min)
+		live_win_min = now - live_win_mark;
+	live_win_mark = now;
+}
+
+/*
+ * Bound by live_budget: the loop stops by itself. adjust_head runs with a
+ * zero offset for a frame nothing was added to, so that the reflector costs
+ * the same whatever the other end did.
+ */
+SEC("xdp")
+int live_reflect(struct xdp_md *ctx)
+{
+	__u64 n = __sync_fetch_and_add(&live_trips, 1) + 1;
+	void *data, *data_end;
+
+	if (n == 1)
+		live_t_first = bpf_ktime_get_ns();
+	if (!(n & (LIVE_WINDOW - 1)))
+		window_end();
+	if (n >= live_budget) {
+		if (n == live_budget)
+			live_t_last = bpf_ktime_get_ns();
+		return XDP_DROP;
+	}
+	if (bpf_xdp_adjust_head(ctx, live_strip))
+		return XDP_DROP;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (data + LIVE_HDR_LEN > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(data, live_frame_hdr, LIVE_HDR_LEN);
+	return XDP_TX;
+}
+
+/* Room for the outer headers, and a fixed copy of them; 0 or -1. */
+static __always_inline int put_outer(struct xdp_md *ctx)
+{
+	void *data, *data_end;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)(LIVE_HDR_LEN - 14)))
+		return -1;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (data + LIVE_HDR_LEN > data_end)
+		return -1;
+	__builtin_memcpy(data, live_outer_hdr, LIVE_HDR_LEN);
+	return 0;
+}
+
+SEC("xdp")
+int live_floor_encap(struct xdp_md *ctx)
+{
+	return put_outer(ctx) ? XDP_DROP : XDP_TX;
+}
+
+SEC("xdp")
+int live_floor_fib(struct xdp_md *ctx)
+{
+	struct bpf_fib_lookup fib = {
+		.family = AF_INET_NR,
+		.l4_protocol = 17,
+		.tot_len = 20,
+		.ifindex = ctx->ingress_ifindex,
+		.ipv4_dst = live_outer_dst,
+	};
+	void *data, *data_end;
+
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS) {
+		__sync_fetch_and_add(&live_floor_miss, 1);
+		return XDP_DROP;
+	}
+	if (put_outer(ctx))
+		return XDP_DROP;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (data + 12 > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(data, fib.dmac, 6);
+	__builtin_memcpy(data + 6, fib.smac, 6);
+	return XDP_TX;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
