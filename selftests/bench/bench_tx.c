@@ -23,13 +23,16 @@
  * veth pair bench0/bench1, the tunnel's remote as a permanent neighbour on
  * bench0, MTU 9000 (so 1500-byte inner packets fit), forwarding on.
  *
- * Live frames: test_run injects frames at bench0 (the ingress device in the
- * context); XDP_TX sends them out of bench0 to bench1, whose NAPI (GRO on)
- * takes them up its stack, where they are dropped: the destination MAC is
- * not bench1's. Nothing leaves the private namespace, which dies with the
- * process; nothing is attached to any interface.
+ * Live frames (kernels that run them): test_run injects frames at bench0
+ * (the ingress device in the context); XDP_TX sends them out of bench0 to
+ * bench1, whose NAPI (GRO on) takes them up its stack, where they are
+ * dropped: the destination MAC is not bench1's. Then the XDP_TX loop (all
+ * kernels): frames bounce between bench0 and bench1, XDP attached to both
+ * (see loop_all()). Nothing leaves the private namespace, which dies with
+ * the process; nothing is attached to any interface outside it.
  *
- * Usage: bench_tx [CALLS [LIVE_FRAMES]]  (defaults 2000 and 1000000)
+ * Usage: bench_tx [CALLS [LIVE_FRAMES]]  (defaults 2000 and 1000000; the
+ * loop runs LIVE_FRAMES / 10 round trips per configuration and round)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -505,6 +508,7 @@ struct lcase {
 	int strip;      /* bytes live_reflect removes at PEER */
 	int tunnel;     /* -1: none; else 0/1: FOU 4in4 tunnel without/with checksum */
 	bool counted;   /* one FOU_STAT_FWD_ENCAP_FOU per trip expected */
+	__u32 fib_flags; /* live_floor_fib's */
 	double mpps[LOOP_ROUNDS]; /* whole runs */
 	double win[LOOP_ROUNDS];  /* each run's fastest window */
 };
@@ -555,6 +559,7 @@ static double loop_run(struct live_loop_bpf *l, const struct lcase *c, size_t le
 	l->bss->live_win_min = ~0ULL;
 	l->bss->live_win_mark = 0;
 	l->bss->live_strip = c->strip;
+	l->bss->live_fib_flags = c->fib_flags;
 	l->bss->live_budget = budget;
 	err = xdp_on(DEV, c->fd) ?: inject(len, LOOP_INFLIGHT);
 	if (err)
@@ -692,6 +697,9 @@ static int loop_all(int fou_fd, int plain_fd, __u64 budget)
 		  .counted = true },
 		{ .name = "floor: adjust_head + copy + TX", .strip = 28, .tunnel = -1 },
 		{ .name = "floor + bpf_fib_lookup", .strip = 28, .tunnel = -1 },
+		/* without the policy-routing rules: what they cost */
+		{ .name = "floor + bpf_fib_lookup DIRECT", .strip = 28, .tunnel = -1,
+		  .fib_flags = BPF_FIB_LOOKUP_DIRECT },
 	};
 	int nc = sizeof(cases_l) / sizeof(cases_l[0]), i, r, err;
 	struct live_loop_bpf *l;
@@ -701,7 +709,7 @@ static int loop_all(int fou_fd, int plain_fd, __u64 budget)
 	if (!l)
 		return -errno;
 	cases_l[3].fd = bpf_program__fd(l->progs.live_floor_encap);
-	cases_l[4].fd = bpf_program__fd(l->progs.live_floor_fib);
+	cases_l[4].fd = cases_l[5].fd = bpf_program__fd(l->progs.live_floor_fib);
 	printf("\nXDP_TX loop: %d frames (64-byte inner IPv4/UDP) bounce between " DEV ", running\n"
 	       "the program, and " PEER ", where live_reflect (selftests/bench/live_loop.bpf.c)\n"
 	       "removes what the program added, restores the headers and answers XDP_TX too;\n"

@@ -22,6 +22,7 @@ __u8 live_frame_hdr[LIVE_HDR_LEN];  /* the injected frame's headers */
 __u8 live_outer_hdr[LIVE_HDR_LEN];  /* the floors' outer Ethernet + IPv4 + UDP */
 __s32 live_strip;                   /* bytes the program under test added */
 __u32 live_outer_dst;               /* the floors' outer destination (fib) */
+__u32 live_fib_flags;               /* live_floor_fib's bpf_fib_lookup flags */
 __u64 live_budget;                  /* round trips before frames are dropped */
 
 /* Read by bench_tx. */
@@ -107,7 +108,7 @@ int live_floor_fib(struct xdp_md *ctx)
 	};
 	void *data, *data_end;
 
-	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS) {
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), live_fib_flags) != BPF_FIB_LKUP_RET_SUCCESS) {
 		__sync_fetch_and_add(&live_floor_miss, 1);
 		return XDP_DROP;
 	}
