@@ -508,6 +508,7 @@ struct lcase {
 	int strip;      /* bytes live_reflect removes at PEER */
 	int tunnel;     /* -1: none; else 0/1: FOU 4in4 tunnel without/with checksum */
 	bool counted;   /* one FOU_STAT_FWD_ENCAP_FOU per trip expected */
+	bool plain;     /* sends the frame as it came (else as fou_rx_xdp encapsulates it) */
 	__u32 fib_flags; /* live_floor_fib's */
 	double mpps[LOOP_ROUNDS]; /* whole runs */
 	double win[LOOP_ROUNDS];  /* each run's fastest window */
@@ -520,6 +521,27 @@ static int xdp_on(const char *dev, int fd)
 	if (!idx)
 		return -ENODEV;
 	return bpf_xdp_attach(idx, fd, XDP_FLAGS_DRV_MODE, NULL) ? -errno : 0;
+}
+
+/* fou_rx_xdp's output for the loop's frame (FOU 4in4, no checksum) */
+static uint8_t out_enc[42];
+
+/*
+ * What live_reflect checks in one frame per window: the length, and the
+ * headers hdr[0..42) except the outer IPv4 ID and checksum and the UDP
+ * checksum (the fields that may change from frame to frame).
+ */
+static void expect(struct live_loop_bpf *l, const uint8_t *hdr, size_t len)
+{
+	static const int skip[] = { 18, 19, 24, 25, 40, 41 };
+	unsigned int i;
+
+	memcpy(l->bss->live_expect_hdr, hdr, sizeof(l->bss->live_expect_hdr));
+	memset(l->bss->live_expect_mask, 0xff, sizeof(l->bss->live_expect_mask));
+	if (hdr != in_buf)
+		for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+			l->bss->live_expect_mask[skip[i]] = 0;
+	l->bss->live_expect_len = len;
 }
 
 /* Send the frame in_buf[0..len) n times out of PEER (to DEV); 0 or -errno. */
@@ -539,39 +561,74 @@ static int inject(size_t len, int n)
 	return err;
 }
 
-/*
- * One run of the loop with c at DEV: round trips per second (10^6), from
- * live_reflect's clock between trip 1 and trip budget; 0 if the loop died
- * before (frames lost), -errno if it could not run. *enc: the encapsulations
- * counted per trip; *win: the rate of the run's fastest window.
- */
-static double loop_run(struct live_loop_bpf *l, const struct lcase *c, size_t len,
-		       __u64 budget, double *enc, double *win)
-{
-	uint64_t b_enc = bh_stat_sum(m_xdp.stats, FOU_STAT_FWD_ENCAP_FOU);
-	double t0;
-	int err;
+/* What one run of the loop measured. */
+struct lrun {
+	double mpps;  /* round trips per second (10^6), trip 1 to trip budget */
+	double win;   /* the same over the run's fastest window */
+	double enc;   /* encapsulations counted per trip */
+	__u64 frames; /* frames in the loop at its end */
+};
 
-	if (c->tunnel >= 0 && (err = put_tunnel(4, FOU_KIND_FOU, c->tunnel)))
-		return err;
+/* Wait for the last frames to die (each at its next trip once the budget is
+ * spent), so that none is left for the next run; the trips seen, or 0. */
+static __u64 loop_drain(struct live_loop_bpf *l)
+{
+	__u64 seen;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		seen = l->bss->live_trips;
+		usleep(2000);
+		if (l->bss->live_trips == seen)
+			return seen;
+	}
+	return 0;
+}
+
+/* Reset live_loop's state for a run of c; its frame's length is len. */
+static void loop_reset(struct live_loop_bpf *l, const struct lcase *c, size_t len, __u64 budget)
+{
 	l->bss->live_trips = 0;
 	l->bss->live_t_first = l->bss->live_t_last = 0;
 	l->bss->live_win_min = ~0ULL;
 	l->bss->live_win_mark = 0;
 	l->bss->live_strip = c->strip;
 	l->bss->live_fib_flags = c->fib_flags;
+	l->bss->live_checked = l->bss->live_bad = l->bss->live_foreign = 0;
+	expect(l, c->plain ? in_buf : out_enc, c->plain ? len : len + 28);
 	l->bss->live_budget = budget;
+}
+
+/*
+ * One run of the loop with c at DEV, until budget trips (*run zero if the
+ * loop lost its frames before); 0, or -errno if it could not run.
+ */
+static int loop_run(struct live_loop_bpf *l, const struct lcase *c, size_t len, __u64 budget,
+		    struct lrun *run)
+{
+	uint64_t b_enc = bh_stat_sum(m_xdp.stats, FOU_STAT_FWD_ENCAP_FOU);
+	__u64 trips;
+	double t0;
+	int err;
+
+	memset(run, 0, sizeof(*run));
+	if (c->tunnel >= 0 && (err = put_tunnel(4, FOU_KIND_FOU, c->tunnel)))
+		return err;
+	loop_reset(l, c, len, budget);
 	err = xdp_on(DEV, c->fd) ?: inject(len, LOOP_INFLIGHT);
 	if (err)
 		return err;
 	for (t0 = now_s(); !l->bss->live_t_last && now_s() - t0 < LOOP_TIMEOUT;)
 		usleep(2000);
-	*enc = (double)(bh_stat_sum(m_xdp.stats, FOU_STAT_FWD_ENCAP_FOU) - b_enc) /
-	       (l->bss->live_trips ?: 1);
-	if (!l->bss->live_t_last || l->bss->live_win_min == ~0ULL)
+	trips = loop_drain(l);
+	run->enc = (double)(bh_stat_sum(m_xdp.stats, FOU_STAT_FWD_ENCAP_FOU) - b_enc) /
+		   (trips ?: 1);
+	if (!l->bss->live_t_last || l->bss->live_win_min == ~0ULL || trips < budget)
 		return 0;
-	*win = LIVE_WINDOW * 1e3 / (double)l->bss->live_win_min;
-	return (budget - 1) * 1e3 / (double)(l->bss->live_t_last - l->bss->live_t_first);
+	run->frames = trips - budget + 1;
+	run->win = LIVE_WINDOW * 1e3 / (double)l->bss->live_win_min;
+	run->mpps = (budget - 1) * 1e3 / (double)(l->bss->live_t_last - l->bss->live_t_first);
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -655,31 +712,34 @@ static struct live_loop_bpf *loop_open(int fou_fd, size_t *len)
 	}
 	memcpy(l->bss->live_frame_hdr, in_buf, sizeof(l->bss->live_frame_hdr));
 	memcpy(l->bss->live_outer_hdr, out_buf, sizeof(l->bss->live_outer_hdr));
+	memcpy(out_enc, out_buf, sizeof(out_enc));
 	l->bss->live_outer_dst = pkt_a4(REMOTE4).s_addr;
 	return l;
 }
 
-/* Whether a run measured what it says (see loop_run); 0 or -errno. */
-static int loop_check(const struct live_loop_bpf *l, const struct lcase *c, double mpps,
-		      double enc)
+/* Whether a run measured what it says (see loop_run); 0 or -EPROTO. */
+static int loop_check(const struct live_loop_bpf *l, const struct lcase *c,
+		      const struct lrun *run)
 {
-	if (mpps < 0)
-		return (int)mpps;
-	if (mpps == 0) {
-		printf("%s: the loop lost its frames after %llu trips\n", c->name,
-		       (unsigned long long)l->bss->live_trips);
-		return -EPIPE;
-	}
-	if (c->counted ? enc < 0.99 || enc > 1.01 : enc != 0) {
-		printf("%s: %.3f encapsulations counted per trip, not %d\n", c->name, enc,
-		       c->counted);
-		return -EPROTO;
-	}
-	if (l->bss->live_floor_miss) {
-		printf("%s: bpf_fib_lookup failed\n", c->name);
-		return -EPROTO;
-	}
-	return 0;
+	const char *bad = NULL;
+
+	if (!run->mpps)
+		bad = "the loop lost its frames before the budget";
+	else if (run->frames != LOOP_INFLIGHT)
+		bad = "frames were lost or came in";
+	else if (c->counted ? run->enc < 0.99 || run->enc > 1.01 : run->enc != 0)
+		bad = "encapsulations counted are not one per trip";
+	else if (l->bss->live_floor_miss)
+		bad = "bpf_fib_lookup failed";
+	else if (!l->bss->live_checked || l->bss->live_bad)
+		bad = "frames checked at " PEER " were not as expected";
+	if (!bad)
+		return 0;
+	printf("%s: %s (%llu trips, %llu frames at the end, %.3f encapsulations per trip, "
+	       "%llu of %llu checked frames wrong)\n", c->name, bad,
+	       (unsigned long long)l->bss->live_trips, (unsigned long long)run->frames, run->enc,
+	       (unsigned long long)l->bss->live_bad, (unsigned long long)l->bss->live_checked);
+	return -EPROTO;
 }
 
 /*
@@ -691,7 +751,7 @@ static int loop_check(const struct live_loop_bpf *l, const struct lcase *c, doub
 static int loop_all(int fou_fd, int plain_fd, __u64 budget)
 {
 	struct lcase cases_l[] = {
-		{ .name = "plain XDP_TX", .fd = plain_fd, .tunnel = -1 },
+		{ .name = "plain XDP_TX", .fd = plain_fd, .tunnel = -1, .plain = true },
 		{ .name = "fou forward FOU 4in4 csum0", .fd = fou_fd, .strip = 28, .counted = true },
 		{ .name = "fou forward FOU 4in4 csum", .fd = fou_fd, .strip = 28, .tunnel = 1,
 		  .counted = true },
@@ -719,17 +779,20 @@ static int loop_all(int fou_fd, int plain_fd, __u64 budget)
 	       "taken away mid-run does not slow. ratio: to plain XDP_TX of the same round,\n"
 	       "median and range. +ns: per trip over plain. hop: a gateway's rate against\n"
 	       "plain XDP_TX, one hop taken as half of plain's round trip: hop / (hop + ns),\n"
-	       "median. Load: %s.\n",
-	       LOOP_INFLIGHT, (unsigned long long)budget, LOOP_ROUNDS, LIVE_WINDOW, loadavg());
+	       "median. Every run checked: the %d frames all there at its end, one frame per\n"
+	       "window compared with what the program should send, fou's encapsulation\n"
+	       "counter one per trip. Load: %s.\n",
+	       LOOP_INFLIGHT, (unsigned long long)budget, LOOP_ROUNDS, LIVE_WINDOW, LOOP_INFLIGHT,
+	       loadavg());
 	err = xdp_on(PEER, bpf_program__fd(l->progs.live_reflect));
 	for (r = 0; r < LOOP_ROUNDS && !err; r++)
 		for (i = 0; i < nc && !err; i++) {
-			double enc = 0, win = 0;
-			double mpps = loop_run(l, &cases_l[i], len, budget, &enc, &win);
+			struct lrun run;
 
-			err = loop_check(l, &cases_l[i], mpps, enc);
-			cases_l[i].mpps[r] = mpps;
-			cases_l[i].win[r] = win;
+			err = loop_run(l, &cases_l[i], len, budget, &run) ?:
+			      loop_check(l, &cases_l[i], &run);
+			cases_l[i].mpps[r] = run.mpps;
+			cases_l[i].win[r] = run.win;
 		}
 	bpf_xdp_detach(if_nametoindex(DEV), XDP_FLAGS_DRV_MODE, NULL);
 	bpf_xdp_detach(if_nametoindex(PEER), XDP_FLAGS_DRV_MODE, NULL);

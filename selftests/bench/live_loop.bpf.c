@@ -24,6 +24,9 @@ __s32 live_strip;                   /* bytes the program under test added */
 __u32 live_outer_dst;               /* the floors' outer destination (fib) */
 __u32 live_fib_flags;               /* live_floor_fib's bpf_fib_lookup flags */
 __u64 live_budget;                  /* round trips before frames are dropped */
+__u32 live_expect_len;               /* what reaches live_reflect: this length, */
+__u8 live_expect_hdr[LIVE_HDR_LEN];  /* these bytes */
+__u8 live_expect_mask[LIVE_HDR_LEN]; /* where set here */
 
 /* Read by bench_tx. */
 __u64 live_trips;                   /* round trips seen (may pass budget: drops) */
@@ -31,6 +34,8 @@ __u64 live_t_first, live_t_last;    /* ktime of trip 1 and of trip live_budget *
 __u64 live_floor_miss;              /* live_floor_fib: lookups that failed */
 __u64 live_win_min;                 /* the fastest LIVE_WINDOW trips, ns (set ~0) */
 __u64 live_win_mark;                /* ktime at the last window's end */
+__u64 live_checked, live_bad;       /* frames checked, of which not as expected */
+__u64 live_foreign;                 /* frames of another length: not the loop's */
 
 /* Trips per window: short enough to fit between two preemptions of a shared
  * CPU (ticks are 4 ms), long enough that the clock read costs nothing. */
@@ -45,21 +50,50 @@ static __always_inline void window_end(void)
 	live_win_mark = now;
 }
 
+/* One frame in a window checked: the measured frames are what the program
+ * under test should send, and the clock read shares its trip. */
+static __always_inline void check_frame(struct xdp_md *ctx)
+{
+	__u8 *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	__u8 bad = 0;
+	int i;
+
+	live_checked++;
+	if (data + LIVE_HDR_LEN > data_end) {
+		live_bad++;
+		return;
+	}
+	for (i = 0; i < LIVE_HDR_LEN; i++)
+		bad |= (data[i] ^ live_expect_hdr[i]) & live_expect_mask[i];
+	if (bad)
+		live_bad++;
+}
+
 /*
- * Bound by live_budget: the loop stops by itself. adjust_head runs with a
- * zero offset for a frame nothing was added to, so that the reflector costs
- * the same whatever the other end did.
+ * Bound by live_budget: the loop stops by itself, each frame dropped at its
+ * first trip from the budget's on. Frames of another length are not the
+ * loop's (the stacks' own, IPv6 neighbour discovery or MLD at link up): they
+ * leave. adjust_head runs with a zero offset for a frame nothing was added
+ * to, so that the reflector costs the same whatever the other end did.
  */
 SEC("xdp")
 int live_reflect(struct xdp_md *ctx)
 {
-	__u64 n = __sync_fetch_and_add(&live_trips, 1) + 1;
 	void *data, *data_end;
+	__u64 n;
+
+	if (ctx->data_end - ctx->data != live_expect_len) {
+		__sync_fetch_and_add(&live_foreign, 1);
+		return XDP_DROP;
+	}
+	n = __sync_fetch_and_add(&live_trips, 1) + 1;
 
 	if (n == 1)
 		live_t_first = bpf_ktime_get_ns();
-	if (!(n & (LIVE_WINDOW - 1)))
+	if (!(n & (LIVE_WINDOW - 1))) {
 		window_end();
+		check_frame(ctx);
+	}
 	if (n >= live_budget) {
 		if (n == live_budget)
 			live_t_last = bpf_ktime_get_ns();
