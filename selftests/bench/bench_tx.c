@@ -812,11 +812,13 @@ static int live_all(int fou_fd, int plain_fd, __u32 frames)
 {
 	int err = live_supported(plain_fd);
 
-	if (err)
-		printf("\nlive frames: SKIP: this kernel (%s) refuses BPF_F_TEST_XDP_LIVE_FRAMES: %s%s\n",
-		       kernel_release(), strerror(-err),
-		       err == -EPERM ? " before its own argument checks (a local restriction:"
-				       " upstream has no such check)" : "");
+	if (err == -EPERM)
+		printf("\nlive frames: SKIP: kernel %s refuses BPF_F_TEST_XDP_LIVE_FRAMES with EPERM"
+		       " ahead of its own checks (upstream has none such); the loop below stands in\n",
+		       kernel_release());
+	else if (err)
+		printf("\nlive frames: SKIP: kernel %s cannot run BPF_F_TEST_XDP_LIVE_FRAMES (%s)\n",
+		       kernel_release(), strerror(-err));
 	else if ((err = live_frames(fou_fd, plain_fd, frames)))
 		return err;
 	err = loop_all(fou_fd, plain_fd, frames / 10 > 1000 ? frames / 10 : 1000);
