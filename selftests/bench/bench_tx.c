@@ -346,8 +346,8 @@ static const char *kernel_release(void)
  * a frame: a batch size over the kernel's maximum (256) is refused with E2BIG
  * by the live-frames code itself, after the flag is accepted. EPERM there is
  * a refusal that comes before the kernel's own checks (upstream has none
- * such: some hardened or sandbox kernels patch live frames out); EINVAL is a
- * kernel older than 5.18. 0 if supported, else -errno.
+ * such: a restriction of that kernel's build); EINVAL is a kernel older
+ * than 5.18. 0 if supported, else -errno.
  */
 static int live_supported(int fd)
 {
@@ -527,9 +527,10 @@ static int xdp_on(const char *dev, int fd)
 static uint8_t out_enc[42];
 
 /*
- * What live_reflect checks in one frame per window: the length, and the
- * headers hdr[0..42) except the outer IPv4 ID and checksum and the UDP
- * checksum (the fields that may change from frame to frame).
+ * What live_reflect expects: frames of len bytes (it drops others), and in
+ * one frame per window the headers hdr[0..42); in an encapsulated frame
+ * except the outer IPv4 ID and checksum and the UDP checksum (the fields
+ * that may change from frame to frame).
  */
 static void expect(struct live_loop_bpf *l, const uint8_t *hdr, size_t len)
 {
