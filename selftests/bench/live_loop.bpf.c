@@ -7,15 +7,56 @@
  * round trip runs the program under test on the same frame. Only ever
  * attached in bench_tx's private network namespace.
  *
- * Also two floors for an XDP encapsulation, run at the program-under-test
- * end: live_floor_encap (make room, copy a fixed outer header, XDP_TX) and
- * live_floor_fib (the same plus the outer route's bpf_fib_lookup).
+ * Also floors for an XDP encapsulation, run at the program-under-test end:
+ * live_floor_encap (make room, copy a fixed outer header, XDP_TX),
+ * live_floor_fib (the same plus the outer route's bpf_fib_lookup) and
+ * live_floor_gw (a lean gateway: inner route, tunnel, outer route, header
+ * with its lengths and IPv4 checksum, a counter).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 #define LIVE_HDR_LEN 42 /* Ethernet + IPv4 + UDP */
+#define LIVE_ENCAP_LEN (LIVE_HDR_LEN - 14)
 #define AF_INET_NR 2
+#define ETH_P_IP_NR 0x0800
+
+/* live_floor_gw's tables: inner destination -> tunnel (an LPM trie, as
+ * fou_routes4), tunnel -> its outer headers, their IPv4 sum precomputed. */
+struct live_route_key {
+	__u32 prefixlen;
+	__be32 addr;
+};
+
+struct live_tunnel {
+	__u8 hdr[LIVE_HDR_LEN]; /* outer Ethernet + IPv4 + UDP; lengths, checksum 0 */
+	__u16 pad;
+	__u32 sum;              /* the IPv4 header's 16-bit words summed, host order */
+	__be32 dst;             /* the outer destination */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct live_route_key);
+	__type(value, __u32);
+} live_routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, struct live_tunnel);
+} live_tunnels SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} live_gw_packets SEC(".maps");
 
 /* Written by bench_tx before each run. */
 __u8 live_frame_hdr[LIVE_HDR_LEN];  /* the injected frame's headers */
@@ -114,7 +155,7 @@ static __always_inline int put_outer(struct xdp_md *ctx)
 {
 	void *data, *data_end;
 
-	if (bpf_xdp_adjust_head(ctx, -(int)(LIVE_HDR_LEN - 14)))
+	if (bpf_xdp_adjust_head(ctx, -LIVE_ENCAP_LEN))
 		return -1;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
@@ -130,30 +171,91 @@ int live_floor_encap(struct xdp_md *ctx)
 	return put_outer(ctx) ? XDP_DROP : XDP_TX;
 }
 
+/* The outer route to dst: its MACs in *fib; 0, or -1 (counted). */
+static __always_inline int outer_route(struct xdp_md *ctx, __be32 dst, struct bpf_fib_lookup *fib)
+{
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = AF_INET_NR;
+	fib->l4_protocol = 17;
+	fib->tot_len = 20;
+	fib->ifindex = ctx->ingress_ifindex;
+	fib->ipv4_dst = dst;
+	if (bpf_fib_lookup(ctx, fib, sizeof(*fib), live_fib_flags) == BPF_FIB_LKUP_RET_SUCCESS)
+		return 0;
+	__sync_fetch_and_add(&live_floor_miss, 1);
+	return -1;
+}
+
+/* The route's MACs into the frame's Ethernet header; 0 or -1. */
+static __always_inline int put_macs(struct xdp_md *ctx, const struct bpf_fib_lookup *fib)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+
+	if (data + 12 > data_end)
+		return -1;
+	__builtin_memcpy(data, fib->dmac, 6);
+	__builtin_memcpy(data + 6, fib->smac, 6);
+	return 0;
+}
+
 SEC("xdp")
 int live_floor_fib(struct xdp_md *ctx)
 {
-	struct bpf_fib_lookup fib = {
-		.family = AF_INET_NR,
-		.l4_protocol = 17,
-		.tot_len = 20,
-		.ifindex = ctx->ingress_ifindex,
-		.ipv4_dst = live_outer_dst,
-	};
-	void *data, *data_end;
+	struct bpf_fib_lookup fib;
 
-	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), live_fib_flags) != BPF_FIB_LKUP_RET_SUCCESS) {
-		__sync_fetch_and_add(&live_floor_miss, 1);
+	if (outer_route(ctx, live_outer_dst, &fib) || put_outer(ctx) || put_macs(ctx, &fib))
 		return XDP_DROP;
-	}
-	if (put_outer(ctx))
+	return XDP_TX;
+}
+
+/* The outer IPv4 total length, its checksum (from the tunnel's sum) and the
+ * UDP length, for an inner packet of inner_len bytes. */
+static __always_inline void set_lengths(void *data, const struct live_tunnel *t, __u32 inner_len)
+{
+	struct iphdr *ip = data + 14;
+	struct udphdr *udp = data + 34;
+	__u32 len = inner_len + LIVE_ENCAP_LEN, sum = t->sum + len;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->tot_len = bpf_htons(len);
+	ip->check = bpf_htons(~sum & 0xffff);
+	udp->len = bpf_htons(len - 20);
+}
+
+SEC("xdp")
+int live_floor_gw(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct live_route_key key = { .prefixlen = 32 };
+	struct ethhdr *eth = data;
+	struct iphdr *ip = data + 14;
+	struct bpf_fib_lookup fib;
+	struct live_tunnel *t;
+	__u32 *slot, zero = 0, inner_len;
+	__u64 *packets;
+
+	if ((void *)(ip + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP_NR))
+		return XDP_PASS;
+	key.addr = ip->daddr;
+	inner_len = bpf_ntohs(ip->tot_len);
+	slot = bpf_map_lookup_elem(&live_routes, &key);
+	t = slot ? bpf_map_lookup_elem(&live_tunnels, slot) : NULL;
+	if (!t)
+		return XDP_PASS;
+	if (outer_route(ctx, t->dst, &fib) || bpf_xdp_adjust_head(ctx, -LIVE_ENCAP_LEN))
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	if (data + 12 > data_end)
+	if (data + LIVE_HDR_LEN > data_end)
 		return XDP_DROP;
-	__builtin_memcpy(data, fib.dmac, 6);
-	__builtin_memcpy(data + 6, fib.smac, 6);
+	__builtin_memcpy(data, t->hdr, LIVE_HDR_LEN);
+	set_lengths(data, t, inner_len);
+	if (put_macs(ctx, &fib))
+		return XDP_DROP;
+	packets = bpf_map_lookup_elem(&live_gw_packets, &zero);
+	if (packets)
+		(*packets)++;
 	return XDP_TX;
 }
 
