@@ -721,10 +721,6 @@ static struct live_loop_bpf *loop_open(int fou_fd, size_t *len)
 
 	if (!l)
 		return NULL;
-	bpf_program__set_flags(l->progs.live_reflect, BPF_F_XDP_HAS_FRAGS);
-	bpf_program__set_flags(l->progs.live_floor_encap, BPF_F_XDP_HAS_FRAGS);
-	bpf_program__set_flags(l->progs.live_floor_fib, BPF_F_XDP_HAS_FRAGS);
-	bpf_program__set_flags(l->progs.live_floor_gw, BPF_F_XDP_HAS_FRAGS);
 	*len = build(in_buf, sizeof(in_buf), 64, true, bh_dev_mac);
 	err = live_loop_bpf__load(l) ? -errno : put_tunnel(4, FOU_KIND_FOU, false);
 	if (!err && (run1(fou_fd, true, *len, &ret, &olen) < 0 || ret != 3 || olen != *len + 28))

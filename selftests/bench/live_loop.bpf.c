@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * bench_tx's XDP_TX loop (used where BPF_F_TEST_XDP_LIVE_FRAMES is refused):
- * frames bounce between the two ends of a veth pair, each end running XDP
+ * bench_tx's XDP_TX loop (beside BPF_F_TEST_XDP_LIVE_FRAMES, and in its place
+ * where the kernel refuses it): frames bounce between the two ends of a veth pair, each end running XDP
  * and answering XDP_TX. The program under test sits at one end; at the
  * other, live_reflect puts the frame back as it was injected, so that every
  * round trip runs the program under test on the same frame. Only ever
- * attached in bench_tx's private network namespace.
+ * attached in bench_tx's private network namespace. Frags-aware, so that
+ * they attach to its MTU 9000 veth pair.
  *
  * Also floors for an XDP encapsulation, run at the program-under-test end:
  * live_floor_encap (make room, copy a fixed outer header, XDP_TX),
@@ -117,7 +118,7 @@ static __always_inline void check_frame(struct xdp_md *ctx)
  * leave. adjust_head runs with a zero offset for a frame nothing was added
  * to, so that the reflector costs the same whatever the other end did.
  */
-SEC("xdp")
+SEC("xdp.frags")
 int live_reflect(struct xdp_md *ctx)
 {
 	void *data, *data_end;
@@ -128,7 +129,6 @@ int live_reflect(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 	n = __sync_fetch_and_add(&live_trips, 1) + 1;
-
 	if (n == 1)
 		live_t_first = bpf_ktime_get_ns();
 	if (!(n & (LIVE_WINDOW - 1))) {
@@ -165,7 +165,7 @@ static __always_inline int put_outer(struct xdp_md *ctx)
 	return 0;
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int live_floor_encap(struct xdp_md *ctx)
 {
 	return put_outer(ctx) ? XDP_DROP : XDP_TX;
@@ -198,7 +198,7 @@ static __always_inline int put_macs(struct xdp_md *ctx, const struct bpf_fib_loo
 	return 0;
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int live_floor_fib(struct xdp_md *ctx)
 {
 	struct bpf_fib_lookup fib;
@@ -223,7 +223,7 @@ static __always_inline void set_lengths(void *data, const struct live_tunnel *t,
 	udp->len = bpf_htons(len - 20);
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int live_floor_gw(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
