@@ -32,7 +32,7 @@
  * the process; nothing is attached to any interface outside it.
  *
  * Usage: bench_tx [CALLS [LIVE_FRAMES]]  (defaults 2000 and 1000000; the
- * loop runs LIVE_FRAMES / 10 round trips per configuration and round)
+ * loop's runs are of a fixed LOOP_BUDGET, so that its figures compare)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -498,6 +498,7 @@ static int live_frames(int fou_fd, int plain_fd, __u32 frames)
 
 #define LOOP_INFLIGHT 64  /* frames in the loop: one veth NAPI batch */
 #define LOOP_ROUNDS   31
+#define LOOP_BUDGET   100000 /* round trips per run: ~100 windows, 15-40 ms */
 #define LOOP_TIMEOUT  20.0 /* s: a loop that has not ended by then failed */
 #define LIVE_WINDOW   1024 /* as in live_loop.bpf.c */
 
@@ -844,7 +845,7 @@ static int live_all(int fou_fd, int plain_fd, __u32 frames)
 		       kernel_release(), strerror(-err));
 	else if ((err = live_frames(fou_fd, plain_fd, frames)))
 		return err;
-	err = loop_all(fou_fd, plain_fd, frames / 10 > 1000 ? frames / 10 : 1000);
+	err = loop_all(fou_fd, plain_fd, LOOP_BUDGET);
 	if (err)
 		printf("XDP_TX loop: no figures: %s\n", strerror(-err));
 	return 0;
