@@ -23,17 +23,20 @@
  * veth pair bench0/bench1, the tunnel's remote as a permanent neighbour on
  * bench0, MTU 9000 (so 1500-byte inner packets fit), forwarding on.
  *
- * Live frames: test_run injects frames at bench0 (the ingress device in the
- * context); XDP_TX sends them out of bench0 to bench1, whose NAPI (GRO on)
- * takes them up its stack, where they are dropped: the destination MAC is
- * not bench1's. Nothing leaves the private namespace, which dies with the
- * process; nothing is attached to any interface.
+ * Live frames (kernels that run them): test_run injects frames at bench0
+ * (the ingress device in the context); XDP_TX sends them out of bench0 to
+ * bench1, whose NAPI (GRO on) takes them up its stack, where they are
+ * dropped: the destination MAC is not bench1's. Then the XDP_TX loop (all
+ * kernels): frames bounce between bench0 and bench1, XDP attached to both
+ * (see loop_all()). Nothing leaves the private namespace, which dies with
+ * the process; nothing is attached to any interface outside it.
  *
  * The TC cases FOU 4in4 with a zero checksum also run the encapsulation
  * floor beside fou_tx_tc (see "the floor" below); BENCH_FLOOR_ONLY=1 runs
- * only those, without live frames.
+ * only those, without live frames or the loop.
  *
- * Usage: bench_tx [CALLS [LIVE_FRAMES]]  (defaults 2000 and 1000000)
+ * Usage: bench_tx [CALLS [LIVE_FRAMES]]  (defaults 2000 and 1000000; the
+ * loop's runs are of a fixed LOOP_BUDGET, so that its figures compare)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,6 +49,10 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
 #include <linux/bpf.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
@@ -59,6 +66,7 @@
 #include "trivial.skel.h"
 #include "floor_tx.skel.h"
 #include "floor.h"
+#include "live_loop.skel.h"
 #include "bpfharness.h"
 #include "pktbuild.h"
 
@@ -522,15 +530,16 @@ static int bench_case(const struct hook *h, const struct bcase *c, __u32 calls)
 
 /* ---- live frames ---------------------------------------------------------------- */
 
-/* r0 = XDP_TX; exit */
+/* r0 = XDP_TX; exit. Frags-aware, so that it attaches to the MTU 9000 veth. */
 static int load_plain_xdp_tx(void)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 3 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = BPF_F_XDP_HAS_FRAGS);
 
-	return bpf_prog_load(BPF_PROG_TYPE_XDP, "plain_xdp_tx", "GPL", insns, 2, NULL);
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "plain_xdp_tx", "GPL", insns, 2, &o);
 }
 
 static double now_s(void)
@@ -539,6 +548,33 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *kernel_release(void)
+{
+	static struct utsname u;
+
+	return uname(&u) ? "?" : u.release;
+}
+
+/*
+ * Whether this kernel runs BPF_F_TEST_XDP_LIVE_FRAMES, asked without sending
+ * a frame: a batch size over the kernel's maximum (256) is refused with E2BIG
+ * by the live-frames code itself, after the flag is accepted. EPERM there is
+ * a refusal that comes before the kernel's own checks (upstream has none
+ * such: a restriction of that kernel's build); EINVAL is a kernel older
+ * than 5.18. 0 if supported, else -errno.
+ */
+static int live_supported(int fd)
+{
+	struct xdp_md xm = { .ingress_ifindex = ifidx, .data_end = 64 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in_buf, .data_size_in = 64,
+		    .ctx_in = &xm, .ctx_size_in = sizeof(xm), .repeat = 1,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 257);
+
+	if (!bpf_prog_test_run_opts(fd, &o))
+		return -EPROTO; /* took a batch over 256: not the kernel we know */
+	return errno == E2BIG ? 0 : -errno;
 }
 
 /* repeat frames per call, calls calls; prints frames/s and what was counted. */
@@ -630,7 +666,8 @@ static size_t fixed_point(int fou_fd, int fam, size_t ilen)
 	return 0;
 }
 
-static int live_all(int fou_fd, int plain_fd, __u32 frames)
+/* The live-frames figures (kernels that run them); 0 or -errno. */
+static int live_frames(int fou_fd, int plain_fd, __u32 frames)
 {
 	size_t len;
 	int err, fam;
@@ -671,6 +708,356 @@ static int live_all(int fou_fd, int plain_fd, __u32 frames)
 		err = err ?: live(name, fou_fd, len, frames, 1, 64);
 	}
 	return err;
+}
+
+/* ---- XDP_TX loop -------------------------------------------------------------------- */
+
+#define LOOP_INFLIGHT 64  /* frames in the loop: one veth NAPI batch */
+#define LOOP_ROUNDS   31
+#define LOOP_BUDGET   100000 /* round trips per run: ~100 windows, 15-40 ms */
+#define LOOP_TIMEOUT  20.0 /* s: a loop that has not ended by then failed */
+#define LIVE_WINDOW   1024 /* as in live_loop.bpf.c */
+
+/* A program at DEV's end of the loop, and what it adds to the frame. */
+struct lcase {
+	const char *name;
+	int fd;
+	int strip;      /* bytes live_reflect removes at PEER */
+	int tunnel;     /* -1: none; else 0/1: FOU 4in4 tunnel without/with checksum */
+	bool counted;   /* one FOU_STAT_FWD_ENCAP_FOU per trip expected */
+	bool plain;     /* sends the frame as it came (else as fou_rx_xdp encapsulates it) */
+	__u32 fib_flags; /* live_floor_fib's */
+	double mpps[LOOP_ROUNDS]; /* whole runs */
+	double win[LOOP_ROUNDS];  /* each run's fastest window */
+};
+
+static int xdp_on(const char *dev, int fd)
+{
+	int idx = if_nametoindex(dev);
+
+	if (!idx)
+		return -ENODEV;
+	return bpf_xdp_attach(idx, fd, XDP_FLAGS_DRV_MODE, NULL) ? -errno : 0;
+}
+
+/* fou_rx_xdp's output for the loop's frame (FOU 4in4, no checksum) */
+static uint8_t out_enc[42];
+
+/*
+ * What live_reflect expects: frames of len bytes (it drops others), and in
+ * one frame per window the headers hdr[0..42); if loose, except the outer
+ * IPv4 ID and checksum and the UDP checksum (what fou_rx_xdp may change from
+ * frame to frame).
+ */
+static void expect(struct live_loop_bpf *l, const uint8_t *hdr, size_t len, bool loose)
+{
+	static const int skip[] = { 18, 19, 24, 25, 40, 41 };
+	unsigned int i;
+
+	memcpy(l->bss->live_expect_hdr, hdr, sizeof(l->bss->live_expect_hdr));
+	memset(l->bss->live_expect_mask, 0xff, sizeof(l->bss->live_expect_mask));
+	for (i = 0; loose && i < sizeof(skip) / sizeof(skip[0]); i++)
+		l->bss->live_expect_mask[skip[i]] = 0;
+	l->bss->live_expect_len = len;
+}
+
+/* Send the frame in_buf[0..len) n times out of PEER (to DEV); 0 or -errno. */
+static int inject(size_t len, int n)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
+				   .sll_ifindex = if_nametoindex(PEER), .sll_halen = 6 };
+	int fd = socket(AF_PACKET, SOCK_RAW, 0), err = 0, i;
+
+	if (fd < 0)
+		return -errno;
+	memcpy(sll.sll_addr, bh_dev_mac, 6);
+	for (i = 0; i < n && !err; i++)
+		if (sendto(fd, in_buf, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len)
+			err = -errno;
+	close(fd);
+	return err;
+}
+
+/* What one run of the loop measured. */
+struct lrun {
+	double mpps;  /* round trips per second (10^6), trip 1 to trip budget */
+	double win;   /* the same over the run's fastest window */
+	double enc;   /* encapsulations counted per trip */
+	__u64 frames; /* frames in the loop at its end */
+};
+
+/* Wait for the last frames to die (each at its next trip once the budget is
+ * spent), so that none is left for the next run; the trips seen, or 0. */
+static __u64 loop_drain(struct live_loop_bpf *l)
+{
+	__u64 seen;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		seen = l->bss->live_trips;
+		usleep(2000);
+		if (l->bss->live_trips == seen)
+			return seen;
+	}
+	return 0;
+}
+
+/* Reset live_loop's state for a run of c; its frame's length is len. */
+static void loop_reset(struct live_loop_bpf *l, const struct lcase *c, size_t len, __u64 budget)
+{
+	l->bss->live_trips = 0;
+	l->bss->live_t_first = l->bss->live_t_last = 0;
+	l->bss->live_win_min = ~0ULL;
+	l->bss->live_win_mark = 0;
+	l->bss->live_strip = c->strip;
+	l->bss->live_fib_flags = c->fib_flags;
+	l->bss->live_checked = l->bss->live_bad = l->bss->live_foreign = 0;
+	expect(l, c->plain ? in_buf : out_enc, c->plain ? len : len + 28, c->counted);
+	l->bss->live_budget = budget;
+}
+
+/*
+ * One run of the loop with c at DEV, until budget trips (*run zero if the
+ * loop lost its frames before); 0, or -errno if it could not run.
+ */
+static int loop_run(struct live_loop_bpf *l, const struct lcase *c, size_t len, __u64 budget,
+		    struct lrun *run)
+{
+	uint64_t b_enc = bh_stat_sum(m_xdp.stats, FOU_STAT_FWD_ENCAP_FOU);
+	__u64 trips;
+	double t0;
+	int err;
+
+	memset(run, 0, sizeof(*run));
+	if (c->tunnel >= 0 && (err = put_tunnel(4, FOU_KIND_FOU, c->tunnel)))
+		return err;
+	loop_reset(l, c, len, budget);
+	err = xdp_on(DEV, c->fd) ?: inject(len, LOOP_INFLIGHT);
+	if (err)
+		return err;
+	for (t0 = now_s(); !l->bss->live_t_last && now_s() - t0 < LOOP_TIMEOUT;)
+		usleep(2000);
+	trips = loop_drain(l);
+	run->enc = (double)(bh_stat_sum(m_xdp.stats, FOU_STAT_FWD_ENCAP_FOU) - b_enc) /
+		   (trips ?: 1);
+	if (!l->bss->live_t_last || l->bss->live_win_min == ~0ULL || trips < budget)
+		return 0;
+	run->frames = trips - budget + 1;
+	run->win = LIVE_WINDOW * 1e3 / (double)l->bss->live_win_min;
+	run->mpps = (budget - 1) * 1e3 / (double)(l->bss->live_t_last - l->bss->live_t_first);
+	return 0;
+}
+
+static double median_d(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The first three fields of /proc/loadavg: how busy the shared CPUs were. */
+static const char *loadavg(void)
+{
+	static char buf[128] = "?";
+	FILE *f = fopen("/proc/loadavg", "r");
+	char *p = buf;
+	int i;
+
+	if (!f || !fgets(buf, sizeof(buf), f))
+		snprintf(buf, sizeof(buf), "?");
+	for (i = 0; i < 3 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		*p = 0;
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* c beside base, round by round: medians and ranges of the rate, of the
+ * ratio, of the ns added per trip, and of the hop ratio (see loop_all). */
+static void loop_print(const char *name, const double *c, const double *base)
+{
+	double m[LOOP_ROUNDS], r[LOOP_ROUNDS], ns[LOOP_ROUNDS], hop[LOOP_ROUNDS];
+	int i, n = LOOP_ROUNDS;
+
+	for (i = 0; i < n; i++) {
+		double half = 1e3 / base[i] / 2;
+
+		m[i] = c[i];
+		r[i] = c[i] / base[i];
+		ns[i] = 1e3 / c[i] - 1e3 / base[i];
+		hop[i] = half / (half + ns[i]);
+	}
+	/* median_d sorts: [0] and [n - 1] are the range after it */
+	printf("%-31s %5.2f", name, median_d(m, n));
+	printf(" (%4.2f-%4.2f) %5.3f", m[0], m[n - 1], median_d(r, n));
+	printf(" (%5.3f-%5.3f) %6.1f", r[0], r[n - 1], median_d(ns, n));
+	printf(" (%6.1f-%6.1f) %5.3f\n", ns[0], ns[n - 1], median_d(hop, n));
+}
+
+/*
+ * live_floor_gw's tables: 10.1.0.0/16 (the bench's route) to tunnel 0,
+ * whose outer headers are hdr's without lengths and IPv4 checksum; 0 or
+ * -errno.
+ */
+static int gw_tables(struct live_loop_bpf *l, const uint8_t *hdr)
+{
+	struct { __u32 prefixlen; __be32 addr; } key = { 16, pkt_a4("10.1.0.0").s_addr };
+	struct { uint8_t hdr[42]; __u16 pad; __u32 sum; __be32 dst; } t = { .pad = 0 };
+	__u32 slot = 0;
+	int i;
+
+	memcpy(t.hdr, hdr, sizeof(t.hdr));
+	t.hdr[16] = t.hdr[17] = t.hdr[24] = t.hdr[25] = t.hdr[38] = t.hdr[39] = 0;
+	for (i = 14; i < 34; i += 2)
+		t.sum += t.hdr[i] << 8 | t.hdr[i + 1];
+	t.dst = pkt_a4(REMOTE4).s_addr;
+	if (bpf_map__update_elem(l->maps.live_routes, &key, sizeof(key), &slot, sizeof(slot), 0) ||
+	    bpf_map__update_elem(l->maps.live_tunnels, &slot, sizeof(slot), &t, sizeof(t), 0))
+		return -errno;
+	return 0;
+}
+
+/*
+ * live_loop loaded, with the frame in in_buf (its length in *len), its
+ * headers for live_reflect to restore, and for the floors the outer headers
+ * fou_rx_xdp writes on it (FOU 4in4 without checksum); NULL with errno set.
+ */
+static struct live_loop_bpf *loop_open(int fou_fd, size_t *len)
+{
+	struct live_loop_bpf *l = live_loop_bpf__open();
+	__u32 ret, olen;
+	int err;
+
+	if (!l)
+		return NULL;
+	*len = build(in_buf, sizeof(in_buf), 64, true, bh_dev_mac);
+	err = live_loop_bpf__load(l) ? -errno : put_tunnel(4, FOU_KIND_FOU, false);
+	if (!err && (run1(fou_fd, true, *len, &ret, &olen) < 0 || ret != 3 || olen != *len + 28))
+		err = -EPROTO;
+	err = err ?: gw_tables(l, out_buf);
+	if (err) {
+		live_loop_bpf__destroy(l);
+		errno = -err;
+		return NULL;
+	}
+	memcpy(l->bss->live_frame_hdr, in_buf, sizeof(l->bss->live_frame_hdr));
+	memcpy(l->bss->live_outer_hdr, out_buf, sizeof(l->bss->live_outer_hdr));
+	memcpy(out_enc, out_buf, sizeof(out_enc));
+	l->bss->live_outer_dst = pkt_a4(REMOTE4).s_addr;
+	return l;
+}
+
+/* Whether a run measured what it says (see loop_run); 0 or -EPROTO. */
+static int loop_check(const struct live_loop_bpf *l, const struct lcase *c,
+		      const struct lrun *run)
+{
+	const char *bad = NULL;
+
+	if (!run->mpps)
+		bad = "the loop lost its frames before the budget";
+	else if (run->frames != LOOP_INFLIGHT)
+		bad = "frames were lost or came in";
+	else if (c->counted ? run->enc < 0.99 || run->enc > 1.01 : run->enc != 0)
+		bad = "encapsulations counted are not one per trip";
+	else if (l->bss->live_floor_miss)
+		bad = "bpf_fib_lookup failed";
+	else if (!l->bss->live_checked || l->bss->live_bad)
+		bad = "frames checked at " PEER " were not as expected";
+	if (!bad)
+		return 0;
+	printf("%s: %s (%llu trips, %llu frames at the end, %.3f encapsulations per trip, "
+	       "%llu of %llu checked frames wrong)\n", c->name, bad,
+	       (unsigned long long)l->bss->live_trips, (unsigned long long)run->frames, run->enc,
+	       (unsigned long long)l->bss->live_bad, (unsigned long long)l->bss->live_checked);
+	return -EPROTO;
+}
+
+/*
+ * The XDP_TX rate without live frames: LOOP_INFLIGHT frames bounce between
+ * DEV (the program under test) and PEER (live_reflect), both answering
+ * XDP_TX, until budget round trips; each configuration once per round,
+ * rounds interleaved. 0 or -errno.
+ */
+static int loop_all(int fou_fd, int plain_fd, __u64 budget)
+{
+	struct lcase cases_l[] = {
+		{ .name = "plain XDP_TX", .fd = plain_fd, .tunnel = -1, .plain = true },
+		{ .name = "fou forward FOU 4in4 csum0", .fd = fou_fd, .strip = 28, .counted = true },
+		{ .name = "fou forward FOU 4in4 csum", .fd = fou_fd, .strip = 28, .tunnel = 1,
+		  .counted = true },
+		{ .name = "floor: adjust_head + copy + TX", .strip = 28, .tunnel = -1 },
+		{ .name = "floor + bpf_fib_lookup", .strip = 28, .tunnel = -1 },
+		/* without the policy-routing rules: what they cost */
+		{ .name = "floor + bpf_fib_lookup DIRECT", .strip = 28, .tunnel = -1,
+		  .fib_flags = BPF_FIB_LOOKUP_DIRECT },
+		{ .name = "floor: lean gateway", .strip = 28, .tunnel = -1 },
+	};
+	int nc = sizeof(cases_l) / sizeof(cases_l[0]), i, r, err;
+	struct live_loop_bpf *l;
+	size_t len;
+
+	l = loop_open(fou_fd, &len);
+	if (!l)
+		return -errno;
+	cases_l[3].fd = bpf_program__fd(l->progs.live_floor_encap);
+	cases_l[4].fd = cases_l[5].fd = bpf_program__fd(l->progs.live_floor_fib);
+	cases_l[6].fd = bpf_program__fd(l->progs.live_floor_gw);
+	printf("\nXDP_TX loop: %d frames (64-byte inner IPv4/UDP) bounce between " DEV ", running\n"
+	       "the program, and " PEER ", where live_reflect (selftests/bench/live_loop.bpf.c)\n"
+	       "removes what the program added, restores the headers and answers XDP_TX too;\n"
+	       "native XDP on both, %llu round trips per run, %d rounds, configurations\n"
+	       "interleaved. Mtrips/s from live_reflect's clock (ktime): whole runs, trip 1\n"
+	       "to the last; and each run's fastest window of %d trips, which a shared CPU\n"
+	       "taken away mid-run does not slow. ratio: to plain XDP_TX of the same round,\n"
+	       "median and range. +ns: per trip over plain. hop: a gateway's rate against\n"
+	       "plain XDP_TX, one hop taken as half of plain's round trip: hop / (hop + ns),\n"
+	       "median. Every run checked: the %d frames all there at its end, one frame per\n"
+	       "window compared with what the program should send, fou's encapsulation\n"
+	       "counter one per trip. Load: %s.\n",
+	       LOOP_INFLIGHT, (unsigned long long)budget, LOOP_ROUNDS, LIVE_WINDOW, LOOP_INFLIGHT,
+	       loadavg());
+	err = xdp_on(PEER, bpf_program__fd(l->progs.live_reflect));
+	for (r = 0; r < LOOP_ROUNDS && !err; r++)
+		for (i = 0; i < nc && !err; i++) {
+			struct lrun run;
+
+			err = loop_run(l, &cases_l[i], len, budget, &run) ?:
+			      loop_check(l, &cases_l[i], &run);
+			cases_l[i].mpps[r] = run.mpps;
+			cases_l[i].win[r] = run.win;
+		}
+	bpf_xdp_detach(if_nametoindex(DEV), XDP_FLAGS_DRV_MODE, NULL);
+	bpf_xdp_detach(if_nametoindex(PEER), XDP_FLAGS_DRV_MODE, NULL);
+	for (r = 0; r < 2 && !err; r++) {
+		printf("%-31s %-17s %-19s %-22s %s\n", r ? "fastest window of each run" : "whole runs",
+		       "Mtrips/s (range)", "ratio (range)", "+ns/trip (range)", "hop");
+		for (i = 0; i < nc; i++)
+			loop_print(cases_l[i].name, r ? cases_l[i].win : cases_l[i].mpps,
+				   r ? cases_l[0].win : cases_l[0].mpps);
+	}
+	live_loop_bpf__destroy(l);
+	return err;
+}
+
+/* Live frames where the kernel runs them, then the XDP_TX loop; 0 or -errno. */
+static int live_all(int fou_fd, int plain_fd, __u32 frames)
+{
+	int err = live_supported(plain_fd);
+
+	if (err == -EPERM)
+		printf("\nlive frames: SKIP: kernel %s refuses BPF_F_TEST_XDP_LIVE_FRAMES with EPERM"
+		       " ahead of its own checks (upstream has none such); the loop below stands in\n",
+		       kernel_release());
+	else if (err)
+		printf("\nlive frames: SKIP: kernel %s cannot run BPF_F_TEST_XDP_LIVE_FRAMES (%s)\n",
+		       kernel_release(), strerror(-err));
+	else if ((err = live_frames(fou_fd, plain_fd, frames)))
+		return err;
+	err = loop_all(fou_fd, plain_fd, LOOP_BUDGET);
+	if (err)
+		printf("XDP_TX loop: no figures: %s\n", strerror(-err));
+	return 0;
 }
 
 /* ---- setup ------------------------------------------------------------------------ */
