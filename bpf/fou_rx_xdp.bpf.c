@@ -144,12 +144,12 @@ static __always_inline int xdp_inner_ttl(struct xdp_md *ctx, const struct fou_in
 	return 0;
 }
 
-/* Encapsulate and send on; the FIB answer is in before the packet changes,
- * so anything short of a complete next hop leaves it to the stack intact. */
-static __always_inline int xdp_encap_send(struct xdp_md *ctx, struct fou_tx *tx,
+/* Encapsulate the frame of @pkt_len bytes and send it on; the FIB answer
+ * is in before the packet changes, so anything short of a complete next hop
+ * leaves it to the stack intact. */
+static __always_inline int xdp_encap_send(struct xdp_md *ctx, __u32 pkt_len, struct fou_tx *tx,
 					  struct bpf_fib_lookup *fib, int *verdict)
 {
-	__u32 pkt_len = bpf_xdp_get_buff_len(ctx);
 	int ret;
 
 	ret = fib_outer(ctx, tx, ctx->ingress_ifindex, tx->hdrlen + tx->in.len, fib);
@@ -189,8 +189,10 @@ __noinline int fou_xdp_forward(struct xdp_md *ctx)
 
 	if (!s)
 		return -1;
-	id = tx_prepare(ctx, data, data_end, bpf_xdp_get_buff_len(ctx), false, true,
-			&s->tx);
+	/* One helper call for both uses: nothing before the encapsulation
+	 * changes the frame. */
+	s->frame_len = bpf_xdp_get_buff_len(ctx);
+	id = tx_prepare(ctx, data, data_end, s->frame_len, false, true, &s->tx);
 	if (id == FOU_STAT_TX_PASS_NO_ROUTE || id == FOU_STAT_TX_PASS_NOT_IP)
 		return -1;
 	/* Too big for the path: TC egress, after the stack, sends the ICMP. */
@@ -200,7 +202,7 @@ __noinline int fou_xdp_forward(struct xdp_md *ctx)
 			id = FOU_STAT_FWD_PASS_TOO_BIG;
 	}
 	if (id == FOU_CONTINUE)
-		id = xdp_encap_send(ctx, &s->tx, &s->fib, &verdict);
+		id = xdp_encap_send(ctx, s->frame_len, &s->tx, &s->fib, &verdict);
 	if (FOU_STAT_IS_TX_DROP(id))
 		verdict = XDP_DROP;
 	count_tx(ctx, id, &s->tx);
