@@ -144,12 +144,14 @@ static __always_inline int xdp_inner_ttl(struct xdp_md *ctx, const struct fou_in
 	return 0;
 }
 
-/* Encapsulate the frame of @pkt_len bytes and send it on; the FIB answer
- * is in before the packet changes, so anything short of a complete next hop
- * leaves it to the stack intact. */
-static __always_inline int xdp_encap_send(struct xdp_md *ctx, __u32 pkt_len, struct fou_tx *tx,
-					  struct bpf_fib_lookup *fib, int *verdict)
+/* Encapsulate the frame (s->frame_len bytes) and send it on; the FIB
+ * answer is in before the packet changes, so anything short of a complete
+ * next hop leaves it to the stack intact. */
+static __always_inline int xdp_encap_send(struct xdp_md *ctx, struct fou_tx_scratch *s,
+					  int *verdict)
 {
+	struct bpf_fib_lookup *fib = &s->fib;
+	struct fou_tx *tx = &s->tx;
 	int ret;
 
 	ret = fib_outer(ctx, tx, ctx->ingress_ifindex, tx->hdrlen + tx->in.len, fib);
@@ -162,8 +164,8 @@ static __always_inline int xdp_encap_send(struct xdp_md *ctx, __u32 pkt_len, str
 	if (ret != BPF_FIB_LKUP_RET_SUCCESS)
 		return FOU_STAT_TX_DROP_NO_FIB;
 	/* Ethernet padding must not trail the inner packet. */
-	if (pkt_len > ETH_HLEN + tx->in.len &&
-	    bpf_xdp_adjust_tail(ctx, -(int)(pkt_len - ETH_HLEN - tx->in.len)))
+	if (s->frame_len > ETH_HLEN + tx->in.len &&
+	    bpf_xdp_adjust_tail(ctx, -(int)(s->frame_len - ETH_HLEN - tx->in.len)))
 		return FOU_STAT_TX_DROP_ADJUST;
 	if (xdp_inner_ttl(ctx, &tx->in))
 		return FOU_STAT_TX_DROP_ADJUST;
@@ -202,7 +204,7 @@ __noinline int fou_xdp_forward(struct xdp_md *ctx)
 			id = FOU_STAT_FWD_PASS_TOO_BIG;
 	}
 	if (id == FOU_CONTINUE)
-		id = xdp_encap_send(ctx, s->frame_len, &s->tx, &s->fib, &verdict);
+		id = xdp_encap_send(ctx, s, &verdict);
 	if (FOU_STAT_IS_TX_DROP(id))
 		verdict = XDP_DROP;
 	count_tx(ctx, id, &s->tx);
