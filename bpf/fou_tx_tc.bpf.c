@@ -107,33 +107,6 @@ static __always_inline int put_headers(struct __sk_buff *skb, const struct fou_t
 }
 
 /*
- * Whether the packet, @len_diff bytes longer, would exceed its device's MTU:
- * what bpf_check_mtu(skb, 0, &mtu, len_diff, 0) answers, read directly from
- * the kernel's skb without the helper call (10-20 ns here), with the
- * helper's arithmetic: skb->len + len_diff against the MTU plus the link
- * header, in int; a GSO packet passes whole, as its TCP segments shrink to
- * fit as the headers go in (bpf_skb_adjust_room lowers gso_size); no device
- * fails (the helper's -ENODEV).
- */
-static __always_inline bool dev_mtu_exceeded(struct __sk_buff *skb, __s32 len_diff)
-{
-#if FOU_KERN_CTX
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
-	struct net_device *dev = kskb->dev;
-
-	if (!dev)
-		return true;
-	if ((__s32)skb->len + len_diff <= (__s32)(dev->mtu + dev->hard_header_len))
-		return false;
-	return !skb->gso_size;
-#else
-	__u32 mtu_len = 0;
-
-	return bpf_check_mtu(skb, 0, &mtu_len, len_diff, 0) != 0;
-#endif
-}
-
-/*
  * Send the encapsulated packet towards the outer destination. With a
  * complete FIB answer on this device, rewriting the MACs is enough; another
  * device means a redirect; an unresolved neighbour goes through
@@ -173,7 +146,9 @@ static __always_inline int encapsulate(struct __sk_buff *skb, struct fou_tx *tx,
 	 * part of the size the device MTU is compared with. */
 	if (skb->len > ETH_HLEN + tx->in.len && !skb->gso_size)
 		trail = skb->len - (ETH_HLEN + tx->in.len);
-	/* The device MTU (the tunnel's own is checked in tx_prepare). */
+	/* The device MTU (the tunnel's own is checked in tx_prepare). A GSO
+	 * packet passes whole: its TCP segments shrink to fit as the headers
+	 * go in (bpf_skb_adjust_room lowers gso_size). */
 	if (dev_mtu_exceeded(skb, (__s32)tx->hdrlen - trail))
 		return FOU_STAT_TX_DROP_MTU;
 	/* Trailing bytes after the inner packet would trail the outer one. Cut
