@@ -144,12 +144,14 @@ static __always_inline int xdp_inner_ttl(struct xdp_md *ctx, const struct fou_in
 	return 0;
 }
 
-/* Encapsulate and send on; the FIB answer is in before the packet changes,
- * so anything short of a complete next hop leaves it to the stack intact. */
-static __always_inline int xdp_encap_send(struct xdp_md *ctx, struct fou_tx *tx,
-					  struct bpf_fib_lookup *fib, int *verdict)
+/* Encapsulate the frame (s->frame_len bytes) and send it on; the FIB
+ * answer is in before the packet changes, so anything short of a complete
+ * next hop leaves it to the stack intact. */
+static __always_inline int xdp_encap_send(struct xdp_md *ctx, struct fou_tx_scratch *s,
+					  int *verdict)
 {
-	__u32 pkt_len = bpf_xdp_get_buff_len(ctx);
+	struct bpf_fib_lookup *fib = &s->fib;
+	struct fou_tx *tx = &s->tx;
 	int ret;
 
 	ret = fib_outer(ctx, tx, ctx->ingress_ifindex, tx->hdrlen + tx->in.len, fib);
@@ -162,8 +164,8 @@ static __always_inline int xdp_encap_send(struct xdp_md *ctx, struct fou_tx *tx,
 	if (ret != BPF_FIB_LKUP_RET_SUCCESS)
 		return FOU_STAT_TX_DROP_NO_FIB;
 	/* Ethernet padding must not trail the inner packet. */
-	if (pkt_len > ETH_HLEN + tx->in.len &&
-	    bpf_xdp_adjust_tail(ctx, -(int)(pkt_len - ETH_HLEN - tx->in.len)))
+	if (s->frame_len > ETH_HLEN + tx->in.len &&
+	    bpf_xdp_adjust_tail(ctx, -(int)(s->frame_len - ETH_HLEN - tx->in.len)))
 		return FOU_STAT_TX_DROP_ADJUST;
 	if (xdp_inner_ttl(ctx, &tx->in))
 		return FOU_STAT_TX_DROP_ADJUST;
@@ -189,8 +191,10 @@ __noinline int fou_xdp_forward(struct xdp_md *ctx)
 
 	if (!s)
 		return -1;
-	id = tx_prepare(ctx, data, data_end, bpf_xdp_get_buff_len(ctx), false, true,
-			&s->tx);
+	/* One helper call for both uses: nothing before the encapsulation
+	 * changes the frame. */
+	s->frame_len = bpf_xdp_get_buff_len(ctx);
+	id = tx_prepare(ctx, data, data_end, s->frame_len, false, true, &s->tx);
 	if (id == FOU_STAT_TX_PASS_NO_ROUTE || id == FOU_STAT_TX_PASS_NOT_IP)
 		return -1;
 	/* Too big for the path: TC egress, after the stack, sends the ICMP. */
@@ -200,7 +204,7 @@ __noinline int fou_xdp_forward(struct xdp_md *ctx)
 			id = FOU_STAT_FWD_PASS_TOO_BIG;
 	}
 	if (id == FOU_CONTINUE)
-		id = xdp_encap_send(ctx, &s->tx, &s->fib, &verdict);
+		id = xdp_encap_send(ctx, s, &verdict);
 	if (FOU_STAT_IS_TX_DROP(id))
 		verdict = XDP_DROP;
 	count_tx(ctx, id, &s->tx);

@@ -31,33 +31,51 @@ static __always_inline __u64 adjust_flags(const struct fou_tx *tx)
 
 /*
  * The outer headers into the room bpf_skb_adjust_room made after the MAC
- * header. FOU over IPv4 (28 bytes), the usual layout, is copied directly,
- * in words: the room is in the linear head, which the helper has just made
- * private, so bpf_skb_store_bytes would only add a call and checks (about
- * 30 ns here). Anything else, or a head too short, goes through the helper.
- * The copy is a global function, checked once by the verifier rather than
- * once per path that reaches it. Returns 0 when it copied.
+ * header. The four plain layouts (FOU or GUE over IPv4 or IPv6) are copied
+ * directly, in words: the room is in the linear head, which the helper has
+ * just made private, so bpf_skb_store_bytes would only add a call and
+ * checks (about 30 ns here). The rest (GRE, the remcsum option), or a head
+ * too short, goes through the helper. One fixed-size copy per layout: a
+ * copy of a variable number of words costs the verifier more than the
+ * four. The copy is a global function, checked once by the verifier rather
+ * than once per path that reaches it. Returns 0 when it copied.
  */
-struct outer_fou4 {
-	__u32 w[7];
+struct outer_words {
+	__u32 w[OUTER_MAX_HLEN / 4];
 };
 
-__attribute__((noinline)) int fou_tx_put_fou4(struct __sk_buff *skb, const struct outer_fou4 *o)
+/* @n words at @h, if the packet has them; @n is a constant at every use:
+ * an inline copy in words (to a byte pointer __builtin_memcpy would go byte
+ * by byte), and no loop for the compiler to roll up again. */
+static __always_inline int put_words(__u32 *h, void *end, const struct outer_words *o, int n)
+{
+	if ((void *)(h + n) > end)
+		return -1;
+	__builtin_memcpy(h, o->w, n * sizeof(__u32));
+	return 0;
+}
+
+__attribute__((noinline)) int fou_tx_put_outer(struct __sk_buff *skb, const struct outer_words *o,
+					       __u32 hdrlen)
 {
 	__u32 *h = (void *)((__u8 *)skb_data(skb) + ETH_HLEN);
+	void *end = skb_data_end(skb);
 
-	if (!o || (void *)(h + 7) > skb_data_end(skb))
+	if (!o)
 		return -1;
-#pragma unroll
-	for (int i = 0; i < 7; i++)
-		h[i] = o->w[i];
-	return 0;
+	switch (hdrlen) {
+	case 28: return put_words(h, end, o, 7);  /* FOU over IPv4 */
+	case 32: return put_words(h, end, o, 8);  /* GUE over IPv4 */
+	case 48: return put_words(h, end, o, 12); /* FOU over IPv6 */
+	case 52: return put_words(h, end, o, 13); /* GUE over IPv6 */
+	}
+	return -1;
 }
 
 static __always_inline int write_outer(struct __sk_buff *skb, const struct fou_tx *tx,
 				       __u32 hdrlen)
 {
-	if (hdrlen == 28 && !fou_tx_put_fou4(skb, (const struct outer_fou4 *)tx->hdr))
+	if (!fou_tx_put_outer(skb, (const struct outer_words *)tx->hdr, hdrlen))
 		return 0;
 	/* Bounds the verifier sees at the call (6.12's loses the lower one). */
 	return bpf_skb_store_bytes(skb, ETH_HLEN, tx->hdr, verifier_len(hdrlen, OUTER_MAX_HLEN), 0)
@@ -121,7 +139,6 @@ static __always_inline int next_hop(struct __sk_buff *skb, int fib_ret,
 static __always_inline int encapsulate(struct __sk_buff *skb, struct fou_tx *tx,
 				       struct bpf_fib_lookup *fib, int *verdict)
 {
-	__u32 mtu_len = 0;
 	__s32 trail = 0;
 	int ret;
 
@@ -130,9 +147,9 @@ static __always_inline int encapsulate(struct __sk_buff *skb, struct fou_tx *tx,
 	if (skb->len > ETH_HLEN + tx->in.len && !skb->gso_size)
 		trail = skb->len - (ETH_HLEN + tx->in.len);
 	/* The device MTU (the tunnel's own is checked in tx_prepare). A GSO
-	 * packet passes this check whole: its TCP segments shrink to fit as
-	 * the headers go in (bpf_skb_adjust_room lowers gso_size). */
-	if (bpf_check_mtu(skb, 0, &mtu_len, (__s32)tx->hdrlen - trail, 0))
+	 * packet passes whole: its TCP segments shrink to fit as the headers
+	 * go in (bpf_skb_adjust_room lowers gso_size). */
+	if (dev_mtu_exceeded(skb, (__s32)tx->hdrlen - trail))
 		return FOU_STAT_TX_DROP_MTU;
 	/* Trailing bytes after the inner packet would trail the outer one. Cut
 	 * before the route lookup: at TC it compares the skb as it is with the

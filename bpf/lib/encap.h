@@ -78,6 +78,7 @@ struct fou_tx_scratch {
 	struct fou_tx tx;
 	struct bpf_fib_lookup fib;
 	__s64 sctp_crc; /* fou_sctp_egress() to fou_sctp_put_udp() */
+	__u32 frame_len; /* XDP forwarding: the frame's length, fragments included */
 };
 
 struct {

@@ -155,7 +155,6 @@ static __always_inline int sctp_egress_ports(struct __sk_buff *skb, struct fou_t
 	struct fou_inner *in = &s->tx.in;
 	struct fou_sctp_peer *peer = sctp_peer_to(in, h);
 	const struct fou_sctp_conf *conf;
-	__u32 mtu_len = 0;
 	__u16 dport;
 
 	/* Our side's INIT-ACK names the tag the peer's packets will carry. */
@@ -165,7 +164,7 @@ static __always_inline int sctp_egress_ports(struct __sk_buff *skb, struct fou_t
 	}
 	if (peer && (peer->flags & FOU_SCTP_PEER_F_NATIVE))
 		return FOU_STAT_TX_PASS_SCTP_NATIVE;
-	if (bpf_check_mtu(skb, 0, &mtu_len, UDP_HLEN, 0))
+	if (dev_mtu_exceeded(skb, UDP_HLEN))
 		return FOU_STAT_TX_DROP_MTU;
 	conf = sctp_conf();
 	dport = peer && peer->encap_port ? peer->encap_port : sctp_remote_port(conf);
