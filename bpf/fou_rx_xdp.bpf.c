@@ -282,7 +282,7 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		goto not_ours;
 	__builtin_memset(rx, 0, sizeof(*rx));
 
-	rx->p.pkt_len = bpf_xdp_get_buff_len(ctx);
+	rx->p.pkt_len = xdp_frame_len(ctx);
 	id = fou_rx_classify(ctx, data, data_end, ctx->ingress_ifindex, rx);
 	if (id == FOU_STAT_RX_DECAP_GUE && rx->rc.mode)
 		id = remcsum_rx(ctx, id, rx);
