@@ -31,8 +31,8 @@ LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
 TESTLIB_SRCS := $(wildcard selftests/lib/*.c) loader/portstate.c loader/tunstate.c loader/json.c
 TESTLIB_HDRS := $(wildcard selftests/lib/*.h) loader/portstate.h loader/tunstate.h loader/json.h $(wildcard selftests/unit/*.h)
 UNIT_BINS  := $(patsubst selftests/unit/%.c,$(BUILD)/selftests/%,$(wildcard selftests/unit/test_*.c))
-# The receive and transmit unit tests once more against the TC programs'
-# nocast build (kernels before 6.2): test_rx_nocast, test_tx_nocast.
+# The receive and transmit unit tests once more against the nocast builds
+# (kernels before 6.2): test_rx_nocast, test_tx_nocast.
 UNIT_BINS  += $(BUILD)/selftests/test_rx_nocast $(BUILD)/selftests/test_tx_nocast
 BENCH_BINS := $(patsubst selftests/bench/%.c,$(BUILD)/selftests/%,$(wildcard selftests/bench/bench_*.c))
 # Test-only tools of the SCTP end-to-end tests: a peer on libusrsctp and the
@@ -74,7 +74,7 @@ $(BUILD)/fou_rx_xdp_nomon.bpf.o $(BUILD)/fou_rx_tc_nomon.bpf.o: $(wildcard bpf/*
 # under a build switch): rebuilt when that source changes.
 $(BUILD)/fou_rx_tc_nocast.bpf.o: bpf/fou_rx_tc.bpf.c
 $(BUILD)/fou_tx_tc_nocast.bpf.o: bpf/fou_tx_tc.bpf.c
-$(BUILD)/fou_rx_xdp_rxhash.bpf.o: bpf/fou_rx_xdp.bpf.c
+$(BUILD)/fou_rx_xdp_rxhash.bpf.o $(BUILD)/fou_rx_xdp_nocast.bpf.o: bpf/fou_rx_xdp.bpf.c
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	@echo "  SKEL     $@"

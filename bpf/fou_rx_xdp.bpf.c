@@ -242,6 +242,20 @@ static __always_inline bool fwd_may_route(struct xdp_md *ctx)
 	return true;
 }
 
+/* What frame_not_ours() answered @r (>= 0) for: the forwarding check, as
+ * for every pass, then the count; no per-packet state, no frame length. */
+static __always_inline int xdp_not_ours(struct xdp_md *ctx, int r)
+{
+	if (any_routes() && fwd_may_route(ctx)) {
+		int verdict = fou_xdp_forward(ctx);
+
+		if (verdict >= 0)
+			return verdict;
+	}
+	count_not_ours(ctx, r);
+	return XDP_PASS;
+}
+
 /* attach --steer cpumap: the decapsulated packet goes to the CPU its inner
  * flow hashes to, which builds skbs in batches and runs GRO on them (cpumap
  * GRO, kernel 6.15+); each inner flow stays on one CPU. */
@@ -272,21 +286,21 @@ int fou_rx_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 zero = 0;
-	struct fou_rx *rx = bpf_map_lookup_elem(&fou_rx_xdp_scratch, &zero);
+	struct fou_rx *rx;
 	bool inner_ok = false;
 	int id;
 
+	/* Most of what is not ours (TCP, UDP to other ports) is known from its
+	 * headers, before the per-packet state is looked up. */
+	id = frame_not_ours(ctx);
+	if (id >= 0)
+		return xdp_not_ours(ctx, id);
+	rx = bpf_map_lookup_elem(&fou_rx_xdp_scratch, &zero);
 	if (!rx)
 		return XDP_PASS;
-	/* Most of what is not ours (TCP, UDP to other ports) is known from its
-	 * headers: it skips the per-packet state and the frame's length (a
-	 * helper call). Of the state, counting a pass reads only the port. */
-	id = rx_not_ours_early(ctx, rx);
-	if (id != FOU_CONTINUE)
-		goto not_ours;
 	__builtin_memset(rx, 0, sizeof(*rx));
 
-	rx->p.pkt_len = bpf_xdp_get_buff_len(ctx);
+	rx->p.pkt_len = xdp_frame_len(ctx);
 	id = fou_rx_classify(ctx, data, data_end, ctx->ingress_ifindex, rx);
 	if (id == FOU_STAT_RX_DECAP_GUE && rx->rc.mode)
 		id = remcsum_rx(ctx, id, rx);
@@ -314,7 +328,6 @@ int fou_rx_xdp(struct xdp_md *ctx)
 		if (fou_steer_cpus && id != FOU_STAT_PASS_SCTP_CRC_OK)
 			return xdp_steer(ctx, id, rx, hash);
 	}
-not_ours:
 	if (FOU_STAT_IS_PASS(id) && id != FOU_STAT_PASS_NOT_IP && id != FOU_STAT_PASS_SHORT &&
 	    any_routes() && fwd_may_route(ctx)) {
 		int verdict = fou_xdp_forward(ctx);

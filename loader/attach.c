@@ -426,7 +426,7 @@ static int load_xdp_rxhash(const struct attach_args *a, struct xdp_loaded *l)
 static int load_xdp_plain(const struct attach_args *a, struct xdp_loaded *l)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g_opts.pin_root);
-	struct fou_rx_xdp_bpf *skel = fou_rx_xdp_bpf__open_opts(&opts);
+	struct fou_rx_xdp_bpf *skel = open_rx_xdp_skel(&opts, false);
 	int err;
 
 	if (!skel)

@@ -122,6 +122,9 @@ enum fou_obj { FOU_OBJ_RX_TC, FOU_OBJ_TX_TC, FOU_OBJ_RX_XDP, FOU_OBJ_HINTS_TC };
 struct bpf_object *open_prog_object(enum fou_obj which, bool pinned);
 struct bpf_object *open_object(enum fou_obj which, bool pinned, bool nocast);
 const char *tc_build_name(void);
+struct bpf_object_open_opts;
+struct fou_rx_xdp_bpf;
+struct fou_rx_xdp_bpf *open_rx_xdp_skel(const struct bpf_object_open_opts *opts, bool nocast);
 /* genl.c: one generic netlink request (attrs of the answer to @attrs, up
  * to @max), and the netdev family's id (0: none). */
 struct nlattr;

@@ -3,8 +3,8 @@
  * What the running kernel offers the BPF programs, probed once from its BTF
  * (and the netdev generic netlink family), and the build of each object
  * that fits it: one set of CO-RE objects per build, with the TC programs
- * also built without bpf_cast_to_kern_ctx (the *_nocast objects) for
- * kernels before 6.2. Every missing feature has a line that names it, the
+ * and fou_rx_xdp also built without bpf_cast_to_kern_ctx (the *_nocast
+ * objects) for kernels before 6.2. Every missing feature has a line that names it, the
  * kernel version that brought it, and what fouloader does without it.
  */
 #include <errno.h>
@@ -23,6 +23,7 @@
 #include "fou_tx_tc.skel.h"
 #include "fou_tx_tc_nocast.skel.h"
 #include "fou_rx_xdp.skel.h"
+#include "fou_rx_xdp_nocast.skel.h"
 #include "fou_hints_tc.skel.h"
 
 static const struct kfeature kfeatures[] = {
@@ -31,7 +32,9 @@ static const struct kfeature kfeatures[] = {
 	  "the TC programs run their nocast build: the skb's checksum state from "
 	  "bpf_csum_level and bpf_csum_update (a few helper calls per packet), the "
 	  "pending checksum of a quoted packet at its TCP/UDP header, encapsulated "
-	  "packets seen again not passed early (a route lookup more)" },
+	  "packets seen again not passed early (a route lookup more); so does "
+	  "fou_rx_xdp: every frame's length from bpf_xdp_get_buff_len (a helper call "
+	  "per packet)" },
 	{ "BPF_F_ADJ_ROOM_DECAP_L3", "adj_room_decap_l3", "6.3",
 	  offsetof(struct fou_kernel, decap_l3), KF_RX_TC,
 	  "--rx tc sets the new family of IPv6 in IPv4 and IPv4 in IPv6 with "
@@ -185,7 +188,7 @@ static const void *object_elf(enum fou_obj which, bool nocast, size_t *sz, const
 		return nocast ? fou_tx_tc_nocast_bpf__elf_bytes(sz) : fou_tx_tc_bpf__elf_bytes(sz);
 	case FOU_OBJ_RX_XDP:
 		*name = "fou_rx_xdp_bpf";
-		return fou_rx_xdp_bpf__elf_bytes(sz);
+		return nocast ? fou_rx_xdp_nocast_bpf__elf_bytes(sz) : fou_rx_xdp_bpf__elf_bytes(sz);
 	case FOU_OBJ_HINTS_TC:
 		*name = "fou_hints_tc_bpf";
 		return fou_hints_tc_bpf__elf_bytes(sz);
@@ -193,7 +196,7 @@ static const void *object_elf(enum fou_obj which, bool nocast, size_t *sz, const
 	return NULL;
 }
 
-/* @which as built for this kernel (the nocast TC programs where it lacks
+/* @which as built for this kernel (the nocast programs where it lacks
  * bpf_cast_to_kern_ctx, or wherever @nocast asks), its maps pinned under the
  * pin root or, !@pinned, private to it. */
 struct bpf_object *open_object(enum fou_obj which, bool pinned, bool nocast)
@@ -222,7 +225,38 @@ struct bpf_object *open_prog_object(enum fou_obj which, bool pinned)
 	return open_object(which, pinned, false);
 }
 
-/* Which build of the TC programs runs here. */
+/* The two builds of fou_rx_xdp are one source: the same programs, maps
+ * and load-time constants, which a skeleton binds by name. */
+_Static_assert(sizeof(struct fou_rx_xdp_bpf__rodata) ==
+	       sizeof(struct fou_rx_xdp_nocast_bpf__rodata), "rodata of the two builds");
+_Static_assert(offsetof(struct fou_rx_xdp_bpf__rodata, fou_steer_cpus) ==
+	       offsetof(struct fou_rx_xdp_nocast_bpf__rodata, fou_steer_cpus), "rodata layout");
+
+/* fou_rx_xdp's skeleton over the build for this kernel (the nocast one
+ * where it lacks bpf_cast_to_kern_ctx, or wherever @nocast asks). */
+struct fou_rx_xdp_bpf *open_rx_xdp_skel(const struct bpf_object_open_opts *opts, bool nocast)
+{
+	struct fou_rx_xdp_bpf *skel = calloc(1, sizeof(*skel));
+	int err = -ENOMEM;
+
+	if (!skel)
+		goto fail;
+	err = fou_rx_xdp_bpf__create_skeleton(skel);
+	if (err)
+		goto fail;
+	if (nocast || !kernel_features()->kern_ctx)
+		skel->skeleton->data = (void *)fou_rx_xdp_nocast_bpf__elf_bytes(&skel->skeleton->data_sz);
+	err = bpf_object__open_skeleton(skel->skeleton, opts);
+	if (err)
+		goto fail;
+	return skel;
+fail:
+	fou_rx_xdp_bpf__destroy(skel);
+	errno = -err;
+	return NULL;
+}
+
+/* Which build of the TC programs (and fou_rx_xdp) runs here. */
 const char *tc_build_name(void)
 {
 	return kernel_features()->kern_ctx ? "default" : "nocast (no bpf_cast_to_kern_ctx)";

@@ -44,9 +44,9 @@ const struct command commands[] = {
 	  "fouloader does without it (fouloader(8), Kernel versions).",
 	  cmd_probe, &probe_cmd },
 	{ "verifier stats",
-	  "Load each program as attach would on this kernel (the TC programs' nocast\n"
-	  "build where the kernel lacks bpf_cast_to_kern_ctx, and on newer kernels\n"
-	  "that build too; fou_rx_xdp with and without hints), with private maps, attaching and pinning nothing, and\n"
+	  "Load each program as attach would on this kernel (the nocast builds where\n"
+	  "the kernel lacks bpf_cast_to_kern_ctx, and on newer kernels those builds\n"
+	  "too; fou_rx_xdp with and without hints), with private maps, attaching and pinning nothing, and\n"
 	  "print the verifier's statistics: instructions after linking, as the kernel\n"
 	  "runs them (xlated) and bytes of JIT-compiled code, instructions\n"
 	  "processed (the limit is 1000000), states, peak states, the most states\n"

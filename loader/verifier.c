@@ -88,16 +88,17 @@ static void unpin_all(struct bpf_object *obj)
 		bpf_map__set_pin_path(m, NULL);
 }
 
-/* fou_rx_xdp as attach loads it: with hints (the default), or without. */
-static void measure_xdp(bool hints, struct vstats *v)
+/* fou_rx_xdp as attach loads it: with hints (the default), or without;
+ * the nocast build where the kernel needs it, or wherever @nocast asks. */
+static void measure_xdp(bool hints, bool nocast, struct vstats *v)
 {
-	struct fou_rx_xdp_bpf *skel = fou_rx_xdp_bpf__open();
+	struct fou_rx_xdp_bpf *skel = open_rx_xdp_skel(NULL, nocast);
 
 	if (skel) {
 		unpin_all(skel->obj);
 		skel->rodata->fou_hints_on = hints;
 	}
-	measure(skel ? skel->obj : NULL, "fou_rx_xdp", hints ? "hints" : "nohints", v);
+	measure(skel ? skel->obj : NULL, "fou_rx_xdp", nocast ? "nocast" : hints ? "hints" : "nohints", v);
 	fou_rx_xdp_bpf__destroy(skel);
 }
 
@@ -143,7 +144,7 @@ static void print_row(const struct vstats *v)
 	       v->err ? "  NOT LOADED: " : "", v->err ? strerror(-v->err) : "");
 }
 
-/* Every program as attach would load it; returns how many rows (at most 7). */
+/* Every program as attach would load it; returns how many rows (at most 8). */
 static int measure_all(const struct fou_kernel *k, struct vstats *v)
 {
 	int n = 0;
@@ -151,18 +152,19 @@ static int measure_all(const struct fou_kernel *k, struct vstats *v)
 	measure_obj(FOU_OBJ_RX_TC, false, "fou_rx_tc", &v[n++]);
 	measure_obj(FOU_OBJ_TX_TC, false, "fou_tx_tc", &v[n++]);
 	if (k->xdp_adjust_meta) {
-		measure_xdp(true, &v[n++]);
+		measure_xdp(true, false, &v[n++]);
 	} else {
 		v[n] = (struct vstats){ .prog = "fou_rx_xdp", .build = "hints",
 					.skipped = "the kernel lets no XDP program call bpf_xdp_adjust_meta" };
 		snprintf(v[n++].stack, sizeof(v[0].stack), "-");
 	}
-	measure_xdp(false, &v[n++]);
+	measure_xdp(false, false, &v[n++]);
 	measure_obj(FOU_OBJ_HINTS_TC, false, "fou_hints_tc", &v[n++]);
 	/* The fallback build too, where the kernel would not need it. */
 	if (k->kern_ctx) {
 		measure_obj(FOU_OBJ_RX_TC, true, "fou_rx_tc", &v[n++]);
 		measure_obj(FOU_OBJ_TX_TC, true, "fou_tx_tc", &v[n++]);
+		measure_xdp(false, true, &v[n++]);
 	}
 	return n;
 }
@@ -205,7 +207,7 @@ const struct opt_cmd verifier_stats_cmd = {
 int cmd_verifier_stats(int argc, char **argv)
 {
 	const struct fou_kernel *k = kernel_features();
-	struct vstats v[7];
+	struct vstats v[8];
 	bool json = false;
 	int n;
 

@@ -60,6 +60,23 @@ static __always_inline __u32 verifier_len(__u32 n, const __u32 max)
 	return n + 1;
 }
 
+/*
+ * Build switch (the house style: features as build switches). The default
+ * objects read sk_buff and xdp_buff fields through bpf_cast_to_kern_ctx
+ * (kfunc, 6.2+), with plain CO-RE loads of the trusted pointer, no probe
+ * reads. Objects built with FOU_KERN_CTX 0 (the *_nocast variants the loader
+ * picks on older kernels) call no kfunc and learn what they need from helpers
+ * instead; each fallback says what it costs or gives up.
+ */
+#ifndef FOU_KERN_CTX
+#define FOU_KERN_CTX 1
+#endif
+
+#if FOU_KERN_CTX
+/* kfunc (6.2+): the kernel object behind a program's context. */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+#endif
+
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif

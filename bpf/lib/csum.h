@@ -173,19 +173,37 @@ static __always_inline bool csum_tail(void *data, void *data_end, __u32 off, __u
 	return true;
 }
 
+/* One CSUM_BLOCK of 32-bit words, added in two independent chains so that
+ * the additions need not wait on each other. */
+static __always_inline __u64 csum_block(const __u8 *q)
+{
+	const __u32 *w = (const __u32 *)q;
+	__u64 a = (__u64)w[0] + w[1], b = (__u64)w[2] + w[3];
+
+	a += (__u64)w[4] + w[5];
+	b += (__u64)w[6] + w[7];
+	a += (__u64)w[8] + w[9];
+	b += (__u64)w[10] + w[11];
+	a += (__u64)w[12] + w[13];
+	b += (__u64)w[14] + w[15];
+	return a + b;
+}
+
 /*
  * The fast path: add the linear data in place as 32-bit words into a 64-bit
  * accumulator, which cannot overflow at these lengths, so there are no
  * carries to chase; bpf_csum_diff would copy every byte twice (into the stack,
  * then into its scratch buffer). Returns the bytes of whole CSUM_BLOCK blocks
  * summed from the start; *tail_ok says whether the tail after the last whole
- * block was summed too (it was, if it is linear).
+ * block was summed too (it was, if it is linear). The block loop keeps four
+ * registers live (pointer, data_end, blocks left, sum) and tests one counter
+ * and one bound an iteration: with more, the compiler spills to the stack in
+ * the loop, and the verifier walks every iteration's instructions.
  */
 static __always_inline __u32 csum_linear(void *data, void *data_end, __u32 off, __u32 len,
 					 __u32 *sum, bool *tail_ok)
 {
-	__u32 base, whole = len & ~(CSUM_BLOCK - 1);
-	__u32 done = 0;
+	__u64 blocks = len / CSUM_BLOCK, i;
 	__u64 acc = 0;
 	__u8 *q;
 
@@ -193,25 +211,21 @@ static __always_inline __u32 csum_linear(void *data, void *data_end, __u32 off, 
 		*tail_ok = false; /* all of it to the slow path */
 		return 0;
 	}
-	base = verifier_mask(off, CSUM_BASE_MAX); /* checked just above: changes nothing */
-	q = data + base;
-	*tail_ok = csum_tail(data, data_end, base + whole, len & (CSUM_BLOCK - 1), &acc);
-	for (int i = 0; i < CSUM_MAX_BLOCKS; i++) {
-		if (done >= whole || (void *)(q + CSUM_BLOCK) > data_end)
+	q = data + verifier_mask(off, CSUM_BASE_MAX); /* checked just above: changes nothing */
+	*tail_ok = csum_tail(data, data_end, off + (len & ~(CSUM_BLOCK - 1)),
+			     len & (CSUM_BLOCK - 1), &acc);
+	for (i = 0; i < CSUM_MAX_BLOCKS && i < blocks; i++) {
+		__u8 *next = q + CSUM_BLOCK;
+
+		/* The pointer the bound is checked on is the one read. */
+		asm volatile("" : "+r"(next));
+		if ((void *)next > data_end)
 			break;
-		acc += (__u64)*(__u32 *)(q + 0) + *(__u32 *)(q + 4);
-		acc += (__u64)*(__u32 *)(q + 8) + *(__u32 *)(q + 12);
-		acc += (__u64)*(__u32 *)(q + 16) + *(__u32 *)(q + 20);
-		acc += (__u64)*(__u32 *)(q + 24) + *(__u32 *)(q + 28);
-		acc += (__u64)*(__u32 *)(q + 32) + *(__u32 *)(q + 36);
-		acc += (__u64)*(__u32 *)(q + 40) + *(__u32 *)(q + 44);
-		acc += (__u64)*(__u32 *)(q + 48) + *(__u32 *)(q + 52);
-		acc += (__u64)*(__u32 *)(q + 56) + *(__u32 *)(q + 60);
-		q += CSUM_BLOCK;
-		done += CSUM_BLOCK;
+		acc += csum_block(next - CSUM_BLOCK);
+		q = next;
 	}
 	*sum = csum_add(*sum, csum_fold64(acc));
-	return done;
+	return i * CSUM_BLOCK;
 }
 
 /*

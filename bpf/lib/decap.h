@@ -505,15 +505,17 @@ static __always_inline int frame_not_ours(struct __ctx_buff *ctx)
 	struct iphdr *iph = (void *)(eth + 1);
 	struct ipv6hdr *ip6 = (void *)(eth + 1);
 	struct udphdr *udp;
-	__u8 family;
+	__be16 dport;
+	__u8 family, proto;
 
 	if ((void *)(iph + 1) <= data_end && eth->h_proto == bpf_htons(ETH_P_IP)) {
 		/* Version 4, no options (rare: the full path reads past them). */
 		if (*(__u8 *)iph != 0x45)
 			return -1;
-		if (!ip4_proto_examined(iph))
+		proto = iph->protocol;
+		if (!ip4_proto_examined(proto))
 			return FRAME_NOT_UDP;
-		if (iph->protocol != IPPROTO_UDP_NR || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+		if (proto != IPPROTO_UDP_NR || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 			return -1;
 		udp = (void *)(iph + 1);
 		family = FOU_FAMILY_IPV4;
@@ -528,10 +530,18 @@ static __always_inline int frame_not_ours(struct __ctx_buff *ctx)
 	} else {
 		return -1;
 	}
-	if ((void *)(udp + 1) > data_end || port_slot1(family, udp->dest) ||
-	    sctp_port_either(udp->source, udp->dest))
+	if ((void *)(udp + 1) > data_end)
 		return -1;
-	return bpf_ntohs(udp->dest);
+	dport = udp->dest;
+	if (port_slot1(family, dport) || sctp_port_either(udp->source, dport))
+		return -1;
+	return bpf_ntohs(dport);
+}
+
+/* The reason to count for frame_not_ours()'s answer @r (>= 0). */
+static __always_inline int not_ours_reason(int r)
+{
+	return r == FRAME_NOT_UDP ? FOU_STAT_PASS_NOT_UDP : FOU_STAT_PASS_NO_PORT;
 }
 
 /* frame_not_ours() for an entry point: the reason to count, with the
@@ -544,7 +554,7 @@ static __always_inline int rx_not_ours_early(struct __ctx_buff *ctx, struct fou_
 	if (r < 0)
 		return FOU_CONTINUE;
 	rx->p.dport = r == FRAME_NOT_UDP ? 0 : bpf_htons(r);
-	return r == FRAME_NOT_UDP ? FOU_STAT_PASS_NOT_UDP : FOU_STAT_PASS_NO_PORT;
+	return not_ours_reason(r);
 }
 
 /*
@@ -643,6 +653,17 @@ static __always_inline int remcsum_rx(struct __ctx_buff *ctx, int id, const stru
 	int ret = remcsum_apply(ctx, &rx->p, rx->inner_off, &rx->rc);
 
 	return ret == FOU_CONTINUE ? id : ret;
+}
+
+/* count_outcome() of what frame_not_ours() answered @r (>= 0), without the
+ * per-packet state: of it, counting a pass reads only the destination port,
+ * which @r is (FRAME_NOT_UDP: none). */
+static __always_inline void count_not_ours(struct __ctx_buff *ctx, int r)
+{
+	int id = not_ours_reason(r);
+
+	stat_inc(id);
+	monitor_outcome(ctx, false, id, r == FRAME_NOT_UDP ? 0 : r, 0);
 }
 
 /* Count the outcome of one packet: the reason, and the port's own counters;

@@ -77,7 +77,7 @@ static __always_inline __u32 hints_hash(struct xdp_md *ctx, __u32 l2_len, __u8 *
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 avail = bpf_xdp_get_buff_len(ctx);
+	__u32 avail = xdp_frame_len(ctx);
 	struct fou_inner in = {};
 	__be16 *proto;
 	void *ip;

@@ -74,11 +74,12 @@ static __always_inline int parse_udp(void *data, void *data_end, struct fou_pkt 
 	return FOU_CONTINUE;
 }
 
-/* The IPv4 protocols the receive path looks into. */
-static __always_inline bool ip4_proto_examined(const struct iphdr *iph)
+/* The IPv4 protocols the receive path looks into. A value, not the header:
+ * each read of a vmlinux.h header field is a CO-RE access the compiler
+ * loads again rather than reuse. */
+static __always_inline bool ip4_proto_examined(__u8 proto)
 {
-	return iph->protocol == IPPROTO_UDP_NR || iph->protocol == IPPROTO_SCTP_NR ||
-	       iph->protocol == IPPROTO_ICMP_NR;
+	return proto == IPPROTO_UDP_NR || proto == IPPROTO_SCTP_NR || proto == IPPROTO_ICMP_NR;
 }
 
 static __always_inline int parse_ipv4(void *data, void *data_end, struct iphdr *iph,
@@ -88,7 +89,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct iphdr *
 		return short_or_pull(data, data_end, p, FOU_STAT_PASS_SHORT);
 	if (iph->version != 4 || iph->ihl < 5)
 		return FOU_STAT_PASS_NOT_IP;
-	if (!ip4_proto_examined(iph))
+	if (!ip4_proto_examined(iph->protocol))
 		return FOU_STAT_PASS_NOT_UDP;
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return FOU_STAT_PASS_FRAGMENT;

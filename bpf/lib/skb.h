@@ -55,22 +55,8 @@ static __always_inline void pull_headers(struct __sk_buff *skb, __u32 want)
 		bpf_skb_pull_data(skb, want);
 }
 
-/*
- * Build switch (the house style: features as build switches). The default
- * objects read sk_buff fields through bpf_cast_to_kern_ctx (kfunc, 6.2+),
- * with plain CO-RE loads of the trusted pointer, no probe reads. Objects
- * built with FOU_KERN_CTX 0 (the *_nocast variants the loader picks on older
- * kernels) call no kfunc and learn what they need from helpers instead; each
- * fallback says what it costs or gives up.
- */
-#ifndef FOU_KERN_CTX
-#define FOU_KERN_CTX 1
-#endif
-
+/* FOU_KERN_CTX: see lib/common.h. */
 #if FOU_KERN_CTX
-/* kfunc (6.2+): the kernel object behind a program's context. */
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
-
 static __always_inline __u8 skb_ip_summed(void *ctx)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(ctx);

@@ -20,15 +20,18 @@
 
 #include "fou_maps.h"
 #include "fou_stats.h"
-#include "fou_rx_xdp.skel.h"
 /* FOU_TEST_NOCAST (build/selftests/test_rx_nocast): the same cases against
- * fou_rx_tc's nocast build, which kernels before 6.2 get. */
+ * fou_rx_tc's and fou_rx_xdp's nocast builds, which kernels before 6.2 get. */
 #ifdef FOU_TEST_NOCAST
 #include "fou_rx_tc_nocast.skel.h"
+#include "fou_rx_xdp_nocast.skel.h"
 #define RX_TC_SKEL fou_rx_tc_nocast_bpf
+#define RX_XDP_SKEL fou_rx_xdp_nocast_bpf
 #else
 #include "fou_rx_tc.skel.h"
+#include "fou_rx_xdp.skel.h"
 #define RX_TC_SKEL fou_rx_tc_bpf
+#define RX_XDP_SKEL fou_rx_xdp_bpf
 #endif
 #include "bpfharness.h"
 #include "pktbuild.h"
@@ -40,12 +43,12 @@
 /* ---- programs and maps ----------------------------------------------- */
 
 static struct ut_hook hooks[2] = { UT_HOOK_XDP, UT_HOOK_TC };
-static struct fou_rx_xdp_bpf *xskel;
+static struct RX_XDP_SKEL *xskel;
 static struct RX_TC_SKEL *tskel;
 
 static int load_progs(void)
 {
-	xskel = BH_OPEN_UNPINNED(fou_rx_xdp_bpf);
+	xskel = BH_OPEN_UNPINNED_X(RX_XDP_SKEL);
 	tskel = xskel ? BH_OPEN_UNPINNED_X(RX_TC_SKEL) : NULL;
 	if (!xskel || !tskel)
 		return -1;
@@ -1273,7 +1276,7 @@ int main(int argc, char **argv)
 	if (configure())
 		tap_bail("cannot configure the maps: %s", strerror(errno));
 	run_all_cases();
-	fou_rx_xdp_bpf__destroy(xskel);
+	BH_SKEL_FN(RX_XDP_SKEL, __destroy)(xskel);
 	BH_SKEL_FN(RX_TC_SKEL, __destroy)(tskel);
 	return tap_done();
 }

@@ -41,8 +41,27 @@ static __always_inline long ctx_store_bytes(struct __ctx_buff *ctx, __u32 off, v
 	return bpf_xdp_store_bytes(ctx, off, from, len);
 }
 
+/* xdp_buff's flags (include/net/xdp.h, 5.18+): the frame has fragments. */
+#define XDP_BUFF_HAS_FRAGS_NR 1
+
 static __always_inline __u32 ctx_len(struct __ctx_buff *ctx)
 {
+	return bpf_xdp_get_buff_len(ctx);
+}
+
+/* The frame's length, fragments included, on the receive path's every
+ * packet. A frame without fragments has all of it between data and
+ * data_end, which the xdp_buff's flags tell without bpf_xdp_get_buff_len (a
+ * helper call, a return thunk on some CPUs); frames with fragments, and the
+ * nocast build, still ask the helper. */
+static __always_inline __u32 xdp_frame_len(struct xdp_md *ctx)
+{
+#if FOU_KERN_CTX
+	struct xdp_buff *xb = bpf_cast_to_kern_ctx(ctx);
+
+	if (!(xb->flags & XDP_BUFF_HAS_FRAGS_NR))
+		return (long)ctx->data_end - (long)ctx->data;
+#endif
 	return bpf_xdp_get_buff_len(ctx);
 }
 
