@@ -191,9 +191,9 @@ __noinline int fou_xdp_forward(struct xdp_md *ctx)
 
 	if (!s)
 		return -1;
-	/* One helper call for both uses: nothing before the encapsulation
-	 * changes the frame. */
-	s->frame_len = bpf_xdp_get_buff_len(ctx);
+	/* Read once for both uses: nothing before the encapsulation changes
+	 * the frame. */
+	s->frame_len = xdp_frame_len(ctx);
 	id = tx_prepare(ctx, data, data_end, s->frame_len, false, true, &s->tx);
 	if (id == FOU_STAT_TX_PASS_NO_ROUTE || id == FOU_STAT_TX_PASS_NOT_IP)
 		return -1;
