@@ -31,11 +31,13 @@ static __always_inline __u64 adjust_flags(const struct fou_tx *tx)
 
 /*
  * The outer headers into the room bpf_skb_adjust_room made after the MAC
- * header. The four plain layouts (FOU or GUE over IPv4 or IPv6) are copied
- * directly, in words: the room is in the linear head, which the helper has
- * just made private, so bpf_skb_store_bytes would only add a call and
- * checks (about 30 ns here). The rest (GRE, the remcsum option), or a head
- * too short, goes through the helper. One fixed-size copy per layout: a
+ * header. Headers of the four plain layouts' lengths (28, 32, 48, 52: FOU
+ * or GUE over IPv4 or IPv6; FOU with a 4-byte GRE header has GUE's length)
+ * are copied directly from tx->hdr, in words: the room is in the linear
+ * head, which the helper has just made private, so bpf_skb_store_bytes
+ * would only add a call and checks (about 30 ns here). Other lengths
+ * (longer GRE headers, the remcsum option), or a head too short, go
+ * through the helper. One fixed-size copy per layout: a
  * copy of a variable number of words costs the verifier more than the
  * four. The copy is a global function, checked once by the verifier rather
  * than once per path that reaches it. Returns 0 when it copied.

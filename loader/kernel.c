@@ -229,6 +229,8 @@ struct bpf_object *open_prog_object(enum fou_obj which, bool pinned)
  * and load-time constants, which a skeleton binds by name. */
 _Static_assert(sizeof(struct fou_rx_xdp_bpf__rodata) ==
 	       sizeof(struct fou_rx_xdp_nocast_bpf__rodata), "rodata of the two builds");
+_Static_assert(sizeof(struct fou_rx_xdp_bpf) == sizeof(struct fou_rx_xdp_nocast_bpf),
+	       "the two builds' skeletons: the same maps and programs");
 _Static_assert(offsetof(struct fou_rx_xdp_bpf__rodata, fou_steer_cpus) ==
 	       offsetof(struct fou_rx_xdp_nocast_bpf__rodata, fou_steer_cpus), "rodata layout");
 

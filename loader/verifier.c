@@ -93,12 +93,14 @@ static void unpin_all(struct bpf_object *obj)
 static void measure_xdp(bool hints, bool nocast, struct vstats *v)
 {
 	struct fou_rx_xdp_bpf *skel = open_rx_xdp_skel(NULL, nocast);
+	bool used_nocast = nocast || !kernel_features()->kern_ctx;
 
 	if (skel) {
 		unpin_all(skel->obj);
 		skel->rodata->fou_hints_on = hints;
 	}
-	measure(skel ? skel->obj : NULL, "fou_rx_xdp", nocast ? "nocast" : hints ? "hints" : "nohints", v);
+	measure(skel ? skel->obj : NULL, "fou_rx_xdp",
+		used_nocast ? (hints ? "nocast+h" : "nocast") : hints ? "hints" : "nohints", v);
 	fou_rx_xdp_bpf__destroy(skel);
 }
 

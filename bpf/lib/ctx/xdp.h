@@ -41,9 +41,6 @@ static __always_inline long ctx_store_bytes(struct __ctx_buff *ctx, __u32 off, v
 	return bpf_xdp_store_bytes(ctx, off, from, len);
 }
 
-/* xdp_buff's flags (include/net/xdp.h, 5.18+): the frame has fragments. */
-#define XDP_BUFF_HAS_FRAGS_NR 1
-
 static __always_inline __u32 ctx_len(struct __ctx_buff *ctx)
 {
 	return bpf_xdp_get_buff_len(ctx);
@@ -59,7 +56,10 @@ static __always_inline __u32 xdp_frame_len(struct xdp_md *ctx)
 #if FOU_KERN_CTX
 	struct xdp_buff *xb = bpf_cast_to_kern_ctx(ctx);
 
-	if (!(xb->flags & XDP_BUFF_HAS_FRAGS_NR))
+	/* The flag's value relocated from the kernel's BTF (enum xdp_buff_flags,
+	 * 5.18+): a constant at load time, right even where a kernel numbers it
+	 * otherwise. */
+	if (!(xb->flags & bpf_core_enum_value(enum xdp_buff_flags, XDP_FLAGS_HAS_FRAGS)))
 		return (long)ctx->data_end - (long)ctx->data;
 #endif
 	return bpf_xdp_get_buff_len(ctx);
