@@ -185,17 +185,19 @@ SEC("tc")
 int fou_rx_tc(struct __sk_buff *skb)
 {
 	__u32 zero = 0;
-	struct fou_rx *rx = bpf_map_lookup_elem(&fou_rx_tc_scratch, &zero);
+	struct fou_rx *rx;
 	int id;
 
+	/* Not ours from the headers in the linear data alone: no pull, no
+	 * per-packet state to look up (see frame_not_ours). */
+	id = frame_not_ours(skb);
+	if (id >= 0) {
+		count_not_ours(skb, id);
+		return TC_ACT_OK;
+	}
+	rx = bpf_map_lookup_elem(&fou_rx_tc_scratch, &zero);
 	if (!rx)
 		return TC_ACT_OK;
-	/* Not ours from the headers in the linear data alone: no pull, no
-	 * per-packet state (see frame_not_ours). */
-	id = rx_not_ours_early(skb, rx);
-	if (id != FOU_CONTINUE)
-		goto count;
-
 	pull_headers(skb, OUTER_PULL_LEN);
 	id = classify(skb, rx, true);
 	if (id == FOU_NEED_PULL) {
@@ -218,7 +220,6 @@ int fou_rx_tc(struct __sk_buff *skb)
 			tc_sctp_mark(skb, id, rx);
 		}
 	}
-count:
 	count_outcome(skb, id, rx);
 	/* A matched ICMP error is consumed: the kernel has no socket for it. */
 	return FOU_STAT_IS_DROP(id) || id == FOU_STAT_RX_ICMP_TUNNEL ? TC_ACT_SHOT : TC_ACT_OK;

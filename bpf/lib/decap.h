@@ -544,19 +544,6 @@ static __always_inline int not_ours_reason(int r)
 	return r == FRAME_NOT_UDP ? FOU_STAT_PASS_NOT_UDP : FOU_STAT_PASS_NO_PORT;
 }
 
-/* frame_not_ours() for an entry point: the reason to count, with the
- * destination port in rx->p.dport (all that counting a pass reads of the
- * state), or FOU_CONTINUE. */
-static __always_inline int rx_not_ours_early(struct __ctx_buff *ctx, struct fou_rx *rx)
-{
-	int r = frame_not_ours(ctx);
-
-	if (r < 0)
-		return FOU_CONTINUE;
-	rx->p.dport = r == FRAME_NOT_UDP ? 0 : bpf_htons(r);
-	return not_ours_reason(r);
-}
-
 /*
  * Classify one packet. Returns a fou_stat_id (rx_*: decapsulate; pass_*: not
  * ours; drop_*: ours and malformed or unauthorised) or FOU_NEED_PULL when
