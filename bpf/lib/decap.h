@@ -300,8 +300,10 @@ static __always_inline int skip_encap_headers(struct __ctx_buff *ctx, void *data
 	int ret;
 
 	if (port->kind == FOU_KIND_GUE) {
-		/* @off is the UDP payload: parse_udp bounded l4_off to 0x7f, so
-		 * @off < HDR_OFF_MASK and the mask never changes what is read */
+		/* Checked here, not only by parse_udp's bound on l4_off far
+		 * away: the mask then never changes what is read. */
+		if (off > HDR_OFF_MASK)
+			return FOU_STAT_DROP_INNER_TRUNC;
 		ret = gue_parse(data + (off & HDR_OFF_MASK), data_end, len, gue);
 		if (ret != FOU_CONTINUE)
 			return ret;
